@@ -1,0 +1,147 @@
+/**
+ * Facts about Azure that this program depends on, in one place, each with its public source.
+ * Change a fact here and every component, validator and policy follows.
+ */
+
+/**
+ * Built-in role definition IDs (the GUID is the same in every subscription and cloud).
+ * Source: Microsoft Learn, "Azure built-in roles" (learn.microsoft.com/azure/role-based-access-control/built-in-roles),
+ * sections General, Integration (FHIR), Security (Key Vault) and Storage.
+ * A wrong GUID grants the wrong thing silently: tests pin each one.
+ */
+export const BUILT_IN_ROLES = {
+    "FHIR Data Reader": "4c8d0bbc-75d3-4935-991f-5f3c56d81508",
+    "FHIR Data Writer": "3f88fce4-5892-4214-ae73-ba5294559913",
+    "FHIR Data Exporter": "3db33094-8700-4567-8da5-1501d4e7e843",
+    "FHIR Data Importer": "4465e953-8ced-4406-a58e-0f6e3f3b530b",
+    "FHIR Data Contributor": "5a1fc7df-4bf1-4951-a576-89034ee01acd",
+    "FHIR Data Converter": "a1705bd2-3a8f-45a5-8683-466fcfd5cc24",
+    "FHIR SMART User": "4ba50f17-9666-485c-a643-ff00808643f0",
+    /** keys/read, wrapKey, unwrapKey: what a service needs for CMK. */
+    "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+} as const;
+
+export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
+
+/** The seven FHIR data-plane roles people and apps may be granted (same source as above). */
+export const FHIR_DATA_ROLES = [
+    "FHIR Data Reader",
+    "FHIR Data Writer",
+    "FHIR Data Exporter",
+    "FHIR Data Importer",
+    "FHIR Data Contributor",
+    "FHIR Data Converter",
+    "FHIR SMART User",
+] as const satisfies readonly BuiltInRoleName[];
+export type FhirDataRole = (typeof FHIR_DATA_ROLES)[number];
+
+/** Roles this stack must never grant: they manage access or everything (policy `no-privileged-role-grants`). */
+export const PRIVILEGED_ROLES = ["Owner", "Contributor", "User Access Administrator"] as const satisfies readonly BuiltInRoleName[];
+
+/** Full role definition resource ID, as ARM expects it in a role assignment. */
+export function roleDefinitionId(subscriptionId: string, role: BuiltInRoleName): string {
+    return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role]}`;
+}
+
+/** The role GUID at the end of a role definition ID (or the GUID itself), lower-cased. */
+export function roleGuidOf(roleDefinitionIdOrGuid: string): string {
+    return roleDefinitionIdOrGuid.split("/").pop()!.toLowerCase();
+}
+
+/** Reverse lookup: a built-in role name for a role definition ID, or undefined. */
+export function builtInRoleName(roleDefinitionIdOrGuid: string): BuiltInRoleName | undefined {
+    const guid = roleGuidOf(roleDefinitionIdOrGuid);
+    return (Object.keys(BUILT_IN_ROLES) as BuiltInRoleName[]).find((name) => BUILT_IN_ROLES[name] === guid);
+}
+
+/** Principal types a role assignment accepts. Source: ARM roleAssignments API, `principalType` enum. */
+export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal"] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+/**
+ * Naming rules. Sources: Microsoft Learn "Naming rules and restrictions for Azure resources"
+ * (azure-resource-manager/management/resource-name-rules), Key Vault "About keys, secrets and certificates"
+ * (object names), AHDS "Deploy workspace" (workspace names) and "Configure customer-managed keys for the FHIR
+ * service" (vault name + key name at most 94 characters).
+ */
+export const NAME_RULES = {
+    /** Microsoft.Resources/resourceGroups: 1-90, alphanumerics, underscores, parentheses, hyphens, periods. */
+    resourceGroup: { min: 1, max: 90, pattern: /^[-\w._()]+$/ },
+    /** Microsoft.KeyVault/vaults: 3-24, alphanumerics and hyphens, start with a letter, end with letter or digit, no "--". Globally unique. */
+    keyVault: { min: 3, max: 24, pattern: /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
+    /** Key Vault key names: 1-127, alphanumerics and hyphens. */
+    keyVaultKey: { min: 1, max: 127, pattern: /^[a-zA-Z0-9-]+$/ },
+    /** Microsoft.Storage/storageAccounts: 3-24, lowercase letters and digits. Globally unique. */
+    storageAccount: { min: 3, max: 24, pattern: /^[a-z0-9]+$/ },
+    /** Microsoft.HealthcareApis/workspaces: 3-24, lowercase letters and digits, no hyphen. Globally unique (part of the FHIR host name). */
+    healthWorkspace: { min: 3, max: 24, pattern: /^[a-z0-9]+$/ },
+    /** Microsoft.HealthcareApis/workspaces/fhirservices: 3-24, lowercase letters, digits and hyphens (we use no hyphen). */
+    fhirService: { min: 3, max: 24, pattern: /^[a-z0-9][a-z0-9-]*[a-z0-9]$/ },
+    /** Microsoft.ManagedIdentity/userAssignedIdentities: 3-128, alphanumerics, hyphens, underscores, start with a letter or digit. */
+    userAssignedIdentity: { min: 3, max: 128, pattern: /^[a-zA-Z0-9][-\w]*$/ },
+    /** Microsoft.OperationalInsights/workspaces: 4-63, alphanumerics and hyphens, start and end with alphanumeric. */
+    logAnalyticsWorkspace: { min: 4, max: 63, pattern: /^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$/ },
+} as const;
+export type NamedResourceKind = keyof typeof NAME_RULES;
+
+/** Source: "Configure customer-managed keys for the FHIR service": combined vault + key name length. */
+export const CMK_MAX_VAULT_PLUS_KEY_NAME = 94;
+/** Source: same page: "The key type is RSA", "The key is 2048-bit or 3072-bit". */
+export const CMK_KEY_SIZES = [2048, 3072] as const;
+export type CmkKeySize = (typeof CMK_KEY_SIZES)[number];
+/** Source: Key Vault soft delete overview: retention 7 to 90 days, 90 by default. */
+export const KEY_VAULT_SOFT_DELETE_DAYS = { min: 7, max: 90, default: 90 } as const;
+
+/**
+ * Default AHDS quotas. Source: Microsoft Learn, "FHIR service: features supported" (service limits), 2026:
+ * 10 FHIR services per workspace, 10 workspaces per subscription, 100 FHIR services per subscription.
+ * Quotas can be raised by a support request, so config may override them per subscription.
+ */
+export const AHDS_DEFAULT_QUOTAS = {
+    fhirServicesPerWorkspace: 10,
+    workspacesPerSubscription: 10,
+    fhirServicesPerSubscription: 100,
+} as const;
+
+/**
+ * Other subscription limits that bound a shard. Source: "Azure subscription and service limits, quotas and
+ * constraints" (azure-resource-manager/management/azure-subscription-service-limits).
+ */
+export const SUBSCRIPTION_LIMITS = {
+    roleAssignmentsPerSubscription: 4000,
+    resourceGroupsPerSubscription: 980,
+} as const;
+
+/** Entra ID token authority for a tenant. Source: "Configure the FHIR service settings" / Entra ID endpoints. */
+export function entraAuthority(tenantId: string): string {
+    return `https://login.microsoftonline.com/${tenantId}`;
+}
+
+/** FHIR service base URL, which is also its token audience. Source: AHDS "FHIR service endpoint" docs. */
+export function fhirServiceUrl(workspaceName: string, fhirServiceName: string): string {
+    return `https://${workspaceName}-${fhirServiceName}.fhir.azurehealthcareapis.com`;
+}
+
+/** FHIR R4 kind. Source: azure-native `healthcareapis.FhirServiceKind` (ARM `fhir-R4`). */
+export const FHIR_KIND_R4 = "fhir-R4";
+
+/** Diagnostic log category of the FHIR service. Source: AHDS "Enable diagnostic logging in the FHIR service": AuditLogs. */
+export const FHIR_AUDIT_LOG_CATEGORY = "AuditLogs";
+
+/** Private endpoint sub-resource of an AHDS workspace. Source: "Configure Private Link for Azure Health Data Services". */
+export const AHDS_PRIVATE_LINK_GROUP_ID = "healthcareworkspace";
+
+/** ARM resource ID of an AHDS FHIR service (ARM returns both `fhirservices` and `fhirServices`: compare case-insensitively). */
+export function fhirServiceResourceId(subscriptionId: string, resourceGroup: string, workspace: string, fhir: string): string {
+    return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.HealthcareApis/workspaces/${workspace}/fhirservices/${fhir}`;
+}
+
+/** A GUID, as ARM writes tenant, subscription and object IDs. */
+export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Azure regions are lowercase words and digits (`westeurope`, `eastus2`). Display names are rejected. */
+export const LOCATION_PATTERN = /^[a-z]+[a-z0-9]*$/;

@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as storage from "@pulumi/azure-native/storage";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { names } from "./naming";
+import { roleGrant } from "./roleGrant";
+
+export interface ExportStorageArgs {
+    account: string;
+    stack: string;
+    subscriptionId: string;
+    tenantId: string;
+    resourceGroupName: pulumi.Input<string>;
+    location: string;
+    suffix: pulumi.Input<string>;
+    identityPrincipalId: pulumi.Input<string>;
+    /**
+     * ARM ID of the FHIR service that writes here, known before the service exists (it is built from names), so the
+     * firewall can admit it by resource-instance rule without a dependency cycle.
+     */
+    fhirServiceResourceId: pulumi.Input<string>;
+    protect: boolean;
+    tags: Record<string, string>;
+}
+
+/** Days deleted blobs and containers stay recoverable. */
+export const EXPORT_SOFT_DELETE_DAYS = 30;
+
+/**
+ * The account's `$export` (and `$import`) storage: StorageV2, HTTPS only, TLS 1.2, no public blob access, no shared
+ * keys (Entra ID only), firewall default deny admitting only this account's FHIR service (resource-instance rule)
+ * and trusted Azure services; blob and container soft delete. The FHIR service reaches it as the account's
+ * identity, granted Storage Blob Data Contributor on this account only.
+ *
+ * Hierarchical namespace stays off: AHDS `$export` writes to blob containers either way, and plain blob storage
+ * keeps blob soft delete and versioning simple (the docs disagree on whether HNS is needed; we follow
+ * "Configure export settings", which asks only for a storage account the identity can write to).
+ */
+export class ExportStorage extends pulumi.ComponentResource {
+    readonly account: storage.StorageAccount;
+    readonly blobService: storage.BlobServiceProperties;
+    readonly grant: authorization.RoleAssignment;
+    readonly accountName: pulumi.Output<string>;
+
+    constructor(name: string, args: ExportStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fhir-platform:index:ExportStorage", name, {}, opts);
+        this.account = new storage.StorageAccount(
+            `${args.account}-export-storage`,
+            {
+                accountName: pulumi.interpolate`${names.storage(args.account, "")}${args.suffix}`,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                kind: "StorageV2",
+                sku: { name: "Standard_ZRS" },
+                enableHttpsTrafficOnly: true,
+                minimumTlsVersion: "TLS1_2",
+                allowBlobPublicAccess: false,
+                allowSharedKeyAccess: false,
+                defaultToOAuthAuthentication: true,
+                allowCrossTenantReplication: false,
+                isHnsEnabled: false,
+                publicNetworkAccess: "Enabled",
+                networkRuleSet: {
+                    defaultAction: "Deny",
+                    bypass: "AzureServices",
+                    ipRules: [],
+                    virtualNetworkRules: [],
+                    resourceAccessRules: [{ tenantId: args.tenantId, resourceId: args.fhirServiceResourceId }],
+                },
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect },
+        );
+        this.blobService = new storage.BlobServiceProperties(
+            `${args.account}-export-blob-service`,
+            {
+                accountName: this.account.name,
+                resourceGroupName: args.resourceGroupName,
+                blobServicesName: "default",
+                deleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
+                containerDeleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
+            },
+            { parent: this },
+        );
+        this.grant = roleGrant(
+            `${args.account}-export-blob-grant`,
+            {
+                account: args.account,
+                stack: args.stack,
+                subscriptionId: args.subscriptionId,
+                role: "Storage Blob Data Contributor",
+                scope: this.account.id,
+                principalId: args.identityPrincipalId,
+                principalType: "ServicePrincipal",
+                key: "identity/export-storage",
+                description: `FHIR service identity of ${args.account} writes $export output`,
+            },
+            { parent: this },
+        );
+        this.accountName = this.account.name;
+        this.registerOutputs({ accountName: this.accountName });
+    }
+}

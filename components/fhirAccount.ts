@@ -1,0 +1,207 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as resources from "@pulumi/azure-native/resources";
+import { entraAuthority, fhirServiceResourceId } from "./azure";
+import { AccountConfig, SubscriptionConfig } from "./config";
+import { ACCOUNT_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "./naming";
+import { Placement } from "./placement";
+import { AccountIdentity } from "./accountIdentity";
+import { CustomerManagedKey } from "./customerManagedKey";
+import { ExportStorage } from "./exportStorage";
+import { FhirWorkspace } from "./fhirWorkspace";
+import { FhirService } from "./fhirService";
+
+/** What every account shares from the platform. */
+export interface PlatformContext {
+    stack: string;
+    tenantId: string;
+    location: string;
+    logAnalyticsWorkspaceId: pulumi.Input<string>;
+    protect: boolean;
+    rbacPropagationSeconds: number;
+    versionlessKeyUri: boolean;
+    tags: Record<string, string>;
+}
+
+export interface FhirAccountArgs {
+    config: AccountConfig;
+    placement: Placement;
+    subscription: SubscriptionConfig;
+    platform: PlatformContext;
+    /** The shared workspace this account's FHIR service joins; absent for a dedicated workspace. */
+    sharedWorkspace?: { workspaceName: pulumi.Output<string>; resourceGroupName: string };
+}
+
+/** Per-account stack outputs. */
+export interface FhirAccountOutputs {
+    subscription: string;
+    subscriptionId: string;
+    workspaceGroup: string;
+    resourceGroupName: string;
+    workspaceResourceGroupName: string;
+    workspaceName: pulumi.Output<string>;
+    fhirServiceName: string;
+    fhirUrl: pulumi.Output<string>;
+    audience: pulumi.Output<string>;
+    authority: string;
+    identityResourceId: pulumi.Output<string>;
+    identityClientId: pulumi.Output<string>;
+    identityPrincipalId: pulumi.Output<string>;
+    keyUri: pulumi.Output<string>;
+    keyVaultUri: pulumi.Output<string>;
+    /** Absent when the account has neither export nor import. */
+    exportStorageAccount?: pulumi.Output<string>;
+    exportEnabled: boolean;
+    smartProxyEnabled: boolean;
+}
+
+/**
+ * Everything one customer account owns: resource group, identity, key vault + CMK, export storage, (dedicated)
+ * workspace and FHIR service. Every Pulumi name starts with the account name, never a list index.
+ */
+export class FhirAccount extends pulumi.ComponentResource {
+    readonly resourceGroup: resources.ResourceGroup;
+    readonly suffix: random.RandomString;
+    readonly identity: AccountIdentity;
+    readonly cmk: CustomerManagedKey;
+    /** Present when export or import is on: nothing else needs it. */
+    readonly storage?: ExportStorage;
+    readonly workspace?: FhirWorkspace;
+    readonly fhir: FhirService;
+    readonly outputs: FhirAccountOutputs;
+
+    constructor(name: string, args: FhirAccountArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fhir-platform:index:FhirAccount", name, {}, opts);
+        const a = args.config;
+        const ctx = args.platform;
+        const sub = args.subscription;
+        const tags = { ...ctx.tags, ...a.tags, [ACCOUNT_TAG]: a.name, [STACK_TAG]: ctx.stack };
+        const child = { parent: this };
+
+        const rgName = names.accountResourceGroup(ctx.stack, a.name);
+        this.resourceGroup = new resources.ResourceGroup(
+            `${a.name}-rg`,
+            { resourceGroupName: rgName, location: ctx.location, tags },
+            { parent: this, protect: ctx.protect },
+        );
+        // One random suffix per account, created once and kept in state: vault, storage (and dedicated workspace)
+        // names are globally unique in Azure, and must never change once deployed.
+        this.suffix = new random.RandomString(
+            `${a.name}-suffix`,
+            { length: SUFFIX_LENGTH, special: false, upper: false, numeric: true, lower: true },
+            { parent: this, protect: ctx.protect },
+        );
+
+        this.identity = new AccountIdentity(`${a.name}-identity`, { account: a.name, resourceGroupName: this.resourceGroup.name, location: ctx.location, tags }, child);
+
+        let workspaceName: pulumi.Output<string>;
+        let workspaceRg: string;
+        if (args.sharedWorkspace) {
+            workspaceName = args.sharedWorkspace.workspaceName;
+            workspaceRg = args.sharedWorkspace.resourceGroupName;
+        } else {
+            this.workspace = new FhirWorkspace(
+                `${a.name}-workspace`,
+                {
+                    group: a.name,
+                    resourceGroupName: this.resourceGroup.name,
+                    location: ctx.location,
+                    suffix: this.suffix.result,
+                    ...(a.privateEndpointSubnetId ? { privateEndpointSubnetId: a.privateEndpointSubnetId } : {}),
+                    protect: ctx.protect,
+                    tags,
+                },
+                child,
+            );
+            workspaceName = this.workspace.workspaceName;
+            workspaceRg = rgName;
+        }
+
+        this.cmk = new CustomerManagedKey(
+            `${a.name}-cmk`,
+            {
+                account: a.name,
+                stack: ctx.stack,
+                subscriptionId: sub.subscriptionId,
+                tenantId: ctx.tenantId,
+                resourceGroupName: this.resourceGroup.name,
+                location: ctx.location,
+                suffix: this.suffix.result,
+                keySize: a.keySize,
+                keyRotationDays: a.keyRotationDays,
+                identityPrincipalId: this.identity.principalId,
+                versionlessKeyUri: ctx.versionlessKeyUri,
+                rbacPropagationSeconds: ctx.rbacPropagationSeconds,
+                protect: ctx.protect,
+                tags,
+            },
+            child,
+        );
+
+        const storage = a.export || a.import
+            ? new ExportStorage(
+            `${a.name}-export`,
+            {
+                account: a.name,
+                stack: ctx.stack,
+                subscriptionId: sub.subscriptionId,
+                tenantId: ctx.tenantId,
+                resourceGroupName: this.resourceGroup.name,
+                location: ctx.location,
+                suffix: this.suffix.result,
+                identityPrincipalId: this.identity.principalId,
+                fhirServiceResourceId: workspaceName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))),
+                protect: ctx.protect,
+                tags,
+            },
+            child,
+        )
+            : undefined;
+        if (storage) this.storage = storage;
+
+        this.fhir = new FhirService(
+            `${a.name}-fhir`,
+            {
+                config: a,
+                stack: ctx.stack,
+                subscriptionId: sub.subscriptionId,
+                tenantId: ctx.tenantId,
+                location: ctx.location,
+                resourceGroupName: workspaceRg,
+                workspaceName,
+                identityId: this.identity.id,
+                keyUri: this.cmk.keyUri,
+                ...(storage ? { exportStorageName: storage.accountName } : {}),
+                logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
+                // The wait follows the crypto grant; the storage grant propagates meanwhile (export runs later).
+                dependsOn: storage ? [this.cmk.wait, storage.grant] : [this.cmk.wait],
+                protect: ctx.protect,
+                tags,
+            },
+            // The FHIR service's workspace may be shared: it depends on it through workspaceName.
+            child,
+        );
+
+        this.outputs = {
+            subscription: sub.name,
+            subscriptionId: sub.subscriptionId,
+            workspaceGroup: args.placement.workspaceGroup,
+            resourceGroupName: rgName,
+            workspaceResourceGroupName: workspaceRg,
+            workspaceName,
+            fhirServiceName: names.fhirService(a.name),
+            fhirUrl: this.fhir.url,
+            audience: this.fhir.url,
+            authority: entraAuthority(ctx.tenantId),
+            identityResourceId: this.identity.id,
+            identityClientId: this.identity.clientId,
+            identityPrincipalId: this.identity.principalId,
+            keyUri: this.cmk.keyUri,
+            keyVaultUri: this.cmk.vaultUri,
+            ...(storage ? { exportStorageAccount: storage.accountName } : {}),
+            exportEnabled: a.export,
+            smartProxyEnabled: a.smartProxy,
+        };
+        this.registerOutputs({ fhirUrl: this.outputs.fhirUrl });
+    }
+}

@@ -1,0 +1,119 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, entraAuthority, fhirServiceUrl } from "./azure";
+import { AccountConfig } from "./config";
+import { names } from "./naming";
+import { roleGrant } from "./roleGrant";
+
+export interface FhirServiceArgs {
+    config: AccountConfig;
+    stack: string;
+    subscriptionId: string;
+    tenantId: string;
+    location: string;
+    /** Resource group of the workspace (FHIR services are children of their workspace). */
+    resourceGroupName: pulumi.Input<string>;
+    workspaceName: pulumi.Input<string>;
+    identityId: pulumi.Input<string>;
+    keyUri: pulumi.Input<string>;
+    /** Required when export or import is on. */
+    exportStorageName?: pulumi.Input<string>;
+    logAnalyticsWorkspaceId: pulumi.Input<string>;
+    /** What must be in place (and have propagated) before the service is created: the CMK and storage grants. */
+    dependsOn: pulumi.Resource[];
+    protect: boolean;
+    tags: Record<string, string>;
+}
+
+/**
+ * The account's FHIR R4 service: runs as the account's user-assigned identity only, encrypted at creation with the
+ * account's key, exports to the account's storage, accepts Entra ID tokens for its own URL; audit logs go to Log
+ * Analytics; people and apps get FHIR data-plane roles at this service's scope and nowhere else.
+ */
+export class FhirService extends pulumi.ComponentResource {
+    readonly service: healthcareapis.FhirService;
+    readonly diagnostics: monitor.DiagnosticSetting;
+    readonly grants: authorization.RoleAssignment[];
+    readonly url: pulumi.Output<string>;
+    readonly id: pulumi.Output<string>;
+
+    constructor(name: string, args: FhirServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fhir-platform:index:FhirService", name, {}, opts);
+        const a = args.config;
+        const serviceName = names.fhirService(a.name);
+        if ((a.export || a.import) && args.exportStorageName === undefined) {
+            throw new Error(`FhirService ${a.name}: export or import is on but no export storage was given`);
+        }
+        this.url = pulumi.output(args.workspaceName).apply((ws) => fhirServiceUrl(ws, serviceName));
+
+        this.service = new healthcareapis.FhirService(
+            `${a.name}-fhir`,
+            {
+                fhirServiceName: serviceName,
+                workspaceName: args.workspaceName,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                kind: FHIR_KIND_R4,
+                identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
+                encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: args.keyUri } },
+                authenticationConfiguration: {
+                    authority: entraAuthority(args.tenantId),
+                    audience: this.url,
+                    smartProxyEnabled: a.smartProxy,
+                },
+                ...(a.export ? { exportConfiguration: { storageAccountName: args.exportStorageName } } : {}),
+                importConfiguration: a.import
+                    ? { enabled: true, initialImportMode: false, integrationDataStore: args.exportStorageName }
+                    : { enabled: false },
+                ...(a.cors
+                    ? {
+                          corsConfiguration: {
+                              origins: a.cors.origins,
+                              headers: a.cors.headers,
+                              methods: a.cors.methods,
+                              allowCredentials: a.cors.allowCredentials,
+                              ...(a.cors.maxAge !== undefined ? { maxAge: a.cors.maxAge } : {}),
+                          },
+                      }
+                    : {}),
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect, dependsOn: args.dependsOn },
+        );
+        this.id = this.service.id;
+
+        this.diagnostics = new monitor.DiagnosticSetting(
+            `${a.name}-fhir-audit`,
+            {
+                name: "audit-to-log-analytics",
+                resourceUri: this.service.id,
+                workspaceId: args.logAnalyticsWorkspaceId,
+                logAnalyticsDestinationType: "Dedicated",
+                logs: [{ category: FHIR_AUDIT_LOG_CATEGORY, enabled: true }],
+                metrics: [{ category: "AllMetrics", enabled: true }],
+            },
+            { parent: this },
+        );
+
+        this.grants = a.grants.map((g) =>
+            roleGrant(
+                `${a.name}-fhir-${g.role.replace(/^FHIR /, "").replace(/ /g, "-").toLowerCase()}-${g.principalId}`,
+                {
+                    account: a.name,
+                    stack: args.stack,
+                    subscriptionId: args.subscriptionId,
+                    role: g.role,
+                    scope: this.service.id,
+                    principalId: g.principalId,
+                    principalType: g.principalType,
+                    key: `principal/${g.principalId}`,
+                    description: g.description ?? `${g.role} on the FHIR service of ${a.name}`,
+                },
+                { parent: this },
+            ),
+        );
+        this.registerOutputs({ url: this.url, id: this.id });
+    }
+}

@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
+import * as network from "@pulumi/azure-native/network";
+import { AHDS_PRIVATE_LINK_GROUP_ID } from "./azure";
+import { names } from "./naming";
+
+export interface FhirWorkspaceArgs {
+    /** Workspace group: the account name for a dedicated workspace, a pool name for a shared one. */
+    group: string;
+    resourceGroupName: pulumi.Input<string>;
+    location: string;
+    suffix: pulumi.Input<string>;
+    /** When set, a private endpoint on this subnet is the way in (network access is a workspace matter in AHDS). */
+    privateEndpointSubnetId?: string;
+    protect: boolean;
+    tags: Record<string, string>;
+}
+
+/**
+ * An AHDS workspace. Its FHIR services share its network settings and private endpoints, nothing else: identity,
+ * key, storage and data-plane roles stay per FHIR service. In azure-native v3 (API 2024-03-31) the workspace's
+ * `publicNetworkAccess` is output-only, so exposure is governed by the private endpoints attached here.
+ */
+export class FhirWorkspace extends pulumi.ComponentResource {
+    readonly workspace: healthcareapis.Workspace;
+    readonly privateEndpoint?: network.PrivateEndpoint;
+    readonly workspaceName: pulumi.Output<string>;
+
+    constructor(name: string, args: FhirWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fhir-platform:index:FhirWorkspace", name, {}, opts);
+        this.workspace = new healthcareapis.Workspace(
+            `${args.group}-workspace`,
+            {
+                workspaceName: pulumi.interpolate`${names.workspace(args.group, "")}${args.suffix}`,
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect },
+        );
+        if (args.privateEndpointSubnetId) {
+            this.privateEndpoint = new network.PrivateEndpoint(
+                `${args.group}-workspace-pe`,
+                {
+                    privateEndpointName: names.privateEndpoint(args.group),
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.location,
+                    subnet: { id: args.privateEndpointSubnetId },
+                    privateLinkServiceConnections: [
+                        {
+                            name: names.privateEndpoint(args.group),
+                            privateLinkServiceId: this.workspace.id,
+                            groupIds: [AHDS_PRIVATE_LINK_GROUP_ID],
+                        },
+                    ],
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
+        }
+        this.workspaceName = this.workspace.name;
+        this.registerOutputs({ workspaceName: this.workspaceName });
+    }
+}

@@ -1,0 +1,77 @@
+/**
+ * Every Azure name and Pulumi logical name is derived here, from the account (or workspace group) name and the
+ * stack, never from a position in a list: reordering, adding or removing accounts never renames another's resources.
+ * Globally unique names (vault, storage, AHDS workspace) end in a random suffix that is created once and kept in state.
+ */
+import { createHash } from "crypto";
+import { NAME_RULES, NamedResourceKind } from "./azure";
+
+/** Account names: 3-12 lowercase letters and digits, starting with a letter (fits every derived Azure name). */
+export const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9]{2,11}$/;
+/** Workspace groups (shared workspaces) follow the same rule. */
+export const WORKSPACE_GROUP_PATTERN = ACCOUNT_NAME_PATTERN;
+const ACCOUNT_NAME_MAX = 12;
+
+/** Length of the random suffix that makes vault, storage and workspace names globally unique. */
+export const SUFFIX_LENGTH = 6;
+/** The CMK key's name inside its vault. */
+export const CMK_KEY_NAME = "fhir-cmk";
+
+/** Tag naming the account a resource belongs to. Role assignments cannot be tagged: they carry it in their description. */
+export const ACCOUNT_TAG = "fhir-platform:account";
+/** Tag on stack-wide resources (Log Analytics, shared workspaces), whose value names the scope. */
+export const PLATFORM_TAG = "fhir-platform:scope";
+/** Tag naming the stack that manages a resource. */
+export const STACK_TAG = "fhir-platform:stack";
+
+const DESCRIPTION_MARKER = /\[fhir-platform account=([a-z0-9]+)\]/;
+/** Role assignment description carrying the account, since role assignments have no tags. */
+export function accountDescription(account: string, text: string): string {
+    return `[fhir-platform account=${account}] ${text}`;
+}
+export function accountFromDescription(description: unknown): string | undefined {
+    return typeof description === "string" ? DESCRIPTION_MARKER.exec(description)?.[1] : undefined;
+}
+
+/** Resource group names allow what stack names allow; lower-case for uniformity. */
+function stackPart(stack: string): string {
+    return stack.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+}
+
+export const names = {
+    platformResourceGroup: (stack: string) => `rg-fhir-${stackPart(stack)}-platform`,
+    accountResourceGroup: (stack: string, account: string) => `rg-fhir-${stackPart(stack)}-${account}`,
+    workspaceResourceGroup: (stack: string, group: string) => `rg-fhir-${stackPart(stack)}-ws-${group}`,
+    logAnalytics: (stack: string) => `log-fhir-${stackPart(stack)}`.slice(0, NAME_RULES.logAnalyticsWorkspace.max).replace(/-+$/, ""),
+    identity: (account: string) => `id-fhir-${account}`,
+    keyVault: (account: string, suffix: string) => `kv-${account}-${suffix}`,
+    storage: (account: string, suffix: string) => `st${account}${suffix}`,
+    workspace: (group: string, suffix: string) => `ws${group}${suffix}`,
+    fhirService: (account: string) => account,
+    privateEndpoint: (group: string) => `pe-ahds-${group}`,
+};
+
+/** Longest key vault name the naming scheme can produce (for the 94-character CMK rule). */
+export function maxKeyVaultNameLength(): number {
+    return names.keyVault("a".repeat(ACCOUNT_NAME_MAX), "0".repeat(SUFFIX_LENGTH)).length;
+}
+
+/** Returns a problem text when `name` breaks Azure's rule for `kind`, else undefined. */
+export function checkName(kind: NamedResourceKind, name: string): string | undefined {
+    const rule = NAME_RULES[kind];
+    if (name.length < rule.min || name.length > rule.max) return `${kind} name '${name}' must be ${rule.min}-${rule.max} characters`;
+    if (!rule.pattern.test(name)) return `${kind} name '${name}' has characters Azure does not allow`;
+    return undefined;
+}
+
+/**
+ * A stable GUID for a role assignment name (ARM requires a GUID): a name-based UUID (version 5 layout) of the parts,
+ * so the same grant always gets the same name and a re-run never creates a duplicate assignment.
+ */
+export function stableGuid(...parts: string[]): string {
+    const h = createHash("sha1").update(parts.join("\u0000")).digest();
+    h[6] = (h[6] & 0x0f) | 0x50;
+    h[8] = (h[8] & 0x3f) | 0x80;
+    const hex = h.subarray(0, 16).toString("hex");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

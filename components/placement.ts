@@ -1,0 +1,190 @@
+/**
+ * Quota-aware, stable placement of accounts into AHDS workspaces and subscriptions.
+ *
+ * Moving an account to another workspace or subscription replaces its FHIR service (and loses its data), so
+ * placement must never change for an existing account. A pure function of the config cannot promise that when
+ * capacity is bounded (removing one account would let another "fit" earlier), so placement has a memory: the
+ * placement lock, `Pulumi.<stack>.placement.json`, committed beside the stack file like a package lock.
+ * Every account in the lock keeps its place; only new accounts are placed, in name order, into the first
+ * workspace with room (shared) or the first subscription with room (dedicated). `npm run place` writes the lock.
+ */
+import { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./config";
+
+export interface Placement {
+    account: string;
+    subscription: string;
+    /** Workspace group: the account name itself when dedicated, else a shared group. */
+    workspaceGroup: string;
+    dedicated: boolean;
+}
+
+export interface PlacementLock {
+    version: 1;
+    accounts: Record<string, { subscription: string; workspace: string }>;
+}
+
+export interface PlacementResult {
+    placements: Placement[];
+    problems: ConfigProblem[];
+    /** The lock to write back: previous entries of current accounts plus the new ones, sorted. */
+    lock: PlacementLock;
+    /** Accounts placed in this run (not found in the lock). */
+    newlyPlaced: string[];
+}
+
+/** Name of automatically created shared workspace groups: pool01, pool02, ... */
+export function poolName(n: number): string {
+    return `pool${String(n).padStart(2, "0")}`;
+}
+
+/** Network settings are per workspace: accounts sharing one must agree. */
+function networkKey(a: AccountConfig): string {
+    return `${a.publicNetworkAccess}|${a.privateEndpointSubnetId ?? ""}`;
+}
+
+interface GroupState {
+    name: string;
+    subscription: string;
+    members: string[];
+    network: string;
+    dedicated: boolean;
+}
+
+export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock): PlacementResult {
+    const problems: ConfigProblem[] = [];
+    const subs = new Map<string, SubscriptionConfig>(cfg.subscriptions.map((s) => [s.name, s]));
+    const groups = new Map<string, GroupState>();
+    const placementOf = new Map<string, Placement>();
+    const dedicated = cfg.placement === "dedicated";
+    const byName = new Map(cfg.accounts.map((a) => [a.name, a]));
+
+    const addTo = (a: AccountConfig, group: string, subscription: string): void => {
+        let g = groups.get(group);
+        if (!g) {
+            g = { name: group, subscription, members: [], network: networkKey(a), dedicated };
+            groups.set(group, g);
+        }
+        g.members.push(a.name);
+        placementOf.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated });
+    };
+
+    // 1. Accounts in the lock keep their place; a config pin that contradicts the lock is an error, not a move.
+    const locked = cfg.accounts.filter((a) => lock?.accounts[a.name] !== undefined).sort((x, y) => x.name.localeCompare(y.name));
+    for (const a of locked) {
+        const entry = lock!.accounts[a.name];
+        if (!subs.has(entry.subscription)) {
+            problems.push({ path: "placement lock", account: a.name, message: `is placed in subscription '${entry.subscription}', which is no longer in subscriptions; moving an account replaces its FHIR service` });
+            continue;
+        }
+        if (a.subscription !== undefined && a.subscription !== entry.subscription) {
+            problems.push({ path: "subscription", account: a.name, message: `pins subscription '${a.subscription}' but the account is deployed in '${entry.subscription}' (placement lock); moving it would replace its FHIR service and lose its data` });
+        }
+        if (a.workspace !== undefined && a.workspace !== entry.workspace) {
+            problems.push({ path: "workspace", account: a.name, message: `pins workspace '${a.workspace}' but the account is deployed in '${entry.workspace}' (placement lock); moving it would replace its FHIR service and lose its data` });
+        }
+        if (dedicated && entry.workspace !== a.name) {
+            problems.push({ path: "placement", account: a.name, message: `placement is dedicated but the lock puts the account in shared workspace '${entry.workspace}'; switching modes would move it` });
+        }
+        addTo(a, entry.workspace, entry.subscription);
+    }
+
+    // 2. New accounts, pinned ones first (they constrain the rest), each group in name order: deterministic.
+    const fresh = cfg.accounts.filter((a) => !placementOf.has(a.name) && !lock?.accounts[a.name]);
+    const pinned = fresh.filter((a) => a.workspace !== undefined).sort((x, y) => x.name.localeCompare(y.name));
+    const free = fresh.filter((a) => a.workspace === undefined).sort((x, y) => x.name.localeCompare(y.name));
+
+    const workspacesIn = (sub: string) => [...groups.values()].filter((g) => g.subscription === sub).length;
+    const servicesIn = (sub: string) => [...groups.values()].filter((g) => g.subscription === sub).reduce((n, g) => n + g.members.length, 0);
+    const subHasRoom = (s: SubscriptionConfig, newWorkspace: boolean) =>
+        servicesIn(s.name) < s.fhirServices && (!newWorkspace || workspacesIn(s.name) < s.workspaces);
+    const candidateSubs = (a: AccountConfig) => (a.subscription ? [subs.get(a.subscription)!].filter(Boolean) : cfg.subscriptions);
+
+    for (const a of pinned) {
+        const existing = groups.get(a.workspace!);
+        if (existing) {
+            if (a.subscription && a.subscription !== existing.subscription) {
+                problems.push({ path: "subscription", account: a.name, message: `pins subscription '${a.subscription}' but workspace '${a.workspace}' is in '${existing.subscription}'` });
+            }
+            addTo(a, a.workspace!, existing.subscription);
+        } else {
+            const sub = candidateSubs(a).find((s) => subHasRoom(s, true)) ?? candidateSubs(a)[0];
+            if (sub) addTo(a, a.workspace!, sub.name);
+        }
+    }
+
+    let poolCounter = 1;
+    const nextPool = () => {
+        while (groups.has(poolName(poolCounter)) || byName.has(poolName(poolCounter))) poolCounter++;
+        return poolName(poolCounter);
+    };
+    for (const a of free) {
+        const subsForA = candidateSubs(a);
+        if (dedicated) {
+            const sub = subsForA.find((s) => subHasRoom(s, true));
+            if (!sub) {
+                problems.push({ path: "subscriptions", account: a.name, message: `no subscription has room for another workspace (${subsForA.map((s) => `${s.name}: ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); add a subscription, raise a quota, or use placement: shared` });
+                continue;
+            }
+            addTo(a, a.name, sub.name);
+            continue;
+        }
+        const target = [...groups.values()]
+            .filter((g) => !g.dedicated && subsForA.some((s) => s.name === g.subscription))
+            .filter((g) => g.network === networkKey(a) && g.members.length < subs.get(g.subscription)!.fhirServicesPerWorkspace)
+            .filter((g) => servicesIn(g.subscription) < subs.get(g.subscription)!.fhirServices)
+            .sort((x, y) => cfg.subscriptions.findIndex((s) => s.name === x.subscription) - cfg.subscriptions.findIndex((s) => s.name === y.subscription) || x.name.localeCompare(y.name))[0];
+        if (target) {
+            addTo(a, target.name, target.subscription);
+            continue;
+        }
+        const sub = subsForA.find((s) => subHasRoom(s, true));
+        if (!sub) {
+            problems.push({ path: "subscriptions", account: a.name, message: `no subscription has room for another FHIR service or workspace (${subsForA.map((s) => `${s.name}: ${servicesIn(s.name)}/${s.fhirServices} FHIR services, ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); add a subscription or raise a quota` });
+            continue;
+        }
+        addTo(a, nextPool(), sub.name);
+    }
+
+    // 3. Capacity and consistency of the result (pins and locks can overfill what step 2 never would).
+    for (const g of groups.values()) {
+        const s = subs.get(g.subscription);
+        if (!s) continue;
+        if (g.members.length > s.fhirServicesPerWorkspace) {
+            problems.push({ path: "workspace", account: g.members.slice(s.fhirServicesPerWorkspace).join(", "), message: `workspace '${g.name}' would hold ${g.members.length} FHIR services; subscription '${s.name}' allows ${s.fhirServicesPerWorkspace} per workspace (${[...g.members].sort().join(", ")})` });
+        }
+        const nets = new Set(g.members.map((m) => networkKey(byName.get(m)!)));
+        if (nets.size > 1) {
+            problems.push({ path: "publicNetworkAccess", account: [...g.members].sort().join(", "), message: `accounts in workspace '${g.name}' disagree on publicNetworkAccess/privateEndpointSubnetId; network access is set per workspace, so they must match` });
+        }
+    }
+    for (const s of cfg.subscriptions) {
+        const w = workspacesIn(s.name);
+        const f = servicesIn(s.name);
+        if (w > s.workspaces) problems.push({ path: "subscriptions", message: `subscription '${s.name}' would hold ${w} workspaces; its quota is ${s.workspaces}` });
+        if (f > s.fhirServices) problems.push({ path: "subscriptions", message: `subscription '${s.name}' would hold ${f} FHIR services; its quota is ${s.fhirServices}` });
+    }
+
+    const placements = cfg.accounts.map((a) => placementOf.get(a.name)).filter((p): p is Placement => p !== undefined);
+    const lockOut: PlacementLock = { version: 1, accounts: {} };
+    for (const p of [...placements].sort((x, y) => x.account.localeCompare(y.account))) {
+        lockOut.accounts[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup };
+    }
+    const newlyPlaced = placements.filter((p) => !lock?.accounts[p.account]).map((p) => p.account).sort();
+    return { placements, problems, lock: lockOut, newlyPlaced };
+}
+
+/** Parses a lock file's text, with problems named after the file. */
+export function parsePlacementLock(text: string, file: string): PlacementLock {
+    const data: unknown = JSON.parse(text);
+    const ok =
+        typeof data === "object" &&
+        data !== null &&
+        (data as { version?: unknown }).version === 1 &&
+        typeof (data as { accounts?: unknown }).accounts === "object";
+    if (!ok) throw new Error(`${file}: not a placement lock (expected {"version": 1, "accounts": {...}})`);
+    return data as PlacementLock;
+}
+
+export function lockFileName(stack: string): string {
+    return `Pulumi.${stack}.placement.json`;
+}

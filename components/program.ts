@@ -1,0 +1,58 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigSource, ConfigValidationError, PlatformConfig, loadConfig } from "./config";
+import { FhirAccountOutputs } from "./fhirAccount";
+import { FhirPlatform } from "./fhirPlatform";
+import { PlacementLock, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
+
+export interface ProgramArgs {
+    /** `new pulumi.Config("fhir-platform")`, or any source of the same keys. */
+    config: ConfigSource;
+    stack: string;
+    /** Directory holding `Pulumi.<stack>.placement.json`, if any. */
+    projectDir: string;
+}
+
+export interface ProgramOutputs {
+    accounts: Record<string, FhirAccountOutputs>;
+    logAnalyticsWorkspaceId: pulumi.Output<string>;
+    /** Account -> subscription and workspace group: the content of the placement lock. */
+    placement: PlacementLock["accounts"];
+    /** Accounts not yet in the placement lock: run `npm run place` and commit the lock. */
+    unlockedAccounts: string[];
+}
+
+export function readPlacementLock(projectDir: string, stack: string): PlacementLock | undefined {
+    const file = path.join(projectDir, lockFileName(stack));
+    return fs.existsSync(file) ? parsePlacementLock(fs.readFileSync(file, "utf8"), file) : undefined;
+}
+
+/** Validates config and placement, then returns them; throws ConfigValidationError listing every problem. */
+export function resolveStack(args: ProgramArgs): { config: PlatformConfig; placement: ReturnType<typeof placeAccounts> } {
+    const config = loadConfig(args.config);
+    const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack));
+    if (placement.problems.length > 0) throw new ConfigValidationError(placement.problems, "fhir-platform placement");
+    return { config, placement };
+}
+
+/**
+ * The whole stack program. Everything is validated before the first resource is registered: a bad config
+ * registers nothing.
+ */
+export function defineStack(args: ProgramArgs): ProgramOutputs {
+    const { config, placement } = resolveStack(args);
+    if (placement.newlyPlaced.length > 0 && (config.placement === "shared" || config.subscriptions.length > 1)) {
+        void pulumi.log.warn(
+            `placement of ${placement.newlyPlaced.join(", ")} is not in ${lockFileName(args.stack)} yet: ` +
+                `run \`npm run place -- --stack ${args.stack}\` and commit the file, so later changes never move them`,
+        );
+    }
+    const platform = new FhirPlatform("fhir-platform", { config, placements: placement.placements, stack: args.stack });
+    return {
+        accounts: platform.accountOutputs(),
+        logAnalyticsWorkspaceId: platform.logAnalyticsWorkspaceId,
+        placement: placement.lock.accounts,
+        unlockedAccounts: placement.newlyPlaced,
+    };
+}

@@ -1,0 +1,260 @@
+/**
+ * Runs a Pulumi program in the SDK's mock mode and captures what the engine would see: for every resource its type,
+ * name, URN, parent, provider, inputs (secrets masked), dependencies, property dependencies and protect flag.
+ *
+ * `mocks.newResource` gets only type, name and inputs (pulumi/pulumi#14421), so we also wrap the mock monitor's
+ * `registerResource` and read the full request, as the engine would receive it.
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface CapturedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent?: string;
+    /** Provider reference (`urn::id`) for custom resources given an explicit provider. */
+    provider?: string;
+    id?: string;
+    inputs: Record<string, unknown>;
+    /** Outputs as the mocks returned them (registerOutputs for components). */
+    outputs: Record<string, unknown>;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    protect: boolean;
+    retainOnDelete: boolean;
+}
+
+export interface MockRunOptions {
+    project?: string;
+    stack: string;
+    /** `namespace:key -> string` map, as in a stack file. */
+    config: Record<string, string>;
+    preview?: boolean;
+}
+
+export interface MockRunResult {
+    resources: CapturedResource[];
+    /** Stack outputs, resolved. */
+    outputs: Record<string, unknown>;
+}
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const SECRET_MASK = "[secret]";
+const DYNAMIC_PROVIDER_KEY = "__provider";
+
+/** Masks secrets and the serialized code of dynamic providers; keeps everything else as is. */
+export function maskValue(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(maskValue);
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[SIG_KEY] === SECRET_SIG) return SECRET_MASK;
+        const out: Record<string, unknown> = {};
+        for (const [k, val] of Object.entries(o)) out[k] = k === DYNAMIC_PROVIDER_KEY ? "[dynamic provider code]" : maskValue(val);
+        return out;
+    }
+    return v;
+}
+
+function hash(...parts: string[]): string {
+    return crypto.createHash("sha256").update(parts.join("|")).digest("hex");
+}
+function fakeGuid(...parts: string[]): string {
+    const h = hash(...parts);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Deterministic, ARM-shaped outputs for the resource types this project uses. */
+export function mockState(type: string, name: string, inputs: Record<string, any>, subscriptionId: string): { id: string; state: Record<string, unknown> } {
+    const sub = `/subscriptions/${subscriptionId}`;
+    const rg = `${sub}/resourceGroups/${inputs.resourceGroupName}`;
+    let id = `${type}/${name}`;
+    const state: Record<string, unknown> = { ...inputs };
+    switch (type) {
+        case "azure-native:resources:ResourceGroup":
+            id = `${sub}/resourceGroups/${inputs.resourceGroupName}`;
+            state.name = inputs.resourceGroupName;
+            break;
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            id = `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${inputs.resourceName}`;
+            state.name = inputs.resourceName;
+            state.principalId = fakeGuid("principal", id);
+            state.clientId = fakeGuid("client", id);
+            state.tenantId = fakeGuid("tenant");
+            break;
+        case "azure-native:keyvault:Vault":
+            id = `${rg}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`;
+            state.name = inputs.vaultName;
+            state.properties = { ...(inputs.properties ?? {}), vaultUri: `https://${inputs.vaultName}.vault.azure.net/` };
+            break;
+        case "azure-native:keyvault:Key": {
+            id = `${rg}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}/keys/${inputs.keyName}`;
+            state.name = inputs.keyName;
+            const uri = `https://${inputs.vaultName}.vault.azure.net/keys/${inputs.keyName}`;
+            state.keyUri = uri;
+            state.keyUriWithVersion = `${uri}/${hash("version", id).slice(0, 32)}`;
+            break;
+        }
+        case "azure-native:storage:StorageAccount":
+            id = `${rg}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}`;
+            state.name = inputs.accountName;
+            break;
+        case "azure-native:storage:BlobServiceProperties":
+            id = `${rg}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/blobServices/default`;
+            state.name = "default";
+            break;
+        case "azure-native:healthcareapis:Workspace":
+            id = `${rg}/providers/Microsoft.HealthcareApis/workspaces/${inputs.workspaceName}`;
+            state.name = inputs.workspaceName;
+            break;
+        case "azure-native:healthcareapis:FhirService":
+            id = `${rg}/providers/Microsoft.HealthcareApis/workspaces/${inputs.workspaceName}/fhirservices/${inputs.fhirServiceName}`;
+            state.name = `${inputs.workspaceName}/${inputs.fhirServiceName}`;
+            break;
+        case "azure-native:authorization:RoleAssignment":
+            id = `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
+            state.name = inputs.roleAssignmentName;
+            break;
+        case "azure-native:monitor:DiagnosticSetting":
+            id = `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`;
+            break;
+        case "azure-native:operationalinsights:Workspace":
+            id = `${rg}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}`;
+            state.name = inputs.workspaceName;
+            state.customerId = fakeGuid("law", id);
+            break;
+        case "azure-native:network:PrivateEndpoint":
+            id = `${rg}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}`;
+            state.name = inputs.privateEndpointName;
+            break;
+        case "random:index/randomString:RandomString": {
+            const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+            const h = hash("random", name);
+            state.result = Array.from({ length: Number(inputs.length ?? 6) }, (_, i) => alphabet[parseInt(h.slice(i * 2, i * 2 + 2), 16) % alphabet.length]).join("");
+            id = `random-${name}`;
+            break;
+        }
+        default:
+            if (type.startsWith("pulumi:providers:")) id = `provider-${name}`;
+            else if (type === "pulumi-nodejs:dynamic:Resource") id = `dynamic-${name}`;
+    }
+    return { id, state };
+}
+
+type MonitorRequest = {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProvider(): string;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
+    getObject(): unknown;
+};
+type MonitorCallback = (err: Error | null, resp?: { getUrn(): string; getId(): string }) => void;
+interface PatchableMonitor {
+    registerResource(req: MonitorRequest, cb: MonitorCallback): void;
+}
+
+/** `waitForRPCs` is exported by the SDK's settings module but marked internal in its types. */
+function waitForRPCs(): Promise<void> {
+    const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+    if (!settings.waitForRPCs) throw new Error("@pulumi/pulumi no longer exports runtime.waitForRPCs: update scripts/lib/mockRun.ts");
+    return settings.waitForRPCs();
+}
+
+/**
+ * Runs `program` (which registers resources and returns stack outputs) under mocks, inside a Pulumi stack,
+ * and returns every captured resource in registration order. Rejects with the program's own error.
+ */
+export async function runUnderMocks(program: () => Record<string, unknown>, options: MockRunOptions): Promise<MockRunResult> {
+    const project = options.project ?? "fhir-platform";
+    pulumi.runtime.setAllConfig(options.config);
+    const providerSubscriptions = new Map<string, string>();
+    const defaultSubscription = "00000000-0000-0000-0000-000000000000";
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                if (args.type === "pulumi:providers:azure-native") {
+                    providerSubscriptions.set(args.name, String(args.inputs.subscriptionId ?? defaultSubscription));
+                }
+                const providerName = args.provider?.split("::")[3];
+                const sub = (providerName && providerSubscriptions.get(providerName)) || defaultSubscription;
+                return mockState(args.type, args.name, args.inputs, sub);
+            },
+            call() {
+                return {};
+            },
+        },
+        project,
+        options.stack,
+        options.preview ?? false,
+    );
+
+    const captured = new Map<string, CapturedResource>();
+    const order: string[] = [];
+    const monitor = pulumi.runtime.getMonitor() as unknown as PatchableMonitor;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: MonitorRequest, cb: MonitorCallback) => {
+        original(req, (err, resp) => {
+            if (!err && resp) {
+                const propertyDependencies: Record<string, string[]> = {};
+                req.getPropertydependenciesMap().forEach((v, k) => {
+                    propertyDependencies[k] = v.getUrnsList();
+                });
+                const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+                const r: CapturedResource = {
+                    urn: resp.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    ...(req.getParent() ? { parent: req.getParent() } : {}),
+                    ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+                    ...(resp.getId() ? { id: resp.getId() } : {}),
+                    inputs: maskValue(inputs) as Record<string, unknown>,
+                    outputs: {},
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies,
+                    protect: req.getProtect() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
+                };
+                captured.set(r.urn, r);
+                order.push(r.urn);
+            }
+            cb(err, resp);
+        });
+    };
+
+    let programError: unknown;
+    const outputs = await pulumi.runtime
+        .runInPulumiStack(async () => {
+            try {
+                return program();
+            } catch (e) {
+                programError = e;
+                throw e;
+            }
+        })
+        .catch((e: unknown) => {
+            throw programError ?? e;
+        });
+    await waitForRPCs();
+    const resolved = (await resolveOutputs(outputs ?? {})) as Record<string, unknown>;
+    return { resources: order.map((u) => captured.get(u)!), outputs: resolved };
+}
+
+async function resolveOutputs(v: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(v)) return resolveOutputs(await (v as pulumi.Output<unknown>).promise());
+    if (v instanceof Promise) return resolveOutputs(await v);
+    if (Array.isArray(v)) return Promise.all(v.map(resolveOutputs));
+    if (v && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, val] of Object.entries(v)) out[k] = await resolveOutputs(val);
+        return out;
+    }
+    return v;
+}

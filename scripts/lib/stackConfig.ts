@@ -1,0 +1,34 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+/** The project directory (where Pulumi.yaml lives). */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+export function stackFile(stack: string, projectDir = PROJECT_DIR): string {
+    return path.join(projectDir, `Pulumi.${stack}.yaml`);
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` into the flat `namespace:key -> string` map the Pulumi engine hands a program
+ * (objects, lists, numbers and booleans as JSON text), the same map `pulumi.Config` reads from.
+ */
+export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
+    const file = stackFile(stack, projectDir);
+    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it or pick another --stack`);
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined;
+    return toConfigMap(doc?.config ?? {});
+}
+
+export function toConfigMap(config: Record<string, unknown>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        out[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return out;
+}
+
+/** A ConfigSource over a config map, for one namespace. */
+export function configSource(map: Record<string, string>, namespace = "fhir-platform"): { get(key: string): string | undefined } {
+    return { get: (key: string) => map[`${namespace}:${key}`] };
+}
