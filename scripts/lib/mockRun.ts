@@ -153,7 +153,7 @@ type MonitorRequest = {
     getRetainondelete(): boolean | undefined;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
-    getObject(): unknown;
+    getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 };
 type MonitorCallback = (err: Error | null, resp?: { getUrn(): string; getId(): string }) => void;
 interface PatchableMonitor {
@@ -248,7 +248,10 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
 }
 
 async function resolveOutputs(v: unknown): Promise<unknown> {
-    if (pulumi.Output.isInstance(v)) return resolveOutputs(await (v as pulumi.Output<unknown>).promise());
+    if (pulumi.Output.isInstance(v)) {
+        const value = await new Promise<unknown>((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x)));
+        return resolveOutputs(value);
+    }
     if (v instanceof Promise) return resolveOutputs(await v);
     if (Array.isArray(v)) return Promise.all(v.map(resolveOutputs));
     if (v && typeof v === "object") {
