@@ -1,0 +1,26 @@
+import { CONFIG_NAMESPACE, RawConfig, defineStack } from "../../components";
+import { MockRunResult, runUnderMocks } from "./mockRun";
+import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackConfig";
+
+export interface RunStackOptions {
+    stack: string;
+    /** Namespaced config map (`fhir-platform:accounts` -> JSON). Defaults to the stack file's. */
+    config?: Record<string, string>;
+    /** Where placement locks are looked up. */
+    projectDir?: string;
+}
+
+/** Runs the real stack program (index.ts's `defineStack`) under mocks. Rejects with ConfigValidationError on bad config. */
+export function runStack(options: RunStackOptions): Promise<MockRunResult> {
+    const config = options.config ?? readStackConfig(options.stack);
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    return runUnderMocks(() => ({ ...defineStack({ config: configSource(config), stack: options.stack, projectDir }) }), {
+        stack: options.stack,
+        config,
+    });
+}
+
+/** Builds a namespaced config map from plain values: `{ location: "westeurope", accounts: [...] }`. */
+export function configMap(values: RawConfig): Record<string, string> {
+    return toConfigMap(Object.fromEntries(Object.entries(values).map(([k, v]) => [`${CONFIG_NAMESPACE}:${k}`, v])));
+}
