@@ -1,0 +1,44 @@
+/**
+ * `npm run place -- --stack dev [--check]`: computes the stack's placement (subscription and workspace of every
+ * account) from its config and its placement lock, and writes the lock, `Pulumi.<stack>.placement.json`.
+ * Accounts already in the lock never move; new ones are placed. `--check` writes nothing and exits 1 when the
+ * lock is missing accounts or lists removed ones (for CI).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigValidationError, loadConfig, lockFileName, placeAccounts, readPlacementLock } from "../components";
+import { PROJECT_DIR, configSource, readStackConfig } from "./lib/stackConfig";
+import { parseArgs } from "./lib/args";
+
+function main(): number {
+    const args = parseArgs(process.argv.slice(2), { stack: "string", check: "boolean", help: "boolean" });
+    if (args.help || typeof args.stack !== "string") {
+        console.log("usage: npm run place -- --stack <name> [--check]");
+        return args.help ? 0 : 2;
+    }
+    const stack = args.stack;
+    const config = loadConfig(configSource(readStackConfig(stack)));
+    const previous = readPlacementLock(PROJECT_DIR, stack);
+    const result = placeAccounts(config, previous);
+    if (result.problems.length > 0) throw new ConfigValidationError(result.problems, "fhir-platform placement");
+    const file = path.join(PROJECT_DIR, lockFileName(stack));
+    const removed = Object.keys(previous?.accounts ?? {}).filter((a) => !(a in result.lock.accounts)).sort();
+    const text = JSON.stringify(result.lock, null, 2) + "\n";
+    for (const p of result.placements) console.log(`${p.account.padEnd(14)} subscription ${p.subscription.padEnd(14)} workspace ${p.workspaceGroup}${result.newlyPlaced.includes(p.account) ? "  (new)" : ""}`);
+    if (removed.length) console.log(`no longer in config (dropped from the lock): ${removed.join(", ")}`);
+    if (args.check) {
+        const stale = result.newlyPlaced.length > 0 || removed.length > 0;
+        console.log(stale ? `${lockFileName(stack)} is out of date: run npm run place -- --stack ${stack}` : `${lockFileName(stack)} is up to date`);
+        return stale ? 1 : 0;
+    }
+    fs.writeFileSync(file, text);
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+    return 0;
+}
+
+try {
+    process.exitCode = main();
+} catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 2;
+}
