@@ -158,6 +158,18 @@ type MonitorRequest = {
 type MonitorCallback = (err: Error | null, resp?: { getUrn(): string; getId(): string }) => void;
 interface PatchableMonitor {
     registerResource(req: MonitorRequest, cb: MonitorCallback): void;
+    newUrn(parent: string, type: string, name: string): string;
+}
+
+/**
+ * URNs as the Pulumi engine builds them: the qualified type chains every ancestor's type except the root stack's
+ * (the mock monitor keeps only the parent's). With this, URNs from a mock run are the ones `pulumi up` records,
+ * so `pulumi state unprotect <urn>` and friends can be printed from a plan.
+ */
+export function engineUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : undefined;
+    const qualified = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
 /** `waitForRPCs` is exported by the SDK's settings module but marked internal in its types. */
@@ -198,6 +210,7 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
     const captured = new Map<string, CapturedResource>();
     const order: string[] = [];
     const monitor = pulumi.runtime.getMonitor() as unknown as PatchableMonitor;
+    monitor.newUrn = (parent, type, name) => engineUrn(options.stack, project, parent || undefined, type, name);
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: MonitorRequest, cb: MonitorCallback) => {
         original(req, (err, resp) => {

@@ -1,0 +1,39 @@
+import { engineUrn, maskValue, SECRET_MASK } from "../scripts/lib/mockRun";
+import { runStack } from "../scripts/lib/runStack";
+
+describe("mock harness", () => {
+    test("URNs chain every ancestor type except the stack's, as the engine does", () => {
+        const stackUrn = engineUrn("dev", "p", undefined, "pulumi:pulumi:Stack", "p-dev");
+        expect(stackUrn).toBe("urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev");
+        const platform = engineUrn("dev", "p", stackUrn, "x:index:Platform", "root");
+        expect(platform).toBe("urn:pulumi:dev::p::x:index:Platform::root");
+        const account = engineUrn("dev", "p", platform, "x:index:Account", "a");
+        expect(engineUrn("dev", "p", account, "azure-native:keyvault:Vault", "a-vault")).toBe(
+            "urn:pulumi:dev::p::x:index:Platform$x:index:Account$azure-native:keyvault:Vault::a-vault",
+        );
+    });
+
+    test("secrets and dynamic provider code are masked, nothing else", () => {
+        const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" };
+        expect(maskValue({ a: 1, b: [secret, "x"], __provider: "code", c: { d: secret } })).toEqual({
+            a: 1,
+            b: [SECRET_MASK, "x"],
+            __provider: "[dynamic provider code]",
+            c: { d: SECRET_MASK },
+        });
+    });
+
+    test("captured resources carry parent, provider, dependencies and protect from the engine request", async () => {
+        const { resources } = await runStack({ stack: "dev" });
+        const vault = resources.find((r) => r.type === "azure-native:keyvault:Vault" && r.name === "contoso-vault")!;
+        expect(vault.urn).toBe(
+            "urn:pulumi:dev::fhir-platform::fhir-platform:index:FhirPlatform$fhir-platform:index:FhirAccount$fhir-platform:index:CustomerManagedKey$azure-native:keyvault:Vault::contoso-vault",
+        );
+        expect(vault.protect).toBe(true);
+        expect(resources.find((r) => r.urn === vault.parent)?.type).toBe("fhir-platform:index:CustomerManagedKey");
+        expect(vault.provider).toMatch(/pulumi:providers:azure-native::azure-dev::/);
+        const rg = resources.find((r) => r.name === "contoso-rg")!;
+        expect(vault.dependencies).toContain(rg.urn);
+        expect(vault.propertyDependencies.resourceGroupName).toEqual([rg.urn]);
+    });
+});
