@@ -1,0 +1,415 @@
+/**
+ * validateConfig: defaults, every kind of bad input (each problem names the account and the field), and all problems
+ * reported at once. Pure: no Pulumi runtime involved. The "nothing is registered" half lives in program.test.ts.
+ */
+import {
+    ConfigProblem,
+    ConfigValidationError,
+    DEFAULTS,
+    AHDS_DEFAULT_QUOTAS,
+    findCrossShardDuplicates,
+    formatProblem,
+    loadConfig,
+    readRawConfig,
+    validateConfig,
+} from "../components";
+import { SUB_A, SUB_B, TENANT, pid, problemsOf, rawConfig } from "./helpers/stack";
+
+const ok = (name: string, extra: Record<string, unknown> = {}) => ({ name, ...extra });
+
+/** The problems whose path is exactly `path` (and, when given, whose account is `account`). */
+function at(problems: ConfigProblem[], path: string, account?: string): ConfigProblem[] {
+    return problems.filter((p) => p.path === path && (account === undefined || p.account === account));
+}
+
+function expectOneProblem(raw: Record<string, unknown>, path: string, account: string | undefined, message: RegExp): ConfigProblem {
+    const problems = problemsOf(() => validateConfig(raw));
+    const hits = at(problems, path, account);
+    expect({ problems, hits: hits.length }).toEqual(expect.objectContaining({ hits: 1 }));
+    expect(hits[0].message).toMatch(message);
+    if (account !== undefined) expect(formatProblem(hits[0])).toContain(`account '${account}'`);
+    expect(formatProblem(hits[0])).toContain(`field '${path}'`);
+    return hits[0];
+}
+
+describe("defaults", () => {
+    const cfg = validateConfig(rawConfig([ok("contoso")]));
+    const a = cfg.accounts[0];
+
+    test("account defaults: RSA 3072, export on, import off, SMART proxy off, public, no grants", () => {
+        expect(a).toEqual({
+            name: "contoso",
+            keySize: 3072,
+            keyRotationDays: 365,
+            export: true,
+            import: false,
+            smartProxy: false,
+            grants: [],
+            publicNetworkAccess: "Enabled",
+            tags: {},
+        });
+    });
+
+    test("platform defaults: dedicated placement, protection on, 120 s RBAC wait, versioned key URI, created Log Analytics", () => {
+        expect(cfg.placement).toBe("dedicated");
+        expect(cfg.protectStatefulResources).toBe(true);
+        expect(cfg.rbacPropagationSeconds).toBe(120);
+        expect(cfg.cmkKeyUri).toBe("versioned");
+        expect(cfg.logAnalytics).toEqual({ retentionDays: 90 });
+        expect(cfg.tags).toEqual({});
+    });
+
+    test("the DEFAULTS table says what the issue asks for", () => {
+        expect(DEFAULTS).toEqual(
+            expect.objectContaining({ keySize: 3072, export: true, import: false, smartProxy: false, placement: "dedicated", protectStatefulResources: true, rbacPropagationSeconds: 120 }),
+        );
+    });
+
+    test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 100 FHIR per subscription)", () => {
+        expect(cfg.subscriptions).toEqual([{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 100 }]);
+        expect(AHDS_DEFAULT_QUOTAS).toEqual({ fhirServicesPerWorkspace: 10, workspacesPerSubscription: 10, fhirServicesPerSubscription: 100 });
+    });
+
+    test("explicit values are kept, GUIDs lower-cased, CORS filled in", () => {
+        const c = validateConfig(
+            rawConfig(
+                [
+                    ok("fabrikam", {
+                        keySize: 2048,
+                        keyRotationDays: 90,
+                        export: false,
+                        import: true,
+                        smartProxy: true,
+                        grants: [{ principalId: pid(3).toUpperCase(), principalType: "User", role: "FHIR SMART User", description: "app" }],
+                        cors: { origins: ["https://app.example.com"] },
+                        publicNetworkAccess: "Disabled",
+                        privateEndpointSubnetId: `/subscriptions/${SUB_A}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/s`,
+                        tags: { costCenter: "cc1" },
+                    }),
+                ],
+                {
+                    tenantId: TENANT.toUpperCase(),
+                    placement: "shared",
+                    protectStatefulResources: false,
+                    rbacPropagationSeconds: 0,
+                    cmkKeyUri: "versionless",
+                    tags: { env: "test" },
+                    logAnalytics: { workspaceId: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law`, retentionDays: 30 },
+                },
+            ),
+        );
+        expect(c.tenantId).toBe(TENANT);
+        expect(c).toEqual(expect.objectContaining({ placement: "shared", protectStatefulResources: false, rbacPropagationSeconds: 0, cmkKeyUri: "versionless", tags: { env: "test" } }));
+        expect(c.logAnalytics.workspaceId).toMatch(/workspaces\/law$/);
+        const f = c.accounts[0];
+        expect(f).toEqual(expect.objectContaining({ keySize: 2048, keyRotationDays: 90, export: false, import: true, smartProxy: true, publicNetworkAccess: "Disabled", tags: { costCenter: "cc1" } }));
+        expect(f.grants).toEqual([{ principalId: pid(3), principalType: "User", role: "FHIR SMART User", description: "app" }]);
+        expect(f.cors).toEqual({ origins: ["https://app.example.com"], headers: ["*"], methods: ["GET", "OPTIONS"], allowCredentials: false });
+    });
+});
+
+describe("each bad input gives one clear problem naming the account and the field", () => {
+    test.each([
+        ["Contoso", /not a valid account name/],
+        ["ab", /3 to 12 lowercase letters and digits/],
+        ["contoso-eu", /not a valid account name/],
+        ["averyveryverylongname", /not a valid account name/],
+        ["1contoso", /starting with a letter/],
+    ])("bad account name %p", (name, message) => {
+        expectOneProblem(rawConfig([ok(name)]), "accounts[0].name", name, message);
+    });
+
+    test("missing account name names the account by position", () => {
+        expectOneProblem(rawConfig([{ keySize: 2048 } as never]), "accounts[0].name", "#0", /is required/);
+    });
+
+    test("key size 4096 is refused, with the sizes Azure accepts", () => {
+        expectOneProblem(rawConfig([ok("contoso", { keySize: 4096 })]), "accounts[0].keySize", "contoso", /4096 is not a key size.*2048 or 3072/);
+    });
+
+    test("key size of the wrong type", () => {
+        expectOneProblem(rawConfig([ok("contoso", { keySize: "3072" })]), "accounts[0].keySize", "contoso", /must be a number/);
+    });
+
+    test("key rotation out of range", () => {
+        expectOneProblem(rawConfig([ok("contoso", { keyRotationDays: 7 })]), "accounts[0].keyRotationDays", "contoso", /28 to 3650/);
+    });
+
+    test.each(["export", "import", "smartProxy"])("%s must be a boolean", (key) => {
+        expectOneProblem(rawConfig([ok("contoso", { [key]: "yes" })]), `accounts[0].${key}`, "contoso", /must be a boolean/);
+    });
+
+    test("duplicate account names the second occurrence and where the first is", () => {
+        expectOneProblem(rawConfig([ok("contoso"), ok("fabrikam"), ok("contoso")]), "accounts[2].name", "contoso", /duplicate account: 'contoso' is already defined at accounts\[0\]/);
+    });
+
+    test("unknown role suggests the closest FHIR role and lists them all", () => {
+        const p = expectOneProblem(
+            rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reeder" }] })]),
+            "accounts[0].grants[0].role",
+            "contoso",
+            /unknown role "FHIR Data Reeder"; did you mean 'FHIR Data Reader'\?/,
+        );
+        expect(p.message).toContain("FHIR SMART User");
+    });
+
+    test("a privileged role is not a FHIR data-plane role", () => {
+        expectOneProblem(rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "Group", role: "Owner" }] })]), "accounts[0].grants[0].role", "contoso", /unknown role "Owner"/);
+    });
+
+    test("unknown field typo suggests the field", () => {
+        expectOneProblem(rawConfig([ok("contoso", { keysize: 2048 })]), "accounts[0].keysize", "contoso", /unknown field; did you mean 'keySize'\?/);
+    });
+
+    test("unknown platform-level field", () => {
+        expectOneProblem(rawConfig([ok("contoso")], { locaton: "westeurope" }), "locaton", undefined, /unknown field; did you mean 'location'\?/);
+    });
+
+    test("unknown grant field", () => {
+        expectOneProblem(
+            rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader", scope: "/subscriptions/x" }] })]),
+            "accounts[0].grants[0].scope",
+            "contoso",
+            /unknown field/,
+        );
+    });
+
+    test("bad principal id", () => {
+        expectOneProblem(
+            rawConfig([ok("contoso", { grants: [{ principalId: "alice@contoso.com", principalType: "User", role: "FHIR Data Reader" }] })]),
+            "accounts[0].grants[0].principalId",
+            "contoso",
+            /object ID \(a GUID\).*alice@contoso\.com/,
+        );
+    });
+
+    test("bad principal type, with a suggestion", () => {
+        expectOneProblem(
+            rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "Servicprincipal", role: "FHIR Data Reader" }] })]),
+            "accounts[0].grants[0].principalType",
+            "contoso",
+            /must be one of User, Group, ServicePrincipal.*did you mean 'ServicePrincipal'/,
+        );
+    });
+
+    test("the same role granted twice to one principal", () => {
+        const g = { principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" };
+        expectOneProblem(rawConfig([ok("contoso", { grants: [g, { ...g, principalId: pid(1).toUpperCase() }] })]), "accounts[0].grants", "contoso", /granted twice/);
+    });
+
+    test("bad CORS origin (a path, plain http)", () => {
+        const problems = problemsOf(() => validateConfig(rawConfig([ok("contoso", { cors: { origins: ["https://app.example.com/path", "http://app.example.com"] } })])));
+        expect(at(problems, "accounts[0].cors.origins[0]", "contoso")[0].message).toMatch(/https origin/);
+        expect(at(problems, "accounts[0].cors.origins[1]", "contoso")[0].message).toMatch(/https origin/);
+        expect(problems).toHaveLength(2);
+    });
+
+    test("CORS '*' with credentials, and an unknown method", () => {
+        const problems = problemsOf(() => validateConfig(rawConfig([ok("contoso", { cors: { origins: ["*"], allowCredentials: true, methods: ["GET", "FETCH"] } })])));
+        expect(at(problems, "accounts[0].cors.origins[0]", "contoso")[0].message).toMatch(/cannot be combined with allowCredentials/);
+        expect(at(problems, "accounts[0].cors.methods[1]", "contoso")[0].message).toMatch(/FETCH/);
+    });
+
+    test("CORS without origins", () => {
+        expectOneProblem(rawConfig([ok("contoso", { cors: { methods: ["GET"] } })]), "accounts[0].cors.origins", "contoso", /at least one origin/);
+    });
+
+    test("localhost over http is allowed for development", () => {
+        expect(() => validateConfig(rawConfig([ok("contoso", { cors: { origins: ["http://localhost:3000"] } })]))).not.toThrow();
+    });
+
+    test("Disabled public network access without a subnet", () => {
+        expectOneProblem(rawConfig([ok("tailspin", { publicNetworkAccess: "Disabled" })]), "accounts[0].privateEndpointSubnetId", "tailspin", /required when publicNetworkAccess is Disabled/);
+    });
+
+    test("publicNetworkAccess must be Enabled or Disabled", () => {
+        expectOneProblem(rawConfig([ok("tailspin", { publicNetworkAccess: "Off" })]), "accounts[0].publicNetworkAccess", "tailspin", /Enabled or Disabled/);
+    });
+
+    test("a subnet that is not a subnet resource ID", () => {
+        expectOneProblem(rawConfig([ok("tailspin", { privateEndpointSubnetId: "snet-private" })]), "accounts[0].privateEndpointSubnetId", "tailspin", /subnet resource ID/);
+    });
+
+    test("unknown subscription, with a suggestion and the list", () => {
+        expectOneProblem(
+            rawConfig([ok("contoso", { subscription: "mian" })], { placement: "shared" }),
+            "accounts[0].subscription",
+            "contoso",
+            /unknown subscription 'mian'; did you mean 'main'\?; subscriptions are: main/,
+        );
+    });
+
+    test("workspace pin with dedicated placement", () => {
+        expectOneProblem(rawConfig([ok("contoso", { workspace: "team1" })]), "accounts[0].workspace", "contoso", /only applies with placement: shared/);
+    });
+
+    test("bad workspace group name", () => {
+        expectOneProblem(rawConfig([ok("contoso", { workspace: "Team-1" })], { placement: "shared" }), "accounts[0].workspace", "contoso", /not a valid workspace group/);
+    });
+
+    test("missing location", () => {
+        const { location: _, ...raw } = rawConfig([ok("contoso")]);
+        expectOneProblem(raw, "location", undefined, /is required/);
+    });
+
+    test("location given as a display name", () => {
+        expectOneProblem(rawConfig([ok("contoso")], { location: "West Europe" }), "location", undefined, /region name like westeurope/);
+    });
+
+    test("missing tenant", () => {
+        const { tenantId: _, ...raw } = rawConfig([ok("contoso")]);
+        expectOneProblem(raw, "tenantId", undefined, /Entra tenant ID/);
+    });
+
+    test("missing subscriptions", () => {
+        const { subscriptions: _, ...raw } = rawConfig([ok("contoso")]);
+        expectOneProblem(raw, "subscriptions", undefined, /is required/);
+    });
+
+    test("empty subscriptions", () => {
+        expectOneProblem(rawConfig([ok("contoso")], { subscriptions: [] }), "subscriptions", undefined, /non-empty list/);
+    });
+
+    test("subscription with a bad ID, a duplicate name and a duplicate ID", () => {
+        const problems = problemsOf(() =>
+            validateConfig(
+                rawConfig([ok("contoso")], {
+                    subscriptions: [
+                        { name: "main", subscriptionId: SUB_A },
+                        { name: "main", subscriptionId: SUB_B },
+                        { name: "other", subscriptionId: SUB_A.toUpperCase() },
+                        { name: "bad", subscriptionId: "not-a-guid" },
+                    ],
+                }),
+            ),
+        );
+        expect(at(problems, "subscriptions[1].name")[0].message).toMatch(/appears twice/);
+        expect(at(problems, "subscriptions[2].subscriptionId")[0].message).toMatch(/appears twice/);
+        expect(at(problems, "subscriptions[3].subscriptionId")[0].message).toMatch(/a GUID/);
+    });
+
+    test("quota override out of range", () => {
+        expectOneProblem(rawConfig([ok("contoso")], { subscriptions: [{ name: "main", subscriptionId: SUB_A, workspaces: 0 }] }), "subscriptions[0].workspaces", undefined, /whole number from 1/);
+    });
+
+    test("missing accounts", () => {
+        const { accounts: _, ...raw } = rawConfig([]);
+        expectOneProblem(raw, "accounts", undefined, /is required/);
+    });
+
+    test("accounts not a list", () => {
+        expectOneProblem(rawConfig([], { accounts: { contoso: {} } }), "accounts", undefined, /must be a list/);
+    });
+
+    test("account tag value that is not a string", () => {
+        expectOneProblem(rawConfig([ok("contoso", { tags: { costCenter: 42 } })]), "accounts[0].tags.costCenter", "contoso", /tag value must be a string/);
+    });
+
+    test("tag name with a forbidden character", () => {
+        expectOneProblem(rawConfig([ok("contoso", { tags: { "cost/center": "x" } })]), "accounts[0].tags.cost/center", "contoso", /without < > %/);
+    });
+
+    test("tag value over 256 characters", () => {
+        expectOneProblem(rawConfig([ok("contoso", { tags: { note: "x".repeat(257) } })]), "accounts[0].tags.note", "contoso", /at most 256/);
+    });
+
+    test("the platform's own tag names are reserved (an account cannot pose as another)", () => {
+        expectOneProblem(rawConfig([ok("contoso", { tags: { "fhir-platform:account": "fabrikam" } })]), "accounts[0].tags.fhir-platform:account", "contoso", /reserved/);
+    });
+
+    test("platform tags that are not a map", () => {
+        expectOneProblem(rawConfig([ok("contoso")], { tags: ["env=dev"] }), "tags", undefined, /map of tag names/);
+    });
+
+    test.each([
+        ["placement", "spread", /dedicated .* or shared/],
+        ["cmkKeyUri", "latest", /versioned or versionless/],
+        ["rbacPropagationSeconds", 3600, /0 to 1800/],
+        ["protectStatefulResources", "no", /must be a boolean/],
+        ["logAnalytics", { workspaceId: "law-1" }, /Log Analytics workspace resource ID/],
+    ])("bad platform value %s", (key, value, message) => {
+        const problems = problemsOf(() => validateConfig(rawConfig([ok("contoso")], { [key]: value })));
+        expect(problems).toHaveLength(1);
+        expect(problems[0].path.startsWith(key)).toBe(true);
+        expect(problems[0].message).toMatch(message);
+    });
+});
+
+describe("every problem at once", () => {
+    const raw = rawConfig(
+        [
+            ok("contoso", { keySize: 4096, grants: [{ principalId: "nobody", principalType: "Group", role: "FHIR Data Raeder" }] }),
+            ok("Fabrikam"),
+            ok("tailspin", { publicNetworkAccess: "Disabled", keysize: 2048, cors: { origins: ["ftp://x"] } }),
+            ok("contoso"),
+            ok("wingtip", { subscription: "nowhere", workspace: "team1", tags: { n: 1 } }),
+        ],
+        { tenantId: "contoso.onmicrosoft.com", location: undefined },
+    );
+    let error: ConfigValidationError;
+    beforeAll(() => {
+        try {
+            validateConfig(raw);
+        } catch (e) {
+            error = e as ConfigValidationError;
+        }
+    });
+
+    test("one ConfigValidationError lists every problem, each with its account and field", () => {
+        expect(error).toBeInstanceOf(ConfigValidationError);
+        const seen = error.problems.map((p) => `${p.account ?? "-"} ${p.path}`);
+        expect(seen).toEqual(
+            expect.arrayContaining([
+                "- location",
+                "- tenantId",
+                "contoso accounts[0].keySize",
+                "contoso accounts[0].grants[0].principalId",
+                "contoso accounts[0].grants[0].role",
+                "Fabrikam accounts[1].name",
+                "tailspin accounts[2].privateEndpointSubnetId",
+                "tailspin accounts[2].keysize",
+                "tailspin accounts[2].cors.origins[0]",
+                "contoso accounts[3].name",
+                "wingtip accounts[4].subscription",
+                "wingtip accounts[4].workspace",
+                "wingtip accounts[4].tags.n",
+            ]),
+        );
+        expect(error.problems).toHaveLength(13);
+    });
+
+    test("the message counts the problems and prints each on its own line", () => {
+        expect(error.message).toMatch(/^fhir-platform config has 13 problems:\n/);
+        expect(error.message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(13);
+        expect(error.message).toContain("account 'wingtip', field 'accounts[4].subscription': unknown subscription 'nowhere'");
+        expect(error.name).toBe("ConfigValidationError");
+    });
+});
+
+describe("reading config from a Pulumi-like source", () => {
+    test("JSON values are parsed, plain strings kept, unknown namespaces ignored", () => {
+        const map: Record<string, string> = {
+            location: "westeurope",
+            tenantId: TENANT,
+            subscriptions: JSON.stringify([{ name: "main", subscriptionId: SUB_A }]),
+            rbacPropagationSeconds: "30",
+            accounts: JSON.stringify([{ name: "contoso" }]),
+        };
+        const raw = readRawConfig({ get: (k) => map[k] });
+        expect(raw.location).toBe("westeurope");
+        expect(raw.rbacPropagationSeconds).toBe(30);
+        const cfg = loadConfig({ get: (k) => map[k] });
+        expect(cfg.rbacPropagationSeconds).toBe(30);
+        expect(cfg.accounts.map((a) => a.name)).toEqual(["contoso"]);
+    });
+});
+
+describe("sharding", () => {
+    test("an account in two shards is reported once, naming both stacks", () => {
+        const problems = findCrossShardDuplicates([
+            { stack: "eu1", accounts: ["contoso", "fabrikam"] },
+            { stack: "eu2", accounts: ["fabrikam", "tailspin", "tailspin"] },
+        ]);
+        expect(problems).toEqual([{ path: "accounts", account: "fabrikam", message: expect.stringContaining("eu1, eu2") }]);
+    });
+});
