@@ -6,14 +6,14 @@ export interface RunStackOptions {
     stack: string;
     /** Namespaced config map (`fhir-platform:accounts` -> JSON). Defaults to the stack file's. */
     config?: Record<string, string>;
-    /** Where placement locks are looked up. */
+    /** Where the stack file (when `config` is absent) and the placement lock are read from. Defaults to the repo root. */
     projectDir?: string;
 }
 
 /** Runs the real stack program (index.ts's `defineStack`) under mocks. Rejects with ConfigValidationError on bad config. */
 export function runStack(options: RunStackOptions): Promise<MockRunResult> {
-    const config = options.config ?? readStackConfig(options.stack);
     const projectDir = options.projectDir ?? PROJECT_DIR;
+    const config = options.config ?? readStackConfig(options.stack, projectDir);
     return runUnderMocks(() => ({ ...defineStack({ config: configSource(config), stack: options.stack, projectDir }) }), {
         stack: options.stack,
         config,
