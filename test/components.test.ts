@@ -1,0 +1,435 @@
+/**
+ * Components, per resource type, through the real program under mocks: inputs of each resource, role definition IDs
+ * and scopes of every grant, dependencies of the FHIR service, protection, tags and stack outputs.
+ * One run of a four-account stack is shared by most tests (beforeAll); a second run flips the platform options.
+ */
+import { BUILT_IN_ROLES, FHIR_DATA_ROLES, FhirDataRole, roleDefinitionId } from "../components";
+import { ACCOUNT_TAG, STACK_TAG } from "../components/naming";
+import { CapturedResource } from "../scripts/lib/mockRun";
+import { Captured, SUB_A, T, TENANT, capture, inputs, pid, rawConfig } from "./helpers/stack";
+
+/**
+ * Literal GUIDs copied from Microsoft Learn, "Azure built-in roles" (learn.microsoft.com/azure/role-based-access-control/built-in-roles,
+ * Integration, Security and Storage tables). Deliberately not imported: a typo in components/azure.ts must fail here.
+ */
+const MICROSOFT_ROLE_GUIDS: Record<string, string> = {
+    "FHIR Data Reader": "4c8d0bbc-75d3-4935-991f-5f3c56d81508",
+    "FHIR Data Writer": "3f88fce4-5892-4214-ae73-ba5294559913",
+    "FHIR Data Exporter": "3db33094-8700-4567-8da5-1501d4e7e843",
+    "FHIR Data Importer": "4465e953-8ced-4406-a58e-0f6e3f3b530b",
+    "FHIR Data Contributor": "5a1fc7df-4bf1-4951-a576-89034ee01acd",
+    "FHIR Data Converter": "a1705bd2-3a8f-45a5-8683-466fcfd5cc24",
+    "FHIR SMART User": "4ba50f17-9666-485c-a643-ff00808643f0",
+    "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+};
+
+const SUBNET = `/subscriptions/${SUB_A}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe`;
+const ALL_ROLES_GRANTS = FHIR_DATA_ROLES.map((role, i) => ({ principalId: pid(i + 3), principalType: i % 2 ? "User" : "ServicePrincipal", role }));
+
+const accounts = [
+    {
+        name: "contoso",
+        grants: [
+            { principalId: pid(1), principalType: "Group", role: "FHIR Data Contributor" },
+            { principalId: pid(2), principalType: "ServicePrincipal", role: "FHIR Data Exporter", description: "nightly export" },
+        ],
+        tags: { costCenter: "cc-1" },
+    },
+    {
+        name: "fabrikam",
+        keySize: 2048,
+        keyRotationDays: 180,
+        import: true,
+        smartProxy: true,
+        cors: { origins: ["https://portal.fabrikam.example"], methods: ["GET", "POST"], maxAge: 600, allowCredentials: true },
+        grants: ALL_ROLES_GRANTS,
+    },
+    { name: "tailspin", export: false, publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET },
+    { name: "importer", export: false, import: true },
+];
+
+let s: Captured;
+let flipped: Captured;
+beforeAll(async () => {
+    s = await capture(rawConfig(accounts, { tags: { environment: "test" } }), { stack: "comp" });
+    flipped = await capture(rawConfig(accounts, { cmkKeyUri: "versionless", protectStatefulResources: false, rbacPropagationSeconds: 5 }), { stack: "comp" });
+});
+
+const one = (c: Captured, account: string, type: string): CapturedResource => {
+    const found = c.ofAccount(account, type);
+    if (found.length !== 1) throw new Error(`${account}: expected one ${type}, found ${found.length}`);
+    return found[0];
+};
+const idOf = (c: Captured, account: string, type: string): string => one(c, account, type).id!;
+
+describe("key vault", () => {
+    test("RBAC authorization, soft delete 90 days, purge protection, firewall deny with trusted services", () => {
+        const v = inputs(one(s, "contoso", T.vault));
+        expect(v.properties).toEqual(
+            expect.objectContaining({
+                tenantId: TENANT,
+                enableRbacAuthorization: true,
+                enableSoftDelete: true,
+                softDeleteRetentionInDays: 90,
+                enablePurgeProtection: true,
+                networkAcls: expect.objectContaining({ defaultAction: "Deny", bypass: "AzureServices", ipRules: [] }),
+            }),
+        );
+        expect(v.properties.accessPolicies ?? []).toEqual([]);
+        expect(v.location).toBe("westeurope");
+        expect(v.resourceGroupName).toBe("rg-fhir-comp-contoso");
+        expect(v.vaultName).toMatch(/^kv-contoso-[a-z0-9]{6}$/);
+    });
+});
+
+describe("CMK key", () => {
+    test("RSA, size from config (3072 default, 2048 when asked), wrap/unwrap only, in the account's vault", () => {
+        const k = inputs(one(s, "contoso", T.key));
+        expect(k.properties).toEqual(expect.objectContaining({ kty: "RSA", keySize: 3072, keyOps: ["wrapKey", "unwrapKey"] }));
+        expect(k.vaultName).toBe(inputs(one(s, "contoso", T.vault)).vaultName);
+        expect(inputs(one(s, "fabrikam", T.key)).properties.keySize).toBe(2048);
+    });
+
+    test("rotation policy rotates after keyRotationDays and notifies before expiry", () => {
+        const rp = inputs(one(s, "fabrikam", T.key)).properties.rotationPolicy;
+        expect(rp.lifetimeActions).toEqual(
+            expect.arrayContaining([
+                { trigger: { timeAfterCreate: "P180D" }, action: { type: "rotate" } },
+                { trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } },
+            ]),
+        );
+        expect(rp.attributes.expiryTime).toBe("P270D");
+        expect(inputs(one(s, "contoso", T.key)).properties.rotationPolicy.lifetimeActions[0].trigger.timeAfterCreate).toBe("P365D");
+    });
+});
+
+describe("export storage", () => {
+    test("HTTPS only, TLS 1.2, no public blob access, no shared key, firewall deny + trusted services", () => {
+        const st = inputs(one(s, "contoso", T.storage));
+        expect(st).toEqual(
+            expect.objectContaining({
+                kind: "StorageV2",
+                enableHttpsTrafficOnly: true,
+                minimumTlsVersion: "TLS1_2",
+                allowBlobPublicAccess: false,
+                allowSharedKeyAccess: false,
+                resourceGroupName: "rg-fhir-comp-contoso",
+            }),
+        );
+        expect(st.accountName).toMatch(/^stcontoso[a-z0-9]{6}$/);
+        expect(st.networkRuleSet).toEqual(expect.objectContaining({ defaultAction: "Deny", bypass: "AzureServices", ipRules: [] }));
+    });
+
+    test("the only resource-instance rule admits this account's own FHIR service ID (and tenant)", () => {
+        for (const account of ["contoso", "fabrikam", "importer"]) {
+            const rules = inputs(one(s, account, T.storage)).networkRuleSet.resourceAccessRules;
+            expect(rules).toEqual([{ tenantId: TENANT, resourceId: idOf(s, account, T.fhir) }]);
+        }
+    });
+
+    test("blob and container soft delete on the account's storage", () => {
+        const b = inputs(one(s, "contoso", T.blobService));
+        expect(b.accountName).toBe(inputs(one(s, "contoso", T.storage)).accountName);
+        expect(b.deleteRetentionPolicy).toEqual({ enabled: true, days: expect.any(Number) });
+        expect(b.containerDeleteRetentionPolicy).toEqual({ enabled: true, days: expect.any(Number) });
+        expect(b.deleteRetentionPolicy.days).toBeGreaterThanOrEqual(7);
+    });
+
+    test("export off + import off -> no storage, no blob grant; import alone still gets storage", () => {
+        expect(s.ofAccount("tailspin", T.storage)).toHaveLength(0);
+        expect(s.ofAccount("tailspin", T.blobService)).toHaveLength(0);
+        expect(s.ofAccount("tailspin", T.grant).map((g) => g.name)).toEqual(["tailspin-cmk-crypto-grant"]);
+        expect(s.outputs("tailspin").exportStorageAccount).toBeUndefined();
+        expect(s.ofAccount("importer", T.storage)).toHaveLength(1);
+    });
+});
+
+describe("FHIR service", () => {
+    const fhir = (account: string) => inputs(one(s, account, T.fhir));
+
+    test("kind fhir-R4 in the account's own workspace", () => {
+        expect(fhir("contoso").kind).toBe("fhir-R4");
+        expect(fhir("contoso").fhirServiceName).toBe("contoso");
+        expect(fhir("contoso").workspaceName).toBe(inputs(one(s, "contoso", T.workspace)).workspaceName);
+    });
+
+    test("runs as exactly this account's user-assigned identity", () => {
+        for (const account of ["contoso", "fabrikam", "tailspin", "importer"]) {
+            expect(fhir(account).identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [idOf(s, account, T.identity)] });
+        }
+    });
+
+    test("CMK URL is this account's versioned key URI by default", () => {
+        for (const account of ["contoso", "fabrikam"]) {
+            const url = fhir(account).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl as string;
+            const vault = inputs(one(s, account, T.vault)).vaultName as string;
+            expect(url).toMatch(new RegExp(`^https://${vault}\\.vault\\.azure\\.net/keys/fhir-cmk/[0-9a-f]{32}$`));
+            expect(url).toBe(s.outputs(account).keyUri);
+        }
+    });
+
+    test("CMK URL is versionless with cmkKeyUri: versionless", () => {
+        const vault = inputs(one(flipped, "contoso", T.vault)).vaultName as string;
+        const url = inputs(one(flipped, "contoso", T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl;
+        expect(url).toBe(`https://${vault}.vault.azure.net/keys/fhir-cmk`);
+        expect(flipped.outputs("contoso").keyUri).toBe(url);
+    });
+
+    test("export configuration names this account's storage; none without export", () => {
+        expect(fhir("contoso").exportConfiguration).toEqual({ storageAccountName: inputs(one(s, "contoso", T.storage)).accountName });
+        expect(fhir("tailspin").exportConfiguration).toBeUndefined();
+        expect(fhir("importer").exportConfiguration).toBeUndefined();
+    });
+
+    test("import configuration when import is on, pointing at this account's storage; disabled otherwise", () => {
+        expect(fhir("fabrikam").importConfiguration).toEqual({ enabled: true, initialImportMode: false, integrationDataStore: inputs(one(s, "fabrikam", T.storage)).accountName });
+        expect(fhir("importer").importConfiguration).toEqual(expect.objectContaining({ enabled: true, integrationDataStore: inputs(one(s, "importer", T.storage)).accountName }));
+        expect(fhir("contoso").importConfiguration).toEqual({ enabled: false });
+    });
+
+    test("Entra authority for the tenant, audience = the service's own URL, SMART proxy from config", () => {
+        const a = fhir("contoso").authenticationConfiguration;
+        const ws = fhir("contoso").workspaceName;
+        expect(a).toEqual({ authority: `https://login.microsoftonline.com/${TENANT}`, audience: `https://${ws}-contoso.fhir.azurehealthcareapis.com`, smartProxyEnabled: false });
+        expect(fhir("fabrikam").authenticationConfiguration.smartProxyEnabled).toBe(true);
+    });
+
+    test("CORS from config; none when not configured", () => {
+        expect(fhir("fabrikam").corsConfiguration).toEqual({ origins: ["https://portal.fabrikam.example"], headers: ["*"], methods: ["GET", "POST"], maxAge: 600, allowCredentials: true });
+        expect(fhir("tailspin").corsConfiguration).toBeUndefined();
+    });
+
+    test("audit logs go to the platform's Log Analytics workspace", () => {
+        const law = s.ofType(T.logAnalytics);
+        expect(law).toHaveLength(1);
+        for (const account of ["contoso", "tailspin"]) {
+            const d = inputs(one(s, account, T.diagnostics));
+            expect(d.resourceUri).toBe(idOf(s, account, T.fhir));
+            expect(d.workspaceId).toBe(law[0].id);
+            expect(d.logs).toEqual(expect.arrayContaining([expect.objectContaining({ category: "AuditLogs", enabled: true })]));
+        }
+    });
+
+    test("an existing Log Analytics workspace is used instead of creating one", async () => {
+        const existing = `/subscriptions/${SUB_A}/resourceGroups/rg-shared/providers/Microsoft.OperationalInsights/workspaces/law-central`;
+        const c = await capture(rawConfig([{ name: "contoso" }], { logAnalytics: { workspaceId: existing } }), { stack: "comp" });
+        expect(c.ofType(T.logAnalytics)).toHaveLength(0);
+        expect(c.ofType(T.rg).map((r) => r.name)).toEqual(["contoso-rg"]);
+        expect(inputs(one(c, "contoso", T.diagnostics)).workspaceId).toBe(existing);
+    });
+
+    test("a private-only account gets a private endpoint on its workspace", () => {
+        const pe = inputs(one(s, "tailspin", T.privateEndpoint));
+        expect(pe.subnet).toEqual(expect.objectContaining({ id: SUBNET }));
+        expect(pe.privateLinkServiceConnections).toEqual([expect.objectContaining({ privateLinkServiceId: idOf(s, "tailspin", T.workspace), groupIds: ["healthcareworkspace"] })]);
+        expect(s.ofAccount("contoso", T.privateEndpoint)).toHaveLength(0);
+    });
+});
+
+describe("role assignments", () => {
+    test("components/azure.ts holds Microsoft's GUID for every role it names", () => {
+        expect(Object.keys(BUILT_IN_ROLES).sort()).toEqual(Object.keys(MICROSOFT_ROLE_GUIDS).sort());
+        for (const [role, guid] of Object.entries(MICROSOFT_ROLE_GUIDS)) expect([role, BUILT_IN_ROLES[role as keyof typeof BUILT_IN_ROLES]]).toEqual([role, guid]);
+    });
+
+    test("crypto grant: Key Vault Crypto Service Encryption User at the key, to the account's identity as ServicePrincipal", () => {
+        const g = inputs(s.one(T.grant, "contoso-cmk-crypto-grant"));
+        expect(g.roleDefinitionId).toBe(`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS["Key Vault Crypto Service Encryption User"]}`);
+        expect(g.scope).toBe(idOf(s, "contoso", T.key));
+        expect(g.principalId).toBe(s.outputs("contoso").identityPrincipalId);
+        expect(g.principalType).toBe("ServicePrincipal");
+    });
+
+    test("blob grant: Storage Blob Data Contributor at the storage account, to the account's identity as ServicePrincipal", () => {
+        const g = inputs(s.one(T.grant, "contoso-export-blob-grant"));
+        expect(g.roleDefinitionId).toBe(`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS["Storage Blob Data Contributor"]}`);
+        expect(g.scope).toBe(idOf(s, "contoso", T.storage));
+        expect(g.principalId).toBe(s.outputs("contoso").identityPrincipalId);
+        expect(g.principalType).toBe("ServicePrincipal");
+    });
+
+    test.each(FHIR_DATA_ROLES.map((r) => [r]))("data-plane grant %s: Microsoft's GUID, at the FHIR service, to the configured principal", (role) => {
+        const cfg = ALL_ROLES_GRANTS.find((g) => g.role === role)!;
+        const grants = s.ofAccount("fabrikam", T.grant).filter((g) => inputs(g).principalId === cfg.principalId);
+        expect(grants).toHaveLength(1);
+        const g = inputs(grants[0]);
+        expect(g.roleDefinitionId).toBe(`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS[role]}`);
+        expect(g.roleDefinitionId).toBe(roleDefinitionId(SUB_A, role as FhirDataRole));
+        expect(g.scope).toBe(idOf(s, "fabrikam", T.fhir));
+        expect(g.principalType).toBe(cfg.principalType);
+    });
+
+    test("no grant is scoped to a workspace, resource group or subscription, and none uses a privileged role", () => {
+        const grants = s.ofType(T.grant);
+        // contoso: crypto + blob + 2 data-plane; fabrikam: crypto + blob + 7; tailspin: crypto; importer: crypto + blob.
+        expect(grants.length).toBe(4 + 9 + 1 + 2);
+        for (const g of grants) {
+            const scope = inputs(g).scope as string;
+            expect(scope).toMatch(/\/(keys\/fhir-cmk|storageAccounts\/[a-z0-9]+|fhirservices\/[a-z0-9]+)$/);
+            expect(scope).not.toMatch(/^\/subscriptions\/[^/]+$|^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$|\/workspaces\/[a-z0-9]+$/);
+            const guid = (inputs(g).roleDefinitionId as string).split("/").pop();
+            expect([MICROSOFT_ROLE_GUIDS.Owner, MICROSOFT_ROLE_GUIDS.Contributor, MICROSOFT_ROLE_GUIDS["User Access Administrator"]]).not.toContain(guid);
+        }
+    });
+
+    test("names are deterministic GUIDs, distinct across the stack, identical on a re-run", async () => {
+        const names = s.ofType(T.grant).map((g) => inputs(g).roleAssignmentName as string);
+        for (const n of names) expect(n).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(new Set(names).size).toBe(names.length);
+        const again = await capture(rawConfig(accounts, { tags: { environment: "test" } }), { stack: "comp" });
+        expect(again.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName])).toEqual(s.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName]));
+    });
+
+    test("every grant's description carries its account marker", () => {
+        for (const g of s.ofType(T.grant)) expect(inputs(g).description).toMatch(new RegExp(`^\\[fhir-platform account=${s.accountOf(g)}\\] `));
+        expect(inputs(s.ofAccount("contoso", T.grant).find((g) => inputs(g).principalId === pid(2))!).description).toContain("nightly export");
+    });
+});
+
+describe("order: what the FHIR service waits for", () => {
+    const urnOf = (c: Captured, account: string, type: string) => one(c, account, type).urn;
+
+    test("FHIR service depends on the RBAC propagation wait and on the storage grant", () => {
+        const deps = one(s, "contoso", T.fhir).dependencies;
+        expect(deps).toContain(urnOf(s, "contoso", T.wait));
+        expect(deps).toContain(s.one(T.grant, "contoso-export-blob-grant").urn);
+    });
+
+    test("the wait depends on the crypto grant and waits the configured time", () => {
+        const w = one(s, "contoso", T.wait);
+        expect(w.dependencies).toContain(s.one(T.grant, "contoso-cmk-crypto-grant").urn);
+        expect(inputs(w).seconds).toBe(120);
+        expect(inputs(w).trigger).toBe(s.one(T.grant, "contoso-cmk-crypto-grant").id);
+        expect(inputs(one(flipped, "contoso", T.wait)).seconds).toBe(5);
+    });
+
+    test("FHIR service depends only on its own account's identity, key, wait, workspace, storage and storage grant", () => {
+        for (const account of ["contoso", "fabrikam", "tailspin", "importer"]) {
+            const f = one(s, account, T.fhir);
+            const allowed = new Set([T.identity, T.key, T.wait, T.workspace, T.storage, T.grant]);
+            for (const dep of f.dependencies) {
+                const d = s.byUrn.get(dep)!;
+                expect([account, d.type, s.accountOf(d)]).toEqual([account, d.type, account]);
+                expect(allowed.has(d.type as never)).toBe(true);
+                if (d.type === T.grant) expect(d.name).toBe(`${account}-export-blob-grant`);
+            }
+        }
+    });
+
+    test("without storage the FHIR service waits only for the crypto grant's propagation", () => {
+        const deps = one(s, "tailspin", T.fhir).dependencies.map((u) => s.byUrn.get(u)!.type);
+        expect(deps).toContain(T.wait);
+        expect(deps).not.toContain(T.grant);
+    });
+
+    test("data-plane grants and diagnostics come after the service; nothing else waits for it", () => {
+        const fhirUrn = urnOf(s, "fabrikam", T.fhir);
+        const waiting = s.resources.filter((r) => r.dependencies.includes(fhirUrn)).map((r) => r.type);
+        expect(new Set(waiting)).toEqual(new Set([T.grant, T.diagnostics]));
+    });
+
+});
+
+describe("protection of stateful resources", () => {
+    const stateful = [T.rg, T.vault, T.key, T.storage, T.workspace, T.fhir, T.randomString];
+
+    test.each(stateful.map((t) => [t]))("%s is protected by default", (type) => {
+        const all = s.ofType(type);
+        expect(all.length).toBeGreaterThan(0);
+        for (const r of all) expect([r.name, r.protect]).toEqual([r.name, true]);
+    });
+
+    test("Log Analytics (audit evidence) is protected", () => {
+        expect(s.ofType(T.logAnalytics)[0].protect).toBe(true);
+    });
+
+    test.each(stateful.map((t) => [t]))("%s is not protected with protectStatefulResources: false", (type) => {
+        for (const r of flipped.ofType(type)) expect([r.name, r.protect]).toEqual([r.name, false]);
+    });
+
+    test("grants, waits and diagnostics are never protected (they can be recreated)", () => {
+        for (const type of [T.grant, T.wait, T.diagnostics]) for (const r of s.ofType(type)) expect(r.protect).toBe(false);
+    });
+});
+
+describe("tags", () => {
+    const taggable = [T.rg, T.identity, T.vault, T.key, T.storage, T.workspace, T.fhir, T.privateEndpoint];
+
+    test("every taggable resource of an account carries the account tag, the stack tag and merged tags", () => {
+        for (const account of ["contoso", "fabrikam", "tailspin", "importer"]) {
+            const rs = s.ofAccount(account).filter((r) => (taggable as readonly string[]).includes(r.type));
+            expect(rs.length).toBeGreaterThanOrEqual(6);
+            for (const r of rs) {
+                expect([r.name, inputs(r).tags?.[ACCOUNT_TAG]]).toEqual([r.name, account]);
+                expect(inputs(r).tags[STACK_TAG]).toBe("comp");
+                expect(inputs(r).tags.environment).toBe("test");
+            }
+        }
+        expect(inputs(one(s, "contoso", T.fhir)).tags.costCenter).toBe("cc-1");
+        expect(inputs(one(s, "fabrikam", T.fhir)).tags.costCenter).toBeUndefined();
+    });
+
+    test("every custom resource with a tags input is under an account or is platform-scoped", () => {
+        for (const r of s.resources.filter((x) => x.custom && inputs(x).tags)) {
+            const t = inputs(r).tags;
+            expect(t[ACCOUNT_TAG] ?? t["fhir-platform:scope"]).toBeDefined();
+        }
+    });
+});
+
+describe("outputs per account", () => {
+    test("FHIR URL and audience, authority, identity IDs, key and vault URIs, storage, workspace and resource groups", () => {
+        const o = s.outputs("contoso");
+        const ws = inputs(one(s, "contoso", T.workspace)).workspaceName;
+        const url = `https://${ws}-contoso.fhir.azurehealthcareapis.com`;
+        const identity = one(s, "contoso", T.identity);
+        expect(o).toEqual(
+            expect.objectContaining({
+                subscription: "main",
+                subscriptionId: SUB_A,
+                workspaceGroup: "contoso",
+                fhirUrl: url,
+                audience: url,
+                authority: `https://login.microsoftonline.com/${TENANT}`,
+                identityResourceId: identity.id,
+                identityClientId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+                identityPrincipalId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+                keyVaultUri: `https://${inputs(one(s, "contoso", T.vault)).vaultName}.vault.azure.net/`,
+                exportStorageAccount: inputs(one(s, "contoso", T.storage)).accountName,
+                workspaceName: ws,
+                fhirServiceName: "contoso",
+                resourceGroupName: "rg-fhir-comp-contoso",
+                workspaceResourceGroupName: "rg-fhir-comp-contoso",
+                exportEnabled: true,
+                smartProxyEnabled: false,
+            }),
+        );
+        expect(o.keyUri).toBe(inputs(one(s, "contoso", T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl);
+        expect(o.identityClientId).not.toBe(o.identityPrincipalId);
+    });
+
+    test("one entry per account, keyed by name, plus the placement of each", () => {
+        expect(Object.keys(s.result.outputs.accounts as object)).toEqual(["contoso", "fabrikam", "importer", "tailspin"]);
+        expect(s.result.outputs.placement).toEqual({
+            contoso: { subscription: "main", workspace: "contoso" },
+            fabrikam: { subscription: "main", workspace: "fabrikam" },
+            importer: { subscription: "main", workspace: "importer" },
+            tailspin: { subscription: "main", workspace: "tailspin" },
+        });
+        expect(s.result.outputs.logAnalyticsWorkspaceId).toBe(s.ofType(T.logAnalytics)[0].id);
+    });
+});
+
+describe("component structure", () => {
+    test("each account is a FhirAccount with identity, CMK, storage (when needed), workspace and FHIR components", () => {
+        const kids = (account: string) =>
+            s.resources.filter((r) => !r.custom && s.accountOf(r) === account && r.type !== T.account).map((r) => r.type.split(":").pop()).sort();
+        expect(kids("contoso")).toEqual(["AccountIdentity", "CustomerManagedKey", "ExportStorage", "FhirService", "FhirWorkspace"]);
+        expect(kids("tailspin")).toEqual(["AccountIdentity", "CustomerManagedKey", "FhirService", "FhirWorkspace"]);
+    });
+
+});
