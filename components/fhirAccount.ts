@@ -29,7 +29,7 @@ export interface FhirAccountArgs {
     subscription: SubscriptionConfig;
     platform: PlatformContext;
     /** The shared workspace this account's FHIR service joins; absent for a dedicated workspace. */
-    sharedWorkspace?: { workspaceName: pulumi.Output<string>; resourceGroupName: string };
+    sharedWorkspace?: { workspaceName: pulumi.Output<string>; plannedName: pulumi.Output<string>; resourceGroupName: string };
 }
 
 /** Per-account stack outputs. */
@@ -95,9 +95,12 @@ export class FhirAccount extends pulumi.ComponentResource {
         this.identity = new AccountIdentity(`${a.name}-identity`, { account: a.name, resourceGroupName: this.resourceGroup.name, location: ctx.location, tags }, child);
 
         let workspaceName: pulumi.Output<string>;
+        // The name alone, without waiting for the workspace: what the storage firewall rule needs.
+        let plannedWorkspaceName: pulumi.Output<string>;
         let workspaceRg: string;
         if (args.sharedWorkspace) {
             workspaceName = args.sharedWorkspace.workspaceName;
+            plannedWorkspaceName = args.sharedWorkspace.plannedName;
             workspaceRg = args.sharedWorkspace.resourceGroupName;
         } else {
             this.workspace = new FhirWorkspace(
@@ -114,6 +117,7 @@ export class FhirAccount extends pulumi.ComponentResource {
                 child,
             );
             workspaceName = this.workspace.workspaceName;
+            plannedWorkspaceName = this.workspace.plannedName;
             workspaceRg = rgName;
         }
 
@@ -150,7 +154,8 @@ export class FhirAccount extends pulumi.ComponentResource {
                 location: ctx.location,
                 suffix: this.suffix.result,
                 identityPrincipalId: this.identity.principalId,
-                fhirServiceResourceId: workspaceName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))),
+                // Built from names, not from the workspace resource: storage runs beside the workspace, not after it.
+                fhirServiceResourceId: plannedWorkspaceName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))),
                 protect: ctx.protect,
                 tags,
             },

@@ -124,7 +124,7 @@ export class FhirPlatform extends pulumi.ComponentResource {
                         placement: p,
                         subscription: sub,
                         platform: ctx,
-                        ...(shared ? { sharedWorkspace: { workspaceName: shared.workspaceName, resourceGroupName: sharedRg.get(p.workspaceGroup)! } } : {}),
+                        ...(shared ? { sharedWorkspace: { workspaceName: shared.workspaceName, plannedName: shared.plannedName, resourceGroupName: sharedRg.get(p.workspaceGroup)! } } : {}),
                     },
                     inSub(sub),
                 ),

@@ -25,13 +25,20 @@ export class FhirWorkspace extends pulumi.ComponentResource {
     readonly workspace: healthcareapis.Workspace;
     readonly privateEndpoint?: network.PrivateEndpoint;
     readonly workspaceName: pulumi.Output<string>;
+    /**
+     * The same name, computed from the group and the suffix only: it resolves without waiting for the workspace to be
+     * created. For references that need the name but not the workspace (the export storage firewall rule), so they
+     * do not serialize behind workspace creation.
+     */
+    readonly plannedName: pulumi.Output<string>;
 
     constructor(name: string, args: FhirWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fhir-platform:index:FhirWorkspace", name, {}, opts);
+        this.plannedName = pulumi.interpolate`${names.workspace(args.group, "")}${args.suffix}`;
         this.workspace = new healthcareapis.Workspace(
             `${args.group}-workspace`,
             {
-                workspaceName: pulumi.interpolate`${names.workspace(args.group, "")}${args.suffix}`,
+                workspaceName: this.plannedName,
                 resourceGroupName: args.resourceGroupName,
                 location: args.location,
                 tags: args.tags,

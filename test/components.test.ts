@@ -332,6 +332,10 @@ describe("order: what the FHIR service waits for", () => {
         expect(new Set(waiting)).toEqual(new Set([T.grant, T.diagnostics]));
     });
 
+    test("export storage does not wait for the AHDS workspace (it runs beside the key chain)", () => {
+        const st = one(s, "contoso", T.storage);
+        expect(st.dependencies).not.toContain(urnOf(s, "contoso", T.workspace));
+    });
 });
 
 describe("protection of stateful resources", () => {
