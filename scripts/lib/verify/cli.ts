@@ -1,0 +1,198 @@
+/**
+ * `npm run verify -- --stack dev`: proves each account's FHIR service answers with the identity and roles the stack
+ * set up. Exit code 0 when every account is healthy, 1 when any fails, 2 on a usage or configuration error.
+ */
+import * as fs from "fs";
+import { parseArgs } from "util";
+import type { TokenCredential } from "@azure/identity";
+import { checkAccount, type AccountResult } from "./check";
+import { CREDENTIAL_KINDS, createCredential, isCredentialKind, type CredentialKind } from "./credential";
+import { DEFAULT_RETRY_POLICY, type Clock, type RetryPolicy } from "./http";
+import { runPool } from "./pool";
+import { redact } from "./redact";
+import { buildReport, renderDiagnoses, renderSummary, renderTable, type VerifyReport } from "./report";
+import { parseTargets, readOutputsFile, readStackOutputs, VerifyConfigError, type AccountTarget } from "./targets";
+
+export const EXIT = { healthy: 0, failed: 1, usage: 2 } as const;
+
+export const USAGE = `Usage: npm run verify -- (--stack NAME | --outputs FILE) [options]
+
+Checks every account's FHIR service after \`pulumi up\`: a token for its audience, GET /metadata (FHIR R4
+CapabilityStatement), an authenticated read, $export advertised when export is on, SMART configuration when the
+SMART proxy is on. Failures come with a diagnosis. Tokens are never printed.
+
+  --stack NAME          read outputs with \`pulumi stack output --json --show-secrets=false --stack NAME\`
+  --outputs FILE        read a JSON file of stack outputs instead (e.g. saved from \`pulumi stack output --json\`)
+  --credential KIND     ${CREDENTIAL_KINDS.join(" | ")} (default: default = DefaultAzureCredential)
+  --account NAME        check only this account (repeatable)
+  --concurrency N       accounts checked at once (default 4)
+  --timeout-ms N        timeout per request and per token (default 15000)
+  --retries N           retries on 429/503, exponential backoff with jitter, Retry-After honoured (default 3)
+  --json FILE           also write a machine-readable report
+  --help                this text
+
+Exit code: 0 all healthy, 1 any account failed, 2 usage or configuration error.`;
+
+export interface VerifyArgs {
+    stack?: string;
+    outputs?: string;
+    credential: CredentialKind;
+    accounts: string[];
+    concurrency: number;
+    timeoutMs: number;
+    retries: number;
+    json?: string;
+    help: boolean;
+}
+
+function positiveInt(flag: string, raw: string | undefined, fallback: number, min: number, problems: string[]): number {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+        problems.push(`${flag}: expected an integer >= ${min}, got "${raw}"`);
+        return fallback;
+    }
+    return n;
+}
+
+export function parseVerifyArgs(argv: string[]): VerifyArgs {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                stack: { type: "string" },
+                outputs: { type: "string" },
+                credential: { type: "string" },
+                account: { type: "string", multiple: true },
+                concurrency: { type: "string" },
+                "timeout-ms": { type: "string" },
+                retries: { type: "string" },
+                json: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
+    } catch (err) {
+        throw new VerifyConfigError([(err as Error).message]);
+    }
+    const problems: string[] = [];
+    const help = values.help ?? false;
+    const credential = values.credential ?? "default";
+    if (!isCredentialKind(credential)) problems.push(`--credential: expected one of ${CREDENTIAL_KINDS.join(", ")}, got "${credential}"`);
+    if (!help && !values.stack === !values.outputs) problems.push("give exactly one of --stack NAME or --outputs FILE");
+    const args: VerifyArgs = {
+        credential: isCredentialKind(credential) ? credential : "default",
+        accounts: values.account ?? [],
+        concurrency: positiveInt("--concurrency", values.concurrency, 4, 1, problems),
+        timeoutMs: positiveInt("--timeout-ms", values["timeout-ms"], 15_000, 1, problems),
+        retries: positiveInt("--retries", values.retries, DEFAULT_RETRY_POLICY.retries, 0, problems),
+        help,
+        ...(values.stack ? { stack: values.stack } : {}),
+        ...(values.outputs ? { outputs: values.outputs } : {}),
+        ...(values.json ? { json: values.json } : {}),
+    };
+    if (problems.length && !help) throw new VerifyConfigError(problems);
+    return args;
+}
+
+/** Where output goes, and the seams tests and the demo use. */
+export interface VerifyIo {
+    stdout: (line: string) => void;
+    stderr: (line: string) => void;
+    /** Builds the credential (default: @azure/identity, per --credential). */
+    credentialFactory?: (kind: CredentialKind) => TokenCredential;
+    /** Reads stack outputs for --stack (default: the pulumi CLI). */
+    stackOutputs?: (stack: string) => Promise<unknown>;
+    /** Retry backoff base and cap (the count comes from --retries). */
+    backoff?: Omit<RetryPolicy, "retries">;
+    clock?: Clock;
+    /** Each account's result as it completes (completion order). */
+    onAccountDone?: (result: AccountResult) => void;
+}
+
+/** Runs the whole command; returns the exit code. Never throws. */
+export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
+    const startedAt = new Date();
+    let args: VerifyArgs;
+    let targets: AccountTarget[];
+    try {
+        args = parseVerifyArgs(argv);
+        if (args.help) {
+            io.stdout(USAGE);
+            return EXIT.healthy;
+        }
+        const outputs = args.outputs ? readOutputsFile(args.outputs) : await (io.stackOutputs ?? readStackOutputs)(args.stack as string);
+        targets = parseTargets(outputs, args.accounts);
+    } catch (err) {
+        if (err instanceof VerifyConfigError) {
+            io.stderr(redact(`verify: ${err.problems.map((p) => `\n  - ${p}`).join("")}\n\n${USAGE}`));
+            return EXIT.usage;
+        }
+        io.stderr(redact(`verify: ${(err as Error).message}`));
+        return EXIT.usage;
+    }
+
+    let credential: TokenCredential;
+    try {
+        credential = (io.credentialFactory ?? ((k: CredentialKind) => createCredential(k)))(args.credential);
+    } catch (err) {
+        io.stderr(redact(`verify: cannot create the ${args.credential} credential: ${(err as Error).message}`));
+        return EXIT.usage;
+    }
+
+    const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...io.backoff, retries: args.retries };
+    io.stderr(`verify: checking ${targets.length} account(s) with credential ${args.credential}, ${args.concurrency} at a time`);
+    const results = await runPool(
+        targets,
+        args.concurrency,
+        async (t): Promise<AccountResult> => {
+            try {
+                return await checkAccount(t, {
+                    credential,
+                    credentialKind: args.credential,
+                    timeoutMs: args.timeoutMs,
+                    policy,
+                    ...(io.clock ? { clock: io.clock } : {}),
+                    onRetry: (r) => io.stderr(`  ${r.account}: ${r.check} got ${r.status}, retry ${r.retry} in ${r.delayMs} ms`),
+                });
+            } catch (err) {
+                // A bug, not a service problem: report it against the account rather than stop the others.
+                const summary = redact(`internal error: ${(err as Error).message}`);
+                return {
+                    account: t.account,
+                    fhirUrl: t.fhirUrl,
+                    healthy: false,
+                    checks: [],
+                    diagnoses: [{ code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] }],
+                    durationMs: 0,
+                };
+            }
+        },
+        (r) => {
+            io.stderr(redact(`  ${r.account}: ${r.healthy ? "healthy" : (r.diagnoses[0]?.summary ?? "failed")}`));
+            io.onAccountDone?.(r);
+        },
+    );
+
+    const report: VerifyReport = buildReport(results, {
+        ...(args.stack ? { stack: args.stack } : {}),
+        credential: args.credential,
+        startedAt,
+        durationMs: Date.now() - startedAt.getTime(),
+    });
+    io.stdout(renderTable(results));
+    const diagnoses = renderDiagnoses(results);
+    if (diagnoses) io.stdout(diagnoses);
+    io.stdout(`\n${renderSummary(report)}`);
+    if (args.json) {
+        try {
+            fs.writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+        } catch (err) {
+            io.stderr(redact(`verify: cannot write --json ${args.json}: ${(err as Error).message}`));
+            return EXIT.usage;
+        }
+    }
+    return report.healthy ? EXIT.healthy : EXIT.failed;
+}

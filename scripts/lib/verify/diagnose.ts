@@ -1,0 +1,302 @@
+/**
+ * Turns a failed check into a diagnosis: what went wrong, what the stack expected, and what to do about it.
+ * Facts about roles come from components/azure.ts; nothing here prints a token (messages pass through redact()).
+ */
+import { BUILT_IN_ROLES, fhirServiceResourceId, type BuiltInRoleName } from "../../../components/azure";
+import type { HttpNetworkFailure, HttpResponse } from "./http";
+import { redact } from "./redact";
+import { tenantOf, type AccountTarget } from "./targets";
+
+export type DiagnosisCode =
+    | "token"
+    | "unauthorized"
+    | "forbidden"
+    | "server-error"
+    | "throttled"
+    | "network"
+    | "timeout"
+    | "bad-capability-statement"
+    | "export-not-advertised"
+    | "smart-configuration"
+    | "unexpected-status";
+
+export interface Diagnosis {
+    code: DiagnosisCode;
+    /** One line for the summary table. */
+    summary: string;
+    /** What the stack expected and what came back. */
+    facts: string[];
+    /** What to do, most likely fix first. */
+    remedies: string[];
+}
+
+/** Claims read (not verified) from the access token, to say who called: never the token itself. */
+export interface CallerClaims {
+    oid?: string;
+    tid?: string;
+    aud?: string;
+    appid?: string;
+    upn?: string;
+}
+
+const ROLE_DOCS = "https://learn.microsoft.com/azure/healthcare-apis/configure-azure-rbac";
+const CMK_DOCS = "https://learn.microsoft.com/azure/healthcare-apis/fhir/configure-customer-managed-keys";
+const PRIVATE_LINK_DOCS = "https://learn.microsoft.com/azure/healthcare-apis/healthcare-apis-configure-private-link";
+const CMK_ROLE: BuiltInRoleName = "Key Vault Crypto Service Encryption User";
+
+/** Reads the payload of a JWT for oid/tid/aud (no verification: only to explain a failure). */
+export function callerClaims(token: string): CallerClaims {
+    const payload = token.split(".")[1];
+    if (!payload) return {};
+    try {
+        const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+        const pick = (k: string): string | undefined => (typeof claims[k] === "string" ? (claims[k] as string) : undefined);
+        const out: CallerClaims = {};
+        for (const k of ["oid", "tid", "aud", "appid", "upn"] as const) {
+            const v = pick(k);
+            if (v !== undefined) out[k] = v;
+        }
+        return out;
+    } catch {
+        return {};
+    }
+}
+
+/** Parameters of a `Bearer k="v", k2="v2"` challenge (RFC 6750), lower-cased keys. */
+export function parseBearerChallenge(header: string | null): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (!header) return out;
+    const m = /Bearer\s+(.*)$/i.exec(header);
+    if (!m) return out;
+    const re = /([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g;
+    for (let p = re.exec(m[1] as string); p; p = re.exec(m[1] as string)) {
+        out[(p[1] as string).toLowerCase()] = p[2] ?? p[3] ?? "";
+    }
+    return out;
+}
+
+function trimSlash(url: string): string {
+    return url.replace(/\/+$/, "").toLowerCase();
+}
+
+function serviceScope(t: AccountTarget): string | undefined {
+    if (!t.subscriptionId || !t.workspaceName || !t.fhirServiceName) return undefined;
+    const rg = t.workspaceResourceGroupName ?? t.resourceGroupName;
+    return rg ? fhirServiceResourceId(t.subscriptionId, rg, t.workspaceName, t.fhirServiceName) : undefined;
+}
+
+/** A short, redacted excerpt of an error body (FHIR OperationOutcome diagnostics when there is one). */
+export function bodyExcerpt(body: string, max = 300): string | undefined {
+    let text = body.trim();
+    if (!text) return undefined;
+    try {
+        const json = JSON.parse(text) as { resourceType?: string; issue?: { diagnostics?: string; code?: string }[]; error?: { message?: string } };
+        if (json.resourceType === "OperationOutcome" && Array.isArray(json.issue)) {
+            text = json.issue.map((i) => [i.code, i.diagnostics].filter(Boolean).join(": ")).join("; ");
+        } else if (json.error?.message) {
+            text = json.error.message;
+        }
+    } catch {
+        /* not JSON: keep the text */
+    }
+    text = redact(text.replace(/\s+/g, " "));
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function withBody(facts: string[], res: HttpResponse): string[] {
+    const excerpt = bodyExcerpt(res.body);
+    return excerpt ? [...facts, `service said: ${excerpt}`] : facts;
+}
+
+export function diagnoseUnauthorized(t: AccountTarget, what: string, res: HttpResponse, caller: CallerClaims): Diagnosis {
+    const challenge = parseBearerChallenge(res.headers.get("www-authenticate"));
+    const expectedTenant = tenantOf(t.authority);
+    const facts = [`the stack expects audience ${t.audience} and authority ${t.authority}`];
+    if (caller.aud || caller.tid) facts.push(`the token sent had audience ${caller.aud ?? "?"} from tenant ${caller.tid ?? "?"}`);
+    const remedies: string[] = [];
+    const challengeAuthority = challenge.authorization_uri;
+    const challengeTenant = challengeAuthority ? tenantOf(challengeAuthority) : undefined;
+    if (challengeAuthority) facts.push(`the service's WWW-Authenticate names authority ${challengeAuthority}`);
+    const challengeResource = challenge.resource_id ?? challenge.resource ?? challenge.realm;
+    if (challengeResource) facts.push(`the service's WWW-Authenticate names resource ${challengeResource}`);
+    if (challenge.error || challenge.error_description) {
+        facts.push(`challenge error: ${redact([challenge.error, challenge.error_description].filter(Boolean).join(": "))}`);
+    }
+    let summary = `${what}: 401 Unauthorized: token rejected (wrong audience or tenant)`;
+    const audienceMismatch = challengeResource !== undefined && trimSlash(challengeResource) !== trimSlash(t.audience);
+    if (audienceMismatch) {
+        summary = `${what}: 401 Unauthorized: the service expects audience ${challengeResource}, the stack says ${t.audience}`;
+        remedies.push(
+            `the audience output is stale or wrong: verify asks for a token for the stack's audience, so fix the stack (or re-run \`pulumi up\` and \`pulumi stack output\`) until audience is ${challengeResource}`,
+        );
+    } else if (caller.aud && trimSlash(caller.aud) !== trimSlash(t.audience)) {
+        summary = `${what}: 401 Unauthorized: token audience ${caller.aud} is not ${t.audience}`;
+    }
+    if (challengeTenant && expectedTenant && challengeTenant.toLowerCase() !== expectedTenant.toLowerCase()) {
+        summary = `${what}: 401 Unauthorized: the service trusts tenant ${challengeTenant}, the stack says ${expectedTenant}`;
+        remedies.push(`the FHIR service's authenticationConfiguration.authority is not the stack's: fix fhir-platform:tenantId and re-run \`pulumi up\``);
+    } else if (caller.tid && expectedTenant && caller.tid.toLowerCase() !== expectedTenant.toLowerCase()) {
+        summary = `${what}: 401 Unauthorized: token from tenant ${caller.tid}, the service trusts ${expectedTenant}`;
+    }
+    if (!audienceMismatch) remedies.push(
+        `request the token for scope ${t.audience}/.default from tenant ${expectedTenant ?? t.authority} (Azure CLI: \`az login --tenant ${expectedTenant ?? "<tenant>"}\`)`,
+    );
+    remedies.push("a token for another FHIR service, or for Azure Resource Manager, is rejected: each account's service has its own audience");
+    return { code: "unauthorized", summary, facts: withBody(facts, res), remedies };
+}
+
+export function diagnoseForbidden(t: AccountTarget, what: string, res: HttpResponse, caller: CallerClaims): Diagnosis {
+    const scope = serviceScope(t) ?? `the FHIR service ${t.fhirUrl}`;
+    const reader: BuiltInRoleName = "FHIR Data Reader";
+    const exporter: BuiltInRoleName = "FHIR Data Exporter";
+    const who = caller.oid ?? "<your object id>";
+    const facts = [
+        `the token is valid (audience ${t.audience}) but its principal ${caller.oid ?? "(object id unknown)"} holds no FHIR data-plane role that allows this read`,
+        "GET /metadata is anonymous on the FHIR service; reads and searches need FHIR Data Reader (or Writer, Exporter, Contributor)",
+    ];
+    const remedies = [
+        `grant ${reader} (${BUILT_IN_ROLES[reader]}): \`az role assignment create --assignee-object-id ${who} --role "${reader}" --scope ${scope}\`, or add it to the account's grants in the stack config and run \`pulumi up\``,
+    ];
+    if (t.exportEnabled) {
+        remedies.push(`export is on for this account: whoever runs $export also needs ${exporter} (${BUILT_IN_ROLES[exporter]}), which includes read`);
+    }
+    remedies.push(`role assignments take a few minutes to reach the data plane: if you just granted one, run verify again shortly (${ROLE_DOCS})`);
+    return { code: "forbidden", summary: `${what}: 403 Forbidden: grant ${reader}${t.exportEnabled ? ` (and ${exporter} for $export)` : ""}`, facts: withBody(facts, res), remedies };
+}
+
+export function diagnoseServerError(t: AccountTarget, what: string, res: HttpResponse): Diagnosis {
+    const facts = [`${res.status} after ${res.attempts} attempt(s)`];
+    const keyName = t.keyUri ? /\/keys\/([^/]+)/.exec(t.keyUri)?.[1] : undefined;
+    const vaultName = t.keyVaultUri ? /^https:\/\/([^.]+)\./.exec(t.keyVaultUri)?.[1] : undefined;
+    if (t.keyUri) facts.push(`customer-managed key: ${t.keyUri}`);
+    if (t.identityPrincipalId) facts.push(`the service reaches the key as identity ${t.identityPrincipalId}${t.identityResourceId ? ` (${t.identityResourceId})` : ""}`);
+    const remedies = [
+        `the FHIR service answers 500 when it loses access to its customer-managed key; restore access (${CMK_DOCS}):`,
+        `  1. re-grant ${CMK_ROLE} (${BUILT_IN_ROLES[CMK_ROLE]}) to the identity on the key: \`az role assignment create --assignee-object-id ${t.identityPrincipalId ?? "<identity principal id>"} --assignee-principal-type ServicePrincipal --role "${CMK_ROLE}" --scope <vault resource id>/keys/${keyName ?? "<key>"}\` (or \`pulumi up\`, which owns that grant)`,
+        `  2. make sure the key is enabled and not expired: \`az keyvault key show --id ${t.keyUri ?? "<keyUri>"} --query attributes\`; re-enable with \`az keyvault key set-attributes --id ${t.keyUri ?? "<keyUri>"} --enabled true\` or extend --expires`,
+        `  3. if the vault has a firewall, allow trusted Microsoft services: \`az keyvault update --name ${vaultName ?? "<vault>"} --bypass AzureServices\`; a deleted key or vault can be recovered from soft delete (\`az keyvault key recover\`)`,
+        "otherwise the service itself is failing: check its resource health and the AuditLogs diagnostics in Log Analytics",
+    ];
+    return { code: "server-error", summary: `${what}: ${res.status} server error: likely lost access to its CMK key ${t.keyUri ?? ""}`.trim(), facts: withBody(facts, res), remedies };
+}
+
+export function diagnoseThrottled(what: string, res: HttpResponse): Diagnosis {
+    return {
+        code: "throttled",
+        summary: `${what}: still ${res.status} after ${res.attempts} attempts`,
+        facts: withBody([`waited ${res.waits.join(", ") || "0"} ms between attempts`], res),
+        remedies: ["the service is throttling or unavailable: run again later, or with more --retries"],
+    };
+}
+
+export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFailure, timeoutMs: number): Diagnosis {
+    const host = (() => {
+        try {
+            return new URL(t.fhirUrl).hostname;
+        } catch {
+            return t.fhirUrl;
+        }
+    })();
+    const privateHint = `if the workspace's public network access is disabled, the service is only reachable through its private endpoint: run verify from a network peered with that VNet, whose DNS resolves ${host} to the private endpoint's address through the private DNS zone linked to the VNet (${PRIVATE_LINK_DOCS})`;
+    const facts = [`${f.message}${f.code ? ` (${f.code})` : ""}`];
+    switch (f.error) {
+        case "dns":
+            return {
+                code: "network",
+                summary: `${what}: DNS lookup for ${host} failed${f.code ? ` (${f.code})` : ""}: network or private endpoint`,
+                facts,
+                remedies: [privateHint, "otherwise check that the FHIR service exists and the fhirUrl output is current (`pulumi stack output accounts`)"],
+            };
+        case "timeout":
+            return {
+                code: "timeout",
+                summary: `${what}: no answer from ${host} within ${timeoutMs} ms: network or private endpoint`,
+                facts,
+                remedies: [
+                    "a firewall or proxy drops the traffic, or the name resolves to a private endpoint address this network cannot route to",
+                    privateHint,
+                    "if the service is just slow, raise --timeout-ms",
+                ],
+            };
+        case "refused":
+        case "reset":
+            return {
+                code: "network",
+                summary: `${what}: connection ${f.error === "refused" ? "refused" : "reset"} by ${host}: network or private endpoint`,
+                facts,
+                remedies: ["a proxy or firewall between you and the service refuses the connection", privateHint],
+            };
+        case "tls":
+            return {
+                code: "network",
+                summary: `${what}: TLS failure talking to ${host}`,
+                facts,
+                remedies: ["a TLS-inspecting proxy is in the way: trust its CA (NODE_EXTRA_CA_CERTS) or bypass it for *.azurehealthcareapis.com"],
+            };
+        default:
+            return { code: "network", summary: `${what}: request to ${host} failed: ${redact(f.message)}`, facts, remedies: [privateHint] };
+    }
+}
+
+/** Diagnosis for any non-2xx answer to `what`. */
+export function diagnoseResponse(t: AccountTarget, what: string, res: HttpResponse, caller: CallerClaims): Diagnosis {
+    if (res.status === 401) return diagnoseUnauthorized(t, what, res, caller);
+    if (res.status === 403) return diagnoseForbidden(t, what, res, caller);
+    if (res.status === 429 || res.status === 503) return diagnoseThrottled(what, res);
+    if (res.status >= 500) return diagnoseServerError(t, what, res);
+    return {
+        code: "unexpected-status",
+        summary: `${what}: unexpected ${res.status}`,
+        facts: withBody([`GET ${what} answered ${res.status}`], res),
+        remedies: [res.status === 404 ? "check that fhirUrl points at the FHIR service root (https://<workspace>-<fhir>.fhir.azurehealthcareapis.com)" : "see the service's answer above"],
+    };
+}
+
+/** Token acquisition failed: which credential problem is it? */
+export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unknown): Diagnosis {
+    const name = err instanceof Error ? err.name : "Error";
+    const raw = err instanceof Error ? err.message : String(err);
+    const message = redact(raw).replace(/\s+/g, " ").slice(0, 600);
+    const tenant = tenantOf(t.authority);
+    const facts = [`${name}: ${message}`, `scope ${t.audience}/.default, tenant ${tenant ?? "?"}, credential ${credentialKind}`];
+    if (name === "TokenTimeoutError") {
+        return {
+            code: "token",
+            summary: "token: no token in time (credential endpoint unreachable?)",
+            facts,
+            remedies: ["the identity endpoint (IMDS, App Service, Entra ID) did not answer: check network access to it, or raise --timeout-ms"],
+        };
+    }
+    if (/AADSTS500011|resource principal/i.test(raw)) {
+        return {
+            code: "token",
+            summary: `token: Entra ID knows no resource ${t.audience} in tenant ${tenant ?? "?"} (wrong audience or tenant)`,
+            facts,
+            remedies: [`check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the service's tenant`],
+        };
+    }
+    if (/not configured to acquire tokens for tenant|AADSTS90002|AADSTS700016|AADSTS50020|AADSTS90072|tenant/i.test(raw)) {
+        return {
+            code: "token",
+            summary: `token: wrong tenant: cannot get a token from tenant ${tenant ?? "?"}`,
+            facts,
+            remedies: [
+                `sign in to the stack's tenant: \`az login --tenant ${tenant ?? "<tenant>"}\`, or set AZURE_TENANT_ID for a service principal / workload identity`,
+                `if the stack's tenantId (authority ${t.authority}) is a placeholder, fix it in the stack config`,
+            ],
+        };
+    }
+    const unavailable = name === "CredentialUnavailableError" || name === "AggregateAuthenticationError";
+    return {
+        code: "token",
+        summary: unavailable ? `token: credential "${credentialKind}" is not available here` : "token: authentication failed",
+        facts,
+        remedies: [
+            credentialKind === "managed-identity"
+                ? "no managed identity endpoint here: run on an Azure host with an identity, or set IDENTITY_ENDPOINT/IDENTITY_HEADER (App Service); AZURE_CLIENT_ID picks a user-assigned identity"
+                : credentialKind === "workload-identity"
+                  ? "workload identity needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
+                  : `sign in (\`az login --tenant ${tenant ?? "<tenant>"}\`), set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pick one with --credential`,
+        ],
+    };
+}

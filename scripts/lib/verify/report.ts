@@ -1,0 +1,69 @@
+/**
+ * Rendering: a summary table (one row per account, one column per check), the diagnoses of failed accounts, and
+ * the machine-readable JSON report. Everything printed passes through redact().
+ */
+import type { AccountResult, CheckName } from "./check";
+import { redact, redactDeep } from "./redact";
+
+export const CHECK_COLUMNS: readonly CheckName[] = ["token", "metadata", "read", "export", "smart"];
+const MARK = { pass: "ok", fail: "FAIL", skip: "-" } as const;
+
+export interface VerifyReport {
+    stack?: string;
+    credential: string;
+    startedAt: string;
+    durationMs: number;
+    healthy: boolean;
+    summary: { accounts: number; healthy: number; failed: number };
+    accounts: AccountResult[];
+}
+
+export function buildReport(results: AccountResult[], meta: { stack?: string; credential: string; startedAt: Date; durationMs: number }): VerifyReport {
+    const healthy = results.filter((r) => r.healthy).length;
+    return redactDeep({
+        ...(meta.stack ? { stack: meta.stack } : {}),
+        credential: meta.credential,
+        startedAt: meta.startedAt.toISOString(),
+        durationMs: meta.durationMs,
+        healthy: healthy === results.length,
+        summary: { accounts: results.length, healthy, failed: results.length - healthy },
+        accounts: results,
+    });
+}
+
+function pad(s: string, n: number): string {
+    return s + " ".repeat(Math.max(0, n - s.length));
+}
+
+export function renderTable(results: AccountResult[]): string {
+    const header = ["ACCOUNT", ...CHECK_COLUMNS.map((c) => c.toUpperCase()), "RESULT"];
+    const rows = results.map((r) => {
+        const cells = CHECK_COLUMNS.map((name) => {
+            const c = r.checks.find((x) => x.name === name);
+            return c ? MARK[c.status] : "-";
+        });
+        const result = r.healthy ? "healthy" : (r.diagnoses[0]?.summary ?? "failed");
+        return [r.account, ...cells, result];
+    });
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.slice().map((row) => (i < row.length - 1 ? (row[i] as string).length : 0))));
+    const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] as number))).join("  ");
+    return redact([line(header), ...rows.map(line)].join("\n"));
+}
+
+export function renderDiagnoses(results: AccountResult[]): string {
+    const out: string[] = [];
+    for (const r of results.filter((x) => !x.healthy)) {
+        out.push(`\n${r.account} (${r.fhirUrl})`);
+        for (const d of r.diagnoses) {
+            out.push(`  ✗ ${d.summary}`);
+            for (const f of d.facts) out.push(`      · ${f}`);
+            for (const rem of d.remedies) out.push(rem.startsWith("  ") ? `      ${rem}` : `    → ${rem}`);
+        }
+    }
+    return redact(out.join("\n"));
+}
+
+export function renderSummary(report: VerifyReport): string {
+    const s = report.summary;
+    return `${s.healthy}/${s.accounts} account(s) healthy${s.failed ? `, ${s.failed} failed` : ""} (${report.durationMs} ms, credential ${report.credential})`;
+}

@@ -1,0 +1,145 @@
+/**
+ * What `verify` checks: the per-account stack outputs (components/fhirAccount.ts `FhirAccountOutputs`), read from
+ * `pulumi stack output --json` or from a JSON file of the same shape, validated field by field.
+ */
+import { execFile } from "child_process";
+import * as fs from "fs";
+
+/** The fields of one account's stack outputs that verification reads. */
+export interface AccountTarget {
+    account: string;
+    fhirUrl: string;
+    audience: string;
+    authority: string;
+    exportEnabled: boolean;
+    smartProxyEnabled: boolean;
+    subscriptionId?: string;
+    resourceGroupName?: string;
+    workspaceResourceGroupName?: string;
+    workspaceName?: string;
+    fhirServiceName?: string;
+    identityPrincipalId?: string;
+    identityResourceId?: string;
+    keyUri?: string;
+    keyVaultUri?: string;
+}
+
+/** A problem with the inputs (flags, stack outputs): exit code 2, not an account failure. */
+export class VerifyConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(problems.join("\n"));
+        this.name = "VerifyConfigError";
+    }
+}
+
+const REQUIRED_STRINGS = ["fhirUrl", "audience", "authority"] as const;
+const OPTIONAL_STRINGS = [
+    "subscriptionId",
+    "resourceGroupName",
+    "workspaceResourceGroupName",
+    "workspaceName",
+    "fhirServiceName",
+    "identityPrincipalId",
+    "identityResourceId",
+    "keyUri",
+    "keyVaultUri",
+] as const;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `pulumi stack output --show-secrets=false` prints secret outputs as this string. */
+const SECRET_PLACEHOLDER = "[secret]";
+
+/**
+ * Reads `{ accounts: { name: FhirAccountOutputs } }` (or the `accounts` map itself). Lists every problem at once,
+ * naming the account and field.
+ */
+export function parseTargets(stackOutputs: unknown, only: string[] = []): AccountTarget[] {
+    const problems: string[] = [];
+    const root = isRecord(stackOutputs) && isRecord(stackOutputs.accounts) ? stackOutputs.accounts : undefined;
+    if (!root) throw new VerifyConfigError(["stack outputs have no `accounts` map (is this the fhir-platform stack?)"]);
+    const targets: AccountTarget[] = [];
+    for (const [account, raw] of Object.entries(root)) {
+        if (!isRecord(raw)) {
+            problems.push(`accounts.${account}: expected an object`);
+            continue;
+        }
+        const str = (field: string): string | undefined => {
+            const v = raw[field];
+            if (v === undefined || v === null) return undefined;
+            if (typeof v !== "string" || v === SECRET_PLACEHOLDER) {
+                problems.push(`accounts.${account}.${field}: expected a plain string, got ${v === SECRET_PLACEHOLDER ? "a secret" : typeof v}`);
+                return undefined;
+            }
+            return v;
+        };
+        const target: Partial<AccountTarget> & { account: string } = { account };
+        for (const field of REQUIRED_STRINGS) {
+            const v = str(field);
+            if (v === undefined) {
+                if (raw[field] === undefined) problems.push(`accounts.${account}.${field}: missing`);
+                continue;
+            }
+            if (!/^https?:\/\//.test(v)) problems.push(`accounts.${account}.${field}: not an http(s) URL: ${v}`);
+            target[field] = v;
+        }
+        for (const field of OPTIONAL_STRINGS) {
+            const v = str(field);
+            if (v !== undefined) target[field] = v;
+        }
+        for (const field of ["exportEnabled", "smartProxyEnabled"] as const) {
+            const v = raw[field];
+            if (typeof v !== "boolean") problems.push(`accounts.${account}.${field}: expected true or false`);
+            else target[field] = v;
+        }
+        targets.push(target as AccountTarget);
+    }
+    const unknown = only.filter((name) => !(name in root));
+    if (unknown.length) problems.push(`--account: no such account in the stack outputs: ${unknown.join(", ")} (have: ${Object.keys(root).join(", ") || "none"})`);
+    if (problems.length) throw new VerifyConfigError(problems);
+    const selected = only.length ? targets.filter((t) => only.includes(t.account)) : targets;
+    if (!selected.length) throw new VerifyConfigError(["the stack outputs list no accounts"]);
+    return selected;
+}
+
+/** Reads a JSON file of stack outputs. */
+export function readOutputsFile(file: string): unknown {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new VerifyConfigError([`--outputs ${file}: ${(err as Error).message}`]);
+    }
+    try {
+        return JSON.parse(text);
+    } catch (err) {
+        throw new VerifyConfigError([`--outputs ${file}: not JSON (${(err as Error).message})`]);
+    }
+}
+
+/** Runs `pulumi stack output --json --show-secrets=false --stack <stack>` and parses its JSON. */
+export function readStackOutputs(stack: string, pulumiBin = "pulumi", cwd?: string): Promise<unknown> {
+    const args = ["stack", "output", "--json", "--show-secrets=false", "--stack", stack];
+    return new Promise((resolve, reject) => {
+        execFile(pulumiBin, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
+            if (err) {
+                const detail = String(stderr || err.message).trim().split("\n").slice(-3).join(" ");
+                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` failed: ${detail}`]));
+                return;
+            }
+            try {
+                resolve(JSON.parse(stdout));
+            } catch (parseErr) {
+                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` printed no JSON: ${(parseErr as Error).message}`]));
+            }
+        });
+    });
+}
+
+/** The tenant ID at the end of an authority URL (`https://login.microsoftonline.com/<tenant>`). */
+export function tenantOf(authority: string): string | undefined {
+    const m = /^https?:\/\/[^/]+\/([^/?#]+)/.exec(authority);
+    return m ? m[1] : undefined;
+}
