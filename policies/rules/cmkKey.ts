@@ -1,0 +1,69 @@
+/**
+ * Keys used as FHIR customer-managed keys. Every Key Vault key this platform creates is a FHIR CMK, so the rules
+ * apply to every `keyvault:Key`. Source for the shape: "Configure customer-managed keys for the FHIR service"
+ * (RSA, 2048 or 3072 bits, vault + key name at most 94 characters); facts in components/azure.ts.
+ */
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import { validateResourceOfType } from "@pulumi/policy";
+import { CMK_KEY_SIZES, CMK_MAX_VAULT_PLUS_KEY_NAME } from "../../components/azure";
+import { FhirResourcePolicy } from "./common";
+
+const RSA_TYPES = ["RSA", "RSA-HSM"];
+
+export const cmkKeyRsa: FhirResourcePolicy = {
+    name: "cmk-key-rsa",
+    description: `CMK keys are RSA (or RSA-HSM) keys of ${CMK_KEY_SIZES.join(" or ")} bits, the only keys the FHIR service accepts.`,
+    enforcementLevel: "mandatory",
+    remediationSteps: `Set properties.kty to "RSA" (or "RSA-HSM" on a Premium vault) and properties.keySize to ${CMK_KEY_SIZES.join(" or ")}.`,
+    validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
+        const kty = key.properties.kty;
+        if (kty === undefined || !RSA_TYPES.includes(kty)) {
+            reportViolation(`key type is ${kty ?? "unset"}: the FHIR service needs RSA or RSA-HSM`);
+        }
+        const size = key.properties.keySize;
+        if (size === undefined || !(CMK_KEY_SIZES as readonly number[]).includes(size)) {
+            reportViolation(`key size is ${size ?? "unset"}: the FHIR service accepts ${CMK_KEY_SIZES.join(" or ")} bits`);
+        }
+    }),
+};
+
+export const cmkKeyWrapUnwrap: FhirResourcePolicy = {
+    name: "cmk-key-wrap-unwrap",
+    description: "CMK keys allow the wrapKey and unwrapKey operations, which the FHIR service uses to protect its data encryption keys.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Include \"wrapKey\" and \"unwrapKey\" in properties.keyOps (or leave keyOps unset, which allows every operation).",
+    validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
+        const ops = key.properties.keyOps;
+        if (ops === undefined || ops.length === 0) return; // unset allows every operation
+        const missing = ["wrapKey", "unwrapKey"].filter((op) => !ops.includes(op));
+        if (missing.length > 0) reportViolation(`keyOps lacks ${missing.join(" and ")}: the FHIR service could not use the key`);
+    }),
+};
+
+export const cmkKeyNameLength: FhirResourcePolicy = {
+    name: "cmk-key-name-length",
+    description: `Key vault name plus key name is at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters, a limit of the FHIR service's CMK setting.`,
+    enforcementLevel: "mandatory",
+    remediationSteps: `Shorten the vault or key name so that together they have at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters.`,
+    validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
+        const total = key.vaultName.length + (key.keyName ?? "").length;
+        if (total > CMK_MAX_VAULT_PLUS_KEY_NAME) {
+            reportViolation(`vault name '${key.vaultName}' + key name '${key.keyName}' is ${total} characters, over ${CMK_MAX_VAULT_PLUS_KEY_NAME}`);
+        }
+    }),
+};
+
+export const cmkKeyRotation: FhirResourcePolicy = {
+    name: "cmk-key-rotation",
+    description: "CMK keys have a rotation policy that rotates them, or at least an expiry, so a key is not used forever.",
+    enforcementLevel: "advisory",
+    remediationSteps: "Give properties.rotationPolicy a lifetime action { action: { type: \"rotate\" }, trigger: { timeAfterCreate: \"P365D\" } } (the platform's keyRotationDays), or set properties.attributes.expires.",
+    validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
+        const p = key.properties;
+        const rotates = (p.rotationPolicy?.lifetimeActions ?? []).some((a) => a.action?.type?.toLowerCase() === "rotate");
+        const expires = p.attributes?.expires !== undefined || p.rotationPolicy?.attributes?.expiryTime !== undefined;
+        if (!rotates && !expires) reportViolation("the key neither rotates nor expires");
+    }),
+};
+
+export const cmkKeyPolicies = [cmkKeyRsa, cmkKeyWrapUnwrap, cmkKeyNameLength, cmkKeyRotation];

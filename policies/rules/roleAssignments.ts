@@ -1,0 +1,95 @@
+/**
+ * Role assignments: this stack grants narrow data roles at the narrowest scope, never management roles.
+ * Role IDs come from components/azure.ts (Microsoft's built-in roles reference).
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
+import { BUILT_IN_ROLES, FHIR_DATA_ROLES, PRIVILEGED_ROLES, builtInRoleName, roleGuidOf } from "../../components/azure";
+import { FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, label, parseArmId, str } from "./common";
+
+const CRYPTO_ROLE = "Key Vault Crypto Service Encryption User";
+const BLOB_ROLE = "Storage Blob Data Contributor";
+
+export const rbacNoPrivilegedRoles: FhirResourcePolicy = {
+    name: "rbac-no-privileged-roles",
+    description: `This stack never grants ${PRIVILEGED_ROLES.join(", ")}: they manage access or everything, far beyond what a FHIR account needs.`,
+    enforcementLevel: "mandatory",
+    remediationSteps: "Grant the narrowest data role instead (FHIR Data roles on the FHIR service, Key Vault Crypto Service Encryption User on the key, Storage Blob Data Contributor on the storage account); platform administrators get management roles outside this stack.",
+    validateResource: validateResourceOfType(authorization.RoleAssignment, (ra, _args, reportViolation) => {
+        const guid = roleGuidOf(ra.roleDefinitionId);
+        const role = PRIVILEGED_ROLES.find((r) => BUILT_IN_ROLES[r] === guid);
+        if (role) reportViolation(`grants ${role} at ${ra.scope}`);
+    }),
+};
+
+export const rbacFhirRolesAtFhirScope: FhirResourcePolicy = {
+    name: "rbac-fhir-roles-at-fhir-scope",
+    description: "FHIR data-plane roles are granted only at a FHIR service's scope, never at a workspace, resource group or subscription (which would reach every account's data).",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set the role assignment's scope to the FHIR service's resource ID (…/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>).",
+    validateResource: validateResourceOfType(authorization.RoleAssignment, (ra, _args, reportViolation) => {
+        const role = builtInRoleName(ra.roleDefinitionId);
+        if (!role || !(FHIR_DATA_ROLES as readonly string[]).includes(role)) return;
+        const target = parseArmId(ra.scope);
+        if (target.kind !== "fhir") reportViolation(`${role} is granted at a ${target.kind} scope (${ra.scope}), not at a FHIR service`);
+    }),
+};
+
+export const rbacDataRolesAtResourceScope: FhirResourcePolicy = {
+    name: "rbac-data-roles-at-resource-scope",
+    description: `${CRYPTO_ROLE} is granted only at a key vault or key scope, and ${BLOB_ROLE} only at a storage account (or container) scope.`,
+    enforcementLevel: "mandatory",
+    remediationSteps: "Scope the crypto grant to the CMK key (…/vaults/<vault>/keys/<key>) and the blob grant to the export storage account; never to a resource group or subscription.",
+    validateResource: validateResourceOfType(authorization.RoleAssignment, (ra, _args, reportViolation) => {
+        const role = builtInRoleName(ra.roleDefinitionId);
+        const target = parseArmId(ra.scope);
+        if (role === CRYPTO_ROLE && target.kind !== "key" && target.kind !== "vault") {
+            reportViolation(`${role} is granted at a ${target.kind} scope (${ra.scope}), not at a key vault or key`);
+        }
+        if (role === BLOB_ROLE && target.kind !== "storage") {
+            reportViolation(`${role} is granted at a ${target.kind} scope (${ra.scope}), not at a storage account`);
+        }
+    }),
+};
+
+/** The keys a FHIR service's CMK setting points at (by dependency on `encryption`, or by key URL). */
+export function cmkKeysOf(index: StackIndex, fhir: PolicyResource): PolicyResource[] {
+    const url = str((fhir.props.encryption as { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } } | undefined)?.customerManagedKeyEncryption?.keyEncryptionKeyUrl);
+    return index.refs(fhir, "encryption", [url]).filter((r) => r.type === TYPES.key);
+}
+
+/** The user-assigned identities a FHIR service runs as. */
+export function identitiesOf(index: StackIndex, fhir: PolicyResource): PolicyResource[] {
+    const ids = (fhir.props.identity as { userAssignedIdentities?: unknown } | undefined)?.userAssignedIdentities;
+    // Inputs list identity IDs; outputs (ARM) key a map by them.
+    const values = Array.isArray(ids) ? ids : ids && typeof ids === "object" ? Object.keys(ids) : [];
+    return index.refs(fhir, "identity", values).filter((r) => r.type === TYPES.identity);
+}
+
+export const fhirIdentityHoldsCryptoRole: FhirStackPolicy = {
+    name: "fhir-identity-holds-crypto-role",
+    description: `Every FHIR service's identity holds ${CRYPTO_ROLE} on the key (or its vault) that the service's CMK uses; without it the service cannot be created, or answers 500 once access is lost.`,
+    enforcementLevel: "mandatory",
+    remediationSteps: `Grant ${CRYPTO_ROLE} to the FHIR service's user-assigned identity at the CMK key's scope, and make the FHIR service depend on that grant (and the RBAC propagation wait).`,
+    validateStack: (args, reportViolation) => {
+        const index = new StackIndex(args.resources);
+        const cryptoGrants = index.of(TYPES.roleAssignment).filter((g) => builtInRoleName(str(g.props.roleDefinitionId) ?? "") === CRYPTO_ROLE);
+        for (const fhir of index.of(TYPES.fhirService)) {
+            const keys = cmkKeysOf(index, fhir);
+            const identities = identitiesOf(index, fhir);
+            // No key or identity managed by this stack: nothing to relate (fhir-cmk-encryption covers a missing CMK).
+            if (keys.length === 0 || identities.length === 0) continue;
+            for (const key of keys) {
+                const scopes = new Set([key, index.vaultOfKey(key)].filter((r): r is PolicyResource => r !== undefined));
+                const held = identities.every((identity) =>
+                    cryptoGrants.some((g) => index.refs(g, "scope").some((s) => scopes.has(s)) && index.principals(g).includes(identity)),
+                );
+                if (!held) {
+                    reportViolation(`${label(fhir)} runs as ${identities.map(label).join(", ")}, which holds no ${CRYPTO_ROLE} grant on ${label(key)} or its vault`, fhir.urn);
+                }
+            }
+        }
+    },
+};
+
+export const roleAssignmentPolicies = [rbacNoPrivilegedRoles, rbacFhirRolesAtFhirScope, rbacDataRolesAtResourceScope, fhirIdentityHoldsCryptoRole];
