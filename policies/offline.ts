@@ -133,9 +133,10 @@ export function resolvePolicyConfig(config: Record<string, unknown> = {}, polici
     return out;
 }
 
-class NotApplicable extends Error {}
+/** What `args.notApplicable()` throws (the policy does not apply to this resource or stack). */
+export class NotApplicableError extends Error {}
 function notApplicable(reason?: string): never {
-    throw new NotApplicable(reason);
+    throw new NotApplicableError(reason);
 }
 
 /** The Pulumi type token a resource class carries (generated SDK classes have a static `__pulumiType`). */
@@ -268,7 +269,7 @@ export async function runPolicyPack(resources: CapturedResource[], config: Recor
             try {
                 await run();
             } catch (e) {
-                if (e instanceof NotApplicable) return;
+                if (e instanceof NotApplicableError) return;
                 if (e instanceof UnknownValueError) {
                     record(r, `can't run policy '${p.name}' during preview: ${e.message}`, "advisory");
                     return;
