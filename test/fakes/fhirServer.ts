@@ -14,7 +14,7 @@ export type FakeBehaviour =
     | "forbidden"
     /** Every request answers 500, as when the service lost access to its CMK key. */
     | "server-error"
-    /** The first `throttle` requests answer 429 with Retry-After, then healthy. */
+    /** The first `throttle` requests answer 429 (or 503) with Retry-After, then healthy. */
     | "throttled"
     /** Never answers. */
     | "hang";
@@ -29,9 +29,10 @@ export interface FakeAccountSpec {
     audience?: string;
     /** The tenant this service trusts (default: the server's tenant). */
     tenantId?: string;
-    /** For "throttled": how many 429s before it answers, and the Retry-After value sent. */
+    /** For "throttled": how many refusals before it answers, with which status (429 or 503), and the Retry-After sent (null: none). */
     throttle?: number;
-    retryAfter?: string;
+    throttleStatus?: 429 | 503;
+    retryAfter?: string | null;
     /** Echo the bearer token back in 401 bodies (a misbehaving service, to prove verify redacts it). */
     echoTokenOn401?: boolean;
 }
@@ -50,6 +51,8 @@ export interface FakeFhirServer {
     requests: FakeRequest[];
     /** Most requests in flight at once, across accounts. */
     maxInFlight: number;
+    /** Drops the connections of requests left hanging (the client sees a reset); returns how many. */
+    dropHung(): number;
     close(): Promise<void>;
 }
 
@@ -86,6 +89,7 @@ function outcome(code: string, diagnostics: string): Record<string, unknown> {
 export async function startFakeFhirServer(opts: { signer: FakeSigner; tenantId: string; accounts: Record<string, FakeAccountSpec> }): Promise<FakeFhirServer> {
     const requests: FakeRequest[] = [];
     const throttled = new Map<string, number>();
+    const hung = new Set<http.ServerResponse>();
     let seq = 0;
     let inFlight = 0;
     const state = { maxInFlight: 0 };
@@ -116,6 +120,8 @@ export async function startFakeFhirServer(opts: { signer: FakeSigner; tenantId: 
         if (!spec) return send(404, outcome("not-found", `no FHIR service ${account}`));
         if (spec.behaviour === "hang") {
             requests.push({ account, path, status: "hung", seq: ++seq });
+            hung.add(res);
+            res.on("close", () => hung.delete(res));
             return; // never answers; the client times out and the socket closes
         }
 
@@ -141,7 +147,8 @@ export async function startFakeFhirServer(opts: { signer: FakeSigner; tenantId: 
             const n = throttled.get(account) ?? 0;
             if (n < (spec.throttle ?? 1)) {
                 throttled.set(account, n + 1);
-                return send(429, outcome("throttled", "Too many requests"), { "retry-after": spec.retryAfter ?? "1" });
+                const retryAfter = spec.retryAfter === undefined ? "1" : spec.retryAfter;
+                return send(spec.throttleStatus ?? 429, outcome("throttled", "Too many requests"), retryAfter === null ? {} : { "retry-after": retryAfter });
             }
         }
         if (path === "/metadata") return send(200, capabilityStatement(spec.export ?? true));
@@ -168,6 +175,12 @@ export async function startFakeFhirServer(opts: { signer: FakeSigner; tenantId: 
         requests,
         get maxInFlight() {
             return state.maxInFlight;
+        },
+        dropHung() {
+            const n = hung.size;
+            for (const res of hung) res.socket?.destroy();
+            hung.clear();
+            return n;
         },
         close: () =>
             new Promise<void>((resolve) => {
