@@ -118,7 +118,7 @@ export function resolvePolicyConfig(config: Record<string, unknown> = {}, polici
         const entryLevel = levelOf(entryObj ? entryObj.enforcementLevel : entry, p.name);
         const properties: Record<string, unknown> = {};
         const schemaProps = p.configSchema?.properties ?? {};
-        for (const [k, s] of Object.entries(schemaProps)) if (s.default !== undefined) properties[k] = structuredClone(s.default);
+        for (const [k, s] of Object.entries(schemaProps)) if (s.default !== undefined) properties[k] = deepCopy(s.default);
         for (const [k, v] of Object.entries(entryObj ?? {})) {
             if (k === "enforcementLevel") continue;
             const schema = schemaProps[k];
@@ -146,9 +146,23 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
     return typeof c.isInstance === "function" && c.isInstance({ __pulumiType: type }) === true;
 }
 
+/**
+ * A plain deep copy made in this module's realm. (structuredClone builds objects of the host realm, which fail the
+ * proxy's `instanceof Object` test when the pack runs inside a vm context such as Jest's, leaving props unchecked.)
+ */
+function deepCopy<T>(v: T): T {
+    if (Array.isArray(v)) return v.map(deepCopy) as T;
+    if (v !== null && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) out[k] = deepCopy(x);
+        return out as T;
+    }
+    return v;
+}
+
 /** Props as a policy sees them: a private copy behind the SDK's unknown-checking proxy. */
 function policyProps(v: Record<string, unknown>): Record<string, unknown> {
-    return unknownCheckingProxy(structuredClone(v));
+    return unknownCheckingProxy(deepCopy(v));
 }
 
 function resourceOptions(r: CapturedResource): PolicyResourceOptions {
@@ -191,7 +205,7 @@ export function resourceValidationArgs(
         isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
         // Like the SDK: the props themselves when the type matches (typed by the caller's resource class).
         asType: ((resourceClass: unknown) => (isTypeOf(resource.type, resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
-        getConfig: <T extends object>() => structuredClone(properties) as T,
+        getConfig: <T extends object>() => deepCopy(properties) as T,
         notApplicable,
     };
 }
@@ -227,7 +241,7 @@ export function stackValidationArgs(resources: readonly CapturedResource[], prop
     return {
         resources: [...built.values()],
         stackTags: EMPTY_TAGS,
-        getConfig: <T extends object>() => structuredClone(properties) as T,
+        getConfig: <T extends object>() => deepCopy(properties) as T,
         notApplicable,
     };
 }

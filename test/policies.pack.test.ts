@@ -1,0 +1,163 @@
+/**
+ * The whole pack over whole stacks, through the offline runner: the dev stack passes with no mandatory violation; a
+ * deliberately broken stack fails with the right policy names; enforcement levels and properties follow
+ * `--policy-pack-config` rules; unknown values become advisory "can't run during preview" notices.
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
+import * as storage from "@pulumi/azure-native/storage";
+import { CapturedResource, runUnderMocks } from "../scripts/lib/mockRun";
+import { runStack } from "../scripts/lib/runStack";
+import { PolicyConfigError, PolicyReport, resolvePolicyConfig, runPolicyPack } from "../policies/offline";
+import { policies } from "../policies/policies";
+
+type Props = Record<string, any>;
+let dev: CapturedResource[];
+beforeAll(async () => {
+    dev = (await runStack({ stack: "dev" })).resources;
+});
+
+const find = (resources: CapturedResource[], name: string, type: string) => resources.find((r) => r.name === name && r.type === type)!;
+const mandatory = (report: PolicyReport) => [...new Set(report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName))].sort();
+
+/** The dev stack with a cross-account grant, a FHIR service without CMK, and weak export storage. */
+function brokenDev(): CapturedResource[] {
+    const resources = structuredClone(dev);
+    const fabrikamKey = find(resources, "fabrikam-cmk", "azure-native:keyvault:Key");
+    const grant = find(resources, "contoso-cmk-crypto-grant", "azure-native:authorization:RoleAssignment");
+    (grant.inputs as Props).scope = fabrikamKey.id;
+    grant.propertyDependencies.scope = [fabrikamKey.urn];
+    delete (find(resources, "tailspin-fhir", "azure-native:healthcareapis:FhirService").inputs as Props).encryption;
+    Object.assign(find(resources, "fabrikam-export-storage", "azure-native:storage:StorageAccount").inputs, {
+        minimumTlsVersion: "TLS1_0",
+        allowBlobPublicAccess: true,
+        allowSharedKeyAccess: true,
+    });
+    return resources;
+}
+
+describe("the dev stack", () => {
+    test("passes the whole pack with no mandatory violation; only contoso and fabrikam are reported public", async () => {
+        const report = await runPolicyPack(dev);
+        expect(report.policiesRun).toBe(policies.length);
+        expect(report.resourcesChecked).toBe(dev.filter((r) => r.custom).length);
+        expect(report.resourcesChecked).toBeLessThan(dev.length); // components and the stack root are not resource-checked
+        expect(mandatory(report)).toEqual([]);
+        expect(report.violations.map((v) => [v.policyName, v.enforcementLevel, v.resourceName])).toEqual([
+            ["fhir-public-network-access", "advisory", "contoso-fhir"],
+            ["fhir-public-network-access", "advisory", "fabrikam-fhir"],
+        ]);
+        expect(report.violations[0].remediation).toMatch(/privateEndpointSubnetId/);
+    });
+});
+
+describe("a deliberately broken stack", () => {
+    test("fails with the policies for the cross-account grant, the missing CMK and the weak storage", async () => {
+        const report = await runPolicyPack(brokenDev());
+        expect(mandatory(report)).toEqual([
+            "account-isolation",
+            "fhir-cmk-encryption",
+            "fhir-identity-holds-crypto-role",
+            "storage-minimum-tls",
+            "storage-no-public-blob-access",
+            "storage-no-shared-key",
+        ]);
+        const byPolicy = (name: string) => report.violations.filter((v) => v.policyName === name);
+        expect(byPolicy("account-isolation").map((v) => v.resourceName)).toEqual(["contoso-cmk-crypto-grant"]);
+        expect(byPolicy("fhir-identity-holds-crypto-role").map((v) => v.resourceName)).toEqual(["contoso-fhir"]);
+        expect(byPolicy("fhir-cmk-encryption").map((v) => v.resourceName)).toEqual(["tailspin-fhir"]);
+        expect(byPolicy("storage-minimum-tls")[0]).toMatchObject({ resourceName: "fabrikam-export-storage", resourceType: "azure-native:storage:StorageAccount" });
+    });
+
+    test("raw azure-native resources registered under mocks: retired API for FHIR, an Owner grant, untagged weak storage", async () => {
+        const { resources } = await runUnderMocks(
+            () => {
+                new healthcareapis.Service("legacy", { resourceGroupName: "rg-legacy", kind: "fhir-R4", location: "westeurope", tags: { "fhir-platform:scope": "legacy" } });
+                new authorization.RoleAssignment("owner", {
+                    scope: "/subscriptions/00000000-0000-4000-8000-00000000d001",
+                    principalId: "66666666-6666-4666-8666-666666666666",
+                    roleDefinitionId: "/subscriptions/00000000-0000-4000-8000-00000000d001/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+                    description: "[fhir-platform account=contoso] break glass",
+                });
+                new storage.StorageAccount("loose", { resourceGroupName: "rg-legacy", accountName: "stloose", kind: "StorageV2", sku: { name: "Standard_LRS" } });
+                return {};
+            },
+            { stack: "broken", config: {} },
+        );
+        const report = await runPolicyPack(resources);
+        expect(mandatory(report)).toEqual([
+            "no-azure-api-for-fhir",
+            "rbac-no-privileged-roles",
+            "resources-tagged",
+            "storage-https-only",
+            "storage-minimum-tls",
+            "storage-no-public-blob-access",
+            "storage-no-shared-key",
+        ]);
+        expect(report.violations.filter((v) => v.policyName === "resources-tagged").map((v) => v.resourceName)).toEqual(["loose"]);
+        expect(report.violations.filter((v) => v.policyName === "stateful-resources-protected").map((v) => v.enforcementLevel)).toEqual(["advisory"]);
+    });
+});
+
+describe("enforcement config (as --policy-pack-config)", () => {
+    test('"all": "advisory" demotes every violation; a policy entry overrides "all"', async () => {
+        const demoted = await runPolicyPack(brokenDev(), { all: "advisory" });
+        expect(mandatory(demoted)).toEqual([]);
+        expect(demoted.violations.length).toBeGreaterThan(6);
+        const mixed = await runPolicyPack(brokenDev(), { all: { enforcementLevel: "advisory" }, "fhir-cmk-encryption": "mandatory" });
+        expect(mandatory(mixed)).toEqual(["fhir-cmk-encryption"]);
+    });
+
+    test("deny public FHIR services: the public-network policy made mandatory fails the dev stack", async () => {
+        const report = await runPolicyPack(dev, { "fhir-public-network-access": { enforcementLevel: "mandatory" } });
+        expect(mandatory(report)).toEqual(["fhir-public-network-access"]);
+        const exempt = await runPolicyPack(dev, { "fhir-public-network-access": { enforcementLevel: "mandatory", exemptAccounts: ["contoso", "fabrikam"] } });
+        expect(exempt.violations).toEqual([]);
+    });
+
+    test("disabled policies do not run", async () => {
+        const report = await runPolicyPack(brokenDev(), { all: "disabled", "storage-minimum-tls": "mandatory" });
+        expect(report.policiesRun).toBe(1);
+        expect(report.violations.map((v) => v.policyName)).toEqual(["storage-minimum-tls"]);
+        const none = await runPolicyPack(brokenDev(), { "account-isolation": "disabled" });
+        expect(none.violations.some((v) => v.policyName === "account-isolation")).toBe(false);
+    });
+
+    test("schema defaults apply; bad config is refused as the CLI would", () => {
+        expect(resolvePolicyConfig({}).get("keyvault-soft-delete")).toEqual({ enforcementLevel: "mandatory", properties: { minimumRetentionDays: 7 } });
+        expect(resolvePolicyConfig({ "keyvault-soft-delete": { minimumRetentionDays: 30 } }).get("keyvault-soft-delete")!.properties).toEqual({ minimumRetentionDays: 30 });
+        expect(() => resolvePolicyConfig({ "no-such-policy": "mandatory" })).toThrow(PolicyConfigError);
+        expect(() => resolvePolicyConfig({ all: "strict" })).toThrow(/enforcement level must be one of/);
+        expect(() => resolvePolicyConfig({ "keyvault-soft-delete": { minimumRetentionDays: 120 } })).toThrow(/must be <= 90/);
+        expect(() => resolvePolicyConfig({ "fhir-public-network-access": { exemptAccounts: "contoso" } })).toThrow(/expected array/);
+    });
+});
+
+describe("runner behaviour", () => {
+    test("a check touching a value unknown at preview becomes an advisory notice, as in the analyzer", async () => {
+        const resources = structuredClone(dev);
+        const grant = find(resources, "contoso-export-blob-grant", "azure-native:authorization:RoleAssignment");
+        (grant.inputs as Props).scope = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's unknown-string sentinel
+        const report = await runPolicyPack(resources);
+        const notices = report.violations.filter((v) => v.resourceName === "contoso-export-blob-grant");
+        expect(notices.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+            ["rbac-data-roles-at-resource-scope", "advisory"],
+        ]);
+        expect(notices[0].message).toMatch(/can't run policy 'rbac-data-roles-at-resource-scope' during preview: string value at \.scope/);
+        expect(mandatory(report)).toEqual([]);
+    });
+
+    test("the report is sorted by policy, then URN, whatever the resource order", async () => {
+        const a = await runPolicyPack(brokenDev());
+        const b = await runPolicyPack([...brokenDev()].reverse());
+        expect(b.violations).toEqual(a.violations);
+        const keys = a.violations.map((v) => `${v.policyName}\u0000${v.resourceUrn ?? ""}`);
+        expect(keys).toEqual([...keys].sort((x, y) => x.localeCompare(y)));
+    });
+
+    test("policies never mutate the captured resources", async () => {
+        const before = JSON.stringify(dev);
+        await runPolicyPack(dev);
+        expect(JSON.stringify(dev)).toBe(before);
+    });
+});
