@@ -1,0 +1,270 @@
+/**
+ * Quota-aware, stable placement (issue 7): packing, stability with the lock, quota validation naming the workspace or
+ * subscription, pins against the lock, quota overrides, a 250-account platform, and two subscriptions through the
+ * real program (each account's resources registered through its own subscription's provider).
+ */
+import { PlacementLock, PlacementResult, placeAccounts, validateConfig } from "../components";
+import { canonical, generatedRawConfig, summarize } from "../scripts/lib/placementReport";
+import { Captured, SUB_A, SUB_B, SUB_C, T, accountNames, capture, inputs, pid, rawConfig, shuffled } from "./helpers/stack";
+
+const shared = (names: string[], overrides: Record<string, unknown> = {}) => validateConfig(rawConfig(names.map((name) => ({ name })), { placement: "shared", ...overrides }));
+const where = (r: PlacementResult) => Object.fromEntries(r.placements.map((p) => [p.account, `${p.subscription}/${p.workspaceGroup}`]));
+/** Accounts of `before` whose place differs in `after`. */
+const moved = (before: PlacementResult, after: PlacementResult) => {
+    const b = where(before);
+    return Object.entries(where(after)).filter(([a, w]) => b[a] !== undefined && b[a] !== w).map(([a]) => a);
+};
+const workspacesOf = (r: PlacementResult) => new Set(r.placements.map((p) => p.workspaceGroup));
+
+describe("packing (shared)", () => {
+    const names = accountNames(25);
+    const first = placeAccounts(shared(names));
+
+    test("25 accounts yield 3 workspaces of 10, 10 and 5", () => {
+        expect(first.problems).toEqual([]);
+        expect([...workspacesOf(first)].sort()).toEqual(["pool01", "pool02", "pool03"]);
+        const sizes = [...workspacesOf(first)].sort().map((w) => first.placements.filter((p) => p.workspaceGroup === w).length);
+        expect(sizes).toEqual([10, 10, 5]);
+        expect(first.placements.every((p) => !p.dedicated && p.subscription === "main")).toBe(true);
+        expect(first.newlyPlaced).toHaveLength(25);
+    });
+
+    test("adding a 26th account (sorting before all others) moves no other account", () => {
+        const after = placeAccounts(shared(["aardvark", ...names]), first.lock);
+        expect(after.problems).toEqual([]);
+        expect(moved(first, after)).toEqual([]);
+        expect(after.newlyPlaced).toEqual(["aardvark"]);
+        expect(where(after).aardvark).toBe("main/pool03");
+    });
+
+    test("without the lock the same addition would move accounts: the lock is what makes placement stable", () => {
+        expect(moved(first, placeAccounts(shared(["aardvark", ...names])))).not.toEqual([]);
+    });
+
+    test("removing the 3rd account moves no other account, and its slot is reused by the next new one", () => {
+        const without3 = names.filter((n) => n !== "acct003");
+        const after = placeAccounts(shared(without3), first.lock);
+        expect(after.problems).toEqual([]);
+        expect(moved(first, after)).toEqual([]);
+        expect(Object.keys(after.lock.accounts)).not.toContain("acct003");
+        const refill = placeAccounts(shared([...without3, "zebra"]), after.lock);
+        expect(where(refill).zebra).toBe("main/pool01");
+        expect(moved(first, refill)).toEqual([]);
+    });
+
+    test("reordering with or without the lock changes nothing", () => {
+        for (const seed of [7, 8]) {
+            const order = shuffled(names, seed);
+            expect(canonical(placeAccounts(shared(order), first.lock))).toBe(canonical(first));
+            expect(canonical(placeAccounts(shared(order)))).toBe(canonical(first));
+        }
+    });
+
+    test("accounts that disagree on network access never share a workspace", () => {
+        const subnet = `/subscriptions/${SUB_A}/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s`;
+        const cfg = validateConfig(rawConfig([{ name: "open1" }, { name: "private1", publicNetworkAccess: "Disabled", privateEndpointSubnetId: subnet }, { name: "open2" }], { placement: "shared" }));
+        const r = placeAccounts(cfg);
+        expect(r.problems).toEqual([]);
+        expect(where(r).open1).toBe(where(r).open2);
+        expect(where(r).private1).not.toBe(where(r).open1);
+    });
+});
+
+describe("quota validation", () => {
+    test("11 accounts pinned to one workspace fail, naming the workspace", () => {
+        const cfg = validateConfig(rawConfig(accountNames(11).map((name) => ({ name, workspace: "team1" })), { placement: "shared" }));
+        const r = placeAccounts(cfg);
+        expect(r.problems).toHaveLength(1);
+        expect(r.problems[0].message).toMatch(/workspace 'team1' would hold 11 FHIR services; subscription 'main' allows 10 per workspace/);
+        expect(r.problems[0].account).toBe("acct011");
+    });
+
+    test("10 pinned to one workspace is fine", () => {
+        expect(placeAccounts(validateConfig(rawConfig(accountNames(10).map((name) => ({ name, workspace: "team1" })), { placement: "shared" }))).problems).toEqual([]);
+    });
+
+    test("dedicated mode over 10 accounts in one subscription fails, naming the subscription", () => {
+        const r = placeAccounts(validateConfig(rawConfig(accountNames(11).map((name) => ({ name })))));
+        expect(r.problems).toHaveLength(1);
+        expect(r.problems[0]).toEqual(expect.objectContaining({ account: "acct011", path: "subscriptions" }));
+        expect(r.problems[0].message).toMatch(/main: 10\/10 workspaces/);
+    });
+
+    test("dedicated mode spills into the next subscription when there is one", () => {
+        const r = placeAccounts(validateConfig(rawConfig(accountNames(11).map((name) => ({ name })), { subscriptions: [{ name: "main", subscriptionId: SUB_A }, { name: "second", subscriptionId: SUB_B }] })));
+        expect(r.problems).toEqual([]);
+        expect(where(r).acct011).toBe("second/acct011");
+        expect(r.placements.every((p) => p.dedicated && p.workspaceGroup === p.account)).toBe(true);
+    });
+
+    test("shared mode over 100 FHIR services in one subscription fails, naming the subscription and its counts", () => {
+        const r = placeAccounts(shared(accountNames(101)));
+        expect(r.problems).toHaveLength(1);
+        expect(r.problems[0].message).toMatch(/main: 100\/100 FHIR services, 10\/10 workspaces/);
+    });
+
+    test("quota overrides per subscription: raised per-workspace limit packs 25 accounts into 2 workspaces", () => {
+        const r = placeAccounts(shared(accountNames(25), { subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 20 }] }));
+        expect(r.problems).toEqual([]);
+        expect(workspacesOf(r).size).toBe(2);
+    });
+
+    test("quota overrides per subscription: a lowered subscription limit sends the rest to the next subscription", () => {
+        const r = placeAccounts(
+            shared(accountNames(12), {
+                subscriptions: [
+                    { name: "main", subscriptionId: SUB_A, fhirServices: 5 },
+                    { name: "second", subscriptionId: SUB_B },
+                ],
+            }),
+        );
+        expect(r.problems).toEqual([]);
+        expect(r.placements.filter((p) => p.subscription === "main")).toHaveLength(5);
+        expect(r.placements.filter((p) => p.subscription === "second")).toHaveLength(7);
+        // A workspace never spans subscriptions.
+        for (const w of workspacesOf(r)) expect(new Set(r.placements.filter((p) => p.workspaceGroup === w).map((p) => p.subscription)).size).toBe(1);
+    });
+
+    test("a raised pinned-workspace quota admits 11 in one workspace", () => {
+        const cfg = validateConfig(
+            rawConfig(accountNames(11).map((name) => ({ name, workspace: "team1" })), { placement: "shared", subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 11 }] }),
+        );
+        expect(placeAccounts(cfg).problems).toEqual([]);
+    });
+});
+
+describe("the lock wins over config, loudly", () => {
+    const lock: PlacementLock = { version: 1, accounts: { contoso: { subscription: "main", workspace: "pool01" } } };
+
+    test("a workspace pin that contradicts the lock is an error, not a move", () => {
+        const r = placeAccounts(validateConfig(rawConfig([{ name: "contoso", workspace: "team1" }], { placement: "shared" })), lock);
+        expect(r.problems).toEqual([expect.objectContaining({ account: "contoso", path: "workspace", message: expect.stringMatching(/pins workspace 'team1' but the account is deployed in 'pool01'/) })]);
+    });
+
+    test("a subscription pin that contradicts the lock is an error", () => {
+        const cfg = validateConfig(rawConfig([{ name: "contoso", subscription: "second" }], { placement: "shared", subscriptions: [{ name: "main", subscriptionId: SUB_A }, { name: "second", subscriptionId: SUB_B }] }));
+        const r = placeAccounts(cfg, lock);
+        expect(r.problems).toEqual([expect.objectContaining({ account: "contoso", path: "subscription", message: expect.stringMatching(/pins subscription 'second' but the account is deployed in 'main'/) })]);
+    });
+
+    test("a locked subscription that disappeared from config is an error", () => {
+        const cfg = validateConfig(rawConfig([{ name: "contoso" }], { placement: "shared", subscriptions: [{ name: "other", subscriptionId: SUB_B }] }));
+        expect(placeAccounts(cfg, lock).problems[0]).toEqual(expect.objectContaining({ account: "contoso", message: expect.stringMatching(/'main', which is no longer in subscriptions/) }));
+    });
+
+    test("switching a locked shared account to dedicated is an error", () => {
+        expect(placeAccounts(validateConfig(rawConfig([{ name: "contoso" }])), lock).problems[0].message).toMatch(/switching modes would move it/);
+    });
+
+
+    test("a pin that agrees with the lock is fine", () => {
+        expect(placeAccounts(validateConfig(rawConfig([{ name: "contoso", workspace: "pool01" }], { placement: "shared" })), lock).problems).toEqual([]);
+    });
+});
+
+describe("250 generated accounts over 3 subscriptions", () => {
+    const raw = generatedRawConfig(250, 3);
+    const cfg = validateConfig(raw);
+    const first = placeAccounts(cfg);
+
+    test("placement is within every quota", () => {
+        const summary = summarize(cfg, first);
+        expect(first.problems).toEqual([]);
+        expect(first.placements).toHaveLength(250);
+        expect(summary.withinQuotas).toBe(true);
+        for (const s of summary.subscriptions) {
+            expect(s.workspaces).toBeLessThanOrEqual(10);
+            expect(s.fhirServices).toBeLessThanOrEqual(100);
+        }
+        for (const w of summary.workspaces) expect(w.members).toBeLessThanOrEqual(10);
+        expect(summary.subscriptions.map((s) => s.fhirServices)).toEqual([100, 100, 50]);
+    });
+
+    test("a shuffled order (with the lock) gives the identical placement", () => {
+        for (const seed of [11, 12, 13]) {
+            const order = shuffled(raw.accounts as { name: string }[], seed);
+            expect(order.map((a) => a.name)).not.toEqual((raw.accounts as { name: string }[]).map((a) => a.name));
+            expect(canonical(placeAccounts(validateConfig({ ...raw, accounts: order }), first.lock))).toBe(canonical(first));
+        }
+    });
+});
+
+describe("two subscriptions through the real program", () => {
+    const subs = [
+        { name: "main", subscriptionId: SUB_A, fhirServices: 2 },
+        { name: "second", subscriptionId: SUB_B },
+        { name: "unused", subscriptionId: SUB_C },
+    ];
+    const accounts = [
+        { name: "contoso", grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" }] },
+        { name: "fabrikam" },
+        // Overflows main (2 FHIR services) into second.
+        { name: "tailspin", grants: [{ principalId: pid(2), principalType: "User", role: "FHIR Data Writer" }] },
+        { name: "wingtip", subscription: "second" },
+    ];
+    const subIdOf: Record<string, string> = { main: SUB_A, second: SUB_B };
+    let s: Captured;
+    beforeAll(async () => {
+        s = await capture(rawConfig(accounts, { placement: "shared", subscriptions: subs }), { stack: "multi" });
+    });
+
+    test("placement: two accounts in main, two in second, shown in outputs", () => {
+        expect(s.result.outputs.placement).toEqual({
+            contoso: { subscription: "main", workspace: "pool01" },
+            fabrikam: { subscription: "main", workspace: "pool01" },
+            tailspin: { subscription: "second", workspace: "pool02" },
+            wingtip: { subscription: "second", workspace: "pool02" },
+        });
+        expect(s.outputs("tailspin")).toEqual(expect.objectContaining({ subscription: "second", subscriptionId: SUB_B, workspaceGroup: "pool02" }));
+    });
+
+    test("one explicit provider per used subscription, each with its subscription ID", () => {
+        const providers = s.ofType(T.provider);
+        expect(providers.map((p) => [p.name, inputs(p).subscriptionId]).sort()).toEqual([
+            ["azure-main", SUB_A],
+            ["azure-second", SUB_B],
+        ]);
+    });
+
+    test("every azure-native resource of an account is registered through its own subscription's provider", () => {
+        for (const account of ["contoso", "fabrikam", "tailspin", "wingtip"]) {
+            const sub = (s.result.outputs.placement as PlacementLock["accounts"])[account].subscription;
+            const azure = s.ofAccount(account).filter((r) => r.custom && r.type.startsWith("azure-native:"));
+            expect(azure.length).toBeGreaterThanOrEqual(8);
+            for (const r of azure) expect([r.name, s.providerName(r)]).toEqual([r.name, `azure-${sub}`]);
+        }
+    });
+
+    test("no azure-native custom resource relies on a default provider", () => {
+        for (const r of s.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining("pulumi:providers:azure-native::azure-")]);
+    });
+
+    test("resource group, vault, key, identity, storage, FHIR service and grants live in the account's subscription", () => {
+        for (const account of ["contoso", "fabrikam", "tailspin", "wingtip"]) {
+            const subId = subIdOf[s.outputs(account).subscription as string];
+            for (const type of [T.rg, T.identity, T.vault, T.key, T.storage, T.fhir, T.grant]) {
+                const rs = s.ofAccount(account, type);
+                expect(rs.length).toBeGreaterThan(0);
+                for (const r of rs) expect([r.name, r.id!.startsWith(`/subscriptions/${subId}/`)]).toEqual([r.name, true]);
+            }
+            for (const g of s.ofAccount(account, T.grant)) {
+                expect(inputs(g).roleDefinitionId).toMatch(new RegExp(`^/subscriptions/${subId}/providers/Microsoft.Authorization/roleDefinitions/`));
+                expect(inputs(g).scope).toMatch(new RegExp(`^/subscriptions/${subId}/`));
+            }
+        }
+    });
+
+    test("each shared workspace and its resource group are in the subscription of its members", () => {
+        const pool2 = s.ofType(T.workspace).find((w) => w.name === "pool02-workspace")!;
+        expect(s.providerName(pool2)).toBe("azure-second");
+        expect(pool2.id).toMatch(new RegExp(`^/subscriptions/${SUB_B}/resourceGroups/rg-fhir-multi-ws-pool02/`));
+        expect(s.providerName(s.one(T.rg, "ws-pool02-rg"))).toBe("azure-second");
+        expect(inputs(s.ofAccount("tailspin", T.fhir)[0]).workspaceName).toBe(inputs(pool2).workspaceName);
+    });
+
+    test("the data-plane grant of an account in the second subscription is at its own FHIR service there", () => {
+        const g = s.ofAccount("tailspin", T.grant).find((x) => inputs(x).principalId === pid(2))!;
+        expect(inputs(g).scope).toBe(s.ofAccount("tailspin", T.fhir)[0].id);
+        expect(inputs(g).scope).toMatch(/\/workspaces\/wspool02[a-z0-9]{6}\/fhirservices\/tailspin$/);
+    });
+});
