@@ -518,6 +518,18 @@ export function validateConfig(raw: RawConfig): PlatformConfig {
                 p.add(`accounts[${i}].subscription`, `unknown subscription '${a.subscription}'${suggest(a.subscription, subNames)}; subscriptions are: ${subNames.join(", ")}`, typeof a.name === "string" ? a.name : `#${i}`);
             }
         });
+        if (placement === "shared") {
+            // A group named after an account is that account's dedicated workspace (placement lock): never a pin.
+            raw.accounts.forEach((a, i) => {
+                if (isRecord(a) && typeof a.workspace === "string" && firstIndex.has(a.workspace)) {
+                    p.add(
+                        `accounts[${i}].workspace`,
+                        `'${a.workspace}' is an account name; a workspace group named after an account is that account's dedicated workspace, pick another name`,
+                        typeof a.name === "string" ? a.name : `#${i}`,
+                    );
+                }
+            });
+        }
         if (placement === "dedicated") {
             raw.accounts.forEach((a, i) => {
                 if (isRecord(a) && a.workspace !== undefined) {

@@ -58,14 +58,14 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock): Placem
     const dedicated = cfg.placement === "dedicated";
     const byName = new Map(cfg.accounts.map((a) => [a.name, a]));
 
-    const addTo = (a: AccountConfig, group: string, subscription: string): void => {
+    const addTo = (a: AccountConfig, group: string, subscription: string, isDedicated = dedicated): void => {
         let g = groups.get(group);
         if (!g) {
-            g = { name: group, subscription, members: [], network: networkKey(a), dedicated };
+            g = { name: group, subscription, members: [], network: networkKey(a), dedicated: isDedicated };
             groups.set(group, g);
         }
         g.members.push(a.name);
-        placementOf.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated });
+        placementOf.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated: isDedicated });
     };
 
     // 1. Accounts in the lock keep their place; a config pin that contradicts the lock is an error, not a move.
@@ -85,7 +85,10 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock): Placem
         if (dedicated && entry.workspace !== a.name) {
             problems.push({ path: "placement", account: a.name, message: `placement is dedicated but the lock puts the account in shared workspace '${entry.workspace}'; switching modes would move it` });
         }
-        addTo(a, entry.workspace, entry.subscription);
+        // A workspace group named after its account is that account's dedicated workspace (config forbids pinning a
+        // shared group to an account name): it stays dedicated when the platform switches to shared placement, since
+        // moving it into a shared workspace would replace its FHIR service. Only new accounts are packed.
+        addTo(a, entry.workspace, entry.subscription, dedicated || entry.workspace === a.name);
     }
 
     // 2. New accounts, pinned ones first (they constrain the rest), each group in name order: deterministic.

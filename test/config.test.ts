@@ -243,6 +243,10 @@ describe("each bad input gives one clear problem naming the account and the fiel
         expectOneProblem(rawConfig([ok("contoso", { workspace: "team1" })]), "accounts[0].workspace", "contoso", /only applies with placement: shared/);
     });
 
+    test("shared: a workspace pin that is an account's name (that account's dedicated workspace)", () => {
+        expectOneProblem(rawConfig([ok("contoso"), ok("fabrikam", { workspace: "contoso" })], { placement: "shared" }), "accounts[1].workspace", "fabrikam", /'contoso' is an account name/);
+    });
+
     test("bad workspace group name", () => {
         expectOneProblem(rawConfig([ok("contoso", { workspace: "Team-1" })], { placement: "shared" }), "accounts[0].workspace", "contoso", /not a valid workspace group/);
     });

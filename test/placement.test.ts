@@ -156,6 +156,15 @@ describe("the lock wins over config, loudly", () => {
         expect(placeAccounts(validateConfig(rawConfig([{ name: "contoso" }])), lock).problems[0].message).toMatch(/switching modes would move it/);
     });
 
+    test("a locked dedicated account stays dedicated after the platform switches to shared", () => {
+        const dedicatedLock: PlacementLock = { version: 1, accounts: { contoso: { subscription: "main", workspace: "contoso" } } };
+        const r = placeAccounts(shared(["contoso", "fabrikam"]), dedicatedLock);
+        expect(r.problems).toEqual([]);
+        expect(r.placements).toEqual([
+            { account: "contoso", subscription: "main", workspaceGroup: "contoso", dedicated: true },
+            { account: "fabrikam", subscription: "main", workspaceGroup: "pool01", dedicated: false },
+        ]);
+    });
 
     test("a pin that agrees with the lock is fine", () => {
         expect(placeAccounts(validateConfig(rawConfig([{ name: "contoso", workspace: "pool01" }], { placement: "shared" })), lock).problems).toEqual([]);

@@ -68,3 +68,21 @@ describe("resolveStack", () => {
         expect(locked.result.outputs.unlockedAccounts).toEqual([]);
     });
 });
+
+describe("changing the placement mode never moves a deployed account", () => {
+    test("dedicated -> shared: accounts in the lock keep their own workspace; only new accounts are packed", async () => {
+        const before = await capture(rawConfig([{ name: "contoso" }, { name: "fabrikam" }]), { stack: "mode" });
+        const lock: PlacementLock = { version: 1, accounts: before.result.outputs.placement as PlacementLock["accounts"] };
+        const after = await capture(rawConfig([{ name: "contoso" }, { name: "fabrikam" }, { name: "tailspin" }], { placement: "shared" }), { stack: "mode", lock });
+        for (const a of ["contoso", "fabrikam"]) {
+            const f0 = inputs(before.ofAccount(a, T.fhir)[0]);
+            const f1 = inputs(after.ofAccount(a, T.fhir)[0]);
+            expect([a, f1.workspaceName, f1.resourceGroupName]).toEqual([a, f0.workspaceName, f0.resourceGroupName]);
+            expect(after.ofAccount(a, T.fhir)[0].urn).toBe(before.ofAccount(a, T.fhir)[0].urn);
+            expect(after.ofAccount(a, T.workspace).map((w) => w.urn)).toEqual(before.ofAccount(a, T.workspace).map((w) => w.urn));
+        }
+        // The new account joins a shared pool, not a deployed account's dedicated workspace.
+        expect(after.outputs("tailspin").workspaceGroup).toBe("pool01");
+        expect(after.ofType(T.workspace).map((w) => w.name).sort()).toEqual(["contoso-workspace", "fabrikam-workspace", "pool01-workspace"]);
+    });
+});
