@@ -353,17 +353,26 @@ describe("exit codes and inputs", () => {
         [[], /exactly one of --stack NAME or --outputs FILE/],
         [["--stack", "dev", "--outputs", "x.json"], /exactly one of/],
         [["--outputs", "OUT", "--credential", "browser"], /--credential: expected one of default, managed-identity, azure-cli, workload-identity/],
-        [["--outputs", "OUT", "--account", "nosuch"], /no such account in the stack outputs: nosuch \(have: ok1, ok2, bad\)/],
         [["--outputs", "OUT", "--concurrency", "0"], /--concurrency: expected an integer >= 1/],
         [["--outputs", "OUT", "--timeout-ms", "soon"], /--timeout-ms: expected an integer >= 1/],
         [["--outputs", "OUT", "--retries", "1.5"], /--retries: expected an integer >= 0/],
-        [["--outputs", "/nonexistent/outputs.json"], /--outputs \/nonexistent\/outputs.json: ENOENT/],
         [["--outputs", "OUT", "--bogus"], /Unknown option '--bogus'/],
-    ])("exits 2 on usage or config errors: %j", async (argv, message) => {
+    ])("exits 2 with the usage on bad arguments: %j", async (argv, message) => {
         const run = await verify(argv.map((a) => (a === "OUT" ? file : a)));
         expect(run.code).toBe(2);
         expect(run.stderr).toMatch(message);
         expect(run.stderr).toContain("Usage: npm run verify");
+        expect(run.report).toBeUndefined();
+    });
+
+    it.each([
+        [["--outputs", "OUT", "--account", "nosuch"], /no such account in the stack outputs: nosuch \(have: ok1, ok2, bad\)/],
+        [["--outputs", "/nonexistent/outputs.json"], /--outputs \/nonexistent\/outputs.json: ENOENT/],
+    ])("exits 2 when the outputs cannot be read or lack the account: %j", async (argv, message) => {
+        const run = await verify(argv.map((a) => (a === "OUT" ? file : a)));
+        expect(run.code).toBe(2);
+        expect(run.stderr).toMatch(message);
+        expect(run.stderr).toContain("--help for usage");
         expect(run.report).toBeUndefined();
     });
 

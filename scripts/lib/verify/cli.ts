@@ -116,21 +116,24 @@ export interface VerifyIo {
 export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     const startedAt = new Date();
     let args: VerifyArgs;
-    let targets: AccountTarget[];
     try {
         args = parseVerifyArgs(argv);
-        if (args.help) {
-            io.stdout(USAGE);
-            return EXIT.healthy;
-        }
+    } catch (err) {
+        const problems = err instanceof VerifyConfigError ? err.problems : [(err as Error).message];
+        io.stderr(redact(`verify: ${problems.map((p) => `\n  - ${p}`).join("")}\n\n${USAGE}`));
+        return EXIT.usage;
+    }
+    if (args.help) {
+        io.stdout(USAGE);
+        return EXIT.healthy;
+    }
+    let targets: AccountTarget[];
+    try {
         const outputs = args.outputs ? readOutputsFile(args.outputs) : await (io.stackOutputs ?? readStackOutputs)(args.stack as string);
         targets = parseTargets(outputs, args.accounts);
     } catch (err) {
-        if (err instanceof VerifyConfigError) {
-            io.stderr(redact(`verify: ${err.problems.map((p) => `\n  - ${p}`).join("")}\n\n${USAGE}`));
-            return EXIT.usage;
-        }
-        io.stderr(redact(`verify: ${(err as Error).message}`));
+        const problems = err instanceof VerifyConfigError ? err.problems : [(err as Error).message];
+        io.stderr(redact(`verify: cannot read the stack outputs:${problems.map((p) => `\n  - ${p}`).join("")}\n(npm run verify -- --help for usage)`));
         return EXIT.usage;
     }
 

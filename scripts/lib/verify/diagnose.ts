@@ -258,7 +258,15 @@ export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unk
     const raw = err instanceof Error ? err.message : String(err);
     const message = redact(raw).replace(/\s+/g, " ").slice(0, 600);
     const tenant = tenantOf(t.authority);
-    const facts = [`${name}: ${message}`, `scope ${t.audience}/.default, tenant ${tenant ?? "?"}, credential ${credentialKind}`];
+    // DefaultAzureCredential's chain: one line per credential tried, rather than one long paragraph.
+    const chained = (err as { errors?: unknown }).errors;
+    const facts = Array.isArray(chained) && chained.length
+        ? chained.map((e) => {
+              const m = redact(e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ");
+              return `${e instanceof Error ? e.name : "Error"}: ${m.length > 200 ? `${m.slice(0, 200)}…` : m}`;
+          })
+        : [`${name}: ${message}`];
+    facts.push(`scope ${t.audience}/.default, tenant ${tenant ?? "?"}, credential ${credentialKind}`);
     if (name === "TokenTimeoutError") {
         return {
             code: "token",
@@ -275,7 +283,7 @@ export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unk
             remedies: [`check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the service's tenant`],
         };
     }
-    if (/not configured to acquire tokens for tenant|AADSTS90002|AADSTS700016|AADSTS50020|AADSTS90072|tenant/i.test(raw)) {
+    if (/not configured to acquire tokens for tenant|AADSTS90002|AADSTS700016|AADSTS50020|AADSTS90072|tenant[^.]*(not found|does not exist|is invalid)/i.test(raw)) {
         return {
             code: "token",
             summary: `token: wrong tenant: cannot get a token from tenant ${tenant ?? "?"}`,

@@ -126,7 +126,8 @@ export function readStackOutputs(stack: string, pulumiBin = "pulumi", cwd?: stri
         execFile(pulumiBin, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
             if (err) {
                 const detail = String(stderr || err.message).trim().split("\n").slice(-3).join(" ");
-                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` failed: ${detail}`]));
+                const hint = (err as NodeJS.ErrnoException).code === "ENOENT" ? " (is the Pulumi CLI installed and on PATH? or pass --outputs FILE)" : "";
+                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` failed: ${detail}${hint}`]));
                 return;
             }
             try {
