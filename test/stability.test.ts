@@ -53,7 +53,7 @@ describe.each([
     });
 
     test("reordering accounts keeps every URN and every input identical", async () => {
-        for (const order of [[...base].reverse(), [base[2], base[0], base[3], base[1]]]) {
+        for (const order of [[base[2], base[0], base[3], base[1]]]) {
             const again = await capture(rawConfig(order, overrides), { stack: "stab", lock });
             expect([...again.byUrn.keys()].sort()).toEqual([...first.byUrn.keys()].sort());
             expect(azureNames(again)).toEqual(azureNames(first));
