@@ -1,4 +1,4 @@
-import { CONFIG_NAMESPACE, RawConfig, defineStack } from "../../components";
+import { CONFIG_NAMESPACE, RawConfig, defineStack, resolveStack } from "../../components";
 import { MockRunResult, runUnderMocks } from "./mockRun";
 import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackConfig";
 
@@ -14,6 +14,13 @@ export interface RunStackOptions {
 export function runStack(options: RunStackOptions): Promise<MockRunResult> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const config = options.config ?? readStackConfig(options.stack, projectDir);
+    // Validate before entering the Pulumi stack: an error thrown inside the SDK's root Stack resource leaves
+    // rejected promises behind that no caller can handle. A bad config rejects here, with nothing registered.
+    try {
+        resolveStack({ config: configSource(config), stack: options.stack, projectDir });
+    } catch (e) {
+        return Promise.reject(e);
+    }
     return runUnderMocks(() => ({ ...defineStack({ config: configSource(config), stack: options.stack, projectDir }) }), {
         stack: options.stack,
         config,
