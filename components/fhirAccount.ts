@@ -49,10 +49,14 @@ export interface FhirAccountOutputs {
     identityPrincipalId: pulumi.Output<string>;
     keyUri: pulumi.Output<string>;
     keyVaultUri: pulumi.Output<string>;
+    /** ARM ID of the key vault (scope for re-granting the crypto role, e.g. after a lost-key incident). */
+    keyVaultId: pulumi.Output<string>;
     /** Absent when the account has neither export nor import. */
     exportStorageAccount?: pulumi.Output<string>;
     exportEnabled: boolean;
     smartProxyEnabled: boolean;
+    /** Enabled, or Disabled with a private endpoint on the workspace: tells verify what a network failure means. */
+    publicNetworkAccess: string;
 }
 
 /**
@@ -203,9 +207,11 @@ export class FhirAccount extends pulumi.ComponentResource {
             identityPrincipalId: this.identity.principalId,
             keyUri: this.cmk.keyUri,
             keyVaultUri: this.cmk.vaultUri,
+            keyVaultId: this.cmk.vault.id,
             ...(storage ? { exportStorageAccount: storage.accountName } : {}),
             exportEnabled: a.export,
             smartProxyEnabled: a.smartProxy,
+            publicNetworkAccess: a.publicNetworkAccess,
         };
         this.registerOutputs({ fhirUrl: this.outputs.fhirUrl });
     }

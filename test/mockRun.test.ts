@@ -37,3 +37,16 @@ describe("mock harness", () => {
         expect(vault.propertyDependencies.resourceGroupName).toEqual([rg.urn]);
     });
 });
+
+describe("stack outputs a verifier and an operator need", () => {
+    test("each account exports its key vault ID and network mode; custom resources carry mock outputs", async () => {
+        const { resources, outputs } = await runStack({ stack: "dev" });
+        const accounts = (outputs as { accounts: Record<string, { keyVaultId: string; publicNetworkAccess: string; keyUri: string }> }).accounts;
+        const vault = resources.find((r) => r.name === "tailspin-vault")!;
+        expect(accounts.tailspin.keyVaultId).toBe(vault.id);
+        expect(accounts.tailspin.publicNetworkAccess).toBe("Disabled");
+        expect(accounts.contoso.publicNetworkAccess).toBe("Enabled");
+        const key = resources.find((r) => r.type === "azure-native:keyvault:Key" && r.name === "contoso-cmk")!;
+        expect(key.outputs.keyUriWithVersion).toBe(accounts.contoso.keyUri);
+    });
+});

@@ -18,7 +18,7 @@ export interface CapturedResource {
     provider?: string;
     id?: string;
     inputs: Record<string, unknown>;
-    /** Outputs as the mocks returned them (registerOutputs for components). */
+    /** Outputs as the mocks returned them (custom resources; components have none at registration). */
     outputs: Record<string, unknown>;
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
@@ -155,7 +155,10 @@ type MonitorRequest = {
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 };
-type MonitorCallback = (err: Error | null, resp?: { getUrn(): string; getId(): string }) => void;
+type MonitorCallback = (
+    err: Error | null,
+    resp?: { getUrn(): string; getId(): string; getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0] | undefined },
+) => void;
 interface PatchableMonitor {
     registerResource(req: MonitorRequest, cb: MonitorCallback): void;
     newUrn(parent: string, type: string, name: string): string;
@@ -229,7 +232,7 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
                     ...(req.getProvider() ? { provider: req.getProvider() } : {}),
                     ...(resp.getId() ? { id: resp.getId() } : {}),
                     inputs: maskValue(inputs) as Record<string, unknown>,
-                    outputs: {},
+                    outputs: maskValue(resp.getObject() ? pulumi.runtime.deserializeProperties(resp.getObject()!) : {}) as Record<string, unknown>,
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
                     protect: req.getProtect() === true,
