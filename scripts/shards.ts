@@ -1,0 +1,199 @@
+/**
+ * `npm run shards -- --stacks dev,prod-eu-1,...` or `--stacks 'Pulumi.*.yaml'` [--dir <project>] [--json]
+ *
+ * Checks a set of shards (stacks of this same program) before they are previewed or deployed in parallel:
+ *  - each stack file's config is valid and its accounts can be placed (validateConfig + placement, as the program does);
+ *  - no account name appears in two shards (two stacks managing one account would fight over it);
+ *  - limits that hold per Azure subscription, summed over every shard that places accounts in it: AHDS FHIR
+ *    services and workspaces, role assignments (4000, fixed) and resource groups.
+ * Exits 1 naming the account, subscription and stacks of every problem. `--json` prints the stack names as a JSON
+ * list on stdout (for a CI matrix), after the check.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import {
+    ConfigProblem,
+    ConfigValidationError,
+    PlatformConfig,
+    SUBSCRIPTION_LIMITS,
+    findCrossShardDuplicates,
+    formatProblem,
+    resolveStack,
+} from "../components";
+import { PROJECT_DIR, configSource, readStackConfig } from "./lib/stackConfig";
+
+export interface ShardProblem {
+    stack?: string;
+    problem: ConfigProblem;
+}
+
+export interface SubscriptionUsage {
+    subscriptionId: string;
+    /** Stack -> subscription name in that stack. */
+    stacks: Record<string, string>;
+    accounts: number;
+    workspaces: number;
+    roleAssignments: number;
+    resourceGroups: number;
+    /** The smallest quota any stack declares for this subscription. */
+    quota: { fhirServices: number; workspaces: number };
+}
+
+export interface ShardReport {
+    stacks: { stack: string; accounts: string[]; valid: boolean }[];
+    problems: ShardProblem[];
+    subscriptions: SubscriptionUsage[];
+}
+
+/** Stack names from `dev,prod-eu-1` or from file patterns such as `Pulumi.*.yaml` (only `*` is special). */
+export function resolveStackNames(spec: string, dir = PROJECT_DIR): string[] {
+    const out: string[] = [];
+    for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+        if (item.includes("*") || item.endsWith(".yaml")) {
+            const base = path.basename(item);
+            const folder = path.resolve(dir, path.dirname(item));
+            const re = new RegExp(`^${base.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+            const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => re.test(f)).sort() : [];
+            const stacks = files.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+            if (stacks.length === 0) throw new Error(`no stack file matches ${item} in ${folder}`);
+            out.push(...stacks);
+        } else {
+            out.push(item);
+        }
+    }
+    return [...new Set(out)];
+}
+
+/** Account names as written in the raw config, even when the config is invalid (so duplicates are still found). */
+function rawAccountNames(map: Record<string, string>): string[] {
+    try {
+        const accounts: unknown = JSON.parse(map["fhir-platform:accounts"] ?? "[]");
+        return Array.isArray(accounts)
+            ? accounts.map((a: unknown) => (a && typeof a === "object" ? (a as { name?: unknown }).name : undefined)).filter((n): n is string => typeof n === "string")
+            : [];
+    } catch {
+        return [];
+    }
+}
+
+/**
+ * Role assignments one account creates in its subscription: the identity's crypto grant on the key, its blob grant
+ * on export storage when export or import is on, and one per configured FHIR data-plane grant
+ * (see components/customerManagedKey.ts, exportStorage.ts, fhirService.ts; test/shards.test.ts checks this against the program).
+ */
+export function roleAssignmentsOf(a: PlatformConfig["accounts"][number]): number {
+    return 1 + (a.export || a.import ? 1 : 0) + a.grants.length;
+}
+
+export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
+    const problems: ShardProblem[] = [];
+    const report: ShardReport["stacks"] = [];
+    const usage = new Map<string, SubscriptionUsage>();
+    for (const stack of stacks) {
+        let map: Record<string, string>;
+        try {
+            map = readStackConfig(stack, dir);
+        } catch (e) {
+            problems.push({ stack, problem: { path: `Pulumi.${stack}.yaml`, message: e instanceof Error ? e.message : String(e) } });
+            report.push({ stack, accounts: [], valid: false });
+            continue;
+        }
+        const accounts = rawAccountNames(map);
+        try {
+            const { config, placement } = resolveStack({ config: configSource(map), stack, projectDir: dir });
+            report.push({ stack, accounts, valid: true });
+            const subs = new Map(config.subscriptions.map((s) => [s.name, s]));
+            const byName = new Map(config.accounts.map((a) => [a.name, a]));
+            const home = config.subscriptions[0];
+            const touch = (subName: string): SubscriptionUsage => {
+                const s = subs.get(subName)!;
+                let u = usage.get(s.subscriptionId);
+                if (!u) {
+                    u = { subscriptionId: s.subscriptionId, stacks: {}, accounts: 0, workspaces: 0, roleAssignments: 0, resourceGroups: 0, quota: { fhirServices: s.fhirServices, workspaces: s.workspaces } };
+                    usage.set(s.subscriptionId, u);
+                }
+                u.stacks[stack] = s.name;
+                u.quota = { fhirServices: Math.min(u.quota.fhirServices, s.fhirServices), workspaces: Math.min(u.quota.workspaces, s.workspaces) };
+                return u;
+            };
+            // The platform resource group (Log Analytics) lives in the first subscription unless a workspace is given.
+            if (!config.logAnalytics.workspaceId) touch(home.name).resourceGroups += 1;
+            const groups = new Map<string, string>();
+            for (const p of placement.placements) {
+                const u = touch(p.subscription);
+                u.accounts += 1;
+                u.roleAssignments += roleAssignmentsOf(byName.get(p.account)!);
+                u.resourceGroups += 1; // the account's resource group
+                groups.set(p.workspaceGroup, p.subscription);
+            }
+            for (const [group, sub] of groups) {
+                const u = touch(sub);
+                u.workspaces += 1;
+                // A shared workspace has its own resource group; a dedicated one sits in the account's.
+                if (!placement.placements.some((p) => p.workspaceGroup === group && p.dedicated)) u.resourceGroups += 1;
+            }
+        } catch (e) {
+            if (!(e instanceof ConfigValidationError)) throw e;
+            report.push({ stack, accounts, valid: false });
+            for (const p of e.problems) problems.push({ stack, problem: p });
+        }
+    }
+    for (const p of findCrossShardDuplicates(report.map((s) => ({ stack: s.stack, accounts: s.accounts })))) problems.push({ problem: p });
+    const subscriptions = [...usage.values()].sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId));
+    for (const u of subscriptions) {
+        const where = `subscription ${u.subscriptionId} (${Object.entries(u.stacks).map(([s, n]) => `${n} in ${s}`).join(", ")})`;
+        const shared = Object.keys(u.stacks).length > 1;
+        const over = (what: string, used: number, limit: number, note: string) => {
+            if (used > limit) problems.push({ problem: { path: "subscriptions", message: `${where} would hold ${used} ${what}${shared ? " across these stacks" : ""}; the limit is ${limit}${note}` } });
+        };
+        // Each stack checks its own quotas; only a subscription shared by stacks can overflow them in sum.
+        if (shared) {
+            over("FHIR services", u.accounts, u.quota.fhirServices, " (AHDS quota)");
+            over("AHDS workspaces", u.workspaces, u.quota.workspaces, " (AHDS quota)");
+        }
+        over("role assignments", u.roleAssignments, SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription, " (fixed by Azure, and shared with everything else in the subscription)");
+        over("resource groups", u.resourceGroups, SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription, "");
+    }
+    return { stacks: report, problems, subscriptions };
+}
+
+export function formatShardProblem(p: ShardProblem): string {
+    return `${p.stack ? `stack ${p.stack}: ` : ""}${formatProblem(p.problem)}`;
+}
+
+function main(argv: string[]): number {
+    const i = argv.indexOf("--stacks");
+    const spec = i >= 0 ? argv[i + 1] : undefined;
+    if (!spec) {
+        console.error("usage: npm run shards -- --stacks dev,prod-eu-1 | --stacks 'Pulumi.*.yaml' [--dir <project>] [--json]");
+        return 2;
+    }
+    const d = argv.indexOf("--dir");
+    const dir = d >= 0 ? path.resolve(argv[d + 1]) : PROJECT_DIR;
+    const stacks = resolveStackNames(spec, dir);
+    const r = checkShards(stacks, dir);
+    const log = argv.includes("--json") ? console.error : console.log;
+    for (const s of r.stacks) log(`${s.valid ? "ok     " : "INVALID"} ${s.stack}: ${s.accounts.length} account${s.accounts.length === 1 ? "" : "s"}`);
+    for (const u of r.subscriptions) {
+        log(
+            `  subscription ${u.subscriptionId} [${Object.keys(u.stacks).join(", ")}]: ${u.accounts}/${u.quota.fhirServices} FHIR services, ${u.workspaces}/${u.quota.workspaces} workspaces, ` +
+                `${u.roleAssignments}/${SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription} role assignments, ${u.resourceGroups}/${SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription} resource groups`,
+        );
+    }
+    if (r.problems.length > 0) {
+        console.error(`shards: ${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}:`);
+        for (const p of r.problems) console.error(`  - ${formatShardProblem(p)}`);
+        return 1;
+    }
+    if (argv.includes("--json")) console.log(JSON.stringify(stacks));
+    return 0;
+}
+
+if (require.main === module) {
+    try {
+        process.exitCode = main(process.argv.slice(2));
+    } catch (e) {
+        console.error(e instanceof Error ? e.message : String(e));
+        process.exitCode = 2;
+    }
+}

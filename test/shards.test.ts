@@ -1,0 +1,141 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import * as yaml from "js-yaml";
+import { checkShards, formatShardProblem, resolveStackNames, roleAssignmentsOf } from "../scripts/shards";
+import { runStack } from "../scripts/lib/runStack";
+import { readStackConfig } from "../scripts/lib/stackConfig";
+import { SUBSCRIPTION_LIMITS, loadConfig } from "../components";
+import { configSource } from "../scripts/lib/stackConfig";
+
+const TENANT = "72f988bf-0000-4000-8000-000000000001";
+const sub = (n: number) => ({ name: `sub${n}`, subscriptionId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}` });
+
+function writeStack(dir: string, stack: string, values: Record<string, unknown>): void {
+    const config = Object.fromEntries(Object.entries(values).map(([k, v]) => [`fhir-platform:${k}`, v]));
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml.dump({ config }));
+}
+
+function stackValues(accounts: string[], subscriptions = [sub(1)], extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { location: "westeurope", tenantId: TENANT, subscriptions, placement: "dedicated", accounts: accounts.map((name) => ({ name })), ...extra };
+}
+
+let dir: string;
+beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "shards-test-"));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("an account in two shards is rejected, naming the account and both stacks", () => {
+    writeStack(dir, "prod-eu-1", stackValues(["contoso", "fabrikam"], [sub(1)]));
+    writeStack(dir, "prod-eu-2", stackValues(["tailspin", "contoso"], [sub(2)]));
+    const r = checkShards(["prod-eu-1", "prod-eu-2"], dir);
+    expect(r.problems.map(formatShardProblem)).toEqual([
+        "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to exactly one stack",
+    ]);
+    expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
+});
+
+test("disjoint shards in their own subscriptions pass, with usage per subscription", () => {
+    writeStack(dir, "eu", stackValues(["contoso", "fabrikam"], [sub(1)]));
+    writeStack(dir, "us", stackValues(["tailspin"], [sub(2)], { location: "eastus2" }));
+    const r = checkShards(["eu", "us"], dir);
+    expect(r.problems).toEqual([]);
+    expect(r.subscriptions.map((u) => [u.subscriptionId, Object.keys(u.stacks), u.accounts, u.workspaces, u.roleAssignments, u.resourceGroups])).toEqual([
+        // 2 accounts: 2 crypto grants + 2 export-storage grants; resource groups: platform + 2 accounts.
+        [sub(1).subscriptionId, ["eu"], 2, 2, 4, 3],
+        [sub(2).subscriptionId, ["us"], 1, 1, 2, 2],
+    ]);
+});
+
+test("an invalid shard is reported with its stack and account, and duplicates are still found", () => {
+    writeStack(dir, "a", stackValues(["contoso"], [sub(1)], { accounts: [{ name: "contoso", keySize: 1024 }] }));
+    writeStack(dir, "b", stackValues(["contoso"], [sub(2)]));
+    const r = checkShards(["a", "b"], dir);
+    const text = r.problems.map(formatShardProblem);
+    expect(text).toContainEqual(expect.stringMatching(/^stack a: account 'contoso', field 'accounts\[0\]\.keySize': 1024 is not a key size/));
+    expect(text).toContainEqual(expect.stringContaining("appears in more than one shard: a, b"));
+    expect(r.stacks.find((s) => s.stack === "a")!.valid).toBe(false);
+});
+
+test("a missing stack file is a problem of that stack, not a crash", () => {
+    const r = checkShards(["nope"], dir);
+    expect(r.problems).toHaveLength(1);
+    expect(formatShardProblem(r.problems[0])).toMatch(/^stack nope: field 'Pulumi\.nope\.yaml': no stack file/);
+});
+
+test("two shards sharing a subscription are held to its AHDS quota in sum", () => {
+    const names = (p: string) => Array.from({ length: 6 }, (_, i) => `${p}${i}acct`);
+    writeStack(dir, "x", stackValues(names("x"), [sub(7)]));
+    writeStack(dir, "y", stackValues(names("y"), [{ ...sub(7), name: "shared" }]));
+    const r = checkShards(["x", "y"], dir);
+    // Each stack alone fits (6 of 10 workspaces); together they need 12.
+    expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
+    expect(r.problems.map(formatShardProblem)).toEqual([
+        `field 'subscriptions': subscription ${sub(7).subscriptionId} (sub7 in x, shared in y) would hold 12 AHDS workspaces across these stacks; the limit is 10 (AHDS quota)`,
+    ]);
+});
+
+test("role assignments per subscription are capped at Azure's fixed limit", () => {
+    const grants = Array.from({ length: 40 }, (_, j) => ({ principalId: `11111111-1111-4111-8111-${String(j).padStart(12, "0")}`, principalType: "Group", role: "FHIR Data Reader" }));
+    const accounts = Array.from({ length: 100 }, (_, i) => ({ name: `acct${String(i).padStart(3, "0")}`, grants }));
+    writeStack(dir, "big", stackValues([], [sub(3)], { placement: "shared", accounts }));
+    const r = checkShards(["big"], dir);
+    // 100 accounts x (crypto + storage + 40 grants) = 4200 > 4000.
+    expect(r.subscriptions[0].roleAssignments).toBe(4200);
+    expect(r.problems.map(formatShardProblem)).toEqual([
+        `field 'subscriptions': subscription ${sub(3).subscriptionId} (sub3 in big) would hold 4200 role assignments; the limit is ${SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription} (fixed by Azure, and shared with everything else in the subscription)`,
+    ]);
+});
+
+test("the role assignment and resource group counts match what the program registers (dev stack)", async () => {
+    const run = await runStack({ stack: "dev" });
+    const config = loadConfig(configSource(readStackConfig("dev")));
+    const providerSub = new Map(run.resources.filter((r) => r.type === "pulumi:providers:azure-native").map((r) => [r.name, String(r.inputs.subscriptionId)]));
+    const count = (type: string) => {
+        const m = new Map<string, number>();
+        for (const r of run.resources.filter((x) => x.type === type)) {
+            const s = providerSub.get(r.provider!.split("::")[3])!;
+            m.set(s, (m.get(s) ?? 0) + 1);
+        }
+        return m;
+    };
+    const r = checkShards(["dev"]);
+    expect(r.problems).toEqual([]);
+    const roles = count("azure-native:authorization:RoleAssignment");
+    const groups = count("azure-native:resources:ResourceGroup");
+    expect(r.subscriptions.map((u) => [u.subscriptionId, u.roleAssignments, u.resourceGroups])).toEqual([...roles.keys()].map((s) => [s, roles.get(s), groups.get(s)]));
+    expect(config.accounts.reduce((n, a) => n + roleAssignmentsOf(a), 0)).toBe([...roles.values()].reduce((x, y) => x + y, 0));
+});
+
+test("--stacks takes names and Pulumi.*.yaml patterns", () => {
+    writeStack(dir, "dev", stackValues(["contoso"]));
+    writeStack(dir, "prod-eu-1", stackValues(["fabrikam"], [sub(2)]));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: fhir-platform\n");
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.placement.json"), "{}");
+    expect(resolveStackNames("Pulumi.*.yaml", dir)).toEqual(["dev", "prod-eu-1"]);
+    expect(resolveStackNames("prod-eu-1, dev,dev", dir)).toEqual(["prod-eu-1", "dev"]);
+    expect(() => resolveStackNames("Pulumi.nothing-*.yaml", dir)).toThrow(/no stack file matches/);
+});
+
+test("npm run shards exits non-zero naming the duplicated account and the stacks", () => {
+    writeStack(dir, "one", stackValues(["contoso"], [sub(1)]));
+    writeStack(dir, "two", stackValues(["contoso"], [sub(2)]));
+    const script = path.join(__dirname, "..", "scripts", "shards.ts");
+    const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"], {
+        encoding: "utf8",
+        cwd: path.join(__dirname, ".."),
+    });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain("account 'contoso', field 'accounts': appears in more than one shard: one, two");
+    expect(res.stdout).toBe("");
+
+    fs.rmSync(path.join(dir, "Pulumi.two.yaml"));
+    const ok = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"], {
+        encoding: "utf8",
+        cwd: path.join(__dirname, ".."),
+    });
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual(["one"]);
+});
