@@ -1,0 +1,152 @@
+/**
+ * The bench driver: for each size, generate a stack, resolve the baseline's plan, then run the program and the flat
+ * baseline in fresh child processes (interleaved, `reps` times each) and take medians.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { placeAccounts, validateConfig } from "../../../components";
+import { configMap } from "../runStack";
+import { PROJECT_DIR } from "../stackConfig";
+import { BENCH_STACK, generateRawConfig } from "./generate";
+import type { FlatPlan } from "./flat";
+import { compareCustomResources } from "./graph";
+import type { BenchMode, ChildJob, ChildResult, RunAnalysis } from "./types";
+
+export interface BenchOptions {
+    sizes: number[];
+    /** Repetitions per mode, for one size. */
+    reps: (accounts: number) => number;
+    /** Write a V8 CPU profile of one program run per size into this directory. */
+    profileDir?: string;
+    /** Called after each child, for progress output. */
+    onResult?: (r: ChildResult, rep: number) => void;
+}
+
+export interface Stat {
+    median: number;
+    min: number;
+    max: number;
+}
+
+export interface ModeFigures {
+    wallMs: Stat;
+    peakRssBytes: Stat;
+    peakHeapBytes: Stat;
+    /** RSS after loading the SDK, before the run (the floor every row shares). */
+    rssBeforeBytes: number;
+    custom: number;
+    components: number;
+}
+
+export interface SizeResult {
+    accounts: number;
+    subscriptions: number;
+    workspaces: number;
+    reps: number;
+    program: ModeFigures;
+    flat: ModeFigures;
+    analysis: RunAnalysis;
+    /** Custom resources registered by one run and not the other (should be none). */
+    mismatch: { onlyProgram: string[]; onlyFlat: string[] };
+    profile?: string;
+    /** Timed window of the profiled run, to cut startup out of the profile. */
+    profileWindowUs?: [number, number];
+}
+
+export function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function stat(xs: number[]): Stat {
+    return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/** Writes the inputs of one size: the program's config map and the baseline's resolved plan. */
+export function prepareInputs(accounts: number, dir: string): { file: string; subscriptions: number; workspaces: number } {
+    const raw = generateRawConfig(accounts);
+    const config = validateConfig(raw);
+    const placements = placeAccounts(config).placements;
+    const plan: FlatPlan = { stack: BENCH_STACK, config, placements };
+    const file = path.join(dir, `input-${accounts}.json`);
+    fs.writeFileSync(file, JSON.stringify({ configMap: configMap(raw), plan }));
+    return { file, subscriptions: new Set(placements.map((p) => p.subscription)).size, workspaces: new Set(placements.map((p) => p.workspaceGroup)).size };
+}
+
+/** Runs one measurement in a fresh Node process and returns what it reported. */
+export function runChild(job: ChildJob, dir: string, profileDir?: string): ChildResult {
+    const tag = `${job.mode}-${job.accounts}-${process.hrtime.bigint()}`;
+    const jobFile = path.join(dir, `job-${tag}.json`);
+    const resultFile = path.join(dir, `result-${tag}.json`);
+    fs.writeFileSync(jobFile, JSON.stringify(job));
+    const args = [
+        "--expose-gc",
+        ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${job.mode}-${job.accounts}.cpuprofile`] : []),
+        "-r",
+        "ts-node/register/transpile-only",
+        path.join(__dirname, "child.ts"),
+        jobFile,
+        resultFile,
+    ];
+    const res = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
+    if (res.status !== 0 || !fs.existsSync(resultFile)) {
+        throw new Error(`bench child (${job.mode}, ${job.accounts} accounts) failed with ${res.status ?? res.signal}:\n${res.stderr}`);
+    }
+    return JSON.parse(fs.readFileSync(resultFile, "utf8")) as ChildResult;
+}
+
+function figures(rs: ChildResult[]): ModeFigures {
+    return {
+        wallMs: stat(rs.map((r) => r.wallMs)),
+        peakRssBytes: stat(rs.map((r) => r.peakRssBytes)),
+        peakHeapBytes: stat(rs.map((r) => r.peakHeapBytes)),
+        rssBeforeBytes: median(rs.map((r) => r.rssBeforeBytes)),
+        custom: rs[0].custom,
+        components: rs[0].components,
+    };
+}
+
+export function runBenchmark(options: BenchOptions): SizeResult[] {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-bench-"));
+    try {
+        return options.sizes.map((accounts) => {
+            const input = prepareInputs(accounts, dir);
+            const runs: Record<BenchMode, ChildResult[]> = { program: [], flat: [] };
+            const reps = options.reps(accounts);
+            for (let rep = 0; rep < reps; rep++) {
+                // Alternate which mode goes first, so drift on a shared machine hits both alike.
+                const order: BenchMode[] = rep % 2 === 0 ? ["program", "flat"] : ["flat", "program"];
+                for (const mode of order) {
+                    const r = runChild({ mode, accounts, inputFile: input.file, analyze: rep === 0 }, dir);
+                    runs[mode].push(r);
+                    options.onResult?.(r, rep);
+                }
+            }
+            let profile: { profile: string; profileWindowUs: [number, number] } | undefined;
+            if (options.profileDir) {
+                fs.mkdirSync(options.profileDir, { recursive: true });
+                const r = runChild({ mode: "program", accounts, inputFile: input.file, analyze: false }, dir, options.profileDir);
+                profile = { profile: path.join(options.profileDir, `program-${accounts}.cpuprofile`), profileWindowUs: r.windowUs };
+            }
+            const pa = runs.program[0].analysis!;
+            const fa = runs.flat[0].analysis!;
+            const cmp = compareCustomResources(pa.customSignatures, fa.customSignatures);
+            return {
+                accounts,
+                subscriptions: input.subscriptions,
+                workspaces: input.workspaces,
+                reps,
+                program: figures(runs.program),
+                flat: figures(runs.flat),
+                analysis: { ...pa, customSignatures: [] },
+                mismatch: { onlyProgram: cmp.onlyInA, onlyFlat: cmp.onlyInB },
+                ...(profile ?? {}),
+            };
+        });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}

@@ -1,0 +1,189 @@
+/** Renders bench results: the BENCHMARKS.md text and a hand-written SVG plot (time and memory against accounts). */
+import { formatSteps } from "./graph";
+import type { SizeResult } from "./measure";
+import type { ProfileSummary } from "./profile";
+
+export interface Machine {
+    cpuModel: string;
+    cores: number;
+    memoryGiB: number;
+    node: string;
+    platform: string;
+    date: string;
+    command: string;
+}
+
+export interface Targets {
+    ratioMax: number;
+    ratioAt: number[];
+    growthMax: number;
+    growthFrom: number;
+    growthTo: number;
+    criticalPath: string[][];
+}
+
+/** The issue's targets. Critical path: identity ∥ vault → key → grant → wait → FHIR service (after the resource group). */
+export const TARGETS: Targets = {
+    ratioMax: 1.1,
+    ratioAt: [100, 300],
+    growthMax: 3.2,
+    growthFrom: 100,
+    growthTo: 300,
+    criticalPath: [["keyvault:Vault"], ["keyvault:Key"], ["authorization:RoleAssignment"], ["dynamic:RbacPropagationWait"], ["healthcareapis:FhirService"]],
+};
+
+export const s1 = (ms: number) => (ms / 1000).toFixed(2);
+export const mb = (bytes: number) => Math.round(bytes / 2 ** 20).toString();
+const r2 = (x: number) => x.toFixed(2);
+
+export function ratio(r: SizeResult, metric: "wallMs" | "peakRssBytes" | "peakHeapBytes"): number {
+    return r.program[metric].median / r.flat[metric].median;
+}
+
+export interface TargetCheck {
+    name: string;
+    ok: boolean;
+    detail: string;
+}
+
+/** The critical path without its common prelude (account resource group ∥ random suffix, which identity and vault both need). */
+export function pathAfterPrelude(steps: string[][]): string[][] {
+    return steps.filter((s) => !s.every((t) => t === "resources:ResourceGroup" || t === "random:RandomString"));
+}
+
+export function checkTargets(results: SizeResult[], t: Targets = TARGETS): TargetCheck[] {
+    const by = new Map(results.map((r) => [r.accounts, r]));
+    const checks: TargetCheck[] = [];
+    for (const n of t.ratioAt) {
+        const r = by.get(n);
+        if (!r) continue;
+        const x = ratio(r, "wallMs");
+        const m = ratio(r, "peakRssBytes");
+        checks.push({ name: `overhead at ${n} accounts`, ok: x <= t.ratioMax && m <= t.ratioMax, detail: `time ${r2(x)}, peak RSS ${r2(m)} (target ≤ ${r2(t.ratioMax)})` });
+    }
+    const a = by.get(t.growthFrom);
+    const b = by.get(t.growthTo);
+    if (a && b) {
+        for (const mode of ["program", "flat"] as const) {
+            const gt = b[mode].wallMs.median / a[mode].wallMs.median;
+            const gm = b[mode].peakRssBytes.median / a[mode].peakRssBytes.median;
+            checks.push({
+                name: `${mode === "program" ? "program" : "baseline"} growth ${t.growthFrom} → ${t.growthTo}`,
+                ok: gt <= t.growthMax && gm <= t.growthMax,
+                detail: `time ×${r2(gt)}, peak RSS ×${r2(gm)} (target ≤ ×${r2(t.growthMax)})`,
+            });
+        }
+    }
+    const worst = results.flatMap((r) => r.analysis.criticalPaths.map((p) => p.steps));
+    const okPath = worst.every((steps) => JSON.stringify(pathAfterPrelude(steps)) === JSON.stringify(t.criticalPath));
+    checks.push({ name: "critical path", ok: okPath && worst.length > 0, detail: [...new Set(worst.map(formatSteps))].join("; ") });
+    const cross = results.reduce((n, r) => n + r.analysis.crossAccountEdges.length, 0);
+    checks.push({ name: "no cross-account dependencies", ok: cross === 0, detail: `${cross} edges from one account's resources to another's` });
+    const mismatch = results.reduce((n, r) => n + r.mismatch.onlyProgram.length + r.mismatch.onlyFlat.length, 0);
+    checks.push({ name: "baseline registers the program's custom resources", ok: mismatch === 0, detail: `${mismatch} custom resources differ (type, name, provider, protect, inputs, dependencies)` });
+    return checks;
+}
+
+export function resultsTable(results: SizeResult[]): string {
+    const head =
+        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | time program (s) | time baseline (s) | time ratio | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS ratio | peak heap program / baseline (MiB) | critical path | cross-account deps |\n" +
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    const rows = results.map((r) => {
+        const a = r.analysis;
+        const perAccount = `${a.customPerAccount.min === a.customPerAccount.max ? a.customPerAccount.min : `${a.customPerAccount.min}–${a.customPerAccount.max}`} (avg ${r2(a.customPerAccount.total / r.accounts)}) + ${a.componentsPerAccount.max}`;
+        return `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} (${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ${r2(ratio(r, "wallMs"))} | ${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ${mb(r.program.peakHeapBytes.median)} / ${mb(r.flat.peakHeapBytes.median)} | ${a.longestCriticalPath} | ${a.crossAccountEdges.length} |`;
+    });
+    return [head, ...rows].join("\n");
+}
+
+export function spreadTable(results: SizeResult[]): string {
+    const head = "| accounts | program time min–max (s) | baseline time min–max (s) | program RSS min–max (MiB) | baseline RSS min–max (MiB) | RSS before the run (MiB) |\n|---:|---:|---:|---:|---:|---:|";
+    return [
+        head,
+        ...results.map(
+            (r) =>
+                `| ${r.accounts} | ${s1(r.program.wallMs.min)}–${s1(r.program.wallMs.max)} | ${s1(r.flat.wallMs.min)}–${s1(r.flat.wallMs.max)} | ${mb(r.program.peakRssBytes.min)}–${mb(r.program.peakRssBytes.max)} | ${mb(r.flat.peakRssBytes.min)}–${mb(r.flat.peakRssBytes.max)} | ${mb(r.program.rssBeforeBytes)} |`,
+        ),
+    ].join("\n");
+}
+
+export function profileTable(p: ProfileSummary, rows = 10): string {
+    return [
+        `Timed window: ${s1(p.totalMs)} s of samples.`,
+        "",
+        "| where (self time) | ms | share |",
+        "|---|---:|---:|",
+        ...p.byPlace.slice(0, rows).map((x) => `| ${x.place} | ${Math.round(x.ms)} | ${x.share}% |`),
+        "",
+        "| hottest functions (self time) | ms | share |",
+        "|---|---:|---:|",
+        ...p.topFunctions.slice(0, rows).map((x) => `| \`${x.fn}\` | ${Math.round(x.ms)} | ${x.share}% |`),
+        "",
+        "| inclusive time of | ms | share |",
+        "|---|---:|---:|",
+        ...p.inclusive.map((x) => `| \`${x.fn}\` | ${Math.round(x.ms)} | ${x.share}% |`),
+    ].join("\n");
+}
+
+function escapeXml(s: string): string {
+    return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function niceMax(x: number): number {
+    if (x <= 0) return 1;
+    const p = 10 ** Math.floor(Math.log10(x));
+    return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= x)!;
+}
+
+/** Two panels: median wall time (s) and median peak RSS (MiB) against accounts, program vs baseline. */
+export function renderSvg(results: SizeResult[], title: string): string {
+    const W = 900;
+    const H = 380;
+    const panelW = 380;
+    const panelH = 260;
+    const top = 60;
+    const xs = results.map((r) => r.accounts);
+    const xMax = niceMax(Math.max(...xs));
+    const panels = [
+        { x0: 70, label: "wall time (s)", get: (r: SizeResult, m: "program" | "flat") => r[m].wallMs.median / 1000 },
+        { x0: 70 + panelW + 70, label: "peak RSS (MiB)", get: (r: SizeResult, m: "program" | "flat") => r[m].peakRssBytes.median / 2 ** 20 },
+    ];
+    const series = [
+        { mode: "program" as const, color: "#1f6feb", dash: "", name: "program (components)" },
+        { mode: "flat" as const, color: "#d4731a", dash: "6 4", name: "flat baseline" },
+    ];
+    const out: string[] = [
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+        `<rect width="${W}" height="${H}" fill="white"/>`,
+        `<text x="${W / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
+    ];
+    for (const p of panels) {
+        const yMax = niceMax(Math.max(...results.flatMap((r) => series.map((s) => p.get(r, s.mode)))));
+        const sx = (x: number) => p.x0 + (x / xMax) * panelW;
+        const sy = (y: number) => top + panelH - (y / yMax) * panelH;
+        out.push(`<g><rect x="${p.x0}" y="${top}" width="${panelW}" height="${panelH}" fill="none" stroke="#999"/>`);
+        for (let i = 0; i <= 5; i++) {
+            const yv = (yMax * i) / 5;
+            const xv = (xMax * i) / 5;
+            out.push(`<line x1="${p.x0}" x2="${p.x0 + panelW}" y1="${sy(yv)}" y2="${sy(yv)}" stroke="#eee"/>`);
+            out.push(`<text x="${p.x0 - 6}" y="${sy(yv) + 4}" text-anchor="end">${+yv.toFixed(1)}</text>`);
+            out.push(`<text x="${sx(xv)}" y="${top + panelH + 16}" text-anchor="middle">${+xv.toFixed(0)}</text>`);
+        }
+        out.push(`<text x="${p.x0 + panelW / 2}" y="${top + panelH + 34}" text-anchor="middle">accounts</text>`);
+        out.push(`<text x="${p.x0}" y="${top - 8}">${escapeXml(p.label)}</text>`);
+        for (const s of series) {
+            const pts = results.map((r) => `${sx(r.accounts).toFixed(1)},${sy(p.get(r, s.mode)).toFixed(1)}`);
+            out.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+            for (const r of results) out.push(`<circle cx="${sx(r.accounts).toFixed(1)}" cy="${sy(p.get(r, s.mode)).toFixed(1)}" r="3" fill="${s.color}"><title>${s.name}, ${r.accounts} accounts: ${p.get(r, s.mode).toFixed(1)}</title></circle>`);
+        }
+        out.push("</g>");
+    }
+    series.forEach((s, i) => {
+        const y = H - 14;
+        const x = 70 + i * 220;
+        out.push(`<line x1="${x}" x2="${x + 30}" y1="${y - 4}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+        out.push(`<text x="${x + 36}" y="${y}">${escapeXml(s.name)}</text>`);
+    });
+    out.push("</svg>");
+    return out.join("\n") + "\n";
+}

@@ -1,0 +1,162 @@
+import * as yaml from "js-yaml";
+import * as fs from "fs";
+import * as path from "path";
+import { placeAccounts, validateConfig } from "../components";
+import type { CapturedResource } from "../scripts/lib/mockRun";
+import { runUnderMocks } from "../scripts/lib/mockRun";
+import { configMap, runStack } from "../scripts/lib/runStack";
+import { analyzeRun } from "../scripts/lib/bench/analyze";
+import { FlatPlan, flatProgram } from "../scripts/lib/bench/flat";
+import { BENCH_STACK, generateRawConfig } from "../scripts/lib/bench/generate";
+import { buildGraph, compareCustomResources, criticalPath, crossAccountDependencies } from "../scripts/lib/bench/graph";
+import { runBenchmark } from "../scripts/lib/bench/measure";
+import { FINDINGS_END, FINDINGS_START, keptFindings, renderBenchmarksMd } from "../scripts/lib/bench/document";
+import { TARGETS, checkTargets, pathAfterPrelude, renderSvg } from "../scripts/lib/bench/report";
+
+const EXPECTED_STEPS = [
+    ["random:RandomString", "resources:ResourceGroup"],
+    ["keyvault:Vault"],
+    ["keyvault:Key"],
+    ["authorization:RoleAssignment"],
+    ["dynamic:RbacPropagationWait"],
+    ["healthcareapis:FhirService"],
+];
+
+describe("generated stacks", () => {
+    test("300 accounts place with default quotas into 3 shared subscriptions, options varied", () => {
+        const raw = generateRawConfig(300);
+        const cfg = validateConfig(raw);
+        const placement = placeAccounts(cfg);
+        expect(placement.problems).toEqual([]);
+        expect(new Set(placement.placements.map((p) => p.subscription)).size).toBe(3);
+        const values = (f: (a: (typeof cfg.accounts)[number]) => unknown) => [...new Set(cfg.accounts.map(f))].map(String).sort();
+        expect(values((a) => a.keySize)).toEqual(["2048", "3072"]);
+        expect(values((a) => a.export)).toEqual(["false", "true"]);
+        expect(values((a) => a.import)).toEqual(["false", "true"]);
+        expect(values((a) => a.cors !== undefined && a.smartProxy)).toEqual(["false", "true"]);
+        expect(values((a) => a.grants.length)).toEqual(["0", "1", "2", "3"]);
+        expect(values((a) => a.publicNetworkAccess)).toEqual(["Disabled", "Enabled"]);
+    });
+});
+
+describe("program vs flat baseline, in process (6 accounts)", () => {
+    let program: CapturedResource[];
+    let flat: CapturedResource[];
+    let programOutputs: Record<string, unknown>;
+    let flatOutputs: Record<string, unknown>;
+    beforeAll(async () => {
+        const raw = generateRawConfig(6);
+        const config = validateConfig(raw);
+        const plan: FlatPlan = { stack: BENCH_STACK, config, placements: placeAccounts(config).placements };
+        const p = await runStack({ stack: BENCH_STACK, config: configMap(raw) });
+        const f = await runUnderMocks(() => flatProgram(JSON.parse(JSON.stringify(plan)) as FlatPlan), { stack: BENCH_STACK, config: configMap(raw) });
+        [program, flat, programOutputs, flatOutputs] = [p.resources, f.resources, p.outputs, f.outputs];
+    });
+
+    test("the baseline registers the same custom resources (inputs, options, dependencies) and no component", () => {
+        const a = analyzeRun(program);
+        const b = analyzeRun(flat);
+        expect(a.customSignatures.length).toBeGreaterThan(70);
+        expect(compareCustomResources(a.customSignatures, b.customSignatures)).toEqual({ onlyInA: [], onlyInB: [] });
+        expect(flat.filter((r) => !r.custom).map((r) => r.type)).toEqual(["pulumi:pulumi:Stack"]);
+        expect(program.filter((r) => !r.custom).length).toBeGreaterThan(6 * 4);
+        expect(flatOutputs).toEqual(programOutputs);
+    });
+
+    test("every account's critical path is resource group ∥ suffix → vault → key → grant → wait → FHIR service", () => {
+        const a = analyzeRun(program);
+        expect(a.criticalPaths.map((p) => [p.steps, p.accounts])).toEqual([[EXPECTED_STEPS, 6]]);
+        expect(pathAfterPrelude(EXPECTED_STEPS)).toEqual(TARGETS.criticalPath);
+        const example = a.criticalPaths[0].example;
+        expect(example.chain.map((c) => c.name)).toEqual(["-rg", "-vault", "-cmk", "-cmk-crypto-grant", "-cmk-grant-propagation", "-fhir"].map((s) => `${example.account}${s}`));
+    });
+
+    test("no account's resources depend on another account's; shared ones are allowed", () => {
+        const a = analyzeRun(program);
+        expect(a.crossAccountEdges).toEqual([]);
+        expect(a.sharedDependencies).toBeGreaterThan(0);
+        expect(a.customPerAccount.min).toBeGreaterThanOrEqual(9);
+    });
+
+    test("a dependency between two accounts is found (the check can fail)", () => {
+        const g0 = buildGraph(program);
+        const fhirOf = (acct: string) => program.find((r) => r.type === "azure-native:healthcareapis:FhirService" && g0.accountOf.get(r.urn) === acct)!;
+        const keyOf = (acct: string) => program.find((r) => r.type === "azure-native:keyvault:Key" && g0.accountOf.get(r.urn) === acct)!;
+        const tampered = program.map((r) =>
+            r.urn === fhirOf("acct0001").urn ? { ...r, propertyDependencies: { ...r.propertyDependencies, encryption: [keyOf("acct0002").urn] } } : r,
+        );
+        const g = buildGraph(tampered);
+        const cross = crossAccountDependencies(g);
+        expect(cross.edges).toEqual([{ from: fhirOf("acct0001").urn, fromAccount: "acct0001", to: keyOf("acct0002").urn, toAccount: "acct0002" }]);
+    });
+
+    test("a dependency on a component counts as a dependency on its custom resources", () => {
+        const g0 = buildGraph(program);
+        const fhir = program.find((r) => r.type === "azure-native:healthcareapis:FhirService" && g0.accountOf.get(r.urn) === "acct0000")!;
+        const cmkComponent = program.find((r) => r.type === "fhir-platform:index:CustomerManagedKey" && g0.accountOf.get(r.urn) === "acct0000")!;
+        // Replace the FHIR service's dependencies by the CMK component alone: the wait inside it keeps the path length.
+        const tampered = program.map((r) => (r.urn === fhir.urn ? { ...r, dependencies: [cmkComponent.urn], propertyDependencies: {} } : r));
+        const cp = criticalPath(buildGraph(tampered), "acct0000");
+        expect(cp.chain.map((c) => c.name).slice(-2)).toEqual(["acct0000-cmk-grant-propagation", "acct0000-fhir"]);
+    });
+});
+
+describe("the bench driver (fresh child processes, tiny sizes)", () => {
+    test("measures both modes, checks structure, renders the report and the plot", () => {
+        const results = runBenchmark({ sizes: [2], reps: () => 1 });
+        expect(results).toHaveLength(1);
+        const r = results[0];
+        expect(r.mismatch).toEqual({ onlyProgram: [], onlyFlat: [] });
+        expect(r.program.custom).toBe(r.flat.custom);
+        expect(r.flat.components).toBe(1);
+        expect(r.program.components).toBeGreaterThan(r.flat.components);
+        for (const m of [r.program, r.flat]) {
+            expect(m.wallMs.median).toBeGreaterThan(0);
+            expect(m.peakRssBytes.median).toBeGreaterThan(m.peakHeapBytes.median);
+        }
+        expect(r.analysis.criticalPaths.map((p) => p.steps)).toEqual([EXPECTED_STEPS]);
+        expect(r.analysis.crossAccountEdges).toEqual([]);
+        const checks = checkTargets(results);
+        expect(checks.filter((c) => !/overhead|growth/.test(c.name)).map((c) => [c.name, c.ok])).toEqual([
+            ["critical path", true],
+            ["no cross-account dependencies", true],
+            ["baseline registers the program's custom resources", true],
+        ]);
+
+        const machine = { cpuModel: "test", cores: 2, memoryGiB: 4, node: process.version, platform: "test", date: "2026-01-01T00:00:00Z", command: "npm run bench -- --quick" };
+        const previous = `# old\n${FINDINGS_START}\nHand-written finding.\n${FINDINGS_END}\n`;
+        const md = renderBenchmarksMd({ results, machine, profiles: [], elapsedMs: 1000, previous });
+        expect(md).toContain("| accounts | subs / workspaces |");
+        expect(md).toMatch(/\n\| 2 \| 1 \/ 1 \| \d+ \(\d+ \+ \d+\) \|/);
+        expect(keptFindings(md)).toBe("Hand-written finding.");
+        const svg = renderSvg(results, "t");
+        expect(svg.startsWith("<svg")).toBe(true);
+        expect(svg.match(/<polyline /g)).toHaveLength(4);
+    });
+});
+
+describe("the shards workflow", () => {
+    test("parses, checks shards first, then runs one pulumi job per stack with OIDC and fail-fast off", () => {
+        const wf = yaml.load(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "shards.yml"), "utf8")) as {
+            permissions: Record<string, string>;
+            jobs: Record<string, { needs?: string; env?: Record<string, string>; strategy?: { "fail-fast": boolean; matrix: { stack: string } }; steps: { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[]; outputs?: Record<string, string> }>;
+        };
+        expect(wf.permissions["id-token"]).toBe("write");
+        const check = wf.jobs.check;
+        expect(check.steps.some((s) => /npm run (--silent )?shards -- --stacks/.test(s.run ?? ""))).toBe(true);
+        expect(check.outputs?.stacks).toBeDefined();
+        const deploy = Object.values(wf.jobs).find((j) => j.strategy)!;
+        expect(deploy.needs).toBe("check");
+        expect(deploy.strategy!["fail-fast"]).toBe(false);
+        expect(deploy.strategy!.matrix.stack).toContain("needs.check.outputs.stacks");
+        const login = deploy.steps.find((s) => s.uses?.startsWith("azure/login@"))!;
+        expect(Object.keys(login.with ?? {})).toEqual(expect.arrayContaining(["client-id", "tenant-id"]));
+        expect(login.with).not.toHaveProperty("creds");
+        const pulumi = deploy.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+        expect(String(pulumi.with?.["stack-name"])).toContain("matrix.stack");
+        expect(pulumi.with?.policyPacks).toBe("policies");
+        expect(deploy.env?.ARM_USE_OIDC).toBe("true");
+        expect(Object.keys(deploy.env ?? {})).toEqual(expect.arrayContaining(["ARM_CLIENT_ID", "ARM_TENANT_ID"]));
+        expect(JSON.stringify(wf)).not.toMatch(/ARM_CLIENT_SECRET|client-secret/i);
+    });
+});
