@@ -172,7 +172,7 @@ export function diagnoseServerError(t: AccountTarget, what: string, res: HttpRes
     if (t.identityPrincipalId) facts.push(`the service reaches the key as identity ${t.identityPrincipalId}${t.identityResourceId ? ` (${t.identityResourceId})` : ""}`);
     const remedies = [
         `the FHIR service answers 500 when it loses access to its customer-managed key; restore access (${CMK_DOCS}):`,
-        `  1. re-grant ${CMK_ROLE} (${BUILT_IN_ROLES[CMK_ROLE]}) to the identity on the key: \`az role assignment create --assignee-object-id ${t.identityPrincipalId ?? "<identity principal id>"} --assignee-principal-type ServicePrincipal --role "${CMK_ROLE}" --scope <vault resource id>/keys/${keyName ?? "<key>"}\` (or \`pulumi up\`, which owns that grant)`,
+        `  1. re-grant ${CMK_ROLE} (${BUILT_IN_ROLES[CMK_ROLE]}) to the identity on the key: \`az role assignment create --assignee-object-id ${t.identityPrincipalId ?? "<identity principal id>"} --assignee-principal-type ServicePrincipal --role "${CMK_ROLE}" --scope ${t.keyVaultId ?? "<vault resource id>"}/keys/${keyName ?? "<key>"}\` (or \`pulumi up\`, which owns that grant)`,
         `  2. make sure the key is enabled and not expired: \`az keyvault key show --id ${t.keyUri ?? "<keyUri>"} --query attributes\`; re-enable with \`az keyvault key set-attributes --id ${t.keyUri ?? "<keyUri>"} --enabled true\` or extend --expires`,
         `  3. if the vault has a firewall, allow trusted Microsoft services: \`az keyvault update --name ${vaultName ?? "<vault>"} --bypass AzureServices\`; a deleted key or vault can be recovered from soft delete (\`az keyvault key recover\`)`,
         "otherwise the service itself is failing: check its resource health and the AuditLogs diagnostics in Log Analytics",
@@ -197,7 +197,13 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
             return t.fhirUrl;
         }
     })();
-    const privateHint = `if the workspace's public network access is disabled, the service is only reachable through its private endpoint: run verify from a network peered with that VNet, whose DNS resolves ${host} to the private endpoint's address through the private DNS zone linked to the VNet (${PRIVATE_LINK_DOCS})`;
+    const viaEndpoint = `run verify from a network peered with that VNet, whose DNS resolves ${host} to the private endpoint's address through the private DNS zone linked to the VNet (${PRIVATE_LINK_DOCS})`;
+    const privateHint =
+        t.publicNetworkAccess === "Disabled"
+            ? `this account is private (publicNetworkAccess: Disabled): its service is reachable only through the private endpoint on its workspace: ${viaEndpoint}`
+            : t.publicNetworkAccess === "Enabled"
+              ? `this account is public (publicNetworkAccess: Enabled), so no private endpoint is involved: look at this machine's network, proxy and DNS`
+              : `if the workspace's public network access is disabled, the service is only reachable through its private endpoint: ${viaEndpoint}`;
     const facts = [`${f.message}${f.code ? ` (${f.code})` : ""}`];
     switch (f.error) {
         case "dns":

@@ -22,6 +22,9 @@ export interface AccountTarget {
     identityResourceId?: string;
     keyUri?: string;
     keyVaultUri?: string;
+    keyVaultId?: string;
+    /** "Enabled", or "Disabled" (private endpoint only): tells what a network failure means. */
+    publicNetworkAccess?: string;
 }
 
 /** A problem with the inputs (flags, stack outputs): exit code 2, not an account failure. */
@@ -43,6 +46,8 @@ const OPTIONAL_STRINGS = [
     "identityResourceId",
     "keyUri",
     "keyVaultUri",
+    "keyVaultId",
+    "publicNetworkAccess",
 ] as const;
 
 function isRecord(v: unknown): v is Record<string, unknown> {

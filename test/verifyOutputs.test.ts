@@ -1,0 +1,31 @@
+/** verify reads the outputs that say which vault to re-grant on and whether an account is private. */
+import { diagnoseNetwork, diagnoseServerError } from "../scripts/lib/verify/diagnose";
+import { parseTargets } from "../scripts/lib/verify/targets";
+import { runStack } from "../scripts/lib/runStack";
+
+const dns = { kind: "network" as const, error: "dns" as const, code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND", attempts: 1, waits: [] };
+
+describe("verify uses keyVaultId and publicNetworkAccess from the stack outputs", () => {
+    let targets: ReturnType<typeof parseTargets>;
+    beforeAll(async () => {
+        targets = parseTargets((await runStack({ stack: "dev" })).outputs);
+    });
+
+    test("a 5xx names the exact key scope to re-grant the crypto role on", () => {
+        const contoso = targets.find((t) => t.account === "contoso")!;
+        expect(contoso.keyVaultId).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-contoso-[a-z0-9]{6}$/);
+        const d = diagnoseServerError(contoso, "GET /metadata", { kind: "response", status: 500, headers: new Headers(), body: "", attempts: 1, waits: [] });
+        expect(d.remedies.join("\n")).toContain(`--scope ${contoso.keyVaultId}/keys/fhir-cmk`);
+        expect(d.remedies.join("\n")).not.toContain("<vault resource id>");
+    });
+
+    test("a network failure of a private account points at its private endpoint; of a public one, at the caller's network", () => {
+        const tailspin = targets.find((t) => t.account === "tailspin")!;
+        const contoso = targets.find((t) => t.account === "contoso")!;
+        expect(tailspin.publicNetworkAccess).toBe("Disabled");
+        expect(diagnoseNetwork(tailspin, "GET /metadata", dns, 1000).remedies.join("\n")).toContain("this account is private (publicNetworkAccess: Disabled)");
+        const pub = diagnoseNetwork(contoso, "GET /metadata", dns, 1000).remedies.join("\n");
+        expect(pub).toContain("this account is public");
+        expect(pub).not.toContain("private DNS zone");
+    });
+});
