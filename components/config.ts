@@ -17,7 +17,7 @@ import {
     PRINCIPAL_TYPES,
     PrincipalType,
 } from "./azure";
-import { ACCOUNT_NAME_PATTERN, CMK_KEY_NAME, WORKSPACE_GROUP_PATTERN, maxKeyVaultNameLength } from "./naming";
+import { ACCOUNT_NAME_PATTERN, AUTO_WORKSPACE_GROUP_PATTERN, CMK_KEY_NAME, WORKSPACE_GROUP_PATTERN, maxKeyVaultNameLength } from "./naming";
 
 export const CONFIG_NAMESPACE = "fhir-platform";
 
@@ -344,6 +344,9 @@ function validateAccount(raw: unknown, index: number, p: Problems): AccountConfi
                 `(it becomes part of globally unique Azure names that allow nothing else)`,
             acct,
         );
+    } else if (AUTO_WORKSPACE_GROUP_PATTERN.test(name)) {
+        // An account named like a pool could be packed into that pool and then look dedicated in the lock.
+        p.add(`${path}.name`, `'${name}' is reserved for automatically created shared workspaces (pool01, pool02, ...); pick another account name`, acct);
     }
     const keySize = field<number>(raw, "keySize", "number", `${path}.keySize`, p, acct);
     if (keySize !== undefined && !(CMK_KEY_SIZES as readonly number[]).includes(keySize)) {

@@ -8,6 +8,8 @@ import { NAME_RULES, NamedResourceKind } from "./azure";
 
 /** Account names: 3-12 lowercase letters and digits, starting with a letter (fits every derived Azure name). */
 export const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9]{2,11}$/;
+/** Names of automatically created shared workspace groups (pool01, pool02, ...): reserved, no account may take one. */
+export const AUTO_WORKSPACE_GROUP_PATTERN = /^pool\d+$/;
 /** Workspace groups (shared workspaces) follow the same rule. */
 export const WORKSPACE_GROUP_PATTERN = ACCOUNT_NAME_PATTERN;
 const ACCOUNT_NAME_MAX = 12;

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigSource, ConfigValidationError, PlatformConfig, loadConfig } from "./config";
+import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, loadConfig } from "./config";
+import { checkName, names } from "./naming";
 import { FhirAccountOutputs } from "./fhirAccount";
 import { FhirPlatform } from "./fhirPlatform";
 import { PlacementLock, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
@@ -32,7 +33,19 @@ export function readPlacementLock(projectDir: string, stack: string): PlacementL
 export function resolveStack(args: ProgramArgs): { config: PlatformConfig; placement: ReturnType<typeof placeAccounts> } {
     const config = loadConfig(args.config);
     const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack));
-    if (placement.problems.length > 0) throw new ConfigValidationError(placement.problems, "fhir-platform placement");
+    // Resource group names include the stack name: a long stack name can push them past Azure's limit.
+    const rgProblems: ConfigProblem[] = [];
+    const checkRg = (name: string, account?: string) => {
+        const problem = checkName("resourceGroup", name);
+        if (problem && !rgProblems.some((q) => q.message.startsWith(problem))) rgProblems.push({ path: "stack name", ...(account ? { account } : {}), message: `${problem}: use a shorter stack name than '${args.stack}'` });
+    };
+    checkRg(names.platformResourceGroup(args.stack));
+    for (const p of placement.placements) {
+        checkRg(names.accountResourceGroup(args.stack, p.account), p.account);
+        if (!p.dedicated) checkRg(names.workspaceResourceGroup(args.stack, p.workspaceGroup), p.account);
+    }
+    const problems = [...placement.problems, ...rgProblems];
+    if (problems.length > 0) throw new ConfigValidationError(problems, "fhir-platform placement");
     return { config, placement };
 }
 
