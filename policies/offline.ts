@@ -215,7 +215,9 @@ export function stackValidationArgs(resources: readonly CapturedResource[], prop
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const built = new Map<string, PolicyResource>();
     for (const r of resources) {
-        const props = policyProps({ ...r.inputs, ...r.outputs });
+        // Inputs win over outputs: they are the program's intent (what preview shows); outputs only add what the
+        // provider computes (IDs, URIs, principal IDs). Stale outputs must never mask an input.
+        const props = policyProps({ ...r.outputs, ...r.inputs });
         const provider = providerOf(r, byUrn);
         built.set(r.urn, {
             type: r.type,

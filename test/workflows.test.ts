@@ -35,7 +35,7 @@ describe("GitHub Actions workflows", () => {
         const steps = Object.values(load(file).jobs ?? {}).flatMap((j) => j.steps ?? []);
         for (const s of steps) {
             if (s.uses) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@v\d+$/);
-            for (const m of (s.run ?? "").matchAll(/npm run (?:-s )?([\w:-]+)/g)) expect(scripts).toContain(m[1]);
+            for (const m of (s.run ?? "").matchAll(/npm run (?:(?:-s|--silent) )?([\w:-]+)/g)) expect(scripts).toContain(m[1]);
         }
     });
 
