@@ -123,7 +123,7 @@ describe("the bench driver (fresh child processes, tiny sizes)", () => {
             ["baseline registers the program's custom resources", true],
         ]);
 
-        const machine = { cpuModel: "test", cores: 2, memoryGiB: 4, node: process.version, platform: "test", date: "2026-01-01T00:00:00Z", command: "npm run bench -- --quick" };
+        const machine = { cpuModel: "test", cores: 2, memoryGiB: 4, node: process.version, platform: "test", date: "2026-01-01T00:00:00Z", command: "npm run bench -- --quick", loader: "ts-node" };
         const previous = `# old\n${FINDINGS_START}\nHand-written finding.\n${FINDINGS_END}\n`;
         const md = renderBenchmarksMd({ results, machine, profiles: [], elapsedMs: 1000, previous });
         expect(md).toContain("| accounts | subs / workspaces |");

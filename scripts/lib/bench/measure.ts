@@ -20,6 +20,11 @@ export interface BenchOptions {
     reps: (accounts: number) => number;
     /** Write a V8 CPU profile of one program run per size into this directory. */
     profileDir?: string;
+    /**
+     * Run the children from JavaScript compiled into this directory (see `compileProject`) instead of through ts-node:
+     * what a Pulumi project with `runtime.options.typescript: false` does.
+     */
+    compiledDir?: string;
     /** Called after each child, for progress output. */
     onResult?: (r: ChildResult, rep: number) => void;
 }
@@ -34,6 +39,8 @@ export interface ModeFigures {
     wallMs: Stat;
     peakRssBytes: Stat;
     peakHeapBytes: Stat;
+    /** Heap V8 has committed at the end of the run: a steadier peak-heap figure than sampling (see ChildResult). */
+    heapTotalBytes: Stat;
     /** RSS after loading the SDK, before the run (the floor every row shares). */
     rssBeforeBytes: number;
     custom: number;
@@ -76,8 +83,15 @@ export function prepareInputs(accounts: number, dir: string): { file: string; su
     return { file, subscriptions: new Set(placements.map((p) => p.subscription)).size, workspaces: new Set(placements.map((p) => p.workspaceGroup)).size };
 }
 
+/** Compiles the project (tsc, no source maps) into `outDir`, for `BenchOptions.compiledDir`. */
+export function compileProject(outDir: string): void {
+    const tsc = require.resolve("typescript/bin/tsc");
+    const res = spawnSync(process.execPath, [tsc, "-p", path.join(PROJECT_DIR, "tsconfig.json"), "--noEmit", "false", "--outDir", outDir, "--sourceMap", "false"], { encoding: "utf8" });
+    if (!fs.existsSync(path.join(outDir, "scripts", "lib", "bench", "child.js"))) throw new Error(`tsc could not compile the project for --compiled:\n${res.stdout}${res.stderr}`);
+}
+
 /** Runs one measurement in a fresh Node process and returns what it reported. */
-export function runChild(job: ChildJob, dir: string, profileDir?: string): ChildResult {
+export function runChild(job: ChildJob, dir: string, profileDir?: string, compiledDir?: string): ChildResult {
     const tag = `${job.mode}-${job.accounts}-${process.hrtime.bigint()}`;
     const jobFile = path.join(dir, `job-${tag}.json`);
     const resultFile = path.join(dir, `result-${tag}.json`);
@@ -85,13 +99,11 @@ export function runChild(job: ChildJob, dir: string, profileDir?: string): Child
     const args = [
         "--expose-gc",
         ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${job.mode}-${job.accounts}.cpuprofile`] : []),
-        "-r",
-        "ts-node/register/transpile-only",
-        path.join(__dirname, "child.ts"),
+        ...(compiledDir ? [path.join(compiledDir, "scripts", "lib", "bench", "child.js")] : ["-r", "ts-node/register/transpile-only", path.join(__dirname, "child.ts")]),
         jobFile,
         resultFile,
     ];
-    const res = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
+    const res = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...(compiledDir ? { NODE_PATH: path.join(PROJECT_DIR, "node_modules") } : {}) } });
     if (res.status !== 0 || !fs.existsSync(resultFile)) {
         throw new Error(`bench child (${job.mode}, ${job.accounts} accounts) failed with ${res.status ?? res.signal}:\n${res.stderr}`);
     }
@@ -103,6 +115,7 @@ function figures(rs: ChildResult[]): ModeFigures {
         wallMs: stat(rs.map((r) => r.wallMs)),
         peakRssBytes: stat(rs.map((r) => r.peakRssBytes)),
         peakHeapBytes: stat(rs.map((r) => r.peakHeapBytes)),
+        heapTotalBytes: stat(rs.map((r) => r.heapTotalBytes)),
         rssBeforeBytes: median(rs.map((r) => r.rssBeforeBytes)),
         custom: rs[0].custom,
         components: rs[0].components,
@@ -120,7 +133,7 @@ export function runBenchmark(options: BenchOptions): SizeResult[] {
                 // Alternate which mode goes first, so drift on a shared machine hits both alike.
                 const order: BenchMode[] = rep % 2 === 0 ? ["program", "flat"] : ["flat", "program"];
                 for (const mode of order) {
-                    const r = runChild({ mode, accounts, inputFile: input.file, analyze: rep === 0 }, dir);
+                    const r = runChild({ mode, accounts, inputFile: input.file, analyze: rep === 0 }, dir, undefined, options.compiledDir);
                     runs[mode].push(r);
                     options.onResult?.(r, rep);
                 }
@@ -128,7 +141,7 @@ export function runBenchmark(options: BenchOptions): SizeResult[] {
             let profile: { profile: string; profileWindowUs: [number, number] } | undefined;
             if (options.profileDir) {
                 fs.mkdirSync(options.profileDir, { recursive: true });
-                const r = runChild({ mode: "program", accounts, inputFile: input.file, analyze: false }, dir, options.profileDir);
+                const r = runChild({ mode: "program", accounts, inputFile: input.file, analyze: false }, dir, options.profileDir, options.compiledDir);
                 profile = { profile: path.join(options.profileDir, `program-${accounts}.cpuprofile`), profileWindowUs: r.windowUs };
             }
             const pa = runs.program[0].analysis!;

@@ -22,7 +22,12 @@ export interface ProfileSummary {
     topFunctions: { fn: string; place: string; ms: number; share: number }[];
     /** Inclusive time of frames whose function name matches, e.g. "registerResource" or "apply". */
     inclusive: { fn: string; ms: number; share: number }[];
+    /** Self time in this project's code: the program (components/) and the harness (scripts/). */
+    ours: { place: string; ms: number; share: number }[];
 }
+
+/** Frames worth an inclusive figure: the SDK's per-promise stack capture, and resource construction. */
+export const DEFAULT_INCLUSIVE = ["debuggablePromise", "prepareStackTrace", "CustomResource", "ComponentResource", "registerOutputs", "apply"];
 
 /** Where a frame's code lives: an npm package, one of our files, Node itself, or a V8 pseudo-frame. */
 export function placeOf(url: string, functionName: string): string {
@@ -38,7 +43,7 @@ export function placeOf(url: string, functionName: string): string {
     return url;
 }
 
-export function summarizeProfile(file: string, windowUs?: [number, number], inclusiveNames: string[] = [], top = 15): ProfileSummary {
+export function summarizeProfile(file: string, windowUs?: [number, number], inclusiveNames: string[] = DEFAULT_INCLUSIVE, top = 15): ProfileSummary {
     const p = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
     const parent = new Map<number, number>();
@@ -79,5 +84,9 @@ export function summarizeProfile(file: string, windowUs?: [number, number], incl
         byPlace: [...places].sort((a, b) => b[1] - a[1]).slice(0, top).map(([place, us]) => ({ place, ms: ms(us), share: share(us) })),
         topFunctions: [...fns].sort((a, b) => b[1].us - a[1].us).slice(0, top).map(([fn, v]) => ({ fn, place: v.place, ms: ms(v.us), share: share(v.us) })),
         inclusive: [...incl].map(([fn, us]) => ({ fn, ms: ms(us), share: share(us) })),
+        ours: ["components/", "scripts/"].map((prefix) => {
+            const us = [...places].filter(([p]) => p.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
+            return { place: prefix, ms: ms(us), share: share(us) };
+        }),
     };
 }

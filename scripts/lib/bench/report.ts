@@ -11,6 +11,8 @@ export interface Machine {
     platform: string;
     date: string;
     command: string;
+    /** How the program was loaded in the children. */
+    loader: string;
 }
 
 export interface Targets {
@@ -36,7 +38,7 @@ export const s1 = (ms: number) => (ms / 1000).toFixed(2);
 export const mb = (bytes: number) => Math.round(bytes / 2 ** 20).toString();
 const r2 = (x: number) => x.toFixed(2);
 
-export function ratio(r: SizeResult, metric: "wallMs" | "peakRssBytes" | "peakHeapBytes"): number {
+export function ratio(r: SizeResult, metric: "wallMs" | "peakRssBytes" | "heapTotalBytes"): number {
     return r.program[metric].median / r.flat[metric].median;
 }
 
@@ -86,12 +88,12 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
 
 export function resultsTable(results: SizeResult[]): string {
     const head =
-        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | time program (s) | time baseline (s) | time ratio | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS ratio | peak heap program / baseline (MiB) | critical path | cross-account deps |\n" +
+        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | time program (s) | time baseline (s) | time ratio | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS ratio | heap committed program / baseline (MiB) | critical path | cross-account deps |\n" +
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     const rows = results.map((r) => {
         const a = r.analysis;
         const perAccount = `${a.customPerAccount.min === a.customPerAccount.max ? a.customPerAccount.min : `${a.customPerAccount.min}–${a.customPerAccount.max}`} (avg ${r2(a.customPerAccount.total / r.accounts)}) + ${a.componentsPerAccount.max}`;
-        return `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} (${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ${r2(ratio(r, "wallMs"))} | ${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ${mb(r.program.peakHeapBytes.median)} / ${mb(r.flat.peakHeapBytes.median)} | ${a.longestCriticalPath} | ${a.crossAccountEdges.length} |`;
+        return `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} (${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ${r2(ratio(r, "wallMs"))} | ${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ${mb(r.program.heapTotalBytes.median)} / ${mb(r.flat.heapTotalBytes.median)} | ${a.longestCriticalPath} | ${a.crossAccountEdges.length} |`;
     });
     return [head, ...rows].join("\n");
 }
@@ -109,7 +111,7 @@ export function spreadTable(results: SizeResult[]): string {
 
 export function profileTable(p: ProfileSummary, rows = 10): string {
     return [
-        `Timed window: ${s1(p.totalMs)} s of samples.`,
+        `Timed window: ${s1(p.totalMs)} s of samples. This project's own code: ${p.ours.map((o) => `${o.place} ${Math.round(o.ms)} ms (${o.share}%)`).join(", ")}.`,
         "",
         "| where (self time) | ms | share |",
         "|---|---:|---:|",
@@ -132,12 +134,12 @@ function escapeXml(s: string): string {
 function niceMax(x: number): number {
     if (x <= 0) return 1;
     const p = 10 ** Math.floor(Math.log10(x));
-    return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= x)!;
+    return [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * p).find((v) => v >= x)!;
 }
 
 /** Two panels: median wall time (s) and median peak RSS (MiB) against accounts, program vs baseline. */
 export function renderSvg(results: SizeResult[], title: string): string {
-    const W = 900;
+    const W = 940;
     const H = 380;
     const panelW = 380;
     const panelH = 260;
