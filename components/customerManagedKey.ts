@@ -45,52 +45,8 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
         super("fhir-platform:index:CustomerManagedKey", name, {}, opts);
         const stateful = { parent: this, protect: args.protect };
 
-        this.vault = new keyvault.Vault(
-            `${args.account}-vault`,
-            {
-                vaultName: pulumi.interpolate`${names.keyVault(args.account, "")}${args.suffix}`,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                properties: {
-                    tenantId: args.tenantId,
-                    sku: { family: "A", name: "standard" },
-                    enableRbacAuthorization: true,
-                    enableSoftDelete: true,
-                    softDeleteRetentionInDays: KEY_VAULT_SOFT_DELETE_DAYS.default,
-                    enablePurgeProtection: true,
-                    publicNetworkAccess: "Enabled",
-                    networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
-                },
-                tags: args.tags,
-            },
-            stateful,
-        );
-
-        // Key Vault rotation policy durations are ISO 8601. Rotate after N days; the version expires 90 days later,
-        // leaving time to notice a failed rotation (notify 30 days before expiry).
-        this.key = new keyvault.Key(
-            `${args.account}-cmk`,
-            {
-                keyName: CMK_KEY_NAME,
-                vaultName: this.vault.name,
-                resourceGroupName: args.resourceGroupName,
-                properties: {
-                    kty: "RSA",
-                    keySize: args.keySize,
-                    keyOps: ["wrapKey", "unwrapKey"],
-                    attributes: { enabled: true },
-                    rotationPolicy: {
-                        attributes: { expiryTime: `P${args.keyRotationDays + 90}D` },
-                        lifetimeActions: [
-                            { trigger: { timeAfterCreate: `P${args.keyRotationDays}D` }, action: { type: "rotate" } },
-                            { trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } },
-                        ],
-                    },
-                },
-                tags: args.tags,
-            },
-            stateful,
-        );
+        this.vault = new keyvault.Vault(`${args.account}-vault`, vaultInputs(args), stateful);
+        this.key = new keyvault.Key(`${args.account}-cmk`, cmkKeyInputs({ ...args, vaultName: this.vault.name }), stateful);
 
         this.grant = roleGrant(
             `${args.account}-cmk-crypto-grant`,
@@ -119,4 +75,54 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
         this.keyUri = args.versionlessKeyUri ? this.key.keyUri : this.key.keyUriWithVersion;
         this.registerOutputs({ vaultName: this.vaultName, vaultUri: this.vaultUri, keyUri: this.keyUri });
     }
+}
+
+/** The vault's inputs (pure: the bench's flat baseline registers the same). */
+export function vaultInputs(
+    args: Pick<CustomerManagedKeyArgs, "account" | "resourceGroupName" | "location" | "tenantId" | "suffix" | "tags">,
+): keyvault.VaultArgs {
+    return {
+        vaultName: pulumi.interpolate`${names.keyVault(args.account, "")}${args.suffix}`,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        properties: {
+            tenantId: args.tenantId,
+            sku: { family: "A", name: "standard" },
+            enableRbacAuthorization: true,
+            enableSoftDelete: true,
+            softDeleteRetentionInDays: KEY_VAULT_SOFT_DELETE_DAYS.default,
+            enablePurgeProtection: true,
+            publicNetworkAccess: "Enabled",
+            networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
+        },
+        tags: args.tags,
+    };
+}
+
+/**
+ * The CMK's inputs. Key Vault rotation policy durations are ISO 8601: rotate after N days; each version expires 90
+ * days later, leaving time to notice a failed rotation (notify 30 days before expiry).
+ */
+export function cmkKeyInputs(
+    args: Pick<CustomerManagedKeyArgs, "resourceGroupName" | "keySize" | "keyRotationDays" | "tags"> & { vaultName: pulumi.Input<string> },
+): keyvault.KeyArgs {
+    return {
+        keyName: CMK_KEY_NAME,
+        vaultName: args.vaultName,
+        resourceGroupName: args.resourceGroupName,
+        properties: {
+            kty: "RSA",
+            keySize: args.keySize,
+            keyOps: ["wrapKey", "unwrapKey"],
+            attributes: { enabled: true },
+            rotationPolicy: {
+                attributes: { expiryTime: `P${args.keyRotationDays + 90}D` },
+                lifetimeActions: [
+                    { trigger: { timeAfterCreate: `P${args.keyRotationDays}D` }, action: { type: "rotate" } },
+                    { trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } },
+                ],
+            },
+        },
+        tags: args.tags,
+    };
 }

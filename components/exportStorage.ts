@@ -43,42 +43,10 @@ export class ExportStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: ExportStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fhir-platform:index:ExportStorage", name, {}, opts);
-        this.account = new storage.StorageAccount(
-            `${args.account}-export-storage`,
-            {
-                accountName: pulumi.interpolate`${names.storage(args.account, "")}${args.suffix}`,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                kind: "StorageV2",
-                sku: { name: "Standard_ZRS" },
-                enableHttpsTrafficOnly: true,
-                minimumTlsVersion: "TLS1_2",
-                allowBlobPublicAccess: false,
-                allowSharedKeyAccess: false,
-                defaultToOAuthAuthentication: true,
-                allowCrossTenantReplication: false,
-                isHnsEnabled: false,
-                publicNetworkAccess: "Enabled",
-                networkRuleSet: {
-                    defaultAction: "Deny",
-                    bypass: "AzureServices",
-                    ipRules: [],
-                    virtualNetworkRules: [],
-                    resourceAccessRules: [{ tenantId: args.tenantId, resourceId: args.fhirServiceResourceId }],
-                },
-                tags: args.tags,
-            },
-            { parent: this, protect: args.protect },
-        );
+        this.account = new storage.StorageAccount(`${args.account}-export-storage`, exportStorageInputs(args), { parent: this, protect: args.protect });
         this.blobService = new storage.BlobServiceProperties(
             `${args.account}-export-blob-service`,
-            {
-                accountName: this.account.name,
-                resourceGroupName: args.resourceGroupName,
-                blobServicesName: "default",
-                deleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
-                containerDeleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
-            },
+            blobServiceInputs(this.account.name, args.resourceGroupName),
             { parent: this },
         );
         this.grant = roleGrant(
@@ -99,4 +67,44 @@ export class ExportStorage extends pulumi.ComponentResource {
         this.accountName = this.account.name;
         this.registerOutputs({ accountName: this.accountName });
     }
+}
+
+/** The storage account's inputs (pure: the bench's flat baseline registers the same). */
+export function exportStorageInputs(
+    args: Pick<ExportStorageArgs, "account" | "resourceGroupName" | "location" | "suffix" | "tenantId" | "fhirServiceResourceId" | "tags">,
+): storage.StorageAccountArgs {
+    return {
+        accountName: pulumi.interpolate`${names.storage(args.account, "")}${args.suffix}`,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: "StorageV2",
+        sku: { name: "Standard_ZRS" },
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: "TLS1_2",
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        allowCrossTenantReplication: false,
+        isHnsEnabled: false,
+        publicNetworkAccess: "Enabled",
+        networkRuleSet: {
+            defaultAction: "Deny",
+            bypass: "AzureServices",
+            ipRules: [],
+            virtualNetworkRules: [],
+            resourceAccessRules: [{ tenantId: args.tenantId, resourceId: args.fhirServiceResourceId }],
+        },
+        tags: args.tags,
+    };
+}
+
+/** Blob and container soft delete on the export storage. */
+export function blobServiceInputs(accountName: pulumi.Input<string>, resourceGroupName: pulumi.Input<string>): storage.BlobServicePropertiesArgs {
+    return {
+        accountName,
+        resourceGroupName,
+        blobServicesName: "default",
+        deleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
+        containerDeleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
+    };
 }

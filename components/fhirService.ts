@@ -3,9 +3,9 @@ import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, entraAuthority, fhirServiceUrl } from "./azure";
-import { AccountConfig } from "./config";
+import { AccountConfig, GrantConfig } from "./config";
 import { names } from "./naming";
-import { roleGrant } from "./roleGrant";
+import { RoleGrantArgs, roleGrant } from "./roleGrant";
 
 export interface FhirServiceArgs {
     config: AccountConfig;
@@ -48,72 +48,86 @@ export class FhirService extends pulumi.ComponentResource {
         }
         this.url = pulumi.output(args.workspaceName).apply((ws) => fhirServiceUrl(ws, serviceName));
 
-        this.service = new healthcareapis.FhirService(
-            `${a.name}-fhir`,
-            {
-                fhirServiceName: serviceName,
-                workspaceName: args.workspaceName,
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                kind: FHIR_KIND_R4,
-                identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
-                encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: args.keyUri } },
-                authenticationConfiguration: {
-                    authority: entraAuthority(args.tenantId),
-                    audience: this.url,
-                    smartProxyEnabled: a.smartProxy,
-                },
-                ...(a.export ? { exportConfiguration: { storageAccountName: args.exportStorageName } } : {}),
-                importConfiguration: a.import
-                    ? { enabled: true, initialImportMode: false, integrationDataStore: args.exportStorageName }
-                    : { enabled: false },
-                ...(a.cors
-                    ? {
-                          corsConfiguration: {
-                              origins: a.cors.origins,
-                              headers: a.cors.headers,
-                              methods: a.cors.methods,
-                              allowCredentials: a.cors.allowCredentials,
-                              ...(a.cors.maxAge !== undefined ? { maxAge: a.cors.maxAge } : {}),
-                          },
-                      }
-                    : {}),
-                tags: args.tags,
-            },
-            { parent: this, protect: args.protect, dependsOn: args.dependsOn },
-        );
+        this.service = new healthcareapis.FhirService(`${a.name}-fhir`, fhirServiceInputs({ ...args, url: this.url }), {
+            parent: this,
+            protect: args.protect,
+            dependsOn: args.dependsOn,
+        });
         this.id = this.service.id;
-
         this.diagnostics = new monitor.DiagnosticSetting(
             `${a.name}-fhir-audit`,
-            {
-                name: "audit-to-log-analytics",
-                resourceUri: this.service.id,
-                workspaceId: args.logAnalyticsWorkspaceId,
-                logAnalyticsDestinationType: "Dedicated",
-                logs: [{ category: FHIR_AUDIT_LOG_CATEGORY, enabled: true }],
-                metrics: [{ category: "AllMetrics", enabled: true }],
-            },
+            auditDiagnosticInputs(this.service.id, args.logAnalyticsWorkspaceId),
             { parent: this },
         );
-
         this.grants = a.grants.map((g) =>
-            roleGrant(
-                `${a.name}-fhir-${g.role.replace(/^FHIR /, "").replace(/ /g, "-").toLowerCase()}-${g.principalId}`,
-                {
-                    account: a.name,
-                    stack: args.stack,
-                    subscriptionId: args.subscriptionId,
-                    role: g.role,
-                    scope: this.service.id,
-                    principalId: g.principalId,
-                    principalType: g.principalType,
-                    key: `principal/${g.principalId}`,
-                    description: g.description ?? `${g.role} on the FHIR service of ${a.name}`,
-                },
-                { parent: this },
-            ),
+            roleGrant(dataPlaneGrantName(a.name, g), dataPlaneGrantArgs(args, g, this.service.id), { parent: this }),
         );
         this.registerOutputs({ url: this.url, id: this.id });
     }
+}
+
+/** The FHIR service's inputs (pure: the bench's flat baseline registers the same). */
+export function fhirServiceInputs(
+    args: Pick<FhirServiceArgs, "config" | "workspaceName" | "resourceGroupName" | "location" | "identityId" | "keyUri" | "tenantId" | "exportStorageName" | "tags"> & {
+        url: pulumi.Input<string>;
+    },
+): healthcareapis.FhirServiceArgs {
+    const a = args.config;
+    return {
+        fhirServiceName: names.fhirService(a.name),
+        workspaceName: args.workspaceName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        kind: FHIR_KIND_R4,
+        identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
+        encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: args.keyUri } },
+        authenticationConfiguration: { authority: entraAuthority(args.tenantId), audience: args.url, smartProxyEnabled: a.smartProxy },
+        ...(a.export ? { exportConfiguration: { storageAccountName: args.exportStorageName } } : {}),
+        importConfiguration: a.import ? { enabled: true, initialImportMode: false, integrationDataStore: args.exportStorageName } : { enabled: false },
+        ...(a.cors
+            ? {
+                  corsConfiguration: {
+                      origins: a.cors.origins,
+                      headers: a.cors.headers,
+                      methods: a.cors.methods,
+                      allowCredentials: a.cors.allowCredentials,
+                      ...(a.cors.maxAge !== undefined ? { maxAge: a.cors.maxAge } : {}),
+                  },
+              }
+            : {}),
+        tags: args.tags,
+    };
+}
+
+/** Audit logs (and metrics) of a FHIR service to Log Analytics. */
+export function auditDiagnosticInputs(resourceUri: pulumi.Input<string>, workspaceId: pulumi.Input<string>): monitor.DiagnosticSettingArgs {
+    return {
+        name: "audit-to-log-analytics",
+        resourceUri,
+        workspaceId,
+        logAnalyticsDestinationType: "Dedicated",
+        logs: [{ category: FHIR_AUDIT_LOG_CATEGORY, enabled: true }],
+        metrics: [{ category: "AllMetrics", enabled: true }],
+    };
+}
+
+/** Pulumi name of a data-plane grant: account, role and principal, never a list position. */
+export function dataPlaneGrantName(account: string, g: GrantConfig): string {
+    return `${account}-fhir-${g.role.replace(/^FHIR /, "").replace(/ /g, "-").toLowerCase()}-${g.principalId}`;
+}
+
+/** A person's or app's FHIR data-plane role, at this FHIR service's scope only. */
+export function dataPlaneGrantArgs(args: Pick<FhirServiceArgs, "config" | "stack" | "subscriptionId">, g: GrantConfig, fhirServiceId: pulumi.Input<string>): RoleGrantArgs {
+    const account = args.config.name;
+    return {
+        account,
+        stack: args.stack,
+        subscriptionId: args.subscriptionId,
+        role: g.role,
+        scope: fhirServiceId,
+        principalId: g.principalId,
+        principalType: g.principalType,
+        key: `principal/${g.principalId}`,
+        description: g.description ?? `${g.role} on the FHIR service of ${account}`,
+    };
 }

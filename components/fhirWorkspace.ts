@@ -48,24 +48,26 @@ export class FhirWorkspace extends pulumi.ComponentResource {
         if (args.privateEndpointSubnetId) {
             this.privateEndpoint = new network.PrivateEndpoint(
                 `${args.group}-workspace-pe`,
-                {
-                    privateEndpointName: names.privateEndpoint(args.group),
-                    resourceGroupName: args.resourceGroupName,
-                    location: args.location,
-                    subnet: { id: args.privateEndpointSubnetId },
-                    privateLinkServiceConnections: [
-                        {
-                            name: names.privateEndpoint(args.group),
-                            privateLinkServiceId: this.workspace.id,
-                            groupIds: [AHDS_PRIVATE_LINK_GROUP_ID],
-                        },
-                    ],
-                    tags: args.tags,
-                },
+                privateEndpointInputs({ ...args, privateEndpointSubnetId: args.privateEndpointSubnetId }, this.workspace.id),
                 { parent: this },
             );
         }
         this.workspaceName = this.workspace.name;
         this.registerOutputs({ workspaceName: this.workspaceName });
     }
+}
+
+/** The workspace's private endpoint (pure: the bench's flat baseline registers the same). */
+export function privateEndpointInputs(
+    args: Pick<FhirWorkspaceArgs, "group" | "resourceGroupName" | "location" | "tags"> & { privateEndpointSubnetId: string },
+    workspaceId: pulumi.Input<string>,
+): network.PrivateEndpointArgs {
+    return {
+        privateEndpointName: names.privateEndpoint(args.group),
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        subnet: { id: args.privateEndpointSubnetId },
+        privateLinkServiceConnections: [{ name: names.privateEndpoint(args.group), privateLinkServiceId: workspaceId, groupIds: [AHDS_PRIVATE_LINK_GROUP_ID] }],
+        tags: args.tags,
+    };
 }

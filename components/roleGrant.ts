@@ -26,16 +26,17 @@ export interface RoleGrantArgs {
  * directory replica that has not seen it yet (PrincipalNotFound, a known race).
  */
 export function roleGrant(name: string, args: RoleGrantArgs, opts: pulumi.CustomResourceOptions): authorization.RoleAssignment {
-    return new authorization.RoleAssignment(
-        name,
-        {
-            roleAssignmentName: stableGuid(args.stack, args.subscriptionId, args.account, args.key, args.role),
-            scope: args.scope,
-            roleDefinitionId: roleDefinitionId(args.subscriptionId, args.role),
-            principalId: args.principalId,
-            principalType: args.principalType,
-            description: accountDescription(args.account, args.description),
-        },
-        opts,
-    );
+    return new authorization.RoleAssignment(name, roleAssignmentInputs(args), opts);
+}
+
+/** The role assignment's inputs (pure: the bench's flat baseline registers the same). */
+export function roleAssignmentInputs(args: RoleGrantArgs): authorization.RoleAssignmentArgs {
+    return {
+        roleAssignmentName: stableGuid(args.stack, args.subscriptionId, args.account, args.key, args.role),
+        scope: args.scope,
+        roleDefinitionId: roleDefinitionId(args.subscriptionId, args.role),
+        principalId: args.principalId,
+        principalType: args.principalType,
+        description: accountDescription(args.account, args.description),
+    };
 }

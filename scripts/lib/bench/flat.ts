@@ -4,8 +4,9 @@
  * with no component resources, no config parsing and no validation. It reads a plan the bench resolved beforehand
  * (config with defaults applied, and placement), so what it costs is what the SDK costs for these resources.
  *
- * Kept in step with components/ by `compareCustomResources`: the bench fails if the two register different
- * custom resources (type, name, inputs).
+ * Resource inputs come from the components' own pure input builders (vaultInputs, fhirServiceInputs, ...), so the
+ * two cannot drift apart; `compareCustomResources` still checks every run that both register the same custom
+ * resources (type, name, inputs, options, dependencies).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -19,21 +20,14 @@ import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as network from "@pulumi/azure-native/network";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
-import {
-    AHDS_PRIVATE_LINK_GROUP_ID,
-    BuiltInRoleName,
-    FHIR_AUDIT_LOG_CATEGORY,
-    FHIR_KIND_R4,
-    KEY_VAULT_SOFT_DELETE_DAYS,
-    PrincipalType,
-    entraAuthority,
-    fhirServiceResourceId,
-    fhirServiceUrl,
-    roleDefinitionId,
-} from "../../../components/azure";
-import { ACCOUNT_TAG, CMK_KEY_NAME, PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, accountDescription, names, stableGuid } from "../../../components/naming";
+import { BuiltInRoleName, entraAuthority, fhirServiceResourceId, fhirServiceUrl } from "../../../components/azure";
+import { ACCOUNT_TAG, PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../../../components/naming";
 import { RbacPropagationWait } from "../../../components/rbacPropagationWait";
-import { EXPORT_SOFT_DELETE_DAYS } from "../../../components/exportStorage";
+import { roleAssignmentInputs } from "../../../components/roleGrant";
+import { cmkKeyInputs, vaultInputs } from "../../../components/customerManagedKey";
+import { blobServiceInputs, exportStorageInputs } from "../../../components/exportStorage";
+import { privateEndpointInputs } from "../../../components/fhirWorkspace";
+import { auditDiagnosticInputs, dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs } from "../../../components/fhirService";
 import type { PlatformConfig } from "../../../components/config";
 import type { Placement } from "../../../components/placement";
 
@@ -89,14 +83,7 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         if (subnet) {
             new network.PrivateEndpoint(
                 `${group}-workspace-pe`,
-                {
-                    privateEndpointName: names.privateEndpoint(group),
-                    resourceGroupName: rgName,
-                    location: cfg.location,
-                    subnet: { id: subnet },
-                    privateLinkServiceConnections: [{ name: names.privateEndpoint(group), privateLinkServiceId: ws.id, groupIds: [AHDS_PRIVATE_LINK_GROUP_ID] }],
-                    tags,
-                },
+                privateEndpointInputs({ group, resourceGroupName: rgName, location: cfg.location, tags, privateEndpointSubnetId: subnet }, ws.id),
                 { provider },
             );
         }
@@ -120,17 +107,10 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const sub = subs.get(p.subscription)!;
         const provider = providers.get(p.subscription)!;
         const tags = { ...cfg.tags, ...a.tags, [ACCOUNT_TAG]: a.name, [STACK_TAG]: stack };
-        const grant = (name: string, role: BuiltInRoleName, scope: pulumi.Input<string>, principalId: pulumi.Input<string>, principalType: PrincipalType, key: string, description: string) =>
+        const grant = (name: string, role: BuiltInRoleName, scope: pulumi.Input<string>, principalId: pulumi.Input<string>, key: string, description: string) =>
             new authorization.RoleAssignment(
                 name,
-                {
-                    roleAssignmentName: stableGuid(stack, sub.subscriptionId, a.name, key, role),
-                    scope,
-                    roleDefinitionId: roleDefinitionId(sub.subscriptionId, role),
-                    principalId,
-                    principalType,
-                    description: accountDescription(a.name, description),
-                },
+                roleAssignmentInputs({ account: a.name, stack, subscriptionId: sub.subscriptionId, role, scope, principalId, principalType: "ServicePrincipal", key, description }),
                 { provider },
             );
 
@@ -148,95 +128,29 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
 
         const vault = new keyvault.Vault(
             `${a.name}-vault`,
-            {
-                vaultName: pulumi.interpolate`${names.keyVault(a.name, "")}${suffix.result}`,
-                resourceGroupName: rg.name,
-                location: cfg.location,
-                properties: {
-                    tenantId: cfg.tenantId,
-                    sku: { family: "A", name: "standard" },
-                    enableRbacAuthorization: true,
-                    enableSoftDelete: true,
-                    softDeleteRetentionInDays: KEY_VAULT_SOFT_DELETE_DAYS.default,
-                    enablePurgeProtection: true,
-                    publicNetworkAccess: "Enabled",
-                    networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
-                },
-                tags,
-            },
+            vaultInputs({ account: a.name, resourceGroupName: rg.name, location: cfg.location, tenantId: cfg.tenantId, suffix: suffix.result, tags }),
             { provider, protect },
         );
         const key = new keyvault.Key(
             `${a.name}-cmk`,
-            {
-                keyName: CMK_KEY_NAME,
-                vaultName: vault.name,
-                resourceGroupName: rg.name,
-                properties: {
-                    kty: "RSA",
-                    keySize: a.keySize,
-                    keyOps: ["wrapKey", "unwrapKey"],
-                    attributes: { enabled: true },
-                    rotationPolicy: {
-                        attributes: { expiryTime: `P${a.keyRotationDays + 90}D` },
-                        lifetimeActions: [
-                            { trigger: { timeAfterCreate: `P${a.keyRotationDays}D` }, action: { type: "rotate" } },
-                            { trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } },
-                        ],
-                    },
-                },
-                tags,
-            },
+            cmkKeyInputs({ resourceGroupName: rg.name, keySize: a.keySize, keyRotationDays: a.keyRotationDays, tags, vaultName: vault.name }),
             { provider, protect },
         );
-        const cryptoGrant = grant(`${a.name}-cmk-crypto-grant`, "Key Vault Crypto Service Encryption User", key.id, identity.principalId, "ServicePrincipal", "identity/cmk", `FHIR service identity of ${a.name} wraps and unwraps its CMK`);
+        const cryptoGrant = grant(`${a.name}-cmk-crypto-grant`, "Key Vault Crypto Service Encryption User", key.id, identity.principalId, "identity/cmk", `FHIR service identity of ${a.name} wraps and unwraps its CMK`);
         const wait = new RbacPropagationWait(`${a.name}-cmk-grant-propagation`, { trigger: cryptoGrant.id, seconds: cfg.rbacPropagationSeconds });
         const keyUri = cfg.cmkKeyUri === "versionless" ? key.keyUri : key.keyUriWithVersion;
 
         let storageName: pulumi.Output<string> | undefined;
         let storageGrant: authorization.RoleAssignment | undefined;
         if (a.export || a.import) {
+            const fhirServiceResourceIdPlanned = plannedName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name)));
             const account = new storage.StorageAccount(
                 `${a.name}-export-storage`,
-                {
-                    accountName: pulumi.interpolate`${names.storage(a.name, "")}${suffix.result}`,
-                    resourceGroupName: rg.name,
-                    location: cfg.location,
-                    kind: "StorageV2",
-                    sku: { name: "Standard_ZRS" },
-                    enableHttpsTrafficOnly: true,
-                    minimumTlsVersion: "TLS1_2",
-                    allowBlobPublicAccess: false,
-                    allowSharedKeyAccess: false,
-                    defaultToOAuthAuthentication: true,
-                    allowCrossTenantReplication: false,
-                    isHnsEnabled: false,
-                    publicNetworkAccess: "Enabled",
-                    networkRuleSet: {
-                        defaultAction: "Deny",
-                        bypass: "AzureServices",
-                        ipRules: [],
-                        virtualNetworkRules: [],
-                        resourceAccessRules: [
-                            { tenantId: cfg.tenantId, resourceId: plannedName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))) },
-                        ],
-                    },
-                    tags,
-                },
+                exportStorageInputs({ account: a.name, resourceGroupName: rg.name, location: cfg.location, suffix: suffix.result, tenantId: cfg.tenantId, fhirServiceResourceId: fhirServiceResourceIdPlanned, tags }),
                 { provider, protect },
             );
-            new storage.BlobServiceProperties(
-                `${a.name}-export-blob-service`,
-                {
-                    accountName: account.name,
-                    resourceGroupName: rg.name,
-                    blobServicesName: "default",
-                    deleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
-                    containerDeleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
-                },
-                { provider },
-            );
-            storageGrant = grant(`${a.name}-export-blob-grant`, "Storage Blob Data Contributor", account.id, identity.principalId, "ServicePrincipal", "identity/export-storage", `FHIR service identity of ${a.name} writes $export output`);
+            new storage.BlobServiceProperties(`${a.name}-export-blob-service`, blobServiceInputs(account.name, rg.name), { provider });
+            storageGrant = grant(`${a.name}-export-blob-grant`, "Storage Blob Data Contributor", account.id, identity.principalId, "identity/export-storage", `FHIR service identity of ${a.name} writes $export output`);
             storageName = account.name;
         }
 
@@ -244,53 +158,15 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const url = workspaceName.apply((ws) => fhirServiceUrl(ws, serviceName));
         const fhir = new healthcareapis.FhirService(
             `${a.name}-fhir`,
-            {
-                fhirServiceName: serviceName,
-                workspaceName,
-                resourceGroupName: workspaceRg,
-                location: cfg.location,
-                kind: FHIR_KIND_R4,
-                identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
-                encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: keyUri } },
-                authenticationConfiguration: { authority: entraAuthority(cfg.tenantId), audience: url, smartProxyEnabled: a.smartProxy },
-                ...(a.export ? { exportConfiguration: { storageAccountName: storageName } } : {}),
-                importConfiguration: a.import ? { enabled: true, initialImportMode: false, integrationDataStore: storageName } : { enabled: false },
-                ...(a.cors
-                    ? {
-                          corsConfiguration: {
-                              origins: a.cors.origins,
-                              headers: a.cors.headers,
-                              methods: a.cors.methods,
-                              allowCredentials: a.cors.allowCredentials,
-                              ...(a.cors.maxAge !== undefined ? { maxAge: a.cors.maxAge } : {}),
-                          },
-                      }
-                    : {}),
-                tags,
-            },
+            fhirServiceInputs({ config: a, workspaceName, resourceGroupName: workspaceRg, location: cfg.location, identityId: identity.id, keyUri, tenantId: cfg.tenantId, exportStorageName: storageName, tags, url }),
             { provider, protect, dependsOn: storageGrant ? [wait, storageGrant] : [wait] },
         );
-        new monitor.DiagnosticSetting(
-            `${a.name}-fhir-audit`,
-            {
-                name: "audit-to-log-analytics",
-                resourceUri: fhir.id,
-                workspaceId: lawId,
-                logAnalyticsDestinationType: "Dedicated",
-                logs: [{ category: FHIR_AUDIT_LOG_CATEGORY, enabled: true }],
-                metrics: [{ category: "AllMetrics", enabled: true }],
-            },
-            { provider },
-        );
+        new monitor.DiagnosticSetting(`${a.name}-fhir-audit`, auditDiagnosticInputs(fhir.id, lawId), { provider });
         for (const g of a.grants) {
-            grant(
-                `${a.name}-fhir-${g.role.replace(/^FHIR /, "").replace(/ /g, "-").toLowerCase()}-${g.principalId}`,
-                g.role,
-                fhir.id,
-                g.principalId,
-                g.principalType,
-                `principal/${g.principalId}`,
-                g.description ?? `${g.role} on the FHIR service of ${a.name}`,
+            new authorization.RoleAssignment(
+                dataPlaneGrantName(a.name, g),
+                roleAssignmentInputs(dataPlaneGrantArgs({ config: a, stack, subscriptionId: sub.subscriptionId }, g, fhir.id)),
+                { provider },
             );
         }
         accountOutputs[a.name] = {
