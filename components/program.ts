@@ -5,7 +5,7 @@ import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, loa
 import { checkName, names } from "./naming";
 import { FhirAccountOutputs } from "./fhirAccount";
 import { FhirPlatform } from "./fhirPlatform";
-import { PlacementLock, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
+import { PlacementLock, PlacementResult, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
 
 export interface ProgramArgs {
     /** `new pulumi.Config("fhir-platform")`, or any source of the same keys. */
@@ -30,7 +30,12 @@ export function readPlacementLock(projectDir: string, stack: string): PlacementL
 }
 
 /** Validates config and placement, then returns them; throws ConfigValidationError listing every problem. */
-export function resolveStack(args: ProgramArgs): { config: PlatformConfig; placement: ReturnType<typeof placeAccounts> } {
+export interface ResolvedStack {
+    config: PlatformConfig;
+    placement: PlacementResult;
+}
+
+export function resolveStack(args: ProgramArgs): ResolvedStack {
     const config = loadConfig(args.config);
     const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack));
     // Resource group names include the stack name: a long stack name can push them past Azure's limit.
@@ -53,8 +58,8 @@ export function resolveStack(args: ProgramArgs): { config: PlatformConfig; place
  * The whole stack program. Everything is validated before the first resource is registered: a bad config
  * registers nothing.
  */
-export function defineStack(args: ProgramArgs): ProgramOutputs {
-    const { config, placement } = resolveStack(args);
+export function defineStack(args: ProgramArgs, resolved: ResolvedStack = resolveStack(args)): ProgramOutputs {
+    const { config, placement } = resolved;
     if (placement.newlyPlaced.length > 0 && (config.placement === "shared" || config.subscriptions.length > 1)) {
         void pulumi.log.warn(
             `placement of ${placement.newlyPlaced.join(", ")} is not in ${lockFileName(args.stack)} yet: ` +

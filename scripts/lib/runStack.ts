@@ -1,4 +1,4 @@
-import { CONFIG_NAMESPACE, RawConfig, defineStack, resolveStack } from "../../components";
+import { CONFIG_NAMESPACE, RawConfig, ResolvedStack, defineStack, resolveStack } from "../../components";
 import { MockRunResult, runUnderMocks } from "./mockRun";
 import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackConfig";
 
@@ -16,12 +16,14 @@ export function runStack(options: RunStackOptions): Promise<MockRunResult> {
     const config = options.config ?? readStackConfig(options.stack, projectDir);
     // Validate before entering the Pulumi stack: an error thrown inside the SDK's root Stack resource leaves
     // rejected promises behind that no caller can handle. A bad config rejects here, with nothing registered.
+    const args = { config: configSource(config), stack: options.stack, projectDir };
+    let resolved: ResolvedStack;
     try {
-        resolveStack({ config: configSource(config), stack: options.stack, projectDir });
+        resolved = resolveStack(args);
     } catch (e) {
         return Promise.reject(e);
     }
-    return runUnderMocks(() => ({ ...defineStack({ config: configSource(config), stack: options.stack, projectDir }) }), {
+    return runUnderMocks(() => ({ ...defineStack(args, resolved) }), {
         stack: options.stack,
         config,
     });
