@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigValidationError, loadConfig, lockFileName, placeAccounts, readPlacementLock } from "../components";
+import { lockFileName, readPlacementLock, resolveStack } from "../components";
 import { PROJECT_DIR, configSource, readStackConfig } from "./lib/stackConfig";
 import { parseArgs } from "./lib/args";
 
@@ -17,10 +17,10 @@ function main(): number {
         return args.help ? 0 : 2;
     }
     const stack = args.stack;
-    const config = loadConfig(configSource(readStackConfig(stack)));
+    // The same validation as the program (config, placement, derived names): a lock is written only for a stack
+    // that would deploy.
+    const { placement: result } = resolveStack({ config: configSource(readStackConfig(stack)), stack, projectDir: PROJECT_DIR });
     const previous = readPlacementLock(PROJECT_DIR, stack);
-    const result = placeAccounts(config, previous);
-    if (result.problems.length > 0) throw new ConfigValidationError(result.problems, "fhir-platform placement");
     const file = path.join(PROJECT_DIR, lockFileName(stack));
     const removed = Object.keys(previous?.accounts ?? {}).filter((a) => !(a in result.lock.accounts)).sort();
     const text = JSON.stringify(result.lock, null, 2) + "\n";
