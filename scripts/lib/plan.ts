@@ -8,17 +8,13 @@ import type { PolicyReport, PolicyViolation } from "../../policies/offline";
 export const PLATFORM_GROUP = "(platform)";
 const ACCOUNT_COMPONENT = "fhir-platform:index:FhirAccount";
 
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    custom: boolean;
+export interface PlanResource extends Pick<CapturedResource, "urn" | "type" | "name" | "custom" | "protect" | "inputs"> {
+    /** Kind and logical name of the parent component (components and their children often share a name). */
     parent?: string;
+    /** Logical name of the explicit provider. */
     provider?: string;
-    protect: boolean;
     /** The Azure name the resource gets, when an input sets it. */
     azureName?: string;
-    inputs: Record<string, unknown>;
     /** Logical names of the resources this one waits for (explicit and through inputs). */
     dependsOn: string[];
 }
