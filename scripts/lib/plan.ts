@@ -113,8 +113,9 @@ export function buildPlan(stack: string, resources: CapturedResource[], policy?:
     };
 }
 
-function shortType(type: string): string {
-    return type.replace(/^azure-native:/, "").replace(/^pulumi-nodejs:dynamic\/fhir-platform:/, "dynamic:").replace(/^random:index\/randomString:/, "random:");
+/** Short label of a resource type: `azure-native:keyvault:Vault` -> `keyvault:Vault`. */
+export function shortType(type: string): string {
+    return type.replace(/^azure-native:/, "").replace(/^pulumi-nodejs:dynamic\/[^:]*:/, "dynamic:").replace(/^random:index\/randomString:/, "random:");
 }
 
 function flatten(value: unknown, prefix: string, out: string[]): void {

@@ -4,15 +4,10 @@
  * account's, and whether two runs registered the same custom resources.
  */
 import type { CapturedResource } from "../mockRun";
+import { accountOf as accountOfResource, shortType } from "../plan";
 
-export const ACCOUNT_COMPONENT = "fhir-platform:index:FhirAccount";
 export const FHIR_SERVICE_TYPE = "azure-native:healthcareapis:FhirService";
-
-/** Short label of a resource type: `azure-native:keyvault:Vault` -> `keyvault:Vault`. */
-export function shortType(type: string): string {
-    if (type.startsWith("pulumi-nodejs:dynamic")) return type.replace(/^pulumi-nodejs:dynamic\/[^:]*:/, "dynamic:");
-    return type.replace(/^azure-native:/, "").replace(/^random:index\/randomString:/, "random:");
-}
+export { shortType };
 
 export interface Graph {
     byUrn: Map<string, CapturedResource>;
@@ -42,15 +37,8 @@ export function buildGraph(resources: CapturedResource[]): Graph {
         deps.set(r.urn, [...new Set([...direct].flatMap((d) => customsUnder(d)))].filter((d) => d !== r.urn));
     }
     const accountOf = new Map<string, string>();
-    const find = (urn: string | undefined): string | undefined => {
-        for (let u = urn; u; u = byUrn.get(u)?.parent) {
-            const r = byUrn.get(u);
-            if (r?.type === ACCOUNT_COMPONENT) return r.name;
-        }
-        return undefined;
-    };
     for (const r of resources) {
-        const a = find(r.urn);
+        const a = accountOfResource(r, byUrn);
         if (a !== undefined) accountOf.set(r.urn, a);
     }
     return { byUrn, deps, accountOf };
