@@ -1,5 +1,6 @@
 /** verify reads the outputs that say which vault to re-grant on and whether an account is private. */
 import { diagnoseNetwork, diagnoseServerError } from "../scripts/lib/verify/diagnose";
+import { parseKeyId, parseKeyUrl } from "../scripts/lib/verify/keys";
 import { parseTargets } from "../scripts/lib/verify/targets";
 import { runStack } from "../scripts/lib/runStack";
 
@@ -27,5 +28,20 @@ describe("verify uses keyVaultId and publicNetworkAccess from the stack outputs"
         const pub = diagnoseNetwork(contoso, "GET /metadata", dns, 1000).remedies.join("\n");
         expect(pub).toContain("this account is public");
         expect(pub).not.toContain("private DNS zone");
+    });
+});
+
+describe("the dev stack's outputs carry what the key check needs", () => {
+    test("fhirServiceId, keyId (same vault as keyUri), keyVaultNetwork and keyRotationDays, for every account", async () => {
+        const targets = parseTargets((await runStack({ stack: "dev" })).outputs);
+        for (const t of targets) {
+            expect(t.fhirServiceId).toMatch(new RegExp(`/workspaces/${t.workspaceName}/fhirservices/${t.fhirServiceName}$`, "i"));
+            const key = parseKeyId(t.keyId!);
+            const used = parseKeyUrl(t.keyUri!);
+            expect(key).toEqual({ vaultName: used?.vaultName, keyName: used?.keyName });
+            expect(used?.version).toMatch(/^[0-9a-f]{32}$/); // the service is given a versioned key URI
+            expect(["trustedServices", "allNetworks"]).toContain(t.keyVaultNetwork);
+            expect(t.keyRotationDays).toBeGreaterThanOrEqual(7);
+        }
     });
 });

@@ -5,6 +5,7 @@
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { FAKE_SUBSCRIPTION_ID, fakeFhirServiceId, fakeKeyId, fakeKeyUri } from "./armServer";
 import type { FakeSigner } from "./jwt";
 
 export type FakeBehaviour =
@@ -190,18 +191,28 @@ export async function startFakeFhirServer(opts: { signer: FakeSigner; tenantId: 
     };
 }
 
-/** Stack outputs (the `accounts` map) for accounts served by the fake, shaped like FhirAccountOutputs. */
-export function fakeStackOutputs(
-    fhir: FakeFhirServer,
-    tenantId: string,
-    accounts: Record<string, { exportEnabled?: boolean; smartProxyEnabled?: boolean; audience?: string; fhirUrl?: string }>,
-): { accounts: Record<string, Record<string, unknown>> } {
+export interface FakeOutputOptions {
+    exportEnabled?: boolean;
+    smartProxyEnabled?: boolean;
+    audience?: string;
+    fhirUrl?: string;
+    /** Include fhirServiceId, keyId and keyRotationDays (the outputs the key check needs; test/fakes/armServer.ts serves them). */
+    keyCheck?: boolean;
+    /** Default "trustedServices", as the program's default. */
+    keyVaultNetwork?: string;
+}
+
+/**
+ * Stack outputs (the `accounts` map) for accounts served by the fake, shaped like FhirAccountOutputs. Without
+ * `keyCheck` they are the outputs of a stack deployed before the key check existed (no fhirServiceId/keyId).
+ */
+export function fakeStackOutputs(fhir: FakeFhirServer, tenantId: string, accounts: Record<string, FakeOutputOptions>): { accounts: Record<string, Record<string, unknown>> } {
     const out: Record<string, Record<string, unknown>> = {};
     for (const [name, a] of Object.entries(accounts)) {
         const fhirUrl = a.fhirUrl ?? fhir.urlOf(name);
         out[name] = {
             subscription: "dev",
-            subscriptionId: "00000000-0000-4000-8000-00000000d001",
+            subscriptionId: FAKE_SUBSCRIPTION_ID,
             workspaceGroup: name,
             resourceGroupName: `rg-fhir-dev-${name}`,
             workspaceResourceGroupName: `rg-fhir-dev-${name}`,
@@ -210,11 +221,15 @@ export function fakeStackOutputs(
             fhirUrl,
             audience: a.audience ?? fhirUrl,
             authority: `https://login.microsoftonline.com/${tenantId}`,
-            identityResourceId: `/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-fhir-dev-${name}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-fhir-${name}`,
+            identityResourceId: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-fhir-dev-${name}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-fhir-${name}`,
             identityClientId: "11111111-0000-4000-8000-000000000001",
             identityPrincipalId: "22222222-0000-4000-8000-000000000002",
-            keyUri: `https://kv-${name}.vault.azure.net/keys/fhir-cmk/0123456789abcdef0123456789abcdef`,
+            keyUri: fakeKeyUri(name),
             keyVaultUri: `https://kv-${name}.vault.azure.net/`,
+            keyVaultId: fakeKeyId(name).replace(/\/keys\/fhir-cmk$/, ""),
+            keyName: "fhir-cmk",
+            keyVaultNetwork: a.keyVaultNetwork ?? "trustedServices",
+            ...(a.keyCheck ? { fhirServiceId: fakeFhirServiceId(name), keyId: fakeKeyId(name), keyRotationDays: 90 } : {}),
             ...(a.exportEnabled ?? true ? { exportStorageAccount: `st${name}` } : {}),
             exportEnabled: a.exportEnabled ?? true,
             smartProxyEnabled: a.smartProxyEnabled ?? false,

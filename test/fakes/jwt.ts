@@ -27,6 +27,20 @@ export class FakeSigner {
         return token;
     }
 
+    /**
+     * Which issued tokens show up in `text`, whole or by their signature alone, and whether anything JWT-shaped does:
+     * descriptions, not the tokens, so a failing assertion prints none either. Empty when nothing leaked.
+     */
+    leaksIn(text: string): string[] {
+        const found: string[] = [];
+        this.issued.forEach((token, i) => {
+            if (text.includes(token)) found.push(`token #${i + 1} (whole)`);
+            else if (text.includes(token.split(".")[2] as string)) found.push(`token #${i + 1} (signature)`);
+        });
+        if (/eyJ[A-Za-z0-9_-]{10,}\./.test(text)) found.push("a JWT-shaped string");
+        return found;
+    }
+
     /** The claims when the signature is ours and the token has not expired; else the reason it is not. */
     verify(token: string, nowSeconds = Math.floor(Date.now() / 1000)): { ok: true; claims: Claims } | { ok: false; reason: string } {
         const parts = token.split(".");

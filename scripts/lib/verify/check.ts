@@ -1,10 +1,13 @@
 /**
  * The checks for one account: token for its audience, GET /metadata (a FHIR R4 CapabilityStatement), an
  * authenticated read (proves the data-plane role), $export advertised when export is on, SMART configuration when
- * the SMART proxy is on. Every failure carries a diagnosis. The token lives only inside this function.
+ * the SMART proxy is on, and (through Azure Resource Manager, alongside the others) the key check: which key version
+ * the service uses and whether rotation reached it. Every failure carries a diagnosis. Tokens live only inside
+ * these functions.
  */
 import type { TokenCredential } from "@azure/identity";
 import { getTokenWithin, scopeFor, sendsTenant, type CredentialKind } from "./credential";
+import { redact } from "./redact";
 import {
     callerClaims,
     diagnoseNetwork,
@@ -14,9 +17,10 @@ import {
     type Diagnosis,
 } from "./diagnose";
 import { getWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
+import { checkKey, type KeyCheckOutcome, type KeyStatus } from "./keys";
 import { tenantOf, type AccountTarget } from "./targets";
 
-export type CheckName = "token" | "metadata" | "read" | "export" | "smart";
+export type CheckName = "token" | "metadata" | "read" | "export" | "smart" | "key";
 
 export interface CheckResult {
     name: CheckName;
@@ -31,8 +35,10 @@ export interface AccountResult {
     fhirUrl: string;
     healthy: boolean;
     checks: CheckResult[];
-    /** One per failed check, first is the headline. */
+    /** One per failed check (the key check may give several), first is the headline. */
     diagnoses: Diagnosis[];
+    /** What the key check found (absent when it was skipped or could not read the service). */
+    key?: KeyStatus;
     durationMs: number;
 }
 
@@ -43,6 +49,8 @@ export interface CheckOptions {
     policy: RetryPolicy;
     clock?: Clock;
     onRetry?: (info: { account: string; check: CheckName; retry: number; status: number; delayMs: number }) => void;
+    /** The key check's settings; without them it is skipped. */
+    key?: { armEndpoint: string; lagHours: number; expiryWarnDays: number };
 }
 
 /** The authenticated read: a count of Patients returns a Bundle with a total and no patient data. */
@@ -103,7 +111,37 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
     const skip = (names: CheckName[], why: string): void => {
         for (const name of names) checks.push({ name, status: "skip", detail: why });
     };
-    const done = (): AccountResult => ({ account: t.account, fhirUrl: t.fhirUrl, healthy: diagnoses.length === 0, checks, diagnoses, durationMs: Date.now() - started });
+
+    // 6. The key check runs beside the data-plane checks (other token, other endpoint); a 500 waits for it, to say
+    // whether the key version in use is disabled or expired. checkKey never throws; the catch is for bugs.
+    const keyCheck: Promise<KeyCheckOutcome> = opts.key
+        ? checkKey(t, {
+              credential: opts.credential,
+              credentialKind: opts.credentialKind,
+              timeoutMs: opts.timeoutMs,
+              policy: opts.policy,
+              ...(opts.clock ? { clock: opts.clock } : {}),
+              ...opts.key,
+              onRetry: (info) => opts.onRetry?.({ account: t.account, check: "key", ...info }),
+          }).catch((err: unknown) => {
+              const summary = redact(`key: internal error: ${(err as Error).message}`);
+              return { check: { name: "key", status: "fail", detail: summary }, diagnoses: [{ code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] }] };
+          })
+        : Promise.resolve({ check: { name: "key", status: "skip", detail: "key check off" }, diagnoses: [] });
+    const done = async (): Promise<AccountResult> => {
+        const k = await keyCheck;
+        checks.push(k.check);
+        diagnoses.push(...k.diagnoses);
+        return {
+            account: t.account,
+            fhirUrl: t.fhirUrl,
+            healthy: diagnoses.length === 0,
+            checks,
+            diagnoses,
+            ...(k.status ? { key: k.status } : {}),
+            durationMs: Date.now() - started,
+        };
+    };
 
     // 1. Token for this account's audience, from this account's tenant.
     let token: string;
@@ -128,14 +166,15 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
             onRetry: (info) => opts.onRetry?.({ account: t.account, check, ...info }),
         });
     /** Non-2xx or network failure becomes a diagnosis; returns the body's JSON on success. */
-    const expectOk = (check: CheckName, what: string, outcome: HttpOutcome): unknown | undefined => {
+    const expectOk = async (check: CheckName, what: string, outcome: HttpOutcome): Promise<unknown | undefined> => {
         if (outcome.kind === "network") {
             const d = diagnoseNetwork(t, what, outcome, opts.timeoutMs);
             fail(check, d.summary, d, outcome);
             return undefined;
         }
         if (outcome.status < 200 || outcome.status > 299) {
-            const d = diagnoseResponse(t, what, outcome, caller);
+            const key = outcome.status >= 500 ? (await keyCheck).status : undefined;
+            const d = diagnoseResponse(t, what, outcome, caller, key);
             fail(check, d.summary, d, outcome);
             return undefined;
         }
@@ -144,7 +183,7 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
 
     // 2. The capability statement.
     const metaOutcome = await get("metadata", "metadata");
-    const meta = expectOk("metadata", "GET /metadata", metaOutcome);
+    const meta = await expectOk("metadata", "GET /metadata", metaOutcome);
     if (meta === undefined) {
         skip(["read", "export", "smart"], "metadata failed");
         return done();
@@ -171,7 +210,7 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
 
     // 3. An authenticated read: the data-plane role works for this caller.
     const readOutcome = await get("read", READ_PROBE_PATH);
-    if (expectOk("read", `GET /${READ_PROBE_PATH}`, readOutcome) !== undefined) {
+    if ((await expectOk("read", `GET /${READ_PROBE_PATH}`, readOutcome)) !== undefined) {
         checks.push({ name: "read", status: "pass", detail: "authenticated read allowed", httpStatus: 200, attempts: readOutcome.attempts });
     }
 
@@ -196,7 +235,7 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
     // 5. SMART configuration when the SMART proxy is on.
     if (t.smartProxyEnabled) {
         const smartOutcome = await get("smart", ".well-known/smart-configuration");
-        const smart = expectOk("smart", "GET /.well-known/smart-configuration", smartOutcome);
+        const smart = await expectOk("smart", "GET /.well-known/smart-configuration", smartOutcome);
         if (smart !== undefined) {
             const s = (smart ?? {}) as Record<string, unknown>;
             const missing = ["authorization_endpoint", "token_endpoint"].filter((k) => typeof s[k] !== "string" || !(s[k] as string));

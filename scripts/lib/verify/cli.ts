@@ -8,9 +8,11 @@ import type { TokenCredential } from "@azure/identity";
 import { checkAccount, type AccountResult } from "./check";
 import { CREDENTIAL_KINDS, createCredential, isCredentialKind, type CredentialKind } from "./credential";
 import { DEFAULT_RETRY_POLICY, type Clock, type RetryPolicy } from "./http";
+import { ARM_DEFAULT_ENDPOINT } from "./arm";
+import { DEFAULT_KEY_EXPIRY_WARN_DAYS, DEFAULT_KEY_LAG_HOURS } from "./keys";
 import { runPool } from "./pool";
 import { redact } from "./redact";
-import { buildReport, renderDiagnoses, renderSummary, renderTable, type VerifyReport } from "./report";
+import { buildReport, renderDiagnoses, renderKeys, renderSummary, renderTable, type VerifyReport } from "./report";
 import { parseTargets, readOutputsFile, readStackOutputs, VerifyConfigError, type AccountTarget } from "./targets";
 
 export const EXIT = { healthy: 0, failed: 1, usage: 2 } as const;
@@ -19,7 +21,8 @@ export const USAGE = `Usage: npm run verify -- (--stack NAME | --outputs FILE) [
 
 Checks every account's FHIR service after \`pulumi up\`: a token for its audience, GET /metadata (FHIR R4
 CapabilityStatement), an authenticated read, $export advertised when export is on, SMART configuration when the
-SMART proxy is on. Failures come with a diagnosis. Tokens are never printed.
+SMART proxy is on; and through Azure Resource Manager, which key version each service uses and whether key rotation
+has reached it. Failures come with a diagnosis. Tokens are never printed.
 
   --stack NAME          read outputs with \`pulumi stack output --json --show-secrets=false --stack NAME\`
   --outputs FILE        read a JSON file of stack outputs instead (e.g. saved from \`pulumi stack output --json\`)
@@ -29,7 +32,14 @@ SMART proxy is on. Failures come with a diagnosis. Tokens are never printed.
   --timeout-ms N        timeout per request and per token (default 15000)
   --retries N           retries on 429/503, exponential backoff with jitter, Retry-After honoured (default 3)
   --json FILE           also write a machine-readable report
+  --key-lag-hours N     how long a newer enabled key version may exist before the service must use it (default ${DEFAULT_KEY_LAG_HOURS})
+  --key-expiry-warn-days N
+                        fail when the key version in use expires within N days (default ${DEFAULT_KEY_EXPIRY_WARN_DAYS})
+  --arm-endpoint URL    Azure Resource Manager for the key check (default ${ARM_DEFAULT_ENDPOINT})
   --help                this text
+
+Permissions: FHIR Data Reader on each FHIR service (data-plane checks); Reader on each account's resource groups
+(key check: control plane only, never key material).
 
 Exit code: 0 all healthy, 1 any account failed, 2 usage or configuration error.`;
 
@@ -42,6 +52,9 @@ export interface VerifyArgs {
     timeoutMs: number;
     retries: number;
     json?: string;
+    keyLagHours: number;
+    keyExpiryWarnDays: number;
+    armEndpoint: string;
     help: boolean;
 }
 
@@ -53,6 +66,31 @@ function positiveInt(flag: string, raw: string | undefined, fallback: number, mi
         return fallback;
     }
     return n;
+}
+
+/**
+ * The ARM endpoint gets a bearer token for Azure Resource Manager: https only, except a loopback address (the tests'
+ * fake ARM server). Returned without a trailing slash.
+ */
+function armEndpoint(raw: string | undefined, problems: string[]): string {
+    if (raw === undefined) return ARM_DEFAULT_ENDPOINT;
+    let u: URL;
+    try {
+        u = new URL(raw);
+    } catch {
+        problems.push(`--arm-endpoint: not a URL: "${raw}"`);
+        return ARM_DEFAULT_ENDPOINT;
+    }
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+    if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
+        problems.push(`--arm-endpoint: must be https (plain http only on loopback, for tests), got "${raw}"`);
+        return ARM_DEFAULT_ENDPOINT;
+    }
+    if ((u.pathname !== "/" && u.pathname !== "") || u.search || u.hash || u.username || u.password) {
+        problems.push(`--arm-endpoint: give only scheme, host and port (like ${ARM_DEFAULT_ENDPOINT}), got "${raw}"`);
+        return ARM_DEFAULT_ENDPOINT;
+    }
+    return u.origin;
 }
 
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
@@ -71,6 +109,9 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
                 "timeout-ms": { type: "string" },
                 retries: { type: "string" },
                 json: { type: "string" },
+                "key-lag-hours": { type: "string" },
+                "key-expiry-warn-days": { type: "string" },
+                "arm-endpoint": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         }));
@@ -88,6 +129,9 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         concurrency: positiveInt("--concurrency", values.concurrency, 4, 1, problems),
         timeoutMs: positiveInt("--timeout-ms", values["timeout-ms"], 15_000, 1, problems),
         retries: positiveInt("--retries", values.retries, DEFAULT_RETRY_POLICY.retries, 0, problems),
+        keyLagHours: positiveInt("--key-lag-hours", values["key-lag-hours"], DEFAULT_KEY_LAG_HOURS, 1, problems),
+        keyExpiryWarnDays: positiveInt("--key-expiry-warn-days", values["key-expiry-warn-days"], DEFAULT_KEY_EXPIRY_WARN_DAYS, 0, problems),
+        armEndpoint: armEndpoint(values["arm-endpoint"], problems),
         help,
         ...(values.stack ? { stack: values.stack } : {}),
         ...(values.outputs ? { outputs: values.outputs } : {}),
@@ -146,7 +190,10 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     }
 
     const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...io.backoff, retries: args.retries };
-    io.stderr(`verify: checking ${targets.length} account(s) with credential ${args.credential}, ${args.concurrency} at a time`);
+    io.stderr(
+        `verify: checking ${targets.length} account(s) with credential ${args.credential}, ${args.concurrency} at a time; ` +
+            `key versions through ${args.armEndpoint} (lag allowed ${args.keyLagHours} h, expiry warning ${args.keyExpiryWarnDays} d)`,
+    );
     const results = await runPool(
         targets,
         args.concurrency,
@@ -159,6 +206,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
                     policy,
                     ...(io.clock ? { clock: io.clock } : {}),
                     onRetry: (r) => io.stderr(`  ${r.account}: ${r.check} got ${r.status}, retry ${r.retry} in ${r.delayMs} ms`),
+                    key: { armEndpoint: args.armEndpoint, lagHours: args.keyLagHours, expiryWarnDays: args.keyExpiryWarnDays },
                 });
             } catch (err) {
                 // A bug, not a service problem: report it against the account rather than stop the others.
@@ -186,6 +234,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
         durationMs: Date.now() - startedAt.getTime(),
     });
     io.stdout(renderTable(results));
+    io.stdout(`\n${renderKeys(results)}`);
     const diagnoses = renderDiagnoses(results);
     if (diagnoses) io.stdout(diagnoses);
     io.stdout(`\n${renderSummary(report)}`);

@@ -4,6 +4,7 @@
  */
 import { BUILT_IN_ROLES, fhirServiceResourceId, type BuiltInRoleName } from "../../../components/azure";
 import type { HttpNetworkFailure, HttpResponse } from "./http";
+import type { KeyProblem, KeyStatus } from "./keys";
 import { redact } from "./redact";
 import { tenantOf, type AccountTarget } from "./targets";
 
@@ -18,7 +19,13 @@ export type DiagnosisCode =
     | "bad-capability-statement"
     | "export-not-advertised"
     | "smart-configuration"
-    | "unexpected-status";
+    | "unexpected-status"
+    /** The key check (keys.ts): one code per key problem, and the ARM reads behind it. */
+    | `key-${KeyProblem}`
+    | "arm-forbidden"
+    | "arm-unauthorized"
+    | "arm-not-found"
+    | "arm-error";
 
 export interface Diagnosis {
     code: DiagnosisCode;
@@ -164,20 +171,56 @@ export function diagnoseForbidden(t: AccountTarget, what: string, res: HttpRespo
     return { code: "forbidden", summary: `${what}: 403 Forbidden: grant ${reader}${t.exportEnabled ? ` (and ${exporter} for $export)` : ""}`, facts: withBody(facts, res), remedies };
 }
 
-export function diagnoseServerError(t: AccountTarget, what: string, res: HttpResponse): Diagnosis {
+/** What the key check found that explains a 500 by itself (a key the service cannot use). */
+function keyVerdict(key: KeyStatus | undefined): string | undefined {
+    if (!key) return undefined;
+    const v = key.version ? `${key.keyName}/${key.version}` : key.keyName;
+    const found = (p: KeyProblem): boolean => key.problems.includes(p);
+    if (found("disabled")) return `its CMK key version ${v} is disabled`;
+    if (found("expired")) return `its CMK key version ${v} expired ${key.expiresAt?.slice(0, 10) ?? ""}`.trim();
+    if (found("deleted")) return `its CMK key ${key.vaultName}/${key.keyName} is gone from the vault (deleted?)`;
+    if (found("unknown-version")) return `its CMK key version ${v} is not among the key's versions`;
+    return undefined;
+}
+
+/**
+ * A 5xx: on AHDS, most often the service lost access to its customer-managed key. `key` is what the key check (ARM)
+ * found, when it ran: a disabled or expired version in use is named first.
+ */
+export function diagnoseServerError(t: AccountTarget, what: string, res: HttpResponse, key?: KeyStatus): Diagnosis {
     const facts = [`${res.status} after ${res.attempts} attempt(s)`];
     const keyName = t.keyUri ? /\/keys\/([^/]+)/.exec(t.keyUri)?.[1] : undefined;
     const vaultName = t.keyVaultUri ? /^https:\/\/([^.]+)\./.exec(t.keyVaultUri)?.[1] : undefined;
-    if (t.keyUri) facts.push(`customer-managed key: ${t.keyUri}`);
+    const vault = vaultName ?? "<vault>";
+    // The version the service really uses (key check) beats the stack's output, which is only what the last `up` set.
+    const keyUri = key?.keyUrl ?? t.keyUri;
+    if (keyUri) facts.push(`customer-managed key: ${keyUri}`);
     if (t.identityPrincipalId) facts.push(`the service reaches the key as identity ${t.identityPrincipalId}${t.identityResourceId ? ` (${t.identityResourceId})` : ""}`);
+    const verdict = keyVerdict(key);
+    if (verdict) facts.push(`the key check (Azure Resource Manager) found that ${verdict}`);
+    else if (key && key.problems.length === 0 && key.enabled) facts.push(`the key check found the version in use enabled${key.expiresAt ? "" : " and without expiry"}: look at access (role, firewall) first`);
+    if (t.keyVaultNetwork === "allNetworks") facts.push("the vault accepts all networks (keyVaultNetwork: allNetworks): its firewall is not the cause");
+    const keyStep = `make sure the key is enabled and not expired: \`az keyvault key show --id ${keyUri ?? "<keyUri>"} --query attributes\`; re-enable with \`az keyvault key set-attributes --id ${keyUri ?? "<keyUri>"} --enabled true\` or extend --expires (never disable a version a service still uses)`;
+    const grantStep = `re-grant ${CMK_ROLE} (${BUILT_IN_ROLES[CMK_ROLE]}) to the identity on the key: \`az role assignment create --assignee-object-id ${t.identityPrincipalId ?? "<identity principal id>"} --assignee-principal-type ServicePrincipal --role "${CMK_ROLE}" --scope ${t.keyVaultId ?? "<vault resource id>"}/keys/${keyName ?? "<key>"}\` (or \`pulumi up\`, which owns that grant)`;
+    const firewallSteps =
+        t.keyVaultNetwork === "trustedServices"
+            ? [
+                  `the vault firewall denies all but trusted Microsoft services (keyVaultNetwork: trustedServices). The FHIR CMK page requires that bypass, yet Key Vault's trusted-services list does not name Health Data Services (a known documentation conflict), so the firewall may be what blocks the service: check \`az keyvault show --name ${vault} --query properties.networkAcls\` shows bypass AzureServices (else \`az keyvault update --name ${vault} --bypass AzureServices\`)`,
+                  `     if it does and the 500s go on, as a diagnosis step set this account's keyVaultNetwork: allNetworks in the stack config and \`pulumi up\`: if the 500s stop, the firewall was the cause (keep it open only as long as you must)`,
+              ]
+            : t.keyVaultNetwork === "allNetworks"
+              ? []
+              : [`if the vault has a firewall, allow trusted Microsoft services: \`az keyvault update --name ${vault} --bypass AzureServices\``];
+    const recoverStep = "a deleted key or vault can be recovered from soft delete (`az keyvault key recover`, `az keyvault recover`)";
+    const steps = verdict ? [keyStep, grantStep, ...firewallSteps, recoverStep] : [grantStep, keyStep, ...firewallSteps, recoverStep];
+    let n = 0;
     const remedies = [
         `the FHIR service answers 500 when it loses access to its customer-managed key; restore access (${CMK_DOCS}):`,
-        `  1. re-grant ${CMK_ROLE} (${BUILT_IN_ROLES[CMK_ROLE]}) to the identity on the key: \`az role assignment create --assignee-object-id ${t.identityPrincipalId ?? "<identity principal id>"} --assignee-principal-type ServicePrincipal --role "${CMK_ROLE}" --scope ${t.keyVaultId ?? "<vault resource id>"}/keys/${keyName ?? "<key>"}\` (or \`pulumi up\`, which owns that grant)`,
-        `  2. make sure the key is enabled and not expired: \`az keyvault key show --id ${t.keyUri ?? "<keyUri>"} --query attributes\`; re-enable with \`az keyvault key set-attributes --id ${t.keyUri ?? "<keyUri>"} --enabled true\` or extend --expires`,
-        `  3. if the vault has a firewall, allow trusted Microsoft services: \`az keyvault update --name ${vaultName ?? "<vault>"} --bypass AzureServices\`; a deleted key or vault can be recovered from soft delete (\`az keyvault key recover\`)`,
+        ...steps.map((step) => (step.startsWith("     ") ? step : `  ${++n}. ${step}`)),
         "otherwise the service itself is failing: check its resource health and the AuditLogs diagnostics in Log Analytics",
     ];
-    return { code: "server-error", summary: `${what}: ${res.status} server error: likely lost access to its CMK key ${t.keyUri ?? ""}`.trim(), facts: withBody(facts, res), remedies };
+    const summary = verdict ? `${what}: ${res.status} server error: ${verdict}` : `${what}: ${res.status} server error: likely lost access to its CMK key ${keyUri ?? ""}`.trim();
+    return { code: "server-error", summary, facts: withBody(facts, res), remedies };
 }
 
 export function diagnoseThrottled(what: string, res: HttpResponse): Diagnosis {
@@ -245,11 +288,11 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
 }
 
 /** Diagnosis for any non-2xx answer to `what`. */
-export function diagnoseResponse(t: AccountTarget, what: string, res: HttpResponse, caller: CallerClaims): Diagnosis {
+export function diagnoseResponse(t: AccountTarget, what: string, res: HttpResponse, caller: CallerClaims, key?: KeyStatus): Diagnosis {
     if (res.status === 401) return diagnoseUnauthorized(t, what, res, caller);
     if (res.status === 403) return diagnoseForbidden(t, what, res, caller);
     if (res.status === 429 || res.status === 503) return diagnoseThrottled(what, res);
-    if (res.status >= 500) return diagnoseServerError(t, what, res);
+    if (res.status >= 500) return diagnoseServerError(t, what, res, key);
     return {
         code: "unexpected-status",
         summary: `${what}: unexpected ${res.status}`,

@@ -3,9 +3,10 @@
  * the machine-readable JSON report. Everything printed passes through redact().
  */
 import type { AccountResult, CheckName } from "./check";
+import { describeKey } from "./keys";
 import { redact, redactDeep } from "./redact";
 
-export const CHECK_COLUMNS: readonly CheckName[] = ["token", "metadata", "read", "export", "smart"];
+export const CHECK_COLUMNS: readonly CheckName[] = ["token", "metadata", "read", "export", "smart", "key"];
 const MARK = { pass: "ok", fail: "FAIL", skip: "-" } as const;
 
 export interface VerifyReport {
@@ -48,6 +49,22 @@ export function renderTable(results: AccountResult[]): string {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.slice().map((row) => (i < row.length - 1 ? (row[i] as string).length : 0))));
     const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] as number))).join("  ");
     return redact([line(header), ...rows.map(line)].join("\n"));
+}
+
+/**
+ * The key section: per account, which key version its FHIR service uses, whether it is the latest enabled one, its
+ * age and expiry (healthy accounts too: the point is to see rotation reach every service), and notes.
+ */
+export function renderKeys(results: AccountResult[]): string {
+    const width = Math.max(...results.map((r) => r.account.length));
+    const out = ["KEY VERSIONS (Azure Resource Manager)"];
+    for (const r of results) {
+        const check = r.checks.find((c) => c.name === "key");
+        const line = r.key ? describeKey(r.key) : (check?.detail ?? "not checked");
+        out.push(`  ${pad(r.account, width)}  ${pad(check ? MARK[check.status] : "-", 4)}  ${line}`);
+        for (const note of r.key?.notes ?? []) out.push(`  ${pad("", width)}        · ${note}`);
+    }
+    return redact(out.join("\n"));
 }
 
 export function renderDiagnoses(results: AccountResult[]): string {

@@ -25,6 +25,14 @@ export interface AccountTarget {
     keyVaultId?: string;
     /** "Enabled", or "Disabled" (private endpoint only): tells what a network failure means. */
     publicNetworkAccess?: string;
+    /** ARM ID of the FHIR service: the key check reads the key URL the service really uses. */
+    fhirServiceId?: string;
+    /** ARM ID of the CMK key (`…/vaults/<vault>/keys/<key>`): the key check lists its versions. */
+    keyId?: string;
+    /** "trustedServices" (firewall deny + trusted Microsoft services bypass) or "allNetworks". */
+    keyVaultNetwork?: string;
+    /** Days between the new key versions Key Vault's rotation policy creates. */
+    keyRotationDays?: number;
 }
 
 /** A problem with the inputs (flags, stack outputs): exit code 2, not an account failure. */
@@ -48,7 +56,22 @@ const OPTIONAL_STRINGS = [
     "keyVaultUri",
     "keyVaultId",
     "publicNetworkAccess",
+    "fhirServiceId",
+    "keyId",
+    "keyVaultNetwork",
 ] as const;
+
+/** ARM IDs the key check builds requests from: anything else is a configuration problem, not an account failure. */
+const ARM_ID_SHAPES = {
+    fhirServiceId: {
+        pattern: /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.HealthcareApis\/workspaces\/[^/]+\/fhirservices\/[^/]+$/i,
+        shape: "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>",
+    },
+    keyId: {
+        pattern: /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+\/keys\/[^/]+$/i,
+        shape: "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>",
+    },
+} as const;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -93,6 +116,18 @@ export function parseTargets(stackOutputs: unknown, only: string[] = []): Accoun
         for (const field of OPTIONAL_STRINGS) {
             const v = str(field);
             if (v !== undefined) target[field] = v;
+        }
+        for (const field of ["fhirServiceId", "keyId"] as const) {
+            const v = target[field];
+            if (v !== undefined && !ARM_ID_SHAPES[field].pattern.test(v)) {
+                problems.push(`accounts.${account}.${field}: not an ARM ID of the form ${ARM_ID_SHAPES[field].shape}: ${v}`);
+            }
+        }
+        const rotation = raw.keyRotationDays;
+        if (rotation !== undefined && rotation !== null) {
+            if (typeof rotation !== "number" || !Number.isInteger(rotation) || rotation < 1) {
+                problems.push(`accounts.${account}.keyRotationDays: expected a whole number of days >= 1, got ${JSON.stringify(rotation)}`);
+            } else target.keyRotationDays = rotation;
         }
         for (const field of ["exportEnabled", "smartProxyEnabled"] as const) {
             const v = raw[field];
