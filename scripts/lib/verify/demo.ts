@@ -1,13 +1,15 @@
 /**
  * A verify run against the loopback fakes (test/fakes): a fake App Service managed identity endpoint that
- * @azure/identity's real ManagedIdentityCredential talks to, and a fake FHIR service with healthy and failing
- * accounts. Runs the real CLI code (runVerify) and prints what an engineer would see.
+ * @azure/identity's real ManagedIdentityCredential talks to, a fake FHIR service with healthy and failing accounts,
+ * and a fake Azure Resource Manager whose key versions show a lagging rotation, a version about to expire and a
+ * disabled one. Runs the real CLI code (runVerify) and prints what an engineer would see.
  *
  *   ts-node --transpile-only scripts/lib/verify/demo.ts
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ARM_AUDIENCE, startFakeArmServer } from "../../../test/fakes/armServer";
 import { FakeSigner } from "../../../test/fakes/jwt";
 import { startFakeManagedIdentity } from "../../../test/fakes/managedIdentity";
 import { fakeStackOutputs, startFakeFhirServer } from "../../../test/fakes/fhirServer";
@@ -28,13 +30,35 @@ async function main(): Promise<number> {
             woodgrove: { behaviour: "server-error" },
             litware: { behaviour: "healthy" },
             adatum: { behaviour: "hang" },
+            proseware: { behaviour: "healthy" },
+            fourthcoffee: { behaviour: "healthy" },
+        },
+    });
+    // Key versions as ARM lists them; tailspin's outputs predate the key check (no fhirServiceId/keyId).
+    const arm = await startFakeArmServer({
+        signer,
+        tenantId: TENANT,
+        nowMs: Date.now(),
+        accounts: {
+            contoso: { behaviour: "healthy" },
+            fabrikam: { behaviour: "pending" },
+            northwind: { behaviour: "healthy" },
+            woodgrove: { behaviour: "disabled" },
+            litware: { behaviour: "healthy" },
+            adatum: { behaviour: "healthy" },
+            proseware: { behaviour: "lagging" },
+            fourthcoffee: { behaviour: "expiring" },
         },
     });
     const staleAudience = `${fhir.baseUrl}/litware-old`;
     const mi = await startFakeManagedIdentity({
         signer,
         tenantId: TENANT,
-        knownResources: () => [...["contoso", "fabrikam", "northwind", "tailspin", "woodgrove", "litware", "adatum"].map((a) => fhir.audienceOf(a)), staleAudience],
+        knownResources: () => [
+            ...["contoso", "fabrikam", "northwind", "tailspin", "woodgrove", "litware", "adatum", "proseware", "fourthcoffee"].map((a) => fhir.audienceOf(a)),
+            staleAudience,
+            ARM_AUDIENCE,
+        ],
     });
     const restoreEnv = mi.applyEnv();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-demo-"));
@@ -43,24 +67,26 @@ async function main(): Promise<number> {
         outputsFile,
         JSON.stringify(
             fakeStackOutputs(fhir, TENANT, {
-                contoso: {},
-                fabrikam: { smartProxyEnabled: true },
-                northwind: {},
+                contoso: { keyCheck: true },
+                fabrikam: { smartProxyEnabled: true, keyCheck: true },
+                northwind: { keyCheck: true },
                 tailspin: { exportEnabled: false },
-                woodgrove: {},
-                litware: { audience: staleAudience },
-                adatum: {},
+                woodgrove: { keyCheck: true },
+                litware: { audience: staleAudience, keyCheck: true },
+                adatum: { keyCheck: true },
+                proseware: { keyCheck: true },
+                fourthcoffee: { keyCheck: true },
             }),
             null,
             2,
         ),
     );
-    const argv = ["--outputs", outputsFile, "--credential", "managed-identity", "--concurrency", "3", "--timeout-ms", "2000", "--retries", "2", "--json", path.join(dir, "report.json")];
-    process.stdout.write(`$ npm run verify -- ${argv.join(" ").replaceAll(dir, "$TMP")}\n`);
+    const argv = ["--outputs", outputsFile, "--credential", "managed-identity", "--concurrency", "3", "--timeout-ms", "2000", "--retries", "2", "--arm-endpoint", arm.baseUrl, "--json", path.join(dir, "report.json")];
+    process.stdout.write(`$ npm run verify -- ${argv.join(" ").replaceAll(dir, "$TMP").replace(arm.baseUrl, "$FAKE_ARM")}\n`);
     try {
         const code = await runVerify(argv, {
-            stdout: (line) => process.stdout.write(`${line}\n`),
-            stderr: (line) => process.stdout.write(`${line}\n`),
+            stdout: (line) => process.stdout.write(`${line.replaceAll(arm.baseUrl, "$FAKE_ARM")}\n`),
+            stderr: (line) => process.stdout.write(`${line.replaceAll(arm.baseUrl, "$FAKE_ARM")}\n`),
         });
         process.stdout.write(`exit code ${code}\n`);
         const report = fs.readFileSync(path.join(dir, "report.json"), "utf8");
@@ -69,7 +95,7 @@ async function main(): Promise<number> {
         return code;
     } finally {
         restoreEnv();
-        await Promise.all([fhir.close(), mi.close()]);
+        await Promise.all([fhir.close(), arm.close(), mi.close()]);
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
