@@ -5,22 +5,27 @@
  *  - each stack file's config is valid and its accounts can be placed (validateConfig + placement, as the program does);
  *  - no account name appears in two shards (two stacks managing one account would fight over it);
  *  - limits that hold per Azure subscription, summed over every shard that places accounts in it: AHDS FHIR
- *    services and workspaces, role assignments (4000, fixed) and resource groups.
+ *    services and workspaces, role assignments (4000, fixed) and resource groups;
+ *  - one Azure resource, one owner: no two stacks that share a subscription derive the same resource group or
+ *    resource name (stack names may contain hyphens, account names may not: `a-ws` + account `g` and `a` + workspace
+ *    group `g` both derive rg-fhir-a-ws-g).
  * Exits 1 naming the account, subscription and stacks of every problem. `--json` prints the stack names as a JSON
  * list on stdout (for a CI matrix), after the check.
  */
 import * as fs from "fs";
 import * as path from "path";
 import {
+    AzureIdentity,
     ConfigProblem,
     ConfigValidationError,
-    PlatformConfig,
     SUBSCRIPTION_LIMITS,
+    azureIdentities,
     findCrossShardDuplicates,
     formatProblem,
+    ownershipConflicts,
     resolveStack,
 } from "../components";
-import { PROJECT_DIR, configSource, readStackConfig } from "./lib/stackConfig";
+import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "./lib/stackConfig";
 
 export interface ShardProblem {
     stack?: string;
@@ -64,31 +69,12 @@ export function resolveStackNames(spec: string, dir = PROJECT_DIR): string[] {
     return [...new Set(out)];
 }
 
-/** Account names as written in the raw config, even when the config is invalid (so duplicates are still found). */
-function rawAccountNames(map: Record<string, string>): string[] {
-    try {
-        const accounts: unknown = JSON.parse(map["fhir-platform:accounts"] ?? "[]");
-        return Array.isArray(accounts)
-            ? accounts.map((a: unknown) => (a && typeof a === "object" ? (a as { name?: unknown }).name : undefined)).filter((n): n is string => typeof n === "string")
-            : [];
-    } catch {
-        return [];
-    }
-}
-
-/**
- * Role assignments one account creates in its subscription: the identity's crypto grant on the key, its blob grant
- * on export storage when export or import is on, and one per configured FHIR data-plane grant
- * (see components/customerManagedKey.ts, exportStorage.ts, fhirService.ts; test/shards.test.ts checks this against the program).
- */
-export function roleAssignmentsOf(a: PlatformConfig["accounts"][number]): number {
-    return 1 + (a.export || a.import ? 1 : 0) + a.grants.length;
-}
-
 export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
     const problems: ShardProblem[] = [];
     const report: ShardReport["stacks"] = [];
     const usage = new Map<string, SubscriptionUsage>();
+    const identities: AzureIdentity[] = [];
+    const subscriptionNames = new Map<string, Set<string>>();
     for (const stack of stacks) {
         let map: Record<string, string>;
         try {
@@ -103,8 +89,6 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
             const { config, placement } = resolveStack({ config: configSource(map), stack, projectDir: dir });
             report.push({ stack, accounts, valid: true });
             const subs = new Map(config.subscriptions.map((s) => [s.name, s]));
-            const byName = new Map(config.accounts.map((a) => [a.name, a]));
-            const home = config.subscriptions[0];
             const touch = (subName: string): SubscriptionUsage => {
                 const s = subs.get(subName)!;
                 let u = usage.get(s.subscriptionId);
@@ -116,21 +100,17 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
                 u.quota = { fhirServices: Math.min(u.quota.fhirServices, s.fhirServices), workspaces: Math.min(u.quota.workspaces, s.workspaces) };
                 return u;
             };
-            // The platform resource group (Log Analytics) lives in the first subscription unless a workspace is given.
-            if (!config.logAnalytics.workspaceId) touch(home.name).resourceGroups += 1;
-            const groups = new Map<string, string>();
-            for (const p of placement.placements) {
-                const u = touch(p.subscription);
-                u.accounts += 1;
-                u.roleAssignments += roleAssignmentsOf(byName.get(p.account)!);
-                u.resourceGroups += 1; // the account's resource group
-                groups.set(p.workspaceGroup, p.subscription);
-            }
-            for (const [group, sub] of groups) {
-                const u = touch(sub);
-                u.workspaces += 1;
-                // A shared workspace has its own resource group; a dedicated one sits in the account's.
-                if (!placement.placements.some((p) => p.workspaceGroup === group && p.dedicated)) u.resourceGroups += 1;
+            // Counts come from the Azure identities the stack derives (the same list the ownership check uses).
+            const mine = azureIdentities(stack, config, placement.placements);
+            identities.push(...mine);
+            for (const sub of config.subscriptions) subscriptionNames.set(sub.subscriptionId, new Set([...(subscriptionNames.get(sub.subscriptionId) ?? []), `'${sub.name}' in ${stack}`]));
+            const bySubId = new Map(config.subscriptions.map((sub) => [sub.subscriptionId, sub.name]));
+            for (const p of placement.placements) touch(p.subscription).accounts += 1;
+            for (const i of mine) {
+                const u = touch(bySubId.get(i.subscriptionId)!);
+                if (i.type === "Microsoft.Resources/resourceGroups") u.resourceGroups += 1;
+                else if (i.type === "Microsoft.Authorization/roleAssignments") u.roleAssignments += 1;
+                else if (i.type === "Microsoft.HealthcareApis/workspaces") u.workspaces += 1;
             }
         } catch (e) {
             if (!(e instanceof ConfigValidationError)) throw e;
@@ -139,6 +119,9 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
         }
     }
     for (const p of findCrossShardDuplicates(report.map((s) => ({ stack: s.stack, accounts: s.accounts })))) problems.push({ problem: p });
+    // Within one stack resolveStack already refused collisions: what remains is between stacks.
+    const subscriptionLabel = (id: string) => `${id} (${[...(subscriptionNames.get(id) ?? [])].join(", ")})`;
+    for (const p of ownershipConflicts(identities, subscriptionLabel)) problems.push({ problem: p });
     const subscriptions = [...usage.values()].sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId));
     for (const u of subscriptions) {
         const where = `subscription ${u.subscriptionId} (${Object.entries(u.stacks).map(([s, n]) => `${n} in ${s}`).join(", ")})`;

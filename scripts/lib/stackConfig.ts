@@ -32,3 +32,15 @@ export function toConfigMap(config: Record<string, unknown>): Record<string, str
 export function configSource(map: Record<string, string>, namespace = "fhir-platform"): { get(key: string): string | undefined } {
     return { get: (key: string) => map[`${namespace}:${key}`] };
 }
+
+/** Account names as written in the raw config, even when the config is invalid (so duplicates are still found). */
+export function rawAccountNames(map: Record<string, string>): string[] {
+    try {
+        const accounts: unknown = JSON.parse(map["fhir-platform:accounts"] ?? "[]");
+        return Array.isArray(accounts)
+            ? accounts.map((a: unknown) => (a && typeof a === "object" ? (a as { name?: unknown }).name : undefined)).filter((n): n is string => typeof n === "string")
+            : [];
+    } catch {
+        return [];
+    }
+}
