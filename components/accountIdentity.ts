@@ -6,6 +6,7 @@ export interface AccountIdentityArgs {
     account: string;
     resourceGroupName: pulumi.Input<string>;
     location: string;
+    protect: boolean;
     tags: Record<string, string>;
 }
 
@@ -29,7 +30,7 @@ export class AccountIdentity extends pulumi.ComponentResource {
                 location: args.location,
                 tags: args.tags,
             },
-            { parent: this },
+            { parent: this, protect: args.protect },
         );
         this.id = this.identity.id;
         this.principalId = this.identity.principalId;

@@ -135,6 +135,11 @@ export const FHIR_AUDIT_LOG_CATEGORY = "AuditLogs";
 /** Private endpoint sub-resource of an AHDS workspace. Source: "Configure Private Link for Azure Health Data Services". */
 export const AHDS_PRIVATE_LINK_GROUP_ID = "healthcareworkspace";
 
+/** ARM resource ID of an AHDS workspace. */
+export function healthWorkspaceResourceId(subscriptionId: string, resourceGroup: string, workspace: string): string {
+    return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.HealthcareApis/workspaces/${workspace}`;
+}
+
 /** ARM resource ID of an AHDS FHIR service (ARM returns both `fhirservices` and `fhirServices`: compare case-insensitively). */
 export function fhirServiceResourceId(subscriptionId: string, resourceGroup: string, workspace: string, fhir: string): string {
     return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.HealthcareApis/workspaces/${workspace}/fhirservices/${fhir}`;
@@ -145,3 +150,67 @@ export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 /** Azure regions are lowercase words and digits (`westeurope`, `eastus2`). Display names are rejected. */
 export const LOCATION_PATTERN = /^[a-z]+[a-z0-9]*$/;
+
+/**
+ * Regions where the AHDS FHIR service is offered. Source: Microsoft Learn, "Azure Health Data Services regional
+ * availability" (healthcare-apis/regional-availability), as of October 2026; qatarcentral has a retirement announced.
+ * A subscription may have its own restrictions; a region added later is accepted with `allowUnlistedLocation: true`.
+ */
+export const FHIR_REGIONS = [
+    "australiaeast",
+    "canadacentral",
+    "canadaeast",
+    "centralindia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "japaneast",
+    "koreacentral",
+    "northcentralus",
+    "northeurope",
+    "qatarcentral",
+    "southcentralus",
+    "southeastasia",
+    "swedencentral",
+    "switzerlandnorth",
+    "uksouth",
+    "ukwest",
+    "westcentralus",
+    "westeurope",
+    "westus2",
+    "westus3",
+] as const;
+
+/**
+ * Private DNS zones of the AHDS workspace private endpoint (group `healthcareworkspace`). Source: Microsoft Learn,
+ * "Azure Private Endpoint private DNS zone values" (private-link/private-endpoint-dns), Integration table:
+ * privatelink.workspace / privatelink.fhir / privatelink.dicom .azurehealthcareapis.com. This platform runs FHIR only,
+ * so the DICOM zone is not needed. (A Microsoft sample uses privatelink.azurehealthcareapis.com; the DNS reference
+ * page is the authority, and Azure's portal creates the zones it lists.)
+ */
+export const AHDS_PRIVATE_DNS_ZONES = {
+    workspace: "privatelink.workspace.azurehealthcareapis.com",
+    fhir: "privatelink.fhir.azurehealthcareapis.com",
+} as const;
+export type AhdsPrivateDnsZone = keyof typeof AHDS_PRIVATE_DNS_ZONES;
+
+/**
+ * Role assignments take effect only after they propagate. Source: Microsoft Learn, "Troubleshoot Azure RBAC"
+ * (role-based-access-control/troubleshooting): "it can take up to 10 minutes for changes to take effect". The
+ * default wait between the identity's key grant and the first use of the key (storage and FHIR creation with the
+ * CMK) is that upper bound; it is paid once, when the grant is created.
+ */
+export const RBAC_PROPAGATION_SECONDS = { default: 600, max: 1800 } as const;
+
+/**
+ * Key Vault key rotation policy. Source: Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key
+ * Vault": the minimum rotation interval is 7 days; `expiryTime` in the policy is the expiry of each *new* version;
+ * the `Notify` action needs an expiry. ARM `Keys_CreateIfNotExist` (REST "Keys - Create If Not Exist") "does not
+ * update existing keys": key size, type, operations and rotation policy are fixed once the key exists (through ARM).
+ */
+export const KEY_ROTATION_DAYS = { min: 28, max: 3650, default: 365 } as const;
+
+/** Diagnostic log categories. Sources: Microsoft Learn "Supported logs for Microsoft.KeyVault/vaults" and "for Microsoft.Storage/storageAccounts/blobServices". */
+export const KEY_VAULT_AUDIT_LOG_CATEGORY = "AuditEvent";
+export const STORAGE_BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;

@@ -7,17 +7,30 @@
  */
 import {
     AHDS_DEFAULT_QUOTAS,
+    AHDS_PRIVATE_DNS_ZONES,
+    AhdsPrivateDnsZone,
     CMK_KEY_SIZES,
     CMK_MAX_VAULT_PLUS_KEY_NAME,
     CmkKeySize,
     FHIR_DATA_ROLES,
+    FHIR_REGIONS,
     FhirDataRole,
     GUID_PATTERN,
+    KEY_ROTATION_DAYS,
     LOCATION_PATTERN,
     PRINCIPAL_TYPES,
     PrincipalType,
+    RBAC_PROPAGATION_SECONDS,
 } from "./azure";
-import { ACCOUNT_NAME_PATTERN, AUTO_WORKSPACE_GROUP_PATTERN, CMK_KEY_NAME, WORKSPACE_GROUP_PATTERN, maxKeyVaultNameLength } from "./naming";
+import {
+    ACCOUNT_NAME_PATTERN,
+    AUTO_WORKSPACE_GROUP_PATTERN,
+    CMK_KEY_NAME,
+    RESERVED_ACCOUNT_NAMES,
+    WORKSPACE_GROUP_PATTERN,
+    checkName,
+    maxKeyVaultNameLength,
+} from "./naming";
 
 export const CONFIG_NAMESPACE = "fhir-platform";
 
@@ -40,8 +53,22 @@ export interface CorsConfig {
 
 export type PublicNetworkAccess = "Enabled" | "Disabled";
 
+/**
+ * How the account's key vault firewall admits callers. `trustedServices` (default): deny every network, let trusted
+ * Microsoft services through (what "Configure customer-managed keys for the FHIR service" asks for). `allNetworks`:
+ * no firewall (Entra ID + RBAC still required), for when the trusted-services bypass does not admit the FHIR service
+ * (Key Vault's trusted-services table does not list Health Data Services: a known conflict in Microsoft's docs).
+ */
+export const KEY_VAULT_NETWORKS = ["trustedServices", "allNetworks"] as const;
+export type KeyVaultNetwork = (typeof KEY_VAULT_NETWORKS)[number];
+
 export interface AccountConfig {
     name: string;
+    /**
+     * Name of the account's current CMK key in its vault. Key size and rotation policy are fixed when Azure creates a
+     * key, so moving to another size means a new key: a new name (the placement lock keeps the old one).
+     */
+    keyName: string;
     keySize: CmkKeySize;
     /** Days after which Key Vault rotates the key (creates a new version). */
     keyRotationDays: number;
@@ -51,6 +78,7 @@ export interface AccountConfig {
     grants: GrantConfig[];
     cors?: CorsConfig;
     publicNetworkAccess: PublicNetworkAccess;
+    keyVaultNetwork: KeyVaultNetwork;
     /** Subnet for the workspace private endpoint; required when publicNetworkAccess is Disabled. */
     privateEndpointSubnetId?: string;
     tags: Record<string, string>;
@@ -78,16 +106,26 @@ export interface LogAnalyticsConfig {
     retentionDays: number;
 }
 
+/**
+ * DNS for the workspaces' private endpoints: either existing zones (hub and spoke: the connectivity team owns them and
+ * their VNet links), or zones this stack creates in its platform resource group and links to the given VNets.
+ */
+export type PrivateDnsConfig =
+    | { zoneIds: Record<AhdsPrivateDnsZone, string>; virtualNetworkIds?: undefined }
+    | { zoneIds?: undefined; virtualNetworkIds: string[] };
+
 export interface PlatformConfig {
     location: string;
+    /** Accept a location missing from FHIR_REGIONS (a region added after this release). */
+    allowUnlistedLocation: boolean;
     tenantId: string;
     subscriptions: SubscriptionConfig[];
     placement: PlacementMode;
     logAnalytics: LogAnalyticsConfig;
     protectStatefulResources: boolean;
     rbacPropagationSeconds: number;
-    /** "versioned" pins the FHIR service to one key version; "versionless" lets it follow Key Vault rotation. */
-    cmkKeyUri: "versioned" | "versionless";
+    /** Required when an account is private (publicNetworkAccess: Disabled). */
+    privateDns?: PrivateDnsConfig;
     tags: Record<string, string>;
     accounts: AccountConfig[];
 }
@@ -120,19 +158,28 @@ export type RawConfig = Record<string, unknown>;
 
 export const PLATFORM_KEYS = [
     "location",
+    "allowUnlistedLocation",
     "tenantId",
     "subscriptions",
     "placement",
     "logAnalytics",
     "protectStatefulResources",
     "rbacPropagationSeconds",
-    "cmkKeyUri",
+    "privateDns",
     "tags",
     "accounts",
 ] as const;
 
+/** Keys of earlier releases, with what to do instead: read so that a stack file still using one gets told. */
+export const REMOVED_KEYS: Readonly<Record<string, string>> = {
+    cmkKeyUri:
+        "was removed: the FHIR service always gets the versioned key URI, the only form Microsoft documents for FHIR CMK " +
+        "(\"The key is versioned\"); rotation reaches it through `pulumi up --refresh` (the key-rotation workflow). Delete the key",
+};
+
 const ACCOUNT_KEYS = [
     "name",
+    "keyName",
     "keySize",
     "keyRotationDays",
     "export",
@@ -142,6 +189,7 @@ const ACCOUNT_KEYS = [
     "cors",
     "publicNetworkAccess",
     "privateEndpointSubnetId",
+    "keyVaultNetwork",
     "tags",
     "workspace",
     "subscription",
@@ -150,20 +198,27 @@ const GRANT_KEYS = ["principalId", "principalType", "role", "description"] as co
 const CORS_KEYS = ["origins", "headers", "methods", "maxAge", "allowCredentials"] as const;
 const SUBSCRIPTION_KEYS = ["name", "subscriptionId", "fhirServicesPerWorkspace", "workspaces", "fhirServices"] as const;
 const LOG_ANALYTICS_KEYS = ["workspaceId", "retentionDays"] as const;
+const PRIVATE_DNS_KEYS = ["zoneIds", "virtualNetworkIds"] as const;
 
 export const DEFAULTS = {
+    keyName: CMK_KEY_NAME,
     keySize: 3072 as CmkKeySize,
-    keyRotationDays: 365,
+    keyRotationDays: KEY_ROTATION_DAYS.default,
     export: true,
     import: false,
     smartProxy: false,
     publicNetworkAccess: "Enabled" as PublicNetworkAccess,
+    keyVaultNetwork: "trustedServices" as KeyVaultNetwork,
     placement: "dedicated" as PlacementMode,
     protectStatefulResources: true,
-    rbacPropagationSeconds: 120,
+    rbacPropagationSeconds: RBAC_PROPAGATION_SECONDS.default,
     logAnalyticsRetentionDays: 90,
-    cmkKeyUri: "versioned" as const,
+    allowUnlistedLocation: false,
 };
+
+const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
+const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+const PRIVATE_DNS_ZONE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i;
 
 /** Azure tag limits. Source: "Use tags to organize your Azure resources": 50 tags, name 512, value 256, no <>%&\?/ in names. */
 const TAG_NAME_FORBIDDEN = /[<>%&\\?/]/;
@@ -347,13 +402,24 @@ function validateAccount(raw: unknown, index: number, p: Problems): AccountConfi
     } else if (AUTO_WORKSPACE_GROUP_PATTERN.test(name)) {
         // An account named like a pool could be packed into that pool and then look dedicated in the lock.
         p.add(`${path}.name`, `'${name}' is reserved for automatically created shared workspaces (pool01, pool02, ...); pick another account name`, acct);
+    } else if (Object.hasOwn(RESERVED_ACCOUNT_NAMES, name)) {
+        p.add(`${path}.name`, `'${name}' is reserved: ${RESERVED_ACCOUNT_NAMES[name]}; pick another account name`, acct);
+    }
+    const keyName = field<string>(raw, "keyName", "string", `${path}.keyName`, p, acct);
+    if (keyName !== undefined) {
+        const nameProblem = checkName("keyVaultKey", keyName);
+        const maxKeyName = CMK_MAX_VAULT_PLUS_KEY_NAME - maxKeyVaultNameLength();
+        if (nameProblem) p.add(`${path}.keyName`, `${nameProblem} (1-127 letters, digits and hyphens)`, acct);
+        else if (keyName.length > maxKeyName) {
+            p.add(`${path}.keyName`, `must be at most ${maxKeyName} characters: the FHIR service accepts a vault name + key name of at most ${CMK_MAX_VAULT_PLUS_KEY_NAME}`, acct);
+        }
     }
     const keySize = field<number>(raw, "keySize", "number", `${path}.keySize`, p, acct);
     if (keySize !== undefined && !(CMK_KEY_SIZES as readonly number[]).includes(keySize)) {
         p.add(`${path}.keySize`, `${keySize} is not a key size Azure accepts for a FHIR customer-managed key; use ${CMK_KEY_SIZES.join(" or ")}`, acct);
     }
     const keyRotationDays = field<number>(raw, "keyRotationDays", "number", `${path}.keyRotationDays`, p, acct);
-    integerIn(keyRotationDays, 28, 3650, `${path}.keyRotationDays`, p, acct);
+    integerIn(keyRotationDays, KEY_ROTATION_DAYS.min, KEY_ROTATION_DAYS.max, `${path}.keyRotationDays`, p, acct);
     const exp = field<boolean>(raw, "export", "boolean", `${path}.export`, p, acct);
     const imp = field<boolean>(raw, "import", "boolean", `${path}.import`, p, acct);
     const smartProxy = field<boolean>(raw, "smartProxy", "boolean", `${path}.smartProxy`, p, acct);
@@ -376,7 +442,7 @@ function validateAccount(raw: unknown, index: number, p: Problems): AccountConfi
         p.add(`${path}.publicNetworkAccess`, `must be Enabled or Disabled, got ${describe(pna)}`, acct);
     }
     const subnet = field<string>(raw, "privateEndpointSubnetId", "string", `${path}.privateEndpointSubnetId`, p, acct);
-    if (subnet !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.test(subnet)) {
+    if (subnet !== undefined && !SUBNET_ID.test(subnet)) {
         p.add(`${path}.privateEndpointSubnetId`, `must be a subnet resource ID (/subscriptions/…/virtualNetworks/…/subnets/…), got ${describe(subnet)}`, acct);
     }
     if (pna === "Disabled" && subnet === undefined) {
@@ -385,6 +451,10 @@ function validateAccount(raw: unknown, index: number, p: Problems): AccountConfi
             "is required when publicNetworkAccess is Disabled: AHDS is then reachable only through a private endpoint on its workspace",
             acct,
         );
+    }
+    const keyVaultNetwork = field<string>(raw, "keyVaultNetwork", "string", `${path}.keyVaultNetwork`, p, acct);
+    if (keyVaultNetwork !== undefined && !(KEY_VAULT_NETWORKS as readonly string[]).includes(keyVaultNetwork)) {
+        p.add(`${path}.keyVaultNetwork`, `must be one of ${KEY_VAULT_NETWORKS.join(", ")}, got ${describe(keyVaultNetwork)}${suggest(keyVaultNetwork, KEY_VAULT_NETWORKS)}`, acct);
     }
     const accountTags = tags(raw.tags, `${path}.tags`, p, acct);
     const workspace = field<string>(raw, "workspace", "string", `${path}.workspace`, p, acct);
@@ -395,6 +465,7 @@ function validateAccount(raw: unknown, index: number, p: Problems): AccountConfi
     if (p.list.length > before || name === undefined) return undefined;
     return {
         name,
+        keyName: keyName ?? DEFAULTS.keyName,
         keySize: (keySize ?? DEFAULTS.keySize) as CmkKeySize,
         keyRotationDays: keyRotationDays ?? DEFAULTS.keyRotationDays,
         export: exp ?? DEFAULTS.export,
@@ -403,6 +474,7 @@ function validateAccount(raw: unknown, index: number, p: Problems): AccountConfi
         grants,
         ...(cors ? { cors } : {}),
         publicNetworkAccess: (pna ?? DEFAULTS.publicNetworkAccess) as PublicNetworkAccess,
+        keyVaultNetwork: (keyVaultNetwork ?? DEFAULTS.keyVaultNetwork) as KeyVaultNetwork,
         ...(subnet ? { privateEndpointSubnetId: subnet } : {}),
         tags: accountTags,
         ...(workspace ? { workspace } : {}),
@@ -473,14 +545,69 @@ function validateLogAnalytics(raw: unknown, p: Problems): LogAnalyticsConfig {
     return { ...(workspaceId ? { workspaceId } : {}), retentionDays: retentionDays ?? DEFAULTS.logAnalyticsRetentionDays };
 }
 
+function validatePrivateDns(raw: unknown, p: Problems): PrivateDnsConfig | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    const shape = "an object with either zoneIds { workspace, fhir } (existing private DNS zones) or virtualNetworkIds (zones this stack creates and links)";
+    if (!isRecord(raw)) {
+        p.add("privateDns", `must be ${shape}, got ${describe(raw)}`);
+        return undefined;
+    }
+    const before = p.list.length;
+    checkKeys(raw, PRIVATE_DNS_KEYS, "privateDns", p);
+    const hasZones = raw.zoneIds !== undefined && raw.zoneIds !== null;
+    const vnets = stringList(raw.virtualNetworkIds, "privateDns.virtualNetworkIds", p);
+    if (hasZones === (vnets !== undefined)) {
+        p.add("privateDns", `must be ${shape}: give exactly one of the two`);
+        return undefined;
+    }
+    if (vnets !== undefined) {
+        if (vnets.length === 0) p.add("privateDns.virtualNetworkIds", "must list at least one VNet ID (the VNets whose clients resolve the FHIR services privately)");
+        vnets.forEach((id, i) => {
+            if (!VNET_ID.test(id)) p.add(`privateDns.virtualNetworkIds[${i}]`, `must be a virtual network resource ID (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/<name>), got ${describe(id)}`);
+        });
+        const lower = vnets.map((v) => v.toLowerCase());
+        lower.forEach((v, i) => {
+            if (lower.indexOf(v) !== i) p.add(`privateDns.virtualNetworkIds[${i}]`, `${vnets[i]} is listed twice`);
+        });
+        return p.list.length > before ? undefined : { virtualNetworkIds: vnets };
+    }
+    if (!isRecord(raw.zoneIds)) {
+        p.add("privateDns.zoneIds", `must be an object { workspace: <zone ID>, fhir: <zone ID> }, got ${describe(raw.zoneIds)}`);
+        return undefined;
+    }
+    const zoneKeys = Object.keys(AHDS_PRIVATE_DNS_ZONES) as AhdsPrivateDnsZone[];
+    checkKeys(raw.zoneIds, zoneKeys, "privateDns.zoneIds", p);
+    const zoneIds = {} as Record<AhdsPrivateDnsZone, string>;
+    for (const zone of zoneKeys) {
+        const path = `privateDns.zoneIds.${zone}`;
+        const id = (raw.zoneIds as Record<string, unknown>)[zone];
+        const m = typeof id === "string" ? PRIVATE_DNS_ZONE_ID.exec(id) : null;
+        if (!m) {
+            p.add(path, `must be the resource ID of the private DNS zone ${AHDS_PRIVATE_DNS_ZONES[zone]} (/subscriptions/…/providers/Microsoft.Network/privateDnsZones/${AHDS_PRIVATE_DNS_ZONES[zone]}), got ${describe(id)}`);
+        } else if (m[1].toLowerCase() !== AHDS_PRIVATE_DNS_ZONES[zone]) {
+            p.add(path, `points at zone '${m[1]}', but the AHDS ${zone} endpoint resolves in ${AHDS_PRIVATE_DNS_ZONES[zone]} (Microsoft Learn, "Azure Private Endpoint private DNS zone values")`);
+        } else zoneIds[zone] = id as string;
+    }
+    return p.list.length > before ? undefined : { zoneIds };
+}
+
 /** Validates everything and returns the config with defaults applied, or throws listing every problem. */
 export function validateConfig(raw: RawConfig): PlatformConfig {
     const p = new Problems();
-    checkKeys(raw, PLATFORM_KEYS, "", p);
+    checkKeys(raw, [...PLATFORM_KEYS, ...Object.keys(REMOVED_KEYS)], "", p);
+    for (const [key, why] of Object.entries(REMOVED_KEYS)) if (raw[key] !== undefined) p.add(key, `${why} '${CONFIG_NAMESPACE}:${key}' from the stack file`);
 
+    const allowUnlistedLocation = field<boolean>(raw, "allowUnlistedLocation", "boolean", "allowUnlistedLocation", p) ?? DEFAULTS.allowUnlistedLocation;
     const location = field<string>(raw, "location", "string", "location", p);
     if (location === undefined) p.add("location", "is required (an Azure region name such as westeurope)");
-    else if (!LOCATION_PATTERN.test(location)) p.add("location", `must be a region name like westeurope or eastus2, got ${describe(location)}`);
+    else if (!LOCATION_PATTERN.test(location)) p.add("location", `must be a region name like westeurope or eastus2, got ${describe(location)}${suggest(location.toLowerCase().replace(/[^a-z0-9]/g, ""), FHIR_REGIONS)}`);
+    else if (!allowUnlistedLocation && !(FHIR_REGIONS as readonly string[]).includes(location)) {
+        p.add(
+            "location",
+            `'${location}' is not a region where Microsoft offers the AHDS FHIR service${suggest(location, FHIR_REGIONS)}; regions (Microsoft Learn, ` +
+                `"Azure Health Data Services regional availability"): ${FHIR_REGIONS.join(", ")}. If Microsoft added it since, set ${CONFIG_NAMESPACE}:allowUnlistedLocation: true`,
+        );
+    }
 
     const tenantId = field<string>(raw, "tenantId", "string", "tenantId", p);
     if (tenantId === undefined || !GUID_PATTERN.test(tenantId)) p.add("tenantId", `must be the Entra tenant ID (a GUID), got ${describe(raw.tenantId)}`);
@@ -493,9 +620,8 @@ export function validateConfig(raw: RawConfig): PlatformConfig {
     const logAnalytics = validateLogAnalytics(raw.logAnalytics, p);
     const protect = field<boolean>(raw, "protectStatefulResources", "boolean", "protectStatefulResources", p);
     const wait = field<number>(raw, "rbacPropagationSeconds", "number", "rbacPropagationSeconds", p);
-    integerIn(wait, 0, 1800, "rbacPropagationSeconds", p);
-    const cmkKeyUri = field<string>(raw, "cmkKeyUri", "string", "cmkKeyUri", p) ?? DEFAULTS.cmkKeyUri;
-    if (cmkKeyUri !== "versioned" && cmkKeyUri !== "versionless") p.add("cmkKeyUri", `must be versioned or versionless, got ${describe(cmkKeyUri)}`);
+    integerIn(wait, 0, RBAC_PROPAGATION_SECONDS.max, "rbacPropagationSeconds", p);
+    const privateDns = validatePrivateDns(raw.privateDns, p);
     const platformTags = tags(raw.tags, "tags", p);
 
     const accounts: AccountConfig[] = [];
@@ -533,6 +659,14 @@ export function validateConfig(raw: RawConfig): PlatformConfig {
                 }
             });
         }
+        const privateAccounts = raw.accounts.filter((a) => isRecord(a) && a.publicNetworkAccess === "Disabled");
+        if (privateAccounts.length > 0 && (raw.privateDns === undefined || raw.privateDns === null)) {
+            p.add(
+                "privateDns",
+                `is required when an account is private (${privateAccounts.map((a) => String((a as Record<string, unknown>).name)).join(", ")}): without a private DNS zone group ` +
+                    `clients in the VNet cannot resolve the FHIR host. Give zoneIds { workspace, fhir } of existing zones, or virtualNetworkIds to link zones this stack creates`,
+            );
+        }
         if (placement === "dedicated") {
             raw.accounts.forEach((a, i) => {
                 if (isRecord(a) && a.workspace !== undefined) {
@@ -551,13 +685,14 @@ export function validateConfig(raw: RawConfig): PlatformConfig {
     if (p.list.length > 0) throw new ConfigValidationError(p.list);
     return {
         location: location!,
+        allowUnlistedLocation,
         tenantId: tenantId!.toLowerCase(),
         subscriptions,
         placement: placement as PlacementMode,
         logAnalytics,
         protectStatefulResources: protect ?? DEFAULTS.protectStatefulResources,
         rbacPropagationSeconds: wait ?? DEFAULTS.rbacPropagationSeconds,
-        cmkKeyUri: cmkKeyUri as "versioned" | "versionless",
+        ...(privateDns ? { privateDns } : {}),
         tags: platformTags,
         accounts,
     };
@@ -574,7 +709,7 @@ export interface ConfigSource {
  */
 export function readRawConfig(source: ConfigSource): RawConfig {
     const raw: RawConfig = {};
-    for (const key of PLATFORM_KEYS) {
+    for (const key of [...PLATFORM_KEYS, ...Object.keys(REMOVED_KEYS)]) {
         const text = source.get(key);
         if (text === undefined) continue;
         try {

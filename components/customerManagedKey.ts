@@ -1,8 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { CmkKeySize, KEY_VAULT_SOFT_DELETE_DAYS } from "./azure";
-import { CMK_KEY_NAME, names } from "./naming";
+import * as monitor from "@pulumi/azure-native/monitor";
+import { KEY_VAULT_AUDIT_LOG_CATEGORY, KEY_VAULT_SOFT_DELETE_DAYS } from "./azure";
+import { KeyVaultNetwork } from "./config";
+import { names } from "./naming";
+import { diagnosticInputs } from "./diagnostics";
+import { cryptoGrantKey } from "./ownership";
+import { LockedKey } from "./placement";
 import { RbacPropagationWait } from "./rbacPropagationWait";
 import { roleGrant } from "./roleGrant";
 
@@ -15,54 +20,92 @@ export interface CustomerManagedKeyArgs {
     location: string;
     /** Random, state-kept suffix that makes the vault name globally unique. */
     suffix: pulumi.Input<string>;
-    keySize: CmkKeySize;
-    keyRotationDays: number;
-    /** Principal ID of the account's managed identity: the only principal granted the key. */
+    /** Every key of the account, in creation order (placement lock). */
+    keys: LockedKey[];
+    /** Name of the key in use (one of `keys`). */
+    currentKey: string;
+    /** Principal ID of the account's managed identity: the only principal granted the keys. */
     identityPrincipalId: pulumi.Input<string>;
-    versionlessKeyUri: boolean;
+    network: KeyVaultNetwork;
+    logAnalyticsWorkspaceId: pulumi.Input<string>;
     rbacPropagationSeconds: number;
     protect: boolean;
     tags: Record<string, string>;
 }
 
 /**
- * The account's key vault and its customer-managed key, and the identity's grant on that key only.
- * Vault: RBAC authorization (no access policies), soft delete 90 days, purge protection (cannot be turned off),
- * firewall default deny with trusted Microsoft services allowed (the FHIR service is one). The key is managed
- * through ARM (control plane), which the vault firewall does not block.
+ * The account's key vault and its customer-managed key(s), the identity's grant on each key only, and the vault's
+ * audit log. Vault: RBAC authorization (no access policies), soft delete 90 days, purge protection (cannot be turned
+ * off), firewall default deny with trusted Microsoft services allowed (or open, `keyVaultNetwork: allNetworks`), every
+ * operation (`AuditEvent`: who used the key) to Log Analytics. Keys are managed through ARM (control plane), which the
+ * vault firewall does not block.
+ *
+ * Key lifecycle (README, "Key rotation"): Key Vault's rotation policy adds a version every `rotationDays`; versions
+ * never expire and are never disabled by the platform ("keep existing keys enabled", "Best practices for CMK for the
+ * FHIR service"), so no version a service or storage uses can stop working by time. The FHIR service is given the
+ * current *versioned* URI (the only form Microsoft documents for it) and moves to a new version on
+ * `pulumi up --refresh` (the scheduled key-rotation workflow); storage follows the versionless key by itself (daily).
  */
 export class CustomerManagedKey extends pulumi.ComponentResource {
     readonly vault: keyvault.Vault;
+    readonly vaultDiagnostics: monitor.DiagnosticSetting;
+    /** Every key, in creation order; `key` is the current one. */
+    readonly keys: keyvault.Key[];
     readonly key: keyvault.Key;
+    /** One crypto grant per key; `grant` is the current key's. */
+    readonly grants: authorization.RoleAssignment[];
     readonly grant: authorization.RoleAssignment;
+    /** Follows the current key's grant: whatever uses the key waits for it. */
     readonly wait: RbacPropagationWait;
     readonly vaultName: pulumi.Output<string>;
     readonly vaultUri: pulumi.Output<string>;
-    /** The URI the FHIR service is given: versioned unless the platform asks to follow rotation. */
+    /** Name of the current key (storage encryption follows it, versionless). */
+    readonly keyName: string;
+    /** Versioned URI of the current key's current version: what the FHIR service is given. */
     readonly keyUri: pulumi.Output<string>;
 
     constructor(name: string, args: CustomerManagedKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fhir-platform:index:CustomerManagedKey", name, {}, opts);
+        const current = args.keys.findIndex((k) => k.name === args.currentKey);
+        if (current < 0) throw new pulumi.ResourceError(`CustomerManagedKey ${args.account}: current key '${args.currentKey}' is not among its keys`, this);
         const stateful = { parent: this, protect: args.protect };
 
         this.vault = new keyvault.Vault(`${args.account}-vault`, vaultInputs(args), stateful);
-        this.key = new keyvault.Key(`${args.account}-cmk`, cmkKeyInputs({ ...args, vaultName: this.vault.name }), stateful);
-
-        this.grant = roleGrant(
-            `${args.account}-cmk-crypto-grant`,
-            {
-                account: args.account,
-                stack: args.stack,
-                subscriptionId: args.subscriptionId,
-                role: "Key Vault Crypto Service Encryption User",
-                scope: this.key.id,
-                principalId: args.identityPrincipalId,
-                principalType: "ServicePrincipal",
-                key: "identity/cmk",
-                description: `FHIR service identity of ${args.account} wraps and unwraps its CMK`,
-            },
+        this.vaultDiagnostics = new monitor.DiagnosticSetting(
+            `${args.account}-vault-audit`,
+            diagnosticInputs(this.vault.id, args.logAnalyticsWorkspaceId, [KEY_VAULT_AUDIT_LOG_CATEGORY], "AllMetrics"),
             { parent: this },
         );
+        const first = args.keys[0].name;
+        this.keys = args.keys.map(
+            (k) =>
+                new keyvault.Key(keyResourceName(args.account, k.name, first), cmkKeyInputs({ ...args, key: k, vaultName: this.vault.name }), {
+                    ...stateful,
+                    // ARM "Keys - Create If Not Exist" never updates an existing key: a changed input would be a silent
+                    // no-op and a diff on every preview. What is fixed at creation is guarded by the placement lock.
+                    ignoreChanges: ["properties", "tags"],
+                }),
+        );
+        this.grants = this.keys.map((key, i) =>
+            roleGrant(
+                `${keyResourceName(args.account, args.keys[i].name, first)}-crypto-grant`,
+                {
+                    account: args.account,
+                    stack: args.stack,
+                    subscriptionId: args.subscriptionId,
+                    role: "Key Vault Crypto Service Encryption User",
+                    scope: key.id,
+                    principalId: args.identityPrincipalId,
+                    principalType: "ServicePrincipal",
+                    key: cryptoGrantKey(args.keys[i].name, first),
+                    description: `FHIR service and export storage identity of ${args.account} wrap and unwrap with key ${args.keys[i].name}`,
+                },
+                { parent: this },
+            ),
+        );
+        this.key = this.keys[current];
+        this.grant = this.grants[current];
+        this.keyName = args.currentKey;
 
         this.wait = new RbacPropagationWait(
             `${args.account}-cmk-grant-propagation`,
@@ -72,14 +115,19 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
 
         this.vaultName = this.vault.name;
         this.vaultUri = this.vault.properties.apply((p) => p.vaultUri ?? "");
-        this.keyUri = args.versionlessKeyUri ? this.key.keyUri : this.key.keyUriWithVersion;
+        this.keyUri = this.key.keyUriWithVersion;
         this.registerOutputs({ vaultName: this.vaultName, vaultUri: this.vaultUri, keyUri: this.keyUri });
     }
 }
 
+/** Pulumi name of a key: the account's first key keeps `<account>-cmk`, later ones add their name. */
+export function keyResourceName(account: string, keyName: string, firstKeyName: string): string {
+    return keyName === firstKeyName ? `${account}-cmk` : `${account}-cmk-${keyName}`;
+}
+
 /** The vault's inputs (pure: the bench's flat baseline registers the same). */
 export function vaultInputs(
-    args: Pick<CustomerManagedKeyArgs, "account" | "resourceGroupName" | "location" | "tenantId" | "suffix" | "tags">,
+    args: Pick<CustomerManagedKeyArgs, "account" | "resourceGroupName" | "location" | "tenantId" | "suffix" | "network" | "tags">,
 ): keyvault.VaultArgs {
     return {
         vaultName: pulumi.interpolate`${names.keyVault(args.account, "")}${args.suffix}`,
@@ -93,34 +141,32 @@ export function vaultInputs(
             softDeleteRetentionInDays: KEY_VAULT_SOFT_DELETE_DAYS.default,
             enablePurgeProtection: true,
             publicNetworkAccess: "Enabled",
-            networkAcls: { defaultAction: "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
+            // "Configure customer-managed keys for the FHIR service": with a firewall, trusted Microsoft services must
+            // be allowed through. `allNetworks` is the documented way out when that bypass does not admit the service.
+            networkAcls: { defaultAction: args.network === "allNetworks" ? "Allow" : "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
         },
         tags: args.tags,
     };
 }
 
 /**
- * The CMK's inputs. Key Vault rotation policy durations are ISO 8601: rotate after N days; each version expires 90
- * days later, leaving time to notice a failed rotation (notify 30 days before expiry).
+ * A CMK's inputs. The rotation policy (ISO 8601 durations) adds a new version `rotationDays` after each version's
+ * creation. It sets no `expiryTime`: Key Vault would give every new version an expiry, and an expired version can no
+ * longer wrap, so a FHIR service still pinned to it (a missed rotation run) would fail. Without an expiry the
+ * `Notify` action is not allowed either; `npm run verify` reports each service's key version age instead.
  */
-export function cmkKeyInputs(
-    args: Pick<CustomerManagedKeyArgs, "resourceGroupName" | "keySize" | "keyRotationDays" | "tags"> & { vaultName: pulumi.Input<string> },
-): keyvault.KeyArgs {
+export function cmkKeyInputs(args: Pick<CustomerManagedKeyArgs, "resourceGroupName" | "tags"> & { key: LockedKey; vaultName: pulumi.Input<string> }): keyvault.KeyArgs {
     return {
-        keyName: CMK_KEY_NAME,
+        keyName: args.key.name,
         vaultName: args.vaultName,
         resourceGroupName: args.resourceGroupName,
         properties: {
             kty: "RSA",
-            keySize: args.keySize,
+            keySize: args.key.size,
             keyOps: ["wrapKey", "unwrapKey"],
             attributes: { enabled: true },
             rotationPolicy: {
-                attributes: { expiryTime: `P${args.keyRotationDays + 90}D` },
-                lifetimeActions: [
-                    { trigger: { timeAfterCreate: `P${args.keyRotationDays}D` }, action: { type: "rotate" } },
-                    { trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } },
-                ],
+                lifetimeActions: [{ trigger: { timeAfterCreate: `P${args.key.rotationDays}D` }, action: { type: "rotate" } }],
             },
         },
         tags: args.tags,

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
 import * as authorization from "@pulumi/azure-native/authorization";
+import * as monitor from "@pulumi/azure-native/monitor";
+import { STORAGE_BLOB_LOG_CATEGORIES } from "./azure";
+import { diagnosticInputs } from "./diagnostics";
 import { names } from "./naming";
 import { roleGrant } from "./roleGrant";
 
@@ -13,11 +16,20 @@ export interface ExportStorageArgs {
     location: string;
     suffix: pulumi.Input<string>;
     identityPrincipalId: pulumi.Input<string>;
+    /** ARM ID of the account's user-assigned identity: the storage reaches its encryption key as this identity. */
+    identityId: pulumi.Input<string>;
+    /** Vault URI and name of the account's current CMK (versionless: storage picks up new versions daily). */
+    keyVaultUri: pulumi.Input<string>;
+    keyName: string;
     /**
-     * ARM ID of the FHIR service that writes here, known before the service exists (it is built from names), so the
-     * firewall can admit it by resource-instance rule without a dependency cycle.
+     * ARM IDs of the FHIR service that writes here and of its workspace, known before they exist (built from names),
+     * so the firewall can admit them by resource-instance rule without a dependency cycle.
      */
     fhirServiceResourceId: pulumi.Input<string>;
+    workspaceResourceId: pulumi.Input<string>;
+    logAnalyticsWorkspaceId: pulumi.Input<string>;
+    /** What must have happened before the account is created: the key grant's propagation wait. */
+    dependsOn: pulumi.Resource[];
     protect: boolean;
     tags: Record<string, string>;
 }
@@ -27,9 +39,15 @@ export const EXPORT_SOFT_DELETE_DAYS = 30;
 
 /**
  * The account's `$export` (and `$import`) storage: StorageV2, HTTPS only, TLS 1.2, no public blob access, no shared
- * keys (Entra ID only), firewall default deny admitting only this account's FHIR service (resource-instance rule)
- * and trusted Azure services; blob and container soft delete. The FHIR service reaches it as the account's
+ * keys (Entra ID only), firewall default deny admitting only this account's FHIR service and its workspace
+ * (resource-instance rules, as Microsoft's export setup registers both) and trusted Azure services; blob and container
+ * soft delete; blob reads, writes and deletes logged to Log Analytics. The FHIR service reaches it as the account's
  * identity, granted Storage Blob Data Contributor on this account only.
+ *
+ * Encrypted like the FHIR data, both chosen at creation (Azure cannot add them later): with the account's own CMK
+ * (versionless, so Azure Storage picks up each new key version within a day; the platform never disables a version),
+ * through the account's user-assigned identity (a CMK at creation needs one), and with infrastructure encryption
+ * (a second, platform-managed layer). The account must therefore wait for the identity's key grant to propagate.
  *
  * Hierarchical namespace stays off: AHDS `$export` writes to blob containers either way, and plain blob storage
  * keeps blob soft delete and versioning simple (the docs disagree on whether HNS is needed; we follow
@@ -38,15 +56,26 @@ export const EXPORT_SOFT_DELETE_DAYS = 30;
 export class ExportStorage extends pulumi.ComponentResource {
     readonly account: storage.StorageAccount;
     readonly blobService: storage.BlobServiceProperties;
+    readonly blobDiagnostics: monitor.DiagnosticSetting;
     readonly grant: authorization.RoleAssignment;
     readonly accountName: pulumi.Output<string>;
 
     constructor(name: string, args: ExportStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fhir-platform:index:ExportStorage", name, {}, opts);
-        this.account = new storage.StorageAccount(`${args.account}-export-storage`, exportStorageInputs(args), { parent: this, protect: args.protect });
+        // Encrypted with the key at creation: after the key grant has propagated.
+        this.account = new storage.StorageAccount(`${args.account}-export-storage`, exportStorageInputs(args), {
+            parent: this,
+            protect: args.protect,
+            dependsOn: args.dependsOn,
+        });
         this.blobService = new storage.BlobServiceProperties(
             `${args.account}-export-blob-service`,
             blobServiceInputs(this.account.name, args.resourceGroupName),
+            { parent: this },
+        );
+        this.blobDiagnostics = new monitor.DiagnosticSetting(
+            `${args.account}-export-blob-audit`,
+            diagnosticInputs(this.blobService.id, args.logAnalyticsWorkspaceId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
             { parent: this },
         );
         this.grant = roleGrant(
@@ -71,7 +100,10 @@ export class ExportStorage extends pulumi.ComponentResource {
 
 /** The storage account's inputs (pure: the bench's flat baseline registers the same). */
 export function exportStorageInputs(
-    args: Pick<ExportStorageArgs, "account" | "resourceGroupName" | "location" | "suffix" | "tenantId" | "fhirServiceResourceId" | "tags">,
+    args: Pick<
+        ExportStorageArgs,
+        "account" | "resourceGroupName" | "location" | "suffix" | "tenantId" | "identityId" | "keyVaultUri" | "keyName" | "fhirServiceResourceId" | "workspaceResourceId" | "tags"
+    >,
 ): storage.StorageAccountArgs {
     return {
         accountName: pulumi.interpolate`${names.storage(args.account, "")}${args.suffix}`,
@@ -86,13 +118,24 @@ export function exportStorageInputs(
         defaultToOAuthAuthentication: true,
         allowCrossTenantReplication: false,
         isHnsEnabled: false,
+        identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
+        encryption: {
+            keySource: "Microsoft.Keyvault",
+            keyVaultProperties: { keyVaultUri: args.keyVaultUri, keyName: args.keyName },
+            encryptionIdentity: { encryptionUserAssignedIdentity: args.identityId },
+            requireInfrastructureEncryption: true,
+            services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+        },
         publicNetworkAccess: "Enabled",
         networkRuleSet: {
             defaultAction: "Deny",
             bypass: "AzureServices",
             ipRules: [],
             virtualNetworkRules: [],
-            resourceAccessRules: [{ tenantId: args.tenantId, resourceId: args.fhirServiceResourceId }],
+            resourceAccessRules: [
+                { tenantId: args.tenantId, resourceId: args.fhirServiceResourceId },
+                { tenantId: args.tenantId, resourceId: args.workspaceResourceId },
+            ],
         },
         tags: args.tags,
     };

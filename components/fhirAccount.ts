@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import { entraAuthority, fhirServiceResourceId } from "./azure";
+import { entraAuthority, fhirServiceResourceId, healthWorkspaceResourceId } from "./azure";
 import { AccountConfig, SubscriptionConfig } from "./config";
 import { ACCOUNT_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "./naming";
 import { Placement } from "./placement";
@@ -19,7 +19,8 @@ export interface PlatformContext {
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     protect: boolean;
     rbacPropagationSeconds: number;
-    versionlessKeyUri: boolean;
+    /** Zones every private endpoint registers in (from config, or created by the platform). */
+    privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
     tags: Record<string, string>;
 }
 
@@ -41,13 +42,20 @@ export interface FhirAccountOutputs {
     workspaceResourceGroupName: string;
     workspaceName: pulumi.Output<string>;
     fhirServiceName: string;
+    /** ARM ID of the FHIR service (verify reads its current key version through ARM). */
+    fhirServiceId: pulumi.Output<string>;
     fhirUrl: pulumi.Output<string>;
     audience: pulumi.Output<string>;
     authority: string;
     identityResourceId: pulumi.Output<string>;
     identityClientId: pulumi.Output<string>;
     identityPrincipalId: pulumi.Output<string>;
+    /** Versioned key URI the FHIR service was given at the last `pulumi up`. */
     keyUri: pulumi.Output<string>;
+    /** ARM ID of the current CMK key (verify lists its versions through ARM). */
+    keyId: pulumi.Output<string>;
+    keyName: string;
+    keyRotationDays: number;
     keyVaultUri: pulumi.Output<string>;
     /** ARM ID of the key vault (scope for re-granting the crypto role, e.g. after a lost-key incident). */
     keyVaultId: pulumi.Output<string>;
@@ -55,6 +63,8 @@ export interface FhirAccountOutputs {
     exportStorageAccount?: pulumi.Output<string>;
     exportEnabled: boolean;
     smartProxyEnabled: boolean;
+    /** trustedServices or allNetworks: tells verify whether the vault firewall can explain a lost key. */
+    keyVaultNetwork: string;
     /** Enabled, or Disabled with a private endpoint on the workspace: tells verify what a network failure means. */
     publicNetworkAccess: string;
 }
@@ -96,7 +106,12 @@ export class FhirAccount extends pulumi.ComponentResource {
             { parent: this, protect: ctx.protect },
         );
 
-        this.identity = new AccountIdentity(`${a.name}-identity`, { account: a.name, resourceGroupName: this.resourceGroup.name, location: ctx.location, tags }, child);
+        // Protected: azure-native replaces by deleting first, and without its identity the FHIR service cannot unwrap its key.
+        this.identity = new AccountIdentity(
+            `${a.name}-identity`,
+            { account: a.name, resourceGroupName: this.resourceGroup.name, location: ctx.location, protect: ctx.protect, tags },
+            child,
+        );
 
         let workspaceName: pulumi.Output<string>;
         // The name alone, without waiting for the workspace: what the storage firewall rule needs.
@@ -115,6 +130,7 @@ export class FhirAccount extends pulumi.ComponentResource {
                     location: ctx.location,
                     suffix: this.suffix.result,
                     ...(a.privateEndpointSubnetId ? { privateEndpointSubnetId: a.privateEndpointSubnetId } : {}),
+                    ...(ctx.privateDnsZoneIds ? { privateDnsZoneIds: ctx.privateDnsZoneIds } : {}),
                     protect: ctx.protect,
                     tags,
                 },
@@ -135,10 +151,11 @@ export class FhirAccount extends pulumi.ComponentResource {
                 resourceGroupName: this.resourceGroup.name,
                 location: ctx.location,
                 suffix: this.suffix.result,
-                keySize: a.keySize,
-                keyRotationDays: a.keyRotationDays,
+                keys: args.placement.keys,
+                currentKey: args.placement.currentKey.name,
                 identityPrincipalId: this.identity.principalId,
-                versionlessKeyUri: ctx.versionlessKeyUri,
+                network: a.keyVaultNetwork,
+                logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
                 rbacPropagationSeconds: ctx.rbacPropagationSeconds,
                 protect: ctx.protect,
                 tags,
@@ -158,8 +175,14 @@ export class FhirAccount extends pulumi.ComponentResource {
                 location: ctx.location,
                 suffix: this.suffix.result,
                 identityPrincipalId: this.identity.principalId,
+                identityId: this.identity.id,
+                keyVaultUri: this.cmk.vaultUri,
+                keyName: this.cmk.keyName,
                 // Built from names, not from the workspace resource: storage runs beside the workspace, not after it.
                 fhirServiceResourceId: plannedWorkspaceName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))),
+                workspaceResourceId: plannedWorkspaceName.apply((ws) => healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws)),
+                logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
+                dependsOn: [this.cmk.wait],
                 protect: ctx.protect,
                 tags,
             },
@@ -199,6 +222,7 @@ export class FhirAccount extends pulumi.ComponentResource {
             workspaceResourceGroupName: workspaceRg,
             workspaceName,
             fhirServiceName: names.fhirService(a.name),
+            fhirServiceId: this.fhir.id,
             fhirUrl: this.fhir.url,
             audience: this.fhir.url,
             authority: entraAuthority(ctx.tenantId),
@@ -206,11 +230,15 @@ export class FhirAccount extends pulumi.ComponentResource {
             identityClientId: this.identity.clientId,
             identityPrincipalId: this.identity.principalId,
             keyUri: this.cmk.keyUri,
+            keyId: this.cmk.key.id,
+            keyName: this.cmk.keyName,
+            keyRotationDays: args.placement.currentKey.rotationDays,
             keyVaultUri: this.cmk.vaultUri,
             keyVaultId: this.cmk.vault.id,
             ...(storage ? { exportStorageAccount: storage.accountName } : {}),
             exportEnabled: a.export,
             smartProxyEnabled: a.smartProxy,
+            keyVaultNetwork: a.keyVaultNetwork,
             publicNetworkAccess: a.publicNetworkAccess,
         };
         this.registerOutputs({ fhirUrl: this.outputs.fhirUrl });

@@ -3,6 +3,8 @@ import * as random from "@pulumi/random";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as privatedns from "@pulumi/azure-native/privatedns";
+import { AHDS_PRIVATE_DNS_ZONES, AhdsPrivateDnsZone } from "./azure";
 import { PlatformConfig, SubscriptionConfig } from "./config";
 import { PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "./naming";
 import { Placement } from "./placement";
@@ -17,11 +19,15 @@ export interface FhirPlatformArgs {
 
 /**
  * The stack-wide root: one azure-native provider per subscription (so every resource's subscription is explicit),
- * Log Analytics for audit logs, shared workspaces, and one FhirAccount per account, keyed by account name.
+ * Log Analytics for audit logs, the private DNS zones of the workspaces' private endpoints (unless existing zones are
+ * given), shared workspaces, and one FhirAccount per account, keyed by account name.
  */
 export class FhirPlatform extends pulumi.ComponentResource {
     readonly providers = new Map<string, Provider>();
     readonly logAnalyticsWorkspaceId: pulumi.Output<string>;
+    /** Created private DNS zones and their VNet links (when config lists virtualNetworkIds). */
+    readonly privateDnsZones = new Map<AhdsPrivateDnsZone, privatedns.PrivateZone>();
+    readonly virtualNetworkLinks: privatedns.VirtualNetworkLink[] = [];
     readonly sharedWorkspaces = new Map<string, FhirWorkspace>();
     readonly accounts = new Map<string, FhirAccount>();
 
@@ -39,28 +45,69 @@ export class FhirPlatform extends pulumi.ComponentResource {
         const inSub = (s: SubscriptionConfig): pulumi.ComponentResourceOptions => ({ parent: this, providers: [this.providers.get(s.name)!] });
         const home = cfg.subscriptions[0];
 
+        const homeProvider = this.providers.get(home.name);
+        const createZones = cfg.privateDns?.virtualNetworkIds !== undefined && args.placements.length > 0;
+        const rg =
+            !cfg.logAnalytics.workspaceId || createZones
+                ? new resources.ResourceGroup(
+                      "platform-rg",
+                      { resourceGroupName: names.platformResourceGroup(args.stack), location: cfg.location, tags: platformTags("platform") },
+                      { parent: this, provider: homeProvider, protect },
+                  )
+                : undefined;
         if (cfg.logAnalytics.workspaceId) {
             this.logAnalyticsWorkspaceId = pulumi.output(cfg.logAnalytics.workspaceId);
         } else {
-            const rg = new resources.ResourceGroup(
-                "platform-rg",
-                { resourceGroupName: names.platformResourceGroup(args.stack), location: cfg.location, tags: platformTags("platform") },
-                { parent: this, provider: this.providers.get(home.name), protect },
-            );
             const law = new operationalinsights.Workspace(
                 "platform-log-analytics",
                 {
                     workspaceName: names.logAnalytics(args.stack),
-                    resourceGroupName: rg.name,
+                    resourceGroupName: rg!.name,
                     location: cfg.location,
                     sku: { name: "PerGB2018" },
                     retentionInDays: cfg.logAnalytics.retentionDays,
                     tags: platformTags("platform"),
                 },
                 // Audit logs are evidence: losing the workspace loses them.
-                { parent: this, provider: this.providers.get(home.name), protect },
+                { parent: this, provider: homeProvider, protect },
             );
             this.logAnalyticsWorkspaceId = law.id;
+        }
+
+        let privateDnsZoneIds: PlatformContext["privateDnsZoneIds"];
+        if (cfg.privateDns?.zoneIds) {
+            privateDnsZoneIds = cfg.privateDns.zoneIds;
+        } else if (createZones) {
+            // Private DNS zones are global: one per AHDS zone name in the platform resource group, linked to each VNet
+            // whose clients must resolve the FHIR services privately (no auto-registration of VM records).
+            for (const zone of Object.keys(AHDS_PRIVATE_DNS_ZONES) as AhdsPrivateDnsZone[]) {
+                const zoneName = AHDS_PRIVATE_DNS_ZONES[zone];
+                const z = new privatedns.PrivateZone(
+                    `platform-dns-${zone}`,
+                    { privateZoneName: zoneName, resourceGroupName: rg!.name, location: "Global", tags: platformTags("platform") },
+                    // Every private account resolves through it: deleting it takes them all off the network.
+                    { parent: this, provider: homeProvider, protect },
+                );
+                this.privateDnsZones.set(zone, z);
+                for (const vnet of cfg.privateDns!.virtualNetworkIds!) {
+                    this.virtualNetworkLinks.push(
+                        new privatedns.VirtualNetworkLink(
+                            `platform-dns-${zone}-${names.virtualNetworkLink(vnet)}`,
+                            {
+                                virtualNetworkLinkName: names.virtualNetworkLink(vnet),
+                                privateZoneName: z.name,
+                                resourceGroupName: rg!.name,
+                                location: "Global",
+                                virtualNetwork: { id: vnet },
+                                registrationEnabled: false,
+                                tags: platformTags("platform"),
+                            },
+                            { parent: this, provider: homeProvider },
+                        ),
+                    );
+                }
+            }
+            privateDnsZoneIds = { workspace: this.privateDnsZones.get("workspace")!.id, fhir: this.privateDnsZones.get("fhir")!.id };
         }
 
         const ctx: PlatformContext = {
@@ -70,7 +117,7 @@ export class FhirPlatform extends pulumi.ComponentResource {
             logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
             protect,
             rbacPropagationSeconds: cfg.rbacPropagationSeconds,
-            versionlessKeyUri: cfg.cmkKeyUri === "versionless",
+            ...(privateDnsZoneIds ? { privateDnsZoneIds } : {}),
             tags: cfg.tags,
         };
 
@@ -102,6 +149,7 @@ export class FhirPlatform extends pulumi.ComponentResource {
                         location: cfg.location,
                         suffix: suffix.result,
                         ...(first.privateEndpointSubnetId ? { privateEndpointSubnetId: first.privateEndpointSubnetId } : {}),
+                        ...(privateDnsZoneIds ? { privateDnsZoneIds } : {}),
                         protect,
                         tags: platformTags(`workspace:${group}`),
                     },

@@ -4,6 +4,7 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, entraAuthority, fhirServiceUrl } from "./azure";
 import { AccountConfig, GrantConfig } from "./config";
+import { diagnosticInputs } from "./diagnostics";
 import { names } from "./naming";
 import { RoleGrantArgs, roleGrant } from "./roleGrant";
 
@@ -56,7 +57,7 @@ export class FhirService extends pulumi.ComponentResource {
         this.id = this.service.id;
         this.diagnostics = new monitor.DiagnosticSetting(
             `${a.name}-fhir-audit`,
-            auditDiagnosticInputs(this.service.id, args.logAnalyticsWorkspaceId),
+            diagnosticInputs(this.service.id, args.logAnalyticsWorkspaceId, [FHIR_AUDIT_LOG_CATEGORY], "AllMetrics"),
             { parent: this },
         );
         this.grants = a.grants.map((g) =>
@@ -96,18 +97,6 @@ export function fhirServiceInputs(
               }
             : {}),
         tags: args.tags,
-    };
-}
-
-/** Audit logs (and metrics) of a FHIR service to Log Analytics. */
-export function auditDiagnosticInputs(resourceUri: pulumi.Input<string>, workspaceId: pulumi.Input<string>): monitor.DiagnosticSettingArgs {
-    return {
-        name: "audit-to-log-analytics",
-        resourceUri,
-        workspaceId,
-        logAnalyticsDestinationType: "Dedicated",
-        logs: [{ category: FHIR_AUDIT_LOG_CATEGORY, enabled: true }],
-        metrics: [{ category: "AllMetrics", enabled: true }],
     };
 }
 

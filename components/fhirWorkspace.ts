@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as network from "@pulumi/azure-native/network";
-import { AHDS_PRIVATE_LINK_GROUP_ID } from "./azure";
+import { AHDS_PRIVATE_DNS_ZONES, AHDS_PRIVATE_LINK_GROUP_ID } from "./azure";
 import { names } from "./naming";
 
 export interface FhirWorkspaceArgs {
@@ -12,6 +12,8 @@ export interface FhirWorkspaceArgs {
     suffix: pulumi.Input<string>;
     /** When set, a private endpoint on this subnet is the way in (network access is a workspace matter in AHDS). */
     privateEndpointSubnetId?: string;
+    /** Private DNS zones the endpoint registers in (workspace and FHIR zones); required with a private endpoint. */
+    privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
     protect: boolean;
     tags: Record<string, string>;
 }
@@ -24,6 +26,7 @@ export interface FhirWorkspaceArgs {
 export class FhirWorkspace extends pulumi.ComponentResource {
     readonly workspace: healthcareapis.Workspace;
     readonly privateEndpoint?: network.PrivateEndpoint;
+    readonly privateDnsZoneGroup?: network.PrivateDnsZoneGroup;
     readonly workspaceName: pulumi.Output<string>;
     /**
      * The same name, computed from the group and the suffix only: it resolves without waiting for the workspace to be
@@ -46,9 +49,17 @@ export class FhirWorkspace extends pulumi.ComponentResource {
             { parent: this, protect: args.protect },
         );
         if (args.privateEndpointSubnetId) {
+            if (!args.privateDnsZoneIds) throw new pulumi.ResourceError(`FhirWorkspace ${args.group}: a private endpoint needs privateDnsZoneIds`, this);
             this.privateEndpoint = new network.PrivateEndpoint(
                 `${args.group}-workspace-pe`,
                 privateEndpointInputs({ ...args, privateEndpointSubnetId: args.privateEndpointSubnetId }, this.workspace.id),
+                { parent: this },
+            );
+            // Registers the endpoint's A records (workspace and FHIR host names) in the zones: without it nothing in the
+            // VNet resolves the service to its private IP.
+            this.privateDnsZoneGroup = new network.PrivateDnsZoneGroup(
+                `${args.group}-workspace-pe-dns`,
+                privateDnsZoneGroupInputs(this.privateEndpoint.name, args.resourceGroupName, args.privateDnsZoneIds),
                 { parent: this },
             );
         }
@@ -69,5 +80,22 @@ export function privateEndpointInputs(
         subnet: { id: args.privateEndpointSubnetId },
         privateLinkServiceConnections: [{ name: names.privateEndpoint(args.group), privateLinkServiceId: workspaceId, groupIds: [AHDS_PRIVATE_LINK_GROUP_ID] }],
         tags: args.tags,
+    };
+}
+
+/** The DNS zone group of the workspace's private endpoint: one config per AHDS zone (workspace and FHIR). */
+export function privateDnsZoneGroupInputs(
+    privateEndpointName: pulumi.Input<string>,
+    resourceGroupName: pulumi.Input<string>,
+    zoneIds: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> },
+): network.PrivateDnsZoneGroupArgs {
+    return {
+        privateDnsZoneGroupName: names.privateDnsZoneGroup(),
+        privateEndpointName,
+        resourceGroupName,
+        privateDnsZoneConfigs: (Object.keys(AHDS_PRIVATE_DNS_ZONES) as (keyof typeof AHDS_PRIVATE_DNS_ZONES)[]).map((zone) => ({
+            name: AHDS_PRIVATE_DNS_ZONES[zone].replace(/\./g, "-"),
+            privateDnsZoneId: zoneIds[zone],
+        })),
     };
 }

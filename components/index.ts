@@ -2,6 +2,8 @@ export * from "./azure";
 export * from "./config";
 export * from "./naming";
 export * from "./placement";
+export * from "./ownership";
+export * from "./diagnostics";
 export * from "./roleGrant";
 export * from "./rbacPropagationWait";
 export * from "./accountIdentity";

@@ -10,6 +10,13 @@ import { NAME_RULES, NamedResourceKind } from "./azure";
 export const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9]{2,11}$/;
 /** Names of automatically created shared workspace groups (pool01, pool02, ...): reserved, no account may take one. */
 export const AUTO_WORKSPACE_GROUP_PATTERN = /^pool\d+$/;
+/**
+ * Account names the platform uses for itself, each with the reason: an account with this name would derive the same
+ * Azure name as a platform resource (one Azure resource, two Pulumi owners).
+ */
+export const RESERVED_ACCOUNT_NAMES: Readonly<Record<string, string>> = {
+    platform: "the platform resource group is rg-fhir-<stack>-platform, which an account named 'platform' would also derive",
+};
 /** Workspace groups (shared workspaces) follow the same rule. */
 export const WORKSPACE_GROUP_PATTERN = ACCOUNT_NAME_PATTERN;
 const ACCOUNT_NAME_MAX = 12;
@@ -51,6 +58,16 @@ export const names = {
     workspace: (group: string, suffix: string) => `ws${group}${suffix}`,
     fhirService: (account: string) => account,
     privateEndpoint: (group: string) => `pe-ahds-${group}`,
+    /** The DNS zone group of a private endpoint (a child of the endpoint: one per endpoint). */
+    privateDnsZoneGroup: () => "default",
+    /**
+     * A private DNS zone's link to a VNet: the VNet's name (for people) and a hash of its full ID (two VNets of the same
+     * name in different resource groups or subscriptions get different links). Link names allow 1-80 characters.
+     */
+    virtualNetworkLink: (virtualNetworkId: string) =>
+        `link-${virtualNetworkId.split("/").pop()!.slice(0, 60)}-${createHash("sha256").update(virtualNetworkId.toLowerCase()).digest("hex").slice(0, 8)}`,
+    /** Every diagnostic setting the platform creates (one per resource, so one name is enough). */
+    diagnosticSetting: () => "audit-to-log-analytics",
 };
 
 /** Longest key vault name the naming scheme can produce (for the 94-character CMK rule). */

@@ -7,8 +7,21 @@
  * placement lock, `Pulumi.<stack>.placement.json`, committed beside the stack file like a package lock.
  * Every account in the lock keeps its place; only new accounts are placed, in name order, into the first
  * workspace with room (shared) or the first subscription with room (dedicated). `npm run place` writes the lock.
+ *
+ * The lock also remembers what Azure fixes when it creates an account's customer-managed key: its name, size and
+ * rotation policy (ARM's "Keys - Create If Not Exist" never updates an existing key). A config that changes them for a
+ * deployed key would be a silent no-op in Azure, so it is an error naming the account and what to do; a new key name
+ * is a new key, and the lock keeps the old ones, which the program keeps (and keeps granted) so nothing they
+ * encrypted is lost.
  */
 import { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./config";
+
+/** A customer-managed key as Azure created it (fixed from then on). */
+export interface LockedKey {
+    name: string;
+    size: number;
+    rotationDays: number;
+}
 
 export interface Placement {
     account: string;
@@ -16,11 +29,30 @@ export interface Placement {
     /** Workspace group: the account name itself when dedicated, else a shared group. */
     workspaceGroup: string;
     dedicated: boolean;
+    /** Every key of the account, in the order Azure created them (the first keeps the original resource names). */
+    keys: LockedKey[];
+    /** The key in use (the config's keyName): the FHIR service and the export storage are encrypted with it. */
+    currentKey: LockedKey;
+}
+
+export interface LockEntry {
+    subscription: string;
+    workspace: string;
+    /** Absent in locks written before keys were recorded: filled from the config by the next `npm run place`. */
+    keys?: LockedKey[];
 }
 
 export interface PlacementLock {
     version: 1;
-    accounts: Record<string, { subscription: string; workspace: string }>;
+    accounts: Record<string, LockEntry>;
+}
+
+export interface PlacementOptions {
+    /**
+     * Accounts whose current key settings are taken from the config even where the lock records others: for a rotation
+     * policy changed in Key Vault itself (`npm run place -- --accept-key-settings <account>`).
+     */
+    acceptKeySettings?: readonly string[];
 }
 
 export interface PlacementResult {
@@ -50,7 +82,60 @@ interface GroupState {
     dedicated: boolean;
 }
 
-export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock): PlacementResult {
+const keyOf = (a: AccountConfig): LockedKey => ({ name: a.keyName, size: a.keySize, rotationDays: a.keyRotationDays });
+
+/**
+ * The account's keys: the lock's, then the config's current key when it is new (creation order is kept: it decides
+ * resource names). A current key the lock records with other settings is a problem (Azure would never apply them),
+ * unless the account is in `accept`.
+ */
+function resolveKeys(
+    a: AccountConfig,
+    index: number,
+    entry: LockEntry | undefined,
+    accept: boolean,
+    lockFile: string,
+    problems: ConfigProblem[],
+): { keys: LockedKey[]; currentKey: LockedKey } {
+    const wanted = keyOf(a);
+    const recorded = entry?.keys ?? [];
+    const same = recorded.find((k) => k.name === wanted.name);
+    if (!same) return { keys: [...recorded, wanted], currentKey: wanted };
+    if (!accept) {
+        const path = `accounts[${index}]`;
+        const fixed = "Azure sets a key's size and rotation policy only when it creates the key (ARM \"Keys - Create If Not Exist\" never updates an existing key), so this change would never reach Azure";
+        if (same.size !== wanted.size) {
+            problems.push({
+                path: `${path}.keySize`,
+                account: a.name,
+                message:
+                    `${wanted.size} differs from key '${same.name}' as Azure created it (${same.size} bits, recorded in ${lockFile}): ${fixed}. ` +
+                    `Keep keySize: ${same.size}, or move to a new key: set keyName to a new name (e.g. ${nextKeyName(recorded)}) with keySize: ${wanted.size} ` +
+                    `(README, "Changing a key's size"); the old key is kept, so nothing it encrypted is lost`,
+            });
+        }
+        if (same.rotationDays !== wanted.rotationDays) {
+            problems.push({
+                path: `${path}.keyRotationDays`,
+                account: a.name,
+                message:
+                    `${wanted.rotationDays} differs from key '${same.name}''s rotation policy as Azure created it (${same.rotationDays} days, recorded in ${lockFile}): ${fixed}. ` +
+                    `Keep keyRotationDays: ${same.rotationDays}; or change the policy in Key Vault (az keyvault key rotation-policy update, README "Changing a key's rotation") ` +
+                    `and then record it: npm run place -- --stack <stack> --accept-key-settings ${a.name}`,
+            });
+        }
+        return { keys: recorded, currentKey: same };
+    }
+    return { keys: recorded.map((k) => (k === same ? wanted : k)), currentKey: wanted };
+}
+
+/** A key name not used yet: fhir-cmk-2, fhir-cmk-3, ... */
+function nextKeyName(keys: LockedKey[]): string {
+    const base = keys[0]?.name.replace(/-\d+$/, "") ?? "fhir-cmk";
+    for (let n = 2; ; n++) if (!keys.some((k) => k.name === `${base}-${n}`)) return `${base}-${n}`;
+}
+
+export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options: PlacementOptions = {}, lockFile = "the placement lock"): PlacementResult {
     const problems: ConfigProblem[] = [];
     const subs = new Map<string, SubscriptionConfig>(cfg.subscriptions.map((s) => [s.name, s]));
     const groups = new Map<string, GroupState>();
@@ -65,7 +150,9 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock): Placem
             groups.set(group, g);
         }
         g.members.push(a.name);
-        placementOf.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated: isDedicated });
+        const index = cfg.accounts.indexOf(a);
+        const { keys, currentKey } = resolveKeys(a, index, lock?.accounts[a.name], options.acceptKeySettings?.includes(a.name) ?? false, lockFile, problems);
+        placementOf.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated: isDedicated, keys, currentKey });
     };
 
     // 1. Accounts in the lock keep their place; a config pin that contradicts the lock is an error, not a move.
@@ -170,7 +257,7 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock): Placem
     const placements = cfg.accounts.map((a) => placementOf.get(a.name)).filter((p): p is Placement => p !== undefined);
     const lockOut: PlacementLock = { version: 1, accounts: {} };
     for (const p of [...placements].sort((x, y) => x.account.localeCompare(y.account))) {
-        lockOut.accounts[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup };
+        lockOut.accounts[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup, keys: p.keys };
     }
     const newlyPlaced = placements.filter((p) => !lock?.accounts[p.account]).map((p) => p.account).sort();
     return { placements, problems, lock: lockOut, newlyPlaced };
@@ -185,6 +272,16 @@ export function parsePlacementLock(text: string, file: string): PlacementLock {
         (data as { version?: unknown }).version === 1 &&
         typeof (data as { accounts?: unknown }).accounts === "object";
     if (!ok) throw new Error(`${file}: not a placement lock (expected {"version": 1, "accounts": {...}})`);
+    for (const [account, entry] of Object.entries((data as PlacementLock).accounts)) {
+        const keys: unknown = (entry as { keys?: unknown }).keys;
+        const wellFormed = (k: unknown): boolean => {
+            const o = k as Partial<LockedKey> | null;
+            return typeof o === "object" && o !== null && typeof o.name === "string" && Number.isInteger(o.size) && Number.isInteger(o.rotationDays);
+        };
+        if (keys !== undefined && (!Array.isArray(keys) || keys.length === 0 || !keys.every(wellFormed))) {
+            throw new Error(`${file}: account '${account}' has malformed keys (expected a non-empty list of { name, size, rotationDays })`);
+        }
+    }
     return data as PlacementLock;
 }
 

@@ -5,7 +5,8 @@ import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, loa
 import { checkName, names } from "./naming";
 import { FhirAccountOutputs } from "./fhirAccount";
 import { FhirPlatform } from "./fhirPlatform";
-import { PlacementLock, PlacementResult, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
+import { azureIdentities, ownershipConflicts } from "./ownership";
+import { PlacementLock, PlacementOptions, PlacementResult, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
 
 export interface ProgramArgs {
     /** `new pulumi.Config("fhir-platform")`, or any source of the same keys. */
@@ -13,6 +14,8 @@ export interface ProgramArgs {
     stack: string;
     /** Directory holding `Pulumi.<stack>.placement.json`, if any. */
     projectDir: string;
+    /** Placement options (`npm run place -- --accept-key-settings`); the program itself passes none. */
+    placementOptions?: PlacementOptions;
 }
 
 export interface ProgramOutputs {
@@ -37,7 +40,7 @@ export interface ResolvedStack {
 
 export function resolveStack(args: ProgramArgs): ResolvedStack {
     const config = loadConfig(args.config);
-    const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack));
+    const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack), args.placementOptions, lockFileName(args.stack));
     // Resource group names include the stack name: a long stack name can push them past Azure's limit.
     const rgProblems: ConfigProblem[] = [];
     const checkRg = (name: string, account?: string) => {
@@ -49,7 +52,13 @@ export function resolveStack(args: ProgramArgs): ResolvedStack {
         checkRg(names.accountResourceGroup(args.stack, p.account), p.account);
         if (!p.dedicated) checkRg(names.workspaceResourceGroup(args.stack, p.workspaceGroup), p.account);
     }
-    const problems = [...placement.problems, ...rgProblems];
+    // One Azure resource, one owner: no two derived names may be equal (only checked once names are valid).
+    const subName = new Map(config.subscriptions.map((s) => [s.subscriptionId, s.name]));
+    const owned =
+        placement.problems.length + rgProblems.length === 0
+            ? ownershipConflicts(azureIdentities(args.stack, config, placement.placements), (id) => `'${subName.get(id) ?? id}'`)
+            : [];
+    const problems = [...placement.problems, ...rgProblems, ...owned];
     if (problems.length > 0) throw new ConfigValidationError(problems, "fhir-platform placement");
     return { config, placement };
 }

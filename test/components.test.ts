@@ -27,7 +27,12 @@ const MICROSOFT_ROLE_GUIDS: Record<string, string> = {
     "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
 };
 
-const SUBNET = `/subscriptions/${SUB_A}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe`;
+const VNET = `/subscriptions/${SUB_A}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet`;
+const SUBNET = `${VNET}/subnets/snet-pe`;
+const HUB_ZONES = {
+    workspace: `/subscriptions/${SUB_A}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.workspace.azurehealthcareapis.com`,
+    fhir: `/subscriptions/${SUB_A}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.fhir.azurehealthcareapis.com`,
+};
 const ALL_ROLES_GRANTS = FHIR_DATA_ROLES.map((role, i) => ({ principalId: pid(i + 3), principalType: i % 2 ? "User" : "ServicePrincipal", role }));
 
 const accounts = [
@@ -49,14 +54,14 @@ const accounts = [
         grants: ALL_ROLES_GRANTS,
     },
     { name: "tailspin", export: false, publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET },
-    { name: "importer", export: false, import: true },
+    { name: "importer", export: false, import: true, keyVaultNetwork: "allNetworks" },
 ];
 
 let s: Captured;
 let flipped: Captured;
 beforeAll(async () => {
-    s = await capture(rawConfig(accounts, { tags: { environment: "test" } }), { stack: "comp" });
-    flipped = await capture(rawConfig(accounts, { cmkKeyUri: "versionless", protectStatefulResources: false, rbacPropagationSeconds: 5 }), { stack: "comp" });
+    s = await capture(rawConfig(accounts, { tags: { environment: "test" }, privateDns: { virtualNetworkIds: [VNET] } }), { stack: "comp" });
+    flipped = await capture(rawConfig(accounts, { privateDns: { zoneIds: HUB_ZONES }, protectStatefulResources: false, rbacPropagationSeconds: 5 }), { stack: "comp" });
 });
 
 const one = (c: Captured, account: string, type: string): CapturedResource => {
@@ -65,6 +70,12 @@ const one = (c: Captured, account: string, type: string): CapturedResource => {
     return found[0];
 };
 const idOf = (c: Captured, account: string, type: string): string => one(c, account, type).id!;
+/** The diagnostic setting of `resourceUri` (each audited resource has exactly one). */
+const diagnosticsOf = (c: Captured, resourceUri: string): Record<string, any> => {
+    const found = c.ofType(T.diagnostics).filter((d) => inputs(d).resourceUri === resourceUri);
+    if (found.length !== 1) throw new Error(`expected one diagnostic setting for ${resourceUri}, found ${found.length}`);
+    return inputs(found[0]);
+};
 
 describe("key vault", () => {
     test("RBAC authorization, soft delete 90 days, purge protection, firewall deny with trusted services", () => {
@@ -84,6 +95,22 @@ describe("key vault", () => {
         expect(v.resourceGroupName).toBe("rg-fhir-comp-contoso");
         expect(v.vaultName).toMatch(/^kv-contoso-[a-z0-9]{6}$/);
     });
+
+    test("keyVaultNetwork: allNetworks opens the firewall (default action Allow), trusted services still bypass", () => {
+        expect(inputs(one(s, "importer", T.vault)).properties.networkAcls).toEqual(expect.objectContaining({ defaultAction: "Allow", bypass: "AzureServices" }));
+        expect(s.outputs("importer").keyVaultNetwork).toBe("allNetworks");
+        expect(s.outputs("contoso").keyVaultNetwork).toBe("trustedServices");
+    });
+
+    test("every vault sends AuditEvent (who used the key) to the platform's Log Analytics, without a destination type", () => {
+        const law = s.ofType(T.logAnalytics)[0].id;
+        for (const account of ["contoso", "tailspin"]) {
+            const d = diagnosticsOf(s, idOf(s, account, T.vault));
+            expect(d.workspaceId).toBe(law);
+            expect(d.logs).toEqual([{ category: "AuditEvent", enabled: true }]);
+            expect(d.logAnalyticsDestinationType).toBeUndefined();
+        }
+    });
 });
 
 describe("CMK key", () => {
@@ -94,16 +121,34 @@ describe("CMK key", () => {
         expect(inputs(one(s, "fabrikam", T.key)).properties.keySize).toBe(2048);
     });
 
-    test("rotation policy rotates after keyRotationDays and notifies before expiry", () => {
+    test("rotation policy rotates after keyRotationDays; versions never expire (so a pinned version never stops wrapping)", () => {
         const rp = inputs(one(s, "fabrikam", T.key)).properties.rotationPolicy;
-        expect(rp.lifetimeActions).toEqual(
-            expect.arrayContaining([
-                { trigger: { timeAfterCreate: "P180D" }, action: { type: "rotate" } },
-                { trigger: { timeBeforeExpiry: "P30D" }, action: { type: "notify" } },
-            ]),
-        );
-        expect(rp.attributes.expiryTime).toBe("P270D");
-        expect(inputs(one(s, "contoso", T.key)).properties.rotationPolicy.lifetimeActions[0].trigger.timeAfterCreate).toBe("P365D");
+        expect(rp).toEqual({ lifetimeActions: [{ trigger: { timeAfterCreate: "P180D" }, action: { type: "rotate" } }] });
+        expect(inputs(one(s, "contoso", T.key)).properties.rotationPolicy.lifetimeActions).toEqual([{ trigger: { timeAfterCreate: "P365D" }, action: { type: "rotate" } }]);
+        for (const k of s.ofType(T.key)) {
+            expect(inputs(k).properties.attributes).toEqual(expect.objectContaining({ enabled: true }));
+            expect(inputs(k).properties.attributes.expires).toBeUndefined();
+        }
+    });
+
+    test("create-only key settings are ignored after creation (ARM never updates an existing key: no permanent diff)", () => {
+        for (const k of s.ofType(T.key)) expect(k.ignoreChanges).toEqual(["properties", "tags"]);
+    });
+
+    test("a new keyName is a new key: the old one stays (locked), both granted, the FHIR service and storage move to the new one", async () => {
+        const lock = { version: 1 as const, accounts: { contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] } } };
+        const c = await capture(rawConfig([{ name: "contoso", keyName: "fhir-cmk-2", keySize: 2048 }]), { stack: "comp", lock });
+        const keys = c.ofAccount("contoso", T.key);
+        expect(keys.map((k) => [k.name, inputs(k).keyName, inputs(k).properties.keySize, k.protect])).toEqual([
+            ["contoso-cmk", "fhir-cmk", 3072, true],
+            ["contoso-cmk-fhir-cmk-2", "fhir-cmk-2", 2048, true],
+        ]);
+        const grants = c.ofAccount("contoso", T.grant).filter((g) => keys.some((k) => k.id === inputs(g).scope));
+        expect(grants.map((g) => g.name).sort()).toEqual(["contoso-cmk-crypto-grant", "contoso-cmk-fhir-cmk-2-crypto-grant"]);
+        expect(inputs(one(c, "contoso", T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl).toMatch(/\/keys\/fhir-cmk-2\/[0-9a-f]{32}$/);
+        expect(inputs(one(c, "contoso", T.storage)).encryption.keyVaultProperties.keyName).toBe("fhir-cmk-2");
+        expect(inputs(one(c, "contoso", T.wait)).trigger).toBe(c.one(T.grant, "contoso-cmk-fhir-cmk-2-crypto-grant").id);
+        expect(c.result.outputs.placement).toEqual({ contoso: expect.objectContaining({ keys: [lock.accounts.contoso.keys[0], { name: "fhir-cmk-2", size: 2048, rotationDays: 365 }] }) });
     });
 });
 
@@ -124,11 +169,36 @@ describe("export storage", () => {
         expect(st.networkRuleSet).toEqual(expect.objectContaining({ defaultAction: "Deny", bypass: "AzureServices", ipRules: [] }));
     });
 
-    test("the only resource-instance rule admits this account's own FHIR service ID (and tenant)", () => {
+    test("encrypted at creation with the account's own CMK (versionless: storage follows rotation), through its identity, plus infrastructure encryption", () => {
+        for (const account of ["contoso", "fabrikam", "importer"]) {
+            const st = inputs(one(s, account, T.storage));
+            const identityId = idOf(s, account, T.identity);
+            expect(st.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [identityId] });
+            expect(st.encryption).toEqual({
+                keySource: "Microsoft.Keyvault",
+                keyVaultProperties: { keyVaultUri: s.outputs(account).keyVaultUri, keyName: "fhir-cmk" },
+                encryptionIdentity: { encryptionUserAssignedIdentity: identityId },
+                requireInfrastructureEncryption: true,
+                services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+            });
+        }
+    });
+
+    test("the firewall admits by resource-instance rule exactly this account's FHIR service and its workspace (Microsoft's export setup)", () => {
         for (const account of ["contoso", "fabrikam", "importer"]) {
             const rules = inputs(one(s, account, T.storage)).networkRuleSet.resourceAccessRules;
-            expect(rules).toEqual([{ tenantId: TENANT, resourceId: idOf(s, account, T.fhir) }]);
+            expect(rules).toEqual([
+                { tenantId: TENANT, resourceId: idOf(s, account, T.fhir) },
+                { tenantId: TENANT, resourceId: idOf(s, account, T.workspace) },
+            ]);
         }
+    });
+
+    test("blob reads, writes and deletes go to Log Analytics", () => {
+        const d = diagnosticsOf(s, idOf(s, "contoso", T.blobService));
+        expect(d.workspaceId).toBe(s.ofType(T.logAnalytics)[0].id);
+        expect(d.logs).toEqual(["StorageRead", "StorageWrite", "StorageDelete"].map((category) => ({ category, enabled: true })));
+        expect(d.logAnalyticsDestinationType).toBeUndefined();
     });
 
     test("blob and container soft delete on the account's storage", () => {
@@ -163,20 +233,15 @@ describe("FHIR service", () => {
         }
     });
 
-    test("CMK URL is this account's versioned key URI by default", () => {
-        for (const account of ["contoso", "fabrikam"]) {
-            const url = fhir(account).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl as string;
-            const vault = inputs(one(s, account, T.vault)).vaultName as string;
-            expect(url).toMatch(new RegExp(`^https://${vault}\\.vault\\.azure\\.net/keys/fhir-cmk/[0-9a-f]{32}$`));
-            expect(url).toBe(s.outputs(account).keyUri);
+    test("CMK URL is always this account's versioned key URI (the only form Microsoft documents)", () => {
+        for (const c of [s, flipped]) {
+            for (const account of ["contoso", "fabrikam"]) {
+                const url = inputs(one(c, account, T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl as string;
+                const vault = inputs(one(c, account, T.vault)).vaultName as string;
+                expect(url).toMatch(new RegExp(`^https://${vault}\\.vault\\.azure\\.net/keys/fhir-cmk/[0-9a-f]{32}$`));
+                expect(url).toBe(c.outputs(account).keyUri);
+            }
         }
-    });
-
-    test("CMK URL is versionless with cmkKeyUri: versionless", () => {
-        const vault = inputs(one(flipped, "contoso", T.vault)).vaultName as string;
-        const url = inputs(one(flipped, "contoso", T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl;
-        expect(url).toBe(`https://${vault}.vault.azure.net/keys/fhir-cmk`);
-        expect(flipped.outputs("contoso").keyUri).toBe(url);
     });
 
     test("export configuration names this account's storage; none without export", () => {
@@ -203,14 +268,14 @@ describe("FHIR service", () => {
         expect(fhir("tailspin").corsConfiguration).toBeUndefined();
     });
 
-    test("audit logs go to the platform's Log Analytics workspace", () => {
+    test("audit logs go to the platform's Log Analytics workspace, with no destination type (the API returns it null: a permanent diff)", () => {
         const law = s.ofType(T.logAnalytics);
         expect(law).toHaveLength(1);
         for (const account of ["contoso", "tailspin"]) {
-            const d = inputs(one(s, account, T.diagnostics));
-            expect(d.resourceUri).toBe(idOf(s, account, T.fhir));
+            const d = diagnosticsOf(s, idOf(s, account, T.fhir));
             expect(d.workspaceId).toBe(law[0].id);
-            expect(d.logs).toEqual(expect.arrayContaining([expect.objectContaining({ category: "AuditLogs", enabled: true })]));
+            expect(d.logs).toEqual([{ category: "AuditLogs", enabled: true }]);
+            expect(d.logAnalyticsDestinationType).toBeUndefined();
         }
     });
 
@@ -219,7 +284,8 @@ describe("FHIR service", () => {
         const c = await capture(rawConfig([{ name: "contoso" }], { logAnalytics: { workspaceId: existing } }), { stack: "comp" });
         expect(c.ofType(T.logAnalytics)).toHaveLength(0);
         expect(c.ofType(T.rg).map((r) => r.name)).toEqual(["contoso-rg"]);
-        expect(inputs(one(c, "contoso", T.diagnostics)).workspaceId).toBe(existing);
+        for (const d of c.ofType(T.diagnostics)) expect(inputs(d).workspaceId).toBe(existing);
+        expect(c.ofType(T.diagnostics)).toHaveLength(3);
     });
 
     test("a private-only account gets a private endpoint on its workspace", () => {
@@ -227,6 +293,31 @@ describe("FHIR service", () => {
         expect(pe.subnet).toEqual(expect.objectContaining({ id: SUBNET }));
         expect(pe.privateLinkServiceConnections).toEqual([expect.objectContaining({ privateLinkServiceId: idOf(s, "tailspin", T.workspace), groupIds: ["healthcareworkspace"] })]);
         expect(s.ofAccount("contoso", T.privateEndpoint)).toHaveLength(0);
+    });
+});
+
+describe("private DNS", () => {
+    test("the endpoint registers in the stack's workspace and FHIR zones, which are linked to the configured VNet", () => {
+        const zones = s.ofType(T.privateZone);
+        expect(zones.map((z) => [inputs(z).privateZoneName, inputs(z).location, inputs(z).resourceGroupName, z.protect])).toEqual([
+            ["privatelink.workspace.azurehealthcareapis.com", "Global", "rg-fhir-comp-platform", true],
+            ["privatelink.fhir.azurehealthcareapis.com", "Global", "rg-fhir-comp-platform", true],
+        ]);
+        for (const link of s.ofType(T.vnetLink)) {
+            expect(inputs(link)).toEqual(expect.objectContaining({ virtualNetwork: { id: VNET }, registrationEnabled: false, location: "Global" }));
+        }
+        expect(s.ofType(T.vnetLink).map((l) => inputs(l).privateZoneName).sort()).toEqual(zones.map((z) => inputs(z).privateZoneName).sort());
+        const group = inputs(one(s, "tailspin", T.dnsZoneGroup));
+        expect(group.privateEndpointName).toBe(inputs(one(s, "tailspin", T.privateEndpoint)).privateEndpointName);
+        expect(group.privateDnsZoneConfigs.map((c: { privateDnsZoneId: string }) => c.privateDnsZoneId)).toEqual(zones.map((z) => z.id));
+        expect(s.ofType(T.dnsZoneGroup)).toHaveLength(1);
+    });
+
+    test("with existing zones (hub and spoke) the stack creates none and points the zone group at them", () => {
+        expect(flipped.ofType(T.privateZone)).toHaveLength(0);
+        expect(flipped.ofType(T.vnetLink)).toHaveLength(0);
+        const group = inputs(one(flipped, "tailspin", T.dnsZoneGroup));
+        expect(group.privateDnsZoneConfigs.map((c: { privateDnsZoneId: string }) => c.privateDnsZoneId)).toEqual([HUB_ZONES.workspace, HUB_ZONES.fhir]);
     });
 });
 
@@ -280,7 +371,7 @@ describe("role assignments", () => {
         const names = s.ofType(T.grant).map((g) => inputs(g).roleAssignmentName as string);
         for (const n of names) expect(n).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         expect(new Set(names).size).toBe(names.length);
-        const again = await capture(rawConfig(accounts, { tags: { environment: "test" } }), { stack: "comp" });
+        const again = await capture(rawConfig(accounts, { tags: { environment: "test" }, privateDns: { virtualNetworkIds: [VNET] } }), { stack: "comp" });
         expect(again.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName])).toEqual(s.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName]));
     });
 
@@ -302,7 +393,7 @@ describe("order: what the FHIR service waits for", () => {
     test("the wait depends on the crypto grant and waits the configured time", () => {
         const w = one(s, "contoso", T.wait);
         expect(w.dependencies).toContain(s.one(T.grant, "contoso-cmk-crypto-grant").urn);
-        expect(inputs(w).seconds).toBe(120);
+        expect(inputs(w).seconds).toBe(600);
         expect(inputs(w).trigger).toBe(s.one(T.grant, "contoso-cmk-crypto-grant").id);
         expect(inputs(one(flipped, "contoso", T.wait)).seconds).toBe(5);
     });
@@ -332,14 +423,15 @@ describe("order: what the FHIR service waits for", () => {
         expect(new Set(waiting)).toEqual(new Set([T.grant, T.diagnostics]));
     });
 
-    test("export storage does not wait for the AHDS workspace (it runs beside the key chain)", () => {
+    test("export storage is created with the CMK, so after the key grant's propagation wait, but not after the AHDS workspace", () => {
         const st = one(s, "contoso", T.storage);
+        expect(st.dependencies).toContain(urnOf(s, "contoso", T.wait));
         expect(st.dependencies).not.toContain(urnOf(s, "contoso", T.workspace));
     });
 });
 
 describe("protection of stateful resources", () => {
-    const stateful = [T.rg, T.vault, T.key, T.storage, T.workspace, T.fhir, T.randomString];
+    const stateful = [T.rg, T.identity, T.vault, T.key, T.storage, T.workspace, T.fhir, T.randomString, T.privateZone];
 
     test.each(stateful.map((t) => [t]))("%s is protected by default", (type) => {
         const all = s.ofType(type);
@@ -355,8 +447,15 @@ describe("protection of stateful resources", () => {
         for (const r of flipped.ofType(type)) expect([r.name, r.protect]).toEqual([r.name, false]);
     });
 
-    test("grants, waits and diagnostics are never protected (they can be recreated)", () => {
-        for (const type of [T.grant, T.wait, T.diagnostics]) for (const r of s.ofType(type)) expect(r.protect).toBe(false);
+    test("grants, waits, diagnostics, DNS zone groups and VNet links are never protected (they can be recreated)", () => {
+        for (const type of [T.grant, T.wait, T.diagnostics, T.dnsZoneGroup, T.vnetLink]) {
+            expect(s.ofType(type).length).toBeGreaterThan(0);
+            for (const r of s.ofType(type)) expect(r.protect).toBe(false);
+        }
+    });
+
+    test("every azure-native resource names its provider, as pulumi:disable-default-providers requires", () => {
+        for (const r of s.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) expect([r.name, r.provider]).toEqual([r.name, expect.stringMatching(/::azure-main::/)]);
     });
 });
 
@@ -419,10 +518,10 @@ describe("outputs per account", () => {
     test("one entry per account, keyed by name, plus the placement of each", () => {
         expect(Object.keys(s.result.outputs.accounts as object)).toEqual(["contoso", "fabrikam", "importer", "tailspin"]);
         expect(s.result.outputs.placement).toEqual({
-            contoso: { subscription: "main", workspace: "contoso" },
-            fabrikam: { subscription: "main", workspace: "fabrikam" },
-            importer: { subscription: "main", workspace: "importer" },
-            tailspin: { subscription: "main", workspace: "tailspin" },
+            contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] },
+            fabrikam: { subscription: "main", workspace: "fabrikam", keys: [{ name: "fhir-cmk", size: 2048, rotationDays: 180 }] },
+            importer: { subscription: "main", workspace: "importer", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] },
+            tailspin: { subscription: "main", workspace: "tailspin", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] },
         });
         expect(s.result.outputs.logAnalyticsWorkspaceId).toBe(s.ofType(T.logAnalytics)[0].id);
     });

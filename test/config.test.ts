@@ -5,7 +5,6 @@
 import {
     ConfigProblem,
     ConfigValidationError,
-    DEFAULTS,
     AHDS_DEFAULT_QUOTAS,
     findCrossShardDuplicates,
     formatProblem,
@@ -16,6 +15,10 @@ import {
 import { SUB_A, SUB_B, TENANT, pid, problemsOf, rawConfig } from "./helpers/stack";
 
 const ok = (name: string, extra: Record<string, unknown> = {}) => ({ name, ...extra });
+const VNET = `/subscriptions/${SUB_A}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet-hub`;
+const zoneId = (zone: string) => `/subscriptions/${SUB_A}/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/${zone}`;
+const SUBNET = `/subscriptions/${SUB_A}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/s`;
+const privateAccount = (name: string) => ok(name, { publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET });
 
 /** The problems whose path is exactly `path` (and, when given, whose account is `account`). */
 function at(problems: ConfigProblem[], path: string, account?: string): ConfigProblem[] {
@@ -39,6 +42,7 @@ describe("defaults", () => {
     test("account defaults: RSA 3072, export on, import off, SMART proxy off, public, no grants", () => {
         expect(a).toEqual({
             name: "contoso",
+            keyName: "fhir-cmk",
             keySize: 3072,
             keyRotationDays: 365,
             export: true,
@@ -46,23 +50,19 @@ describe("defaults", () => {
             smartProxy: false,
             grants: [],
             publicNetworkAccess: "Enabled",
+            keyVaultNetwork: "trustedServices",
             tags: {},
         });
     });
 
-    test("platform defaults: dedicated placement, protection on, 120 s RBAC wait, versioned key URI, created Log Analytics", () => {
+    test("platform defaults: dedicated placement, protection on, 600 s RBAC wait (Microsoft's 10 minutes), listed regions only, created Log Analytics", () => {
         expect(cfg.placement).toBe("dedicated");
         expect(cfg.protectStatefulResources).toBe(true);
-        expect(cfg.rbacPropagationSeconds).toBe(120);
-        expect(cfg.cmkKeyUri).toBe("versioned");
+        expect(cfg.rbacPropagationSeconds).toBe(600);
+        expect(cfg.allowUnlistedLocation).toBe(false);
+        expect(cfg.privateDns).toBeUndefined();
         expect(cfg.logAnalytics).toEqual({ retentionDays: 90 });
         expect(cfg.tags).toEqual({});
-    });
-
-    test("the DEFAULTS table says what the issue asks for", () => {
-        expect(DEFAULTS).toEqual(
-            expect.objectContaining({ keySize: 3072, export: true, import: false, smartProxy: false, placement: "dedicated", protectStatefulResources: true, rbacPropagationSeconds: 120 }),
-        );
     });
 
     test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 100 FHIR per subscription)", () => {
@@ -92,14 +92,14 @@ describe("defaults", () => {
                     placement: "shared",
                     protectStatefulResources: false,
                     rbacPropagationSeconds: 0,
-                    cmkKeyUri: "versionless",
+                    privateDns: { virtualNetworkIds: [VNET] },
                     tags: { env: "test" },
                     logAnalytics: { workspaceId: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law`, retentionDays: 30 },
                 },
             ),
         );
         expect(c.tenantId).toBe(TENANT);
-        expect(c).toEqual(expect.objectContaining({ placement: "shared", protectStatefulResources: false, rbacPropagationSeconds: 0, cmkKeyUri: "versionless", tags: { env: "test" } }));
+        expect(c).toEqual(expect.objectContaining({ placement: "shared", protectStatefulResources: false, rbacPropagationSeconds: 0, privateDns: { virtualNetworkIds: [VNET] }, tags: { env: "test" } }));
         expect(c.logAnalytics.workspaceId).toMatch(/workspaces\/law$/);
         const f = c.accounts[0];
         expect(f).toEqual(expect.objectContaining({ keySize: 2048, keyRotationDays: 90, export: false, import: true, smartProxy: true, publicNetworkAccess: "Disabled", tags: { costCenter: "cc1" } }));
@@ -327,7 +327,8 @@ describe("each bad input gives one clear problem naming the account and the fiel
 
     test.each([
         ["placement", "spread", /dedicated .* or shared/],
-        ["cmkKeyUri", "latest", /versioned or versionless/],
+        ["cmkKeyUri", "versionless", /was removed: the FHIR service always gets the versioned key URI.*Delete the key 'fhir-platform:cmkKeyUri'/],
+        ["keyVaultNetwork", "trustedServices", /unknown field/],
         ["rbacPropagationSeconds", 3600, /0 to 1800/],
         ["protectStatefulResources", "no", /must be a boolean/],
         ["logAnalytics", { workspaceId: "law-1" }, /Log Analytics workspace resource ID/],
@@ -366,6 +367,7 @@ describe("every problem at once", () => {
             expect.arrayContaining([
                 "- location",
                 "- tenantId",
+                "- privateDns",
                 "contoso accounts[0].keySize",
                 "contoso accounts[0].grants[0].principalId",
                 "contoso accounts[0].grants[0].role",
@@ -379,12 +381,12 @@ describe("every problem at once", () => {
                 "wingtip accounts[4].tags.n",
             ]),
         );
-        expect(error.problems).toHaveLength(13);
+        expect(error.problems).toHaveLength(14);
     });
 
     test("the message counts the problems and prints each on its own line", () => {
-        expect(error.message).toMatch(/^fhir-platform config has 13 problems:\n/);
-        expect(error.message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(13);
+        expect(error.message).toMatch(/^fhir-platform config has 14 problems:\n/);
+        expect(error.message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(14);
         expect(error.message).toContain("account 'wingtip', field 'accounts[4].subscription': unknown subscription 'nowhere'");
         expect(error.name).toBe("ConfigValidationError");
     });
@@ -415,5 +417,56 @@ describe("sharding", () => {
             { stack: "eu2", accounts: ["fabrikam", "tailspin", "tailspin"] },
         ]);
         expect(problems).toEqual([{ path: "accounts", account: "fabrikam", message: expect.stringContaining("eu1, eu2") }]);
+    });
+});
+
+describe("Azure behaviour the config must respect (issue: Azure behaviour before the first deployment)", () => {
+    test.each([
+        ["northeurop", /not a region where Microsoft offers the AHDS FHIR service; did you mean 'northeurope'\?/],
+        ["West Europe", /must be a region name like westeurope.*did you mean 'westeurope'\?/],
+        ["brazilsouth", /not a region where Microsoft offers the AHDS FHIR service.*allowUnlistedLocation: true/],
+    ])("location %p is refused with a suggestion", (location, message) => {
+        expectOneProblem(rawConfig([ok("contoso")], { location }), "location", undefined, message);
+    });
+
+    test("a region Microsoft added later is accepted only with allowUnlistedLocation: true", () => {
+        expect(validateConfig(rawConfig([ok("contoso")], { location: "brazilsouth", allowUnlistedLocation: true })).location).toBe("brazilsouth");
+    });
+
+    test("a private account needs privateDns, naming the account, so its FHIR host resolves in the VNet", () => {
+        expectOneProblem(rawConfig([privateAccount("tailspin")]), "privateDns", undefined, /required when an account is private \(tailspin\).*cannot resolve the FHIR host/);
+    });
+
+    test("privateDns takes existing zones (hub and spoke) or VNets to link created zones", () => {
+        const zones = { workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"), fhir: zoneId("privatelink.fhir.azurehealthcareapis.com") };
+        expect(validateConfig(rawConfig([privateAccount("tailspin")], { privateDns: { zoneIds: zones } })).privateDns).toEqual({ zoneIds: zones });
+        expect(validateConfig(rawConfig([privateAccount("tailspin")], { privateDns: { virtualNetworkIds: [VNET] } })).privateDns).toEqual({ virtualNetworkIds: [VNET] });
+    });
+
+    test.each([
+        [{ zoneIds: {}, virtualNetworkIds: [VNET] }, "privateDns", /exactly one of the two/],
+        [{}, "privateDns", /exactly one of the two/],
+        [{ virtualNetworkIds: [] }, "privateDns.virtualNetworkIds", /at least one VNet/],
+        [{ virtualNetworkIds: ["vnet-hub"] }, "privateDns.virtualNetworkIds[0]", /virtual network resource ID/],
+        [{ virtualNetworkIds: [VNET, VNET.toUpperCase()] }, "privateDns.virtualNetworkIds[1]", /listed twice/],
+        [{ zoneIds: { workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"), fhir: zoneId("privatelink.azurehealthcareapis.com") } }, "privateDns.zoneIds.fhir", /points at zone 'privatelink.azurehealthcareapis.com'.*privatelink.fhir.azurehealthcareapis.com/],
+        [{ zoneIds: { workspace: "privatelink.workspace.azurehealthcareapis.com", fhir: zoneId("privatelink.fhir.azurehealthcareapis.com") } }, "privateDns.zoneIds.workspace", /resource ID of the private DNS zone/],
+    ])("bad privateDns %j", (privateDns, path, message) => {
+        expectOneProblem(rawConfig([privateAccount("tailspin")], { privateDns }), path, undefined, message);
+    });
+
+    test("keyVaultNetwork is trustedServices or allNetworks, with a suggestion", () => {
+        expect(validateConfig(rawConfig([ok("contoso", { keyVaultNetwork: "allNetworks" })])).accounts[0].keyVaultNetwork).toBe("allNetworks");
+        expectOneProblem(rawConfig([ok("contoso", { keyVaultNetwork: "trustedservice" })]), "accounts[0].keyVaultNetwork", "contoso", /trustedServices, allNetworks.*did you mean 'trustedServices'/);
+    });
+
+    test("keyName must be a Key Vault key name that keeps vault + key within the FHIR service's 94 characters", () => {
+        expect(validateConfig(rawConfig([ok("contoso", { keyName: "fhir-cmk-2" })])).accounts[0].keyName).toBe("fhir-cmk-2");
+        expectOneProblem(rawConfig([ok("contoso", { keyName: "fhir_cmk" })]), "accounts[0].keyName", "contoso", /characters Azure does not allow/);
+        expectOneProblem(rawConfig([ok("contoso", { keyName: "k".repeat(73) })]), "accounts[0].keyName", "contoso", /at most 72 characters.*94/);
+    });
+
+    test("the account name 'platform' is reserved: it would derive the platform's resource group", () => {
+        expectOneProblem(rawConfig([ok("platform")]), "accounts[0].name", "platform", /'platform' is reserved: the platform resource group is rg-fhir-<stack>-platform/);
     });
 });

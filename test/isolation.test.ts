@@ -99,11 +99,16 @@ describe.each([
     });
 });
 
-test("in a shared workspace the storage firewall still admits only the account's own FHIR service", async () => {
+test("in a shared workspace the storage firewall admits the account's own FHIR service and its workspace, and only the account's identity holds the blob role", async () => {
     const s = await capture(rawConfig(accounts, { placement: "shared" }), { stack: "iso" });
+    const [workspace] = s.ofType(T.workspace);
     expect(s.ofType(T.workspace)).toHaveLength(1);
     for (const a of ["contoso", "fabrikam", "tailspin"]) {
-        const rules = inputs(s.ofAccount(a, T.storage)[0]).networkRuleSet.resourceAccessRules;
-        expect(rules.map((r: { resourceId: string }) => r.resourceId)).toEqual([s.ofAccount(a, T.fhir)[0].id]);
+        const storage = s.ofAccount(a, T.storage)[0];
+        const rules = inputs(storage).networkRuleSet.resourceAccessRules;
+        // Microsoft's export setup registers both; the workspace rule is network admission only (RBAC still decides).
+        expect(rules.map((r: { resourceId: string }) => r.resourceId)).toEqual([s.ofAccount(a, T.fhir)[0].id, workspace.id]);
+        const blobGrants = s.ofType(T.grant).filter((g) => inputs(g).scope === storage.id);
+        expect(blobGrants.map((g) => inputs(g).principalId)).toEqual([s.outputs(a).identityPrincipalId]);
     }
 });

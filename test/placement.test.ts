@@ -3,7 +3,7 @@
  * subscription, pins against the lock, quota overrides, a 250-account platform, and two subscriptions through the
  * real program (each account's resources registered through its own subscription's provider).
  */
-import { PlacementLock, PlacementResult, placeAccounts, validateConfig } from "../components";
+import { PlacementLock, PlacementResult, parsePlacementLock, placeAccounts, validateConfig } from "../components";
 import { canonical, generatedRawConfig, summarize } from "../scripts/lib/placementReport";
 import { Captured, SUB_A, SUB_B, SUB_C, T, accountNames, capture, inputs, pid, rawConfig, shuffled } from "./helpers/stack";
 
@@ -62,7 +62,7 @@ describe("packing (shared)", () => {
 
     test("accounts that disagree on network access never share a workspace", () => {
         const subnet = `/subscriptions/${SUB_A}/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s`;
-        const cfg = validateConfig(rawConfig([{ name: "open1" }, { name: "private1", publicNetworkAccess: "Disabled", privateEndpointSubnetId: subnet }, { name: "open2" }], { placement: "shared" }));
+        const cfg = validateConfig(rawConfig([{ name: "open1" }, { name: "private1", publicNetworkAccess: "Disabled", privateEndpointSubnetId: subnet }, { name: "open2" }], { placement: "shared", privateDns: { virtualNetworkIds: [subnet.replace(/\/subnets\/s$/, "")] } }));
         const r = placeAccounts(cfg);
         expect(r.problems).toEqual([]);
         expect(where(r).open1).toBe(where(r).open2);
@@ -161,8 +161,8 @@ describe("the lock wins over config, loudly", () => {
         const r = placeAccounts(shared(["contoso", "fabrikam"]), dedicatedLock);
         expect(r.problems).toEqual([]);
         expect(r.placements).toEqual([
-            { account: "contoso", subscription: "main", workspaceGroup: "contoso", dedicated: true },
-            { account: "fabrikam", subscription: "main", workspaceGroup: "pool01", dedicated: false },
+            expect.objectContaining({ account: "contoso", subscription: "main", workspaceGroup: "contoso", dedicated: true }),
+            expect.objectContaining({ account: "fabrikam", subscription: "main", workspaceGroup: "pool01", dedicated: false }),
         ]);
     });
 
@@ -219,10 +219,10 @@ describe("two subscriptions through the real program", () => {
 
     test("placement: two accounts in main, two in second, shown in outputs", () => {
         expect(s.result.outputs.placement).toEqual({
-            contoso: { subscription: "main", workspace: "pool01" },
-            fabrikam: { subscription: "main", workspace: "pool01" },
-            tailspin: { subscription: "second", workspace: "pool02" },
-            wingtip: { subscription: "second", workspace: "pool02" },
+            contoso: expect.objectContaining({ subscription: "main", workspace: "pool01" }),
+            fabrikam: expect.objectContaining({ subscription: "main", workspace: "pool01" }),
+            tailspin: expect.objectContaining({ subscription: "second", workspace: "pool02" }),
+            wingtip: expect.objectContaining({ subscription: "second", workspace: "pool02" }),
         });
         expect(s.outputs("tailspin")).toEqual(expect.objectContaining({ subscription: "second", subscriptionId: SUB_B, workspaceGroup: "pool02" }));
     });
@@ -275,5 +275,64 @@ describe("two subscriptions through the real program", () => {
         const g = s.ofAccount("tailspin", T.grant).find((x) => inputs(x).principalId === pid(2))!;
         expect(inputs(g).scope).toBe(s.ofAccount("tailspin", T.fhir)[0].id);
         expect(inputs(g).scope).toMatch(/\/workspaces\/wspool02[a-z0-9]{6}\/fhirservices\/tailspin$/);
+    });
+});
+
+describe("create-only key settings are remembered by the lock", () => {
+    const keyLock = (keys: { name: string; size: number; rotationDays: number }[]): PlacementLock => ({ version: 1, accounts: { contoso: { subscription: "main", workspace: "contoso", keys } } });
+    const deployed = keyLock([{ name: "fhir-cmk", size: 3072, rotationDays: 365 }]);
+    const withKey = (key: Record<string, unknown>) => validateConfig(rawConfig([{ name: "contoso", ...key }]));
+
+    test("a new account's key settings go into the lock", () => {
+        expect(placeAccounts(withKey({ keySize: 2048, keyRotationDays: 90 })).lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 2048, rotationDays: 90 }]);
+    });
+
+    test("changing keySize of a deployed key is an error naming the account, the field, the lock and what to do", () => {
+        const r = placeAccounts(withKey({ keySize: 2048 }), deployed, {}, "Pulumi.dev.placement.json");
+        expect(r.problems).toEqual([
+            {
+                path: "accounts[0].keySize",
+                account: "contoso",
+                message: expect.stringMatching(
+                    /^2048 differs from key 'fhir-cmk' as Azure created it \(3072 bits, recorded in Pulumi\.dev\.placement\.json\): Azure sets a key's size .* never updates an existing key.*Keep keySize: 3072, or move to a new key: set keyName to a new name \(e\.g\. fhir-cmk-2\) with keySize: 2048/,
+                ),
+            },
+        ]);
+    });
+
+    test("changing keyRotationDays of a deployed key says how to change the policy in Key Vault and record it", () => {
+        const r = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, {}, "Pulumi.dev.placement.json");
+        expect(r.problems.map((p) => [p.path, p.account])).toEqual([["accounts[0].keyRotationDays", "contoso"]]);
+        expect(r.problems[0].message).toMatch(/az keyvault key rotation-policy update.*npm run place -- --stack <stack> --accept-key-settings contoso/);
+        const accepted = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, { acceptKeySettings: ["contoso"] });
+        expect(accepted.problems).toEqual([]);
+        expect(accepted.lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 3072, rotationDays: 90 }]);
+    });
+
+    test("a new keyName is a new key, recorded after the old one, which is kept", () => {
+        const r = placeAccounts(withKey({ keyName: "fhir-cmk-2", keySize: 2048 }), deployed);
+        expect(r.problems).toEqual([]);
+        expect(r.placements[0].keys).toEqual([
+            { name: "fhir-cmk", size: 3072, rotationDays: 365 },
+            { name: "fhir-cmk-2", size: 2048, rotationDays: 365 },
+        ]);
+        expect(r.placements[0].currentKey.name).toBe("fhir-cmk-2");
+        // Going back to the old key makes it current again; the newer one stays (it encrypted data too), and the
+        // creation order, which decides resource names, never changes.
+        const back = placeAccounts(withKey({}), r.lock);
+        expect(back.placements[0].keys.map((k) => k.name)).toEqual(["fhir-cmk", "fhir-cmk-2"]);
+        expect(back.placements[0].currentKey).toEqual({ name: "fhir-cmk", size: 3072, rotationDays: 365 });
+    });
+
+    test("a lock written before keys were recorded is filled from the config, without a problem", () => {
+        const r = placeAccounts(withKey({ keySize: 2048 }), { version: 1, accounts: { contoso: { subscription: "main", workspace: "contoso" } } });
+        expect(r.problems).toEqual([]);
+        expect(r.lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 2048, rotationDays: 365 }]);
+    });
+
+    test("a lock with malformed keys is refused, naming the file and the account", () => {
+        expect(() => parsePlacementLock(JSON.stringify({ version: 1, accounts: { contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: "big" }] } } }), "Pulumi.x.placement.json")).toThrow(
+            /Pulumi\.x\.placement\.json: account 'contoso' has malformed keys/,
+        );
     });
 });

@@ -54,6 +54,14 @@ describe("offline plan", () => {
         }
     });
 
+    test("the Azure name column is each resource's own name (the last segment of its ARM ID), for every cloud resource type", async () => {
+        const run = await runStack({ stack: "dev" });
+        const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+        const azure = buildPlan("dev", run.resources).groups.flatMap((g) => g.resources).filter((r) => r.type.startsWith("azure-native:") && r.custom);
+        expect(new Set(azure.map((r) => r.type)).size).toBeGreaterThanOrEqual(15);
+        for (const r of azure) expect([r.type, r.azureName]).toEqual([r.type, byUrn.get(r.urn)!.id!.split("/").pop()]);
+    });
+
     test("the dev stack passes the policy pack and the text is identical across runs", async () => {
         const a = await plan(["--stack", "dev"]);
         const b = await plan(["--stack", "dev"]);

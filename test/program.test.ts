@@ -35,6 +35,7 @@ describe("a bad config registers nothing", () => {
             "Contoso accounts[0].name",
             "tailspin accounts[1].keySize",
             "tailspin accounts[1].privateEndpointSubnetId",
+            "undefined privateDns",
         ]);
         expect(registered).toEqual([]);
     });

@@ -29,6 +29,6 @@ describe("Pulumi.yaml", () => {
         expect(d("placement")).toBe(DEFAULTS.placement);
         expect(d("protectStatefulResources")).toBe(DEFAULTS.protectStatefulResources);
         expect(d("rbacPropagationSeconds")).toBe(DEFAULTS.rbacPropagationSeconds);
-        expect(d("cmkKeyUri")).toBe(DEFAULTS.cmkKeyUri);
+        expect(d("allowUnlistedLocation")).toBe(DEFAULTS.allowUnlistedLocation);
     });
 });

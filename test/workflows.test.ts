@@ -66,3 +66,21 @@ describe("GitHub Actions workflows", () => {
         expect(raw).toMatch(/branches: \[main\]/);
     });
 });
+
+describe("key rotation reaches every FHIR service on a schedule", () => {
+    const wf = load("key-rotation.yml") as Workflow & { on: { schedule?: { cron: string }[] }; concurrency?: { group?: string } };
+    const steps = wf.jobs?.rotate?.steps ?? [];
+
+    test("runs daily, never beside a deploy (same concurrency group), and only where Azure is configured", () => {
+        expect(wf.on.schedule?.[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
+        expect(wf.concurrency?.group).toBe((load("deploy.yml") as { concurrency?: { group?: string } }).concurrency?.group);
+        expect((wf.jobs?.rotate as Job & { if?: string }).if).toMatch(/vars\.AZURE_CLIENT_ID/);
+    });
+
+    test("refreshes then updates (the refresh reads each key's newest version), with the policy pack, then verifies", () => {
+        const up = steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+        expect(up?.with).toMatchObject({ command: "up", refresh: true, policyPacks: "policies" });
+        const verify = steps.findIndex((s) => /npm run verify -- --stack/.test(s.run ?? ""));
+        expect(verify).toBeGreaterThan(steps.indexOf(up!));
+    });
+});

@@ -24,6 +24,8 @@ export interface CapturedResource {
     propertyDependencies: Record<string, string[]>;
     protect: boolean;
     retainOnDelete: boolean;
+    /** Input paths whose changes the engine ignores after creation (create-only settings). */
+    ignoreChanges: string[];
 }
 
 export interface MockRunOptions {
@@ -129,6 +131,18 @@ export function mockState(type: string, name: string, inputs: Record<string, any
             id = `${rg}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}`;
             state.name = inputs.privateEndpointName;
             break;
+        case "azure-native:network:PrivateDnsZoneGroup":
+            id = `${rg}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}/privateDnsZoneGroups/${inputs.privateDnsZoneGroupName}`;
+            state.name = inputs.privateDnsZoneGroupName;
+            break;
+        case "azure-native:privatedns:PrivateZone":
+            id = `${rg}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}`;
+            state.name = inputs.privateZoneName;
+            break;
+        case "azure-native:privatedns:VirtualNetworkLink":
+            id = `${rg}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}/virtualNetworkLinks/${inputs.virtualNetworkLinkName}`;
+            state.name = inputs.virtualNetworkLinkName;
+            break;
         case "random:index/randomString:RandomString": {
             const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
             const h = hash("random", name);
@@ -151,6 +165,7 @@ type MonitorRequest = {
     getProvider(): string;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
+    getIgnorechangesList(): string[];
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
@@ -237,6 +252,7 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
                     propertyDependencies,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    ignoreChanges: req.getIgnorechangesList(),
                 };
                 captured.set(r.urn, r);
                 order.push(r.urn);

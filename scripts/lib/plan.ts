@@ -31,32 +31,31 @@ export interface Plan {
     policy?: PolicyReport;
 }
 
-const NAME_INPUTS = [
-    "resourceGroupName",
-    "vaultName",
-    "keyName",
-    "accountName",
-    "workspaceName",
-    "fhirServiceName",
-    "resourceName",
-    "privateEndpointName",
-    "roleAssignmentName",
-    "name",
-];
-/** The input that names each type in Azure (the first of NAME_INPUTS otherwise). */
+/**
+ * The input that names each type in Azure. Every custom type the program registers is listed (test/plan.test.ts
+ * checks the name against the resource ID's last segment), so a resource never shows another input, such as its
+ * resource group's name, as its own.
+ */
 const NAME_INPUT_BY_TYPE: Record<string, string> = {
+    "azure-native:resources:ResourceGroup": "resourceGroupName",
+    "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
+    "azure-native:keyvault:Vault": "vaultName",
     "azure-native:keyvault:Key": "keyName",
-    "azure-native:healthcareapis:FhirService": "fhirServiceName",
-    "azure-native:healthcareapis:Workspace": "workspaceName",
     "azure-native:storage:StorageAccount": "accountName",
     "azure-native:storage:BlobServiceProperties": "blobServicesName",
-    "azure-native:keyvault:Vault": "vaultName",
+    "azure-native:healthcareapis:Workspace": "workspaceName",
+    "azure-native:healthcareapis:FhirService": "fhirServiceName",
+    "azure-native:network:PrivateEndpoint": "privateEndpointName",
+    "azure-native:network:PrivateDnsZoneGroup": "privateDnsZoneGroupName",
+    "azure-native:privatedns:PrivateZone": "privateZoneName",
+    "azure-native:privatedns:VirtualNetworkLink": "virtualNetworkLinkName",
     "azure-native:operationalinsights:Workspace": "workspaceName",
     "azure-native:authorization:RoleAssignment": "roleAssignmentName",
+    "azure-native:monitor:DiagnosticSetting": "name",
 };
 
 function azureName(r: CapturedResource): string | undefined {
-    const key = NAME_INPUT_BY_TYPE[r.type] ?? NAME_INPUTS.find((k) => typeof r.inputs[k] === "string");
+    const key = NAME_INPUT_BY_TYPE[r.type];
     const v = key ? r.inputs[key] : undefined;
     return typeof v === "string" ? v : undefined;
 }

@@ -13,6 +13,7 @@ import * as random from "@pulumi/random";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as privatedns from "@pulumi/azure-native/privatedns";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as storage from "@pulumi/azure-native/storage";
@@ -20,14 +21,27 @@ import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as network from "@pulumi/azure-native/network";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { BuiltInRoleName, entraAuthority, fhirServiceResourceId, fhirServiceUrl } from "../../../components/azure";
+import {
+    AHDS_PRIVATE_DNS_ZONES,
+    AhdsPrivateDnsZone,
+    BuiltInRoleName,
+    FHIR_AUDIT_LOG_CATEGORY,
+    KEY_VAULT_AUDIT_LOG_CATEGORY,
+    STORAGE_BLOB_LOG_CATEGORIES,
+    entraAuthority,
+    fhirServiceResourceId,
+    fhirServiceUrl,
+    healthWorkspaceResourceId,
+} from "../../../components/azure";
 import { ACCOUNT_TAG, PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../../../components/naming";
 import { RbacPropagationWait } from "../../../components/rbacPropagationWait";
 import { roleAssignmentInputs } from "../../../components/roleGrant";
-import { cmkKeyInputs, vaultInputs } from "../../../components/customerManagedKey";
+import { cmkKeyInputs, keyResourceName, vaultInputs } from "../../../components/customerManagedKey";
+import { diagnosticInputs } from "../../../components/diagnostics";
 import { blobServiceInputs, exportStorageInputs } from "../../../components/exportStorage";
-import { privateEndpointInputs } from "../../../components/fhirWorkspace";
-import { auditDiagnosticInputs, dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs } from "../../../components/fhirService";
+import { privateDnsZoneGroupInputs, privateEndpointInputs } from "../../../components/fhirWorkspace";
+import { dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs } from "../../../components/fhirService";
+import { cryptoGrantKey } from "../../../components/ownership";
 import type { PlatformConfig } from "../../../components/config";
 import type { Placement } from "../../../components/placement";
 
@@ -53,19 +67,23 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
     const suffixArgs = { length: SUFFIX_LENGTH, special: false, upper: false, numeric: true, lower: true };
 
     let lawId: pulumi.Output<string>;
+    const createZones = cfg.privateDns?.virtualNetworkIds !== undefined && plan.placements.length > 0;
+    const rg =
+        !cfg.logAnalytics.workspaceId || createZones
+            ? new resources.ResourceGroup(
+                  "platform-rg",
+                  { resourceGroupName: names.platformResourceGroup(stack), location: cfg.location, tags: platformTags("platform") },
+                  { provider: home, protect },
+              )
+            : undefined;
     if (cfg.logAnalytics.workspaceId) {
         lawId = pulumi.output(cfg.logAnalytics.workspaceId);
     } else {
-        const rg = new resources.ResourceGroup(
-            "platform-rg",
-            { resourceGroupName: names.platformResourceGroup(stack), location: cfg.location, tags: platformTags("platform") },
-            { provider: home, protect },
-        );
         lawId = new operationalinsights.Workspace(
             "platform-log-analytics",
             {
                 workspaceName: names.logAnalytics(stack),
-                resourceGroupName: rg.name,
+                resourceGroupName: rg!.name,
                 location: cfg.location,
                 sku: { name: "PerGB2018" },
                 retentionInDays: cfg.logAnalytics.retentionDays,
@@ -74,6 +92,24 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             { provider: home, protect },
         ).id;
     }
+    let zoneIds: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> } | undefined = cfg.privateDns?.zoneIds;
+    if (createZones) {
+        const ids: Partial<Record<AhdsPrivateDnsZone, pulumi.Output<string>>> = {};
+        for (const zone of Object.keys(AHDS_PRIVATE_DNS_ZONES) as AhdsPrivateDnsZone[]) {
+            const tags = platformTags("platform");
+            const z = new privatedns.PrivateZone(`platform-dns-${zone}`, { privateZoneName: AHDS_PRIVATE_DNS_ZONES[zone], resourceGroupName: rg!.name, location: "Global", tags }, { provider: home, protect });
+            for (const vnet of cfg.privateDns!.virtualNetworkIds!) {
+                const link = names.virtualNetworkLink(vnet);
+                new privatedns.VirtualNetworkLink(
+                    `platform-dns-${zone}-${link}`,
+                    { virtualNetworkLinkName: link, privateZoneName: z.name, resourceGroupName: rg!.name, location: "Global", virtualNetwork: { id: vnet }, registrationEnabled: false, tags },
+                    { provider: home },
+                );
+            }
+            ids[zone] = z.id;
+        }
+        zoneIds = { workspace: ids.workspace!, fhir: ids.fhir! };
+    }
 
     const accountByName = new Map(cfg.accounts.map((a) => [a.name, a]));
     /** Returns the workspace's name as created, and as planned (from the suffix alone, for the storage firewall rule). */
@@ -81,11 +117,12 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const plannedName = pulumi.interpolate`${names.workspace(group, "")}${suffix}`;
         const ws = new healthcareapis.Workspace(`${group}-workspace`, { workspaceName: plannedName, resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
         if (subnet) {
-            new network.PrivateEndpoint(
+            const pe = new network.PrivateEndpoint(
                 `${group}-workspace-pe`,
                 privateEndpointInputs({ group, resourceGroupName: rgName, location: cfg.location, tags, privateEndpointSubnetId: subnet }, ws.id),
                 { provider },
             );
+            new network.PrivateDnsZoneGroup(`${group}-workspace-pe-dns`, privateDnsZoneGroupInputs(pe.name, rgName, zoneIds!), { provider });
         }
         return { workspaceName: ws.name, plannedName };
     };
@@ -96,9 +133,9 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const provider = providers.get(first.subscription)!;
         const rgName = names.workspaceResourceGroup(stack, group);
         const tags = platformTags(`workspace:${group}`);
-        const rg = new resources.ResourceGroup(`ws-${group}-rg`, { resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
+        const wsRg = new resources.ResourceGroup(`ws-${group}-rg`, { resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
         const suffix = new random.RandomString(`ws-${group}-suffix`, suffixArgs, { protect });
-        shared.set(group, { ...workspace(group, rg.name, suffix.result, accountByName.get(first.account)!.privateEndpointSubnetId, tags, provider), rgName });
+        shared.set(group, { ...workspace(group, wsRg.name, suffix.result, accountByName.get(first.account)!.privateEndpointSubnetId, tags, provider), rgName });
     }
 
     const accountOutputs: Record<string, unknown> = {};
@@ -115,41 +152,72 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             );
 
         const rgName = names.accountResourceGroup(stack, a.name);
-        const rg = new resources.ResourceGroup(`${a.name}-rg`, { resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
+        const accountRg = new resources.ResourceGroup(`${a.name}-rg`, { resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
         const suffix = new random.RandomString(`${a.name}-suffix`, suffixArgs, { protect });
         const identity = new managedidentity.UserAssignedIdentity(
             `${a.name}-identity`,
-            { resourceName: names.identity(a.name), resourceGroupName: rg.name, location: cfg.location, tags },
-            { provider },
+            { resourceName: names.identity(a.name), resourceGroupName: accountRg.name, location: cfg.location, tags },
+            { provider, protect },
         );
         const sharedWs = shared.get(p.workspaceGroup);
-        const { workspaceName, plannedName } = sharedWs ?? workspace(a.name, rg.name, suffix.result, a.privateEndpointSubnetId, tags, provider);
+        const { workspaceName, plannedName } = sharedWs ?? workspace(a.name, accountRg.name, suffix.result, a.privateEndpointSubnetId, tags, provider);
         const workspaceRg = sharedWs ? sharedWs.rgName : rgName;
 
         const vault = new keyvault.Vault(
             `${a.name}-vault`,
-            vaultInputs({ account: a.name, resourceGroupName: rg.name, location: cfg.location, tenantId: cfg.tenantId, suffix: suffix.result, tags }),
+            vaultInputs({ account: a.name, resourceGroupName: accountRg.name, location: cfg.location, tenantId: cfg.tenantId, suffix: suffix.result, network: a.keyVaultNetwork, tags }),
             { provider, protect },
         );
-        const key = new keyvault.Key(
-            `${a.name}-cmk`,
-            cmkKeyInputs({ resourceGroupName: rg.name, keySize: a.keySize, keyRotationDays: a.keyRotationDays, tags, vaultName: vault.name }),
-            { provider, protect },
-        );
-        const cryptoGrant = grant(`${a.name}-cmk-crypto-grant`, "Key Vault Crypto Service Encryption User", key.id, identity.principalId, "identity/cmk", `FHIR service identity of ${a.name} wraps and unwraps its CMK`);
+        new monitor.DiagnosticSetting(`${a.name}-vault-audit`, diagnosticInputs(vault.id, lawId, [KEY_VAULT_AUDIT_LOG_CATEGORY], "AllMetrics"), { provider });
+        const first = p.keys[0].name;
+        let key!: keyvault.Key;
+        let cryptoGrant!: authorization.RoleAssignment;
+        for (const k of p.keys) {
+            const isCurrent = k.name === p.currentKey.name;
+            const keyName = keyResourceName(a.name, k.name, first);
+            const created = new keyvault.Key(keyName, cmkKeyInputs({ resourceGroupName: accountRg.name, key: k, tags, vaultName: vault.name }), {
+                provider,
+                protect,
+                ignoreChanges: ["properties", "tags"],
+            });
+            const g = grant(
+                `${keyName}-crypto-grant`,
+                "Key Vault Crypto Service Encryption User",
+                created.id,
+                identity.principalId,
+                cryptoGrantKey(k.name, first),
+                `FHIR service and export storage identity of ${a.name} wrap and unwrap with key ${k.name}`,
+            );
+            if (isCurrent) [key, cryptoGrant] = [created, g];
+        }
         const wait = new RbacPropagationWait(`${a.name}-cmk-grant-propagation`, { trigger: cryptoGrant.id, seconds: cfg.rbacPropagationSeconds });
-        const keyUri = cfg.cmkKeyUri === "versionless" ? key.keyUri : key.keyUriWithVersion;
+        const keyUri = key.keyUriWithVersion;
+        const vaultUri = vault.properties.apply((v) => v.vaultUri ?? "");
 
         let storageName: pulumi.Output<string> | undefined;
         let storageGrant: authorization.RoleAssignment | undefined;
         if (a.export || a.import) {
             const fhirServiceResourceIdPlanned = plannedName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name)));
+            const workspaceResourceId = plannedName.apply((ws) => healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws));
             const account = new storage.StorageAccount(
                 `${a.name}-export-storage`,
-                exportStorageInputs({ account: a.name, resourceGroupName: rg.name, location: cfg.location, suffix: suffix.result, tenantId: cfg.tenantId, fhirServiceResourceId: fhirServiceResourceIdPlanned, tags }),
-                { provider, protect },
+                exportStorageInputs({
+                    account: a.name,
+                    resourceGroupName: accountRg.name,
+                    location: cfg.location,
+                    suffix: suffix.result,
+                    tenantId: cfg.tenantId,
+                    identityId: identity.id,
+                    keyVaultUri: vaultUri,
+                    keyName: p.currentKey.name,
+                    fhirServiceResourceId: fhirServiceResourceIdPlanned,
+                    workspaceResourceId,
+                    tags,
+                }),
+                { provider, protect, dependsOn: [wait] },
             );
-            new storage.BlobServiceProperties(`${a.name}-export-blob-service`, blobServiceInputs(account.name, rg.name), { provider });
+            const blob = new storage.BlobServiceProperties(`${a.name}-export-blob-service`, blobServiceInputs(account.name, accountRg.name), { provider });
+            new monitor.DiagnosticSetting(`${a.name}-export-blob-audit`, diagnosticInputs(blob.id, lawId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"), { provider });
             storageGrant = grant(`${a.name}-export-blob-grant`, "Storage Blob Data Contributor", account.id, identity.principalId, "identity/export-storage", `FHIR service identity of ${a.name} writes $export output`);
             storageName = account.name;
         }
@@ -161,7 +229,7 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             fhirServiceInputs({ config: a, workspaceName, resourceGroupName: workspaceRg, location: cfg.location, identityId: identity.id, keyUri, tenantId: cfg.tenantId, exportStorageName: storageName, tags, url }),
             { provider, protect, dependsOn: storageGrant ? [wait, storageGrant] : [wait] },
         );
-        new monitor.DiagnosticSetting(`${a.name}-fhir-audit`, auditDiagnosticInputs(fhir.id, lawId), { provider });
+        new monitor.DiagnosticSetting(`${a.name}-fhir-audit`, diagnosticInputs(fhir.id, lawId, [FHIR_AUDIT_LOG_CATEGORY], "AllMetrics"), { provider });
         for (const g of a.grants) {
             new authorization.RoleAssignment(
                 dataPlaneGrantName(a.name, g),
@@ -177,6 +245,7 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             workspaceResourceGroupName: workspaceRg,
             workspaceName,
             fhirServiceName: serviceName,
+            fhirServiceId: fhir.id,
             fhirUrl: url,
             audience: url,
             authority: entraAuthority(cfg.tenantId),
@@ -184,15 +253,19 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             identityClientId: identity.clientId,
             identityPrincipalId: identity.principalId,
             keyUri,
-            keyVaultUri: vault.properties.apply((v) => v.vaultUri ?? ""),
+            keyId: key.id,
+            keyName: p.currentKey.name,
+            keyRotationDays: p.currentKey.rotationDays,
+            keyVaultUri: vaultUri,
             keyVaultId: vault.id,
             ...(storageName ? { exportStorageAccount: storageName } : {}),
             exportEnabled: a.export,
             smartProxyEnabled: a.smartProxy,
+            keyVaultNetwork: a.keyVaultNetwork,
             publicNetworkAccess: a.publicNetworkAccess,
         };
     }
-    const lock: Record<string, { subscription: string; workspace: string }> = {};
-    for (const p of [...plan.placements].sort((x, y) => x.account.localeCompare(y.account))) lock[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup };
+    const lock: Record<string, { subscription: string; workspace: string; keys: Placement["keys"] }> = {};
+    for (const p of [...plan.placements].sort((x, y) => x.account.localeCompare(y.account))) lock[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup, keys: p.keys };
     return { accounts: accountOutputs, logAnalyticsWorkspaceId: lawId, placement: lock, unlockedAccounts: plan.placements.map((p) => p.account).sort() };
 }

@@ -56,7 +56,16 @@ function subscription(k: number): Record<string, unknown> {
  */
 export function generateRawConfig(n: number): RawConfig {
     const accounts = Array.from({ length: n }, (_, i) => generateAccount(i));
-    const base = { location: BENCH_LOCATION, tenantId: BENCH_TENANT, placement: "shared", rbacPropagationSeconds: 120, tags: { environment: "bench" }, accounts };
+    const base = {
+        location: BENCH_LOCATION,
+        tenantId: BENCH_TENANT,
+        placement: "shared",
+        rbacPropagationSeconds: 120,
+        tags: { environment: "bench" },
+        // Private accounts (every tenth) resolve through zones the stack creates and links to the bench VNet.
+        ...(n >= 10 ? { privateDns: { virtualNetworkIds: ["/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-bench"] } } : {}),
+        accounts,
+    };
     const first = Math.max(1, Math.ceil(n / AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription));
     for (let subs = first; subs <= first + 5; subs++) {
         const raw = { ...base, subscriptions: Array.from({ length: subs }, (_, k) => subscription(k)) };
