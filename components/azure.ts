@@ -23,6 +23,8 @@ export const BUILT_IN_ROLES = {
     Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
     Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
     "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    /** Control-plane read: what `npm run verify` needs for its key check (nothing here grants it). */
+    Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
 } as const;
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;

@@ -180,7 +180,7 @@ describe("key check end to end (fake identity, FHIR and Azure Resource Manager)"
         expect(d.summary).toBe("key: rotation has not reached the service: it uses 01234567… although fedcba98… has been enabled for 5 d");
         expect(d.facts.join("\n")).toContain(`${NEWER_VERSION} (created 2026-11-10 12:00 UTC)`);
         expect(d.facts.join("\n")).toContain("--key-lag-hours 48");
-        expect(d.remedies.join("\n")).toContain("run the key-rotation workflow, or `pulumi refresh && pulumi up`");
+        expect(d.remedies.join("\n")).toContain("run the workflow .github/workflows/key-rotation.yml, or `pulumi up --refresh`");
         expect(d.remedies.join("\n")).toContain("keep 01234567… enabled");
         expect(r.key).toMatchObject({ isLatest: false, ageHours: 95 * 24 });
     });

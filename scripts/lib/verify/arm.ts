@@ -9,6 +9,7 @@
  *     name; SDKs call it `expires`).
  * The ARM token goes only to the ARM endpoint: a nextLink to any other origin is refused, not followed.
  */
+import { BUILT_IN_ROLES } from "../../../components/azure";
 import { getWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
 
 export const ARM_DEFAULT_ENDPOINT = "https://management.azure.com";
@@ -27,11 +28,8 @@ export const KEY_VAULT_API_VERSION = "2024-11-01";
 /** A key with more versions than this many pages is not what this stack makes: stop rather than loop. */
 const MAX_PAGES = 50;
 
-/**
- * Reader (built-in, `*\/read` on the control plane). Source: Microsoft Learn "Azure built-in roles for General".
- * Kept here rather than in components/azure.ts BUILT_IN_ROLES because nothing the stack deploys grants it.
- */
-export const READER_ROLE = { name: "Reader", id: "acdd72a7-3385-48ef-bd42-f606fba81ae7" } as const;
+/** Reader (built-in, `*\/read` on the control plane): what the key check needs. The GUID lives in components/azure.ts. */
+export const READER_ROLE = { name: "Reader", id: BUILT_IN_ROLES.Reader } as const;
 
 export interface ArmOptions {
     endpoint: string;

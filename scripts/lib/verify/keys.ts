@@ -160,8 +160,8 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
         diagnoses.push({ code: `key-${problem}`, ...d });
     };
     const stackName = `${stackKey.vaultName}/${stackKey.keyName}`;
-    const refreshUpOnly = "`pulumi refresh && pulumi up` for this stack";
-    const refreshUp = `${refreshUpOnly} (or run the scheduled key-rotation workflow)`;
+    const refreshUpOnly = "`pulumi up --refresh` for this stack";
+    const refreshUp = `${refreshUpOnly} (or run the scheduled workflow .github/workflows/key-rotation.yml)`;
 
     // The newest enabled version, whatever the service uses (for the report, and for every remedy that moves it).
     const enabled = (versions ?? []).filter((v) => v.enabled && v.created !== undefined).sort((a, b) => (a.created as number) - (b.created as number));
@@ -297,7 +297,7 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
                     `allowed lag: --key-lag-hours ${lagHours} (the daily workflow's window plus a margin)`,
                 ],
                 remedies: [
-                    `run the key-rotation workflow, or ${refreshUpOnly}: the refresh reads the new version, the update moves the service to it in place (encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl)`,
+                    `run the workflow .github/workflows/key-rotation.yml, or ${refreshUpOnly}: the refresh reads the new version, the update moves the service to it in place (encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl)`,
                     "if the scheduled workflow should have done this: look at its recent runs (failed, disabled, or not covering this stack)",
                     `keep ${short(inUse.version)} enabled: ${keepEnabled}`,
                 ],
