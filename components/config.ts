@@ -115,6 +115,13 @@ export type PrivateDnsConfig =
     | { zoneIds?: undefined; virtualNetworkIds: string[] };
 
 export interface PlatformConfig {
+    /**
+     * The environment this stack belongs to (dev, staging, prod, ...): shards are checked together only within one
+     * environment. Absent: the stack name up to its first hyphen (`prod-eu-1` -> `prod`).
+     */
+    environment?: string;
+    /** False for example stacks whose IDs are placeholders: CI plans and checks them but never deploys them. */
+    deploy: boolean;
     location: string;
     /** Accept a location missing from FHIR_REGIONS (a region added after this release). */
     allowUnlistedLocation: boolean;
@@ -157,6 +164,8 @@ export class ConfigValidationError extends Error {
 export type RawConfig = Record<string, unknown>;
 
 export const PLATFORM_KEYS = [
+    "environment",
+    "deploy",
     "location",
     "allowUnlistedLocation",
     "tenantId",
@@ -214,6 +223,7 @@ export const DEFAULTS = {
     rbacPropagationSeconds: RBAC_PROPAGATION_SECONDS.default,
     logAnalyticsRetentionDays: 90,
     allowUnlistedLocation: false,
+    deploy: true,
 };
 
 const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
@@ -597,6 +607,11 @@ export function validateConfig(raw: RawConfig): PlatformConfig {
     checkKeys(raw, [...PLATFORM_KEYS, ...Object.keys(REMOVED_KEYS)], "", p);
     for (const [key, why] of Object.entries(REMOVED_KEYS)) if (raw[key] !== undefined) p.add(key, `${why} '${CONFIG_NAMESPACE}:${key}' from the stack file`);
 
+    const environment = field<string>(raw, "environment", "string", "environment", p);
+    if (environment !== undefined && !/^[a-z][a-z0-9-]{0,23}$/.test(environment)) {
+        p.add("environment", `must be 1 to 24 lowercase letters, digits and hyphens, starting with a letter (dev, staging, prod), got ${describe(environment)}`);
+    }
+    const deploy = field<boolean>(raw, "deploy", "boolean", "deploy", p) ?? DEFAULTS.deploy;
     const allowUnlistedLocation = field<boolean>(raw, "allowUnlistedLocation", "boolean", "allowUnlistedLocation", p) ?? DEFAULTS.allowUnlistedLocation;
     const location = field<string>(raw, "location", "string", "location", p);
     if (location === undefined) p.add("location", "is required (an Azure region name such as westeurope)");
@@ -684,6 +699,8 @@ export function validateConfig(raw: RawConfig): PlatformConfig {
 
     if (p.list.length > 0) throw new ConfigValidationError(p.list);
     return {
+        ...(environment !== undefined ? { environment } : {}),
+        deploy,
         location: location!,
         allowUnlistedLocation,
         tenantId: tenantId!.toLowerCase(),

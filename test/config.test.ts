@@ -61,6 +61,7 @@ describe("defaults", () => {
         expect(cfg.rbacPropagationSeconds).toBe(600);
         expect(cfg.allowUnlistedLocation).toBe(false);
         expect(cfg.privateDns).toBeUndefined();
+        expect([cfg.environment, cfg.deploy]).toEqual([undefined, true]);
         expect(cfg.logAnalytics).toEqual({ retentionDays: 90 });
         expect(cfg.tags).toEqual({});
     });
@@ -329,6 +330,8 @@ describe("each bad input gives one clear problem naming the account and the fiel
         ["placement", "spread", /dedicated .* or shared/],
         ["cmkKeyUri", "versionless", /was removed: the FHIR service always gets the versioned key URI.*Delete the key 'fhir-platform:cmkKeyUri'/],
         ["keyVaultNetwork", "trustedServices", /unknown field/],
+        ["environment", "Prod", /lowercase letters, digits and hyphens/],
+        ["deploy", "no", /must be a boolean/],
         ["rbacPropagationSeconds", 3600, /0 to 1800/],
         ["protectStatefulResources", "no", /must be a boolean/],
         ["logAnalytics", { workspaceId: "law-1" }, /Log Analytics workspace resource ID/],

@@ -30,5 +30,6 @@ describe("Pulumi.yaml", () => {
         expect(d("protectStatefulResources")).toBe(DEFAULTS.protectStatefulResources);
         expect(d("rbacPropagationSeconds")).toBe(DEFAULTS.rbacPropagationSeconds);
         expect(d("allowUnlistedLocation")).toBe(DEFAULTS.allowUnlistedLocation);
+        expect(d("deploy")).toBe(DEFAULTS.deploy);
     });
 });
