@@ -185,13 +185,8 @@ function providerOf(r: CapturedResource, byUrn: ReadonlyMap<string, CapturedReso
 
 const EMPTY_TAGS: ReadonlyMap<string, string> = new Map();
 
-/** The argument bag a resource policy gets for `resource` (its inputs, as in `pulumi preview`). */
-export function resourceValidationArgs(
-    resource: CapturedResource,
-    stack: readonly CapturedResource[] = [resource],
-    properties: Record<string, unknown> = {},
-): ResourceValidationArgs {
-    const byUrn = new Map(stack.map((r) => [r.urn, r]));
+/** The argument bag a resource policy gets for `resource` (its inputs, as in `pulumi preview`), its provider looked up in `byUrn`. */
+function resourceArgs(resource: CapturedResource, byUrn: ReadonlyMap<string, CapturedResource>, properties: Record<string, unknown>): ResourceValidationArgs {
     const props = policyProps(resource.inputs);
     const provider = providerOf(resource, byUrn);
     return {
@@ -208,6 +203,29 @@ export function resourceValidationArgs(
         getConfig: <T extends object>() => deepCopy(properties) as T,
         notApplicable,
     };
+}
+
+/**
+ * The argument bag a resource policy gets for `resource` (its inputs, as in `pulumi preview`); `stack` is searched for
+ * its provider. For one resource at a time: `runPolicyPack` indexes the stack by URN once for all resources.
+ */
+export function resourceValidationArgs(
+    resource: CapturedResource,
+    stack: readonly CapturedResource[] = [resource],
+    properties: Record<string, unknown> = {},
+): ResourceValidationArgs {
+    const providerUrn = resource.provider?.slice(0, resource.provider.lastIndexOf("::"));
+    const provider = providerUrn === undefined ? undefined : stack.find((r) => r.urn === providerUrn);
+    return resourceArgs(resource, new Map(provider ? [[provider.urn, provider]] : []), properties);
+}
+
+/**
+ * The resource type a validation is limited to, when `validateResourceOfType` attached it (as `__pulumiType`): the
+ * analyzer skips such a validation for other types without building its arguments, and so does `runPolicyPack`.
+ */
+function validatedType(validate: unknown): string | undefined {
+    const t = (validate as { __pulumiType?: unknown } | undefined)?.__pulumiType;
+    return typeof t === "string" && t.length > 0 ? t : undefined;
 }
 
 /** The argument bag a stack policy gets: every resource, with parent and dependencies linked to each other. */
@@ -300,10 +318,13 @@ export async function runPolicyPack(resources: CapturedResource[], config: Recor
             continue;
         }
         const validations = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+        // The analyzer's fast path: a single validation tied to one type is not called for other types.
+        const onlyType = Array.isArray(p.validateResource) ? undefined : validatedType(p.validateResource);
         for (const r of custom) {
+            if (onlyType !== undefined && r.type !== onlyType) continue;
             const report: ReportViolation = (message) => record(r, message);
             for (const validate of validations) {
-                await guarded(r, () => validate(resourceValidationArgs(r, resources, properties), report));
+                await guarded(r, () => validate(resourceArgs(r, byUrn, properties), report));
             }
         }
     }

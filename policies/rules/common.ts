@@ -119,8 +119,9 @@ export function armTargetOf(r: { type: string; props: Record<string, unknown> })
     }
 }
 
-function sameTarget(a: ArmTarget, b: ArmTarget): boolean {
-    return JSON.stringify(a) === JSON.stringify(b);
+/** A string equal for equal targets (parseArmId and armTargetOf build each kind with its fields in the same order). */
+function targetKey(t: ArmTarget): string {
+    return JSON.stringify(t);
 }
 
 /** The account a resource belongs to: its account tag, or the marker in a role assignment's description. */
@@ -133,9 +134,85 @@ export function platformScopeOf(r: { props: Record<string, unknown> }): string |
     return str(obj(r.props.tags)?.[PLATFORM_TAG]);
 }
 
-/** Relates the resources of a stack: what a property points at, by dependency or by ARM ID/name. */
+/**
+ * An index over `items` by the keys `keysOf(item)` gives, answering exactly what a scan of `items` in order would,
+ * failures included: reading a prop that is unknown at preview throws (the SDK's unknown-checking proxy), so `find` throws
+ * the error of the first item it could not read when that item comes before the first hit (a scan would have stopped
+ * there), and `filter` throws it whenever there is one (a filter reads every item). Built on first use and then O(1) per
+ * lookup, where a scan per lookup made the stack policies quadratic in the number of accounts.
+ */
+export class ScanIndex<T, K> {
+    private built?: { at: Map<K, number[]>; failedAt: number; failure: unknown };
+
+    constructor(
+        private readonly items: readonly T[],
+        private readonly keysOf: (item: T) => Iterable<K>,
+    ) {}
+
+    private index(): NonNullable<ScanIndex<T, K>["built"]> {
+        if (this.built) return this.built;
+        const at = new Map<K, number[]>();
+        let failedAt = Infinity;
+        let failure: unknown;
+        this.items.forEach((item, i) => {
+            let keys: Iterable<K>;
+            try {
+                keys = this.keysOf(item);
+            } catch (e) {
+                if (failedAt === Infinity) [failedAt, failure] = [i, e];
+                return;
+            }
+            for (const k of keys) {
+                const list = at.get(k);
+                if (!list) at.set(k, [i]);
+                else if (list[list.length - 1] !== i) list.push(i);
+            }
+        });
+        this.built = { at, failedAt, failure };
+        return this.built;
+    }
+
+    /** `items.find((x) => keysOf(x) includes k)`, or its error. */
+    find(k: K): T | undefined {
+        const { at, failedAt, failure } = this.index();
+        const first = at.get(k)?.[0];
+        if (failedAt < (first ?? Infinity)) throw failure;
+        return first === undefined ? undefined : this.items[first];
+    }
+
+    /** `items.filter((x) => keysOf(x) includes k)`, in order, or its error. */
+    filter(k: K): T[] {
+        const { at, failedAt, failure } = this.index();
+        if (failedAt !== Infinity) throw failure;
+        return (at.get(k) ?? []).map((i) => this.items[i]);
+    }
+}
+
+const lowerName = (v: unknown): string | undefined => str(v)?.toLowerCase();
+
+/**
+ * Relates the resources of a stack: what a property points at, by dependency or by ARM ID/name. Lookups go through
+ * `ScanIndex`es built on first use, so a stack policy is linear in the number of resources.
+ */
 export class StackIndex {
     readonly byType = new Map<string, PolicyResource[]>();
+    private readonly byTarget: ScanIndex<PolicyResource, string>;
+    private readonly vaultsByName: ScanIndex<PolicyResource, string | undefined>;
+    private readonly storageByAccountName: ScanIndex<PolicyResource, string | undefined>;
+    private readonly workspacesByName: ScanIndex<PolicyResource, string | undefined>;
+    private readonly identitiesByPrincipal: ScanIndex<PolicyResource, string | undefined>;
+
+    private static readonly cache = new WeakMap<readonly PolicyResource[], StackIndex>();
+
+    /**
+     * The index of `resources`, made once per array: stack policies given the same `args.resources` share it. (The
+     * analyzer gives each stack policy a fresh array, so each policy builds its own; either way in linear time.)
+     */
+    static for(resources: PolicyResource[]): StackIndex {
+        let index = StackIndex.cache.get(resources);
+        if (!index) StackIndex.cache.set(resources, (index = new StackIndex(resources)));
+        return index;
+    }
 
     constructor(readonly resources: PolicyResource[]) {
         for (const r of resources) {
@@ -143,20 +220,25 @@ export class StackIndex {
             list.push(r);
             this.byType.set(r.type, list);
         }
+        this.byTarget = new ScanIndex(resources, (r) => {
+            const t = armTargetOf(r);
+            return t === undefined ? [] : [targetKey(t)];
+        });
+        this.vaultsByName = new ScanIndex(this.of(TYPES.vault), (v) => [lowerName(v.props.vaultName)]);
+        this.storageByAccountName = new ScanIndex(this.of(TYPES.storageAccount), (s) => [lowerName(s.props.accountName)]);
+        this.workspacesByName = new ScanIndex(this.of(TYPES.healthWorkspace), (w) => [lowerName(w.props.workspaceName)]);
+        this.identitiesByPrincipal = new ScanIndex(this.of(TYPES.identity), (i) => [lowerName(i.props.principalId)]);
     }
 
     of(type: string): PolicyResource[] {
         return this.byType.get(type) ?? [];
     }
 
-    /** The stack resource an ARM ID or key URL names, if the stack manages it. */
+    /** The stack resource an ARM ID or key URL names, if the stack manages it (the first one, in stack order). */
     byArmId(id: string | undefined): PolicyResource | undefined {
         const target = parseArmId(id);
         if (target.kind === "other" || target.kind === "subscription") return undefined;
-        return this.resources.find((r) => {
-            const t = armTargetOf(r);
-            return t !== undefined && sameTarget(t, target);
-        });
+        return this.byTarget.find(targetKey(target));
     }
 
     /**
@@ -176,20 +258,24 @@ export class StackIndex {
     vaultOfKey(key: PolicyResource): PolicyResource | undefined {
         const dep = (key.propertyDependencies.vaultName ?? []).find((d) => d.type === TYPES.vault);
         if (dep) return dep;
-        const name = str(key.props.vaultName)?.toLowerCase();
-        return this.of(TYPES.vault).find((v) => str(v.props.vaultName)?.toLowerCase() === name);
+        return this.vaultsByName.find(lowerName(key.props.vaultName));
     }
 
     storageByName(name: unknown): PolicyResource | undefined {
-        const n = str(name)?.toLowerCase();
-        return n ? this.of(TYPES.storageAccount).find((s) => str(s.props.accountName)?.toLowerCase() === n) : undefined;
+        const n = lowerName(name);
+        return n ? this.storageByAccountName.find(n) : undefined;
+    }
+
+    /** The AHDS workspace named `name` (case-insensitively), the first in stack order. */
+    healthWorkspaceByName(name: unknown): PolicyResource | undefined {
+        return this.workspacesByName.find(lowerName(name));
     }
 
     /** Identities a principal ID points at: by dependency, or by the identity's principalId output. */
     principals(grant: PolicyResource): PolicyResource[] {
         const out = new Set<PolicyResource>((grant.propertyDependencies.principalId ?? []).filter((d) => d.type === TYPES.identity));
-        const pid = str(grant.props.principalId)?.toLowerCase();
-        if (pid) for (const i of this.of(TYPES.identity)) if (str(i.props.principalId)?.toLowerCase() === pid) out.add(i);
+        const pid = lowerName(grant.props.principalId);
+        if (pid) for (const i of this.identitiesByPrincipal.filter(pid)) out.add(i);
         return [...out];
     }
 }

@@ -1,7 +1,7 @@
 /** Monitor: every FHIR service sends its audit logs to Log Analytics (who read or changed which PHI, and when). */
 import { PolicyResource } from "@pulumi/policy";
 import { FHIR_AUDIT_LOG_CATEGORY } from "../../components/azure";
-import { FhirStackPolicy, StackIndex, TYPES, arr, label, obj, parseArmId, str } from "./common";
+import { FhirStackPolicy, ScanIndex, StackIndex, TYPES, arr, label, obj, parseArmId, str } from "./common";
 
 /** Category groups that include the FHIR service's AuditLogs category. */
 const AUDIT_GROUPS = ["audit", "alllogs"];
@@ -25,10 +25,11 @@ export const fhirAuditDiagnostics: FhirStackPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: `Add a monitor:DiagnosticSetting with resourceUri = the FHIR service's ID, workspaceId = the platform Log Analytics workspace, and logs [{ category: "${FHIR_AUDIT_LOG_CATEGORY}", enabled: true }].`,
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
-        const settings = index.of(TYPES.diagnosticSetting);
+        const index = StackIndex.for(args.resources);
+        // The settings on each resource, resolved once for all settings (not once per FHIR service).
+        const settingsOn = new ScanIndex(index.of(TYPES.diagnosticSetting), (s) => index.refs(s, "resourceUri"));
         for (const fhir of index.of(TYPES.fhirService)) {
-            const mine = settings.filter((s) => index.refs(s, "resourceUri").includes(fhir));
+            const mine = settingsOn.filter(fhir);
             if (mine.length === 0) {
                 reportViolation(`${label(fhir)} has no diagnostic setting`, fhir.urn);
             } else if (!mine.some((s) => sendsAuditLogs(s) && toLogAnalytics(index, s))) {

@@ -6,7 +6,7 @@
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import { AHDS_PRIVATE_LINK_GROUP_ID, NAME_RULES } from "../../components/azure";
-import { FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, accountOf, arr, label, obj, str } from "./common";
+import { FhirResourcePolicy, FhirStackPolicy, ScanIndex, StackIndex, TYPES, accountOf, arr, label, obj, str } from "./common";
 
 export const fhirCmkEncryption: FhirResourcePolicy = {
     name: "fhir-cmk-encryption",
@@ -98,13 +98,15 @@ export interface PublicNetworkConfig {
 function workspaceOf(index: StackIndex, fhir: PolicyResource): PolicyResource | undefined {
     const dep = (fhir.propertyDependencies.workspaceName ?? []).find((r) => r.type === TYPES.healthWorkspace);
     if (dep) return dep;
-    const name = str(fhir.props.workspaceName)?.toLowerCase();
-    return index.of(TYPES.healthWorkspace).find((w) => str(w.props.workspaceName)?.toLowerCase() === name);
+    return index.healthWorkspaceByName(fhir.props.workspaceName);
 }
 
-/** Whether a private endpoint in the stack connects to `workspace` (the AHDS private-link sub-resource). */
-function hasPrivateEndpoint(index: StackIndex, workspace: PolicyResource): boolean {
-    return index.of(TYPES.privateEndpoint).some((pe) => {
+/**
+ * The workspaces a private endpoint connects to through the AHDS private-link sub-resource (none when it asks for
+ * another group), as an index over the stack's private endpoints: whether a workspace has one is `find(workspace)`.
+ */
+function privateEndpointsByWorkspace(index: StackIndex): ScanIndex<PolicyResource, PolicyResource> {
+    return new ScanIndex(index.of(TYPES.privateEndpoint), (pe) => {
         const conns = [...arr(pe.props.privateLinkServiceConnections), ...arr(pe.props.manualPrivateLinkServiceConnections)].map(obj);
         const ids = conns.map((c) => str(c?.privateLinkServiceId));
         const groups = conns.flatMap((c) => arr(c?.groupIds).map((g) => str(g)?.toLowerCase()));
@@ -112,7 +114,7 @@ function hasPrivateEndpoint(index: StackIndex, workspace: PolicyResource): boole
             ...index.refs(pe, "privateLinkServiceConnections", ids),
             ...(pe.propertyDependencies.manualPrivateLinkServiceConnections ?? []),
         ];
-        return targets.includes(workspace) && groups.includes(AHDS_PRIVATE_LINK_GROUP_ID);
+        return groups.includes(AHDS_PRIVATE_LINK_GROUP_ID) ? targets : [];
     });
 }
 
@@ -133,14 +135,15 @@ export const fhirPublicNetworkAccess: FhirStackPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { exemptAccounts } = args.getConfig<PublicNetworkConfig>();
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.for(args.resources);
+        const endpoints = privateEndpointsByWorkspace(index);
         for (const fhir of index.of(TYPES.fhirService)) {
             const account = accountOf(fhir);
             if (account && exemptAccounts.includes(account)) continue;
             // Outputs report the effective setting after deployment.
             if (str(fhir.props.publicNetworkAccess)?.toLowerCase() === "disabled") continue;
             const ws = workspaceOf(index, fhir);
-            if (ws && hasPrivateEndpoint(index, ws)) continue;
+            if (ws && endpoints.find(ws) !== undefined) continue;
             reportViolation(
                 `${label(fhir)}${account ? ` (account ${account})` : ""} is publicly reachable: ${ws ? `${label(ws)} has no private endpoint` : "its workspace is not in this stack"}`,
                 fhir.urn,

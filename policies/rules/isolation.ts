@@ -22,7 +22,7 @@ export const accountIsolation: FhirStackPolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Scope each grant to resources of the account named in its description ([fhir-platform account=<name>]) and grant only that account's identity; wire each FHIR service to its own account's identity, key and storage.",
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.for(args.resources);
         for (const grant of index.of(TYPES.roleAssignment)) {
             const account = accountOf(grant);
             if (account === undefined) continue; // resources-tagged reports grants without an account

@@ -66,14 +66,72 @@ export function identitiesOf(index: StackIndex, fhir: PolicyResource): PolicyRes
     return index.refs(fhir, "identity", values).filter((r) => r.type === TYPES.identity);
 }
 
+/** A value computed once, or the error computing it threw (thrown again on every use, as a recomputation would). */
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+function attempt<T>(f: () => T): Outcome<T> {
+    try {
+        return { ok: true, value: f() };
+    } catch (error) {
+        return { ok: false, error };
+    }
+}
+function unwrap<T>(o: Outcome<T>): T {
+    if (!o.ok) throw o.error;
+    return o.value;
+}
+
+/**
+ * Answers `grants.some((g) => index.refs(g, "scope").some((s) => scopes.has(s)) && index.principals(g).includes(identity))`
+ * for many (scopes, identity) pairs in time linear in the grants overall: each grant's scope and principals are resolved
+ * once, and only the grants on one of `scopes` are visited, in stack order. Errors (a value unknown at preview) surface
+ * exactly where that scan would have met them: a scope that cannot be resolved stops the scan at its grant; principals
+ * are read only for grants whose scope matched.
+ */
+class GrantsOnScopes {
+    private readonly scopes: Outcome<PolicyResource[]>[];
+    private readonly principals: (Outcome<PolicyResource[]> | undefined)[];
+    private readonly byScope = new Map<PolicyResource, number[]>();
+    private readonly scopeFailedAt: number;
+
+    constructor(
+        private readonly index: StackIndex,
+        private readonly grants: PolicyResource[],
+    ) {
+        this.scopes = grants.map((g) => attempt(() => index.refs(g, "scope")));
+        this.principals = grants.map(() => undefined);
+        this.scopeFailedAt = this.scopes.findIndex((o) => !o.ok);
+        this.scopes.forEach((o, i) => {
+            if (!o.ok) return;
+            for (const s of o.value) {
+                const list = this.byScope.get(s) ?? [];
+                if (list[list.length - 1] !== i) list.push(i);
+                this.byScope.set(s, list);
+            }
+        });
+    }
+
+    held(scopes: ReadonlySet<PolicyResource>, identity: PolicyResource): boolean {
+        const candidates = [...new Set([...scopes].flatMap((s) => this.byScope.get(s) ?? []))].sort((a, b) => a - b);
+        const failedAt = this.scopeFailedAt < 0 ? Infinity : this.scopeFailedAt;
+        for (const i of candidates) {
+            if (i > failedAt) break;
+            const principals = (this.principals[i] ??= attempt(() => this.index.principals(this.grants[i])));
+            if (unwrap(principals).includes(identity)) return true;
+        }
+        if (failedAt !== Infinity) unwrap(this.scopes[failedAt]);
+        return false;
+    }
+}
+
 export const fhirIdentityHoldsCryptoRole: FhirStackPolicy = {
     name: "fhir-identity-holds-crypto-role",
     description: `Every FHIR service's identity holds ${CRYPTO_ROLE} on the key (or its vault) that the service's CMK uses; without it the service cannot be created, or answers 500 once access is lost.`,
     enforcementLevel: "mandatory",
     remediationSteps: `Grant ${CRYPTO_ROLE} to the FHIR service's user-assigned identity at the CMK key's scope, and make the FHIR service depend on that grant (and the RBAC propagation wait).`,
     validateStack: (args, reportViolation) => {
-        const index = new StackIndex(args.resources);
+        const index = StackIndex.for(args.resources);
         const cryptoGrants = index.of(TYPES.roleAssignment).filter((g) => builtInRoleName(str(g.props.roleDefinitionId) ?? "") === CRYPTO_ROLE);
+        const grants = new GrantsOnScopes(index, cryptoGrants);
         for (const fhir of index.of(TYPES.fhirService)) {
             const keys = cmkKeysOf(index, fhir);
             const identities = identitiesOf(index, fhir);
@@ -81,9 +139,7 @@ export const fhirIdentityHoldsCryptoRole: FhirStackPolicy = {
             if (keys.length === 0 || identities.length === 0) continue;
             for (const key of keys) {
                 const scopes = new Set([key, index.vaultOfKey(key)].filter((r): r is PolicyResource => r !== undefined));
-                const held = identities.every((identity) =>
-                    cryptoGrants.some((g) => index.refs(g, "scope").some((s) => scopes.has(s)) && index.principals(g).includes(identity)),
-                );
+                const held = identities.every((identity) => grants.held(scopes, identity));
                 if (!held) {
                     reportViolation(`${label(fhir)} runs as ${identities.map(label).join(", ")}, which holds no ${CRYPTO_ROLE} grant on ${label(key)} or its vault`, fhir.urn);
                 }

@@ -1,0 +1,117 @@
+/**
+ * The pack's cost grows linearly with the stack, checked by counting work instead of timing it (timings live in the
+ * benchmark, `npm run bench`): property reads on the captured resources for the whole run, and reads of resource props
+ * inside each stack policy. A lookup that scans every resource, or a map rebuilt per resource, makes these counts grow
+ * with the square of the accounts; linear code grows them with the resources.
+ */
+import { PolicyResource } from "@pulumi/policy";
+import { CapturedResource } from "../scripts/lib/mockRun";
+import { configMap, runStack } from "../scripts/lib/runStack";
+import { BENCH_STACK, generateRawConfig } from "../scripts/lib/bench/generate";
+import { resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../policies/offline";
+import { policies } from "../policies/policies";
+import { FhirStackPolicy, ScanIndex, StackIndex, isStackPolicy } from "../policies/rules/common";
+
+/** Both sizes have every kind of account the generator makes (a private one is every tenth). */
+const SMALL = 10;
+const LARGE = 30;
+/**
+ * Reads per resource may grow by this factor from SMALL to LARGE accounts (shared resources, rounding): measured ×1.00
+ * to ×1.05; the scans this replaced grew them ×2.3 to ×8.9, and a growth of ×3 is what n² reads would give.
+ */
+const SLACK = 1.3;
+
+const stacks = new Map<number, CapturedResource[]>();
+beforeAll(async () => {
+    for (const n of [SMALL, LARGE]) stacks.set(n, (await runStack({ stack: BENCH_STACK, config: configMap(generateRawConfig(n)) })).resources);
+});
+
+/** `target` behind a proxy that counts reads of its own properties. */
+function counted<T extends object>(target: T, counter: { reads: number }): T {
+    return new Proxy(target, {
+        get(t, k, receiver) {
+            counter.reads++;
+            return Reflect.get(t, k, receiver) as unknown;
+        },
+    });
+}
+
+async function packReads(resources: CapturedResource[]): Promise<number> {
+    const counter = { reads: 0 };
+    const report = await runPolicyPack(resources.map((r) => counted(r, counter)));
+    expect(report.policiesRun).toBe(policies.length);
+    return counter.reads;
+}
+
+async function stackPolicyReads(p: FhirStackPolicy, resources: CapturedResource[]): Promise<number> {
+    const counter = { reads: 0 };
+    const args = stackValidationArgs(resources, resolvePolicyConfig().get(p.name)!.properties);
+    for (const r of args.resources) r.props = counted(r.props, counter);
+    await p.validateStack(args, () => undefined);
+    return counter.reads;
+}
+
+describe("the pack is linear in the size of the stack", () => {
+    test("the generated stacks differ in size as the accounts do", () => {
+        const growth = stacks.get(LARGE)!.length / stacks.get(SMALL)!.length;
+        expect(growth).toBeGreaterThan(2.5);
+        expect(growth).toBeLessThan(3.2);
+    });
+
+    test("the whole pack reads the captured resources a number of times proportional to their count", async () => {
+        const [small, large] = [stacks.get(SMALL)!, stacks.get(LARGE)!];
+        const perResource = [(await packReads(small)) / small.length, (await packReads(large)) / large.length];
+        expect(perResource[1]).toBeLessThanOrEqual(perResource[0] * SLACK);
+    });
+
+    const stackPolicies = policies.filter(isStackPolicy);
+    test.each(stackPolicies.map((p) => [p.name, p] as const))("stack policy %s reads props in linear number", async (_name, p) => {
+        const [small, large] = [stacks.get(SMALL)!, stacks.get(LARGE)!];
+        const perResource = [(await stackPolicyReads(p, small)) / small.length, (await stackPolicyReads(p, large)) / large.length];
+        expect(perResource[0]).toBeGreaterThan(0);
+        expect(perResource[1]).toBeLessThanOrEqual(perResource[0] * SLACK);
+    });
+});
+
+describe("ScanIndex answers as the scan it replaces, failures included", () => {
+    /** Items whose key reading throws, like props holding a value unknown at preview. */
+    const items = [{ k: "a" }, { k: "b" }, { k: undefined, fails: true }, { k: "a" }, { k: "c" }];
+    const keyOf = (x: (typeof items)[number]) => {
+        if (x.fails) throw new Error("unknown at preview");
+        return [x.k];
+    };
+    const scan = {
+        find: (k: string) => items.find((x) => keyOf(x)[0] === k),
+        filter: (k: string) => items.filter((x) => keyOf(x)[0] === k),
+    };
+    const outcome = (f: () => unknown) => {
+        try {
+            return { value: f() };
+        } catch (e) {
+            return { error: (e as Error).message };
+        }
+    };
+
+    test.each(["a", "b", "c", "z"])("find and filter of %s", (k) => {
+        const index = new ScanIndex(items, keyOf);
+        expect(outcome(() => index.find(k))).toEqual(outcome(() => scan.find(k)));
+        expect(outcome(() => index.filter(k))).toEqual(outcome(() => scan.filter(k)));
+    });
+
+    test("keys are read once per item, however many lookups", () => {
+        let reads = 0;
+        const index = new ScanIndex(["x", "y", "x"], (s) => {
+            reads++;
+            return [s, s];
+        });
+        for (let i = 0; i < 10; i++) expect(index.filter("x")).toEqual(["x", "x"]);
+        expect(index.find("y")).toBe("y");
+        expect(reads).toBe(3);
+    });
+
+    test("stack policies given the same resources share one StackIndex", () => {
+        const resources: PolicyResource[] = stackValidationArgs(stacks.get(SMALL)!).resources;
+        expect(StackIndex.for(resources)).toBe(StackIndex.for(resources));
+        expect(StackIndex.for([...resources])).not.toBe(StackIndex.for(resources));
+    });
+});
