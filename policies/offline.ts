@@ -4,12 +4,15 @@
  * every resource (components and the stack root included) with parent and dependencies resolved to other resources;
  * props go through the SDK's unknown-checking proxy (a check touching an unknown value becomes an advisory
  * "can't run during preview" notice); config gets schema defaults and enforcement levels resolved as the CLI does
- * (policy entry, then "all", then the policy's own level). Argument bags follow pulumi/pulumi-policy's
+ * (policy entry, then "all", then the policy's own level), and is validated against each policy's config schema with
+ * Ajv as the CLI validates it with gojsonschema. Argument bags follow pulumi/pulumi-policy's
  * sdk/nodejs/policy/tests/util.ts.
  */
+import * as fs from "fs";
 import * as policySdk from "@pulumi/policy";
 import {
     EnforcementLevel,
+    PolicyConfigSchema,
     PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
@@ -17,7 +20,8 @@ import {
     ResourceValidationArgs,
     StackValidationArgs,
 } from "@pulumi/policy";
-import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import { suggest } from "../components/config";
 import { CapturedResource } from "../scripts/lib/mockRun";
 import { policies as ALL_POLICIES } from "./policies";
 import { FhirPolicy, isStackPolicy } from "./rules/common";
@@ -55,82 +59,184 @@ export interface ResolvedPolicyConfig {
     properties: Record<string, unknown>;
 }
 
-/** Thrown for a config the CLI would refuse: unknown policy, bad enforcement level, a value the schema rejects. */
-export class PolicyConfigError extends Error {}
+/**
+ * Thrown for a config the CLI would refuse: a value that is neither a level nor an object, a bad enforcement level, a
+ * value the policy's schema rejects; and (stricter than the CLI, which passes them through) an unknown policy name.
+ * `problems` has one line per problem, every problem listed, as the CLI lists them.
+ */
+export class PolicyConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(problems.join("\n"));
+    }
+}
 
-function levelOf(v: unknown, where: string): EnforcementLevel | undefined {
+function levelOf(v: unknown, where: string, problems: string[]): EnforcementLevel | undefined {
     if (v === undefined) return undefined;
     if (typeof v === "string" && (LEVELS as readonly string[]).includes(v)) return v as EnforcementLevel;
-    throw new PolicyConfigError(`${where}: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(v)}`);
+    problems.push(`${where}: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(v)}`);
+    return undefined;
 }
 
-function typeMatches(t: string, v: unknown): boolean {
-    switch (t) {
-        case "integer":
-            return Number.isInteger(v);
-        case "number":
-            return typeof v === "number";
-        case "string":
-        case "boolean":
-            return typeof v === t;
-        case "array":
-            return Array.isArray(v);
-        case "object":
-            return v !== null && typeof v === "object" && !Array.isArray(v);
-        case "null":
-            return v === null;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The schema the Pulumi CLI checks a policy's resolved config properties against (`convertSchema` in pulumi/pulumi
+ * pkg/resource/analyzer/config.go, run through gojsonschema): an object with the policy's `properties` and `required`,
+ * nothing else, so a property the schema does not name is accepted there (see `policyConfigWarnings`). Draft-07 (Ajv's
+ * default) is the newest draft gojsonschema implements.
+ */
+export function policyConfigJsonSchema(schema: PolicyConfigSchema): Record<string, unknown> {
+    return {
+        type: "object",
+        ...(Object.keys(schema.properties).length > 0 ? { properties: schema.properties } : {}),
+        ...(schema.required && schema.required.length > 0 ? { required: schema.required } : {}),
+    };
+}
+
+let ajv: Ajv | undefined;
+const validators = new WeakMap<PolicyConfigSchema, ValidateFunction>();
+/**
+ * The compiled validator of a policy's config schema, made once. Ajv refuses a schema that is not valid JSON Schema or
+ * uses an unknown keyword (gojsonschema would ignore the keyword): a defect of the pack, reported as such.
+ */
+function validatorOf(policyName: string, schema: PolicyConfigSchema): ValidateFunction {
+    let v = validators.get(schema);
+    if (!v) {
+        ajv ??= new Ajv({ allErrors: true, verbose: true });
+        try {
+            v = ajv.compile(policyConfigJsonSchema(schema));
+        } catch (e) {
+            throw new Error(`policy '${policyName}' has an invalid configSchema: ${(e as Error).message}`);
+        }
+        validators.set(schema, v);
+    }
+    return v;
+}
+
+/** `/exemptAccounts/0` as `exemptAccounts[0]` (JSON pointer, RFC 6901 escapes undone). */
+function propertyPath(instancePath: string): string {
+    return instancePath
+        .split("/")
+        .slice(1)
+        .map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"))
+        .map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
+        .join("");
+}
+
+/** One line per schema error, naming the policy and the property, in the words of the old checks where there were any. */
+function describeSchemaError(policy: string, e: ErrorObject): string {
+    const path = propertyPath(e.instancePath);
+    const where = path ? `${policy}.${path}` : policy;
+    const params = e.params as Record<string, unknown>;
+    switch (e.keyword) {
+        case "required":
+            return `${where}: config property '${String(params.missingProperty)}' is required`;
+        case "type":
+            return `${where}: expected ${String(params.type).replace(/,/g, " or ")}, got ${JSON.stringify(e.data)}`;
+        case "enum":
+            return `${where}: must be one of ${JSON.stringify(params.allowedValues)}, got ${JSON.stringify(e.data)}`;
+        case "additionalProperties": {
+            const name = String(params.additionalProperty);
+            const known = Object.keys((e.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
+            return `${where}: unknown property '${name}'${suggest(name, known)}${known.length ? `; properties: ${known.join(", ")}` : ""}`;
+        }
         default:
-            return true;
+            return `${where}: ${e.message ?? e.keyword}${e.keyword === "const" ? `, got ${JSON.stringify(e.data)}` : ""}`;
     }
 }
 
-/** The subset of JSON Schema this pack's config schemas use: type, enum, minimum/maximum, array items. */
-function checkValue(schema: PolicyConfigJSONSchema, v: unknown, where: string): void {
-    const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
-    if (types.length > 0 && !types.some((t) => typeMatches(t, v))) throw new PolicyConfigError(`${where}: expected ${types.join(" or ")}, got ${JSON.stringify(v)}`);
-    if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) throw new PolicyConfigError(`${where}: must be one of ${JSON.stringify(schema.enum)}`);
-    if (typeof v === "number") {
-        if (schema.minimum !== undefined && v < schema.minimum) throw new PolicyConfigError(`${where}: must be >= ${schema.minimum}`);
-        if (schema.maximum !== undefined && v > schema.maximum) throw new PolicyConfigError(`${where}: must be <= ${schema.maximum}`);
-    }
-    if (Array.isArray(v) && schema.items && typeof schema.items === "object" && !Array.isArray(schema.items)) {
-        const items = schema.items;
-        v.forEach((x, i) => checkValue(items, x, `${where}[${i}]`));
-    }
+function unknownPolicy(key: string, names: string[]): string {
+    return `unknown policy '${key}'${suggest(key, names)}; the pack's policies are: ${names.join(", ")}`;
 }
 
 /**
- * Resolves a `--policy-pack-config` document for `policies`: per policy its enforcement level (policy entry, else
- * "all", else the policy's own, else advisory) and its properties (schema defaults, overridden by the entry).
+ * Resolves a `--policy-pack-config` document for `policies` as the CLI does (pulumi/pulumi
+ * pkg/resource/analyzer/config.go, `ReconcilePolicyPackConfig`): per policy its enforcement level (policy entry, else
+ * "all", else the policy's own, else advisory) and its properties (schema defaults, overridden by the entry), then the
+ * properties validated against the policy's `configSchema` with a JSON Schema validator. Throws `PolicyConfigError`
+ * listing every problem.
  */
 export function resolvePolicyConfig(config: Record<string, unknown> = {}, policies: readonly FhirPolicy[] = ALL_POLICIES): Map<string, ResolvedPolicyConfig> {
-    const names = new Set(policies.map((p) => p.name));
+    if (!isObject(config)) throw new PolicyConfigError([`policy pack config must be a JSON object (policy name -> level or object), got ${JSON.stringify(config)}`]);
+    const problems: string[] = [];
+    const names = policies.map((p) => p.name);
     for (const key of Object.keys(config)) {
-        if (key !== "all" && !names.has(key)) throw new PolicyConfigError(`policy pack config names unknown policy '${key}'`);
+        if (key !== "all" && !names.includes(key)) problems.push(unknownPolicy(key, names));
     }
     const allEntry = config.all;
-    const allLevel = levelOf(typeof allEntry === "object" && allEntry !== null ? (allEntry as { enforcementLevel?: unknown }).enforcementLevel : allEntry, "all");
+    const allLevel = levelOf(isObject(allEntry) ? allEntry.enforcementLevel : allEntry, "all", problems);
     const out = new Map<string, ResolvedPolicyConfig>();
     for (const p of policies) {
         const entry = config[p.name];
-        const entryObj = typeof entry === "object" && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
-        if (entry !== undefined && typeof entry !== "string" && !entryObj) throw new PolicyConfigError(`${p.name}: config must be an enforcement level or an object`);
-        const entryLevel = levelOf(entryObj ? entryObj.enforcementLevel : entry, p.name);
-        const properties: Record<string, unknown> = {};
-        const schemaProps = p.configSchema?.properties ?? {};
-        for (const [k, s] of Object.entries(schemaProps)) if (s.default !== undefined) properties[k] = deepCopy(s.default);
-        for (const [k, v] of Object.entries(entryObj ?? {})) {
-            if (k === "enforcementLevel") continue;
-            const schema = schemaProps[k];
-            if (schema) checkValue(schema, v, `${p.name}.${k}`);
-            properties[k] = v;
+        const entryObj = isObject(entry) ? entry : undefined;
+        if (entry !== undefined && typeof entry !== "string" && !entryObj) {
+            problems.push(`${p.name}: config must be an enforcement level or an object, got ${JSON.stringify(entry)}`);
+            continue;
         }
-        for (const req of p.configSchema?.required ?? []) {
-            if (!(req in properties)) throw new PolicyConfigError(`${p.name}: config property '${req}' is required`);
+        const entryLevel = levelOf(entryObj ? entryObj.enforcementLevel : entry, p.name, problems);
+        const properties: Record<string, unknown> = {};
+        for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) if (s.default !== undefined) properties[k] = deepCopy(s.default);
+        for (const [k, v] of Object.entries(entryObj ?? {})) if (k !== "enforcementLevel") properties[k] = v;
+        if (p.configSchema) {
+            const validate = validatorOf(p.name, p.configSchema);
+            if (!validate(properties)) problems.push(...(validate.errors ?? []).map((e) => describeSchemaError(p.name, e)));
         }
         out.set(p.name, { enforcementLevel: entryLevel ?? allLevel ?? p.enforcementLevel ?? "advisory", properties });
     }
+    if (problems.length > 0) throw new PolicyConfigError(problems);
     return out;
+}
+
+/**
+ * What the CLI accepts without a word but is most likely a mistake: properties a policy's `configSchema` does not name
+ * (its wrapper schema allows any; see `policyConfigJsonSchema`), and properties given to a policy with no config.
+ */
+export function policyConfigWarnings(config: Record<string, unknown> = {}, policies: readonly FhirPolicy[] = ALL_POLICIES): string[] {
+    const warnings: string[] = [];
+    for (const p of policies) {
+        const entry = config[p.name];
+        if (!isObject(entry)) continue;
+        const known = Object.keys(p.configSchema?.properties ?? {});
+        for (const k of Object.keys(entry)) {
+            if (k === "enforcementLevel" || known.includes(k)) continue;
+            warnings.push(
+                known.length > 0
+                    ? `${p.name}: '${k}' is not one of its config properties (${known.join(", ")})${suggest(k, known)}; it is ignored`
+                    : `${p.name}: the policy takes no config properties; '${k}' is ignored`,
+            );
+        }
+    }
+    return warnings;
+}
+
+/** A `--policy-pack-config` file, resolved: the document, and what `policyConfigWarnings` says of it. */
+export interface PolicyConfigFile {
+    config: Record<string, unknown>;
+    warnings: string[];
+}
+
+/**
+ * Reads and checks a `--policy-pack-config` file as the CLI would before running anything: an empty file is no config
+ * (as in the CLI); a missing file, invalid JSON or a value the CLI would refuse throws `PolicyConfigError`.
+ */
+export function readPolicyConfigFile(file: string, policies: readonly FhirPolicy[] = ALL_POLICIES): PolicyConfigFile {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new PolicyConfigError([code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a JSON file" : (e as Error).message]);
+    }
+    if (text.trim() === "") return { config: {}, warnings: [] };
+    let config: unknown;
+    try {
+        config = JSON.parse(text);
+    } catch (e) {
+        throw new PolicyConfigError([`not valid JSON: ${(e as Error).message}`]);
+    }
+    if (!isObject(config)) throw new PolicyConfigError([`must be a JSON object (policy name -> level or object), got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`]);
+    resolvePolicyConfig(config, policies);
+    return { config, warnings: policyConfigWarnings(config, policies) };
 }
 
 /** What `args.notApplicable()` throws (the policy does not apply to this resource or stack). */

@@ -28,6 +28,25 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
     }
     const stack = typeof args.stack === "string" ? args.stack : "dev";
+    // The policy config is checked before the program runs: a typo costs a second, not a whole plan.
+    let policyConfig: Record<string, unknown> | undefined;
+    if (typeof args["policy-config"] === "string") {
+        const file = args["policy-config"];
+        if (args["no-policies"]) {
+            console.error(`--policy-config and --no-policies contradict each other\n${USAGE}`);
+            return 2;
+        }
+        const offline = await import("../policies/offline");
+        try {
+            const read = offline.readPolicyConfigFile(file);
+            for (const w of read.warnings) console.error(`warning: --policy-config ${file}: ${w}`);
+            policyConfig = read.config;
+        } catch (e) {
+            if (!(e instanceof offline.PolicyConfigError)) throw e;
+            for (const problem of e.problems) console.error(`--policy-config ${file}: ${problem}`);
+            return 2;
+        }
+    }
     let run;
     try {
         run = await runStack({ stack, ...(typeof args["project-dir"] === "string" ? { projectDir: args["project-dir"] } : {}) });
@@ -39,7 +58,6 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`Stack '${stack}': ${(e as Error).message}`);
         return 2;
     }
-    const policyConfig = typeof args["policy-config"] === "string" ? (JSON.parse(fs.readFileSync(args["policy-config"], "utf8")) as Record<string, unknown>) : undefined;
     const report = args["no-policies"] ? undefined : await (await import("../policies/offline")).runPolicyPack(run.resources, policyConfig);
     const plan = buildPlan(stack, run.resources, report);
     process.stdout.write(renderText(plan, { inputs: args.inputs === true }));
