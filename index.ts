@@ -1,8 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, defineStack } from "./components";
+import { CONFIG_NAMESPACE, ConfigValidationError, defineStack } from "./components";
 
-// Validates the whole config (every problem at once) before any resource is registered.
-const stack = defineStack({ config: new pulumi.Config(CONFIG_NAMESPACE), stack: pulumi.getStack(), projectDir: __dirname });
+// Every key set in the namespace (so a misspelled one is an error, not silently ignored), read as pulumi.Config does.
+const config = new pulumi.Config(CONFIG_NAMESPACE);
+const keys = Object.keys(pulumi.runtime.allConfig())
+    .filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`))
+    .map((k) => k.slice(CONFIG_NAMESPACE.length + 1));
+
+// Validates the whole config (every problem at once) before any resource is registered. A config problem reaches the
+// user as the problem list, without a JavaScript stack trace.
+function program() {
+    try {
+        return defineStack({ config: { get: (k) => config.get(k), keys: () => keys }, stack: pulumi.getStack(), projectDir: __dirname });
+    } catch (e) {
+        if (e instanceof ConfigValidationError) throw new pulumi.RunError(e.message);
+        throw e;
+    }
+}
+const stack = program();
 
 /** Per account: FHIR URL and audience, identity IDs, key URI, vault URI, export storage, workspace, resource groups. */
 export const accounts = stack.accounts;

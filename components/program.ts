@@ -27,6 +27,11 @@ export interface ProgramOutputs {
     unlockedAccounts: string[];
 }
 
+/** The stack file a stack's config comes from. */
+export function stackFileName(stack: string): string {
+    return `Pulumi.${stack}.yaml`;
+}
+
 export function readPlacementLock(projectDir: string, stack: string): PlacementLock | undefined {
     const file = path.join(projectDir, lockFileName(stack));
     return fs.existsSync(file) ? parsePlacementLock(fs.readFileSync(file, "utf8"), file) : undefined;
@@ -39,7 +44,7 @@ export interface ResolvedStack {
 }
 
 export function resolveStack(args: ProgramArgs): ResolvedStack {
-    const config = loadConfig(args.config);
+    const config = loadConfig(args.config, stackFileName(args.stack));
     const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack), args.placementOptions, lockFileName(args.stack));
     // Resource group names include the stack name: a long stack name can push them past Azure's limit.
     const rgProblems: ConfigProblem[] = [];
@@ -59,7 +64,7 @@ export function resolveStack(args: ProgramArgs): ResolvedStack {
             ? ownershipConflicts(azureIdentities(args.stack, config, placement.placements), (id) => `'${subName.get(id) ?? id}'`)
             : [];
     const problems = [...placement.problems, ...rgProblems, ...owned];
-    if (problems.length > 0) throw new ConfigValidationError(problems, "fhir-platform placement");
+    if (problems.length > 0) throw new ConfigValidationError(problems, `${stackFileName(args.stack)} and ${lockFileName(args.stack)}: fhir-platform placement`);
     return { config, placement };
 }
 

@@ -473,3 +473,51 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
         expectOneProblem(rawConfig([ok("platform")]), "accounts[0].name", "platform", /'platform' is reserved: the platform resource group is rg-fhir-<stack>-platform/);
     });
 });
+
+describe("errors a person can act on (operator experience)", () => {
+    const source = (values: Record<string, unknown>) => {
+        const map = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        return { get: (k: string) => map[k], keys: () => Object.keys(map) };
+    };
+
+    test("a misspelled stack-wide key is an error with a suggestion, not silently ignored", () => {
+        const problems = problemsOf(() => loadConfig(source({ ...rawConfig([ok("contoso")]), placment: "shared", rbacPropagationSecond: 30 })));
+        expect(problems).toEqual([
+            { path: "placment", message: "unknown field; did you mean 'placement'?" },
+            { path: "rbacPropagationSecond", message: "unknown field; did you mean 'rbacPropagationSeconds'?" },
+        ]);
+    });
+
+    test("a block indented one level too far out says where it belongs", () => {
+        expectOneProblem(rawConfig([ok("fabrikam", { cors: {}, origins: ["https://app.example.com"] })]), "accounts[0].origins", "fabrikam", /'origins' belongs inside 'cors': indent it under cors:/);
+    });
+
+    test("an account name with capitals suggests the lower-case one", () => {
+        expectOneProblem(rawConfig([ok("Contoso")]), "accounts[0].name", "Contoso", /; use 'contoso'$/);
+    });
+
+    test("an e-mail where an object ID belongs says how to find the object ID; any other non-GUID warns about client IDs", () => {
+        const grant = (principalId: string) => rawConfig([ok("contoso", { grants: [{ principalId, principalType: "User", role: "FHIR Data Reader" }] })]);
+        expectOneProblem(grant("alice@contoso.com"), "accounts[0].grants[0].principalId", "contoso", /'alice@contoso.com' is a sign-in name, not an object ID; find the object ID with `az ad user show --id alice@contoso.com --query id -o tsv`/);
+        expectOneProblem(grant("my-app"), "accounts[0].grants[0].principalId", "contoso", /service principal's object ID .* not its application \(client\) ID/);
+    });
+
+    test.each([
+        ["FHIR Data Exporter", { export: false }, /grants FHIR Data Exporter, but export is off for this account.*set export: true/],
+        ["FHIR Data Importer", {}, /grants FHIR Data Importer, but import is off for this account.*set import: true/],
+    ])("a grant of %s on an account that cannot use it", (role, extra, message) => {
+        expectOneProblem(rawConfig([ok("contoso", { ...extra, grants: [{ principalId: pid(1), principalType: "User", role }] })]), "accounts[0].grants[0].role", "contoso", message);
+    });
+
+    test("missing required values say 'is required', never 'got undefined'", () => {
+        const problems = problemsOf(() => validateConfig({ accounts: [{ grants: [{}], cors: {} }], subscriptions: [{}] }));
+        expect(problems.map((p) => p.path)).toEqual(
+            expect.arrayContaining(["location", "tenantId", "subscriptions[0].name", "subscriptions[0].subscriptionId", "accounts[0].name", "accounts[0].grants[0].principalId", "accounts[0].cors.origins"]),
+        );
+        for (const p of problems) expect(formatProblem(p)).not.toMatch(/undefined/);
+    });
+
+    test("the error names the stack file", () => {
+        expect(() => loadConfig(source({ location: "westeurope" }), "Pulumi.staging.yaml")).toThrow(/^Pulumi\.staging\.yaml: fhir-platform config has \d+ problems:/);
+    });
+});

@@ -1,12 +1,19 @@
+/**
+ * The config schema (components/config.ts) is the one source of truth: Pulumi.yaml declares exactly its scalar keys,
+ * with the same types and defaults (the Pulumi CLI checks types before the program runs), documents its structured
+ * keys, and the README's configuration reference names every key the schema knows.
+ */
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_NAMESPACE, DEFAULTS, PLATFORM_KEYS } from "../components";
+import { CONFIG_NAMESPACE, DEFAULTS, PLATFORM_KEYS, pulumiConfigType, schemaKeyPaths } from "../components";
 
 const root = path.resolve(__dirname, "..");
 interface Declaration { type?: unknown; items?: { type?: unknown }; default?: unknown; description?: unknown }
 const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; runtime: unknown; config: Record<string, Declaration> };
 const text = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
+const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+const declared = (key: string) => project.config[`${CONFIG_NAMESPACE}:${key}`];
 
 describe("Pulumi.yaml", () => {
     // Pulumi's project schema (sdk/go/common/workspace/project.json): config types are string, integer, boolean,
@@ -19,17 +26,32 @@ describe("Pulumi.yaml", () => {
         }
     });
 
-    test("declares or documents every key the program reads, and nothing else", () => {
-        for (const key of PLATFORM_KEYS) expect(text).toContain(`${CONFIG_NAMESPACE}:${key}`);
+    test("declares every scalar key of the schema with its type and default, documents the structured ones, and nothing else", () => {
+        for (const key of PLATFORM_KEYS) {
+            const type = pulumiConfigType(key);
+            if (type === undefined) {
+                expect({ key, documented: text.includes(`#   ${CONFIG_NAMESPACE}:${key}`) }).toEqual({ key, documented: true });
+                expect(declared(key)).toBeUndefined();
+                continue;
+            }
+            expect({ key, type: declared(key)?.type, default: declared(key)?.default }).toEqual({ key, type, default: DEFAULTS.platform[key] });
+        }
         for (const key of Object.keys(project.config)) expect(PLATFORM_KEYS).toContain(key.replace(`${CONFIG_NAMESPACE}:`, ""));
     });
+});
 
-    test("declared defaults are the program's defaults", () => {
-        const d = (k: string) => project.config[`${CONFIG_NAMESPACE}:${k}`]?.default;
-        expect(d("placement")).toBe(DEFAULTS.placement);
-        expect(d("protectStatefulResources")).toBe(DEFAULTS.protectStatefulResources);
-        expect(d("rbacPropagationSeconds")).toBe(DEFAULTS.rbacPropagationSeconds);
-        expect(d("allowUnlistedLocation")).toBe(DEFAULTS.allowUnlistedLocation);
-        expect(d("deploy")).toBe(DEFAULTS.deploy);
+describe("README configuration reference", () => {
+    const section = readme.slice(readme.indexOf("## Configuration reference"), readme.indexOf("\n## ", readme.indexOf("## Configuration reference") + 1));
+
+    test("names every key the schema knows (stack-wide, per account and nested)", () => {
+        expect(section.length).toBeGreaterThan(1000);
+        for (const p of schemaKeyPaths()) {
+            const key = p.split(".").pop()!.replace("[]", "");
+            expect({ key: p, inReference: new RegExp(`\\b${key}\\b`).test(section) }).toEqual({ key: p, inReference: true });
+        }
+    });
+
+    test("every stack-wide key has its own row", () => {
+        for (const key of PLATFORM_KEYS) expect({ key, row: section.includes(`| \`${key}\` |`) }).toEqual({ key, row: true });
     });
 });

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import type { ConfigSource } from "../../components/config";
 
 /** The project directory (where Pulumi.yaml lives). */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -28,9 +29,13 @@ export function toConfigMap(config: Record<string, unknown>): Record<string, str
     return out;
 }
 
-/** A ConfigSource over a config map, for one namespace. */
-export function configSource(map: Record<string, string>, namespace = "fhir-platform"): { get(key: string): string | undefined } {
-    return { get: (key: string) => map[`${namespace}:${key}`] };
+/** A ConfigSource over a config map, for one namespace (listing its keys, so misspelled ones are reported). */
+export function configSource(map: Record<string, string>, namespace = "fhir-platform"): ConfigSource {
+    const prefix = `${namespace}:`;
+    return {
+        get: (key: string) => map[`${prefix}${key}`],
+        keys: () => Object.keys(map).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)),
+    };
 }
 
 /** Account names as written in the raw config, even when the config is invalid (so duplicates are still found). */

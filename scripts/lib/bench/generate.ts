@@ -32,10 +32,12 @@ export function generateAccount(i: number): Record<string, unknown> {
     }
     const grantCount = i % 4;
     if (grantCount > 0) {
+        // Only roles the account can use (config refuses Exporter without export, Importer without import).
+        const roles = FHIR_DATA_ROLES.filter((r) => (r !== "FHIR Data Exporter" || a.export !== false) && (r !== "FHIR Data Importer" || a.import === true));
         a.grants = Array.from({ length: grantCount }, (_, j) => ({
             principalId: guidFor(0x11110000 + j, i, j),
             principalType: PRINCIPAL_TYPES[(i + j) % PRINCIPAL_TYPES.length],
-            role: FHIR_DATA_ROLES[(i + j) % FHIR_DATA_ROLES.length],
+            role: roles[(i + j) % roles.length],
         }));
     }
     if (i % 10 === 9) {
