@@ -7,7 +7,7 @@ import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../compone
 import { FhirResourcePolicy, TYPES, obj, str } from "./common";
 
 /** azure-native types with no `tags` input (tagging them is impossible, not forgotten). */
-export const UNTAGGABLE_TYPES: readonly string[] = [TYPES.diagnosticSetting, TYPES.blobService];
+export const UNTAGGABLE_TYPES: readonly string[] = [TYPES.diagnosticSetting, TYPES.blobService, "azure-native:network:PrivateDnsZoneGroup"];
 
 export const resourcesTagged: FhirResourcePolicy = {
     name: "resources-tagged",
