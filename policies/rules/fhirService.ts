@@ -108,7 +108,8 @@ function workspaceOf(index: StackIndex, fhir: PolicyResource): PolicyResource | 
 function privateEndpointsByWorkspace(index: StackIndex): ScanIndex<PolicyResource, PolicyResource> {
     return new ScanIndex(index.of(TYPES.privateEndpoint), (pe) => {
         const conns = [...arr(pe.props.privateLinkServiceConnections), ...arr(pe.props.manualPrivateLinkServiceConnections)].map(obj);
-        const ids = conns.map((c) => str(c?.privateLinkServiceId));
+        // Before the first deployment a workspace's ID is unknown (reading it throws): the property dependency names it.
+        const ids = pe.propertyDependencies.privateLinkServiceConnections?.length ? [] : conns.map((c) => str(c?.privateLinkServiceId));
         const groups = conns.flatMap((c) => arr(c?.groupIds).map((g) => str(g)?.toLowerCase()));
         const targets = [
             ...index.refs(pe, "privateLinkServiceConnections", ids),
