@@ -25,6 +25,8 @@ export const BUILT_IN_ROLES = {
     "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
     /** Control-plane read: what `npm run verify` needs for its key check (nothing here grants it). */
     Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    /** Pull images and OCI artifacts from a container registry: what `$convert-data` needs for custom templates. */
+    AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 } as const;
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
@@ -126,6 +128,31 @@ export function entraAuthority(tenantId: string): string {
 /** FHIR service base URL, which is also its token audience. Source: AHDS "FHIR service endpoint" docs. */
 export function fhirServiceUrl(workspaceName: string, fhirServiceName: string): string {
     return `https://${workspaceName}-${fhirServiceName}.fhir.azurehealthcareapis.com`;
+}
+
+/**
+ * FHIR resource versioning policies. Source: Microsoft Learn, "Versioning policy and history management" (FHIR
+ * service): `versioned` (history kept, the default), `versioned-update` (history kept, updates need If-Match),
+ * `no-version` (no history). The API spells the second `versioned-update` (azure-native FhirResourceVersionPolicy).
+ */
+export const FHIR_VERSION_POLICIES = ["versioned", "versioned-update", "no-version"] as const;
+
+/** SMART identity provider data actions. Source: azure-native `healthcareapis.SmartDataActions` (API 2024-03-31): Read only. */
+export const SMART_DATA_ACTIONS = ["Read"] as const;
+
+/**
+ * Container registries for `$convert-data` custom templates. Source: Microsoft Learn, "Configure settings for
+ * $convert-data" (the FHIR service's identity needs AcrPull on the registry; login servers are `<name>.azurecr.io` in
+ * the public cloud) and "Naming rules": registry names are 5-50 alphanumerics.
+ */
+export const ACR_LOGIN_SERVER_SUFFIX = ".azurecr.io";
+export const ACR_REGISTRY_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/([a-zA-Z0-9]{5,50})$/i;
+
+/** The login server of a registry, from its resource ID. */
+export function acrLoginServer(registryId: string): string {
+    const m = ACR_REGISTRY_ID.exec(registryId);
+    if (!m) throw new Error(`not a container registry resource ID: ${registryId}`);
+    return `${m[2].toLowerCase()}${ACR_LOGIN_SERVER_SUFFIX}`;
 }
 
 /** FHIR R4 kind. Source: azure-native `healthcareapis.FhirServiceKind` (ARM `fhir-R4`). */

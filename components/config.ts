@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import {
+    ACR_REGISTRY_ID,
     AHDS_DEFAULT_QUOTAS,
     AHDS_PRIVATE_DNS_ZONES,
     AhdsPrivateDnsZone,
@@ -17,11 +18,14 @@ import {
     CMK_MAX_VAULT_PLUS_KEY_NAME,
     FHIR_DATA_ROLES,
     FHIR_REGIONS,
+    FHIR_VERSION_POLICIES,
     GUID_PATTERN,
     KEY_ROTATION_DAYS,
     LOCATION_PATTERN,
     PRINCIPAL_TYPES,
     RBAC_PROPAGATION_SECONDS,
+    SMART_DATA_ACTIONS,
+    acrLoginServer,
 } from "./azure";
 import {
     ACCOUNT_NAME_PATTERN,
@@ -170,6 +174,58 @@ const accountName = text("3 to 12 lowercase letters and digits, starting with a 
     }
 });
 
+const registryId = () =>
+    text("a container registry resource ID").regex(ACR_REGISTRY_ID, {
+        error: (iss) => `must be a container registry resource ID (/subscriptions/…/providers/Microsoft.ContainerRegistry/registries/<name>), got ${describe(iss.input)}`,
+    });
+
+/** `$convert-data` custom templates: the registries the account's FHIR service pulls them from (AcrPull for its identity). */
+const AcrSchema = z.strictObject(
+    {
+        registryIds: z.array(registryId(), { error: typed("a list of registry resource IDs", "list the registries (resource IDs) the templates come from") }).min(1, { error: "must list at least one registry" }),
+        ociArtifacts: z
+            .array(
+                z.strictObject(
+                    {
+                        loginServer: text("the registry's login server, e.g. contosotemplates.azurecr.io"),
+                        imageName: text("the template image, e.g. templates:default"),
+                        digest: text()
+                            .regex(/^sha256:[0-9a-f]{64}$/, { error: (iss) => `must be an image digest sha256:<64 hex digits>, got ${describe(iss.input)}` })
+                            .optional(),
+                    },
+                    { error: typed("an object { loginServer, imageName, digest? }") },
+                ),
+                { error: typed("a list of { loginServer, imageName, digest? }") },
+            )
+            .default([]),
+    },
+    { error: typed("an object { registryIds, ociArtifacts? }") },
+);
+
+const httpsUrl = (what: string) =>
+    text(what).refine((v) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), { error: (iss) => `must be an https URL (${what}), got ${describe(iss.input)}` });
+
+/** SMART on FHIR with another identity provider: its authority and the applications it issues tokens to. */
+const SmartIdentityProviderSchema = z.strictObject(
+    {
+        authority: httpsUrl("the identity provider's authority, e.g. https://idp.example.com/realms/fhir"),
+        applications: z
+            .array(
+                z.strictObject(
+                    {
+                        clientId: guid("the application's client ID"),
+                        audience: text("the audience the provider puts in tokens for this application").min(1, { error: "must not be empty" }),
+                        allowedDataActions: z.array(oneOf(SMART_DATA_ACTIONS), { error: typed("a list of data actions") }).default(["Read"]),
+                    },
+                    { error: typed("an object { clientId, audience, allowedDataActions? }") },
+                ),
+                { error: typed("a list of applications", "list at least one application") },
+            )
+            .min(1, { error: "must list at least one application" }),
+    },
+    { error: typed("an object { authority, applications }") },
+);
+
 const maxKeyName = CMK_MAX_VAULT_PLUS_KEY_NAME - maxKeyVaultNameLength();
 const keyName = text().superRefine((v, ctx) => {
     const problem = checkName("keyVaultKey", v);
@@ -198,7 +254,28 @@ const AccountSchema = z.strictObject(
         keyRotationDays: wholeNumber(KEY_ROTATION_DAYS.min, KEY_ROTATION_DAYS.max).default(KEY_ROTATION_DAYS.default),
         export: bool().default(true),
         import: bool().default(false),
+        /** `$import` in initial mode: for loading an empty service; blocks API writes while on. */
+        initialImportMode: bool().default(false),
         smartProxy: bool().default(false),
+        /** Other identity providers for SMART on FHIR (authenticationConfiguration.smartIdentityProviders). */
+        smartIdentityProviders: z.array(SmartIdentityProviderSchema, { error: typed("a list of { authority, applications }") }).default([]),
+        /**
+         * How the service keeps resource history ("Versioning policy and history management"). `versioned`, the
+         * service's own default: every version kept for audit, and no client needs If-Match.
+         */
+        resourceVersionPolicy: oneOf(FHIR_VERSION_POLICIES).default("versioned"),
+        /** Per FHIR resource type (e.g. Patient), a policy that overrides the default. */
+        resourceVersionOverrides: z
+            .record(z.string(), oneOf(FHIR_VERSION_POLICIES), { error: typed("a map of FHIR resource types to versioning policies") })
+            .superRefine((overrides, ctx) => {
+                for (const type of Object.keys(overrides)) {
+                    if (!/^[A-Z][A-Za-z]{1,63}$/.test(type)) ctx.addIssue({ code: "custom", path: [type], message: `must be a FHIR resource type such as Patient or Observation, got ${describe(type)}` });
+                }
+            })
+            .default({}),
+        /** US Core: accept resources that lack must-support data (implementationGuidesConfiguration.usCoreMissingData). */
+        usCoreMissingData: bool().default(false),
+        acr: AcrSchema.optional(),
         grants: z.array(GrantSchema, { error: typed("a list of grants") }).default([]),
         cors: CorsSchema.optional(),
         publicNetworkAccess: oneOf(["Enabled", "Disabled"], "Enabled or Disabled").default("Enabled"),
@@ -299,6 +376,8 @@ export const PlatformSchema = z.strictObject({
     rbacPropagationSeconds: wholeNumber(0, RBAC_PROPAGATION_SECONDS.max).default(RBAC_PROPAGATION_SECONDS.default),
     /** Required when an account is private (publicNetworkAccess: Disabled). */
     privateDns: PrivateDnsSchema.optional(),
+    /** Container registries that several accounts may list for `$convert-data` (otherwise one registry, one account). */
+    sharedRegistryIds: z.array(registryId(), { error: typed("a list of registry resource IDs") }).default([]),
     tags: tags(),
     accounts: z.array(AccountSchema, { error: typed("a list of accounts", "list at least one account") }),
 });
@@ -495,6 +574,8 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
 
     const firstIndex = new Map<string, number>();
     const privateAccounts: string[] = [];
+    const registryOwner = new Map<string, string>();
+    const shared = new Set((Array.isArray(raw.sharedRegistryIds) ? raw.sharedRegistryIds : []).map((r) => String(r).toLowerCase()));
     accounts.forEach((a, i) => {
         if (!isRecord(a)) return;
         const name = str(a.name);
@@ -525,6 +606,27 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
                 p.add(["accounts", i, "grants", j, "role"], "grants FHIR Data Importer, but import is off for this account ($import would fail): set import: true, or grant another role");
             }
         });
+        if (a.initialImportMode === true && a.import !== true) {
+            p.add(["accounts", i, "initialImportMode"], "needs import: true (initial mode is a way of running $import)");
+        }
+        const acr = isRecord(a.acr) ? a.acr : undefined;
+        const registries = (Array.isArray(acr?.registryIds) ? acr.registryIds : []).filter((r): r is string => typeof r === "string" && ACR_REGISTRY_ID.test(r));
+        (Array.isArray(acr?.ociArtifacts) ? acr.ociArtifacts : []).forEach((o, j) => {
+            const servers = registries.map(acrLoginServer);
+            if (isRecord(o) && typeof o.loginServer === "string" && registries.length > 0 && !servers.includes(o.loginServer.toLowerCase())) {
+                p.add(["accounts", i, "acr", "ociArtifacts", j, "loginServer"], `'${o.loginServer}' is not the login server of a registry in acr.registryIds (${servers.join(", ")})${suggest(o.loginServer, servers)}`);
+            }
+        });
+        for (const r of registries) {
+            const key = r.toLowerCase();
+            const owner = registryOwner.get(key);
+            if (owner !== undefined && owner !== a.name && !shared.has(key)) {
+                p.add(
+                    ["accounts", i, "acr", "registryIds"],
+                    `registry ${r.split("/").pop()} is already listed by account '${owner}': one account's templates registry is not another's (its identity would get AcrPull there). Use a registry per account, or list it in sharedRegistryIds`,
+                );
+            } else registryOwner.set(key, String(a.name));
+        }
         const cors = isRecord(a.cors) ? a.cors : undefined;
         if (cors?.allowCredentials === true && Array.isArray(cors.origins)) {
             cors.origins.forEach((o, j) => {
@@ -584,6 +686,28 @@ export function validateConfig(rawInput: RawConfig, source?: string): PlatformCo
     const unique = p.list.filter((x, i) => p.list.findIndex((y) => y.path === x.path && y.message === x.message) === i);
     if (unique.length > 0 || !parsed.success) throw new ConfigValidationError(unique, source ? `${source}: ${CONFIG_NAMESPACE} config` : undefined);
     return parsed.data;
+}
+
+/**
+ * What a valid config still asks a reviewer to notice (shown by `pulumi preview` and the offline plan): settings that
+ * change how the service behaves for its users.
+ */
+export function configWarnings(cfg: PlatformConfig): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    cfg.accounts.forEach((a, i) => {
+        if (a.initialImportMode) {
+            out.push({
+                path: `accounts[${i}].initialImportMode`,
+                account: a.name,
+                message: "initial import mode blocks API writes to the FHIR service while it is on (Microsoft Learn, \"Import FHIR data\"); turn it off once the initial load is done",
+            });
+        }
+        const noHistory = [...(a.resourceVersionPolicy === "no-version" ? ["every resource type"] : []), ...Object.entries(a.resourceVersionOverrides).filter(([, v]) => v === "no-version").map(([t]) => t)];
+        if (noHistory.length > 0) {
+            out.push({ path: `accounts[${i}].resourceVersionPolicy`, account: a.name, message: `no-version keeps no history for ${noHistory.join(", ")}: past versions cannot be read for an audit` });
+        }
+    });
+    return out;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface PlatformContext {
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     protect: boolean;
     rbacPropagationSeconds: number;
+    /** Container registries several accounts may use for `$convert-data`. */
+    sharedRegistryIds: readonly string[];
     /** Zones every private endpoint registers in (from config, or created by the platform). */
     privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
     tags: Record<string, string>;
@@ -205,6 +207,8 @@ export class FhirAccount extends pulumi.ComponentResource {
                 keyUri: this.cmk.keyUri,
                 ...(storage ? { exportStorageName: storage.accountName } : {}),
                 logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
+                identityPrincipalId: this.identity.principalId,
+                sharedRegistryIds: ctx.sharedRegistryIds,
                 // The wait follows the crypto grant; the storage grant propagates meanwhile (export runs later).
                 dependsOn: storage ? [this.cmk.wait, storage.grant] : [this.cmk.wait],
                 protect: ctx.protect,

@@ -117,6 +117,7 @@ export class FhirPlatform extends pulumi.ComponentResource {
             logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId,
             protect,
             rbacPropagationSeconds: cfg.rbacPropagationSeconds,
+            sharedRegistryIds: cfg.sharedRegistryIds,
             ...(privateDnsZoneIds ? { privateDnsZoneIds } : {}),
             tags: cfg.tags,
         };

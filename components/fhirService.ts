@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, entraAuthority, fhirServiceUrl } from "./azure";
+import { ACR_REGISTRY_ID, FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, acrLoginServer, entraAuthority, fhirServiceUrl } from "./azure";
 import { AccountConfig, GrantConfig } from "./config";
 import { diagnosticInputs } from "./diagnostics";
-import { names } from "./naming";
+import { SHARED_MARKER, names } from "./naming";
 import { RoleGrantArgs, roleGrant } from "./roleGrant";
 
 export interface FhirServiceArgs {
@@ -22,6 +22,10 @@ export interface FhirServiceArgs {
     /** Required when export or import is on. */
     exportStorageName?: pulumi.Input<string>;
     logAnalyticsWorkspaceId: pulumi.Input<string>;
+    /** Principal ID of the account's identity: granted AcrPull on the account's `$convert-data` registries. */
+    identityPrincipalId: pulumi.Input<string>;
+    /** Registries stack config declares shared between accounts (their grants say so). */
+    sharedRegistryIds: readonly string[];
     /** What must be in place (and have propagated) before the service is created: the CMK and storage grants. */
     dependsOn: pulumi.Resource[];
     protect: boolean;
@@ -37,6 +41,8 @@ export class FhirService extends pulumi.ComponentResource {
     readonly service: healthcareapis.FhirService;
     readonly diagnostics: monitor.DiagnosticSetting;
     readonly grants: authorization.RoleAssignment[];
+    /** AcrPull for the account's identity on each `$convert-data` registry. */
+    readonly registryGrants: authorization.RoleAssignment[];
     readonly url: pulumi.Output<string>;
     readonly id: pulumi.Output<string>;
 
@@ -63,6 +69,10 @@ export class FhirService extends pulumi.ComponentResource {
         this.grants = a.grants.map((g) =>
             roleGrant(dataPlaneGrantName(a.name, g), dataPlaneGrantArgs(args, g, this.service.id), { parent: this }),
         );
+        // The service runs as the account's identity, so that identity pulls the templates: on these registries only.
+        this.registryGrants = (a.acr?.registryIds ?? []).map((registryId) =>
+            roleGrant(registryGrantName(a.name, registryId), registryGrantArgs(args, registryId), { parent: this }),
+        );
         this.registerOutputs({ url: this.url, id: this.id });
     }
 }
@@ -82,9 +92,20 @@ export function fhirServiceInputs(
         kind: FHIR_KIND_R4,
         identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
         encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: args.keyUri } },
-        authenticationConfiguration: { authority: entraAuthority(args.tenantId), audience: args.url, smartProxyEnabled: a.smartProxy },
+        authenticationConfiguration: {
+            authority: entraAuthority(args.tenantId),
+            audience: args.url,
+            smartProxyEnabled: a.smartProxy,
+            ...(a.smartIdentityProviders.length > 0 ? { smartIdentityProviders: a.smartIdentityProviders } : {}),
+        },
         ...(a.export ? { exportConfiguration: { storageAccountName: args.exportStorageName } } : {}),
-        importConfiguration: a.import ? { enabled: true, initialImportMode: false, integrationDataStore: args.exportStorageName } : { enabled: false },
+        importConfiguration: a.import ? { enabled: true, initialImportMode: a.initialImportMode, integrationDataStore: args.exportStorageName } : { enabled: false },
+        resourceVersionPolicyConfiguration: {
+            default: a.resourceVersionPolicy,
+            ...(Object.keys(a.resourceVersionOverrides).length > 0 ? { resourceTypeOverrides: a.resourceVersionOverrides } : {}),
+        },
+        implementationGuidesConfiguration: { usCoreMissingData: a.usCoreMissingData },
+        ...(a.acr ? { acrConfiguration: { loginServers: a.acr.registryIds.map(acrLoginServer), ...(a.acr.ociArtifacts.length > 0 ? { ociArtifacts: a.acr.ociArtifacts } : {}) } } : {}),
         ...(a.cors
             ? {
                   corsConfiguration: {
@@ -118,5 +139,31 @@ export function dataPlaneGrantArgs(args: Pick<FhirServiceArgs, "config" | "stack
         principalType: g.principalType,
         key: `principal/${g.principalId}`,
         description: g.description ?? `${g.role} on the FHIR service of ${account}`,
+    };
+}
+
+/** Pulumi name of an AcrPull grant: account and registry name, never a list position. */
+export function registryGrantName(account: string, registryId: string): string {
+    return `${account}-acr-pull-${registryId.split("/").pop()!.toLowerCase()}`;
+}
+
+/** AcrPull for the account's identity on one `$convert-data` registry (which may live in another subscription). */
+export function registryGrantArgs(
+    args: Pick<FhirServiceArgs, "config" | "stack" | "subscriptionId" | "identityPrincipalId" | "sharedRegistryIds">,
+    registryId: string,
+): RoleGrantArgs {
+    const account = args.config.name;
+    const shared = args.sharedRegistryIds.some((r) => r.toLowerCase() === registryId.toLowerCase());
+    return {
+        account,
+        stack: args.stack,
+        subscriptionId: args.subscriptionId,
+        scopeSubscriptionId: ACR_REGISTRY_ID.exec(registryId)![1],
+        role: "AcrPull",
+        scope: registryId,
+        principalId: args.identityPrincipalId,
+        principalType: "ServicePrincipal",
+        key: `identity/acr/${registryId.toLowerCase()}`,
+        description: `${shared ? `${SHARED_MARKER} ` : ""}FHIR service identity of ${account} pulls $convert-data templates`,
     };
 }

@@ -34,6 +34,8 @@ export const PLATFORM_TAG = "fhir-platform:scope";
 export const STACK_TAG = "fhir-platform:stack";
 
 const DESCRIPTION_MARKER = /\[fhir-platform account=([a-z0-9]+)\]/;
+/** Marks a grant on a resource that stack config declares shared between accounts (a `$convert-data` registry). */
+export const SHARED_MARKER = "[shared]";
 /** Role assignment description carrying the account, since role assignments have no tags. */
 export function accountDescription(account: string, text: string): string {
     return `[fhir-platform account=${account}] ${text}`;

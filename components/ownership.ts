@@ -51,6 +51,7 @@ function roleAssignmentKeys(a: AccountConfig, keyNames: string[]): { key: string
         ...keyNames.map((k) => ({ key: cryptoGrantKey(k, keyNames[0]), role: "Key Vault Crypto Service Encryption User" as const })),
         ...(a.export || a.import ? [{ key: "identity/export-storage", role: "Storage Blob Data Contributor" as const }] : []),
         ...a.grants.map((g) => ({ key: `principal/${g.principalId}`, role: g.role })),
+        ...(a.acr?.registryIds ?? []).map((r) => ({ key: `identity/acr/${r.toLowerCase()}`, role: "AcrPull" as const })),
     ];
 }
 

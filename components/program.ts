@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, loadConfig } from "./config";
+import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, configWarnings, formatProblem, loadConfig } from "./config";
 import { checkName, names } from "./naming";
 import { FhirAccountOutputs } from "./fhirAccount";
 import { FhirPlatform } from "./fhirPlatform";
@@ -41,6 +41,8 @@ export function readPlacementLock(projectDir: string, stack: string): PlacementL
 export interface ResolvedStack {
     config: PlatformConfig;
     placement: PlacementResult;
+    /** Valid settings a reviewer should notice (configWarnings). */
+    warnings: ConfigProblem[];
 }
 
 export function resolveStack(args: ProgramArgs): ResolvedStack {
@@ -65,7 +67,7 @@ export function resolveStack(args: ProgramArgs): ResolvedStack {
             : [];
     const problems = [...placement.problems, ...rgProblems, ...owned];
     if (problems.length > 0) throw new ConfigValidationError(problems, `${stackFileName(args.stack)} and ${lockFileName(args.stack)}: fhir-platform placement`);
-    return { config, placement };
+    return { config, placement, warnings: configWarnings(config) };
 }
 
 /**
@@ -80,6 +82,7 @@ export function defineStack(args: ProgramArgs, resolved: ResolvedStack = resolve
                 `run \`npm run place -- --stack ${args.stack}\` and commit the file, so later changes never move them`,
         );
     }
+    for (const w of resolved.warnings) void pulumi.log.warn(`${stackFileName(args.stack)}: ${formatProblem(w)}`);
     const platform = new FhirPlatform("fhir-platform", { config, placements: placement.placements, stack: args.stack });
     return {
         accounts: platform.accountOutputs(),

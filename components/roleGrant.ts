@@ -8,6 +8,8 @@ export interface RoleGrantArgs {
     account: string;
     stack: string;
     subscriptionId: string;
+    /** The subscription of the scope, when it is not the account's (a registry elsewhere): role definition IDs name it. */
+    scopeSubscriptionId?: string;
     role: BuiltInRoleName;
     scope: pulumi.Input<string>;
     principalId: pulumi.Input<string>;
@@ -34,7 +36,7 @@ export function roleAssignmentInputs(args: RoleGrantArgs): authorization.RoleAss
     return {
         roleAssignmentName: stableGuid(args.stack, args.subscriptionId, args.account, args.key, args.role),
         scope: args.scope,
-        roleDefinitionId: roleDefinitionId(args.subscriptionId, args.role),
+        roleDefinitionId: roleDefinitionId(args.scopeSubscriptionId ?? args.subscriptionId, args.role),
         principalId: args.principalId,
         principalType: args.principalType,
         description: accountDescription(args.account, args.description),

@@ -26,6 +26,7 @@ const MICROSOFT_ROLE_GUIDS: Record<string, string> = {
     Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
     "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
     Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 };
 
 const VNET = `/subscriptions/${SUB_A}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet`;
@@ -536,4 +537,63 @@ describe("component structure", () => {
         expect(kids("tailspin")).toEqual(["AccountIdentity", "CustomerManagedKey", "FhirService", "FhirWorkspace"]);
     });
 
+});
+
+describe("FHIR service options (versioning, $convert-data registries, initial import, SMART identity providers, US Core)", () => {
+    const REGISTRY = "/subscriptions/00000000-0000-4000-8000-0000000000c3/resourceGroups/rg-tpl/providers/Microsoft.ContainerRegistry/registries/ContosoTemplates";
+    const SHARED = `/subscriptions/${SUB_A}/resourceGroups/rg-tpl/providers/Microsoft.ContainerRegistry/registries/sharedtemplates`;
+    const IDP = { authority: "https://idp.example.com/realms/fhir", applications: [{ clientId: pid(8), audience: "https://fhir.example.com" }] };
+    let c: Captured;
+    beforeAll(async () => {
+        c = await capture(
+            rawConfig(
+                [
+                    {
+                        name: "contoso",
+                        import: true,
+                        initialImportMode: true,
+                        resourceVersionPolicy: "versioned-update",
+                        resourceVersionOverrides: { Patient: "versioned", AuditEvent: "no-version" },
+                        usCoreMissingData: true,
+                        smartIdentityProviders: [IDP],
+                        acr: { registryIds: [REGISTRY, SHARED], ociArtifacts: [{ loginServer: "contosotemplates.azurecr.io", imageName: "hl7v2:default" }] },
+                    },
+                    { name: "fabrikam", acr: { registryIds: [SHARED] } },
+                    { name: "plain" },
+                ],
+                { sharedRegistryIds: [SHARED] },
+            ),
+            { stack: "opt" },
+        );
+    });
+    const fhir = (account: string) => inputs(one(c, account, T.fhir));
+
+    test("every option reaches the FHIR service's inputs", () => {
+        const f = fhir("contoso");
+        expect(f.resourceVersionPolicyConfiguration).toEqual({ default: "versioned-update", resourceTypeOverrides: { Patient: "versioned", AuditEvent: "no-version" } });
+        expect(f.implementationGuidesConfiguration).toEqual({ usCoreMissingData: true });
+        expect(f.importConfiguration).toEqual(expect.objectContaining({ enabled: true, initialImportMode: true }));
+        expect(f.authenticationConfiguration.smartIdentityProviders).toEqual([{ ...IDP, applications: [{ ...IDP.applications[0], allowedDataActions: ["Read"] }] }]);
+        expect(f.acrConfiguration).toEqual({ loginServers: ["contosotemplates.azurecr.io", "sharedtemplates.azurecr.io"], ociArtifacts: [{ loginServer: "contosotemplates.azurecr.io", imageName: "hl7v2:default" }] });
+    });
+
+    test("secure defaults: versioned history, incremental import, no SMART providers, no registry", () => {
+        const f = fhir("plain");
+        expect(f.resourceVersionPolicyConfiguration).toEqual({ default: "versioned" });
+        expect(f.implementationGuidesConfiguration).toEqual({ usCoreMissingData: false });
+        expect(f.authenticationConfiguration.smartIdentityProviders).toBeUndefined();
+        expect(f.acrConfiguration).toBeUndefined();
+        expect(c.ofAccount("plain", T.grant).filter((g) => inputs(g).roleDefinitionId.endsWith(MICROSOFT_ROLE_GUIDS.AcrPull))).toEqual([]);
+    });
+
+    test("AcrPull for the account's own identity, on each of its registries only, with the registry's subscription in the role ID", () => {
+        const acrPull = (account: string) => c.ofAccount(account, T.grant).filter((g) => inputs(g).roleDefinitionId.endsWith(MICROSOFT_ROLE_GUIDS.AcrPull)).map(inputs);
+        expect(acrPull("contoso").map((g) => [g.scope, g.principalId, g.principalType, g.roleDefinitionId])).toEqual([
+            [REGISTRY, c.outputs("contoso").identityPrincipalId, "ServicePrincipal", `/subscriptions/00000000-0000-4000-8000-0000000000c3/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS.AcrPull}`],
+            [SHARED, c.outputs("contoso").identityPrincipalId, "ServicePrincipal", `/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS.AcrPull}`],
+        ]);
+        // A registry stack config declares shared says so on every grant there (the policy pack reads the marker).
+        expect(acrPull("contoso").map((g) => g.description.includes("[shared]"))).toEqual([false, true]);
+        expect(acrPull("fabrikam").map((g) => [g.scope, g.principalId, g.description.includes("[shared]")])).toEqual([[SHARED, c.outputs("fabrikam").identityPrincipalId, true]]);
+    });
 });

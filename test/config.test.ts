@@ -5,6 +5,7 @@
 import {
     ConfigProblem,
     ConfigValidationError,
+    configWarnings,
     AHDS_DEFAULT_QUOTAS,
     findCrossShardDuplicates,
     formatProblem,
@@ -52,6 +53,11 @@ describe("defaults", () => {
             publicNetworkAccess: "Enabled",
             keyVaultNetwork: "trustedServices",
             tags: {},
+            initialImportMode: false,
+            smartIdentityProviders: [],
+            resourceVersionPolicy: "versioned",
+            resourceVersionOverrides: {},
+            usCoreMissingData: false,
         });
     });
 
@@ -519,5 +525,47 @@ describe("errors a person can act on (operator experience)", () => {
 
     test("the error names the stack file", () => {
         expect(() => loadConfig(source({ location: "westeurope" }), "Pulumi.staging.yaml")).toThrow(/^Pulumi\.staging\.yaml: fhir-platform config has \d+ problems:/);
+    });
+});
+
+describe("FHIR service options", () => {
+    const REG = (name: string, sub = SUB_A) => `/subscriptions/${sub}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/${name}`;
+
+    test("defaults: versioned history, no overrides, US Core missing data off, initial import off, no SMART providers, no registry", () => {
+        const a = validateConfig(rawConfig([ok("contoso")])).accounts[0];
+        expect(a).toEqual(expect.objectContaining({ resourceVersionPolicy: "versioned", resourceVersionOverrides: {}, usCoreMissingData: false, initialImportMode: false, smartIdentityProviders: [] }));
+        expect(a.acr).toBeUndefined();
+    });
+
+    test.each([
+        [{ resourceVersionPolicy: "version-update" }, "accounts[0].resourceVersionPolicy", /one of versioned, versioned-update, no-version.*did you mean 'versioned-update'/],
+        [{ resourceVersionOverrides: { patient: "versioned" } }, "accounts[0].resourceVersionOverrides.patient", /FHIR resource type such as Patient/],
+        [{ resourceVersionOverrides: { Patient: "history" } }, "accounts[0].resourceVersionOverrides.Patient", /one of versioned, versioned-update, no-version/],
+        [{ initialImportMode: true }, "accounts[0].initialImportMode", /needs import: true/],
+        [{ smartIdentityProviders: [{ authority: "http://idp.example.com", applications: [{ clientId: pid(1), audience: "x" }] }] }, "accounts[0].smartIdentityProviders[0].authority", /must be an https URL/],
+        [{ smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [{ clientId: "my-app", audience: "x" }] }] }, "accounts[0].smartIdentityProviders[0].applications[0].clientId", /client ID \(a GUID\)/],
+        [{ smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [] }] }, "accounts[0].smartIdentityProviders[0].applications", /at least one application/],
+        [{ smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [{ clientId: pid(1), audience: "x", allowedDataActions: ["Write"] }] }] }, "accounts[0].smartIdentityProviders[0].applications[0].allowedDataActions[0]", /must be one of Read/],
+        [{ acr: { registryIds: ["contosotemplates.azurecr.io"] } }, "accounts[0].acr.registryIds[0]", /container registry resource ID/],
+        [{ acr: { registryIds: [REG("contosotpl")], ociArtifacts: [{ loginServer: "contosotp.azurecr.io", imageName: "x:1" }] } }, "accounts[0].acr.ociArtifacts[0].loginServer", /not the login server of a registry in acr.registryIds.*did you mean 'contosotpl.azurecr.io'/],
+        [{ acr: { registryIds: [REG("contosotpl")], ociArtifacts: [{ loginServer: "contosotpl.azurecr.io", imageName: "x:1", digest: "latest" }] } }, "accounts[0].acr.ociArtifacts[0].digest", /sha256:<64 hex digits>/],
+    ])("bad option %j", (extra: Record<string, unknown>, path, message) => {
+        expectOneProblem(rawConfig([ok("contoso", { import: extra.initialImportMode ? undefined : true, ...extra })]), path, "contoso", message);
+    });
+
+    test("one account's templates registry is not another's, unless stack config declares it shared", () => {
+        const accounts = [ok("contoso", { acr: { registryIds: [REG("tpl001")] } }), ok("fabrikam", { acr: { registryIds: [REG("TPL001")] } })];
+        expectOneProblem(rawConfig(accounts), "accounts[1].acr.registryIds", "fabrikam", /registry TPL001 is already listed by account 'contoso'.*sharedRegistryIds/);
+        expect(validateConfig(rawConfig(accounts, { sharedRegistryIds: [REG("tpl001")] })).sharedRegistryIds).toEqual([REG("tpl001")]);
+    });
+
+    test("initial import mode is valid with import on, and is a warning a reviewer sees", () => {
+        const cfg = validateConfig(rawConfig([ok("contoso", { import: true, initialImportMode: true, resourceVersionOverrides: { AuditEvent: "no-version" } })]));
+        expect(configWarnings(cfg).map((w) => [w.account, w.path])).toEqual([
+            ["contoso", "accounts[0].initialImportMode"],
+            ["contoso", "accounts[0].resourceVersionPolicy"],
+        ]);
+        expect(configWarnings(cfg)[0].message).toMatch(/blocks API writes/);
+        expect(configWarnings(cfg)[1].message).toMatch(/no history for AuditEvent/);
     });
 });

@@ -149,7 +149,12 @@ describe("the derived identities are exactly what the program registers", () => 
     test("shared placement with a pinned group, a private pool, two subscriptions and a second key", async () => {
         const raw = rawConfig(
             [
-                { name: "contoso", workspace: "team1", grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" }] },
+                {
+                    name: "contoso",
+                    workspace: "team1",
+                    grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" }],
+                    acr: { registryIds: [`/subscriptions/${SUB_B}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/contosotpl`] },
+                },
                 { name: "fabrikam", publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET, subscription: "two", export: false },
                 { name: "tailspin", keyName: "fhir-cmk-2", import: true },
             ],

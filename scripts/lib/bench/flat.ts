@@ -40,7 +40,7 @@ import { cmkKeyInputs, keyResourceName, vaultInputs } from "../../../components/
 import { diagnosticInputs } from "../../../components/diagnostics";
 import { blobServiceInputs, exportStorageInputs } from "../../../components/exportStorage";
 import { privateDnsZoneGroupInputs, privateEndpointInputs } from "../../../components/fhirWorkspace";
-import { dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs } from "../../../components/fhirService";
+import { dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs, registryGrantArgs, registryGrantName } from "../../../components/fhirService";
 import { cryptoGrantKey } from "../../../components/ownership";
 import type { PlatformConfig } from "../../../components/config";
 import type { Placement } from "../../../components/placement";
@@ -234,6 +234,15 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             new authorization.RoleAssignment(
                 dataPlaneGrantName(a.name, g),
                 roleAssignmentInputs(dataPlaneGrantArgs({ config: a, stack, subscriptionId: sub.subscriptionId }, g, fhir.id)),
+                { provider },
+            );
+        }
+        for (const registryId of a.acr?.registryIds ?? []) {
+            new authorization.RoleAssignment(
+                registryGrantName(a.name, registryId),
+                roleAssignmentInputs(
+                    registryGrantArgs({ config: a, stack, subscriptionId: sub.subscriptionId, identityPrincipalId: identity.principalId, sharedRegistryIds: cfg.sharedRegistryIds }, registryId),
+                ),
                 { provider },
             );
         }
