@@ -9,13 +9,13 @@ import { accountOf } from "./lib/plan";
 import { runStack } from "./lib/runStack";
 
 async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2), { stack: "string", account: "string", help: "boolean" });
+    const args = parseArgs(process.argv.slice(2), { stack: "string", account: "string", "project-dir": "string", help: "boolean" });
     if (args.help || typeof args.stack !== "string" || typeof args.account !== "string") {
-        console.log("usage: npm run decommission -- --stack <name> --account <account>");
+        console.log("usage: npm run decommission -- --stack <name> --account <account> [--project-dir DIR]");
         return args.help ? 0 : 2;
     }
     const { stack, account } = args;
-    const run = await runStack({ stack });
+    const run = await runStack({ stack, ...(typeof args["project-dir"] === "string" ? { projectDir: args["project-dir"] } : {}) });
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const mine = run.resources.filter((r) => r.protect && accountOf(r, byUrn) === account);
     if (mine.length === 0) {
