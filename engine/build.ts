@@ -1,0 +1,143 @@
+/**
+ * `npm run engine:build [-- --plugins-only]`: builds the real-engine test kit into engine/bin (gitignored).
+ *
+ * 1. The Pulumi CLI from Go modules: `go build github.com/pulumi/pulumi/pkg/v3/cmd/pulumi` in the engine/ wrapper
+ *    module, which pins the version (go.mod, go.sum). Rebuilt only when go.mod, go.sum or the Go toolchain change.
+ * 2. The TypeScript plugins (language host, fake providers), compiled with tsc; rebuilt when their sources change.
+ * 3. The launch plugins the CLI distribution ships as scripts, next to the binary: `pulumi-language-nodejs` (ours),
+ *    `pulumi-resource-pulumi-nodejs` (dynamic providers) and `pulumi-analyzer-policy` (policy packs, for hosts
+ *    without a language plugin).
+ * 4. Fake `azure-native` and `random` providers, at the exact versions the program's SDKs are, in the plugin cache
+ *    of a project-local PULUMI_HOME.
+ *
+ * `--plugins-only` skips the CLI (for a real Pulumi CLI: PULUMI_ENGINE=$(which pulumi)).
+ */
+import * as childProcess from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { BIN_DIR, DIST_DIR, ENGINE_DIR, PULUMI_BIN, PULUMI_HOME, REPO_ROOT, installedVersion, pinnedVersion } from "./paths";
+
+const PKG_MODULE = "github.com/pulumi/pulumi/pkg/v3";
+/** Fake providers: npm SDK package → plugin name. */
+export const FAKE_PROVIDERS: Record<string, string> = { "@pulumi/azure-native": "azure-native", "@pulumi/random": "random" };
+
+function log(message: string): void {
+    process.stderr.write(`engine: ${message}\n`);
+}
+
+function hashOf(parts: string[]): string {
+    const h = crypto.createHash("sha256");
+    for (const p of parts) h.update(p).update("\0");
+    return h.digest("hex");
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+    const r = childProcess.spawnSync(command, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 });
+    if (r.error) throw new Error(`${command} ${args.join(" ")}: ${r.error.message}`);
+    if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${r.status}`);
+    return r.stdout;
+}
+
+/** Runs `build` unless `stampFile` holds `stamp` and every output exists; then records the stamp. */
+function cached(name: string, stampFile: string, stamp: string, outputs: string[], build: () => void): void {
+    const current = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8") : "";
+    if (current === stamp && outputs.every((o) => fs.existsSync(o))) {
+        log(`${name}: up to date`);
+        return;
+    }
+    const started = Date.now();
+    build();
+    fs.writeFileSync(stampFile, stamp);
+    log(`${name}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** The CLI. GOFLAGS=-mod=readonly: the pin is go.mod + go.sum as committed, never re-resolved. */
+export function buildCli(): void {
+    const version = pinnedVersion();
+    const goVersion = run("go", ["version"], ENGINE_DIR).trim();
+    const gomod = fs.readFileSync(path.join(ENGINE_DIR, "go.mod"), "utf8");
+    const gosum = fs.readFileSync(path.join(ENGINE_DIR, "go.sum"), "utf8");
+    const ldflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}`;
+    cached(`pulumi ${version} (${goVersion})`, path.join(BIN_DIR, ".pulumi.stamp"), hashOf([gomod, gosum, goVersion, ldflags]), [PULUMI_BIN], () => {
+        log(`building pulumi ${version} from Go modules (a cold build downloads ~1.6 GB of modules and compiles for several minutes)`);
+        run("go", ["build", "-trimpath", "-ldflags", ldflags, "-o", PULUMI_BIN, `${PKG_MODULE}/cmd/pulumi`], ENGINE_DIR, {
+            ...process.env,
+            GOFLAGS: "-mod=readonly",
+            GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local",
+        });
+    });
+}
+
+function sourcesOf(dir: string): string[] {
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? sourcesOf(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+}
+
+/** The TypeScript plugins, compiled by this project's TypeScript. */
+export function buildPlugins(): void {
+    const tsconfig = path.join(ENGINE_DIR, "tsconfig.json");
+    const sources = [tsconfig, path.join(REPO_ROOT, "tsconfig.json"), ...sourcesOf(path.join(ENGINE_DIR, "plugins")), path.join(REPO_ROOT, "scripts", "lib", "mockRun.ts")];
+    const stamp = hashOf(sources.map((f) => `${f}\n${fs.readFileSync(f, "utf8")}`));
+    const outputs = ["languageHost.js", "fakeProvider.js"].map((f) => path.join(DIST_DIR, "engine", "plugins", f));
+    cached("plugins (tsc)", path.join(BIN_DIR, ".plugins.stamp"), stamp, outputs, () => {
+        fs.rmSync(DIST_DIR, { recursive: true, force: true });
+        run(process.execPath, [require.resolve("typescript/bin/tsc", { paths: [REPO_ROOT] }), "-p", tsconfig], REPO_ROOT);
+    });
+}
+
+function writeScript(file: string, body: string): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `#!/bin/sh\n# Generated by engine/build.ts.\n${body}`, { mode: 0o755 });
+    fs.chmodSync(file, 0o755);
+}
+
+/**
+ * The launch plugins. The two shims do what the CLI distribution's scripts do: find the SDK's entry point from the
+ * working directory the engine gives them (the program's, or the policy pack's) with node, and run it with node.
+ */
+export function writeLaunchPlugins(): void {
+    writeScript(path.join(BIN_DIR, "pulumi-language-nodejs"), `exec node "$(dirname "$0")/dist/engine/plugins/languageHost.js" "$@"\n`);
+    const shim = (entry: string) =>
+        `SCRIPT=$(node -e "console.log(require.resolve('${entry}'))") || exit 1\n` + `exec node "$SCRIPT" "$@"\n`;
+    writeScript(path.join(BIN_DIR, "pulumi-resource-pulumi-nodejs"), shim("@pulumi/pulumi/cmd/dynamic-provider"));
+    writeScript(path.join(BIN_DIR, "pulumi-analyzer-policy"), shim("@pulumi/pulumi/cmd/run-policy-pack"));
+}
+
+/** Fake providers in PULUMI_HOME/plugins at the SDKs' exact versions; other versions of them are removed. */
+export function installFakeProviders(): string[] {
+    const pluginDir = path.join(PULUMI_HOME, "plugins");
+    fs.mkdirSync(pluginDir, { recursive: true });
+    const installed: string[] = [];
+    for (const [npmPackage, name] of Object.entries(FAKE_PROVIDERS)) {
+        const version = installedVersion(npmPackage);
+        const dirName = `resource-${name}-v${version}`;
+        for (const stale of fs.readdirSync(pluginDir).filter((d) => d.startsWith(`resource-${name}-v`) && d !== dirName)) {
+            fs.rmSync(path.join(pluginDir, stale), { recursive: true, force: true });
+        }
+        const entry = path.join(DIST_DIR, "engine", "plugins", "fakeProvider.js");
+        writeScript(path.join(pluginDir, dirName, `pulumi-resource-${name}`), `exec node "${entry}" ${name} ${version} "$@"\n`);
+        installed.push(`${name} v${version}`);
+    }
+    return installed;
+}
+
+/** Everything but the CLI: what a real Pulumi CLI needs to run the engine tests. */
+export function buildSupport(): void {
+    fs.mkdirSync(BIN_DIR, { recursive: true });
+    buildPlugins();
+    writeLaunchPlugins();
+    log(`fake providers in ${path.relative(REPO_ROOT, PULUMI_HOME)}: ${installFakeProviders().join(", ")}`);
+}
+
+if (require.main === module) {
+    try {
+        fs.mkdirSync(BIN_DIR, { recursive: true });
+        if (!process.argv.includes("--plugins-only")) buildCli();
+        buildSupport();
+    } catch (e) {
+        log((e as Error).message);
+        process.exitCode = 1;
+    }
+}

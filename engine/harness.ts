@@ -1,0 +1,191 @@
+/**
+ * Runs this project's real program under a real Pulumi CLI with the fake providers: a throwaway project directory
+ * per stack (the program's own files, a stack file written by the caller), a local file backend, a passphrase, and
+ * a fake ARM table of its own. Used by the engine tests (test/engine) and the real-engine benchmark.
+ *
+ * The CLI is engine/bin/pulumi (`npm run engine:build`), or any Pulumi CLI named by PULUMI_ENGINE (then its own
+ * language host and dynamic-provider plugin are used, and only the fake providers come from engine/bin/home).
+ */
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ArmRecord, FakeArmTable } from "./plugins/fakeArm";
+import { BIN_DIR, PULUMI_BIN, PULUMI_HOME, REPO_ROOT } from "./paths";
+
+/** The CLI under test. */
+export function engineBinary(): string {
+    return process.env.PULUMI_ENGINE || PULUMI_BIN;
+}
+
+/** Whether the CLI is the one built here (its launch plugins then come from engine/bin, on PATH). */
+export function usesBuiltEngine(): boolean {
+    return !process.env.PULUMI_ENGINE;
+}
+
+/** Files of the program a project directory needs (copied; `components` and `node_modules` are linked). */
+const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"];
+const PROGRAM_LINKS = ["components", "node_modules"];
+
+export interface CommandResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+    /** stdout and stderr, for messages. */
+    output: string;
+    ms: number;
+}
+
+/** A resource as `pulumi stack export` records it. */
+export interface StateResource {
+    urn: string;
+    type: string;
+    id?: string;
+    custom: boolean;
+    protect?: boolean;
+    parent?: string;
+    inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+}
+
+export interface EngineProjectOptions {
+    stack: string;
+    /** The stack file's `config:` block (as YAML would hold it). */
+    config: Record<string, unknown>;
+    /** A placement lock to put beside the stack file (`Pulumi.<stack>.placement.json`). */
+    placementLock?: unknown;
+    /** Type-check the program with ts-node, as a user's `pulumi up` does (slower); default transpile only. */
+    typeCheck?: boolean;
+}
+
+export class EngineProject {
+    readonly stateDir: string;
+    readonly armDir: string;
+    readonly arm: FakeArmTable;
+
+    private constructor(
+        readonly dir: string,
+        readonly stack: string,
+        private readonly typeCheck: boolean,
+    ) {
+        this.stateDir = path.join(dir, ".state");
+        this.armDir = path.join(dir, ".arm");
+        fs.mkdirSync(this.stateDir, { recursive: true });
+        this.arm = new FakeArmTable(this.armDir);
+    }
+
+    /** A new project directory with the program and the given stack file; the stack is initialized. */
+    static async create(options: EngineProjectOptions): Promise<EngineProject> {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fhir-engine-${options.stack}-`));
+        for (const f of PROGRAM_FILES) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+        for (const l of PROGRAM_LINKS) fs.symlinkSync(path.join(REPO_ROOT, l), path.join(dir, l));
+        const project = new EngineProject(dir, options.stack, options.typeCheck ?? false);
+        project.writeStackConfig(options.config);
+        if (options.placementLock !== undefined) {
+            fs.writeFileSync(path.join(dir, `Pulumi.${options.stack}.placement.json`), JSON.stringify(options.placementLock, null, 2) + "\n");
+        }
+        const init = await project.pulumi(["stack", "init", options.stack]);
+        if (init.code !== 0) throw new Error(`pulumi stack init failed:\n${init.output}`);
+        return project;
+    }
+
+    get stackFile(): string {
+        return path.join(this.dir, `Pulumi.${this.stack}.yaml`);
+    }
+
+    /** Rewrites the stack file's config (keeping what the CLI added, such as the passphrase salt). */
+    writeStackConfig(config: Record<string, unknown>): void {
+        const existing = fs.existsSync(this.stackFile) ? ((yaml.load(fs.readFileSync(this.stackFile, "utf8")) ?? {}) as Record<string, unknown>) : {};
+        fs.writeFileSync(this.stackFile, yaml.dump({ ...existing, config }, { lineWidth: 200 }));
+    }
+
+    readStackConfig(): Record<string, unknown> {
+        const doc = (yaml.load(fs.readFileSync(this.stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+        return doc.config ?? {};
+    }
+
+    env(): NodeJS.ProcessEnv {
+        const pathDirs = [...(usesBuiltEngine() ? [BIN_DIR] : []), path.join(REPO_ROOT, "node_modules", ".bin"), process.env.PATH ?? ""];
+        return {
+            ...process.env,
+            PATH: pathDirs.join(path.delimiter),
+            PULUMI_HOME,
+            PULUMI_BACKEND_URL: `file://${this.stateDir}`,
+            PULUMI_CONFIG_PASSPHRASE: "fhir-platform-engine-tests",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            // Nothing may be downloaded: a missing plugin is an error, not a fetch.
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PULUMI_NODEJS_TRANSPILE_ONLY: this.typeCheck ? "false" : "true",
+            FHIR_FAKE_ARM_DIR: this.armDir,
+            CI: "true",
+        };
+    }
+
+    /** Runs the CLI in the project directory, non-interactively; never throws on a non-zero exit. */
+    pulumi(args: string[], timeoutMs = 10 * 60 * 1000): Promise<CommandResult> {
+        return runCommand(engineBinary(), [...args, "--non-interactive"], { cwd: this.dir, env: this.env(), timeoutMs });
+    }
+
+    /** `pulumi stack export`: every resource in the stack's state. */
+    async state(): Promise<StateResource[]> {
+        const r = await this.pulumi(["stack", "export", "--stack", this.stack]);
+        if (r.code !== 0) throw new Error(`pulumi stack export failed:\n${r.output}`);
+        const doc = JSON.parse(r.stdout) as { deployment?: { resources?: StateResource[] } };
+        return doc.deployment?.resources ?? [];
+    }
+
+    armRecords(): ArmRecord[] {
+        return this.arm.list();
+    }
+
+    remove(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+export function runCommand(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CommandResult> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = childProcess.spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs ?? 10 * 60 * 1000);
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            reject(new Error(`${command}: ${e.message}`));
+        });
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, output: `${stdout}${stderr}`, ms: Date.now() - started });
+        });
+    });
+}
+
+/** The URNs of what the program declared (not the stack itself or the engine's default providers). */
+export function declaredUrns(resources: StateResource[]): string[] {
+    return resources
+        .filter((r) => r.type !== "pulumi:pulumi:Stack" && !/::default(_[0-9_]+)?$/.test(r.urn))
+        .map((r) => r.urn)
+        .sort();
+}
+
+/** Reads a repository stack file's config block (e.g. the dev stack's). */
+export function repoStackConfig(stack: string): Record<string, unknown> {
+    const doc = (yaml.load(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return doc.config ?? {};
+}
+
+/** Reads a repository placement lock, if the stack has one. */
+export function repoPlacementLock(stack: string): unknown {
+    const file = path.join(REPO_ROOT, `Pulumi.${stack}.placement.json`);
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as unknown) : undefined;
+}
+
+/** Runs an npm script of this repository (`npm run --silent <script> -- args`). */
+export function npmRun(script: string, args: string[], timeoutMs = 5 * 60 * 1000): Promise<CommandResult> {
+    const env = { ...process.env, PATH: [path.join(REPO_ROOT, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter) };
+    return runCommand("npm", ["run", "--silent", script, "--", ...args], { cwd: REPO_ROOT, env, timeoutMs });
+}

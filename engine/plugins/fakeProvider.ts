@@ -1,0 +1,176 @@
+/**
+ * A fake resource provider plugin (`pulumi-resource-azure-native`, `pulumi-resource-random`) served over the real
+ * provider gRPC protocol, so the Pulumi engine runs this project's program without Azure.
+ *
+ *   node fakeProvider.js <package> <version> [engine flags…] <engine address>
+ *
+ * Check returns the inputs as given. Diff compares old and new inputs: names, placement and create-only settings
+ * force a replacement (deleted first, as azure-native does), anything else is an update. Create/Read/Update/Delete
+ * keep the fake ARM table (`FHIR_FAKE_ARM_DIR`) with Azure-shaped outputs. The explicit provider's `subscriptionId`
+ * (Configure) goes into every ID, as it would in Azure.
+ *
+ * Written against the generated protos in `@pulumi/pulumi/proto` instead of `@pulumi/pulumi/provider`, whose server
+ * passes neither the provider's configuration nor a resource's old inputs on to the implementation.
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as path from "path";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { IResourceProviderServer, ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
+import { FakeArmTable, PropertyMap, armState, diffInputs, parseUrn, previewOutputs } from "./fakeArm";
+
+const [pkg = "azure-native", version = "0.0.0"] = process.argv.slice(2);
+const table = new FakeArmTable(process.env.FHIR_FAKE_ARM_DIR || path.join(__dirname, "..", "..", "..", "fake-arm"));
+/** Where the Azure subscription of this provider instance comes from: its `subscriptionId` argument. */
+let subscriptionId = "00000000-0000-0000-0000-000000000000";
+
+function props(s: Struct | undefined): PropertyMap {
+    return s ? (s.toJavaScript() as PropertyMap) : {};
+}
+function struct(m: PropertyMap): Struct {
+    return Struct.fromJavaScript(m as Parameters<typeof Struct.fromJavaScript>[0]);
+}
+function fail<T>(callback: grpc.sendUnaryData<T>, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`fake ${pkg}: ${message}\n`);
+    callback({ code: grpc.status.UNKNOWN, details: message });
+}
+function diffResponse(changed: string[], replaces: string[]): provproto.DiffResponse {
+    const resp = new provproto.DiffResponse();
+    resp.setChanges(changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
+    resp.setDiffsList(changed);
+    resp.setReplacesList(replaces);
+    // azure-native deletes first when it replaces: the new resource usually takes the old one's name.
+    resp.setDeletebeforereplace(replaces.length > 0);
+    return resp;
+}
+
+type Handlers = Pick<
+    IResourceProviderServer,
+    "getPluginInfo" | "getSchema" | "checkConfig" | "diffConfig" | "configure" | "check" | "diff" | "create" | "read" | "update" | "delete" | "cancel" | "attach"
+>;
+
+const handlers: Handlers = {
+    getPluginInfo(_call, callback) {
+        callback(null, new PluginInfo().setVersion(version));
+    },
+    getSchema(_call, callback) {
+        callback(null, new provproto.GetSchemaResponse().setSchema(JSON.stringify({ name: pkg, version })));
+    },
+    checkConfig(call, callback) {
+        callback(null, new provproto.CheckResponse().setInputs(call.request.getNews()));
+    },
+    diffConfig(call, callback) {
+        const olds = props(call.request.getOldInputs() ?? call.request.getOlds());
+        const news = props(call.request.getNews());
+        delete olds.version;
+        delete news.version;
+        // A provider pointed at another subscription or tenant is another provider: its resources are replaced.
+        const { changed } = diffInputs(`pulumi:providers:${pkg}`, olds, news);
+        callback(null, diffResponse(changed, changed.filter((k) => ["subscriptionId", "tenantId", "environment"].includes(k))));
+    },
+    configure(call, callback) {
+        const args = props(call.request.getArgs());
+        const fromArgs = args.subscriptionId;
+        const fromVariables = call.request.getVariablesMap().get(`${pkg}:config:subscriptionId`);
+        if (typeof fromArgs === "string" && fromArgs) subscriptionId = fromArgs;
+        else if (fromVariables) subscriptionId = fromVariables;
+        const resp = new provproto.ConfigureResponse();
+        // Plain values in and out: the engine keeps secretness and resource references itself.
+        resp.setAcceptsecrets(false);
+        resp.setAcceptresources(false);
+        // Previews get outputs from Create/Update(preview): computed values unknown, as azure-native reports them.
+        resp.setSupportspreview(true);
+        callback(null, resp);
+    },
+    check(call, callback) {
+        callback(null, new provproto.CheckResponse().setInputs(call.request.getNews()));
+    },
+    diff(call, callback) {
+        try {
+            const { type } = parseUrn(call.request.getUrn());
+            const recorded = table.get(call.request.getId());
+            const olds = call.request.hasOldInputs() ? props(call.request.getOldInputs()) : (recorded?.inputs ?? props(call.request.getOlds()));
+            const { changed, replaces } = diffInputs(type, olds, props(call.request.getNews()));
+            callback(null, diffResponse(changed, replaces));
+        } catch (e) {
+            fail(callback, e);
+        }
+    },
+    create(call, callback) {
+        try {
+            const urn = call.request.getUrn();
+            const { type, name } = parseUrn(urn);
+            const inputs = props(call.request.getProperties());
+            const { id, outputs } = armState(type, name, inputs, subscriptionId);
+            if (call.request.getPreview()) {
+                callback(null, new provproto.CreateResponse().setId("").setProperties(struct(previewOutputs(inputs, outputs))));
+                return;
+            }
+            table.create({ id, urn, type, inputs, outputs });
+            callback(null, new provproto.CreateResponse().setId(id).setProperties(struct(outputs)));
+        } catch (e) {
+            fail(callback, e);
+        }
+    },
+    read(call, callback) {
+        try {
+            const record = table.get(call.request.getId());
+            const resp = new provproto.ReadResponse();
+            // An empty ID tells the engine the resource is gone.
+            if (record) resp.setId(record.id).setProperties(struct(record.outputs)).setInputs(struct(record.inputs));
+            callback(null, resp);
+        } catch (e) {
+            fail(callback, e);
+        }
+    },
+    update(call, callback) {
+        try {
+            const id = call.request.getId();
+            const record = table.get(id);
+            if (!record) throw new Error(`resource ${id} was not found (404): it was deleted outside Pulumi; run pulumi refresh`);
+            const { name } = parseUrn(call.request.getUrn());
+            const inputs = props(call.request.getNews());
+            const next = armState(record.type, name, inputs, subscriptionId);
+            if (call.request.getPreview()) {
+                callback(null, new provproto.UpdateResponse().setProperties(struct(previewOutputs(inputs, next.outputs, record.outputs))));
+                return;
+            }
+            if (next.id.toLowerCase() !== id.toLowerCase()) {
+                throw new Error(`update of ${id} would move it to ${next.id}: the provider should have asked for a replacement`);
+            }
+            table.put({ ...record, inputs, outputs: next.outputs });
+            callback(null, new provproto.UpdateResponse().setProperties(struct(next.outputs)));
+        } catch (e) {
+            fail(callback, e);
+        }
+    },
+    delete(call, callback) {
+        try {
+            // Like ARM, deleting what is already gone succeeds.
+            table.delete(call.request.getId());
+            callback(null, new Empty());
+        } catch (e) {
+            fail(callback, e);
+        }
+    },
+    cancel(_call, callback) {
+        callback(null, new Empty());
+    },
+    attach(_call, callback) {
+        callback(null, new Empty());
+    },
+};
+
+const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
+server.addService(ResourceProviderService, handlers);
+server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => {
+    if (err) {
+        process.stderr.write(`fake ${pkg}: ${err.message}\n`);
+        process.exit(1);
+    }
+    // The engine reads the port from the first line of stdout.
+    process.stdout.write(`${port}\n`);
+});

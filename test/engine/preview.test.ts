@@ -1,0 +1,57 @@
+/**
+ * `pulumi preview` of the dev stack under the real engine (the CLI, the Node language host, the fake providers and
+ * the CrossGuard pack loaded through PulumiPolicy.yaml), on a stack that has never been deployed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { EngineProject } from "../../engine/harness";
+import { POLICY_PACK_NAME } from "../../policies/policies";
+import { POLICY_PACK_DIR, allUrns, devConfig, devProject, offlinePlan } from "./helpers";
+
+let project: EngineProject;
+
+beforeAll(async () => {
+    project = await devProject();
+});
+afterAll(() => project?.remove());
+
+describe("pulumi preview --policy-pack policies on the dev stack", () => {
+    test("passes, with the pack loaded, the advisory public-network findings reported and every declared resource to create", async () => {
+        const r = await project.pulumi(["preview", "--stack", "dev", "--policy-pack", POLICY_PACK_DIR]);
+        expect({ code: r.code, output: r.output }).toEqual({ code: 0, output: expect.any(String) });
+        const version = (JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8")) as { version: string }).version;
+        expect(r.stdout).toContain(`${POLICY_PACK_NAME}@v${version}`);
+        // Public accounts are reported (advisory by default); the private one is not.
+        expect(r.stdout).toMatch(/\[advisory\]\s+fhir-public-network-access\s+\(azure-native:healthcareapis:FhirService: contoso-fhir\)/);
+        expect(r.stdout).toMatch(/\[advisory\]\s+fhir-public-network-access\s+\(azure-native:healthcareapis:FhirService: fabrikam-fhir\)/);
+        expect(r.stdout).not.toMatch(/fhir-public-network-access\s+\(azure-native:healthcareapis:FhirService: tailspin-fhir\)/);
+        expect(r.stdout).not.toContain("[mandatory]");
+        // The program's resources plus the stack itself.
+        const plan = await offlinePlan(project);
+        expect(r.stdout).toMatch(new RegExp(`\\+ ${allUrns(plan).length + 1} to create`));
+    });
+
+    test("fails when --policy-pack-config makes fhir-public-network-access mandatory, naming the policy and the public services", async () => {
+        const config = path.join(project.dir, "policy-config.json");
+        fs.writeFileSync(config, JSON.stringify({ "fhir-public-network-access": "mandatory" }));
+        const r = await project.pulumi(["preview", "--stack", "dev", "--policy-pack", POLICY_PACK_DIR, "--policy-pack-config", config]);
+        expect(r.code).not.toBe(0);
+        expect(r.stdout).toMatch(/\[mandatory\]\s+fhir-public-network-access\s+\(azure-native:healthcareapis:FhirService: contoso-fhir\)/);
+        expect(r.stdout).toMatch(/\[mandatory\]\s+fhir-public-network-access\s+\(azure-native:healthcareapis:FhirService: fabrikam-fhir\)/);
+        expect(r.stdout).not.toMatch(/fhir-public-network-access\s+\(azure-native:healthcareapis:FhirService: tailspin-fhir\)/);
+        expect(r.output).toContain("preview failed");
+    });
+
+    test("a config value of the wrong type for a key Pulumi.yaml declares fails with the CLI's own message, before the program runs", async () => {
+        project.writeStackConfig(devConfig({ "fhir-platform:rbacPropagationSeconds": "soon" }));
+        try {
+            const r = await project.pulumi(["preview", "--stack", "dev"]);
+            expect(r.code).not.toBe(0);
+            expect(r.stderr).toContain("Stack 'dev' with configuration key 'fhir-platform:rbacPropagationSeconds' must be of type 'integer'");
+            // The program never ran: nothing was planned.
+            expect(r.stdout).not.toContain("to create");
+        } finally {
+            project.writeStackConfig(devConfig());
+        }
+    });
+});
