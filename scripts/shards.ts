@@ -1,14 +1,17 @@
 /**
  * `npm run shards -- --stacks dev,prod-eu-1,...` or `--stacks 'Pulumi.*.yaml'` [--dir <project>] [--json]
  *
- * Checks a set of shards (stacks of this same program) before they are previewed or deployed in parallel:
+ * Checks a set of stacks of this same program before they are previewed or deployed in parallel. Stacks belong to an
+ * environment (`fhir-platform:environment`, else the stack name up to its first hyphen); the stacks of one
+ * environment are its shards.
  *  - each stack file's config is valid and its accounts can be placed (validateConfig + placement, as the program does);
- *  - no account name appears in two shards (two stacks managing one account would fight over it);
- *  - limits that hold per Azure subscription, summed over every shard that places accounts in it: AHDS FHIR
- *    services and workspaces, role assignments (4000, fixed) and resource groups;
- *  - one Azure resource, one owner: no two stacks that share a subscription derive the same resource group or
- *    resource name (stack names may contain hyphens, account names may not: `a-ws` + account `g` and `a` + workspace
- *    group `g` both derive rg-fhir-a-ws-g).
+ *  - within an environment, no account name appears in two shards (two stacks managing one account would fight over
+ *    it); the same account in staging and in prod is two deployments on purpose;
+ *  - across every stack given, whatever its environment (these are facts of subscriptions): limits that hold per
+ *    Azure subscription, summed over every stack that places accounts in it (AHDS FHIR services and workspaces, role
+ *    assignments (4000, fixed) and resource groups), and one Azure resource, one owner: no two stacks that share a
+ *    subscription derive the same resource group or resource name (stack names may contain hyphens, account names
+ *    may not: `a-ws` + account `g` and `a` + workspace group `g` both derive rg-fhir-a-ws-g).
  * Exits 1 naming the account, subscription and stacks of every problem. `--json` prints the stack names as a JSON
  * list on stdout (for a CI matrix), after the check.
  */
@@ -25,6 +28,8 @@ import {
     ownershipConflicts,
     resolveStack,
 } from "../components";
+import { stackEnvironment } from "./lib/ci";
+import { parseCommand, runCommand } from "./lib/command";
 import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "./lib/stackConfig";
 
 export interface ShardProblem {
@@ -45,7 +50,9 @@ export interface SubscriptionUsage {
 }
 
 export interface ShardReport {
-    stacks: { stack: string; accounts: string[]; valid: boolean }[];
+    stacks: { stack: string; environment: string; accounts: string[]; valid: boolean }[];
+    /** The environments of the stacks given, each with its shards. */
+    environments: { environment: string; stacks: string[] }[];
     problems: ShardProblem[];
     subscriptions: SubscriptionUsage[];
 }
@@ -81,13 +88,14 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
             map = readStackConfig(stack, dir);
         } catch (e) {
             problems.push({ stack, problem: { path: `Pulumi.${stack}.yaml`, message: e instanceof Error ? e.message : String(e) } });
-            report.push({ stack, accounts: [], valid: false });
+            report.push({ stack, environment: stackEnvironment(stack, {}), accounts: [], valid: false });
             continue;
         }
         const accounts = rawAccountNames(map);
+        const environment = stackEnvironment(stack, map);
         try {
             const { config, placement } = resolveStack({ config: configSource(map), stack, projectDir: dir });
-            report.push({ stack, accounts, valid: true });
+            report.push({ stack, environment, accounts, valid: true });
             const subs = new Map(config.subscriptions.map((s) => [s.name, s]));
             const touch = (subName: string): SubscriptionUsage => {
                 const s = subs.get(subName)!;
@@ -114,11 +122,19 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
             }
         } catch (e) {
             if (!(e instanceof ConfigValidationError)) throw e;
-            report.push({ stack, accounts, valid: false });
+            report.push({ stack, environment, accounts, valid: false });
             for (const p of e.problems) problems.push({ stack, problem: p });
         }
     }
-    for (const p of findCrossShardDuplicates(report.map((s) => ({ stack: s.stack, accounts: s.accounts })))) problems.push({ problem: p });
+    const environments = [...new Set(report.map((s) => s.environment))].sort().map((environment) => ({
+        environment,
+        stacks: report.filter((s) => s.environment === environment).map((s) => s.stack),
+    }));
+    // An account belongs to one shard of its environment; staging and prod may both serve it.
+    for (const { environment, stacks: shards } of environments) {
+        const duplicates = findCrossShardDuplicates(report.filter((s) => shards.includes(s.stack)).map((s) => ({ stack: s.stack, accounts: s.accounts })));
+        for (const p of duplicates) problems.push({ problem: { ...p, message: `${p.message} of environment '${environment}'` } });
+    }
     // Within one stack resolveStack already refused collisions: what remains is between stacks.
     const subscriptionLabel = (id: string) => `${id} (${[...(subscriptionNames.get(id) ?? [])].join(", ")})`;
     for (const p of ownershipConflicts(identities, subscriptionLabel)) problems.push({ problem: p });
@@ -137,29 +153,44 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
         over("role assignments", u.roleAssignments, SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription, " (fixed by Azure, and shared with everything else in the subscription)");
         over("resource groups", u.resourceGroups, SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription, "");
     }
-    return { stacks: report, problems, subscriptions };
+    return { stacks: report, environments, problems, subscriptions };
 }
 
 export function formatShardProblem(p: ShardProblem): string {
     return `${p.stack ? `stack ${p.stack}: ` : ""}${formatProblem(p.problem)}`;
 }
 
+const USAGE = `usage: npm run shards -- --stacks dev,prod-eu-1 | --stacks 'Pulumi.*.yaml' [--dir <project>] [--json]
+
+  --stacks LIST  stack names and/or stack file patterns, comma-separated (only * is special)
+  --dir DIR      the project (where the stack files are); default: this checkout
+  --json         print the stack names as a JSON list on stdout after a passing check (the report goes to stderr)
+  --help
+
+Within each environment (fhir-platform:environment, else the stack name up to its first hyphen): no account in two
+shards. Across all stacks given: per-subscription limits summed, and no two stacks deriving one Azure resource.`;
+
 function main(argv: string[]): number {
-    const i = argv.indexOf("--stacks");
-    const spec = i >= 0 ? argv[i + 1] : undefined;
-    if (!spec) {
-        console.error("usage: npm run shards -- --stacks dev,prod-eu-1 | --stacks 'Pulumi.*.yaml' [--dir <project>] [--json]");
+    const parsed = parseCommand(argv, { stacks: { type: "string" }, dir: { type: "string" }, json: { type: "boolean", default: false } }, USAGE);
+    if ("exitCode" in parsed) return parsed.exitCode;
+    const { values } = parsed;
+    if (!values.stacks) {
+        console.error(USAGE);
         return 2;
     }
-    const d = argv.indexOf("--dir");
-    const dir = d >= 0 ? path.resolve(argv[d + 1]) : PROJECT_DIR;
-    const stacks = resolveStackNames(spec, dir);
+    const dir = values.dir ? path.resolve(values.dir) : PROJECT_DIR;
+    const stacks = resolveStackNames(values.stacks, dir);
     const r = checkShards(stacks, dir);
-    const log = argv.includes("--json") ? console.error : console.log;
-    for (const s of r.stacks) log(`${s.valid ? "ok     " : "INVALID"} ${s.stack}: ${s.accounts.length} account${s.accounts.length === 1 ? "" : "s"}`);
+    const log = values.json ? console.error : console.log;
+    for (const e of r.environments) {
+        log(`environment ${e.environment}: ${e.stacks.length} shard${e.stacks.length === 1 ? "" : "s"}`);
+        for (const s of r.stacks.filter((x) => x.environment === e.environment)) {
+            log(`  ${s.valid ? "ok     " : "INVALID"} ${s.stack}: ${s.accounts.length} account${s.accounts.length === 1 ? "" : "s"}`);
+        }
+    }
     for (const u of r.subscriptions) {
         log(
-            `  subscription ${u.subscriptionId} [${Object.keys(u.stacks).join(", ")}]: ${u.accounts}/${u.quota.fhirServices} FHIR services, ${u.workspaces}/${u.quota.workspaces} workspaces, ` +
+            `subscription ${u.subscriptionId} [${Object.keys(u.stacks).join(", ")}]: ${u.accounts}/${u.quota.fhirServices} FHIR services, ${u.workspaces}/${u.quota.workspaces} workspaces, ` +
                 `${u.roleAssignments}/${SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription} role assignments, ${u.resourceGroups}/${SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription} resource groups`,
         );
     }
@@ -168,15 +199,8 @@ function main(argv: string[]): number {
         for (const p of r.problems) console.error(`  - ${formatShardProblem(p)}`);
         return 1;
     }
-    if (argv.includes("--json")) console.log(JSON.stringify(stacks));
+    if (values.json) console.log(JSON.stringify(stacks));
     return 0;
 }
 
-if (require.main === module) {
-    try {
-        process.exitCode = main(process.argv.slice(2));
-    } catch (e) {
-        console.error(e instanceof Error ? e.message : String(e));
-        process.exitCode = 2;
-    }
-}
+runCommand(module, main);

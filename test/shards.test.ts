@@ -30,9 +30,54 @@ test("an account in two shards is rejected, naming the account and both stacks",
     writeStack(dir, "prod-eu-2", stackValues(["tailspin", "contoso"], [sub(2)]));
     const r = checkShards(["prod-eu-1", "prod-eu-2"], dir);
     expect(r.problems.map(formatShardProblem)).toEqual([
-        "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to exactly one stack",
+        "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to exactly one stack of environment 'prod'",
     ]);
     expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
+});
+
+describe("environments: shards are checked against each other only within one environment", () => {
+    test("the same account in staging and in prod is fine; twice within prod fails, naming the environment", () => {
+        writeStack(dir, "staging", stackValues(["contoso", "fabrikam"], [sub(1)]));
+        writeStack(dir, "prod-eu-1", stackValues(["contoso"], [sub(2)]));
+        writeStack(dir, "prod-eu-2", stackValues(["fabrikam"], [sub(3)]));
+        const fine = checkShards(["staging", "prod-eu-1", "prod-eu-2"], dir);
+        expect(fine.problems).toEqual([]);
+        expect(fine.environments).toEqual([
+            { environment: "prod", stacks: ["prod-eu-1", "prod-eu-2"] },
+            { environment: "staging", stacks: ["staging"] },
+        ]);
+
+        writeStack(dir, "prod-eu-2", stackValues(["fabrikam", "contoso"], [sub(3)]));
+        expect(checkShards(["staging", "prod-eu-1", "prod-eu-2"], dir).problems.map(formatShardProblem)).toEqual([
+            "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to exactly one stack of environment 'prod'",
+        ]);
+    });
+
+    test("fhir-platform:environment overrides the name's prefix", () => {
+        writeStack(dir, "eu-blue", stackValues(["contoso"], [sub(1)], { environment: "prod" }));
+        writeStack(dir, "us-green", stackValues(["contoso"], [sub(2)], { environment: "prod" }));
+        writeStack(dir, "eu-try", stackValues(["contoso"], [sub(3)], { environment: "staging" }));
+        const r = checkShards(["eu-blue", "us-green", "eu-try"], dir);
+        expect(r.stacks.map((s) => [s.stack, s.environment])).toEqual([
+            ["eu-blue", "prod"],
+            ["us-green", "prod"],
+            ["eu-try", "staging"],
+        ]);
+        expect(r.problems.map(formatShardProblem)).toEqual([expect.stringContaining("appears in more than one shard: eu-blue, us-green; an account must belong to exactly one stack of environment 'prod'")]);
+    });
+
+    test("stacks of different environments sharing a subscription still sum its quotas and may not derive the same Azure names", () => {
+        const names = (p: string) => Array.from({ length: 6 }, (_, i) => `${p}${i}acct`);
+        writeStack(dir, "staging", stackValues(names("s"), [sub(7)]));
+        writeStack(dir, "prod", stackValues(names("p"), [sub(7)]));
+        expect(checkShards(["staging", "prod"], dir).problems.map(formatShardProblem)).toEqual([
+            expect.stringContaining(`subscription ${sub(7).subscriptionId} (sub7 in staging, sub7 in prod) would hold 12 AHDS workspaces across these stacks`),
+        ]);
+        // Stack 'x-ws' account 'gro' and stack 'x' workspace group 'gro' derive one resource group, whatever their environments.
+        writeStack(dir, "x-ws", stackValues(["gro"], [sub(1)], { environment: "staging" }));
+        writeStack(dir, "x", stackValues(["contoso"], [sub(1)], { environment: "prod", placement: "shared", accounts: [{ name: "contoso", workspace: "gro" }] }));
+        expect(checkShards(["x-ws", "x"], dir).problems.map(formatShardProblem)).toEqual([expect.stringContaining("resource group 'rg-fhir-x-ws-gro'")]);
+    });
 });
 
 test("disjoint shards in their own subscriptions pass, with usage per subscription", () => {
@@ -48,8 +93,8 @@ test("disjoint shards in their own subscriptions pass, with usage per subscripti
 });
 
 test("an invalid shard is reported with its stack and account, and duplicates are still found", () => {
-    writeStack(dir, "a", stackValues(["contoso"], [sub(1)], { accounts: [{ name: "contoso", keySize: 1024 }] }));
-    writeStack(dir, "b", stackValues(["contoso"], [sub(2)]));
+    writeStack(dir, "a", stackValues(["contoso"], [sub(1)], { environment: "prod", accounts: [{ name: "contoso", keySize: 1024 }] }));
+    writeStack(dir, "b", stackValues(["contoso"], [sub(2)], { environment: "prod" }));
     const r = checkShards(["a", "b"], dir);
     const text = r.problems.map(formatShardProblem);
     expect(text).toContainEqual(expect.stringMatching(/^stack a: account 'contoso', field 'accounts\[0\]\.keySize': 1024 is not a key size/));
@@ -116,24 +161,24 @@ test("--stacks takes names and Pulumi.*.yaml patterns", () => {
 });
 
 test("npm run shards exits non-zero naming the duplicated account and the stacks", () => {
-    writeStack(dir, "one", stackValues(["contoso"], [sub(1)]));
-    writeStack(dir, "two", stackValues(["contoso"], [sub(2)]));
+    writeStack(dir, "prod-one", stackValues(["contoso"], [sub(1)]));
+    writeStack(dir, "prod-two", stackValues(["contoso"], [sub(2)]));
     const script = path.join(__dirname, "..", "scripts", "shards.ts");
     const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"], {
         encoding: "utf8",
         cwd: path.join(__dirname, ".."),
     });
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain("account 'contoso', field 'accounts': appears in more than one shard: one, two");
+    expect(res.stderr).toContain("account 'contoso', field 'accounts': appears in more than one shard: prod-one, prod-two");
     expect(res.stdout).toBe("");
 
-    fs.rmSync(path.join(dir, "Pulumi.two.yaml"));
+    fs.rmSync(path.join(dir, "Pulumi.prod-two.yaml"));
     const ok = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"], {
         encoding: "utf8",
         cwd: path.join(__dirname, ".."),
     });
     expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual(["one"]);
+    expect(JSON.parse(ok.stdout)).toEqual(["prod-one"]);
 });
 
 test("two stacks sharing a subscription may not derive the same Azure names (stack 'a-ws' account 'gro' vs stack 'a' workspace group 'gro')", () => {
