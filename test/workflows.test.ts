@@ -1,19 +1,33 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { githubOutputs, selectStacks } from "../scripts/lib/ci";
 
 const root = path.resolve(__dirname, "..");
 const dir = path.join(root, ".github", "workflows");
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)) : [];
 const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown> }
-interface Job { steps?: Step[]; strategy?: unknown; needs?: string | string[] }
-interface Workflow { on?: unknown; jobs?: Record<string, Job> }
+interface Step { name?: string; id?: string; if?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }
+interface Job {
+    if?: string;
+    steps?: Step[];
+    strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
+    needs?: string | string[];
+    environment?: unknown;
+    concurrency?: { group?: string; "cancel-in-progress"?: boolean };
+    env?: Record<string, string>;
+    outputs?: Record<string, string>;
+    permissions?: Record<string, string>;
+}
+interface Workflow { on?: unknown; jobs?: Record<string, Job>; concurrency?: { group?: string } }
 
 function load(file: string): Workflow {
     return yaml.load(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow;
 }
+const jobsOf = (file: string): [string, Job][] => Object.entries(load(file).jobs ?? {});
+const isPulumi = (s: Step) => s.uses?.startsWith("pulumi/actions@") === true;
+const isAzureLogin = (s: Step) => s.uses?.startsWith("azure/login@") === true;
 
 describe("GitHub Actions workflows", () => {
     test("there are pull-request and deploy workflows", () => {
@@ -39,48 +53,163 @@ describe("GitHub Actions workflows", () => {
         }
     });
 
-    test("pull requests run the tests and the offline plan into the job summary, without secrets", () => {
-        const wf = load("pull-request.yml");
-        const runs = Object.values(wf.jobs ?? {}).flatMap((j) => (j.steps ?? []).map((s) => s.run ?? ""));
-        expect(runs).toContain("npm test");
-        expect(runs.some((r) => /npm run plan -- --stack dev .*--markdown plan-dev\.md/.test(r))).toBe(true);
-        expect(runs.some((r) => r.includes("GITHUB_STEP_SUMMARY") && r.includes("plan-dev.md"))).toBe(true);
-        const offline = JSON.stringify(wf.jobs?.["offline-plan"]);
-        expect(offline).not.toMatch(/secrets\./);
+    test.each(files)("%s hard-wires no stack: stacks come from npm run ci:stacks", (file) => {
+        const raw = fs.readFileSync(path.join(dir, file), "utf8");
+        expect(raw).not.toMatch(/--stack dev\b|stack-name: dev\b|environment: dev\b|group: deploy-dev\b/);
+        for (const [name, job] of jobsOf(file)) {
+            if (!job.strategy?.matrix) continue;
+            // Every matrix is a list some earlier job computed with ci:stacks (or npm run shards), never a literal.
+            expect({ name, stack: String(job.strategy.matrix.stack) }).toEqual({ name, stack: expect.stringMatching(/^\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\) \}\}$/) });
+        }
     });
 
-    test("the real preview uses the Pulumi action with the policy pack and comments on the PR", () => {
-        const preview = load("pull-request.yml").jobs?.preview;
-        const step = preview?.steps?.find((s) => s.uses?.startsWith("pulumi/actions@"));
-        expect(step?.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policies" });
-        // The action installs nothing: npm ci must come before it.
-        const steps = preview?.steps ?? [];
-        expect(steps.findIndex((s) => s.run?.startsWith("npm ci"))).toBeLessThan(steps.indexOf(step!));
+    test.each(files)("%s: every job that runs Pulumi installs the dependencies first (pulumi/actions v7 runs no npm install)", (file) => {
+        for (const [name, job] of jobsOf(file)) {
+            const steps = job.steps ?? [];
+            const pulumi = steps.findIndex(isPulumi);
+            if (pulumi < 0) continue;
+            expect({ name, npmCiBefore: steps.slice(0, pulumi).some((s) => s.run?.startsWith("npm ci")) }).toEqual({ name, npmCiBefore: true });
+        }
     });
 
-    test("main deploys with pulumi up behind an environment", () => {
-        const raw = fs.readFileSync(path.join(dir, "deploy.yml"), "utf8");
-        const up = load("deploy.yml").jobs?.up as Job & { environment?: unknown };
-        expect(up.environment).toBeDefined();
-        expect(up.steps?.find((s) => s.uses?.startsWith("pulumi/actions@"))?.with).toMatchObject({ command: "up", policyPacks: "policies" });
-        expect(raw).toMatch(/branches: \[main\]/);
+    test.each(files)("%s: Azure and Pulumi steps run only once the settings check found the variables and the token", (file) => {
+        for (const [name, job] of jobsOf(file)) {
+            const steps = job.steps ?? [];
+            const guarded = steps.filter((s) => isPulumi(s) || isAzureLogin(s));
+            if (guarded.length === 0) continue;
+            const check = steps.find((s) => s.id === "settings");
+            expect({ name, check: check?.run }).toEqual({ name, check: expect.stringMatching(/ARM_CLIENT_ID[\s\S]*ARM_TENANT_ID[\s\S]*PULUMI_ACCESS_TOKEN[\s\S]*ready=false/) });
+            expect(steps.indexOf(check!)).toBeLessThan(steps.indexOf(guarded[0]));
+            for (const s of guarded) expect({ name, uses: s.uses, if: s.if }).toEqual({ name, uses: s.uses, if: "steps.settings.outputs.ready == 'true'" });
+            // The settings check reads the job's env, mapped from this environment's variables and secrets.
+            expect(job.env).toMatchObject({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}", PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+            expect(JSON.stringify(job)).not.toMatch(/ARM_CLIENT_SECRET|client-secret|creds/i);
+        }
+    });
+
+    test("only deploy.yml and key-rotation.yml run pulumi up (no double deploys), always with the policy pack", () => {
+        const ups = files.flatMap((f) => jobsOf(f).flatMap(([job, j]) => (j.steps ?? []).filter(isPulumi).map((s) => ({ file: f, job, with: s.with }))));
+        expect(ups.filter((u) => u.with?.command === "up").map((u) => `${u.file}:${u.job}`).sort()).toEqual(["deploy.yml:up", "key-rotation.yml:rotate"]);
+        for (const u of ups) expect(u.with?.policyPacks).toBe("policies");
+    });
+
+    test("every output a workflow reads from ci:stacks is one ci:stacks writes, and every job output read exists", () => {
+        const written = githubOutputs(selectStacks([], [])).split("\n").filter(Boolean).map((l) => l.split("=")[0]);
+        const unknown: string[] = [];
+        let read = 0;
+        for (const file of files) {
+            const raw = fs.readFileSync(path.join(dir, file), "utf8");
+            const jobs = load(file).jobs ?? {};
+            for (const m of raw.matchAll(/steps\.select\.outputs\.(\w+)/g)) {
+                read += 1;
+                if (!written.includes(m[1])) unknown.push(`${file}: steps.select.outputs.${m[1]}`);
+            }
+            for (const m of raw.matchAll(/needs\.(\w+)\.outputs\.(\w+)/g)) if (!(m[2] in (jobs[m[1]]?.outputs ?? {}))) unknown.push(`${file}: needs.${m[1]}.outputs.${m[2]}`);
+        }
+        expect(read).toBeGreaterThan(0);
+        expect(unknown).toEqual([]);
     });
 });
 
-describe("key rotation reaches every FHIR service on a schedule", () => {
-    const wf = load("key-rotation.yml") as Workflow & { on: { schedule?: { cron: string }[] }; concurrency?: { group?: string } };
-    const steps = wf.jobs?.rotate?.steps ?? [];
+describe("pull requests", () => {
+    const wf = load("pull-request.yml");
+    const jobs = wf.jobs ?? {};
+    const runs = (job: string) => (jobs[job]?.steps ?? []).map((s) => s.run ?? "");
 
-    test("runs daily, never beside a deploy (same concurrency group), and only where Azure is configured", () => {
+    test("select the stacks from the change against the pull request's base, and run the tests", () => {
+        expect(runs("select").some((r) => /npm run --silent ci:stacks -- --base "\$\{\{ github\.event\.pull_request\.base\.sha \}\}" .*--github-output "\$GITHUB_OUTPUT"/.test(r))).toBe(true);
+        expect(jobs.select.steps?.find((s) => s.uses?.startsWith("actions/checkout@"))?.with).toMatchObject({ "fetch-depth": 0 });
+        expect(jobs.select.outputs).toEqual({ plan: "${{ steps.select.outputs.plan }}", deploy: "${{ steps.select.outputs.deploy }}" });
+        expect(runs("test")).toContain("npm test");
+    });
+
+    test("plan every selected stack: lock check, offline plan into the job summary and artifacts, without secrets", () => {
+        const plan = jobs.plan;
+        expect(plan.if).toBe("needs.select.outputs.plan != '[]'");
+        expect(plan.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.select.outputs.plan) }}");
+        expect(plan.strategy?.["fail-fast"]).toBe(false);
+        const r = runs("plan");
+        expect(r).toContain('npm run place -- --stack "$STACK" --check');
+        expect(r).toContain('npm run plan -- --stack "$STACK" --json "plan-$STACK.json" --markdown "plan-$STACK.md"');
+        expect(r.some((x) => x.includes("GITHUB_STEP_SUMMARY") && x.includes('"plan-$STACK.md"'))).toBe(true);
+        expect(plan.steps?.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.with).toMatchObject({ path: "plan-*.*" });
+        expect(JSON.stringify(plan)).not.toMatch(/secrets\./);
+    });
+
+    test("the plan diff against the base branch runs only when npm run plan has --base", () => {
+        const diff = jobs.plan.steps?.find((s) => s.run?.includes("--base"));
+        expect(diff?.env).toEqual({ BASE_REF: "origin/${{ github.base_ref }}" });
+        expect(diff?.run).toMatch(/npm run --silent plan -- --help[\s\S]*grep -q -- --base[\s\S]*npm run plan -- --stack "\$STACK" --base "\$BASE_REF"/);
+        expect(jobs.plan.steps?.find((s) => s.uses?.startsWith("actions/checkout@"))?.with).toMatchObject({ "fetch-depth": 0 });
+    });
+
+    test("check the shards of every environment together whenever a stack is planned", () => {
+        expect(jobs.shards.if).toBe("needs.select.outputs.plan != '[]'");
+        expect(runs("shards")).toContain("npm run shards -- --stacks 'Pulumi.*.yaml'");
+    });
+
+    test("a real preview with the policy pack, commented on the PR, of exactly what merging would deploy; not on forks", () => {
+        const preview = jobs.preview;
+        expect(preview.if).toBe("needs.select.outputs.deploy != '[]' && vars.AZURE_CLIENT_ID != '' && github.event.pull_request.head.repo.full_name == github.repository");
+        expect(preview.needs).toEqual(["select", "test"]);
+        expect(preview.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.select.outputs.deploy) }}");
+        // No environment: the federated credential's subject is repo:<org>/<repo>:pull_request (a read-only identity).
+        expect(preview.environment).toBeUndefined();
+        expect(preview.permissions).toMatchObject({ "id-token": "write", "pull-requests": "write" });
+        const step = preview.steps?.find(isPulumi);
+        expect(step?.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policies" });
+        expect(String(step?.with?.["stack-name"])).toContain("matrix.stack");
+    });
+});
+
+describe("deploys from main", () => {
+    const wf = load("deploy.yml");
+    const jobs = wf.jobs ?? {};
+
+    test("a push selects the stacks it changed (git diff before...sha); a manual run selects every deployable stack", () => {
+        expect(fs.readFileSync(path.join(dir, "deploy.yml"), "utf8")).toMatch(/push:\n\s+branches: \[main\]/);
+        const run = jobs.select.steps?.find((s) => s.id === "select");
+        expect(run?.env).toEqual({ BEFORE: "${{ github.event_name == 'push' && github.event.before || '' }}" });
+        expect(run?.run).toContain('npm run --silent ci:stacks -- --base "$BEFORE" --head "$GITHUB_SHA"');
+        expect(run?.run).toContain("npm run --silent ci:stacks -- --all");
+        expect(jobs.select.steps?.find((s) => s.uses?.startsWith("actions/checkout@"))?.with).toMatchObject({ "fetch-depth": 0 });
+    });
+
+    test("one job per deployable stack, behind the GitHub environment named after it, after the tests, only on main", () => {
+        const up = jobs.up;
+        expect(up.needs).toEqual(["select", "test"]);
+        expect(up.if).toBe("needs.select.outputs.deploy != '[]' && github.ref == 'refs/heads/main'");
+        expect(up.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.select.outputs.deploy) }}");
+        expect(up.strategy?.["fail-fast"]).toBe(false);
+        expect(up.environment).toBe("${{ matrix.stack }}");
+        expect(up.concurrency).toEqual({ group: "deploy-${{ matrix.stack }}", "cancel-in-progress": false });
+        expect(up.permissions).toMatchObject({ "id-token": "write" });
+        const steps = up.steps ?? [];
+        expect(steps.findIndex((s) => s.run === 'npm run place -- --stack "$STACK" --check')).toBeLessThan(steps.findIndex(isPulumi));
+        expect(steps.find(isPulumi)?.with).toMatchObject({ command: "up", policyPacks: "policies" });
+        expect(String(steps.find(isPulumi)?.with?.["stack-name"])).toContain("matrix.stack");
+    });
+});
+
+describe("key rotation reaches every FHIR service of every deployable stack on a schedule", () => {
+    const wf = load("key-rotation.yml") as Workflow & { on: { schedule?: { cron: string }[] } };
+    const rotate = wf.jobs?.rotate as Job;
+    const steps = rotate.steps ?? [];
+
+    test("runs daily over the deployable stacks, each in its deploy concurrency group, behind its environment", () => {
         expect(wf.on.schedule?.[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
-        expect(wf.concurrency?.group).toBe((load("deploy.yml") as { concurrency?: { group?: string } }).concurrency?.group);
-        expect((wf.jobs?.rotate as Job & { if?: string }).if).toMatch(/vars\.AZURE_CLIENT_ID/);
+        expect(wf.jobs?.select.steps?.some((s) => s.run?.includes("npm run --silent ci:stacks -- --all"))).toBe(true);
+        expect(rotate.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.select.outputs.deploy) }}");
+        expect(rotate.concurrency).toEqual(load("deploy.yml").jobs?.up.concurrency);
+        expect(rotate.environment).toBe("${{ matrix.stack }}");
+        expect(rotate.if).toContain("github.ref == 'refs/heads/main'");
     });
 
     test("refreshes then updates (the refresh reads each key's newest version), with the policy pack, then verifies", () => {
-        const up = steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+        const up = steps.find(isPulumi);
         expect(up?.with).toMatchObject({ command: "up", refresh: true, policyPacks: "policies" });
-        const verify = steps.findIndex((s) => /npm run verify -- --stack/.test(s.run ?? ""));
+        const verify = steps.findIndex((s) => /npm run verify -- --stack "\$PULUMI_STACK" --credential azure-cli/.test(s.run ?? ""));
         expect(verify).toBeGreaterThan(steps.indexOf(up!));
+        expect(steps.findIndex(isAzureLogin)).toBeLessThan(verify);
     });
 });
