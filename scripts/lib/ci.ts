@@ -69,6 +69,7 @@ export const INERT_PATHS: readonly RegExp[] = [
     /\.md$/i,
     /^docs\//,
     /^test\//,
+    /^engine\//, // the real-engine test harness (a Pulumi CLI with fake providers): tests only
     /^\.ci\//,
     /^\.gitignore$/,
     /^LICENSE/,
