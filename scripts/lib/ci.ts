@@ -60,7 +60,7 @@ export interface Selection {
     problems: string[];
 }
 
-export const CONFIG_PREFIX = "fhir-platform:";
+const CONFIG_PREFIX = "fhir-platform:";
 const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
 const LOCK_FILE = /^Pulumi\.(.+)\.placement\.json$/;
 
@@ -171,7 +171,7 @@ export function selectStacks(changes: readonly string[] | "all", stacks: readonl
         }
         if (tooling.length) why.push(`planning tools changed: ${listed(tooling)}`);
         const plan = why.length > 0;
-        if (plan && !s.deploy) why.push(s.problem ? "not deployed: the stack file cannot be read" : "example stack (fhir-platform:deploy: false): planned, never deployed");
+        if (plan && !s.deploy) why.push(s.problem ? "never deployed while its stack file has the problem below" : "example stack (fhir-platform:deploy: false): planned, never deployed");
         return { ...s, plan, deployNow: deployNow && s.deploy, githubEnvironment: s.stack, why };
     });
 
