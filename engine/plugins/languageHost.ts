@@ -198,8 +198,15 @@ const handlers: Handlers = {
             env,
             stdio: ["ignore", "inherit", "inherit"],
         });
-        child.on("error", (e) => callback(null, new langproto.RunResponse().setError(`Problem executing program (could not run language executor): ${e.message}`)));
+        let answered = false;
+        child.on("error", (e) => {
+            if (answered) return;
+            answered = true;
+            callback(null, new langproto.RunResponse().setError(`Problem executing program (could not run language executor): ${e.message}`));
+        });
         child.on("exit", (code, signal) => {
+            if (answered) return;
+            answered = true;
             const resp = new langproto.RunResponse();
             if (code === ALREADY_REPORTED) resp.setBail(true);
             else if (code !== 0) resp.setError(code === null ? `Program exited unexpectedly: ${signal}` : `Program exited with non-zero exit code: ${code}`);
@@ -207,7 +214,8 @@ const handlers: Handlers = {
         });
     },
     getPluginInfo(_call, callback) {
-        const sdk = JSON.parse(fs.readFileSync(resolveFrom(process.cwd(), "@pulumi/pulumi/package.json"), "utf8")) as { version: string };
+        // The version of the SDK this host runs programs with (the one installed beside it).
+        const sdk = JSON.parse(fs.readFileSync(resolveFrom(__dirname, "@pulumi/pulumi/package.json"), "utf8")) as { version: string };
         callback(null, new PluginInfo().setVersion(sdk.version));
     },
     installDependencies(call) {
