@@ -1,72 +1,102 @@
 /**
- * `npm run plan -- --stack dev [--inputs] [--json FILE] [--markdown FILE] [--policy-config FILE]`
+ * `npm run plan -- --stack <name> [--base <git ref>] [--inputs] [--json FILE] [--markdown FILE] [--policy-config FILE]
+ *  [--no-policies] [--project-dir DIR]`
  *
  * Runs the real stack program in the Pulumi SDK's mock mode (no Azure credentials, no Pulumi CLI), prints every
- * resource it would register grouped by account, then runs the policy pack over them. Exit codes: 0 plan passes,
- * 1 mandatory policy violation, 2 invalid config or usage.
+ * resource it would register grouped by account, then runs the policy pack over them. With --base, prints what changed
+ * since the plan of the same stack at that git ref instead. Exit codes: 0 plan passes, 1 mandatory policy violation or
+ * a protected resource deleted or replaced, 2 invalid config or usage.
  */
 import * as fs from "fs";
-import { ConfigValidationError } from "../components";
-import { parseArgs } from "./lib/args";
-import { buildPlan, mandatoryViolations, renderMarkdown, renderText } from "./lib/plan";
-import { runStack } from "./lib/runStack";
+import { parseArgs } from "node:util";
+import { suggest } from "../components/config";
+import { PlanIo, consoleIo, runPlan } from "./lib/planCommand";
+import { PROJECT_DIR } from "./lib/stackConfig";
 
-const USAGE =
-    "usage: npm run plan -- --stack <name> [--inputs] [--json FILE] [--markdown FILE] [--policy-config FILE] [--no-policies] [--project-dir DIR]";
+const OPTIONS = {
+    stack: { type: "string", value: "NAME", help: "the stack to plan: Pulumi.<NAME>.yaml (required)" },
+    base: { type: "string", value: "REF", help: "git ref (origin/main, a commit): show what changed since the plan of the same stack there" },
+    inputs: { type: "boolean", help: "list every input of every resource (secrets masked; the plan without --base)" },
+    json: { type: "string", value: "FILE", help: "write the plan (and with --base the diff) as JSON" },
+    markdown: { type: "string", value: "FILE", help: "write the plan (or the diff) as markdown, for a pull request comment or job summary" },
+    "policy-config": { type: "string", value: "FILE", help: "policy pack config, as for pulumi preview --policy-pack-config" },
+    "no-policies": { type: "boolean", help: "do not run the policy pack" },
+    "project-dir": { type: "string", value: "DIR", help: "where the stack file and its placement lock are (default: this repository)" },
+    help: { type: "boolean", help: "print this help" },
+} as const;
 
-export async function main(argv: string[]): Promise<number> {
-    const started = process.hrtime.bigint();
-    let args;
-    try {
-        args = parseArgs(argv, { stack: "string", inputs: "boolean", json: "string", markdown: "string", "policy-config": "string", "no-policies": "boolean", "project-dir": "string", help: "boolean" });
-    } catch (e) {
-        console.error(`${(e as Error).message}\n${USAGE}`);
+type OptionName = keyof typeof OPTIONS;
+
+export const USAGE = [
+    "usage: npm run plan -- --stack <name> [options]",
+    "",
+    "Plans the stack offline (the real program under Pulumi's mocks, no credentials) and runs the policy pack.",
+    "Exit codes: 0 pass; 1 mandatory policy violation, or a protected resource deleted or replaced; 2 invalid config or usage.",
+    "",
+    "options:",
+    ...(Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]).map(([name, o]) => `  ${`--${name}${"value" in o ? ` ${o.value}` : ""}`.padEnd(24)} ${o.help}`),
+].join("\n");
+
+/** Stack files in a project directory: `Pulumi.<stack>.yaml` (not Pulumi.yaml). */
+export function stackNames(projectDir: string): string[] {
+    return fs
+        .readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+export async function main(argv: string[], io: PlanIo = consoleIo): Promise<number> {
+    const usageError = (message: string) => {
+        io.err(`${message}\n${USAGE.split("\n")[0]}; --help lists every option`);
         return 2;
+    };
+    let values: Partial<Record<OptionName, string | boolean>>;
+    try {
+        values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    } catch (e) {
+        const unknown = /^Unknown option '(-+[^']+)'/.exec((e as Error).message)?.[1];
+        const names = Object.keys(OPTIONS);
+        if (unknown) return usageError(`unknown option ${unknown}${suggest(unknown.replace(/^-+/, ""), names).replace(/'([^']+)'/, "'--$1'")}`);
+        return usageError((e as Error).message);
     }
-    if (args.help) {
-        console.log(USAGE);
+    if (values.help) {
+        io.out(`${USAGE}\n`);
         return 0;
     }
-    const stack = typeof args.stack === "string" ? args.stack : "dev";
+    const projectDir = typeof values["project-dir"] === "string" ? values["project-dir"] : PROJECT_DIR;
+    if (typeof values.stack !== "string") {
+        const stacks = fs.existsSync(projectDir) ? stackNames(projectDir) : [];
+        return usageError(`--stack is required (no stack is chosen for you); stack files in ${projectDir}: ${stacks.length ? stacks.map((s) => `Pulumi.${s}.yaml (--stack ${s})`).join(", ") : "none"}`);
+    }
     // The policy config is checked before the program runs: a typo costs a second, not a whole plan.
     let policyConfig: Record<string, unknown> | undefined;
-    if (typeof args["policy-config"] === "string") {
-        const file = args["policy-config"];
-        if (args["no-policies"]) {
-            console.error(`--policy-config and --no-policies contradict each other\n${USAGE}`);
-            return 2;
-        }
+    if (typeof values["policy-config"] === "string") {
+        const file = values["policy-config"];
+        if (values["no-policies"]) return usageError("--policy-config and --no-policies contradict each other");
         const offline = await import("../policies/offline");
         try {
             const read = offline.readPolicyConfigFile(file);
-            for (const w of read.warnings) console.error(`warning: --policy-config ${file}: ${w}`);
+            for (const w of read.warnings) io.err(`warning: --policy-config ${file}: ${w}`);
             policyConfig = read.config;
         } catch (e) {
             if (!(e instanceof offline.PolicyConfigError)) throw e;
-            for (const problem of e.problems) console.error(`--policy-config ${file}: ${problem}`);
+            for (const problem of e.problems) io.err(`--policy-config ${file}: ${problem}`);
             return 2;
         }
     }
-    let run;
-    try {
-        run = await runStack({ stack, ...(typeof args["project-dir"] === "string" ? { projectDir: args["project-dir"] } : {}) });
-    } catch (e) {
-        if (e instanceof ConfigValidationError) {
-            console.error(`Stack '${stack}': invalid configuration, nothing planned.\n${e.message}`);
-            return 2;
-        }
-        console.error(`Stack '${stack}': ${(e as Error).message}`);
-        return 2;
-    }
-    const report = args["no-policies"] ? undefined : await (await import("../policies/offline")).runPolicyPack(run.resources, policyConfig);
-    const plan = buildPlan(stack, run.resources, report);
-    process.stdout.write(renderText(plan, { inputs: args.inputs === true }));
-    if (typeof args.json === "string") fs.writeFileSync(args.json, JSON.stringify({ ...plan, outputs: run.outputs }, null, 2) + "\n");
-    if (typeof args.markdown === "string") fs.writeFileSync(args.markdown, renderMarkdown(plan));
-    const ms = Number((process.hrtime.bigint() - started) / 1000000n);
-    // Timing goes to stderr so stdout (the plan) is identical across runs.
-    console.error(`plan of '${stack}' took ${ms} ms`);
-    return mandatoryViolations(plan).length > 0 ? 1 : 0;
+    const text = (name: OptionName) => (typeof values[name] === "string" ? { [name]: values[name] as string } : {});
+    const options = {
+        stack: values.stack,
+        projectDir,
+        inputs: values.inputs === true,
+        policies: values["no-policies"] !== true,
+        ...(policyConfig ? { policyConfig } : {}),
+        ...text("json"),
+        ...text("markdown"),
+        ...text("base"),
+    };
+    return runPlan(options, io);
 }
 
 if (require.main === module) {

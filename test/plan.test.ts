@@ -1,41 +1,31 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../scripts/plan";
-import { buildPlan, PLATFORM_GROUP, renderMarkdown, renderText } from "../scripts/lib/plan";
+import { USAGE, main } from "../scripts/plan";
+import { KNOWN_AFTER_DEPLOY, MockValues, buildPlan, PLATFORM_GROUP, renderMarkdown, renderText } from "../scripts/lib/plan";
+import { MockRunResult } from "../scripts/lib/mockRun";
 import { runStack } from "../scripts/lib/runStack";
 import { runPolicyPack } from "../policies/offline";
 
 /** Runs the plan CLI in-process, capturing what it prints. */
 async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = "";
-    let stderr = "";
-    const out = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-        stdout += String(chunk);
-        return true;
-    });
-    const log = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => {
-        stdout += a.join(" ") + "\n";
-    });
-    const err = jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => {
-        stderr += a.join(" ") + "\n";
-    });
-    try {
-        const code = await main(args);
-        return { code, stdout, stderr };
-    } finally {
-        out.mockRestore();
-        log.mockRestore();
-        err.mockRestore();
-    }
+    const printed = { stdout: "", stderr: "" };
+    const code = await main(args, { out: (t) => void (printed.stdout += t), err: (t) => void (printed.stderr += `${t}\n`) });
+    return { code, ...printed };
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-plan-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** One mock run of the dev stack, shared by the tests that only read it. */
+let dev: MockRunResult;
+beforeAll(async () => {
+    dev = await runStack({ stack: "dev" });
+});
+
 describe("offline plan", () => {
-    test("lists exactly the resources the program registers, grouped by account", async () => {
-        const run = await runStack({ stack: "dev" });
+    test("lists exactly the resources the program registers, grouped by account", () => {
+        const run = dev;
         const p = buildPlan("dev", run.resources);
         const planned = p.groups.flatMap((g) => g.resources.map((r) => r.urn)).sort();
         const registered = run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.urn).sort();
@@ -54,22 +44,39 @@ describe("offline plan", () => {
         }
     });
 
-    test("the Azure name column is each resource's own name (the last segment of its ARM ID), for every cloud resource type", async () => {
-        const run = await runStack({ stack: "dev" });
-        const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
-        const azure = buildPlan("dev", run.resources).groups.flatMap((g) => g.resources).filter((r) => r.type.startsWith("azure-native:") && r.custom);
+    test("the Azure name column is each resource's own name (the last segment of its ARM ID), for every cloud resource type", () => {
+        const byUrn = new Map(dev.resources.map((r) => [r.urn, r]));
+        const mock = MockValues.fromRun(dev.resources);
+        const azure = buildPlan("dev", dev.resources, undefined, mock).groups.flatMap((g) => g.resources).filter((r) => r.type.startsWith("azure-native:") && r.custom);
         expect(new Set(azure.map((r) => r.type)).size).toBeGreaterThanOrEqual(15);
-        for (const r of azure) expect([r.type, r.azureName]).toEqual([r.type, byUrn.get(r.urn)!.id!.split("/").pop()]);
+        // Names with a random suffix show it as (known after deploy), like every mock value.
+        for (const r of azure) expect([r.type, r.azureName]).toEqual([r.type, mock.sanitize(byUrn.get(r.urn)!.id!.split("/").pop()!).text]);
+        expect(azure.filter((r) => r.azureName?.includes(KNOWN_AFTER_DEPLOY)).map((r) => r.type)).toEqual(expect.arrayContaining(["azure-native:keyvault:Vault", "azure-native:storage:StorageAccount", "azure-native:healthcareapis:Workspace"]));
     });
 
-    test("the dev stack passes the policy pack and the text is identical across runs", async () => {
-        const a = await plan(["--stack", "dev"]);
+    test("the dev stack passes the policy pack, the text is identical across runs, and --json and --markdown write the same plan for CI", async () => {
+        const json = path.join(tmp, "plan.json");
+        const markdown = path.join(tmp, "plan.md");
+        const a = await plan(["--stack", "dev", "--json", json, "--markdown", markdown]);
         const b = await plan(["--stack", "dev"]);
         expect(a.code).toBe(0);
         expect(a.stdout).toContain("PASSED: no mandatory policy violation");
         expect(a.stdout).toMatch(/3 account\(s\), \d+ resources to create/);
+        expect(a.stdout).toMatch(/^account tailspin: .*\n {2}summary: key fhir-cmk RSA 3072, rotates every 180 days; network private \(pe-ahds-tailspin\)/m);
         expect(b.stdout).toBe(a.stdout);
         expect(a.stderr).toMatch(/plan of 'dev' took \d+ ms/);
+
+        const data = JSON.parse(fs.readFileSync(json, "utf8")) as { counts: { total: number }; policy: { violations: { policyName: string }[] }; groups: { name: string }[]; outputs: { accounts: Record<string, { keyUri: string }> } };
+        expect(a.stdout).toContain(`${data.counts.total} resources to create`);
+        expect(data.groups.map((g) => g.name)).toContain("contoso");
+        expect(data.policy.violations.map((v) => v.policyName)).toEqual(["fhir-public-network-access", "fhir-public-network-access"]);
+        expect(data.outputs.accounts.contoso.keyUri).toBe(KNOWN_AFTER_DEPLOY);
+        const md = fs.readFileSync(markdown, "utf8");
+        expect(md).toContain("## Offline plan: stack `dev`");
+        expect(md).toContain(":white_check_mark: **No mandatory policy violation**");
+        expect(md).toContain("| `fhir-public-network-access` |");
+        expect(md).toMatch(/<details><summary>account contoso \(\d+\)<\/summary>/);
+        expect(md).toMatch(/^- \*\*fabrikam\*\*: key fhir-cmk RSA 2048, .*SMART proxy on; CORS https:\/\/portal\.fabrikam\.example; grants 1x FHIR Data Importer, 1x FHIR SMART User$/m);
     });
 
     test("a mandatory violation exits 1 and names the policy, the resource and the fix", async () => {
@@ -106,35 +113,36 @@ describe("offline plan", () => {
         expect(r.stderr).toContain("account 'Bad_Name', field 'accounts[2].name'");
     });
 
-    test("--json and --markdown write the same plan for CI", async () => {
-        const json = path.join(tmp, "plan.json");
-        const markdown = path.join(tmp, "plan.md");
-        const r = await plan(["--stack", "dev", "--json", json, "--markdown", markdown]);
-        expect(r.code).toBe(0);
-        const data = JSON.parse(fs.readFileSync(json, "utf8")) as { counts: { total: number }; policy: { violations: { policyName: string }[] }; groups: { name: string }[] };
-        expect(r.stdout).toContain(`${data.counts.total} resources to create`);
-        expect(data.groups.map((g) => g.name)).toContain("contoso");
-        expect(data.policy.violations.map((v) => v.policyName)).toEqual(["fhir-public-network-access", "fhir-public-network-access"]);
-        const md = fs.readFileSync(markdown, "utf8");
-        expect(md).toContain("## Offline plan: stack `dev`");
-        expect(md).toContain(":white_check_mark: **No mandatory policy violation**");
-        expect(md).toContain("| `fhir-public-network-access` |");
-        expect(md).toMatch(/<details><summary>account contoso \(\d+\)<\/summary>/);
-    });
-
-    test("--inputs shows every input; secrets stay masked", async () => {
-        const run = await runStack({ stack: "dev" });
-        const vault = run.resources.find((x) => x.name === "contoso-vault")!;
-        vault.inputs.secretThing = "[secret]";
-        const text = renderText(buildPlan("dev", run.resources, await runPolicyPack(run.resources)), { inputs: true });
-        expect(text).toContain('properties.enablePurgeProtection = true');
+    test("--inputs shows every input; secrets stay masked; mock values show as (known after deploy)", async () => {
+        const resources = dev.resources.map((r) => (r.name === "contoso-vault" && r.custom ? { ...r, inputs: { ...r.inputs, secretThing: "[secret]" } } : r));
+        const text = renderText(buildPlan("dev", resources, await runPolicyPack(resources)), { inputs: true });
+        expect(text).toContain("properties.enablePurgeProtection = true");
         expect(text).toContain('secretThing = "[secret]"');
-        expect(renderMarkdown(buildPlan("dev", run.resources))).toContain("_Policies not run._");
+        expect(text).toContain(`vaultName = "kv-contoso-${KNOWN_AFTER_DEPLOY}"`);
+        expect(text).toContain(`encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl = "${KNOWN_AFTER_DEPLOY}"`);
+        expect(text).toContain('logs[0].category = "AuditEvent"');
+        expect(renderMarkdown(buildPlan("dev", dev.resources))).toContain("_Policies not run._");
     });
 
-    test("usage errors exit 2", async () => {
+    test("usage errors exit 2 with a suggestion; --help lists every option", async () => {
         const r = await plan(["--stak", "dev"]);
         expect(r.code).toBe(2);
-        expect(r.stderr).toContain("unknown option --stak");
+        expect(r.stderr).toContain("unknown option --stak; did you mean '--stack'?");
+        expect((await plan(["--stack", "dev", "extra"])).code).toBe(2);
+        const help = await plan(["--help"]);
+        expect(help.code).toBe(0);
+        expect(help.stdout).toBe(`${USAGE}\n`);
+        for (const option of ["--stack NAME", "--base REF", "--inputs", "--json FILE", "--markdown FILE", "--policy-config FILE", "--no-policies", "--project-dir DIR", "--help"]) {
+            expect(help.stdout).toMatch(new RegExp(`^ {2}${option.replace(/-/g, "\\-")} +\\S`, "m"));
+        }
+    });
+
+    test("no --stack: an error listing the stack files found, never a silent default", async () => {
+        const dir = fs.mkdtempSync(path.join(tmp, "stacks-"));
+        for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.staging.placement.json", "Pulumi.prod-eu-1.yaml"]) fs.writeFileSync(path.join(dir, f), "{}\n");
+        const r = await plan(["--project-dir", dir]);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toContain(`--stack is required (no stack is chosen for you); stack files in ${dir}: Pulumi.prod-eu-1.yaml (--stack prod-eu-1), Pulumi.staging.yaml (--stack staging)`);
     });
 });

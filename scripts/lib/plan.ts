@@ -1,12 +1,21 @@
 /**
  * The offline plan: what `pulumi preview` would register, grouped by account, from a mock-mode run of the real
  * program, plus the policy pack's verdict. Pure functions over captured resources; output is deterministic.
+ *
+ * Values the mocks invent (random suffixes, resource IDs, principal and client IDs, key versions: whatever is an
+ * output of a resource in the run) are never shown as if real: every occurrence in an input is replaced by
+ * `(known after deploy)`, and the plan records which output it stands for (`unknowns`), so two plans still compare.
  */
+import { FHIR_DATA_ROLES, builtInRoleName } from "../../components/azure";
 import { CapturedResource } from "./mockRun";
+import { nameInput } from "./planFacts";
 import type { PolicyReport, PolicyViolation } from "../../policies/offline";
 
 export const PLATFORM_GROUP = "(platform)";
 const ACCOUNT_COMPONENT = "fhir-platform:index:FhirAccount";
+export const KNOWN_AFTER_DEPLOY = "(known after deploy)";
+/** Version of the plan JSON: 2 has sanitized inputs with `unknowns`, `ignoreChanges` and `summaries`. */
+export const PLAN_FORMAT = 2;
 
 export interface PlanResource extends Pick<CapturedResource, "urn" | "type" | "name" | "custom" | "protect" | "inputs"> {
     /** Kind and logical name of the parent component (components and their children often share a name). */
@@ -17,6 +26,10 @@ export interface PlanResource extends Pick<CapturedResource, "urn" | "type" | "n
     azureName?: string;
     /** Logical names of the resources this one waits for (explicit and through inputs). */
     dependsOn: string[];
+    /** Input paths whose changes the engine ignores once the resource exists. */
+    ignoreChanges?: string[];
+    /** Input path -> the mock outputs its `(known after deploy)` parts stand for (`<output> of <resource>`), in order. */
+    unknowns?: Record<string, string[]>;
 }
 
 export interface PlanGroup {
@@ -24,38 +37,166 @@ export interface PlanGroup {
     resources: PlanResource[];
 }
 
+/** What a reviewer checks per account, read from the resources the program registers. */
+export interface AccountSummary {
+    key?: { name: string; size?: number; rotationDays?: number; olderKeys: number };
+    /** "private" when a private endpoint is attached to the account's workspace. */
+    network: "public" | "private";
+    privateEndpoints: string[];
+    keyVaultNetwork?: "trustedServices" | "allNetworks";
+    export: boolean;
+    import: boolean;
+    smartProxy: boolean;
+    corsOrigins: string[];
+    /** FHIR data-plane grants by role. */
+    grants: Record<string, number>;
+}
+
 export interface Plan {
+    format: typeof PLAN_FORMAT;
     stack: string;
     groups: PlanGroup[];
     counts: { total: number; custom: number; components: number; protected: number; accounts: number };
+    /** Per account (group name). */
+    summaries: Record<string, AccountSummary>;
     policy?: PolicyReport;
 }
 
+// ---- input paths ---------------------------------------------------------------------------------------------------
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function childPath(prefix: string, key: string): string {
+    if (!/^[\w$:@/-]+$/.test(key)) return `${prefix}[${JSON.stringify(key)}]`;
+    return prefix ? `${prefix}.${key}` : key;
+}
+
 /**
- * The input that names each type in Azure. Every custom type the program registers is listed (test/plan.test.ts
- * checks the name against the resource ID's last segment), so a resource never shows another input, such as its
- * resource group's name, as its own.
+ * Rebuilds `value`, handing every leaf to `visit` with its path: objects by key (`a.b`), arrays that hold objects or
+ * arrays by index (`a[0].b`); scalars, arrays of scalars and empty objects are leaves. One path scheme for listing,
+ * sanitizing and diffing inputs.
  */
-const NAME_INPUT_BY_TYPE: Record<string, string> = {
-    "azure-native:resources:ResourceGroup": "resourceGroupName",
-    "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
-    "azure-native:keyvault:Vault": "vaultName",
-    "azure-native:keyvault:Key": "keyName",
-    "azure-native:storage:StorageAccount": "accountName",
-    "azure-native:storage:BlobServiceProperties": "blobServicesName",
-    "azure-native:healthcareapis:Workspace": "workspaceName",
-    "azure-native:healthcareapis:FhirService": "fhirServiceName",
-    "azure-native:network:PrivateEndpoint": "privateEndpointName",
-    "azure-native:network:PrivateDnsZoneGroup": "privateDnsZoneGroupName",
-    "azure-native:privatedns:PrivateZone": "privateZoneName",
-    "azure-native:privatedns:VirtualNetworkLink": "virtualNetworkLinkName",
-    "azure-native:operationalinsights:Workspace": "workspaceName",
-    "azure-native:authorization:RoleAssignment": "roleAssignmentName",
-    "azure-native:monitor:DiagnosticSetting": "name",
-};
+function mapLeaves(value: unknown, prefix: string, visit: (path: string, leaf: unknown) => unknown): unknown {
+    if (Array.isArray(value)) {
+        if (!value.some((v) => isObject(v) || Array.isArray(v))) return visit(prefix, value);
+        return value.map((v, i) => mapLeaves(v, `${prefix}[${i}]`, visit));
+    }
+    if (isObject(value)) {
+        const keys = Object.keys(value).sort();
+        if (keys.length === 0) return prefix ? visit(prefix, value) : value;
+        return Object.fromEntries(keys.map((k) => [k, mapLeaves(value[k], childPath(prefix, k), visit)]));
+    }
+    return visit(prefix, value);
+}
+
+/** Every leaf of an input object with its path, in a stable order. */
+export function inputLeaves(value: unknown): [string, unknown][] {
+    const out: [string, unknown][] = [];
+    mapLeaves(value, "", (path, leaf) => out.push([path, leaf]));
+    return out;
+}
+
+function strings(value: unknown, out: string[] = []): string[] {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) for (const v of value) strings(v, out);
+    else if (isObject(value)) for (const v of Object.values(value)) strings(v, out);
+    return out;
+}
+
+// ---- mock values -----------------------------------------------------------------------------------------------------
+
+/** Shorter outputs are never taken for mock values (booleans as text, "default", ...). */
+const MIN_MOCK_VALUE_LENGTH = 4;
+
+/**
+ * The values a mock run invented: every string output of a resource that is not one of its own inputs (those the
+ * mocks echo back) and not a literal input anywhere in the run (a value the program wrote itself), mapped to what it
+ * is: `<output path> of <resource>`.
+ */
+export class MockValues {
+    private readonly pattern?: RegExp;
+
+    private constructor(private readonly sources: ReadonlyMap<string, string>) {
+        const values = [...sources.keys()].sort((a, b) => b.length - a.length || a.localeCompare(b));
+        if (values.length) this.pattern = new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+    }
+
+    static readonly none = new MockValues(new Map());
+
+    static fromRun(resources: readonly CapturedResource[]): MockValues {
+        const literals = new Set<string>();
+        for (const r of resources) {
+            if (!r.custom) continue;
+            for (const [key, value] of Object.entries(r.inputs)) if (!r.propertyDependencies[key]?.length) for (const s of strings(value)) literals.add(s);
+        }
+        const sources = new Map<string, string>();
+        for (const r of resources) {
+            if (!r.custom) continue;
+            const own = new Set(strings(r.inputs));
+            const outputs: [string, unknown][] = [...(r.id ? [["id", r.id] as [string, unknown]] : []), ...inputLeaves(r.outputs)];
+            for (const [path, leaf] of outputs) {
+                const items = Array.isArray(leaf) ? leaf.map((v, i): [string, unknown] => [`${path}[${i}]`, v]) : [[path, leaf] as [string, unknown]];
+                for (const [p, v] of items) {
+                    if (typeof v !== "string" || v.length < MIN_MOCK_VALUE_LENGTH || own.has(v) || literals.has(v) || sources.has(v)) continue;
+                    sources.set(v, `${p} of ${r.name}`);
+                }
+            }
+        }
+        return new MockValues(sources);
+    }
+
+    /** `s` with every mock value replaced by `(known after deploy)`, and what each stood for, in order. */
+    sanitize(s: string): { text: string; sources: string[] } {
+        const sources: string[] = [];
+        if (!this.pattern) return { text: s, sources };
+        const text = s.replace(this.pattern, (m) => {
+            sources.push(this.sources.get(m)!);
+            return KNOWN_AFTER_DEPLOY;
+        });
+        return { text, sources };
+    }
+
+    /** A copy of `value` with every string sanitized (stack outputs, messages). */
+    sanitizeDeep(value: unknown): unknown {
+        if (typeof value === "string") return this.sanitize(value).text;
+        if (Array.isArray(value)) return value.map((v) => this.sanitizeDeep(v));
+        if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.sanitizeDeep(v)]));
+        return value;
+    }
+
+    /**
+     * Sanitized inputs and, per leaf path, the sources of their `(known after deploy)` parts. With
+     * `propertyDependencies`, inputs that depend on no resource are literals and stay as written.
+     */
+    sanitizeInputs(inputs: Record<string, unknown>, propertyDependencies?: Record<string, string[]>): { inputs: Record<string, unknown>; unknowns: Record<string, string[]> } {
+        const unknowns: Record<string, string[]> = {};
+        const clean = (path: string, leaf: unknown): unknown => {
+            const found: string[] = [];
+            const one = (v: unknown) => {
+                if (typeof v !== "string") return v;
+                const s = this.sanitize(v);
+                found.push(...s.sources);
+                return s.text;
+            };
+            const out = Array.isArray(leaf) ? leaf.map(one) : one(leaf);
+            if (found.length) unknowns[path] = found;
+            return out;
+        };
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(inputs).sort()) {
+            const literal = propertyDependencies !== undefined && !propertyDependencies[key]?.length;
+            out[key] = literal ? inputs[key] : mapLeaves(inputs[key], childPath("", key), clean);
+        }
+        return { inputs: out, unknowns };
+    }
+}
+
+// ---- building the plan -----------------------------------------------------------------------------------------------
 
 function azureName(r: CapturedResource): string | undefined {
-    const key = NAME_INPUT_BY_TYPE[r.type];
+    const key = nameInput(r.type);
     const v = key ? r.inputs[key] : undefined;
     return typeof v === "string" ? v : undefined;
 }
@@ -68,15 +209,109 @@ export function accountOf(r: CapturedResource, byUrn: Map<string, CapturedResour
     return undefined;
 }
 
-export function buildPlan(stack: string, resources: CapturedResource[], policy?: PolicyReport): Plan {
+const T = {
+    key: "azure-native:keyvault:Key",
+    vault: "azure-native:keyvault:Vault",
+    workspace: "azure-native:healthcareapis:Workspace",
+    fhir: "azure-native:healthcareapis:FhirService",
+    endpoint: "azure-native:network:PrivateEndpoint",
+    grant: "azure-native:authorization:RoleAssignment",
+} as const;
+
+/** The few inputs the summary reads (captured inputs are plain JSON: every field may be missing). */
+interface FhirInputs {
+    workspaceName?: unknown;
+    encryption?: { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } };
+    exportConfiguration?: unknown;
+    importConfiguration?: { enabled?: unknown };
+    authenticationConfiguration?: { smartProxyEnabled?: unknown };
+    corsConfiguration?: { origins?: unknown[] };
+}
+interface KeyInputs {
+    keyName?: unknown;
+    properties?: { keySize?: unknown; rotationPolicy?: { lifetimeActions?: { trigger?: { timeAfterCreate?: unknown } }[] } };
+}
+interface VaultInputs {
+    properties?: { networkAcls?: { defaultAction?: unknown } };
+}
+interface EndpointInputs {
+    privateEndpointName?: unknown;
+    privateLinkServiceConnections?: { privateLinkServiceId?: unknown }[];
+}
+
+/** The settings a reviewer checks for one account, from its resources (and the run's workspaces and endpoints). */
+export function summarizeAccount(own: readonly CapturedResource[], all: readonly CapturedResource[]): AccountSummary {
+    const fhir = own.find((r) => r.type === T.fhir)?.inputs as FhirInputs | undefined;
+    const keys = own.filter((r) => r.type === T.key);
+    const keyUrl = fhir?.encryption?.customerManagedKeyEncryption?.keyEncryptionKeyUrl;
+    const current = keys.find((k) => k.outputs.keyUriWithVersion === keyUrl) ?? keys.at(-1);
+    const keyInputs = current?.inputs as KeyInputs | undefined;
+    const size = keyInputs?.properties?.keySize;
+    const rotation = /^P(\d+)D$/.exec(String(keyInputs?.properties?.rotationPolicy?.lifetimeActions?.[0]?.trigger?.timeAfterCreate ?? ""));
+    const workspace = all.find((r) => r.type === T.workspace && fhir && r.inputs.workspaceName === fhir.workspaceName);
+    const endpoints = all
+        .filter((r) => r.type === T.endpoint && ((r.inputs as EndpointInputs).privateLinkServiceConnections ?? []).some((c) => workspace?.id && c.privateLinkServiceId === workspace.id))
+        .map((r) => String((r.inputs as EndpointInputs).privateEndpointName ?? r.name));
+    const acls = (own.find((r) => r.type === T.vault)?.inputs as VaultInputs | undefined)?.properties?.networkAcls;
+    const grants: Record<string, number> = {};
+    for (const g of own.filter((r) => r.type === T.grant)) {
+        const role = builtInRoleName(String(g.inputs.roleDefinitionId ?? ""));
+        if (role && (FHIR_DATA_ROLES as readonly string[]).includes(role)) grants[role] = (grants[role] ?? 0) + 1;
+    }
+    return {
+        ...(current
+            ? {
+                  key: {
+                      name: String(keyInputs?.keyName),
+                      ...(typeof size === "number" ? { size } : {}),
+                      ...(rotation ? { rotationDays: Number(rotation[1]) } : {}),
+                      olderKeys: keys.length - 1,
+                  },
+              }
+            : {}),
+        network: endpoints.length ? "private" : "public",
+        privateEndpoints: endpoints.sort(),
+        ...(acls ? { keyVaultNetwork: acls.defaultAction === "Allow" ? ("allNetworks" as const) : ("trustedServices" as const) } : {}),
+        export: fhir?.exportConfiguration !== undefined,
+        import: fhir?.importConfiguration?.enabled === true,
+        smartProxy: fhir?.authenticationConfiguration?.smartProxyEnabled === true,
+        corsOrigins: (fhir?.corsConfiguration?.origins ?? []).map(String),
+        grants: Object.fromEntries(Object.entries(grants).sort(([a], [b]) => a.localeCompare(b))),
+    };
+}
+
+/** One line: key, network, export/import, SMART proxy, CORS, grants. */
+export function summaryLine(s: AccountSummary): string {
+    const onOff = (b: boolean) => (b ? "on" : "off");
+    const k = s.key;
+    const key = k
+        ? `key ${k.name}${k.size ? ` RSA ${k.size}` : ""}${k.rotationDays ? `, rotates every ${k.rotationDays} days` : ""}${k.olderKeys ? ` (+${k.olderKeys} older key${k.olderKeys > 1 ? "s" : ""} kept)` : ""}`
+        : "no key";
+    const network = s.network === "private" ? `private (${s.privateEndpoints.join(", ")})` : "public (Entra ID auth)";
+    const vault = s.keyVaultNetwork === "allNetworks" ? "key vault open to all networks" : s.keyVaultNetwork ? "key vault trusted services only" : "";
+    const grants = Object.entries(s.grants).map(([role, n]) => `${n}x ${role}`);
+    return [
+        key,
+        `network ${network}${vault ? `, ${vault}` : ""}`,
+        `export ${onOff(s.export)}, import ${onOff(s.import)}`,
+        `SMART proxy ${onOff(s.smartProxy)}`,
+        `CORS ${s.corsOrigins.length ? s.corsOrigins.join(" ") : "none"}`,
+        `grants ${grants.length ? grants.join(", ") : "none"}`,
+    ].join("; ");
+}
+
+export function buildPlan(stack: string, resources: CapturedResource[], policy?: PolicyReport, mock: MockValues = MockValues.fromRun(resources)): Plan {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn.split("::").pop()!;
     // Components and their children often share a name (contoso-cmk is both): label parents with their kind.
     const parentLabel = (urn: string) => `${(byUrn.get(urn)?.type ?? "").split(":").pop()} ${nameOf(urn)}`;
     const groups = new Map<string, PlanResource[]>();
+    const raw = new Map<string, CapturedResource[]>();
     for (const r of resources) {
         if (r.type === "pulumi:pulumi:Stack") continue;
         const deps = new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()]);
+        const sanitized = r.custom ? mock.sanitizeInputs(r.inputs, r.propertyDependencies) : { inputs: {}, unknowns: {} };
+        const name = azureName(r);
         const pr: PlanResource = {
             urn: r.urn,
             type: r.type,
@@ -85,20 +320,26 @@ export function buildPlan(stack: string, resources: CapturedResource[], policy?:
             ...(r.parent && byUrn.get(r.parent)?.type !== "pulumi:pulumi:Stack" ? { parent: parentLabel(r.parent) } : {}),
             ...(r.provider ? { provider: r.provider.split("::")[3] } : {}),
             protect: r.protect,
-            ...(r.custom && azureName(r) ? { azureName: azureName(r)! } : {}),
-            inputs: r.custom ? r.inputs : {},
+            ...(r.custom && name ? { azureName: mock.sanitize(name).text } : {}),
+            inputs: sanitized.inputs,
+            ...(Object.keys(sanitized.unknowns).length ? { unknowns: sanitized.unknowns } : {}),
+            ...(r.ignoreChanges.length ? { ignoreChanges: [...r.ignoreChanges] } : {}),
             dependsOn: [...deps].filter((u) => byUrn.get(u)?.custom).map(nameOf).sort(),
         };
         const g = accountOf(r, byUrn) ?? PLATFORM_GROUP;
         groups.set(g, [...(groups.get(g) ?? []), pr]);
+        raw.set(g, [...(raw.get(g) ?? []), r]);
     }
-    const order = [...groups.keys()].sort((a, b) => (a === PLATFORM_GROUP ? -1 : b === PLATFORM_GROUP ? 1 : a.localeCompare(b)));
+    const order = [...groups.keys()].sort(compareGroups);
     const planGroups = order.map((name) => ({
         name,
         resources: groups.get(name)!.sort((a, b) => Number(b.custom === false) - Number(a.custom === false) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name)),
     }));
     const all = planGroups.flatMap((g) => g.resources);
+    const summaries: Record<string, AccountSummary> = {};
+    for (const name of order) if (name !== PLATFORM_GROUP) summaries[name] = summarizeAccount(raw.get(name)!, resources);
     return {
+        format: PLAN_FORMAT,
         stack,
         groups: planGroups,
         counts: {
@@ -108,21 +349,40 @@ export function buildPlan(stack: string, resources: CapturedResource[], policy?:
             protected: all.filter((r) => r.protect).length,
             accounts: planGroups.filter((g) => g.name !== PLATFORM_GROUP).length,
         },
-        ...(policy ? { policy } : {}),
+        summaries,
+        ...(policy ? { policy: sanitizeReport(policy, mock) } : {}),
     };
 }
+
+/** Platform first, then accounts by name. */
+export function compareGroups(a: string, b: string): number {
+    return a === PLATFORM_GROUP ? (b === PLATFORM_GROUP ? 0 : -1) : b === PLATFORM_GROUP ? 1 : a.localeCompare(b);
+}
+
+export function groupLabel(name: string): string {
+    return name === PLATFORM_GROUP ? "platform" : `account ${name}`;
+}
+
+function sanitizeReport(report: PolicyReport, mock: MockValues): PolicyReport {
+    return { ...report, violations: report.violations.map((v) => ({ ...v, message: mock.sanitize(v.message).text, remediation: mock.sanitize(v.remediation).text })) };
+}
+
+// ---- rendering -------------------------------------------------------------------------------------------------------
 
 /** Short label of a resource type: `azure-native:keyvault:Vault` -> `keyvault:Vault`. */
 export function shortType(type: string): string {
     return type.replace(/^azure-native:/, "").replace(/^pulumi-nodejs:dynamic\/[^:]*:/, "dynamic:").replace(/^random:index\/randomString:/, "random:");
 }
 
-function flatten(value: unknown, prefix: string, out: string[]): void {
-    if (value && typeof value === "object" && !Array.isArray(value)) {
-        for (const k of Object.keys(value).sort()) flatten((value as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k, out);
-    } else {
-        out.push(`${prefix} = ${JSON.stringify(value)}`);
-    }
+/** `path = value` lines of a resource's inputs, in path order. */
+export function inputLines(inputs: Record<string, unknown>): string[] {
+    return inputLeaves(inputs).map(([path, v]) => `${path} = ${JSON.stringify(v)}`);
+}
+
+/** A resource's one-line label: type, logical name, Azure name and flags. */
+export function resourceLine(r: Pick<PlanResource, "type" | "name" | "azureName" | "protect" | "provider">): string {
+    const flags = [r.protect ? "protected" : "", r.provider ? `provider=${r.provider}` : ""].filter(Boolean).join(", ");
+    return `${shortType(r.type).padEnd(40)} ${r.name}${r.azureName ? `  "${r.azureName}"` : ""}${flags ? `  [${flags}]` : ""}`;
 }
 
 export function violationLine(v: PolicyViolation): string {
@@ -134,56 +394,77 @@ export function mandatoryViolations(plan: Plan): PolicyViolation[] {
     return plan.policy?.violations.filter((v) => v.enforcementLevel === "mandatory") ?? [];
 }
 
+/** The policy section of the text plan (empty when policies did not run). */
+export function policyText(plan: Plan): string[] {
+    if (!plan.policy) return [];
+    const p = plan.policy;
+    const mandatory = mandatoryViolations(plan).length;
+    const lines = [`Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ${p.violations.length - mandatory} advisory violation(s)`];
+    for (const v of p.violations) lines.push(`  ${violationLine(v)}`, `      fix: ${v.remediation}`);
+    lines.push(mandatory > 0 ? "FAILED: mandatory policy violations" : "PASSED: no mandatory policy violation");
+    return lines;
+}
+
 export function renderText(plan: Plan, options: { inputs?: boolean } = {}): string {
     const c = plan.counts;
     const lines = [
         `Offline plan of stack '${plan.stack}' (real program, Pulumi SDK mock mode; no cloud calls)`,
         `${c.accounts} account(s), ${c.total} resources to create: ${c.custom} cloud resources, ${c.components} components; ${c.protected} protected`,
+        `Values the mocks invent (random suffixes, resource IDs, principal IDs, key versions) show as ${KNOWN_AFTER_DEPLOY}.`,
         "",
     ];
     for (const g of plan.groups) {
         const custom = g.resources.filter((r) => r.custom).length;
-        lines.push(`${g.name === PLATFORM_GROUP ? "platform" : `account ${g.name}`}: ${g.resources.length} resources (${custom} cloud, ${g.resources.length - custom} components)`);
+        lines.push(`${groupLabel(g.name)}: ${g.resources.length} resources (${custom} cloud, ${g.resources.length - custom} components)`);
+        if (plan.summaries[g.name]) lines.push(`  summary: ${summaryLine(plan.summaries[g.name])}`);
         for (const r of g.resources) {
-            const flags = [r.protect ? "protected" : "", r.provider ? `provider=${r.provider}` : ""].filter(Boolean).join(", ");
-            lines.push(`  + ${shortType(r.type).padEnd(40)} ${r.name}${r.azureName ? `  "${r.azureName}"` : ""}${flags ? `  [${flags}]` : ""}`);
+            lines.push(`  + ${resourceLine(r)}`);
             if (r.parent) lines.push(`      parent: ${r.parent}`);
             if (r.dependsOn.length) lines.push(`      after: ${r.dependsOn.join(", ")}`);
-            if (options.inputs && r.custom) {
-                const flat: string[] = [];
-                flatten(r.inputs, "", flat);
-                for (const f of flat) lines.push(`      ${f}`);
-            }
+            if (options.inputs && r.custom) for (const f of inputLines(r.inputs)) lines.push(`      ${f}`);
         }
         lines.push("");
     }
-    if (plan.policy) {
-        const p = plan.policy;
-        const mandatory = mandatoryViolations(plan).length;
-        lines.push(`Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ${p.violations.length - mandatory} advisory violation(s)`);
-        for (const v of p.violations) {
-            lines.push(`  ${violationLine(v)}`);
-            lines.push(`      fix: ${v.remediation}`);
-        }
-        lines.push(mandatory > 0 ? "FAILED: mandatory policy violations" : "PASSED: no mandatory policy violation");
-    }
+    lines.push(...policyText(plan));
     return lines.join("\n") + "\n";
 }
 
-function md(s: string): string {
+export function md(s: string): string {
     return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** The policy verdict line and violation table of the markdown plan. */
+export function policyMarkdown(plan: Plan): { verdict: string; table: string[] } {
+    const mandatory = mandatoryViolations(plan).length;
+    const verdict = plan.policy ? (mandatory > 0 ? `:x: **${mandatory} mandatory policy violation(s)**` : ":white_check_mark: **No mandatory policy violation**") : "_Policies not run._";
+    const table: string[] = [];
+    if (plan.policy && plan.policy.violations.length) {
+        table.push("### Policy violations", "", "| level | policy | resource | message | fix |", "|---|---|---|---|---|");
+        for (const v of plan.policy.violations) {
+            table.push(`| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ${md(v.remediation)} |`);
+        }
+        table.push("");
+    }
+    return { verdict, table };
+}
+
+/** `- **account**: summary` lines, one per account. */
+export function summaryMarkdown(summaries: Record<string, AccountSummary>): string[] {
+    const names = Object.keys(summaries).sort(compareGroups);
+    return names.length ? ["**Accounts**", "", ...names.map((n) => `- **${md(n)}**: ${md(summaryLine(summaries[n]))}`), ""] : [];
 }
 
 export function renderMarkdown(plan: Plan): string {
     const c = plan.counts;
-    const mandatory = mandatoryViolations(plan).length;
+    const policy = policyMarkdown(plan);
     const out = [
         `## Offline plan: stack \`${plan.stack}\``,
         "",
-        plan.policy ? (mandatory > 0 ? `:x: **${mandatory} mandatory policy violation(s)**` : ":white_check_mark: **No mandatory policy violation**") : "_Policies not run._",
+        policy.verdict,
         "",
         `${c.accounts} account(s), **${c.total}** resources: ${c.custom} cloud resources, ${c.components} components, ${c.protected} protected. ` +
-            "Produced by the real program in Pulumi's mock mode (no credentials); `pulumi preview` against Azure remains the authority.",
+            "Produced by the real program in Pulumi's mock mode (no credentials); `pulumi preview` against Azure remains the authority. " +
+            `Values the mocks invent show as ${KNOWN_AFTER_DEPLOY}.`,
         "",
         "| group | resources | cloud | components | protected |",
         "|---|---:|---:|---:|---:|",
@@ -192,16 +473,11 @@ export function renderMarkdown(plan: Plan): string {
             return `| ${g.name === PLATFORM_GROUP ? "platform" : md(g.name)} | ${g.resources.length} | ${cl} | ${g.resources.length - cl} | ${g.resources.filter((r) => r.protect).length} |`;
         }),
         "",
+        ...summaryMarkdown(plan.summaries),
+        ...policy.table,
     ];
-    if (plan.policy && plan.policy.violations.length) {
-        out.push("### Policy violations", "", "| level | policy | resource | message | fix |", "|---|---|---|---|---|");
-        for (const v of plan.policy.violations) {
-            out.push(`| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ${md(v.remediation)} |`);
-        }
-        out.push("");
-    }
     for (const g of plan.groups) {
-        out.push(`<details><summary>${g.name === PLATFORM_GROUP ? "platform" : `account ${md(g.name)}`} (${g.resources.length})</summary>`, "", "| type | name | Azure name | protected | after |", "|---|---|---|---|---|");
+        out.push(`<details><summary>${groupLabel(md(g.name))} (${g.resources.length})</summary>`, "", "| type | name | Azure name | protected | after |", "|---|---|---|---|---|");
         for (const r of g.resources) out.push(`| ${shortType(r.type)} | ${md(r.name)} | ${md(r.azureName ?? "")} | ${r.protect ? "yes" : ""} | ${md(r.dependsOn.join(", "))} |`);
         out.push("", "</details>", "");
     }

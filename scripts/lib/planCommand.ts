@@ -1,0 +1,108 @@
+/**
+ * The offline plan command (scripts/plan.ts parses its arguments): runs the stack program under mocks, the policy
+ * pack, and with `base` the plan of the same stack at a git ref, then prints the plan (or the diff) and writes the
+ * JSON and markdown files. Returns the exit code: 0 pass, 1 a mandatory policy violation or a protected resource
+ * deleted or replaced, 2 invalid config or usage.
+ */
+import * as fs from "fs";
+import { ConfigValidationError } from "../../components/config";
+import { MockRunResult } from "./mockRun";
+import { Plan, buildPlan, MockValues, mandatoryViolations, policyMarkdown, policyText, renderMarkdown, renderText } from "./plan";
+import { BasePlan, BasePlanError, planAtRef } from "./planBase";
+import { DiffContext, EMPTY_SIDE, PlanDiff, diffPlans, readPlanDocument, renderDiffMarkdown, renderDiffText, sideOf } from "./planDiff";
+import { runStack } from "./runStack";
+import { PROJECT_DIR, stackFile } from "./stackConfig";
+import type { PolicyReport } from "../../policies/offline";
+
+export interface PlanOptions {
+    stack: string;
+    projectDir?: string;
+    /** List every input of every resource (plan without base). */
+    inputs?: boolean;
+    json?: string;
+    markdown?: string;
+    /** Run the policy pack (default) with this config. */
+    policies?: boolean;
+    policyConfig?: Record<string, unknown>;
+    /** A git ref: show what changed since the plan of the same stack there. */
+    base?: string;
+}
+
+export interface PlanIo {
+    out(text: string): void;
+    err(text: string): void;
+    /** How the base plan is made; tests give an in-process one. */
+    basePlan?(o: { ref: string; stack: string; projectDir: string }): Promise<BasePlan>;
+}
+
+export const consoleIo: PlanIo = { out: (t) => process.stdout.write(t), err: (t) => console.error(t) };
+
+export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<number> {
+    const started = process.hrtime.bigint();
+    const projectDir = o.projectDir ?? PROJECT_DIR;
+    const elapsed = () => Number((process.hrtime.bigint() - started) / 1000000n);
+    // The base plan runs in another process: start it first, so both sides plan at once.
+    const base =
+        o.base === undefined
+            ? undefined
+            : (io.basePlan ?? planAtRef)({ ref: o.base, stack: o.stack, projectDir }).then(
+                  (plan) => ({ plan, ms: elapsed() }),
+                  (error: unknown) => ({ error }),
+              );
+    const headMissing = o.base !== undefined && !fs.existsSync(stackFile(o.stack, projectDir));
+    let run: MockRunResult;
+    try {
+        run = headMissing ? { resources: [], outputs: {} } : await runStack({ stack: o.stack, projectDir });
+    } catch (e) {
+        await base;
+        const message =
+            e instanceof ConfigValidationError
+                ? `Stack '${o.stack}'${o.base !== undefined ? " (working tree)" : ""}: invalid configuration, nothing planned.\n${e.message}`
+                : `Stack '${o.stack}': ${(e as Error).message}`;
+        io.err(message);
+        if (o.markdown) fs.writeFileSync(o.markdown, `## Offline plan: stack \`${o.stack}\`\n\n:x: **Invalid configuration, nothing planned**\n\n\`\`\`text\n${message}\n\`\`\`\n`);
+        return 2;
+    }
+    const report: PolicyReport | undefined = o.policies === false ? undefined : await (await import("../../policies/offline")).runPolicyPack(run.resources, o.policyConfig);
+    const mock = MockValues.fromRun(run.resources);
+    const plan = buildPlan(o.stack, run.resources, report, mock);
+
+    let diff: PlanDiff | undefined;
+    let text: string;
+    let markdown: string;
+    if (base) {
+        const b = await base;
+        if ("error" in b) {
+            const message = b.error instanceof BasePlanError ? b.error.message : String((b.error as Error).stack ?? b.error);
+            io.err(`No plan diff: ${message}`);
+            if (o.markdown) fs.writeFileSync(o.markdown, `## Plan diff: stack \`${o.stack}\`\n\n:x: **No plan diff against \`${o.base}\`**\n\n\`\`\`text\n${message}\n\`\`\`\n`);
+            return 2;
+        }
+        const ctx: DiffContext = { stack: o.stack, base: { ref: o.base!, commit: b.plan.commit, ...(b.plan.kind === "no-stack-file" ? { missing: true } : {}) }, head: headMissing ? { missing: true } : {} };
+        let baseSide = EMPTY_SIDE;
+        try {
+            if (b.plan.kind === "plan") baseSide = readPlanDocument(b.plan.document, mock, `the plan of '${o.stack}' at ${o.base}`);
+        } catch (e) {
+            io.err(`No plan diff: ${(e as Error).message}`);
+            return 2;
+        }
+        diff = diffPlans(baseSide, sideOf(plan));
+        text = [...renderDiffText(diff, ctx), "", ...policyText(plan)].join("\n") + "\n";
+        const policy = policyMarkdown(plan);
+        markdown = [...renderDiffMarkdown(diff, ctx), "### Policy pack", "", policy.verdict, "", ...policy.table].join("\n");
+        io.err(`base plan at ${o.base} ready after ${b.ms} ms`);
+    } else {
+        text = renderText(plan, { inputs: o.inputs === true });
+        markdown = renderMarkdown(plan);
+    }
+    io.out(text);
+    if (o.json) fs.writeFileSync(o.json, JSON.stringify({ ...plan, outputs: mock.sanitizeDeep(run.outputs), ...(diff ? { diff } : {}) }, null, 2) + "\n");
+    if (o.markdown) fs.writeFileSync(o.markdown, markdown);
+    // Timing goes to stderr so stdout (the plan) is identical across runs.
+    io.err(`plan of '${o.stack}' took ${elapsed()} ms`);
+    return failed(plan, diff) ? 1 : 0;
+}
+
+function failed(plan: Plan, diff?: PlanDiff): boolean {
+    return mandatoryViolations(plan).length > 0 || (diff?.errors.length ?? 0) > 0;
+}
