@@ -76,7 +76,11 @@ describe("offline plan", () => {
         expect(md).toContain(":white_check_mark: **No mandatory policy violation**");
         expect(md).toContain("| `fhir-public-network-access` |");
         expect(md).toMatch(/<details><summary>account contoso \(\d+\)<\/summary>/);
-        expect(md).toMatch(/^- \*\*fabrikam\*\*: key fhir-cmk RSA 2048, .*SMART proxy on; CORS https:\/\/portal\.fabrikam\.example; grants 1x FHIR Data Importer, 1x FHIR SMART User$/m);
+        expect(md).toMatch(
+            /^- \*\*fabrikam\*\*: key fhir-cmk RSA 2048, .*SMART proxy on, SMART identity providers https:\/\/login\.fabrikam\.example\/realms\/fhir; CORS https:\/\/portal\.fabrikam\.example; history versioned; grants 1x FHIR Data Importer, 1x FHIR SMART User$/m,
+        );
+        expect(md).toMatch(/^- \*\*contoso\*\*: .*history versioned \(Patient: versioned-update\);/m);
+        expect(md).toMatch(/^- \*\*tailspin\*\*: .*\$convert-data registries tailspintemplates\.azurecr\.io;/m);
     });
 
     test("a mandatory violation exits 1 and names the policy, the resource and the fix", async () => {
@@ -111,6 +115,25 @@ describe("offline plan", () => {
         expect(r.stderr).toContain("account 'acme', field 'accounts[0].keySize'");
         expect(r.stderr).toContain("account 'acme', field 'accounts[1].name': duplicate account");
         expect(r.stderr).toContain("account 'Bad_Name', field 'accounts[2].name'");
+    });
+
+    test("settings a reviewer must notice are listed: initial import mode blocks writes (text and markdown)", async () => {
+        fs.writeFileSync(
+            path.join(tmp, "Pulumi.review.yaml"),
+            [
+                "config:",
+                "  fhir-platform:location: westeurope",
+                "  fhir-platform:tenantId: 72f988bf-0000-4000-8000-000000000001",
+                "  fhir-platform:subscriptions: [{ name: dev, subscriptionId: 00000000-0000-4000-8000-00000000d001 }]",
+                "  fhir-platform:accounts:",
+                "    - { name: acme, import: true, initialImportMode: true }",
+            ].join("\n"),
+        );
+        const md = path.join(tmp, "review.md");
+        const r = await plan(["--stack", "review", "--project-dir", tmp, "--no-policies", "--markdown", md]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("Review (1):\n  warning: account 'acme', field 'accounts[0].initialImportMode': initial import mode blocks API writes to the FHIR service");
+        expect(fs.readFileSync(md, "utf8")).toMatch(/### Review\n\n- :warning: account 'acme', field 'accounts\[0\]\.initialImportMode': initial import mode blocks API writes/);
     });
 
     test("--inputs shows every input; secrets stay masked; mock values show as (known after deploy)", async () => {

@@ -216,9 +216,9 @@ describe("plan diff", () => {
     test("the summary line carries key, network, export/import, SMART proxy, CORS and grants by role", () => {
         expect(summaryLine(base.summaries.alpha)).toBe(
             "key fhir-cmk RSA 3072, rotates every 365 days; network public (Entra ID auth), key vault trusted services only; export on, import off; " +
-                "SMART proxy off; CORS https://app.alpha.example; grants 1x FHIR Data Exporter, 2x FHIR Data Reader",
+                "SMART proxy off; CORS https://app.alpha.example; history versioned; grants 1x FHIR Data Exporter, 2x FHIR Data Reader",
         );
-        expect(summaryLine(base.summaries.gamma)).toMatch(/; SMART proxy off; CORS none; grants none$/);
+        expect(summaryLine(base.summaries.gamma)).toMatch(/; SMART proxy off; CORS none; history versioned; grants none$/);
     });
 
     test("a base plan from an older plan script (raw mock values, no unknowns, no summaries) still diffs", () => {

@@ -6,6 +6,7 @@
  * output of a resource in the run) are never shown as if real: every occurrence in an input is replaced by
  * `(known after deploy)`, and the plan records which output it stands for (`unknowns`), so two plans still compare.
  */
+import { ConfigProblem, formatProblem } from "../../components/config";
 import { FHIR_DATA_ROLES, builtInRoleName } from "../../components/azure";
 import { CapturedResource } from "./mockRun";
 import { nameInput } from "./planFacts";
@@ -50,6 +51,13 @@ export interface AccountSummary {
     corsOrigins: string[];
     /** FHIR data-plane grants by role. */
     grants: Record<string, number>;
+    /** Optional so plans written before these settings existed still read. */
+    initialImportMode?: boolean;
+    /** Versioning policy, then per-type overrides: `versioned (Patient: versioned-update)`. */
+    versioning?: string;
+    smartIdentityProviders?: string[];
+    acrLoginServers?: string[];
+    usCoreMissingData?: boolean;
 }
 
 export interface Plan {
@@ -60,6 +68,8 @@ export interface Plan {
     /** Per account (group name). */
     summaries: Record<string, AccountSummary>;
     policy?: PolicyReport;
+    /** Valid settings a reviewer should notice (initial import mode, no-version history): see configWarnings. */
+    warnings?: ConfigProblem[];
 }
 
 // ---- input paths ---------------------------------------------------------------------------------------------------
@@ -223,9 +233,12 @@ interface FhirInputs {
     workspaceName?: unknown;
     encryption?: { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } };
     exportConfiguration?: unknown;
-    importConfiguration?: { enabled?: unknown };
-    authenticationConfiguration?: { smartProxyEnabled?: unknown };
+    importConfiguration?: { enabled?: unknown; initialImportMode?: unknown };
+    authenticationConfiguration?: { smartProxyEnabled?: unknown; smartIdentityProviders?: { authority?: unknown }[] };
     corsConfiguration?: { origins?: unknown[] };
+    resourceVersionPolicyConfiguration?: { default?: unknown; resourceTypeOverrides?: Record<string, unknown> };
+    acrConfiguration?: { loginServers?: unknown[] };
+    implementationGuidesConfiguration?: { usCoreMissingData?: unknown };
 }
 interface KeyInputs {
     keyName?: unknown;
@@ -253,6 +266,9 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
         .filter((r) => r.type === T.endpoint && ((r.inputs as EndpointInputs).privateLinkServiceConnections ?? []).some((c) => workspace?.id && c.privateLinkServiceId === workspace.id))
         .map((r) => String((r.inputs as EndpointInputs).privateEndpointName ?? r.name));
     const acls = (own.find((r) => r.type === T.vault)?.inputs as VaultInputs | undefined)?.properties?.networkAcls;
+    const policy = fhir?.resourceVersionPolicyConfiguration;
+    const overrides = Object.entries(policy?.resourceTypeOverrides ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
+    const versioning = policy?.default !== undefined ? `${String(policy.default)}${overrides.length ? ` (${overrides.join(", ")})` : ""}` : undefined;
     const grants: Record<string, number> = {};
     for (const g of own.filter((r) => r.type === T.grant)) {
         const role = builtInRoleName(String(g.inputs.roleDefinitionId ?? ""));
@@ -277,6 +293,11 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
         smartProxy: fhir?.authenticationConfiguration?.smartProxyEnabled === true,
         corsOrigins: (fhir?.corsConfiguration?.origins ?? []).map(String),
         grants: Object.fromEntries(Object.entries(grants).sort(([a], [b]) => a.localeCompare(b))),
+        initialImportMode: fhir?.importConfiguration?.initialImportMode === true,
+        ...(versioning ? { versioning } : {}),
+        smartIdentityProviders: (fhir?.authenticationConfiguration?.smartIdentityProviders ?? []).map((p) => String(p.authority)),
+        acrLoginServers: (fhir?.acrConfiguration?.loginServers ?? []).map(String),
+        usCoreMissingData: fhir?.implementationGuidesConfiguration?.usCoreMissingData === true,
     };
 }
 
@@ -293,9 +314,12 @@ export function summaryLine(s: AccountSummary): string {
     return [
         key,
         `network ${network}${vault ? `, ${vault}` : ""}`,
-        `export ${onOff(s.export)}, import ${onOff(s.import)}`,
-        `SMART proxy ${onOff(s.smartProxy)}`,
+        `export ${onOff(s.export)}, import ${onOff(s.import)}${s.initialImportMode ? " (INITIAL MODE: API writes blocked)" : ""}`,
+        `SMART proxy ${onOff(s.smartProxy)}${s.smartIdentityProviders?.length ? `, SMART identity providers ${s.smartIdentityProviders.join(" ")}` : ""}`,
         `CORS ${s.corsOrigins.length ? s.corsOrigins.join(" ") : "none"}`,
+        ...(s.versioning ? [`history ${s.versioning}`] : []),
+        ...(s.acrLoginServers?.length ? [`$convert-data registries ${s.acrLoginServers.join(" ")}`] : []),
+        ...(s.usCoreMissingData ? ["US Core missing data accepted"] : []),
         `grants ${grants.length ? grants.join(", ") : "none"}`,
     ].join("; ");
 }
@@ -395,7 +419,18 @@ export function mandatoryViolations(plan: Plan): PolicyViolation[] {
 }
 
 /** The policy section of the text plan (empty when policies did not run). */
+/** The config warnings, for the text plan (empty when there are none). */
+function warningText(plan: Plan): string[] {
+    const w = plan.warnings ?? [];
+    return w.length ? [`Review (${w.length}):`, ...w.map((p) => `  warning: ${formatProblem(p)}`), ""] : [];
+}
+
 export function policyText(plan: Plan): string[] {
+    if (!plan.policy) return warningText(plan);
+    return [...warningText(plan), ...policyLines(plan)];
+}
+
+function policyLines(plan: Plan): string[] {
     if (!plan.policy) return [];
     const p = plan.policy;
     const mandatory = mandatoryViolations(plan).length;
@@ -438,6 +473,9 @@ export function policyMarkdown(plan: Plan): { verdict: string; table: string[] }
     const mandatory = mandatoryViolations(plan).length;
     const verdict = plan.policy ? (mandatory > 0 ? `:x: **${mandatory} mandatory policy violation(s)**` : ":white_check_mark: **No mandatory policy violation**") : "_Policies not run._";
     const table: string[] = [];
+    if (plan.warnings?.length) {
+        table.push("### Review", "", ...plan.warnings.map((w) => `- :warning: ${md(formatProblem(w))}`), "");
+    }
     if (plan.policy && plan.policy.violations.length) {
         table.push("### Policy violations", "", "| level | policy | resource | message | fix |", "|---|---|---|---|---|");
         for (const v of plan.policy.violations) {

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import { ConfigValidationError } from "../../components/config";
-import { MockRunResult } from "./mockRun";
+import { StackRun } from "./runStack";
 import { Plan, buildPlan, MockValues, mandatoryViolations, policyMarkdown, policyText, renderMarkdown, renderText } from "./plan";
 import { BasePlan, BasePlanError, planAtRef } from "./planBase";
 import { DiffContext, EMPTY_SIDE, PlanDiff, diffPlans, readPlanDocument, renderDiffMarkdown, renderDiffText, sideOf } from "./planDiff";
@@ -50,9 +50,9 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
                   (error: unknown) => ({ error }),
               );
     const headMissing = o.base !== undefined && !fs.existsSync(stackFile(o.stack, projectDir));
-    let run: MockRunResult;
+    let run: StackRun;
     try {
-        run = headMissing ? { resources: [], outputs: {} } : await runStack({ stack: o.stack, projectDir });
+        run = headMissing ? { resources: [], outputs: {}, warnings: [] } : await runStack({ stack: o.stack, projectDir });
     } catch (e) {
         await base;
         const message =
@@ -65,7 +65,7 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
     }
     const report: PolicyReport | undefined = o.policies === false ? undefined : await (await import("../../policies/offline")).runPolicyPack(run.resources, o.policyConfig);
     const mock = MockValues.fromRun(run.resources);
-    const plan = buildPlan(o.stack, run.resources, report, mock);
+    const plan = { ...buildPlan(o.stack, run.resources, report, mock), ...(run.warnings.length ? { warnings: run.warnings } : {}) };
 
     let diff: PlanDiff | undefined;
     let text: string;

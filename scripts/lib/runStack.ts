@@ -1,4 +1,4 @@
-import { CONFIG_NAMESPACE, RawConfig, ResolvedStack, defineStack, resolveStack } from "../../components";
+import { CONFIG_NAMESPACE, ConfigProblem, RawConfig, ResolvedStack, defineStack, resolveStack } from "../../components";
 import { MockRunResult, runUnderMocks } from "./mockRun";
 import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackConfig";
 
@@ -10,8 +10,13 @@ export interface RunStackOptions {
     projectDir?: string;
 }
 
+export interface StackRun extends MockRunResult {
+    /** Valid settings a reviewer should notice (what the program logs as warnings). */
+    warnings: ConfigProblem[];
+}
+
 /** Runs the real stack program (index.ts's `defineStack`) under mocks. Rejects with ConfigValidationError on bad config. */
-export function runStack(options: RunStackOptions): Promise<MockRunResult> {
+export function runStack(options: RunStackOptions): Promise<StackRun> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const config = options.config ?? readStackConfig(options.stack, projectDir);
     // Validate before entering the Pulumi stack: an error thrown inside the SDK's root Stack resource leaves
@@ -26,7 +31,7 @@ export function runStack(options: RunStackOptions): Promise<MockRunResult> {
     return runUnderMocks(() => ({ ...defineStack(args, resolved) }), {
         stack: options.stack,
         config,
-    });
+    }).then((run) => ({ ...run, warnings: resolved.warnings }));
 }
 
 /** Builds a namespaced config map from plain values: `{ location: "westeurope", accounts: [...] }`. */
