@@ -336,6 +336,20 @@ function validatedType(validate: unknown): string | undefined {
 
 /** The argument bag a stack policy gets: every resource, with parent and dependencies linked to each other. */
 export function stackValidationArgs(resources: readonly CapturedResource[], properties: Record<string, unknown> = {}): StackValidationArgs {
+    return stackArgs(stackResources(resources), properties);
+}
+
+function stackArgs(resources: PolicyResource[], properties: Record<string, unknown>): StackValidationArgs {
+    return {
+        resources,
+        stackTags: EMPTY_TAGS,
+        getConfig: <T extends object>() => deepCopy(properties) as T,
+        notApplicable,
+    };
+}
+
+/** Every resource as a stack policy sees it: props behind the unknown-checking proxy, parent and dependencies linked. */
+function stackResources(resources: readonly CapturedResource[]): PolicyResource[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const built = new Map<string, PolicyResource>();
     for (const r of resources) {
@@ -364,12 +378,7 @@ export function stackValidationArgs(resources: readonly CapturedResource[], prop
         pr.dependencies = link(r.dependencies);
         for (const [k, urns] of Object.entries(r.propertyDependencies)) pr.propertyDependencies[k] = link(urns);
     }
-    return {
-        resources: [...built.values()],
-        stackTags: EMPTY_TAGS,
-        getConfig: <T extends object>() => deepCopy(properties) as T,
-        notApplicable,
-    };
+    return [...built.values()];
 }
 
 function compare(a: PolicyViolation, b: PolicyViolation): number {
@@ -389,6 +398,10 @@ export async function runPolicyPack(resources: CapturedResource[], config: Recor
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const violations: PolicyViolation[] = [];
     const custom = resources.filter((r) => r.custom);
+    // Built once for every stack policy (the analyzer deserializes them again per policy): the copy of the whole stack
+    // is most of a stack policy's cost, and sharing the array lets the policies share one StackIndex. Policies only
+    // read it (test/policies.pack.test.ts checks that they leave it as they found it).
+    let stack: PolicyResource[] | undefined;
     let policiesRun = 0;
 
     for (const p of policies) {
@@ -420,7 +433,7 @@ export async function runPolicyPack(resources: CapturedResource[], config: Recor
 
         if (isStackPolicy(p)) {
             const report: ReportViolation = (message, urn) => record(urn ? byUrn.get(urn) : undefined, message);
-            await guarded(undefined, () => p.validateStack(stackValidationArgs(resources, properties), report));
+            await guarded(undefined, () => p.validateStack(stackArgs((stack ??= stackResources(resources)), properties), report));
             continue;
         }
         const validations = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];

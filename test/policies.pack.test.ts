@@ -8,8 +8,9 @@ import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as storage from "@pulumi/azure-native/storage";
 import { CapturedResource, runUnderMocks } from "../scripts/lib/mockRun";
 import { runStack } from "../scripts/lib/runStack";
-import { PolicyConfigError, PolicyReport, resolvePolicyConfig, runPolicyPack } from "../policies/offline";
+import { PolicyConfigError, PolicyReport, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../policies/offline";
 import { policies } from "../policies/policies";
+import { isStackPolicy } from "../policies/rules/common";
 
 type Props = Record<string, any>;
 let dev: CapturedResource[];
@@ -159,5 +160,18 @@ describe("runner behaviour", () => {
         const before = JSON.stringify(dev);
         await runPolicyPack(dev);
         expect(JSON.stringify(dev)).toBe(before);
+    });
+
+    test("stack policies leave the resources they are given as they found them (the runner shares one set among them)", async () => {
+        const resources = stackValidationArgs(dev).resources;
+        const snapshot = () =>
+            JSON.stringify(resources.map((r) => [r.urn, r.props, r.parent?.urn, r.dependencies.map((d) => d.urn), Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map((d) => d.urn)])]));
+        const before = snapshot();
+        const stackPolicies = policies.filter(isStackPolicy);
+        expect(stackPolicies.length).toBeGreaterThan(3);
+        for (const p of stackPolicies) {
+            await p.validateStack({ ...stackValidationArgs([]), resources, getConfig: <T extends object>() => resolvePolicyConfig().get(p.name)!.properties as T }, () => undefined);
+        }
+        expect(snapshot()).toBe(before);
     });
 });
