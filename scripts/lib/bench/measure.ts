@@ -45,6 +45,8 @@ export interface ModeFigures {
     rssBeforeBytes: number;
     custom: number;
     components: number;
+    /** The policy pack over the captured stack (program mode only); violations from the first run. */
+    policy?: { wallMs: Stat; mandatory: number; advisory: number };
 }
 
 export interface SizeResult {
@@ -111,7 +113,9 @@ export function runChild(job: ChildJob, dir: string, profileDir?: string, compil
 }
 
 function figures(rs: ChildResult[]): ModeFigures {
+    const policy = rs.every((r) => r.policy) ? rs.map((r) => r.policy!) : undefined;
     return {
+        ...(policy ? { policy: { wallMs: stat(policy.map((p) => p.wallMs)), mandatory: policy[0].mandatory, advisory: policy[0].advisory } } : {}),
         wallMs: stat(rs.map((r) => r.wallMs)),
         peakRssBytes: stat(rs.map((r) => r.peakRssBytes)),
         peakHeapBytes: stat(rs.map((r) => r.peakHeapBytes)),

@@ -22,6 +22,9 @@ export interface Targets {
     growthFrom: number;
     growthTo: number;
     criticalPath: string[][];
+    /** The policy pack over the captured stack at `policyAt` accounts: at most this long (issue 11). */
+    policyMaxMs: number;
+    policyAt: number;
 }
 
 /** The issue's targets. Critical path: identity ∥ vault → key → grant → wait → FHIR service (after the resource group). */
@@ -32,6 +35,8 @@ export const TARGETS: Targets = {
     growthFrom: 100,
     growthTo: 300,
     criticalPath: [["keyvault:Vault"], ["keyvault:Key"], ["authorization:RoleAssignment"], ["dynamic:RbacPropagationWait"], ["healthcareapis:FhirService"]],
+    policyMaxMs: 5000,
+    policyAt: 300,
 };
 
 export const s1 = (ms: number) => (ms / 1000).toFixed(2);
@@ -76,6 +81,23 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
             });
         }
     }
+    const atPolicy = by.get(t.policyAt)?.program.policy;
+    if (atPolicy) {
+        checks.push({
+            name: `policy pack at ${t.policyAt} accounts`,
+            ok: atPolicy.wallMs.median <= t.policyMaxMs,
+            detail: `${s1(atPolicy.wallMs.median)} s (target ≤ ${s1(t.policyMaxMs)} s); ${atPolicy.mandatory} mandatory, ${atPolicy.advisory} advisory violations`,
+        });
+    }
+    if (a?.program.policy && b?.program.policy) {
+        const gt = b.program.policy.wallMs.median / a.program.policy.wallMs.median;
+        const gr = (b.program.custom + b.program.components) / (a.program.custom + a.program.components);
+        checks.push({
+            name: `policy pack growth ${t.growthFrom} → ${t.growthTo}`,
+            ok: gt <= t.growthMax,
+            detail: `time ×${r2(gt)} for ×${r2(gr)} resources (target ≤ ×${r2(t.growthMax)})`,
+        });
+    }
     const worst = results.flatMap((r) => r.analysis.criticalPaths.map((p) => p.steps));
     const okPath = worst.every((steps) => JSON.stringify(pathAfterPrelude(steps)) === JSON.stringify(t.criticalPath));
     checks.push({ name: "critical path", ok: okPath && worst.length > 0, detail: [...new Set(worst.map(formatSteps))].join("; ") });
@@ -88,23 +110,24 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
 
 export function resultsTable(results: SizeResult[]): string {
     const head =
-        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | time program (s) | time baseline (s) | time ratio | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS ratio | heap committed program / baseline (MiB) | critical path | cross-account deps |\n" +
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | time program (s) | time baseline (s) | time ratio | policy pack (s) | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS ratio | heap committed program / baseline (MiB) | critical path | cross-account deps |\n" +
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     const rows = results.map((r) => {
         const a = r.analysis;
         const perAccount = `${a.customPerAccount.min === a.customPerAccount.max ? a.customPerAccount.min : `${a.customPerAccount.min}–${a.customPerAccount.max}`} (avg ${r2(a.customPerAccount.total / r.accounts)}) + ${a.componentsPerAccount.max}`;
-        return `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} (${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ${r2(ratio(r, "wallMs"))} | ${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ${mb(r.program.heapTotalBytes.median)} / ${mb(r.flat.heapTotalBytes.median)} | ${a.longestCriticalPath} | ${a.crossAccountEdges.length} |`;
+        return `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} (${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ${r2(ratio(r, "wallMs"))} | ${r.program.policy ? s1(r.program.policy.wallMs.median) : "–"} | ${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ${mb(r.program.heapTotalBytes.median)} / ${mb(r.flat.heapTotalBytes.median)} | ${a.longestCriticalPath} | ${a.crossAccountEdges.length} |`;
     });
     return [head, ...rows].join("\n");
 }
 
 export function spreadTable(results: SizeResult[]): string {
-    const head = "| accounts | program time min–max (s) | baseline time min–max (s) | program RSS min–max (MiB) | baseline RSS min–max (MiB) | RSS before the run (MiB) |\n|---:|---:|---:|---:|---:|---:|";
+    const head = "| accounts | program time min–max (s) | baseline time min–max (s) | policy pack min–max (s) | program RSS min–max (MiB) | baseline RSS min–max (MiB) | RSS before the run (MiB) |\n|---:|---:|---:|---:|---:|---:|---:|";
+    const policy = (r: SizeResult) => (r.program.policy ? `${s1(r.program.policy.wallMs.min)}–${s1(r.program.policy.wallMs.max)}` : "–");
     return [
         head,
         ...results.map(
             (r) =>
-                `| ${r.accounts} | ${s1(r.program.wallMs.min)}–${s1(r.program.wallMs.max)} | ${s1(r.flat.wallMs.min)}–${s1(r.flat.wallMs.max)} | ${mb(r.program.peakRssBytes.min)}–${mb(r.program.peakRssBytes.max)} | ${mb(r.flat.peakRssBytes.min)}–${mb(r.flat.peakRssBytes.max)} | ${mb(r.program.rssBeforeBytes)} |`,
+                `| ${r.accounts} | ${s1(r.program.wallMs.min)}–${s1(r.program.wallMs.max)} | ${s1(r.flat.wallMs.min)}–${s1(r.flat.wallMs.max)} | ${policy(r)} | ${mb(r.program.peakRssBytes.min)}–${mb(r.program.peakRssBytes.max)} | ${mb(r.flat.peakRssBytes.min)}–${mb(r.flat.peakRssBytes.max)} | ${mb(r.program.rssBeforeBytes)} |`,
         ),
     ].join("\n");
 }

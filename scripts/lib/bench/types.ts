@@ -48,5 +48,10 @@ export interface ChildResult {
     windowUs: [number, number];
     custom: number;
     components: number;
+    /**
+     * Program runs only: the policy pack (`runPolicyPack`, every policy, default config) over the captured stack, timed
+     * in the same process after the program's own figures were taken.
+     */
+    policy?: { wallMs: number; mandatory: number; advisory: number };
     analysis?: RunAnalysis;
 }
