@@ -26,6 +26,8 @@ function stackConfig(accounts: number): Record<string, unknown> {
     const raw = generateRawConfig(accounts);
     return {
         "pulumi:disable-default-providers": ["azure-native"],
+        // Pulumi.yaml declares `environment` without a default, so the CLI requires it (the program does not).
+        "fhir-platform:environment": BENCH_STACK,
         ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [`fhir-platform:${k}`, v])),
     };
 }
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
     const policies = !process.argv.includes("--no-policy-pack");
     const typeCheck = process.argv.includes("--type-check");
     const version = (await runCommand(engineBinary(), ["version"], { cwd: REPO_ROOT })).stdout.trim();
+    // The Node the plugins and the program run on: the first on the tests' PATH (the project's, node_modules/.bin).
+    const node = (await runCommand("node", ["--version"], { cwd: REPO_ROOT, env: { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` } })).stdout.trim();
     const rows: Row[] = [];
     for (const n of sizes) {
         const row: Row = { accounts: n, resources: 0, seconds: [] };
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
         rows.push(row);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-    console.log(`pulumi ${version}, ${os.cpus().length} cores, Node ${process.version}; policy pack ${policies ? "on" : "off"}; program ${typeCheck ? "type-checked" : "transpile-only"}`);
+    console.log(`pulumi ${version}, ${os.cpus().length} cores, Node ${node}; policy pack ${policies ? "on" : "off"}; program ${typeCheck ? "type-checked" : "transpile-only"}`);
     console.log("");
     console.log("| accounts | resources in the preview | wall time (median) | runs |");
     console.log("|---:|---:|---:|---|");

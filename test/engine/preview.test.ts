@@ -42,6 +42,20 @@ describe("pulumi preview --policy-pack policies on the dev stack", () => {
         expect(r.output).toContain("preview failed");
     });
 
+    // Known bug (Pulumi.yaml declares fhir-platform:environment, optional in the program, without a default, so the CLI
+    // requires it: "Stack 'dev' is missing configuration value 'fhir-platform:environment'"). Remove `.failing` once fixed.
+    test.failing("a stack file without fhir-platform:environment (optional: the stack name decides) previews", async () => {
+        const config = devConfig();
+        delete config["fhir-platform:environment"];
+        project.writeStackConfig(config);
+        try {
+            const r = await project.pulumi(["preview", "--stack", "dev"]);
+            expect({ code: r.code, output: r.code === 0 ? "" : r.output }).toEqual({ code: 0, output: "" });
+        } finally {
+            project.writeStackConfig(devConfig());
+        }
+    });
+
     test("a config value of the wrong type for a key Pulumi.yaml declares fails with the CLI's own message, before the program runs", async () => {
         project.writeStackConfig(devConfig({ "fhir-platform:rbacPropagationSeconds": "soon" }));
         try {
