@@ -6,7 +6,8 @@
 /**
  * Built-in role definition IDs (the GUID is the same in every subscription and cloud).
  * Source: Microsoft Learn, "Azure built-in roles" (learn.microsoft.com/azure/role-based-access-control/built-in-roles),
- * sections General, Integration (FHIR), Security (Key Vault) and Storage.
+ * sections General, Privileged (Owner, Contributor, User Access Administrator, Role Based Access Control
+ * Administrator), Integration (FHIR), Security (Key Vault), Containers (AcrPull) and Storage.
  * A wrong GUID grants the wrong thing silently: tests pin each one.
  */
 export const BUILT_IN_ROLES = {
@@ -27,6 +28,14 @@ export const BUILT_IN_ROLES = {
     Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
     /** Pull images and OCI artifacts from a container registry: what `$convert-data` needs for custom templates. */
     AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    /** Assigns roles through Azure RBAC at its scope (Privileged): the policy pack refuses it. */
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    /** Every data-plane operation on a vault and its keys, secrets and certificates (Security): refused beyond one vault. */
+    "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+    /** Any action on a vault's keys, rotation policies included (Security): refused beyond one vault. */
+    "Key Vault Crypto Officer": "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+    /** Manages vaults (control plane), not their contents (Security): refused beyond one vault. */
+    "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
 } as const;
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;

@@ -27,6 +27,10 @@ const MICROSOFT_ROLE_GUIDS: Record<string, string> = {
     "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
     Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
     AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+    "Key Vault Crypto Officer": "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+    "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
 };
 
 const VNET = `/subscriptions/${SUB_A}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet`;
