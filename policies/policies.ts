@@ -12,6 +12,7 @@ import { isolationPolicies } from "./rules/isolation";
 import { diagnosticsPolicies } from "./rules/diagnostics";
 import { protectionPolicies } from "./rules/protection";
 import { tagPolicies } from "./rules/tags";
+import { networkPolicies } from "./rules/network";
 
 export const POLICY_PACK_NAME = "fhir-platform-policies";
 
@@ -23,6 +24,7 @@ export const policies: FhirPolicy[] = [
     ...roleAssignmentPolicies,
     ...isolationPolicies,
     ...diagnosticsPolicies,
+    ...networkPolicies,
     ...protectionPolicies,
     ...tagPolicies,
 ];

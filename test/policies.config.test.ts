@@ -78,6 +78,35 @@ describe("config schemas, validated as the CLI validates them", () => {
         ]);
     });
 
+    test("the new rules' knobs: defaults, and values the CLI would refuse", () => {
+        const props = (name: string) => resolvePolicyConfig({}).get(name)!.properties;
+        expect(props("required-tags")).toEqual({ requiredTags: [] });
+        expect(props("keyvault-hsm-keys")).toEqual({ requireHsmKeys: false });
+        expect(props("fhir-cors")).toEqual({ allowLocalhost: false });
+        expect(props("storage-soft-delete")).toEqual({ minimumRetentionDays: 7 });
+        expect(props("storage-blob-diagnostics")).toEqual({ categories: ["StorageRead", "StorageWrite", "StorageDelete"] });
+        for (const name of ["keyvault-network-restricted", "fhir-public-network-access", "fhir-resource-versioning"]) expect(props(name)).toEqual({ exemptAccounts: [] });
+        expect(
+            problems(
+                {
+                    "required-tags": { requiredTags: ["owner", "", "owner"] },
+                    "keyvault-hsm-keys": { requireHsmKeys: "yes" },
+                    "storage-soft-delete": { minimumRetentionDays: 400 },
+                    "storage-blob-diagnostics": { categories: ["StorageRead", "StorageList"] },
+                    "keyvault-network-restricted": { exemptAccounts: [""] },
+                },
+                policies,
+            ),
+        ).toEqual([
+            "keyvault-network-restricted.exemptAccounts[0]: must NOT have fewer than 1 characters",
+            "keyvault-hsm-keys.requireHsmKeys: expected boolean, got \"yes\"",
+            "storage-soft-delete.minimumRetentionDays: must be <= 365",
+            'storage-blob-diagnostics.categories[1]: must be one of ["StorageRead","StorageWrite","StorageDelete"], got "StorageList"',
+            "required-tags.requiredTags[1]: must NOT have fewer than 1 characters",
+            "required-tags.requiredTags: must NOT have duplicate items (items ## 2 and 0 are identical)",
+        ]);
+    });
+
     test("every problem is listed at once, each naming its policy", () => {
         expect(
             problems({

@@ -80,6 +80,13 @@ describe("a deliberately broken stack", () => {
                     roleDefinitionId: "/subscriptions/00000000-0000-4000-8000-00000000d001/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
                     description: "[fhir-platform account=contoso] break glass",
                 });
+                // What a seed CMK template grants: Key Vault Crypto Officer on the whole resource group.
+                new authorization.RoleAssignment("seed-crypto-officer", {
+                    scope: "/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-legacy",
+                    principalId: "77777777-7777-4777-8777-777777777777",
+                    roleDefinitionId: "/subscriptions/00000000-0000-4000-8000-00000000d001/providers/Microsoft.Authorization/roleDefinitions/14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+                    description: "[fhir-platform account=contoso] key administration",
+                });
                 new storage.StorageAccount("loose", { resourceGroupName: "rg-legacy", accountName: "stloose", kind: "StorageV2", sku: { name: "Standard_LRS" } });
                 return {};
             },
@@ -90,10 +97,20 @@ describe("a deliberately broken stack", () => {
             "no-azure-api-for-fhir",
             "rbac-no-privileged-roles",
             "resources-tagged",
+            "storage-blob-diagnostics",
+            "storage-cmk-encryption",
             "storage-https-only",
+            "storage-infrastructure-encryption",
             "storage-minimum-tls",
+            "storage-network-restricted",
+            "storage-no-cross-tenant-replication",
             "storage-no-public-blob-access",
             "storage-no-shared-key",
+            "storage-soft-delete",
+        ]);
+        expect(report.violations.filter((v) => v.policyName === "rbac-no-privileged-roles").map((v) => [v.resourceName, v.message.replace(/ \(.*$/, "")])).toEqual([
+            ["owner", "grants Owner at /subscriptions/00000000-0000-4000-8000-00000000d001"],
+            ["seed-crypto-officer", "grants Key Vault Crypto Officer at a resourceGroup scope"],
         ]);
         expect(report.violations.filter((v) => v.policyName === "resources-tagged").map((v) => v.resourceName)).toEqual(["loose"]);
         expect(report.violations.filter((v) => v.policyName === "stateful-resources-protected").map((v) => v.enforcementLevel)).toEqual(["advisory"]);
@@ -114,6 +131,17 @@ describe("enforcement config (as --policy-pack-config)", () => {
         expect(mandatory(report)).toEqual(["fhir-public-network-access"]);
         const exempt = await runPolicyPack(dev, { "fhir-public-network-access": { enforcementLevel: "mandatory", exemptAccounts: ["contoso", "fabrikam"] } });
         expect(exempt.violations).toEqual([]);
+    });
+
+    test("opt-in rules: required tags and HSM keys fail the dev stack once an organisation configures them", async () => {
+        const report = await runPolicyPack(dev, { "required-tags": { requiredTags: ["dataClassification"] }, "keyvault-hsm-keys": { requireHsmKeys: true } });
+        expect(mandatory(report)).toEqual(["keyvault-hsm-keys", "required-tags"]);
+        const of = (name: string) => report.violations.filter((v) => v.policyName === name);
+        expect(of("keyvault-hsm-keys").map((v) => v.resourceName).sort()).toEqual(["contoso-cmk", "contoso-vault", "fabrikam-cmk", "fabrikam-vault", "tailspin-cmk", "tailspin-vault"]);
+        // Every Azure resource that can carry tags, and nothing else (no grant, setting, blob service or zone group).
+        const untaggable = ["RoleAssignment", "DiagnosticSetting", "BlobServiceProperties", "PrivateDnsZoneGroup"];
+        const taggable = dev.filter((r) => r.custom && r.type.startsWith("azure-native:") && !untaggable.includes(r.type.split(":")[2]));
+        expect(of("required-tags").map((v) => v.resourceUrn).sort()).toEqual(taggable.map((r) => r.urn).sort());
     });
 
     test("disabled policies do not run", async () => {

@@ -118,8 +118,10 @@ cases("keyvault-rbac-authorization", () => {
     });
 });
 
+const openVault = (v: CapturedResource) => (props(v).properties.networkAcls = { defaultAction: "Allow", bypass: "AzureServices" });
+
 cases("keyvault-network-restricted", () => {
-    test("compliant: firewall Deny + AzureServices, or public access disabled", async () => {
+    test("compliant: firewall Deny, or public access disabled", async () => {
         expect(await onResource("keyvault-network-restricted", byName(dev, "contoso-vault"))).toEqual([]);
         const privateOnly = byName(
             edited(dev, "contoso-vault", (v) => {
@@ -130,12 +132,42 @@ cases("keyvault-network-restricted", () => {
         );
         expect(await onResource("keyvault-network-restricted", privateOnly)).toEqual([]);
     });
-    test("violating: firewall open, trusted services not allowed", async () => {
-        const r = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.networkAcls = { defaultAction: "Allow", bypass: "None" })), "contoso-vault");
-        expect((await onResource("keyvault-network-restricted", r)).map((f) => f.message)).toEqual([
-            expect.stringMatching(/default action is Allow/),
-            expect.stringMatching(/trusted Azure services are not allowed/),
+    test("violating: firewall open (keyVaultNetwork: allNetworks), or no firewall at all", async () => {
+        const open = byName(edited(dev, "contoso-vault", openVault), "contoso-vault");
+        expect(await onResource("keyvault-network-restricted", open)).toEqual([
+            { message: "the vault firewall's default action is Allow: set it to Deny, or exempt the account if its vault is open by design" },
         ]);
+        const none = byName(edited(dev, "contoso-vault", (v) => delete props(v).properties.networkAcls), "contoso-vault");
+        expect((await onResource("keyvault-network-restricted", none))[0].message).toMatch(/default action is unset \(Allow\)/);
+    });
+    test("exemptAccounts: an account open by design is not reported; the others still are", async () => {
+        const open = byName(edited(dev, "contoso-vault", openVault), "contoso-vault");
+        expect(await onResource("keyvault-network-restricted", open, { "keyvault-network-restricted": { exemptAccounts: ["contoso"] } })).toEqual([]);
+        expect(await onResource("keyvault-network-restricted", open, { "keyvault-network-restricted": { exemptAccounts: ["fabrikam"] } })).toHaveLength(1);
+    });
+});
+
+cases("keyvault-trusted-services-bypass", () => {
+    test("compliant: Deny + AzureServices, or bypass unset (Key Vault's default is AzureServices); an open vault (allNetworks) has no firewall to bypass", async () => {
+        expect(await onResource("keyvault-trusted-services-bypass", byName(dev, "contoso-vault"))).toEqual([]);
+        const unset = byName(edited(dev, "contoso-vault", (v) => delete props(v).properties.networkAcls.bypass), "contoso-vault");
+        expect(await onResource("keyvault-trusted-services-bypass", unset)).toEqual([]);
+        const open = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.networkAcls = { defaultAction: "Allow", bypass: "None" })), "contoso-vault");
+        expect(await onResource("keyvault-trusted-services-bypass", open)).toEqual([]);
+    });
+    test("violating: Deny without the bypass; public access disabled without it", async () => {
+        const denyOnly = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.networkAcls.bypass = "None")), "contoso-vault");
+        expect(await onResource("keyvault-trusted-services-bypass", denyOnly)).toEqual([
+            { message: "the vault firewall lets no trusted Azure service through (bypass None): the FHIR service could not reach its CMK" },
+        ]);
+        const disabled = byName(
+            edited(dev, "contoso-vault", (v) => {
+                props(v).properties.networkAcls = { defaultAction: "Allow", bypass: "None" };
+                props(v).properties.publicNetworkAccess = "Disabled";
+            }),
+            "contoso-vault",
+        );
+        expect((await onResource("keyvault-trusted-services-bypass", disabled))[0].message).toMatch(/\(bypass None\)/);
     });
 });
 
@@ -198,6 +230,25 @@ cases("cmk-key-rotation", () => {
 
 const fhir = (name: string, edit?: (p: Props) => void) =>
     byName(edit ? edited(dev, name, (r) => edit(props(r))) : dev, name, "azure-native:healthcareapis:FhirService");
+
+const hsmOn = { "keyvault-hsm-keys": { requireHsmKeys: true } };
+const key = (name: string, edit?: (p: Props) => void) =>
+    byName(edit ? edited(dev, name, (r) => edit(props(r))) : dev, name, "azure-native:keyvault:Key");
+
+cases("keyvault-hsm-keys", () => {
+    test("compliant: off by default; on, an RSA-HSM key in a Premium vault", async () => {
+        expect(await onResource("keyvault-hsm-keys", key("contoso-cmk"))).toEqual([]);
+        expect(await onResource("keyvault-hsm-keys", byName(dev, "contoso-vault"))).toEqual([]);
+        expect(await onResource("keyvault-hsm-keys", key("contoso-cmk", (p) => (p.properties.kty = "RSA-HSM")), hsmOn)).toEqual([]);
+        const premium = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.sku.name = "premium")), "contoso-vault");
+        expect(await onResource("keyvault-hsm-keys", premium, hsmOn)).toEqual([]);
+        expect(await onResource("keyvault-hsm-keys", fhir("contoso-fhir"), hsmOn)).toEqual([]);
+    });
+    test("violating, when on: the platform's RSA key and standard vault", async () => {
+        expect(await onResource("keyvault-hsm-keys", key("contoso-cmk"), hsmOn)).toEqual([{ message: "key type is RSA: HSM-protected keys are required (RSA-HSM)" }]);
+        expect(await onResource("keyvault-hsm-keys", byName(dev, "contoso-vault"), hsmOn)).toEqual([{ message: "the vault's tier is standard: HSM-protected keys need a Premium vault" }]);
+    });
+});
 
 cases("fhir-cmk-encryption", () => {
     test("compliant", async () => expect(await onResource("fhir-cmk-encryption", fhir("contoso-fhir"))).toEqual([]));
@@ -285,6 +336,11 @@ const storageCases: [string, (p: Props) => void, RegExp][] = [
     ["storage-minimum-tls", (p) => (p.minimumTlsVersion = "TLS1_0"), /minimum TLS version is TLS1_0/],
     ["storage-no-public-blob-access", (p) => delete p.allowBlobPublicAccess, /anonymous blob access is not forbidden/],
     ["storage-no-shared-key", (p) => (p.allowSharedKeyAccess = true), /shared key access is allowed/],
+    ["storage-network-restricted", (p) => (p.networkRuleSet.defaultAction = "Allow"), /^the storage firewall's default action is Allow/],
+    ["storage-trusted-services-bypass", (p) => (p.networkRuleSet.bypass = "Logging, Metrics"), /lets no trusted Azure service through \(bypass Logging, Metrics\)/],
+    ["storage-no-cross-tenant-replication", (p) => delete p.allowCrossTenantReplication, /^allowCrossTenantReplication is unset/],
+    ["storage-cmk-encryption", (p) => (p.encryption.keySource = "Microsoft.Storage"), /^encryption keySource is Microsoft.Storage/],
+    ["storage-infrastructure-encryption", (p) => (p.encryption.requireInfrastructureEncryption = false), /^infrastructure encryption is off/],
 ];
 for (const [name, weaken, message] of storageCases) {
     cases(name, () => {
@@ -293,20 +349,98 @@ for (const [name, weaken, message] of storageCases) {
     });
 }
 
+describe("storage rules, more cases", () => {
+    test("public network access disabled passes the firewall rule, and needs the bypass too", async () => {
+        const privateOnly = st((p) => {
+            delete p.networkRuleSet;
+            p.publicNetworkAccess = "Disabled";
+        });
+        expect(await onResource("storage-network-restricted", privateOnly)).toEqual([]);
+        expect((await onResource("storage-trusted-services-bypass", privateOnly))[0].message).toMatch(/\(bypass unset: set it explicitly\)/);
+        expect(await onResource("storage-trusted-services-bypass", st((p) => (p.networkRuleSet.bypass = "Logging, AzureServices")))).toEqual([]);
+    });
+    test("a customer-managed key needs a vault and a key", async () => {
+        const noKey = st((p) => (p.encryption.keyVaultProperties = { keyVaultUri: p.encryption.keyVaultProperties.keyVaultUri }));
+        expect(await onResource("storage-cmk-encryption", noKey)).toEqual([{ message: "encryption.keyVaultProperties lacks keyName: no customer-managed key is named" }]);
+        expect((await onResource("storage-cmk-encryption", st((p) => delete p.encryption)))[0].message).toMatch(/keySource is unset \(Microsoft.Storage\)/);
+    });
+});
+
+cases("storage-soft-delete", () => {
+    test("compliant: blob and container soft delete, 30 days, on every export storage account", async () => {
+        expect(await onStack("storage-soft-delete", dev)).toEqual([]);
+        expect(await onStack("storage-soft-delete", dev, { "storage-soft-delete": { minimumRetentionDays: 30 } })).toEqual([]);
+    });
+    test("violating: contoso has no blob service properties; fabrikam's container soft delete is off; a longer minimum", async () => {
+        const broken = edited(
+            dev.filter((r) => r.name !== "contoso-export-blob-service"),
+            "fabrikam-export-blob-service",
+            (b) => (props(b).containerDeleteRetentionPolicy.enabled = false),
+        );
+        expect(await onStack("storage-soft-delete", broken)).toEqual([
+            { message: "StorageAccount 'contoso-export-storage' has no blob service properties: blob and container soft delete are off by default", urn: byName(dev, "contoso-export-storage").urn },
+            { message: "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': container soft delete is off", urn: byName(dev, "fabrikam-export-blob-service").urn },
+        ]);
+        const found = await onStack("storage-soft-delete", dev, { "storage-soft-delete": { minimumRetentionDays: 31 } });
+        expect(found.map((f) => f.message)).toEqual([
+            "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': blob soft delete keeps 30 days, below the minimum of 31",
+            "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': container soft delete keeps 30 days, below the minimum of 31",
+            "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': blob soft delete keeps 30 days, below the minimum of 31",
+            "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': container soft delete keeps 30 days, below the minimum of 31",
+        ]);
+    });
+    test("related by name when the dependency is gone", async () => {
+        const byNameOnly = edited(dev, "contoso-export-blob-service", (b) => (b.propertyDependencies.accountName = []));
+        expect(await onStack("storage-soft-delete", byNameOnly)).toEqual([]);
+        const elsewhere = edited(byNameOnly, "contoso-export-blob-service", (b) => (props(b).accountName = "stother"));
+        expect((await onStack("storage-soft-delete", elsewhere)).map((f) => f.message)).toEqual([expect.stringMatching(/^StorageAccount 'contoso-export-storage' has no blob service properties/)]);
+    });
+});
+
 const grant = (name: string, edit?: (p: Props) => void) => byName(edit ? edited(dev, name, (r) => edit(props(r))) : dev, name);
 const withRole = (id: string, role: keyof typeof BUILT_IN_ROLES) => id.replace(/[^/]+$/, BUILT_IN_ROLES[role]);
 
+const rgScope = "/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-fhir-dev-contoso";
+
 cases("rbac-no-privileged-roles", () => {
-    test("compliant: the crypto grant", async () => expect(await onResource("rbac-no-privileged-roles", grant("contoso-cmk-crypto-grant"))).toEqual([]));
-    test("violating: Owner, and User Access Administrator by bare GUID", async () => {
+    test("compliant: the crypto grant; Key Vault administration roles at one vault or key", async () => {
+        expect(await onResource("rbac-no-privileged-roles", grant("contoso-cmk-crypto-grant"))).toEqual([]);
+        const vaultId = byName(dev, "contoso-vault").id!;
+        for (const role of ["Key Vault Administrator", "Key Vault Crypto Officer", "Key Vault Contributor"] as const) {
+            const atKey = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, role)));
+            expect(await onResource("rbac-no-privileged-roles", atKey)).toEqual([]);
+            const atVault = grant("contoso-cmk-crypto-grant", (p) => {
+                p.roleDefinitionId = withRole(p.roleDefinitionId, role);
+                p.scope = vaultId;
+            });
+            expect(await onResource("rbac-no-privileged-roles", atVault)).toEqual([]);
+        }
+    });
+    test("violating: Owner, User Access Administrator by bare GUID, Role Based Access Control Administrator at a key", async () => {
         const owner = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Owner")));
         expect((await onResource("rbac-no-privileged-roles", owner))[0].message).toMatch(/^grants Owner at /);
         const uaa = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = BUILT_IN_ROLES["User Access Administrator"]));
         expect((await onResource("rbac-no-privileged-roles", uaa))[0].message).toMatch(/^grants User Access Administrator/);
+        const rbacAdmin = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Role Based Access Control Administrator")));
+        expect((await onResource("rbac-no-privileged-roles", rbacAdmin))[0].message).toMatch(/^grants Role Based Access Control Administrator at \/subscriptions\//);
+    });
+    test("violating: Key Vault Crypto Officer at a resource group (the seed CMK template's grant), the others at a subscription", async () => {
+        const officer = grant("contoso-cmk-crypto-grant", (p) => {
+            p.roleDefinitionId = withRole(p.roleDefinitionId, "Key Vault Crypto Officer");
+            p.scope = rgScope;
+        });
+        expect(await onResource("rbac-no-privileged-roles", officer)).toEqual([
+            { message: `grants Key Vault Crypto Officer at a resourceGroup scope (${rgScope}), broader than one key vault` },
+        ]);
+        for (const role of ["Key Vault Administrator", "Key Vault Contributor"] as const) {
+            const atSub = grant("contoso-cmk-crypto-grant", (p) => {
+                p.roleDefinitionId = withRole(p.roleDefinitionId, role);
+                p.scope = "/subscriptions/00000000-0000-4000-8000-00000000d001";
+            });
+            expect((await onResource("rbac-no-privileged-roles", atSub))[0].message).toMatch(new RegExp(`^grants ${role} at a subscription scope`));
+        }
     });
 });
-
-const rgScope = "/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-fhir-dev-contoso";
 
 cases("rbac-fhir-roles-at-fhir-scope", () => {
     test("compliant: data contributor at the service (ARM's fhirServices casing too)", async () => {
@@ -393,23 +527,129 @@ cases("fhir-audit-diagnostics", () => {
     });
 });
 
-cases("stateful-resources-protected", () => {
-    test("compliant: protected vault; an identity is not stateful", async () => {
-        expect(await onResource("stateful-resources-protected", byName(dev, "contoso-vault"))).toEqual([]);
-        const identity = byName(dev, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity");
-        expect(identity.protect).toBe(false);
-        expect(await onResource("stateful-resources-protected", identity)).toEqual([]);
+/** `resources` with `name`'s diagnostic setting attached to `target` by ARM ID only (no dependency). */
+const settingOnId = (resources: CapturedResource[], name: string, id: string) =>
+    edited(resources, name, (d) => {
+        props(d).resourceUri = id;
+        d.propertyDependencies.resourceUri = [];
     });
-    test("violating: unprotected vault; configured types are honoured", async () => {
+
+describe("fhir-audit-diagnostics, more cases", () => {
+    test("the audit category group counts; a setting found by ARM ID alone counts", async () => {
+        const group = edited(dev, "contoso-fhir-audit", (d) => (props(d).logs = [{ categoryGroup: "audit", enabled: true }]));
+        expect(await onStack("fhir-audit-diagnostics", group)).toEqual([]);
+        expect(await onStack("fhir-audit-diagnostics", settingOnId(dev, "contoso-fhir-audit", fhir("contoso-fhir").id!))).toEqual([]);
+    });
+    test("AuditLogs to a storage account is not Log Analytics", async () => {
+        const toStorage = edited(dev, "contoso-fhir-audit", (d) => {
+            delete props(d).workspaceId;
+            delete (d.outputs as Props).workspaceId;
+            d.propertyDependencies.workspaceId = [];
+            props(d).storageAccountId = byName(dev, "contoso-export-storage").id;
+        });
+        expect((await onStack("fhir-audit-diagnostics", toStorage)).map((f) => f.message)).toEqual([
+            "FhirService 'contoso-fhir' has diagnostic settings, but none sends AuditLogs to Log Analytics",
+        ]);
+    });
+});
+
+cases("keyvault-audit-diagnostics", () => {
+    test("compliant: every vault's AuditEvent goes to Log Analytics; the audit group counts", async () => {
+        expect(await onStack("keyvault-audit-diagnostics", dev)).toEqual([]);
+        const group = edited(dev, "contoso-vault-audit", (d) => (props(d).logs = [{ categoryGroup: "allLogs", enabled: true }]));
+        expect(await onStack("keyvault-audit-diagnostics", group)).toEqual([]);
+    });
+    test("violating: contoso's setting removed; fabrikam's moved to its FHIR service; tailspin's AuditEvent disabled", async () => {
+        const broken = edited(
+            settingOnId(
+                dev.filter((r) => r.name !== "contoso-vault-audit"),
+                "fabrikam-vault-audit",
+                fhir("fabrikam-fhir").id!,
+            ),
+            "tailspin-vault-audit",
+            (d) => (props(d).logs[0].enabled = false),
+        );
+        expect(await onStack("keyvault-audit-diagnostics", broken)).toEqual([
+            { message: "Vault 'contoso-vault' has no diagnostic setting", urn: byName(dev, "contoso-vault").urn },
+            { message: "Vault 'tailspin-vault' has diagnostic settings, but none sends AuditEvent to Log Analytics", urn: byName(dev, "tailspin-vault").urn },
+            { message: "Vault 'fabrikam-vault' has no diagnostic setting", urn: byName(dev, "fabrikam-vault").urn },
+        ]);
+    });
+});
+
+cases("storage-blob-diagnostics", () => {
+    test("compliant: each export account's blob service logs reads, writes and deletes; by ARM ID alone too", async () => {
+        expect(await onStack("storage-blob-diagnostics", dev)).toEqual([]);
+        const blobId = byName(dev, "contoso-export-blob-service").id!;
+        expect(await onStack("storage-blob-diagnostics", settingOnId(dev, "contoso-export-blob-audit", blobId))).toEqual([]);
+    });
+    test("violating: contoso's setting on the account instead of its blob service; fabrikam's without StorageRead", async () => {
+        const account = byName(dev, "contoso-export-storage");
+        const broken = edited(
+            edited(dev, "contoso-export-blob-audit", (d) => {
+                props(d).resourceUri = account.id;
+                d.propertyDependencies.resourceUri = [account.urn];
+            }),
+            "fabrikam-export-blob-audit",
+            (d) => (props(d).logs = props(d).logs.filter((l: Props) => l.category !== "StorageRead")),
+        );
+        expect(await onStack("storage-blob-diagnostics", broken)).toEqual([
+            { message: "StorageAccount 'contoso-export-storage' has no diagnostic setting on its blob service", urn: account.urn },
+            {
+                message: "StorageAccount 'fabrikam-export-storage' has diagnostic settings on its blob service, but none sends StorageRead to Log Analytics",
+                urn: byName(dev, "fabrikam-export-storage").urn,
+            },
+        ]);
+        const lenient = { "storage-blob-diagnostics": { categories: ["StorageWrite", "StorageDelete"] } };
+        expect((await onStack("storage-blob-diagnostics", broken, lenient)).map((f) => f.urn)).toEqual([account.urn]);
+    });
+});
+
+cases("fhir-diagnostics-destination-type", () => {
+    test("compliant: no destination type (and Dedicated on a vault is not this rule's concern)", async () => {
+        expect(await onStack("fhir-diagnostics-destination-type", dev)).toEqual([]);
+        const vault = edited(dev, "contoso-vault-audit", (d) => (props(d).logAnalyticsDestinationType = "Dedicated"));
+        expect(await onStack("fhir-diagnostics-destination-type", vault)).toEqual([]);
+    });
+    test("violating: Dedicated on fabrikam's FHIR audit setting, reported on the setting", async () => {
+        const dedicated = edited(dev, "fabrikam-fhir-audit", (d) => (props(d).logAnalyticsDestinationType = "Dedicated"));
+        expect(await onStack("fhir-diagnostics-destination-type", dedicated)).toEqual([
+            {
+                message: "DiagnosticSetting 'fabrikam-fhir-audit' on FhirService 'fabrikam-fhir' sets logAnalyticsDestinationType Dedicated, which the API returns as null: a permanent diff",
+                urn: byName(dev, "fabrikam-fhir-audit").urn,
+            },
+        ]);
+    });
+});
+
+cases("stateful-resources-protected", () => {
+    test("compliant: protected vault, identity and private DNS zone; a role assignment is not stateful", async () => {
+        for (const r of [byName(dev, "contoso-vault"), byName(dev, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity"), byName(dev, "platform-dns-fhir")]) {
+            expect(r.protect).toBe(true);
+            expect(await onResource("stateful-resources-protected", r)).toEqual([]);
+        }
+        const grantRes = byName(dev, "contoso-cmk-crypto-grant");
+        expect(grantRes.protect).toBe(false);
+        expect(await onResource("stateful-resources-protected", grantRes)).toEqual([]);
+    });
+    test("violating: unprotected vault and identity; configured types are honoured", async () => {
         const r = byName(edited(dev, "contoso-vault", (v) => (v.protect = false)), "contoso-vault");
         expect(await onResource("stateful-resources-protected", r)).toEqual([{ message: "azure-native:keyvault:Vault 'contoso-vault' is not protected" }]);
         expect(await onResource("stateful-resources-protected", r, { "stateful-resources-protected": { resourceTypes: ["azure-native:keyvault:Key"] } })).toEqual([]);
+        const identity = byName(
+            edited(dev, "contoso-identity", (i) => (i.protect = false)),
+            "contoso-identity",
+            "azure-native:managedidentity:UserAssignedIdentity",
+        );
+        expect(await onResource("stateful-resources-protected", identity)).toEqual([
+            { message: "azure-native:managedidentity:UserAssignedIdentity 'contoso-identity' is not protected" },
+        ]);
     });
 });
 
 cases("resources-tagged", () => {
-    test("compliant: account tag, platform tag, role assignment marker, untaggable diagnostics", async () => {
-        for (const name of ["contoso-vault", "platform-log-analytics", "contoso-cmk-crypto-grant", "contoso-fhir-audit"]) {
+    test("compliant: account tag, platform tag, role assignment marker; untaggable diagnostics, blob service, DNS zone group", async () => {
+        for (const name of ["contoso-vault", "platform-log-analytics", "contoso-cmk-crypto-grant", "contoso-fhir-audit", "contoso-export-blob-service", "tailspin-workspace-pe-dns"]) {
             expect(await onResource("resources-tagged", byName(dev, name))).toEqual([]);
         }
     });
@@ -421,8 +661,187 @@ cases("resources-tagged", () => {
     });
 });
 
+/** A resource of a type the dev stack does not create (`type` and `inputs` given), in the shape mockRun captures. */
+const fake = (type: string, name: string, inputs: Props): CapturedResource => ({
+    ...structuredClone(byName(dev, "contoso-fhir-audit")),
+    type,
+    name,
+    urn: `urn:pulumi:dev::fhir-platform::${type}::${name}`,
+    inputs,
+    propertyDependencies: {},
+    dependencies: [],
+});
+const untaggableFakes = () => [
+    fake("azure-native:authorization:ManagementLockAtResourceGroupLevel", "rg-lock", { level: "CanNotDelete", resourceGroupName: "rg-fhir-dev-contoso" }),
+    fake("azure-native:authorization:ManagementLockByScope", "scope-lock", { level: "CanNotDelete", scope: "/subscriptions/00000000-0000-4000-8000-00000000d001" }),
+    fake("azure-native:managedidentity:FederatedIdentityCredential", "gh-federation", { resourceName: "id-fhir-contoso", issuer: "https://token.actions.githubusercontent.com" }),
+];
+
+describe("tag rules never flag resources Azure cannot tag", () => {
+    test.each(["resources-tagged", "required-tags"])("%s: locks, federated credentials, diagnostic settings, blob services, DNS zone groups, role assignments", async (name) => {
+        const config = { "required-tags": { requiredTags: ["owner", "dataClassification"] } };
+        const untaggable = [...untaggableFakes(), ...["contoso-fhir-audit", "contoso-export-blob-service", "tailspin-workspace-pe-dns", "contoso-cmk-crypto-grant"].map((n) => byName(dev, n))];
+        for (const r of untaggable) expect([r.name, await onResource(name, r, config)]).toEqual([r.name, []]);
+    });
+});
+
+cases("required-tags", () => {
+    test("compliant: nothing required by default; every taggable dev resource has owner and environment (any case)", async () => {
+        expect(await onResource("required-tags", byName(edited(dev, "contoso-vault", (v) => delete props(v).tags.owner), "contoso-vault"))).toEqual([]);
+        const config = { "required-tags": { requiredTags: ["owner", "Environment"] } };
+        const checked = dev.filter((r) => r.custom && r.type.startsWith("azure-native:"));
+        expect(checked.length).toBeGreaterThan(40);
+        for (const r of checked) expect([r.name, await onResource("required-tags", r, config)]).toEqual([r.name, []]);
+    });
+    test("violating: a missing tag, an empty one", async () => {
+        const config = { "required-tags": { requiredTags: ["owner", "dataClassification"] } };
+        expect(await onResource("required-tags", byName(dev, "contoso-vault"), config)).toEqual([
+            { message: "azure-native:keyvault:Vault 'contoso-vault' lacks required tag dataClassification" },
+        ]);
+        const empty = byName(edited(dev, "contoso-vault", (v) => (props(v).tags.owner = "")), "contoso-vault");
+        expect(await onResource("required-tags", empty, config)).toEqual([
+            { message: "azure-native:keyvault:Vault 'contoso-vault' lacks required tags owner, dataClassification" },
+        ]);
+    });
+});
+
+cases("fhir-cors", () => {
+    test("compliant: fabrikam's https origin (wildcard headers without credentials); no CORS at all", async () => {
+        expect(props(fhir("fabrikam-fhir")).corsConfiguration.headers).toEqual(["*"]);
+        expect(await onResource("fhir-cors", fhir("fabrikam-fhir"))).toEqual([]);
+        expect(await onResource("fhir-cors", fhir("tailspin-fhir"))).toEqual([]);
+    });
+    test("violating: * origin, http origins, credentials with wildcard headers and methods", async () => {
+        const r = fhir("fabrikam-fhir", (p) => {
+            p.corsConfiguration.origins = ["*", "http://portal.fabrikam.example", "http://localhost:3000", "https://portal.fabrikam.example"];
+            p.corsConfiguration.allowCredentials = true;
+            p.corsConfiguration.methods = ["*"];
+        });
+        expect((await onResource("fhir-cors", r)).map((f) => f.message)).toEqual([
+            "CORS admits every origin (*): list the apps' origins",
+            "CORS origin 'http://portal.fabrikam.example' is not an https origin",
+            "CORS origin 'http://localhost:3000' is not an https origin",
+            "CORS allows credentials with wildcard headers and methods: list them",
+        ]);
+    });
+    test("allowLocalhost admits http://localhost only", async () => {
+        const r = fhir("fabrikam-fhir", (p) => (p.corsConfiguration.origins = ["http://localhost:3000", "http://localhost", "http://localhost.evil.example"]));
+        expect((await onResource("fhir-cors", r, { "fhir-cors": { allowLocalhost: true } })).map((f) => f.message)).toEqual([
+            "CORS origin 'http://localhost.evil.example' is not an https origin",
+        ]);
+    });
+});
+
+cases("fhir-smart-identity-providers", () => {
+    test("compliant: fabrikam's provider (https authority, app with its audience); none at all", async () => {
+        expect(await onResource("fhir-smart-identity-providers", fhir("fabrikam-fhir"))).toEqual([]);
+        expect(await onResource("fhir-smart-identity-providers", fhir("contoso-fhir"))).toEqual([]);
+    });
+    test("violating: http authority, an app without audience, an app with a wildcard audience", async () => {
+        const r = fhir("fabrikam-fhir", (p) => {
+            const provider = p.authenticationConfiguration.smartIdentityProviders[0];
+            provider.authority = "http://login.fabrikam.example/realms/fhir";
+            delete provider.applications[0].audience;
+            provider.applications.push({ clientId: "77777777-7777-4777-8777-777777777777", audience: "*", allowedDataActions: ["Read"] });
+        });
+        expect((await onResource("fhir-smart-identity-providers", r)).map((f) => f.message)).toEqual([
+            "smartIdentityProviders[0].authority 'http://login.fabrikam.example/realms/fhir' is not an https URL",
+            "smartIdentityProviders[0].applications[0] (client 66666666-6666-4666-8666-666666666666) has no audience: tokens for any audience would be accepted",
+            "smartIdentityProviders[0].applications[1] (client 77777777-7777-4777-8777-777777777777) has a wildcard audience: tokens for any audience would be accepted",
+        ]);
+    });
+});
+
+cases("fhir-resource-versioning", () => {
+    test("compliant: versioned with a versioned-update override", async () => {
+        expect(props(fhir("contoso-fhir")).resourceVersionPolicyConfiguration).toEqual({ default: "versioned", resourceTypeOverrides: { Patient: "versioned-update" } });
+        expect(await onResource("fhir-resource-versioning", fhir("contoso-fhir"))).toEqual([]);
+    });
+    test("violating: no-version by default and for two types; exempt accounts are not reported", async () => {
+        const r = fhir("contoso-fhir", (p) => (p.resourceVersionPolicyConfiguration = { default: "no-version", resourceTypeOverrides: { Patient: "versioned", Observation: "no-version", Device: "no-version" } }));
+        expect((await onResource("fhir-resource-versioning", r)).map((f) => f.message)).toEqual([
+            "the default resource version policy is no-version: no resource keeps its history",
+            "Device, Observation keep no history (no-version override)",
+        ]);
+        expect(await onResource("fhir-resource-versioning", r, { "fhir-resource-versioning": { exemptAccounts: ["contoso"] } })).toEqual([]);
+    });
+});
+
+const PE = "tailspin-workspace-pe";
+const PE_DNS = "tailspin-workspace-pe-dns";
+
+cases("private-endpoint-dns-zone-group", () => {
+    test("compliant: tailspin's endpoint registers in both zones; related by name and zone IDs alone too", async () => {
+        expect(await onStack("private-endpoint-dns-zone-group", dev)).toEqual([]);
+        const noDeps = edited(dev, PE_DNS, (g) => (g.propertyDependencies = { privateEndpointName: [], privateDnsZoneConfigs: [] }));
+        expect(await onStack("private-endpoint-dns-zone-group", noDeps)).toEqual([]);
+    });
+    test("violating: the zone group removed; a zone group without the FHIR zone", async () => {
+        const pe = byName(dev, PE);
+        expect(await onStack("private-endpoint-dns-zone-group", dev.filter((r) => r.name !== PE_DNS))).toEqual([
+            { message: "PrivateEndpoint 'tailspin-workspace-pe' has no private DNS zone group: the workspace and FHIR names do not resolve to it", urn: pe.urn },
+        ]);
+        const workspaceOnly = edited(dev, PE_DNS, (g) => {
+            props(g).privateDnsZoneConfigs = props(g).privateDnsZoneConfigs.slice(0, 1);
+            g.propertyDependencies.privateDnsZoneConfigs = [byName(dev, "platform-dns-workspace").urn];
+        });
+        expect(await onStack("private-endpoint-dns-zone-group", workspaceOnly)).toEqual([
+            { message: "PrivateEndpoint 'tailspin-workspace-pe''s DNS zone groups register it in no privatelink.fhir.azurehealthcareapis.com", urn: pe.urn },
+        ]);
+    });
+    test("a zone group on another endpoint of the same name elsewhere does not count; other private-link groups are not checked", async () => {
+        const elsewhere = edited(dev, PE_DNS, (g) => {
+            g.propertyDependencies.privateEndpointName = [];
+            props(g).resourceGroupName = "rg-other";
+        });
+        expect(await onStack("private-endpoint-dns-zone-group", elsewhere)).toHaveLength(1);
+        const blobEndpoint = edited(
+            dev.filter((r) => r.name !== PE_DNS),
+            PE,
+            (pe) => (props(pe).privateLinkServiceConnections[0].groupIds = ["blob"]),
+        );
+        expect(await onStack("private-endpoint-dns-zone-group", blobEndpoint)).toEqual([]);
+    });
+});
+
+const ACR_GRANT = "tailspin-acr-pull-tailspintemplates";
+
+cases("acr-registry-isolation", () => {
+    test("compliant: tailspin alone lists and pulls from its registry", async () => expect(await onStack("acr-registry-isolation", dev)).toEqual([]));
+    test("violating: fabrikam's FHIR service lists tailspin's registry; contoso is granted AcrPull on it too", async () => {
+        const contosoGrant: CapturedResource = {
+            ...structuredClone(byName(dev, ACR_GRANT)),
+            name: "contoso-acr-pull-tailspintemplates",
+            urn: byName(dev, ACR_GRANT).urn.replace(ACR_GRANT, "contoso-acr-pull-tailspintemplates"),
+        };
+        (contosoGrant.inputs as Props).description = "[fhir-platform account=contoso] FHIR service identity of contoso pulls $convert-data templates";
+        const broken = [
+            ...edited(dev, "fabrikam-fhir", (f) => (props(f).acrConfiguration = { loginServers: ["TailspinTemplates.azurecr.io"] })),
+            contosoGrant,
+        ];
+        expect(await onStack("acr-registry-isolation", broken)).toEqual([
+            {
+                message: "RoleAssignment 'tailspin-acr-pull-tailspintemplates' gives account tailspin's identity AcrPull on registry tailspintemplates, which accounts contoso, fabrikam also use; the grant is not marked [shared]",
+                urn: byName(dev, ACR_GRANT).urn,
+            },
+            {
+                message: "RoleAssignment 'contoso-acr-pull-tailspintemplates' gives account contoso's identity AcrPull on registry tailspintemplates, which accounts fabrikam, tailspin also use; the grant is not marked [shared]",
+                urn: contosoGrant.urn,
+            },
+        ]);
+    });
+    test("a registry declared shared: grants marked [shared] are not reported", async () => {
+        const shared = edited(
+            edited(dev, "fabrikam-fhir", (f) => (props(f).acrConfiguration = { loginServers: ["tailspintemplates.azurecr.io"] })),
+            ACR_GRANT,
+            (g) => (props(g).description = `[shared] ${props(g).description}`),
+        );
+        expect(await onStack("acr-registry-isolation", shared)).toEqual([]);
+    });
+});
+
 test("every policy has a name, description, level, remediation and test cases here; config schemas carry defaults", () => {
-    expect(policies.length).toBe(26);
+    expect(policies.length).toBe(43);
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
     for (const p of policies) {
         expect(p.description.length).toBeGreaterThan(20);

@@ -21,9 +21,27 @@ const LARGE = 30;
  */
 const SLACK = 1.3;
 
+const REGISTRY_RG = "/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-templates/providers/Microsoft.ContainerRegistry/registries";
+const SHARED_REGISTRY = `${REGISTRY_RG}/sharedtemplates`;
+
+/**
+ * The benchmark's generated stack, plus `$convert-data` registries (which the generator does not make), so that the
+ * registry rule relates grants and FHIR services at scale: every fifth account has its own registry, every fifth
+ * (another) lists a registry stack config declares shared.
+ */
+function withRegistries(n: number): ReturnType<typeof generateRawConfig> {
+    const raw = generateRawConfig(n);
+    const accounts = (raw.accounts as Record<string, unknown>[]).map((a, i) => {
+        if (i % 5 === 2) return { ...a, acr: { registryIds: [`${REGISTRY_RG}/templates${String(i).padStart(4, "0")}`] } };
+        if (i % 5 === 4) return { ...a, acr: { registryIds: [SHARED_REGISTRY] } };
+        return a;
+    });
+    return { ...raw, accounts, sharedRegistryIds: [SHARED_REGISTRY] };
+}
+
 const stacks = new Map<number, CapturedResource[]>();
 beforeAll(async () => {
-    for (const n of [SMALL, LARGE]) stacks.set(n, (await runStack({ stack: BENCH_STACK, config: configMap(generateRawConfig(n)) })).resources);
+    for (const n of [SMALL, LARGE]) stacks.set(n, (await runStack({ stack: BENCH_STACK, config: configMap(withRegistries(n)) })).resources);
 });
 
 /** `target` behind a proxy that counts reads of its own properties. */
@@ -52,10 +70,12 @@ async function stackPolicyReads(p: FhirStackPolicy, resources: CapturedResource[
 }
 
 describe("the pack is linear in the size of the stack", () => {
-    test("the generated stacks differ in size as the accounts do", () => {
+    test("the generated stacks differ in size as the accounts do, and have registry grants (shared and not)", () => {
         const growth = stacks.get(LARGE)!.length / stacks.get(SMALL)!.length;
         expect(growth).toBeGreaterThan(2.5);
         expect(growth).toBeLessThan(3.2);
+        const pulls = stacks.get(SMALL)!.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && /-acr-pull-/.test(r.name));
+        expect(pulls.map((r) => String((r.inputs as { description?: unknown }).description).includes("[shared]")).sort()).toEqual([false, false, true, true]);
     });
 
     test("the whole pack reads the captured resources a number of times proportional to their count", async () => {

@@ -6,13 +6,13 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
 import { CMK_KEY_SIZES, CMK_MAX_VAULT_PLUS_KEY_NAME } from "../../components/azure";
-import { FhirResourcePolicy } from "./common";
+import { FhirResourcePolicy, TYPES } from "./common";
 
 const RSA_TYPES = ["RSA", "RSA-HSM"];
 
 export const cmkKeyRsa: FhirResourcePolicy = {
     name: "cmk-key-rsa",
-    description: `CMK keys are RSA (or RSA-HSM) keys of ${CMK_KEY_SIZES.join(" or ")} bits, the only keys the FHIR service accepts.`,
+    description: `CMK keys are RSA keys of ${CMK_KEY_SIZES.join(" or ")} bits, the only keys the FHIR service documents; RSA-HSM (documented for the DICOM service, not for FHIR) is let through for keyvault-hsm-keys.`,
     enforcementLevel: "mandatory",
     remediationSteps: `Set properties.kty to "RSA" (or "RSA-HSM" on a Premium vault) and properties.keySize to ${CMK_KEY_SIZES.join(" or ")}.`,
     validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
@@ -66,4 +66,39 @@ export const cmkKeyRotation: FhirResourcePolicy = {
     }),
 };
 
-export const cmkKeyPolicies = [cmkKeyRsa, cmkKeyWrapUnwrap, cmkKeyNameLength, cmkKeyRotation];
+export interface HsmKeysConfig {
+    requireHsmKeys: boolean;
+}
+
+const PREMIUM_SKU = "premium";
+
+/**
+ * For organisations that mandate HSM-protected keys. "Configure customer-managed keys for the FHIR service" lists key
+ * type RSA only; "Configure customer-managed keys for the DICOM service" lists "RSA-HSM or RSA". So an RSA-HSM key is
+ * documented for DICOM, not for FHIR: prove it with a FHIR service in a test subscription before requiring it.
+ */
+export const keyVaultHsmKeys: FhirResourcePolicy = {
+    name: "keyvault-hsm-keys",
+    description:
+        "Off by default (config `requireHsmKeys: false`). When on: CMK keys are RSA-HSM and their vaults Premium (HSM-backed keys need the Premium tier). Microsoft's FHIR CMK page lists key type RSA only (RSA-HSM is listed for DICOM): check that your FHIR services accept an RSA-HSM key before requiring it.",
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "Create the vault with properties.sku { family: \"A\", name: \"premium\" } and the key with properties.kty: \"RSA-HSM\" (a key's type is fixed at creation: move to a new key, see docs/keys.md); the platform's components create RSA keys in Standard vaults, so they need an HSM option first. Or leave requireHsmKeys off.",
+    configSchema: {
+        properties: {
+            requireHsmKeys: { type: "boolean", default: false, description: "Require RSA-HSM keys in Premium vaults." },
+        },
+    },
+    // One validation for both types, not an array of validateResourceOfType: those throw "not applicable" for every
+    // resource of the other types, which costs more than the whole rule.
+    validateResource: (args, reportViolation) => {
+        if (args.type !== TYPES.key && args.type !== TYPES.vault) return;
+        if (!args.getConfig<HsmKeysConfig>().requireHsmKeys) return;
+        const key = args.asType(keyvault.Key);
+        if (key && key.properties.kty !== "RSA-HSM") reportViolation(`key type is ${key.properties.kty ?? "unset"}: HSM-protected keys are required (RSA-HSM)`);
+        const sku = args.asType(keyvault.Vault)?.properties.sku?.name;
+        if (args.type === TYPES.vault && sku?.toLowerCase() !== PREMIUM_SKU) reportViolation(`the vault's tier is ${sku ?? "unset"}: HSM-protected keys need a Premium vault`);
+    },
+};
+
+export const cmkKeyPolicies = [cmkKeyRsa, cmkKeyWrapUnwrap, cmkKeyNameLength, cmkKeyRotation, keyVaultHsmKeys];

@@ -4,6 +4,7 @@
  * IDs and names second, since the engine may hand a stack policy either).
  */
 import { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { AHDS_PRIVATE_LINK_GROUP_ID } from "../../components/azure";
 import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../components/naming";
 
 /** Every policy in this pack names its level and says how to fix a violation. */
@@ -28,8 +29,15 @@ export const TYPES = {
     fhirService: "azure-native:healthcareapis:FhirService",
     apiForFhir: "azure-native:healthcareapis:Service",
     privateEndpoint: "azure-native:network:PrivateEndpoint",
+    privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
+    privateDnsZone: "azure-native:privatedns:PrivateZone",
     diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
     logAnalytics: "azure-native:operationalinsights:Workspace",
+    federatedCredential: "azure-native:managedidentity:FederatedIdentityCredential",
+    lockAtResourceGroup: "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+    lockAtResource: "azure-native:authorization:ManagementLockAtResourceLevel",
+    lockAtSubscription: "azure-native:authorization:ManagementLockAtSubscriptionLevel",
+    lockByScope: "azure-native:authorization:ManagementLockByScope",
 } as const;
 
 /** A value read from props that are typed loosely (stack policies see outputs or inputs). */
@@ -43,6 +51,28 @@ export function arr(v: unknown): unknown[] {
     return Array.isArray(v) ? v : [];
 }
 
+/**
+ * Whether a firewall's `bypass` lets trusted Azure services through. Key Vault takes one value (`AzureServices` or
+ * `None`), storage a comma-separated list (`AzureServices, Logging, Metrics`); both compare case-insensitively.
+ */
+export function bypassesAzureServices(bypass: string | undefined): boolean {
+    return (bypass ?? "").split(",").some((b) => b.trim().toLowerCase() === "azureservices");
+}
+
+/** Config of a policy that accounts can opt out of on purpose (read from the account tag). */
+export interface ExemptAccountsConfig {
+    exemptAccounts: string[];
+}
+/** The `exemptAccounts` property of a policy's config schema, default none. */
+export function exemptAccountsSchema(description: string) {
+    return { type: "array", items: { type: "string", minLength: 1 }, default: [], description } as const;
+}
+/** Whether `r` belongs to an account the policy's config exempts. */
+export function isExempt(r: { type: string; props: Record<string, unknown> }, exemptAccounts: readonly string[]): boolean {
+    const account = accountOf(r);
+    return account !== undefined && exemptAccounts.includes(account);
+}
+
 /** What an ARM resource ID (or a Key Vault key URL) points at, lower-cased: Azure compares IDs case-insensitively. */
 export type ArmTarget =
     | { kind: "key"; vault: string; key: string }
@@ -52,6 +82,7 @@ export type ArmTarget =
     | { kind: "healthWorkspace"; workspace: string }
     | { kind: "identity"; name: string }
     | { kind: "logAnalytics"; name: string }
+    | { kind: "registry"; name: string }
     | { kind: "resourceGroup"; name: string }
     | { kind: "subscription" }
     | { kind: "other" };
@@ -65,6 +96,7 @@ const ARM_PATTERNS: [RegExp, (m: RegExpExecArray) => ArmTarget][] = [
     [/\/providers\/microsoft\.healthcareapis\/workspaces\/([^/]+)$/, (m) => ({ kind: "healthWorkspace", workspace: m[1] })],
     [/\/providers\/microsoft\.managedidentity\/userassignedidentities\/([^/]+)$/, (m) => ({ kind: "identity", name: m[1] })],
     [/\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)$/, (m) => ({ kind: "logAnalytics", name: m[1] })],
+    [/\/providers\/microsoft\.containerregistry\/registries\/([^/]+)$/, (m) => ({ kind: "registry", name: m[1] })],
     [/^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)$/, (m) => ({ kind: "resourceGroup", name: m[1] })],
     [/^\/subscriptions\/[^/]+$/, () => ({ kind: "subscription" })],
     // Key Vault data-plane URL: https://<vault>.vault.azure.net/keys/<key>[/<version>]
@@ -117,6 +149,15 @@ export function armTargetOf(r: { type: string; props: Record<string, unknown> })
         default:
             return undefined;
     }
+}
+
+/**
+ * The storage account whose blob service an ARM ID names (`…/storageAccounts/<name>/blobServices/default`),
+ * lower-cased. parseArmId reads the same ID as the account itself (a role at the blob service is a storage scope); a
+ * diagnostic setting must tell them apart, since blob logs exist on the blob service only.
+ */
+export function blobServiceAccountOf(id: string | undefined): string | undefined {
+    return id ? /\/providers\/microsoft\.storage\/storageaccounts\/([^/]+)\/blobservices\/default\/*$/.exec(id.toLowerCase())?.[1] : undefined;
 }
 
 /** A string equal for equal targets (parseArmId and armTargetOf build each kind with its fields in the same order). */
@@ -189,6 +230,15 @@ export class ScanIndex<T, K> {
 }
 
 const lowerName = (v: unknown): string | undefined => str(v)?.toLowerCase();
+/** A child resource's key within its resource group (names of private endpoints are unique per group, not globally). */
+const resourceKey = (group: unknown, name: unknown): string | undefined => {
+    const g = lowerName(group), n = lowerName(name);
+    return g && n ? `${g}/${n}` : undefined;
+};
+/** The first resource of `type` that property `prop` of `r` depends on. */
+function depOfType(r: PolicyResource, prop: string, type: string): PolicyResource | undefined {
+    return (r.propertyDependencies[prop] ?? []).find((d) => d.type === type);
+}
 
 /**
  * Relates the resources of a stack: what a property points at, by dependency or by ARM ID/name. Lookups go through
@@ -201,6 +251,11 @@ export class StackIndex {
     private readonly storageByAccountName: ScanIndex<PolicyResource, string | undefined>;
     private readonly workspacesByName: ScanIndex<PolicyResource, string | undefined>;
     private readonly identitiesByPrincipal: ScanIndex<PolicyResource, string | undefined>;
+    private readonly blobServicesByAccount: ScanIndex<PolicyResource, PolicyResource | undefined>;
+    private readonly settingsByTarget: ScanIndex<PolicyResource, PolicyResource>;
+    private readonly blobSettingsByAccount: ScanIndex<PolicyResource, PolicyResource | undefined>;
+    private readonly endpointsByName: ScanIndex<PolicyResource, string | undefined>;
+    private readonly zoneGroupsByEndpoint: ScanIndex<PolicyResource, PolicyResource | undefined>;
 
     private static readonly cache = new WeakMap<readonly PolicyResource[], StackIndex>();
 
@@ -228,6 +283,25 @@ export class StackIndex {
         this.storageByAccountName = new ScanIndex(this.of(TYPES.storageAccount), (s) => [lowerName(s.props.accountName)]);
         this.workspacesByName = new ScanIndex(this.of(TYPES.healthWorkspace), (w) => [lowerName(w.props.workspaceName)]);
         this.identitiesByPrincipal = new ScanIndex(this.of(TYPES.identity), (i) => [lowerName(i.props.principalId)]);
+        this.blobServicesByAccount = new ScanIndex(this.of(TYPES.blobService), (b) => [this.storageOfBlobService(b)]);
+        // A setting's target: its resourceUri's dependencies, else the resource its ID names; a blob service's ID names
+        // the blob service (indexed by account below), not the account.
+        this.settingsByTarget = new ScanIndex(this.of(TYPES.diagnosticSetting), (d) => {
+            const deps = d.propertyDependencies.resourceUri ?? [];
+            if (deps.length > 0) return deps;
+            const id = str(d.props.resourceUri);
+            return blobServiceAccountOf(id) === undefined ? this.refs(d, "resourceUri", [id]) : [];
+        });
+        this.blobSettingsByAccount = new ScanIndex(this.of(TYPES.diagnosticSetting), (d) => {
+            const deps = d.propertyDependencies.resourceUri ?? [];
+            if (deps.length > 0) return deps.filter((r) => r.type === TYPES.blobService).map((b) => this.storageOfBlobService(b));
+            return [this.storageByName(blobServiceAccountOf(str(d.props.resourceUri)))];
+        });
+        this.endpointsByName = new ScanIndex(this.of(TYPES.privateEndpoint), (pe) => [resourceKey(pe.props.resourceGroupName, pe.props.privateEndpointName)]);
+        this.zoneGroupsByEndpoint = new ScanIndex(this.of(TYPES.privateDnsZoneGroup), (g) => [
+            depOfType(g, "privateEndpointName", TYPES.privateEndpoint) ??
+                this.endpointsByName.find(resourceKey(g.props.resourceGroupName, g.props.privateEndpointName)),
+        ]);
     }
 
     of(type: string): PolicyResource[] {
@@ -271,6 +345,31 @@ export class StackIndex {
         return this.workspacesByName.find(lowerName(name));
     }
 
+    /** The storage account a blob service belongs to (by dependency on its accountName, or by name). */
+    storageOfBlobService(blobService: PolicyResource): PolicyResource | undefined {
+        return depOfType(blobService, "accountName", TYPES.storageAccount) ?? this.storageByName(blobService.props.accountName);
+    }
+
+    /** The blob service properties of a storage account, in stack order. */
+    blobServicesOf(account: PolicyResource): PolicyResource[] {
+        return this.blobServicesByAccount.filter(account);
+    }
+
+    /** The diagnostic settings on `r` (by dependency on their resourceUri, or by ARM ID), in stack order. */
+    diagnosticSettingsOn(r: PolicyResource): PolicyResource[] {
+        return this.settingsByTarget.filter(r);
+    }
+
+    /** The diagnostic settings on a storage account's blob service (the resource in the stack, or its ARM ID). */
+    blobDiagnosticSettingsOf(account: PolicyResource): PolicyResource[] {
+        return this.blobSettingsByAccount.filter(account);
+    }
+
+    /** The DNS zone groups of a private endpoint (by dependency on their privateEndpointName, or by name). */
+    privateDnsZoneGroupsOf(endpoint: PolicyResource): PolicyResource[] {
+        return this.zoneGroupsByEndpoint.filter(endpoint);
+    }
+
     /** Identities a principal ID points at: by dependency, or by the identity's principalId output. */
     principals(grant: PolicyResource): PolicyResource[] {
         const out = new Set<PolicyResource>((grant.propertyDependencies.principalId ?? []).filter((d) => d.type === TYPES.identity));
@@ -278,6 +377,16 @@ export class StackIndex {
         if (pid) for (const i of this.identitiesByPrincipal.filter(pid)) out.add(i);
         return [...out];
     }
+}
+
+/** A private endpoint's connections, automatic and manual. */
+export function privateLinkConnections(pe: PolicyResource): (Record<string, unknown> | undefined)[] {
+    return [...arr(pe.props.privateLinkServiceConnections), ...arr(pe.props.manualPrivateLinkServiceConnections)].map(obj);
+}
+
+/** Whether a private endpoint connects to an AHDS workspace (private-link sub-resource `healthcareworkspace`). */
+export function isAhdsPrivateEndpoint(pe: PolicyResource): boolean {
+    return privateLinkConnections(pe).some((c) => arr(c?.groupIds).some((g) => str(g)?.toLowerCase() === AHDS_PRIVATE_LINK_GROUP_ID));
 }
 
 /** A short, stable label for messages: `type name`. */

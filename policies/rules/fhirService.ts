@@ -5,8 +5,22 @@
  */
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
-import { AHDS_PRIVATE_LINK_GROUP_ID, NAME_RULES } from "../../components/azure";
-import { FhirResourcePolicy, FhirStackPolicy, ScanIndex, StackIndex, TYPES, accountOf, arr, label, obj, str } from "./common";
+import { NAME_RULES } from "../../components/azure";
+import {
+    ExemptAccountsConfig,
+    FhirResourcePolicy,
+    FhirStackPolicy,
+    ScanIndex,
+    StackIndex,
+    TYPES,
+    accountOf,
+    exemptAccountsSchema,
+    isAhdsPrivateEndpoint,
+    isExempt,
+    label,
+    privateLinkConnections,
+    str,
+} from "./common";
 
 export const fhirCmkEncryption: FhirResourcePolicy = {
     name: "fhir-cmk-encryption",
@@ -89,11 +103,6 @@ export const noAzureApiForFhir: FhirResourcePolicy = {
     }),
 };
 
-export interface PublicNetworkConfig {
-    /** Accounts whose FHIR service may stay public without being reported. */
-    exemptAccounts: string[];
-}
-
 /** The AHDS workspace a FHIR service belongs to. */
 function workspaceOf(index: StackIndex, fhir: PolicyResource): PolicyResource | undefined {
     const dep = (fhir.propertyDependencies.workspaceName ?? []).find((r) => r.type === TYPES.healthWorkspace);
@@ -107,15 +116,10 @@ function workspaceOf(index: StackIndex, fhir: PolicyResource): PolicyResource | 
  */
 function privateEndpointsByWorkspace(index: StackIndex): ScanIndex<PolicyResource, PolicyResource> {
     return new ScanIndex(index.of(TYPES.privateEndpoint), (pe) => {
-        const conns = [...arr(pe.props.privateLinkServiceConnections), ...arr(pe.props.manualPrivateLinkServiceConnections)].map(obj);
+        if (!isAhdsPrivateEndpoint(pe)) return [];
         // Before the first deployment a workspace's ID is unknown (reading it throws): the property dependency names it.
-        const ids = pe.propertyDependencies.privateLinkServiceConnections?.length ? [] : conns.map((c) => str(c?.privateLinkServiceId));
-        const groups = conns.flatMap((c) => arr(c?.groupIds).map((g) => str(g)?.toLowerCase()));
-        const targets = [
-            ...index.refs(pe, "privateLinkServiceConnections", ids),
-            ...(pe.propertyDependencies.manualPrivateLinkServiceConnections ?? []),
-        ];
-        return groups.includes(AHDS_PRIVATE_LINK_GROUP_ID) ? targets : [];
+        const ids = pe.propertyDependencies.privateLinkServiceConnections?.length ? [] : privateLinkConnections(pe).map((c) => str(c?.privateLinkServiceId));
+        return [...index.refs(pe, "privateLinkServiceConnections", ids), ...(pe.propertyDependencies.manualPrivateLinkServiceConnections ?? [])];
     });
 }
 
@@ -126,21 +130,16 @@ export const fhirPublicNetworkAccess: FhirStackPolicy = {
     remediationSteps: "Give the account a privateEndpointSubnetId so its workspace gets a private endpoint (group 'healthcareworkspace'), or list the account in this policy's exemptAccounts if it is public by design.",
     configSchema: {
         properties: {
-            exemptAccounts: {
-                type: "array",
-                items: { type: "string" },
-                default: [],
-                description: "Accounts whose FHIR service is public by design and is not reported.",
-            },
+            exemptAccounts: exemptAccountsSchema("Accounts whose FHIR service is public by design and is not reported."),
         },
     },
     validateStack: (args, reportViolation) => {
-        const { exemptAccounts } = args.getConfig<PublicNetworkConfig>();
+        const { exemptAccounts } = args.getConfig<ExemptAccountsConfig>();
         const index = StackIndex.for(args.resources);
         const endpoints = privateEndpointsByWorkspace(index);
         for (const fhir of index.of(TYPES.fhirService)) {
             const account = accountOf(fhir);
-            if (account && exemptAccounts.includes(account)) continue;
+            if (isExempt(fhir, exemptAccounts)) continue;
             // Outputs report the effective setting after deployment.
             if (str(fhir.props.publicNetworkAccess)?.toLowerCase() === "disabled") continue;
             const ws = workspaceOf(index, fhir);
@@ -153,4 +152,103 @@ export const fhirPublicNetworkAccess: FhirStackPolicy = {
     },
 };
 
-export const fhirServicePolicies = [fhirCmkEncryption, fhirUserAssignedIdentity, fhirExportToStorage, fhirAuthentication, noAzureApiForFhir, fhirPublicNetworkAccess];
+export interface CorsConfig {
+    allowLocalhost: boolean;
+}
+
+/** `http://localhost[:port]` (and the loopback addresses), which a developer's browser app runs on. */
+const LOCALHOST_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
+
+export const fhirCors: FhirResourcePolicy = {
+    name: "fhir-cors",
+    description:
+        "CORS on a FHIR service admits named https origins only: no `*` origin, no allowCredentials with wildcard headers or methods, no http origin (http://localhost only when config `allowLocalhost` is true, default false).",
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "List each browser app's https origin in corsConfiguration.origins (e.g. https://portal.example.com); with allowCredentials: true, list the headers and methods instead of \"*\"; for local development, set this policy's allowLocalhost on a non-production stack only.",
+    configSchema: {
+        properties: {
+            allowLocalhost: { type: "boolean", default: false, description: "Accept http://localhost[:port] origins (development stacks)." },
+        },
+    },
+    validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, args, reportViolation) => {
+        const cors = fhir.corsConfiguration;
+        if (cors === undefined) return;
+        const { allowLocalhost } = args.getConfig<CorsConfig>();
+        for (const origin of cors.origins ?? []) {
+            if (origin.trim() === "*") reportViolation("CORS admits every origin (*): list the apps' origins");
+            else if (allowLocalhost && LOCALHOST_ORIGIN.test(origin)) continue;
+            else if (!/^https:\/\/[^/*\s]+$/i.test(origin)) reportViolation(`CORS origin '${origin}' is not an https origin`);
+        }
+        if (cors.allowCredentials === true) {
+            const wild = (["headers", "methods"] as const).filter((k) => (cors[k] ?? []).some((v) => v.trim() === "*"));
+            if (wild.length > 0) reportViolation(`CORS allows credentials with wildcard ${wild.join(" and ")}: list them`);
+        }
+    }),
+};
+
+/** An https URL with a host (and no credentials in it). */
+function isHttpsUrl(v: string): boolean {
+    try {
+        const u = new URL(v);
+        return u.protocol === "https:" && u.hostname.length > 0 && u.username === "" && u.password === "";
+    } catch {
+        return false;
+    }
+}
+
+export const fhirSmartIdentityProviders: FhirResourcePolicy = {
+    name: "fhir-smart-identity-providers",
+    description:
+        "Each SMART on FHIR identity provider of a FHIR service has an https authority, and each of its applications an explicit audience: without one, a token the provider issued for another audience would be accepted.",
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "Give authenticationConfiguration.smartIdentityProviders[].authority as an https URL (the provider's issuer), and every applications[] entry a clientId and the audience its tokens carry (not \"*\").",
+    validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
+        (fhir.authenticationConfiguration?.smartIdentityProviders ?? []).forEach((provider, i) => {
+            const where = `smartIdentityProviders[${i}]`;
+            if (!provider.authority) reportViolation(`${where} has no authority`);
+            else if (!isHttpsUrl(provider.authority)) reportViolation(`${where}.authority '${provider.authority}' is not an https URL`);
+            (provider.applications ?? []).forEach((app, j) => {
+                const audience = app.audience?.trim();
+                if (!audience || audience === "*") {
+                    reportViolation(`${where}.applications[${j}] (client ${app.clientId ?? "unset"}) has ${audience ? "a wildcard" : "no"} audience: tokens for any audience would be accepted`);
+                }
+            });
+        });
+    }),
+};
+
+const NO_VERSION = "no-version";
+
+export const fhirResourceVersioning: FhirResourcePolicy = {
+    name: "fhir-resource-versioning",
+    description:
+        "FHIR services keep resource history: a `no-version` policy (default or per resource type) overwrites each resource in place, so the record of what PHI looked like before a change is lost for audit. Reported by default; config `exemptAccounts`.",
+    enforcementLevel: "advisory",
+    remediationSteps: "Use resourceVersionPolicy: versioned (or versioned-update) and no no-version override, or list the account in this policy's exemptAccounts if it keeps no history by design.",
+    configSchema: {
+        properties: {
+            exemptAccounts: exemptAccountsSchema("Accounts that keep no resource history by design."),
+        },
+    },
+    validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, args, reportViolation) => {
+        if (isExempt(args, args.getConfig<ExemptAccountsConfig>().exemptAccounts)) return;
+        const cfg = fhir.resourceVersionPolicyConfiguration;
+        if (cfg?.default === NO_VERSION) reportViolation("the default resource version policy is no-version: no resource keeps its history");
+        const types = Object.entries(cfg?.resourceTypeOverrides ?? {}).filter(([, v]) => v === NO_VERSION).map(([t]) => t);
+        if (types.length > 0) reportViolation(`${types.sort().join(", ")} ${types.length === 1 ? "keeps" : "keep"} no history (no-version override)`);
+    }),
+};
+
+export const fhirServicePolicies = [
+    fhirCmkEncryption,
+    fhirUserAssignedIdentity,
+    fhirExportToStorage,
+    fhirAuthentication,
+    noAzureApiForFhir,
+    fhirPublicNetworkAccess,
+    fhirCors,
+    fhirSmartIdentityProviders,
+    fhirResourceVersioning,
+];

@@ -4,8 +4,12 @@
  * read from the account tag (role assignments carry it in their description, since they cannot be tagged).
  */
 import { PolicyResource } from "@pulumi/policy";
-import { FhirStackPolicy, StackIndex, TYPES, accountOf, arr, label, obj, str } from "./common";
+import { builtInRoleName } from "../../components/azure";
+import { SHARED_MARKER } from "../../components/naming";
+import { FhirStackPolicy, StackIndex, TYPES, accountOf, arr, label, obj, parseArmId, str } from "./common";
 import { cmkKeysOf, identitiesOf } from "./roleAssignments";
+
+const ACR_PULL = "AcrPull";
 
 function crossings(owner: PolicyResource, account: string, related: PolicyResource[], what: string): string[] {
     const out: string[] = [];
@@ -57,4 +61,48 @@ export const accountIsolation: FhirStackPolicy = {
     },
 };
 
-export const isolationPolicies = [accountIsolation];
+/** The registry a `$convert-data` login server names (`<registry>.azurecr.io`; ACR names are globally unique), lower-cased. */
+function registryOfLoginServer(loginServer: string): string {
+    return loginServer.trim().toLowerCase().split(".")[0];
+}
+
+export const acrRegistryIsolation: FhirStackPolicy = {
+    name: "acr-registry-isolation",
+    description: `No account's identity gets ${ACR_PULL} on a container registry that another account's FHIR service lists (acrConfiguration.loginServers) or another account's ${ACR_PULL} grant targets, unless the grant is marked ${SHARED_MARKER} (a registry stack config declares shared): a registry is where an account's $convert-data templates live.`,
+    enforcementLevel: "mandatory",
+    remediationSteps: `Give each account its own registry for $convert-data templates, or declare the registry shared in stack config (fhir-platform:sharedRegistryIds), which marks every grant on it ${SHARED_MARKER}.`,
+    validateStack: (args, reportViolation) => {
+        const index = StackIndex.for(args.resources);
+        // Only AcrPull grants are read further (their scope is a registry ID from config, known at preview).
+        const pulls = index.of(TYPES.roleAssignment).filter((g) => builtInRoleName(str(g.props.roleDefinitionId) ?? "") === ACR_PULL);
+        const grantRegistry = new Map<PolicyResource, string>();
+        // Accounts using each registry: listed by their FHIR service, or granted on it.
+        const users = new Map<string, Set<string>>();
+        const use = (registry: string, account: string | undefined) => {
+            if (account !== undefined) users.set(registry, (users.get(registry) ?? new Set()).add(account));
+        };
+        for (const fhir of index.of(TYPES.fhirService)) {
+            const account = accountOf(fhir);
+            for (const server of arr(obj(fhir.props.acrConfiguration)?.loginServers)) {
+                const s = str(server);
+                if (s) use(registryOfLoginServer(s), account);
+            }
+        }
+        for (const g of pulls) {
+            const target = parseArmId(str(g.props.scope));
+            if (target.kind !== "registry") continue;
+            grantRegistry.set(g, target.name);
+            use(target.name, accountOf(g));
+        }
+        for (const [g, registry] of grantRegistry) {
+            const account = accountOf(g);
+            if (account === undefined || str(g.props.description)?.includes(SHARED_MARKER)) continue;
+            const others = [...(users.get(registry) ?? [])].filter((a) => a !== account).sort();
+            if (others.length === 0) continue;
+            const who = others.length === 1 ? `account ${others[0]} also uses` : `accounts ${others.join(", ")} also use`;
+            reportViolation(`${label(g)} gives account ${account}'s identity ${ACR_PULL} on registry ${registry}, which ${who}; the grant is not marked ${SHARED_MARKER}`, g.urn);
+        }
+    },
+};
+
+export const isolationPolicies = [accountIsolation, acrRegistryIsolation];

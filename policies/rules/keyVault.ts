@@ -2,7 +2,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
 import { KEY_VAULT_SOFT_DELETE_DAYS } from "../../components/azure";
-import { FhirResourcePolicy } from "./common";
+import { ExemptAccountsConfig, FhirResourcePolicy, bypassesAzureServices, exemptAccountsSchema, isExempt } from "./common";
 
 export const keyVaultPurgeProtection: FhirResourcePolicy = {
     name: "keyvault-purge-protection",
@@ -68,21 +68,42 @@ export const keyVaultRbacAuthorization: FhirResourcePolicy = {
 
 export const keyVaultNetworkRestricted: FhirResourcePolicy = {
     name: "keyvault-network-restricted",
-    description: "Key vaults deny public network access by default (firewall default action Deny with trusted Azure services allowed), or disable public access altogether.",
+    description:
+        "Key vaults deny public network access by default (firewall default action Deny), or disable public access altogether. Accounts that open their vault on purpose (keyVaultNetwork: allNetworks) are listed in config `exemptAccounts` (read from the account tag).",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set properties.networkAcls to { defaultAction: \"Deny\", bypass: \"AzureServices\" } (the FHIR service reaches its key as a trusted service), or properties.publicNetworkAccess: \"Disabled\" with a private endpoint.",
-    validateResource: validateResourceOfType(keyvault.Vault, (vault, _args, reportViolation) => {
+    remediationSteps:
+        "Set properties.networkAcls.defaultAction: \"Deny\" (the account's default keyVaultNetwork: trustedServices), or properties.publicNetworkAccess: \"Disabled\" with a private endpoint; for an account whose vault is open by design (keyVaultNetwork: allNetworks), list the account in this policy's exemptAccounts.",
+    configSchema: {
+        properties: {
+            exemptAccounts: exemptAccountsSchema("Accounts whose vault may accept every network (keyVaultNetwork: allNetworks); Entra ID and RBAC still apply."),
+        },
+    },
+    validateResource: validateResourceOfType(keyvault.Vault, (vault, args, reportViolation) => {
         const p = vault.properties;
         if (p?.publicNetworkAccess?.toLowerCase() === "disabled") return;
-        const acls = p?.networkAcls;
-        if (acls?.defaultAction !== "Deny") {
-            reportViolation(`the vault firewall's default action is ${acls?.defaultAction ?? "unset (Allow)"}: set it to Deny`);
-        }
-        const bypass = (acls?.bypass ?? "None").split(",").map((s) => s.trim());
-        if (!bypass.includes("AzureServices")) {
-            reportViolation("trusted Azure services are not allowed through the vault firewall: the FHIR service could not reach its CMK");
+        const action = p?.networkAcls?.defaultAction;
+        if (action === "Deny" || isExempt(args, args.getConfig<ExemptAccountsConfig>().exemptAccounts)) return;
+        reportViolation(`the vault firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny, or exempt the account if its vault is open by design`);
+    }),
+};
+
+const VAULT_DEFAULT_BYPASS = "AzureServices";
+
+export const keyVaultTrustedServicesBypass: FhirResourcePolicy = {
+    name: "keyvault-trusted-services-bypass",
+    description:
+        "A key vault behind a firewall (default action Deny, or public network access disabled) lets trusted Microsoft services bypass it: \"Configure customer-managed keys for the FHIR service\" requires it, and without it the service loses its key and answers 500.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set properties.networkAcls.bypass: \"AzureServices\" on the vault (the platform's vaults always do).",
+    validateResource: validateResourceOfType(keyvault.Vault, (vault, _args, reportViolation) => {
+        const p = vault.properties;
+        const closed = p?.networkAcls?.defaultAction === "Deny" || p?.publicNetworkAccess?.toLowerCase() === "disabled";
+        // Unset, Key Vault's bypass is AzureServices (Key Vault REST reference, NetworkRuleSet.bypass).
+        const bypass = p?.networkAcls?.bypass ?? VAULT_DEFAULT_BYPASS;
+        if (closed && !bypassesAzureServices(bypass)) {
+            reportViolation(`the vault firewall lets no trusted Azure service through (bypass ${bypass}): the FHIR service could not reach its CMK`);
         }
     }),
 };
 
-export const keyVaultPolicies = [keyVaultPurgeProtection, keyVaultSoftDelete, keyVaultRbacAuthorization, keyVaultNetworkRestricted];
+export const keyVaultPolicies = [keyVaultPurgeProtection, keyVaultSoftDelete, keyVaultRbacAuthorization, keyVaultNetworkRestricted, keyVaultTrustedServicesBypass];

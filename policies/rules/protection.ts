@@ -5,7 +5,22 @@
  */
 import { FhirResourcePolicy, TYPES } from "./common";
 
-export const STATEFUL_TYPES = [TYPES.resourceGroup, TYPES.vault, TYPES.key, TYPES.storageAccount, TYPES.healthWorkspace, TYPES.fhirService, TYPES.logAnalytics];
+/**
+ * Types whose deletion loses data or access to it: the user-assigned identity too (azure-native replaces by deleting
+ * first, and a FHIR service whose identity is gone cannot unwrap its key: docs/keys.md), and private DNS zones (every
+ * private account resolves through them: docs/network.md).
+ */
+export const STATEFUL_TYPES = [
+    TYPES.resourceGroup,
+    TYPES.identity,
+    TYPES.vault,
+    TYPES.key,
+    TYPES.storageAccount,
+    TYPES.healthWorkspace,
+    TYPES.fhirService,
+    TYPES.logAnalytics,
+    TYPES.privateDnsZone,
+];
 
 export interface ProtectionConfig {
     resourceTypes: string[];
@@ -13,7 +28,7 @@ export interface ProtectionConfig {
 
 export const statefulResourcesProtected: FhirResourcePolicy = {
     name: "stateful-resources-protected",
-    description: "Resources that hold data, keys or audit logs are protected in Pulumi, so no `pulumi destroy` or replacement deletes them by accident.",
+    description: "Resources that hold data, keys, audit logs, the identity that unwraps the key, or the private DNS names are protected in Pulumi, so no `pulumi destroy` or replacement deletes them by accident.",
     enforcementLevel: "advisory",
     remediationSteps: "Set fhir-platform:protectStatefulResources: true in the stack config (components pass `protect` to these resources); to delete one on purpose, `pulumi state unprotect <urn>` first.",
     configSchema: {

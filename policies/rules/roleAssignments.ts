@@ -4,21 +4,33 @@
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
-import { BUILT_IN_ROLES, FHIR_DATA_ROLES, PRIVILEGED_ROLES, builtInRoleName, roleGuidOf } from "../../components/azure";
+import { BuiltInRoleName, FHIR_DATA_ROLES, PRIVILEGED_ROLES, builtInRoleName } from "../../components/azure";
 import { FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, label, parseArmId, str } from "./common";
 
 const CRYPTO_ROLE = "Key Vault Crypto Service Encryption User";
 const BLOB_ROLE = "Storage Blob Data Contributor";
 
+/** Roles that manage access (or everything): refused at any scope. */
+const REFUSED_ROLES = [...PRIVILEGED_ROLES, "Role Based Access Control Administrator"] as const satisfies readonly BuiltInRoleName[];
+/** Key Vault management and key administration roles: one vault (or one of its keys) at most. */
+const VAULT_ADMIN_ROLES = ["Key Vault Administrator", "Key Vault Crypto Officer", "Key Vault Contributor"] as const satisfies readonly BuiltInRoleName[];
+
 export const rbacNoPrivilegedRoles: FhirResourcePolicy = {
     name: "rbac-no-privileged-roles",
-    description: `This stack never grants ${PRIVILEGED_ROLES.join(", ")}: they manage access or everything, far beyond what a FHIR account needs.`,
+    description: `This stack never grants ${REFUSED_ROLES.join(", ")} (they manage access or everything, far beyond what a FHIR account needs), nor ${VAULT_ADMIN_ROLES.join(", ")} at anything broader than one key vault (at a resource group or subscription they reach every account's keys).`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Grant the narrowest data role instead (FHIR Data roles on the FHIR service, Key Vault Crypto Service Encryption User on the key, Storage Blob Data Contributor on the storage account); platform administrators get management roles outside this stack.",
+    remediationSteps:
+        "Grant the narrowest data role instead (FHIR Data roles on the FHIR service, Key Vault Crypto Service Encryption User on the key, Storage Blob Data Contributor on the storage account); scope Key Vault administration roles to one vault or key; platform administrators get management roles outside this stack.",
     validateResource: validateResourceOfType(authorization.RoleAssignment, (ra, _args, reportViolation) => {
-        const guid = roleGuidOf(ra.roleDefinitionId);
-        const role = PRIVILEGED_ROLES.find((r) => BUILT_IN_ROLES[r] === guid);
-        if (role) reportViolation(`grants ${role} at ${ra.scope}`);
+        const role = builtInRoleName(ra.roleDefinitionId);
+        if (role === undefined) return;
+        if ((REFUSED_ROLES as readonly string[]).includes(role)) {
+            reportViolation(`grants ${role} at ${ra.scope}`);
+            return;
+        }
+        if (!(VAULT_ADMIN_ROLES as readonly string[]).includes(role)) return;
+        const target = parseArmId(ra.scope);
+        if (target.kind !== "vault" && target.kind !== "key") reportViolation(`grants ${role} at a ${target.kind} scope (${ra.scope}), broader than one key vault`);
     }),
 };
 

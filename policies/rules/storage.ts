@@ -1,7 +1,12 @@
-/** Storage: `$export` / `$import` data is PHI; the account that holds it takes Entra ID over TLS 1.2+ only. */
+/**
+ * Storage: `$export` / `$import` data is PHI. The account that holds it takes Entra ID over TLS 1.2+ only, from the
+ * account's own FHIR service and trusted Azure services, is encrypted with the account's key (plus a second layer), and
+ * keeps deleted blobs and containers recoverable. Sources: "Configure export settings", "Customer-managed keys for
+ * Azure Storage encryption", "Soft delete for blobs"/"for containers", "Prevent object replication across tenants".
+ */
 import * as storage from "@pulumi/azure-native/storage";
 import { validateResourceOfType } from "@pulumi/policy";
-import { FhirResourcePolicy } from "./common";
+import { FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, bypassesAzureServices, label, obj } from "./common";
 
 export const storageHttpsOnly: FhirResourcePolicy = {
     name: "storage-https-only",
@@ -45,4 +50,132 @@ export const storageNoSharedKey: FhirResourcePolicy = {
     }),
 };
 
-export const storagePolicies = [storageHttpsOnly, storageMinimumTls, storageNoPublicBlobAccess, storageNoSharedKey];
+/** Public network access off admits private endpoints only: tighter than any firewall. */
+function publicAccessDisabled(account: { publicNetworkAccess?: string }): boolean {
+    return account.publicNetworkAccess?.toLowerCase() === "disabled";
+}
+
+export const storageNetworkRestricted: FhirResourcePolicy = {
+    name: "storage-network-restricted",
+    description: "Storage accounts deny network access by default (firewall default action Deny; the FHIR service comes in by resource-instance rule), or disable public access altogether.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set networkRuleSet.defaultAction: \"Deny\" and admit the account's FHIR service and its workspace with networkRuleSet.resourceAccessRules (IP rules do not work for services in the same region).",
+    validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
+        if (publicAccessDisabled(account)) return;
+        const action = account.networkRuleSet?.defaultAction;
+        if (action !== "Deny") reportViolation(`the storage firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny`);
+    }),
+};
+
+export const storageTrustedServicesBypass: FhirResourcePolicy = {
+    name: "storage-trusted-services-bypass",
+    description: "A storage account behind a firewall lets trusted Azure services bypass it (Microsoft's export setup: the FHIR service reaches its export storage as a trusted service, besides its resource-instance rule).",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set networkRuleSet.bypass to include \"AzureServices\" (e.g. \"AzureServices\" or \"AzureServices, Logging, Metrics\").",
+    validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
+        const rules = account.networkRuleSet;
+        const closed = rules?.defaultAction === "Deny" || publicAccessDisabled(account);
+        if (closed && !bypassesAzureServices(rules?.bypass)) {
+            reportViolation(`the storage firewall lets no trusted Azure service through (bypass ${rules?.bypass ?? "unset: set it explicitly"}): $export could not reach it`);
+        }
+    }),
+};
+
+export const storageNoCrossTenantReplication: FhirResourcePolicy = {
+    name: "storage-no-cross-tenant-replication",
+    description: "Storage accounts forbid object replication to other Entra tenants, so exported PHI cannot be copied out of the tenant by a replication policy.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set allowCrossTenantReplication: false on the storage account (unset, the default depends on when the account was created).",
+    validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
+        if (account.allowCrossTenantReplication !== false) {
+            reportViolation(`allowCrossTenantReplication is ${account.allowCrossTenantReplication ?? "unset"}: objects could be replicated to another tenant`);
+        }
+    }),
+};
+
+export const storageCmkEncryption: FhirResourcePolicy = {
+    name: "storage-cmk-encryption",
+    description: "Storage accounts encrypt exported PHI with the account's customer-managed key (keySource Microsoft.Keyvault, a vault and a key), like the FHIR service itself.",
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "Set encryption { keySource: \"Microsoft.Keyvault\", keyVaultProperties: { keyVaultUri, keyName } (versionless: storage follows new key versions), encryptionIdentity: { encryptionUserAssignedIdentity } } with the account's identity, granted Key Vault Crypto Service Encryption User on the key.",
+    validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
+        const e = account.encryption;
+        if (e?.keySource?.toLowerCase() !== "microsoft.keyvault") {
+            reportViolation(`encryption keySource is ${e?.keySource ?? "unset (Microsoft.Storage)"}: data would be encrypted with a Microsoft-managed key only`);
+            return;
+        }
+        const missing = (["keyVaultUri", "keyName"] as const).filter((k) => !e.keyVaultProperties?.[k]);
+        if (missing.length > 0) reportViolation(`encryption.keyVaultProperties lacks ${missing.join(" and ")}: no customer-managed key is named`);
+    }),
+};
+
+export const storageInfrastructureEncryption: FhirResourcePolicy = {
+    name: "storage-infrastructure-encryption",
+    description: "Storage accounts add infrastructure encryption (a second, platform-managed layer under the customer-managed key); it can only be set at creation.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Set encryption.requireInfrastructureEncryption: true when the account is created (an existing account cannot be changed: create a new one and point the FHIR service's export at it).",
+    validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
+        if (account.encryption?.requireInfrastructureEncryption !== true) reportViolation("infrastructure encryption is off: data has one encryption layer only");
+    }),
+};
+
+export interface SoftDeleteRetentionConfig {
+    minimumRetentionDays: number;
+}
+
+/** Days Azure accepts for blob and container soft delete. Source: "Soft delete for blobs": 1 to 365. */
+const BLOB_SOFT_DELETE_DAYS = { min: 1, max: 365 } as const;
+const SOFT_DELETE_POLICIES = { deleteRetentionPolicy: "blob", containerDeleteRetentionPolicy: "container" } as const;
+
+export const storageSoftDelete: FhirStackPolicy = {
+    name: "storage-soft-delete",
+    description: `Every storage account has blob service properties (storage:BlobServiceProperties) with blob and container soft delete on, kept at least the configured days, so deleted exports can be recovered. Config \`minimumRetentionDays\` (${BLOB_SOFT_DELETE_DAYS.min}-${BLOB_SOFT_DELETE_DAYS.max}, default 7).`,
+    enforcementLevel: "mandatory",
+    remediationSteps: "Add a storage:BlobServiceProperties for the account (blobServicesName \"default\") with deleteRetentionPolicy and containerDeleteRetentionPolicy { enabled: true, days: <at least the minimum> } (the platform keeps 30 days).",
+    configSchema: {
+        properties: {
+            minimumRetentionDays: {
+                type: "integer",
+                minimum: BLOB_SOFT_DELETE_DAYS.min,
+                maximum: BLOB_SOFT_DELETE_DAYS.max,
+                default: 7,
+                description: "Shortest blob and container soft-delete retention allowed, in days.",
+            },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const { minimumRetentionDays } = args.getConfig<SoftDeleteRetentionConfig>();
+        const index = StackIndex.for(args.resources);
+        for (const account of index.of(TYPES.storageAccount)) {
+            const services = index.blobServicesOf(account);
+            if (services.length === 0) {
+                reportViolation(`${label(account)} has no blob service properties: blob and container soft delete are off by default`, account.urn);
+                continue;
+            }
+            for (const svc of services) {
+                for (const [prop, what] of Object.entries(SOFT_DELETE_POLICIES)) {
+                    const policy = obj(svc.props[prop]);
+                    const days = typeof policy?.days === "number" ? policy.days : undefined;
+                    if (policy?.enabled !== true) reportViolation(`${label(svc)} of ${label(account)}: ${what} soft delete is off`, svc.urn);
+                    else if (days === undefined || days < minimumRetentionDays) {
+                        reportViolation(`${label(svc)} of ${label(account)}: ${what} soft delete keeps ${days ?? "unset"} days, below the minimum of ${minimumRetentionDays}`, svc.urn);
+                    }
+                }
+            }
+        }
+    },
+};
+
+export const storagePolicies = [
+    storageHttpsOnly,
+    storageMinimumTls,
+    storageNoPublicBlobAccess,
+    storageNoSharedKey,
+    storageNetworkRestricted,
+    storageTrustedServicesBypass,
+    storageNoCrossTenantReplication,
+    storageCmkEncryption,
+    storageInfrastructureEncryption,
+    storageSoftDelete,
+];
