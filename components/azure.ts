@@ -52,8 +52,10 @@ export const FHIR_DATA_ROLES = [
 ] as const satisfies readonly BuiltInRoleName[];
 export type FhirDataRole = (typeof FHIR_DATA_ROLES)[number];
 
-/** Roles this stack must never grant: they manage access or everything (policy `no-privileged-role-grants`). */
-export const PRIVILEGED_ROLES = ["Owner", "Contributor", "User Access Administrator"] as const satisfies readonly BuiltInRoleName[];
+/** Roles this stack must never grant, at any scope: they manage access or everything (policy `rbac-no-privileged-roles`). */
+export const PRIVILEGED_ROLES = ["Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator"] as const satisfies readonly BuiltInRoleName[];
+/** Key Vault management roles: one vault (or one of its keys) at most (policy `rbac-no-privileged-roles`). */
+export const VAULT_ADMIN_ROLES = ["Key Vault Administrator", "Key Vault Crypto Officer", "Key Vault Contributor"] as const satisfies readonly BuiltInRoleName[];
 
 /** Full role definition resource ID, as ARM expects it in a role assignment. */
 export function roleDefinitionId(subscriptionId: string, role: BuiltInRoleName): string {

@@ -4,16 +4,14 @@
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
-import { BuiltInRoleName, FHIR_DATA_ROLES, PRIVILEGED_ROLES, builtInRoleName } from "../../components/azure";
+import { FHIR_DATA_ROLES, PRIVILEGED_ROLES, VAULT_ADMIN_ROLES, builtInRoleName } from "../../components/azure";
 import { FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, label, parseArmId, str } from "./common";
 
 const CRYPTO_ROLE = "Key Vault Crypto Service Encryption User";
 const BLOB_ROLE = "Storage Blob Data Contributor";
 
 /** Roles that manage access (or everything): refused at any scope. */
-const REFUSED_ROLES = [...PRIVILEGED_ROLES, "Role Based Access Control Administrator"] as const satisfies readonly BuiltInRoleName[];
-/** Key Vault management and key administration roles: one vault (or one of its keys) at most. */
-const VAULT_ADMIN_ROLES = ["Key Vault Administrator", "Key Vault Crypto Officer", "Key Vault Contributor"] as const satisfies readonly BuiltInRoleName[];
+const REFUSED_ROLES = PRIVILEGED_ROLES;
 
 export const rbacNoPrivilegedRoles: FhirResourcePolicy = {
     name: "rbac-no-privileged-roles",
