@@ -100,7 +100,9 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
                     key: cryptoGrantKey(args.keys[i].name, first),
                     description: `FHIR service and export storage identity of ${args.account} wrap and unwrap with key ${args.keys[i].name}`,
                 },
-                { parent: this },
+                // Protected like the key: without this grant the FHIR service cannot unwrap its data (it answers 500), and
+                // `pulumi destroy --skip-preview` deletes every unprotected resource before it stops at a protected one.
+                stateful,
             ),
         );
         this.key = this.keys[current];

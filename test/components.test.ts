@@ -453,11 +453,17 @@ describe("protection of stateful resources", () => {
         for (const r of flipped.ofType(type)) expect([r.name, r.protect]).toEqual([r.name, false]);
     });
 
-    test("grants, waits, diagnostics, DNS zone groups and VNet links are never protected (they can be recreated)", () => {
+    test("waits, diagnostics, DNS zone groups, VNet links and every grant but the key's are not protected (they can be recreated)", () => {
         for (const type of [T.grant, T.wait, T.diagnostics, T.dnsZoneGroup, T.vnetLink]) {
             expect(s.ofType(type).length).toBeGreaterThan(0);
-            for (const r of s.ofType(type)) expect(r.protect).toBe(false);
+            for (const r of s.ofType(type).filter((x) => !x.name.endsWith("-crypto-grant"))) expect([r.name, r.protect]).toEqual([r.name, false]);
         }
+    });
+
+    test("the identity's grant on its key is protected like the key (losing it makes the FHIR service answer 500)", () => {
+        const crypto = s.ofType(T.grant).filter((g) => g.name.endsWith("-crypto-grant"));
+        expect(crypto.map((g) => [g.name, g.protect]).sort()).toEqual(["contoso", "fabrikam", "importer", "tailspin"].map((a) => [`${a}-cmk-crypto-grant`, true]));
+        for (const g of flipped.ofType(T.grant)) expect(g.protect).toBe(false);
     });
 
     test("every azure-native resource names its provider, as pulumi:disable-default-providers requires", () => {

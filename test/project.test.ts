@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_NAMESPACE, DEFAULTS, PLATFORM_KEYS, pulumiConfigType, schemaKeyPaths } from "../components";
+import { CONFIG_NAMESPACE, DEFAULTS, PLATFORM_KEYS, PlatformSchema, pulumiConfigType, schemaKeyPaths } from "../components";
 
 const root = path.resolve(__dirname, "..");
 interface Declaration { type?: unknown; items?: { type?: unknown }; default?: unknown; description?: unknown }
@@ -14,6 +14,8 @@ const project = yaml.load(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"
 const text = fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8");
 const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
 const declared = (key: string) => project.config[`${CONFIG_NAMESPACE}:${key}`];
+/** Optional in the schema and without a default: absent is a valid value. */
+const isOptionalWithoutDefault = (key: string) => PlatformSchema.shape[key as keyof typeof PlatformSchema.shape].safeParse(undefined).success && DEFAULTS.platform[key as keyof typeof DEFAULTS.platform] === undefined;
 
 describe("Pulumi.yaml", () => {
     // Pulumi's project schema (sdk/go/common/workspace/project.json): config types are string, integer, boolean,
@@ -26,10 +28,12 @@ describe("Pulumi.yaml", () => {
         }
     });
 
-    test("declares every scalar key of the schema with its type and default, documents the structured ones, and nothing else", () => {
+    // The CLI requires every declared key that has no default ("missing configuration value"): a key the schema makes
+    // optional without a default is documented in the comment, never declared.
+    test("declares every scalar key of the schema with its type and default, documents the structured and optional ones, and nothing else", () => {
         for (const key of PLATFORM_KEYS) {
             const type = pulumiConfigType(key);
-            if (type === undefined) {
+            if (type === undefined || isOptionalWithoutDefault(key)) {
                 expect({ key, documented: text.includes(`#   ${CONFIG_NAMESPACE}:${key}`) }).toEqual({ key, documented: true });
                 expect(declared(key)).toBeUndefined();
                 continue;

@@ -42,9 +42,9 @@ describe("pulumi preview --policy-pack policies on the dev stack", () => {
         expect(r.output).toContain("preview failed");
     });
 
-    // Known bug (Pulumi.yaml declares fhir-platform:environment, optional in the program, without a default, so the CLI
-    // requires it: "Stack 'dev' is missing configuration value 'fhir-platform:environment'"). Remove `.failing` once fixed.
-    test.failing("a stack file without fhir-platform:environment (optional: the stack name decides) previews", async () => {
+    // Pulumi.yaml must not declare an optional key without a default: the CLI would require it ("Stack 'dev' is missing
+    // configuration value 'fhir-platform:environment'"). test/project.test.ts holds Pulumi.yaml to that.
+    test("a stack file without fhir-platform:environment (optional: the stack name decides) previews", async () => {
         const config = devConfig();
         delete config["fhir-platform:environment"];
         project.writeStackConfig(config);

@@ -144,11 +144,11 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const sub = subs.get(p.subscription)!;
         const provider = providers.get(p.subscription)!;
         const tags = { ...cfg.tags, ...a.tags, [ACCOUNT_TAG]: a.name, [STACK_TAG]: stack };
-        const grant = (name: string, role: BuiltInRoleName, scope: pulumi.Input<string>, principalId: pulumi.Input<string>, key: string, description: string) =>
+        const grant = (name: string, role: BuiltInRoleName, scope: pulumi.Input<string>, principalId: pulumi.Input<string>, key: string, description: string, isProtected = false) =>
             new authorization.RoleAssignment(
                 name,
                 roleAssignmentInputs({ account: a.name, stack, subscriptionId: sub.subscriptionId, role, scope, principalId, principalType: "ServicePrincipal", key, description }),
-                { provider },
+                { provider, protect: isProtected && protect },
             );
 
         const rgName = names.accountResourceGroup(stack, a.name);
@@ -187,6 +187,7 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
                 identity.principalId,
                 cryptoGrantKey(k.name, first),
                 `FHIR service and export storage identity of ${a.name} wrap and unwrap with key ${k.name}`,
+                true,
             );
             if (isCurrent) [key, cryptoGrant] = [created, g];
         }
