@@ -123,7 +123,7 @@ function propertyPath(instancePath: string): string {
         .join("");
 }
 
-/** One line per schema error, naming the policy and the property, in the words of the old checks where there were any. */
+/** One line per schema error, naming the policy and the property path (`expected <type>, got <value>` for a wrong type). */
 function describeSchemaError(policy: string, e: ErrorObject): string {
     const path = propertyPath(e.instancePath);
     const where = path ? `${policy}.${path}` : policy;
