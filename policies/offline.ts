@@ -7,9 +7,14 @@
  * (policy entry, then "all", then the policy's own level), and is validated against each policy's config schema with
  * Ajv as the CLI validates it with gojsonschema. Argument bags follow pulumi/pulumi-policy's
  * sdk/nodejs/policy/tests/util.ts.
+ *
+ * By default every value is known, as in a preview of a deployed stack. `{ firstPreview: true }` shows the policies
+ * the stack as the first `pulumi preview` of a new stack does (`firstPreviewView`): what the engine cannot know before
+ * the first deployment is the SDK's unknown value, so a check that reads it meets the proxy.
  */
 import * as fs from "fs";
 import * as policySdk from "@pulumi/policy";
+import * as policyProxy from "@pulumi/policy/proxy";
 import {
     EnforcementLevel,
     PolicyConfigSchema,
@@ -24,16 +29,36 @@ import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { suggest } from "../components/config";
 import { CapturedResource } from "../scripts/lib/mockRun";
 import { policies as ALL_POLICIES } from "./policies";
-import { FhirPolicy, isStackPolicy } from "./rules/common";
+import { FhirPolicy, UnknownValueError, isStackPolicy } from "./rules/common";
 
 /**
- * The analyzer's unknown-value machinery: exported by @pulumi/policy's index.js but marked @internal, so its types are
- * stripped from the published declarations. This is its runtime shape.
+ * The analyzer's unknown-checking proxy: exported by @pulumi/policy's index.js but marked @internal, so its types are
+ * stripped from the published declarations. This is its runtime shape. (What it throws: `UnknownValueError`.)
  */
-const { unknownCheckingProxy, UnknownValueError } = policySdk as unknown as {
+const { unknownCheckingProxy } = policySdk as unknown as {
     unknownCheckingProxy<T extends object>(value: T): T;
-    UnknownValueError: new (...args: never[]) => Error;
 };
+
+/**
+ * The value the proxy treats as unknown, as the analyzer receives it: the engine marshals every computed value, of
+ * whatever type, as the unknown *string* sentinel (pulumi/pulumi sdk/go/common/resource/plugin/rpc.go), which the
+ * policy SDK passes through deserialization unchanged and its proxy (`@pulumi/policy/proxy`, `unknownStringValue`,
+ * @internal like the proxy itself) refuses to hand to a policy: "string value at .scope can't be known during preview".
+ */
+export const UNKNOWN_AT_PREVIEW: string = (() => {
+    const v = (policyProxy as unknown as { unknownStringValue?: unknown }).unknownStringValue;
+    if (typeof v !== "string") throw new Error("@pulumi/policy/proxy no longer exports unknownStringValue: update policies/offline.ts");
+    return v;
+})();
+
+/** How the runner shows a stack to the policies. */
+export interface PolicyRunOptions {
+    /**
+     * As on the first `pulumi preview` of a new stack (nothing deployed yet), instead of with every value known: see
+     * `firstPreviewView`. Default false.
+     */
+    firstPreview?: boolean;
+}
 
 export interface PolicyViolation {
     policyName: string;
@@ -319,10 +344,12 @@ export function resourceValidationArgs(
     resource: CapturedResource,
     stack: readonly CapturedResource[] = [resource],
     properties: Record<string, unknown> = {},
+    options: PolicyRunOptions = {},
 ): ResourceValidationArgs {
     const providerUrn = resource.provider?.slice(0, resource.provider.lastIndexOf("::"));
     const provider = providerUrn === undefined ? undefined : stack.find((r) => r.urn === providerUrn);
-    return resourceArgs(resource, new Map(provider ? [[provider.urn, provider]] : []), properties);
+    const [shown, ...providers] = asShown([resource, ...(provider ? [provider] : [])], options);
+    return resourceArgs(shown, new Map(providers.map((p) => [p.urn, p])), properties);
 }
 
 /**
@@ -335,8 +362,8 @@ function validatedType(validate: unknown): string | undefined {
 }
 
 /** The argument bag a stack policy gets: every resource, with parent and dependencies linked to each other. */
-export function stackValidationArgs(resources: readonly CapturedResource[], properties: Record<string, unknown> = {}): StackValidationArgs {
-    return stackArgs(stackResources(resources), properties);
+export function stackValidationArgs(resources: readonly CapturedResource[], properties: Record<string, unknown> = {}, options: PolicyRunOptions = {}): StackValidationArgs {
+    return stackArgs(stackResources(asShown(resources, options)), properties);
 }
 
 function stackArgs(resources: PolicyResource[], properties: Record<string, unknown>): StackValidationArgs {
@@ -346,6 +373,43 @@ function stackArgs(resources: PolicyResource[], properties: Record<string, unkno
         getConfig: <T extends object>() => deepCopy(properties) as T,
         notApplicable,
     };
+}
+
+const isProvider = (type: string) => type.startsWith("pulumi:providers:");
+
+/**
+ * The captured stack as the engine shows it to the policies on the first `pulumi preview` of a new stack, when nothing
+ * exists yet (each unknown value is `UNKNOWN_AT_PREVIEW`):
+ * - every output of a custom resource is unknown: IDs, principal IDs, key URIs, vault URIs, random results… (stack
+ *   policies see inputs over outputs, so what stays unknown there is what the provider computes); custom resources
+ *   have no ID. Providers are the exception: the engine configures them during preview.
+ * - every input that depends on another resource (a key of its `propertyDependencies` naming one) is unknown as a whole:
+ *   names built on a random suffix, scopes and resource URIs built on IDs, a FHIR service's key URL and identity. An
+ *   input the program does not set stays unset.
+ * Conservative by design: where the program passes an object whose leaves are outputs, the engine keeps its known parts
+ * (a FHIR service's `identity.type` beside the unknown identity ID), where this view hides the whole input. A policy
+ * that decides here therefore decides under the engine; `npm run test:engine` checks the real thing. Components are
+ * left as captured (their outputs are registered later; no policy reads them).
+ */
+export function firstPreviewView(resources: readonly CapturedResource[]): CapturedResource[] {
+    const providers = new Set(resources.filter((r) => isProvider(r.type)).map((r) => r.urn));
+    return resources.map((r) => {
+        if (!r.custom || isProvider(r.type)) return r;
+        const inputs: Record<string, unknown> = { ...r.inputs };
+        for (const [k, urns] of Object.entries(r.propertyDependencies)) {
+            // An input the program leaves unset is known to be unset, whatever a dependency says.
+            if (k in inputs && urns.some((u) => !providers.has(u))) inputs[k] = UNKNOWN_AT_PREVIEW;
+        }
+        const outputs: Record<string, unknown> = {};
+        for (const k of Object.keys(r.outputs)) outputs[k] = UNKNOWN_AT_PREVIEW;
+        const { id: _id, ...rest } = r;
+        return { ...rest, inputs, outputs };
+    });
+}
+
+/** The stack as `options` asks to show it. */
+function asShown(resources: readonly CapturedResource[], options: PolicyRunOptions): readonly CapturedResource[] {
+    return options.firstPreview === true ? firstPreviewView(resources) : resources;
 }
 
 /** Every resource as a stack policy sees it: props behind the unknown-checking proxy, parent and dependencies linked. */
@@ -391,10 +455,17 @@ function compare(a: PolicyViolation, b: PolicyViolation): number {
 
 /**
  * Runs every enabled policy of the pack over `resources` (as captured by mockRun) with a `--policy-pack-config`
- * style `config`, and returns the violations sorted by policy name, then URN, then message.
+ * style `config`, and returns the violations sorted by policy name, then URN, then message. `options.firstPreview`
+ * shows the policies the stack as the first preview of a new stack does (`firstPreviewView`).
  */
-export async function runPolicyPack(resources: CapturedResource[], config: Record<string, unknown> = {}, policies: readonly FhirPolicy[] = ALL_POLICIES): Promise<PolicyReport> {
+export async function runPolicyPack(
+    captured: readonly CapturedResource[],
+    config: Record<string, unknown> = {},
+    policies: readonly FhirPolicy[] = ALL_POLICIES,
+    options: PolicyRunOptions = {},
+): Promise<PolicyReport> {
     const resolved = resolvePolicyConfig(config, policies);
+    const resources = asShown(captured, options);
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const violations: PolicyViolation[] = [];
     const custom = resources.filter((r) => r.custom);

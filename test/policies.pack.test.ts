@@ -1,14 +1,16 @@
 /**
  * The whole pack over whole stacks, through the offline runner: the dev stack passes with no mandatory violation; a
- * deliberately broken stack fails with the right policy names; enforcement levels and properties follow
- * `--policy-pack-config` rules; unknown values become advisory "can't run during preview" notices.
+ * deliberately broken stack fails with the right policy names, after deployment and on a new stack's first preview
+ * alike; enforcement levels and properties follow `--policy-pack-config` rules; unknown values become advisory "can't
+ * run during preview" notices.
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as storage from "@pulumi/azure-native/storage";
+import { BUILT_IN_ROLES } from "../components/azure";
 import { CapturedResource, runUnderMocks } from "../scripts/lib/mockRun";
 import { runStack } from "../scripts/lib/runStack";
-import { PolicyConfigError, PolicyReport, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../policies/offline";
+import { PolicyConfigError, PolicyReport, PolicyRunOptions, UNKNOWN_AT_PREVIEW, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../policies/offline";
 import { policies } from "../policies/policies";
 import { isStackPolicy } from "../policies/rules/common";
 
@@ -52,9 +54,112 @@ describe("the dev stack", () => {
     });
 });
 
-describe("a deliberately broken stack", () => {
+type Edit = (inputs: Props, r: CapturedResource) => void;
+/** `resources` with the named custom resources edited in place (the caller passes a copy). */
+function edit(resources: CapturedResource[], edits: Record<string, Edit>): CapturedResource[] {
+    for (const r of resources) if (r.custom && edits[r.name]) edits[r.name](r.inputs as Props, r);
+    return resources;
+}
+/** `resources` without the named resources. */
+const without = (...names: string[]) => (resources: CapturedResource[]) => resources.filter((r) => !names.includes(r.name));
+/** The program's way of pointing `prop` at a resource's ID: the value, and the property's dependency on it. */
+const pointAt = (prop: string, target: () => CapturedResource): Edit => (inputs, r) => {
+    inputs[prop] = target().id;
+    r.propertyDependencies[prop] = [target().urn];
+};
+const ofDev = (name: string, type: string) => () => find(dev, name, type);
+
+/**
+ * Stacks broken the way a program would break them (values and dependencies together), each with the mandatory
+ * violations it must give, as [policy, resource], in report order: the same after deployment and on a first preview.
+ */
+const BREAKAGES: { what: string; break: (resources: CapturedResource[]) => CapturedResource[]; expected: [string, string | undefined][] }[] = [
+    {
+        what: "contoso's FHIR service without its crypto grant",
+        break: without("contoso-cmk-crypto-grant"),
+        expected: [["fhir-identity-holds-crypto-role", "contoso-fhir"]],
+    },
+    {
+        what: "contoso's audit diagnostics missing (FHIR service, vault, blob service)",
+        break: without("contoso-fhir-audit", "contoso-vault-audit", "contoso-export-blob-audit"),
+        expected: [
+            ["fhir-audit-diagnostics", "contoso-fhir"],
+            ["keyvault-audit-diagnostics", "contoso-vault"],
+            ["storage-blob-diagnostics", "contoso-export-storage"],
+        ],
+    },
+    {
+        what: "contoso's blob service (soft delete) missing, with its audit setting",
+        break: without("contoso-export-blob-service", "contoso-export-blob-audit"),
+        expected: [
+            ["storage-blob-diagnostics", "contoso-export-storage"],
+            ["storage-soft-delete", "contoso-export-storage"],
+        ],
+    },
+    {
+        what: "tailspin's private endpoint without its DNS zone group",
+        break: without("tailspin-workspace-pe-dns"),
+        expected: [["private-endpoint-dns-zone-group", "tailspin-workspace-pe"]],
+    },
+    {
+        what: "a FHIR data role granted on the workspace",
+        break: (rs) => edit(rs, { "tailspin-fhir-data-reader-55555555-5555-4555-8555-555555555555": pointAt("scope", ofDev("tailspin-workspace", "azure-native:healthcareapis:Workspace")) }),
+        expected: [["rbac-fhir-roles-at-fhir-scope", "tailspin-fhir-data-reader-55555555-5555-4555-8555-555555555555"]],
+    },
+    {
+        what: "the crypto grant on the resource group instead of the key",
+        break: (rs) => edit(rs, { "contoso-cmk-crypto-grant": pointAt("scope", ofDev("contoso-rg", "azure-native:resources:ResourceGroup")) }),
+        expected: [
+            ["fhir-identity-holds-crypto-role", "contoso-fhir"],
+            ["rbac-data-roles-at-resource-scope", "contoso-cmk-crypto-grant"],
+        ],
+    },
+    {
+        what: "Owner for contoso's identity on its key",
+        break: (rs) => edit(rs, { "contoso-cmk-crypto-grant": (p) => (p.roleDefinitionId = p.roleDefinitionId.replace(/[^/]+$/, BUILT_IN_ROLES.Owner)) }),
+        expected: [
+            ["fhir-identity-holds-crypto-role", "contoso-fhir"],
+            ["rbac-no-privileged-roles", "contoso-cmk-crypto-grant"],
+        ],
+    },
+    {
+        what: "fabrikam's FHIR service runs as contoso's identity and exports to contoso's storage",
+        break: (rs) =>
+            edit(rs, {
+                "fabrikam-fhir": (p, r) => {
+                    const identity = find(dev, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity");
+                    const storage = find(dev, "contoso-export-storage", "azure-native:storage:StorageAccount");
+                    p.identity.userAssignedIdentities = [identity.id];
+                    r.propertyDependencies.identity = [identity.urn];
+                    p.exportConfiguration.storageAccountName = (storage.inputs as Props).accountName;
+                    r.propertyDependencies.exportConfiguration = [storage.urn];
+                },
+            }),
+        expected: [
+            ["account-isolation", "fabrikam-fhir"],
+            ["account-isolation", "fabrikam-fhir"],
+            ["fhir-identity-holds-crypto-role", "fabrikam-fhir"],
+        ],
+    },
+    {
+        what: "a CMK key name too long for the FHIR service (80 characters)",
+        break: (rs) => edit(rs, { "contoso-cmk": (p) => (p.keyName = "k".repeat(80)) }),
+        expected: [["cmk-key-name-length", "contoso-cmk"]],
+    },
+];
+
+/** How the runner shows a stack: as after deployment (every value known), and as on a new stack's first preview. */
+const MODES: [string, PolicyRunOptions][] = [
+    ["after deployment", {}],
+    ["on a first preview (IDs, principal IDs, key URIs and generated names unknown)", { firstPreview: true }],
+];
+/** "can't run during preview" notices: a policy that met an unknown value and decided nothing. */
+const cantRun = (report: PolicyReport) => report.violations.filter((v) => v.message.startsWith("can't run policy")).map((v) => v.policyName);
+
+describe.each(MODES)("a deliberately broken stack, %s", (_mode, options) => {
     test("fails with the policies for the cross-account grant, the missing CMK and the weak storage", async () => {
-        const report = await runPolicyPack(brokenDev());
+        const report = await runPolicyPack(brokenDev(), {}, policies, options);
+        expect(cantRun(report)).toEqual([]);
         expect(mandatory(report)).toEqual([
             "account-isolation",
             "fhir-cmk-encryption",
@@ -92,7 +197,8 @@ describe("a deliberately broken stack", () => {
             },
             { stack: "broken", config: {} },
         );
-        const report = await runPolicyPack(resources);
+        const report = await runPolicyPack(resources, {}, policies, options);
+        expect(cantRun(report)).toEqual([]);
         expect(mandatory(report)).toEqual([
             "no-azure-api-for-fhir",
             "rbac-no-privileged-roles",
@@ -114,6 +220,13 @@ describe("a deliberately broken stack", () => {
         ]);
         expect(report.violations.filter((v) => v.policyName === "resources-tagged").map((v) => v.resourceName)).toEqual(["loose"]);
         expect(report.violations.filter((v) => v.policyName === "stateful-resources-protected").map((v) => v.enforcementLevel)).toEqual(["advisory"]);
+    });
+
+    test.each(BREAKAGES.map((b) => [b.what, b] as const))("%s", async (_what, b) => {
+        const report = await runPolicyPack(b.break(structuredClone(dev)), {}, policies, options);
+        expect(cantRun(report)).toEqual([]);
+        const found = report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => [v.policyName, v.resourceName]);
+        expect(found).toEqual(b.expected);
     });
 });
 
@@ -165,14 +278,13 @@ describe("enforcement config (as --policy-pack-config)", () => {
 describe("runner behaviour", () => {
     test("a check touching a value unknown at preview becomes an advisory notice, as in the analyzer", async () => {
         const resources = structuredClone(dev);
-        const grant = find(resources, "contoso-export-blob-grant", "azure-native:authorization:RoleAssignment");
-        (grant.inputs as Props).scope = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's unknown-string sentinel
+        const account = find(resources, "contoso-export-storage", "azure-native:storage:StorageAccount");
+        (account.inputs as Props).minimumTlsVersion = UNKNOWN_AT_PREVIEW;
+        expect(UNKNOWN_AT_PREVIEW).toBe("04da6b54-80e4-46f7-96ec-b56ff0331ba9"); // the engine's unknown-string sentinel
         const report = await runPolicyPack(resources);
-        const notices = report.violations.filter((v) => v.resourceName === "contoso-export-blob-grant");
-        expect(notices.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
-            ["rbac-data-roles-at-resource-scope", "advisory"],
-        ]);
-        expect(notices[0].message).toMatch(/can't run policy 'rbac-data-roles-at-resource-scope' during preview: string value at \.scope/);
+        const notices = report.violations.filter((v) => v.resourceName === "contoso-export-storage");
+        expect(notices.map((v) => [v.policyName, v.enforcementLevel])).toEqual([["storage-minimum-tls", "advisory"]]);
+        expect(notices[0].message).toBe("can't run policy 'storage-minimum-tls' during preview: string value at .minimumTlsVersion can't be known during preview");
         expect(mandatory(report)).toEqual([]);
     });
 

@@ -7,7 +7,7 @@ import { BUILT_IN_ROLES } from "../components/azure";
 import { ACCOUNT_TAG } from "../components/naming";
 import { CapturedResource } from "../scripts/lib/mockRun";
 import { runStack } from "../scripts/lib/runStack";
-import { NotApplicableError, resolvePolicyConfig, resourceValidationArgs, stackValidationArgs } from "../policies/offline";
+import { NotApplicableError, PolicyRunOptions, resolvePolicyConfig, resourceValidationArgs, stackValidationArgs } from "../policies/offline";
 import { FhirPolicy, policies } from "../policies/policies";
 import { isStackPolicy } from "../policies/rules/common";
 
@@ -60,11 +60,11 @@ async function onResource(name: string, r: CapturedResource, config: Record<stri
     return found;
 }
 
-async function onStack(name: string, resources: CapturedResource[], config: Record<string, unknown> = {}): Promise<Found[]> {
+async function onStack(name: string, resources: CapturedResource[], config: Record<string, unknown> = {}, options: PolicyRunOptions = {}): Promise<Found[]> {
     const p = policy(name) as StackValidationPolicy;
     const found: Found[] = [];
     const { properties } = resolvePolicyConfig(config).get(name)!;
-    await p.validateStack(stackValidationArgs(resources, properties), (message, urn) => found.push({ message, ...(urn ? { urn } : {}) }));
+    await p.validateStack(stackValidationArgs(resources, properties, options), (message, urn) => found.push({ message, ...(urn ? { urn } : {}) }));
     return found;
 }
 
@@ -399,75 +399,149 @@ cases("storage-soft-delete", () => {
 
 const grant = (name: string, edit?: (p: Props) => void) => byName(edit ? edited(dev, name, (r) => edit(props(r))) : dev, name);
 const withRole = (id: string, role: keyof typeof BUILT_IN_ROLES) => id.replace(/[^/]+$/, BUILT_IN_ROLES[role]);
+/** The dev stack with grant `name` edited (its inputs, and the grant itself for its dependencies). */
+const grantEdited = (name: string, edit: (p: Props, r: CapturedResource) => void) => edited(dev, name, (r) => edit(props(r), r));
+/** What a grant policy (a stack policy) reports on the dev stack with grant `name` edited: the messages, each on that grant. */
+async function onGrant(policyName: string, name: string, edit: (p: Props, r: CapturedResource) => void, options: PolicyRunOptions = {}): Promise<string[]> {
+    const found = await onStack(policyName, grantEdited(name, edit), {}, options);
+    expect(found.map((f) => f.urn)).toEqual(found.map(() => byName(dev, name).urn));
+    return found.map((f) => f.message);
+}
+/** A grant whose scope is `target`'s ID, as the program writes it (`scope: target.id`): its scope depends on `target`. */
+const scopedTo = (target: CapturedResource) => (p: Props, r: CapturedResource) => {
+    p.scope = target.id;
+    r.propertyDependencies.scope = [target.urn];
+};
+const firstPreview: PolicyRunOptions = { firstPreview: true };
 
 const rgScope = "/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-fhir-dev-contoso";
 
 cases("rbac-no-privileged-roles", () => {
-    test("compliant: the crypto grant; Key Vault administration roles at one vault or key", async () => {
-        expect(await onResource("rbac-no-privileged-roles", grant("contoso-cmk-crypto-grant"))).toEqual([]);
-        const vaultId = byName(dev, "contoso-vault").id!;
+    test("compliant: the dev stack; Key Vault administration roles at one vault or key, after deployment and on a first preview", async () => {
+        expect(await onStack("rbac-no-privileged-roles", dev)).toEqual([]);
+        expect(await onStack("rbac-no-privileged-roles", dev, {}, firstPreview)).toEqual([]);
         for (const role of ["Key Vault Administrator", "Key Vault Crypto Officer", "Key Vault Contributor"] as const) {
-            const atKey = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, role)));
-            expect(await onResource("rbac-no-privileged-roles", atKey)).toEqual([]);
-            const atVault = grant("contoso-cmk-crypto-grant", (p) => {
-                p.roleDefinitionId = withRole(p.roleDefinitionId, role);
-                p.scope = vaultId;
-            });
-            expect(await onResource("rbac-no-privileged-roles", atVault)).toEqual([]);
+            for (const options of [{}, firstPreview]) {
+                expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, role)), options)).toEqual([]);
+                const atVault = (p: Props, r: CapturedResource) => {
+                    p.roleDefinitionId = withRole(p.roleDefinitionId, role);
+                    scopedTo(byName(dev, "contoso-vault"))(p, r);
+                };
+                expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", atVault, options)).toEqual([]);
+            }
         }
     });
     test("violating: Owner, User Access Administrator by bare GUID, Role Based Access Control Administrator at a key", async () => {
-        const owner = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Owner")));
-        expect((await onResource("rbac-no-privileged-roles", owner))[0].message).toMatch(/^grants Owner at /);
-        const uaa = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = BUILT_IN_ROLES["User Access Administrator"]));
-        expect((await onResource("rbac-no-privileged-roles", uaa))[0].message).toMatch(/^grants User Access Administrator/);
-        const rbacAdmin = grant("contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Role Based Access Control Administrator")));
-        expect((await onResource("rbac-no-privileged-roles", rbacAdmin))[0].message).toMatch(/^grants Role Based Access Control Administrator at \/subscriptions\//);
+        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Owner")))).toEqual([
+            expect.stringMatching(/^grants Owner at \/subscriptions\/.*\/keys\/fhir-cmk$/),
+        ]);
+        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = BUILT_IN_ROLES["User Access Administrator"]))).toEqual([
+            expect.stringMatching(/^grants User Access Administrator/),
+        ]);
+        const rbacAdmin = (p: Props) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Role Based Access Control Administrator"));
+        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", rbacAdmin)).toEqual([expect.stringMatching(/^grants Role Based Access Control Administrator at \/subscriptions\//)]);
+        // On a first preview the key's ID is unknown: the role alone decides.
+        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", rbacAdmin, firstPreview)).toEqual([
+            "grants Role Based Access Control Administrator at the ID of Key 'contoso-cmk', not known before deployment",
+        ]);
     });
     test("violating: Key Vault Crypto Officer at a resource group (the seed CMK template's grant), the others at a subscription", async () => {
-        const officer = grant("contoso-cmk-crypto-grant", (p) => {
+        const officer = (p: Props) => {
             p.roleDefinitionId = withRole(p.roleDefinitionId, "Key Vault Crypto Officer");
             p.scope = rgScope;
-        });
-        expect(await onResource("rbac-no-privileged-roles", officer)).toEqual([
-            { message: `grants Key Vault Crypto Officer at a resourceGroup scope (${rgScope}), broader than one key vault` },
-        ]);
+        };
+        // A scope written out (no dependency) is known at preview too.
+        const noDependency = (p: Props, r: CapturedResource) => {
+            officer(p);
+            r.propertyDependencies.scope = [];
+        };
+        for (const options of [{}, firstPreview]) {
+            expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", noDependency, options)).toEqual([
+                `grants Key Vault Crypto Officer at a resourceGroup scope (${rgScope}), broader than one key vault`,
+            ]);
+        }
         for (const role of ["Key Vault Administrator", "Key Vault Contributor"] as const) {
-            const atSub = grant("contoso-cmk-crypto-grant", (p) => {
+            const atSub = (p: Props) => {
                 p.roleDefinitionId = withRole(p.roleDefinitionId, role);
                 p.scope = "/subscriptions/00000000-0000-4000-8000-00000000d001";
-            });
-            expect((await onResource("rbac-no-privileged-roles", atSub))[0].message).toMatch(new RegExp(`^grants ${role} at a subscription scope`));
+            };
+            expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", atSub)).toEqual([expect.stringMatching(new RegExp(`^grants ${role} at a subscription scope`))]);
         }
+    });
+    test("first preview: Crypto Officer on the resource group's ID is decided by the dependency's type", async () => {
+        const atRg = (p: Props, r: CapturedResource) => {
+            p.roleDefinitionId = withRole(p.roleDefinitionId, "Key Vault Crypto Officer");
+            scopedTo(byName(dev, "contoso-rg"))(p, r);
+        };
+        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", atRg, firstPreview)).toEqual([
+            "grants Key Vault Crypto Officer at a resourceGroup scope (the ID of ResourceGroup 'contoso-rg', not known before deployment), broader than one key vault",
+        ]);
     });
 });
 
 cases("rbac-fhir-roles-at-fhir-scope", () => {
-    test("compliant: data contributor at the service (ARM's fhirServices casing too)", async () => {
+    const reader = "tailspin-fhir-data-reader-55555555-5555-4555-8555-555555555555";
+    test("compliant: the dev stack after deployment and on a first preview; ARM's fhirServices casing", async () => {
+        expect(await onStack("rbac-fhir-roles-at-fhir-scope", dev)).toEqual([]);
+        expect(await onStack("rbac-fhir-roles-at-fhir-scope", dev, {}, firstPreview)).toEqual([]);
         const name = "contoso-fhir-data-contributor-11111111-1111-4111-8111-111111111111";
-        expect(await onResource("rbac-fhir-roles-at-fhir-scope", grant(name))).toEqual([]);
-        const camel = grant(name, (p) => (p.scope = p.scope.replace("/fhirservices/", "/fhirServices/")));
-        expect(await onResource("rbac-fhir-roles-at-fhir-scope", camel)).toEqual([]);
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", name, (p) => (p.scope = p.scope.replace("/fhirservices/", "/fhirServices/")))).toEqual([]);
     });
     test("violating: FHIR Data Reader at the workspace and at the resource group", async () => {
-        const name = "tailspin-fhir-data-reader-55555555-5555-4555-8555-555555555555";
-        const atWs = grant(name, (p) => (p.scope = p.scope.replace(/\/fhirservices\/.*$/, "")));
-        expect((await onResource("rbac-fhir-roles-at-fhir-scope", atWs))[0].message).toMatch(/^FHIR Data Reader is granted at a healthWorkspace scope/);
-        const atRg = grant(name, (p) => (p.scope = rgScope));
-        expect((await onResource("rbac-fhir-roles-at-fhir-scope", atRg))[0].message).toMatch(/^FHIR Data Reader is granted at a resourceGroup scope/);
+        const atWs = (p: Props) => (p.scope = p.scope.replace(/\/fhirservices\/.*$/, ""));
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, atWs)).toEqual([expect.stringMatching(/^FHIR Data Reader is granted at a healthWorkspace scope/)]);
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, (p) => (p.scope = rgScope))).toEqual([expect.stringMatching(/^FHIR Data Reader is granted at a resourceGroup scope/)]);
+    });
+    test("first preview: the workspace's ID (unknown) is told from the scope's dependency", async () => {
+        const ws = byName(dev, "tailspin-workspace", "azure-native:healthcareapis:Workspace");
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, scopedTo(ws))).toEqual([expect.stringMatching(/^FHIR Data Reader is granted at a healthWorkspace scope \(\/subscriptions\//)]);
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, scopedTo(ws), firstPreview)).toEqual([
+            "FHIR Data Reader is granted at a healthWorkspace scope (the ID of Workspace 'tailspin-workspace', not known before deployment), not at a FHIR service",
+        ]);
+    });
+    test("first preview: a scope assembled from a generated name cannot be told, and is refused", async () => {
+        const suffix = byName(dev, "tailspin-suffix");
+        const built = (_p: Props, r: CapturedResource) => {
+            r.propertyDependencies.scope = [byName(dev, "tailspin-rg").urn, suffix.urn];
+        };
+        // After deployment the ID is known (the FHIR service's): compliant.
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, built)).toEqual([]);
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, built, firstPreview)).toEqual([
+            "FHIR Data Reader is granted at a scope that cannot be told before deployment (an ID assembled from ResourceGroup 'tailspin-rg', RandomString 'tailspin-suffix'), not at a FHIR service",
+        ]);
     });
 });
 
 cases("rbac-data-roles-at-resource-scope", () => {
-    test("compliant: crypto at the key, blob at the storage account", async () => {
-        expect(await onResource("rbac-data-roles-at-resource-scope", grant("contoso-cmk-crypto-grant"))).toEqual([]);
-        expect(await onResource("rbac-data-roles-at-resource-scope", grant("contoso-export-blob-grant"))).toEqual([]);
+    test("compliant: crypto at the key, blob at the storage account, after deployment and on a first preview; crypto at the vault", async () => {
+        expect(await onStack("rbac-data-roles-at-resource-scope", dev)).toEqual([]);
+        expect(await onStack("rbac-data-roles-at-resource-scope", dev, {}, firstPreview)).toEqual([]);
+        for (const options of [{}, firstPreview]) {
+            expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-cmk-crypto-grant", scopedTo(byName(dev, "contoso-vault")), options)).toEqual([]);
+        }
     });
     test("violating: crypto at the resource group, blob at the subscription", async () => {
-        const crypto = grant("contoso-cmk-crypto-grant", (p) => (p.scope = rgScope));
-        expect((await onResource("rbac-data-roles-at-resource-scope", crypto))[0].message).toMatch(/^Key Vault Crypto Service Encryption User is granted at a resourceGroup scope/);
-        const blob = grant("contoso-export-blob-grant", (p) => (p.scope = "/subscriptions/00000000-0000-4000-8000-00000000d001"));
-        expect((await onResource("rbac-data-roles-at-resource-scope", blob))[0].message).toMatch(/^Storage Blob Data Contributor is granted at a subscription scope/);
+        expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-cmk-crypto-grant", (p) => (p.scope = rgScope))).toEqual([
+            expect.stringMatching(/^Key Vault Crypto Service Encryption User is granted at a resourceGroup scope/),
+        ]);
+        const atSubscription = (p: Props, r: CapturedResource) => {
+            p.scope = "/subscriptions/00000000-0000-4000-8000-00000000d001";
+            r.propertyDependencies.scope = [];
+        };
+        for (const options of [{}, firstPreview]) {
+            expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-export-blob-grant", atSubscription, options)).toEqual([
+                expect.stringMatching(/^Storage Blob Data Contributor is granted at a subscription scope/),
+            ]);
+        }
+    });
+    test("first preview: crypto on the identity's ID, blob on the vault's, told by the dependencies' types", async () => {
+        const identity = byName(dev, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity");
+        expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-cmk-crypto-grant", scopedTo(identity), firstPreview)).toEqual([
+            "Key Vault Crypto Service Encryption User is granted at an identity scope (the ID of UserAssignedIdentity 'contoso-identity', not known before deployment), not at a key vault or key",
+        ]);
+        expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-export-blob-grant", scopedTo(byName(dev, "contoso-vault")), firstPreview)).toEqual([
+            expect.stringMatching(/^Storage Blob Data Contributor is granted at a vault scope \(the ID of Vault 'contoso-vault'/),
+        ]);
     });
 });
 
@@ -628,7 +702,8 @@ cases("stateful-resources-protected", () => {
             expect(r.protect).toBe(true);
             expect(await onResource("stateful-resources-protected", r)).toEqual([]);
         }
-        const grantRes = byName(dev, "contoso-cmk-crypto-grant");
+        // (The identity's key grant is protected on purpose: docs/keys.md.)
+        const grantRes = byName(dev, "contoso-export-blob-grant");
         expect(grantRes.protect).toBe(false);
         expect(await onResource("stateful-resources-protected", grantRes)).toEqual([]);
     });
@@ -837,6 +912,35 @@ cases("acr-registry-isolation", () => {
             (g) => (props(g).description = `[shared] ${props(g).description}`),
         );
         expect(await onStack("acr-registry-isolation", shared)).toEqual([]);
+    });
+    test("a registry the stack creates: related by dependency before its ID and login server exist (a first preview)", async () => {
+        const registry: CapturedResource = {
+            ...fake("azure-native:containerregistry:Registry", "tailspin-registry", { registryName: "tailspinreg", resourceGroupName: "rg-fhir-dev-tailspin", tags: { [ACCOUNT_TAG]: "tailspin" } }),
+            outputs: { loginServer: "tailspinreg.azurecr.io" },
+            id: String(props(byName(dev, ACR_GRANT)).scope).replace(/[^/]+$/, "tailspinreg"),
+        };
+        const broken = [
+            registry,
+            ...edited(
+                edited(dev, ACR_GRANT, (g) => {
+                    props(g).scope = registry.id;
+                    g.propertyDependencies.scope = [registry.urn];
+                }),
+                "fabrikam-fhir",
+                (f) => {
+                    props(f).acrConfiguration = { loginServers: ["tailspinreg.azurecr.io"] };
+                    f.propertyDependencies.acrConfiguration = [registry.urn];
+                },
+            ),
+        ];
+        const expected = [
+            {
+                message: "RoleAssignment 'tailspin-acr-pull-tailspintemplates' gives account tailspin's identity AcrPull on registry tailspinreg, which account fabrikam also uses; the grant is not marked [shared]",
+                urn: byName(dev, ACR_GRANT).urn,
+            },
+        ];
+        expect(await onStack("acr-registry-isolation", broken)).toEqual(expected);
+        expect(await onStack("acr-registry-isolation", broken, {}, firstPreview)).toEqual(expected);
     });
 });
 

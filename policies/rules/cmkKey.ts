@@ -5,8 +5,8 @@
  */
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
-import { CMK_KEY_SIZES, CMK_MAX_VAULT_PLUS_KEY_NAME } from "../../components/azure";
-import { FhirResourcePolicy, TYPES } from "./common";
+import { CMK_KEY_SIZES, CMK_MAX_VAULT_PLUS_KEY_NAME, NAME_RULES } from "../../components/azure";
+import { FhirResourcePolicy, TYPES, UNKNOWN, Unknown, known } from "./common";
 
 const RSA_TYPES = ["RSA", "RSA-HSM"];
 
@@ -42,14 +42,18 @@ export const cmkKeyWrapUnwrap: FhirResourcePolicy = {
 
 export const cmkKeyNameLength: FhirResourcePolicy = {
     name: "cmk-key-name-length",
-    description: `Key vault name plus key name is at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters, a limit of the FHIR service's CMK setting.`,
+    description: `Key vault name plus key name is at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters, a limit of the FHIR service's CMK setting. A name not known at preview (a vault name built on a random suffix, on a new stack's first preview) counts as long as Azure allows (vault ${NAME_RULES.keyVault.max}, key ${NAME_RULES.keyVaultKey.max} characters): the pair is refused when it could exceed the limit.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Shorten the vault or key name so that together they have at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters.`,
+    remediationSteps: `Shorten the vault or key name so that together they have at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters (with a vault name generated at deployment, a key name of at most ${CMK_MAX_VAULT_PLUS_KEY_NAME - NAME_RULES.keyVault.max}).`,
     validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
-        const total = key.vaultName.length + (key.keyName ?? "").length;
-        if (total > CMK_MAX_VAULT_PLUS_KEY_NAME) {
-            reportViolation(`vault name '${key.vaultName}' + key name '${key.keyName}' is ${total} characters, over ${CMK_MAX_VAULT_PLUS_KEY_NAME}`);
-        }
+        const vault = known(() => key.vaultName);
+        const keyName = known(() => key.keyName ?? "");
+        const total = (vault === UNKNOWN ? NAME_RULES.keyVault.max : vault.length) + (keyName === UNKNOWN ? NAME_RULES.keyVaultKey.max : keyName.length);
+        if (total <= CMK_MAX_VAULT_PLUS_KEY_NAME) return;
+        const shown = (v: string | Unknown, max: number) => (v === UNKNOWN ? `(not known before deployment: up to ${max} characters)` : `'${v}'`);
+        const vaultText = shown(vault, NAME_RULES.keyVault.max), keyText = shown(keyName, NAME_RULES.keyVaultKey.max);
+        const bothKnown = vault !== UNKNOWN && keyName !== UNKNOWN;
+        reportViolation(`vault name ${vaultText} + key name ${keyText} ${bothKnown ? "is" : "could be"} ${total} characters, over ${CMK_MAX_VAULT_PLUS_KEY_NAME}`);
     }),
 };
 

@@ -3,6 +3,7 @@
  * parsing, and a stack index that relates resources the way the engine lets us (property dependencies first, ARM
  * IDs and names second, since the engine may hand a stack policy either).
  */
+import * as policySdk from "@pulumi/policy";
 import { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { AHDS_PRIVATE_LINK_GROUP_ID } from "../../components/azure";
 import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../components/naming";
@@ -28,6 +29,7 @@ export const TYPES = {
     healthWorkspace: "azure-native:healthcareapis:Workspace",
     fhirService: "azure-native:healthcareapis:FhirService",
     apiForFhir: "azure-native:healthcareapis:Service",
+    containerRegistry: "azure-native:containerregistry:Registry",
     privateEndpoint: "azure-native:network:PrivateEndpoint",
     privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
     privateDnsZone: "azure-native:privatedns:PrivateZone",
@@ -39,6 +41,54 @@ export const TYPES = {
     lockAtSubscription: "azure-native:authorization:ManagementLockAtSubscriptionLevel",
     lockByScope: "azure-native:authorization:ManagementLockByScope",
 } as const;
+
+/**
+ * What the SDK's unknown-checking proxy throws when a policy reads a value the engine does not know yet (exported by
+ * @pulumi/policy's index.js, but @internal, so stripped from its declarations: this is its runtime shape).
+ */
+export const UnknownValueError = (policySdk as unknown as { UnknownValueError: new (...args: never[]) => Error }).UnknownValueError;
+
+/** Stands for a value the engine does not know yet: on the first preview of a new stack, what comes from another resource. */
+export const UNKNOWN: unique symbol = Symbol("unknown until deployed");
+export type Unknown = typeof UNKNOWN;
+
+/**
+ * `read()`, or UNKNOWN when it touches a value not known at preview (the proxy throws UnknownValueError, which would make
+ * the analyzer skip the whole policy with an advisory "can't run" notice). Other errors pass through.
+ */
+export function known<T>(read: () => T): T | Unknown {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof UnknownValueError) return UNKNOWN;
+        throw e;
+    }
+}
+
+/**
+ * Said by every resource policy that passes a value it cannot read at preview: the engine analyzes each resource's
+ * inputs again when `pulumi up` registers it, once the resources they come from exist, and a mandatory violation then
+ * stops the update before the resource is created (pulumi/pulumi pkg/resource/deploy/step_generator.go).
+ */
+export const CHECKED_AT_UP =
+    "A value not known at preview (computed from resources not yet created, as on a new stack's first preview) is checked when `pulumi up` registers the resource, before it is created.";
+
+/**
+ * Calls `fn` on each item of `items` (a list in props) that is known at preview, with its index; items not known yet are
+ * skipped (see CHECKED_AT_UP). Reading an unknown item would otherwise stop the whole policy.
+ */
+export function forEachKnown<T>(items: readonly T[], fn: (item: T, i: number) => void): void {
+    for (let i = 0; i < items.length; i++) {
+        const item = known(() => items[i]);
+        if (item !== UNKNOWN) fn(item, i);
+    }
+}
+
+/** `read()`, or `fallback` when it touches a value not known at preview. */
+export function knownOr<T, F>(read: () => T, fallback: F): T | F {
+    const v = known(read);
+    return v === UNKNOWN ? fallback : v;
+}
 
 /** A value read from props that are typed loosely (stack policies see outputs or inputs). */
 export function str(v: unknown): string | undefined {
@@ -230,9 +280,17 @@ export class ScanIndex<T, K> {
 }
 
 const lowerName = (v: unknown): string | undefined => str(v)?.toLowerCase();
+/**
+ * Prop `key` of `r` as a name or ID to look a resource up by; undefined when it is not known yet (on a first preview a
+ * name built on a random suffix, or an ID, is unknown: nothing known can name that resource, so there is no match).
+ */
+export function lookupValue(r: { props: Record<string, unknown> }, key: string): unknown {
+    return knownOr(() => r.props[key], undefined);
+}
+const nameOf = (r: PolicyResource, key: string): string | undefined => lowerName(lookupValue(r, key));
 /** A child resource's key within its resource group (names of private endpoints are unique per group, not globally). */
-const resourceKey = (group: unknown, name: unknown): string | undefined => {
-    const g = lowerName(group), n = lowerName(name);
+const resourceKey = (r: PolicyResource, groupKey: string, nameKey: string): string | undefined => {
+    const g = nameOf(r, groupKey), n = nameOf(r, nameKey);
     return g && n ? `${g}/${n}` : undefined;
 };
 /** The first resource of `type` that property `prop` of `r` depends on. */
@@ -275,32 +333,32 @@ export class StackIndex {
             list.push(r);
             this.byType.set(r.type, list);
         }
+        // Names and IDs not known yet (a first preview) index nothing: no known value can name those resources.
         this.byTarget = new ScanIndex(resources, (r) => {
-            const t = armTargetOf(r);
+            const t = knownOr(() => armTargetOf(r), undefined);
             return t === undefined ? [] : [targetKey(t)];
         });
-        this.vaultsByName = new ScanIndex(this.of(TYPES.vault), (v) => [lowerName(v.props.vaultName)]);
-        this.storageByAccountName = new ScanIndex(this.of(TYPES.storageAccount), (s) => [lowerName(s.props.accountName)]);
-        this.workspacesByName = new ScanIndex(this.of(TYPES.healthWorkspace), (w) => [lowerName(w.props.workspaceName)]);
-        this.identitiesByPrincipal = new ScanIndex(this.of(TYPES.identity), (i) => [lowerName(i.props.principalId)]);
+        this.vaultsByName = new ScanIndex(this.of(TYPES.vault), (v) => [nameOf(v, "vaultName")]);
+        this.storageByAccountName = new ScanIndex(this.of(TYPES.storageAccount), (s) => [nameOf(s, "accountName")]);
+        this.workspacesByName = new ScanIndex(this.of(TYPES.healthWorkspace), (w) => [nameOf(w, "workspaceName")]);
+        this.identitiesByPrincipal = new ScanIndex(this.of(TYPES.identity), (i) => [nameOf(i, "principalId")]);
         this.blobServicesByAccount = new ScanIndex(this.of(TYPES.blobService), (b) => [this.storageOfBlobService(b)]);
         // A setting's target: its resourceUri's dependencies, else the resource its ID names; a blob service's ID names
         // the blob service (indexed by account below), not the account.
         this.settingsByTarget = new ScanIndex(this.of(TYPES.diagnosticSetting), (d) => {
             const deps = d.propertyDependencies.resourceUri ?? [];
             if (deps.length > 0) return deps;
-            const id = str(d.props.resourceUri);
-            return blobServiceAccountOf(id) === undefined ? this.refs(d, "resourceUri", [id]) : [];
+            const id = str(lookupValue(d, "resourceUri"));
+            return blobServiceAccountOf(id) === undefined ? this.refs(d, "resourceUri", () => [id]) : [];
         });
         this.blobSettingsByAccount = new ScanIndex(this.of(TYPES.diagnosticSetting), (d) => {
             const deps = d.propertyDependencies.resourceUri ?? [];
             if (deps.length > 0) return deps.filter((r) => r.type === TYPES.blobService).map((b) => this.storageOfBlobService(b));
-            return [this.storageByName(blobServiceAccountOf(str(d.props.resourceUri)))];
+            return [this.storageByName(blobServiceAccountOf(str(lookupValue(d, "resourceUri"))))];
         });
-        this.endpointsByName = new ScanIndex(this.of(TYPES.privateEndpoint), (pe) => [resourceKey(pe.props.resourceGroupName, pe.props.privateEndpointName)]);
+        this.endpointsByName = new ScanIndex(this.of(TYPES.privateEndpoint), (pe) => [resourceKey(pe, "resourceGroupName", "privateEndpointName")]);
         this.zoneGroupsByEndpoint = new ScanIndex(this.of(TYPES.privateDnsZoneGroup), (g) => [
-            depOfType(g, "privateEndpointName", TYPES.privateEndpoint) ??
-                this.endpointsByName.find(resourceKey(g.props.resourceGroupName, g.props.privateEndpointName)),
+            depOfType(g, "privateEndpointName", TYPES.privateEndpoint) ?? this.endpointsByName.find(resourceKey(g, "resourceGroupName", "privateEndpointName")),
         ]);
     }
 
@@ -317,12 +375,15 @@ export class StackIndex {
 
     /**
      * The resources property `prop` of `r` refers to: its property dependencies, plus any resource whose ARM ID (or key
-     * URL) is one of `values` (default: the property's value). Deduplicated, in dependency order.
+     * URL) is one of the values `read` gives (default: the property's value), when they are known. Before the first
+     * deployment those IDs are unknown, and the dependencies alone say what the property points at. Deduplicated, in
+     * dependency order.
      */
-    refs(r: PolicyResource, prop: string, values: unknown[] = [r.props[prop]]): PolicyResource[] {
+    refs(r: PolicyResource, prop: string, read: () => unknown[] = () => [r.props[prop]]): PolicyResource[] {
         const out = new Set<PolicyResource>(r.propertyDependencies[prop] ?? []);
-        for (const v of values.flatMap((x) => (Array.isArray(x) ? x : [x]))) {
-            const hit = this.byArmId(str(v));
+        const ids = knownOr(() => read().flatMap((x) => (Array.isArray(x) ? [...(x as unknown[])] : [x])).map(str), []);
+        for (const id of ids) {
+            const hit = this.byArmId(id);
             if (hit) out.add(hit);
         }
         return [...out];
@@ -332,7 +393,7 @@ export class StackIndex {
     vaultOfKey(key: PolicyResource): PolicyResource | undefined {
         const dep = (key.propertyDependencies.vaultName ?? []).find((d) => d.type === TYPES.vault);
         if (dep) return dep;
-        return this.vaultsByName.find(lowerName(key.props.vaultName));
+        return this.vaultsByName.find(nameOf(key, "vaultName"));
     }
 
     storageByName(name: unknown): PolicyResource | undefined {
@@ -347,7 +408,7 @@ export class StackIndex {
 
     /** The storage account a blob service belongs to (by dependency on its accountName, or by name). */
     storageOfBlobService(blobService: PolicyResource): PolicyResource | undefined {
-        return depOfType(blobService, "accountName", TYPES.storageAccount) ?? this.storageByName(blobService.props.accountName);
+        return depOfType(blobService, "accountName", TYPES.storageAccount) ?? this.storageByName(lookupValue(blobService, "accountName"));
     }
 
     /** The blob service properties of a storage account, in stack order. */
@@ -370,10 +431,10 @@ export class StackIndex {
         return this.zoneGroupsByEndpoint.filter(endpoint);
     }
 
-    /** Identities a principal ID points at: by dependency, or by the identity's principalId output. */
+    /** Identities a principal ID points at: by dependency, or by the identity's principalId output (once known). */
     principals(grant: PolicyResource): PolicyResource[] {
         const out = new Set<PolicyResource>((grant.propertyDependencies.principalId ?? []).filter((d) => d.type === TYPES.identity));
-        const pid = lowerName(grant.props.principalId);
+        const pid = nameOf(grant, "principalId");
         if (pid) for (const i of this.identitiesByPrincipal.filter(pid)) out.add(i);
         return [...out];
     }
@@ -384,9 +445,17 @@ export function privateLinkConnections(pe: PolicyResource): (Record<string, unkn
     return [...arr(pe.props.privateLinkServiceConnections), ...arr(pe.props.manualPrivateLinkServiceConnections)].map(obj);
 }
 
-/** Whether a private endpoint connects to an AHDS workspace (private-link sub-resource `healthcareworkspace`). */
+const CONNECTION_PROPS = ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"] as const;
+
+/**
+ * Whether a private endpoint connects to an AHDS workspace: by the private-link sub-resource its connections ask for
+ * (`healthcareworkspace`); when the connections are not known yet (built from a workspace's ID on a first preview), by
+ * their dependency on an AHDS workspace, whose only private-link sub-resource that is.
+ */
 export function isAhdsPrivateEndpoint(pe: PolicyResource): boolean {
-    return privateLinkConnections(pe).some((c) => arr(c?.groupIds).some((g) => str(g)?.toLowerCase() === AHDS_PRIVATE_LINK_GROUP_ID));
+    const groups = known(() => privateLinkConnections(pe).flatMap((c) => arr(c?.groupIds).map((g) => str(g)?.toLowerCase())));
+    if (groups !== UNKNOWN) return groups.includes(AHDS_PRIVATE_LINK_GROUP_ID);
+    return CONNECTION_PROPS.some((k) => (pe.propertyDependencies[k] ?? []).some((d) => d.type === TYPES.healthWorkspace));
 }
 
 /** A short, stable label for messages: `type name`. */

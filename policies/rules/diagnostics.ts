@@ -6,7 +6,7 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { FHIR_AUDIT_LOG_CATEGORY, KEY_VAULT_AUDIT_LOG_CATEGORY, STORAGE_BLOB_LOG_CATEGORIES } from "../../components/azure";
-import { FhirStackPolicy, StackIndex, TYPES, arr, label, obj, parseArmId, str } from "./common";
+import { FhirStackPolicy, StackIndex, TYPES, arr, label, lookupValue, obj, parseArmId, str } from "./common";
 
 /** What a resource's diagnostic settings must send to Log Analytics: categories, or a category group that holds them all. */
 interface LogRequirement {
@@ -22,7 +22,7 @@ const ALL_LOGS_GROUPS = ["alllogs"];
 
 function toLogAnalytics(index: StackIndex, setting: PolicyResource): boolean {
     if ((setting.propertyDependencies.workspaceId ?? []).some((r) => r.type === TYPES.logAnalytics)) return true;
-    const id = str(setting.props.workspaceId);
+    const id = str(lookupValue(setting, "workspaceId"));
     return parseArmId(id).kind === "logAnalytics" || index.byArmId(id)?.type === TYPES.logAnalytics;
 }
 

@@ -7,28 +7,35 @@ import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import { NAME_RULES } from "../../components/azure";
 import {
+    CHECKED_AT_UP,
     ExemptAccountsConfig,
     FhirResourcePolicy,
     FhirStackPolicy,
     ScanIndex,
     StackIndex,
     TYPES,
+    UNKNOWN,
     accountOf,
     exemptAccountsSchema,
+    forEachKnown,
     isAhdsPrivateEndpoint,
     isExempt,
+    known,
+    knownOr,
     label,
+    lookupValue,
     privateLinkConnections,
     str,
 } from "./common";
 
 export const fhirCmkEncryption: FhirResourcePolicy = {
     name: "fhir-cmk-encryption",
-    description: "FHIR services encrypt data with the account's customer-managed key, set at creation (it cannot be added later).",
+    description: `FHIR services encrypt data with the account's customer-managed key, set at creation (it cannot be added later). A key URL taken from a key not yet created is set, and its form is not known: ${CHECKED_AT_UP} (fhir-identity-holds-crypto-role relates the service to that key at preview.)`,
     enforcementLevel: "mandatory",
     remediationSteps: "Set encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl to the account's CMK key URI, and run the service as a user-assigned identity granted Key Vault Crypto Service Encryption User on that key.",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
-        const url = fhir.encryption?.customerManagedKeyEncryption?.keyEncryptionKeyUrl;
+        const url = known(() => fhir.encryption?.customerManagedKeyEncryption?.keyEncryptionKeyUrl);
+        if (url === UNKNOWN) return;
         if (!url) {
             reportViolation("no customer-managed key: data would be encrypted with a Microsoft-managed key only");
         } else if (!/^https:\/\/[^/]+\/keys\/[^/]+/.test(url)) {
@@ -39,17 +46,19 @@ export const fhirCmkEncryption: FhirResourcePolicy = {
 
 export const fhirUserAssignedIdentity: FhirResourcePolicy = {
     name: "fhir-user-assigned-identity",
-    description: "A FHIR service has exactly one identity type, UserAssigned, with exactly one identity (AHDS supports one identity type per service, and only a user-assigned identity exists before the service to be granted its key).",
+    description: `A FHIR service has exactly one identity type, UserAssigned, with exactly one identity (AHDS supports one identity type per service, and only a user-assigned identity exists before the service to be granted its key). ${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
     remediationSteps: "Set identity to { type: \"UserAssigned\", userAssignedIdentities: [<the account's identity ID>] }.",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
-        const type = fhir.identity?.type;
+        const type = known(() => fhir.identity?.type);
+        if (type === UNKNOWN) return;
         if (type !== "UserAssigned") {
             reportViolation(`identity type is ${type ?? "unset"}: use exactly UserAssigned`);
             return;
         }
-        const n = fhir.identity?.userAssignedIdentities?.length ?? 0;
-        if (n !== 1) reportViolation(`the service has ${n} user-assigned identities: give it exactly one`);
+        // The list's length is known even where the identity IDs in it are not yet.
+        const n = known(() => fhir.identity?.userAssignedIdentities?.length ?? 0);
+        if (n !== UNKNOWN && n !== 1) reportViolation(`the service has ${n} user-assigned identities: give it exactly one`);
     }),
 };
 
@@ -60,36 +69,45 @@ function isStorageName(v: string): boolean {
 
 export const fhirExportToStorage: FhirResourcePolicy = {
     name: "fhir-export-to-storage",
-    description: "When export (or import) is configured, it targets a storage account by name, reached through the service's identity.",
+    description: `When export (or import) is configured, it targets a storage account by name, reached through the service's identity. A name taken from a storage account not yet created is set, and its form is not known: ${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
     remediationSteps: "Set exportConfiguration.storageAccountName (and importConfiguration.integrationDataStore when import is on) to the account's export storage account name; or remove the configuration.",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
-        if (fhir.exportConfiguration !== undefined) {
-            const name = fhir.exportConfiguration.storageAccountName;
-            if (!name) reportViolation("exportConfiguration is set without a storage account");
-            else if (!isStorageName(name)) reportViolation(`export target '${name}' is not a storage account name`);
+        // A setting or name not known yet comes from another resource: it is set, its form is checked at `pulumi up`.
+        const exp = known(() => fhir.exportConfiguration);
+        const exportTo = exp === UNKNOWN || exp === undefined ? UNKNOWN : known(() => exp.storageAccountName);
+        if (exportTo !== UNKNOWN) {
+            if (!exportTo) reportViolation("exportConfiguration is set without a storage account");
+            else if (!isStorageName(exportTo)) reportViolation(`export target '${exportTo}' is not a storage account name`);
         }
-        if (fhir.importConfiguration?.enabled === true) {
-            const name = fhir.importConfiguration.integrationDataStore;
-            if (!name) reportViolation("import is enabled without an integration data store");
-            else if (!isStorageName(name)) reportViolation(`import source '${name}' is not a storage account name`);
+        const imp = known(() => fhir.importConfiguration);
+        const importFrom = imp === UNKNOWN || known(() => imp?.enabled) !== true ? UNKNOWN : known(() => imp?.integrationDataStore);
+        if (importFrom !== UNKNOWN) {
+            if (!importFrom) reportViolation("import is enabled without an integration data store");
+            else if (!isStorageName(importFrom)) reportViolation(`import source '${importFrom}' is not a storage account name`);
         }
     }),
 };
 
 export const fhirAuthentication: FhirResourcePolicy = {
     name: "fhir-authentication",
-    description: "FHIR services accept Entra ID tokens only for a set authority (https://login.microsoftonline.com/<tenant>) and audience (an https URL, the service's own).",
+    description: `FHIR services accept Entra ID tokens only for a set authority (https://login.microsoftonline.com/<tenant>) and audience (an https URL, the service's own). The audience is built on the workspace's generated name, so on a new stack's first preview it is set but its form is not known: ${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
     remediationSteps: "Set authenticationConfiguration.authority to https://login.microsoftonline.com/<tenantId> and authenticationConfiguration.audience to the service URL https://<workspace>-<fhir>.fhir.azurehealthcareapis.com.",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
-        const auth = fhir.authenticationConfiguration;
-        if (!auth?.authority) reportViolation("authenticationConfiguration.authority is not set");
-        else if (!/^https:\/\/login\.microsoftonline\.(com|us)\/[^/]+\/?$/.test(auth.authority)) {
-            reportViolation(`authority '${auth.authority}' is not an Entra ID tenant authority`);
+        // A value not known yet comes from another resource: it is set, its form is checked at `pulumi up`.
+        const auth = known(() => fhir.authenticationConfiguration);
+        if (auth === UNKNOWN) return;
+        const authority = known(() => auth?.authority);
+        if (authority !== UNKNOWN) {
+            if (!authority) reportViolation("authenticationConfiguration.authority is not set");
+            else if (!/^https:\/\/login\.microsoftonline\.(com|us)\/[^/]+\/?$/.test(authority)) reportViolation(`authority '${authority}' is not an Entra ID tenant authority`);
         }
-        if (!auth?.audience) reportViolation("authenticationConfiguration.audience is not set");
-        else if (!auth.audience.startsWith("https://")) reportViolation(`audience '${auth.audience}' is not an https URL`);
+        const audience = known(() => auth?.audience);
+        if (audience !== UNKNOWN) {
+            if (!audience) reportViolation("authenticationConfiguration.audience is not set");
+            else if (!audience.startsWith("https://")) reportViolation(`audience '${audience}' is not an https URL`);
+        }
     }),
 };
 
@@ -103,11 +121,11 @@ export const noAzureApiForFhir: FhirResourcePolicy = {
     }),
 };
 
-/** The AHDS workspace a FHIR service belongs to. */
+/** The AHDS workspace a FHIR service belongs to (by dependency on its workspaceName, or by name). */
 function workspaceOf(index: StackIndex, fhir: PolicyResource): PolicyResource | undefined {
     const dep = (fhir.propertyDependencies.workspaceName ?? []).find((r) => r.type === TYPES.healthWorkspace);
     if (dep) return dep;
-    return index.healthWorkspaceByName(fhir.props.workspaceName);
+    return index.healthWorkspaceByName(lookupValue(fhir, "workspaceName"));
 }
 
 /**
@@ -117,8 +135,8 @@ function workspaceOf(index: StackIndex, fhir: PolicyResource): PolicyResource | 
 function privateEndpointsByWorkspace(index: StackIndex): ScanIndex<PolicyResource, PolicyResource> {
     return new ScanIndex(index.of(TYPES.privateEndpoint), (pe) => {
         if (!isAhdsPrivateEndpoint(pe)) return [];
-        // Before the first deployment a workspace's ID is unknown (reading it throws): the property dependency names it.
-        const ids = pe.propertyDependencies.privateLinkServiceConnections?.length ? [] : privateLinkConnections(pe).map((c) => str(c?.privateLinkServiceId));
+        // Before the first deployment a workspace's ID is unknown: the property dependency names the workspace.
+        const ids = () => privateLinkConnections(pe).map((c) => c?.privateLinkServiceId);
         return [...index.refs(pe, "privateLinkServiceConnections", ids), ...(pe.propertyDependencies.manualPrivateLinkServiceConnections ?? [])];
     });
 }
@@ -140,8 +158,8 @@ export const fhirPublicNetworkAccess: FhirStackPolicy = {
         for (const fhir of index.of(TYPES.fhirService)) {
             const account = accountOf(fhir);
             if (isExempt(fhir, exemptAccounts)) continue;
-            // Outputs report the effective setting after deployment.
-            if (str(fhir.props.publicNetworkAccess)?.toLowerCase() === "disabled") continue;
+            // Outputs report the effective setting after deployment (none before: an output, unknown until then).
+            if (str(lookupValue(fhir, "publicNetworkAccess"))?.toLowerCase() === "disabled") continue;
             const ws = workspaceOf(index, fhir);
             if (ws && endpoints.find(ws) !== undefined) continue;
             reportViolation(
@@ -200,19 +218,28 @@ function isHttpsUrl(v: string): boolean {
 export const fhirSmartIdentityProviders: FhirResourcePolicy = {
     name: "fhir-smart-identity-providers",
     description:
-        "Each SMART on FHIR identity provider of a FHIR service has an https authority, and each of its applications an explicit audience: without one, a token the provider issued for another audience would be accepted.",
+        `Each SMART on FHIR identity provider of a FHIR service has an https authority, and each of its applications an explicit audience: without one, a token the provider issued for another audience would be accepted. ${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
     remediationSteps:
         "Give authenticationConfiguration.smartIdentityProviders[].authority as an https URL (the provider's issuer), and every applications[] entry a clientId and the audience its tokens carry (not \"*\").",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
-        (fhir.authenticationConfiguration?.smartIdentityProviders ?? []).forEach((provider, i) => {
+        const providers = known(() => fhir.authenticationConfiguration?.smartIdentityProviders ?? []);
+        if (providers === UNKNOWN) return;
+        forEachKnown(providers, (provider, i) => {
             const where = `smartIdentityProviders[${i}]`;
-            if (!provider.authority) reportViolation(`${where} has no authority`);
-            else if (!isHttpsUrl(provider.authority)) reportViolation(`${where}.authority '${provider.authority}' is not an https URL`);
-            (provider.applications ?? []).forEach((app, j) => {
-                const audience = app.audience?.trim();
+            const authority = known(() => provider.authority);
+            if (authority !== UNKNOWN) {
+                if (!authority) reportViolation(`${where} has no authority`);
+                else if (!isHttpsUrl(authority)) reportViolation(`${where}.authority '${authority}' is not an https URL`);
+            }
+            const apps = known(() => provider.applications ?? []);
+            if (apps === UNKNOWN) return;
+            forEachKnown(apps, (app, j) => {
+                const audience = known(() => app.audience?.trim());
+                if (audience === UNKNOWN) return;
                 if (!audience || audience === "*") {
-                    reportViolation(`${where}.applications[${j}] (client ${app.clientId ?? "unset"}) has ${audience ? "a wildcard" : "no"} audience: tokens for any audience would be accepted`);
+                    const client = knownOr(() => app.clientId ?? "unset", "(not known before deployment)");
+                    reportViolation(`${where}.applications[${j}] (client ${client}) has ${audience ? "a wildcard" : "no"} audience: tokens for any audience would be accepted`);
                 }
             });
         });

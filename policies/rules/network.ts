@@ -5,7 +5,7 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { AHDS_PRIVATE_DNS_ZONES } from "../../components/azure";
-import { FhirStackPolicy, StackIndex, TYPES, arr, isAhdsPrivateEndpoint, label, obj, str } from "./common";
+import { FhirStackPolicy, StackIndex, TYPES, arr, isAhdsPrivateEndpoint, knownOr, label, obj, str } from "./common";
 
 const REQUIRED_ZONES: readonly string[] = Object.values(AHDS_PRIVATE_DNS_ZONES);
 
@@ -19,8 +19,8 @@ function zonesOf(group: PolicyResource): Set<string> {
     const deps = (group.propertyDependencies.privateDnsZoneConfigs ?? []).filter((r) => r.type === TYPES.privateDnsZone);
     const names =
         deps.length > 0
-            ? deps.map((z) => str(z.props.privateZoneName)?.toLowerCase())
-            : arr(group.props.privateDnsZoneConfigs).map((c) => zoneNameOf(str(obj(c)?.privateDnsZoneId)));
+            ? deps.map((z) => str(knownOr(() => z.props.privateZoneName, undefined))?.toLowerCase())
+            : knownOr(() => arr(group.props.privateDnsZoneConfigs).map((c) => zoneNameOf(str(obj(c)?.privateDnsZoneId))), []);
     return new Set(names.filter((n): n is string => n !== undefined));
 }
 

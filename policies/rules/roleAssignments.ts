@@ -1,11 +1,14 @@
 /**
  * Role assignments: this stack grants narrow data roles at the narrowest scope, never management roles.
  * Role IDs come from components/azure.ts (Microsoft's built-in roles reference).
+ *
+ * The scope rules are stack policies: a grant's scope is usually another resource's ID, which the engine does not know
+ * before that resource exists (a new stack's first preview), while the resource it depends on is known. Resource
+ * policies get no dependencies, so they would skip every such grant at preview.
  */
-import * as authorization from "@pulumi/azure-native/authorization";
-import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
-import { FHIR_DATA_ROLES, PRIVILEGED_ROLES, VAULT_ADMIN_ROLES, builtInRoleName } from "../../components/azure";
-import { FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, label, parseArmId, str } from "./common";
+import { PolicyResource } from "@pulumi/policy";
+import { BuiltInRoleName, FHIR_DATA_ROLES, PRIVILEGED_ROLES, VAULT_ADMIN_ROLES, builtInRoleName } from "../../components/azure";
+import { ArmTarget, FhirStackPolicy, StackIndex, TYPES, UNKNOWN, known, knownOr, label, parseArmId, str } from "./common";
 
 const CRYPTO_ROLE = "Key Vault Crypto Service Encryption User";
 const BLOB_ROLE = "Storage Blob Data Contributor";
@@ -13,66 +16,133 @@ const BLOB_ROLE = "Storage Blob Data Contributor";
 /** Roles that manage access (or everything): refused at any scope. */
 const REFUSED_ROLES = PRIVILEGED_ROLES;
 
-export const rbacNoPrivilegedRoles: FhirResourcePolicy = {
+/**
+ * The built-in role a grant gives, if it is one. A role definition ID not known at preview depends on a resource of
+ * the stack (a custom role definition), so it is none of the built-in roles.
+ */
+export function roleOf(grant: PolicyResource): BuiltInRoleName | undefined {
+    return knownOr(() => builtInRoleName(str(grant.props.roleDefinitionId) ?? ""), undefined);
+}
+
+/**
+ * The ARM resource types a scope can depend on: the kind of target their IDs are, and how deep in ARM's hierarchy they
+ * sit (a scope built on a resource's ID names that resource or one below it).
+ */
+const SCOPE_TYPES: ReadonlyMap<string, { kind: ArmTarget["kind"]; depth: number }> = new Map([
+    [TYPES.resourceGroup, { kind: "resourceGroup", depth: 1 }],
+    [TYPES.vault, { kind: "vault", depth: 2 }],
+    [TYPES.storageAccount, { kind: "storage", depth: 2 }],
+    [TYPES.healthWorkspace, { kind: "healthWorkspace", depth: 2 }],
+    [TYPES.identity, { kind: "identity", depth: 2 }],
+    [TYPES.logAnalytics, { kind: "logAnalytics", depth: 2 }],
+    [TYPES.containerRegistry, { kind: "registry", depth: 2 }],
+    [TYPES.key, { kind: "key", depth: 3 }],
+    [TYPES.blobService, { kind: "storage", depth: 3 }],
+    [TYPES.fhirService, { kind: "fhir", depth: 3 }],
+] as const);
+
+/** What a grant's scope is: its kind (`undefined` when it cannot be told before deployment) and words for messages. */
+export interface GrantScope {
+    kind: ArmTarget["kind"] | undefined;
+    text: string;
+}
+
+/**
+ * The scope of a grant: parsed from its ID when known; before the first deployment (ID unknown), the kind of the
+ * deepest ARM resource the scope depends on. A scope that also depends on something that is not an ARM resource (a
+ * random suffix, a component) was assembled from generated names: what it names cannot be told until it is deployed.
+ */
+export function grantScope(grant: PolicyResource): GrantScope {
+    const scope = known(() => str(grant.props.scope));
+    if (scope !== UNKNOWN) return { kind: parseArmId(scope).kind, text: scope ?? "unset" };
+    const deps = (grant.propertyDependencies.scope ?? []).filter((d) => !d.type.startsWith("pulumi:providers:"));
+    const typed = deps.map((d) => ({ d, t: SCOPE_TYPES.get(d.type) }));
+    const deepest = typed.reduce<(typeof typed)[number] | undefined>((best, x) => (x.t && (!best?.t || x.t.depth > best.t.depth) ? x : best), undefined);
+    if (deepest?.t === undefined || typed.some((x) => x.t === undefined)) {
+        return { kind: undefined, text: `an ID assembled from ${deps.length > 0 ? deps.map(label).join(", ") : "values not known yet"}` };
+    }
+    return { kind: deepest.t.kind, text: `the ID of ${label(deepest.d)}, not known before deployment` };
+}
+
+/** "a key scope", or, for a scope that cannot be told before deployment, what it is built from. */
+function scopeWords(s: GrantScope): string {
+    if (s.kind === undefined) return `a scope that cannot be told before deployment (${s.text})`;
+    return `${/^[aeiou]/.test(s.kind) ? "an" : "a"} ${s.kind} scope (${s.text})`;
+}
+
+/** Reports, for each role assignment of the stack with a role `check` cares about, what `check` finds wrong. */
+function checkGrants(args: { resources: PolicyResource[] }, reportViolation: (message: string, urn?: string) => void, check: (role: BuiltInRoleName, scope: () => GrantScope) => string | undefined): void {
+    for (const grant of StackIndex.for(args.resources).of(TYPES.roleAssignment)) {
+        const role = roleOf(grant);
+        if (role === undefined) continue;
+        const message = check(role, () => grantScope(grant));
+        if (message !== undefined) reportViolation(message, grant.urn);
+    }
+}
+
+const UNDECIDED_SCOPE =
+    "Before the first deployment a scope given as a resource's ID is decided by the type of that resource (the scope property's dependency); a scope assembled from generated names (a random suffix) cannot be told and is refused.";
+
+export const rbacNoPrivilegedRoles: FhirStackPolicy = {
     name: "rbac-no-privileged-roles",
-    description: `This stack never grants ${REFUSED_ROLES.join(", ")} (they manage access or everything, far beyond what a FHIR account needs), nor ${VAULT_ADMIN_ROLES.join(", ")} at anything broader than one key vault (at a resource group or subscription they reach every account's keys).`,
+    description: `This stack never grants ${REFUSED_ROLES.join(", ")} (they manage access or everything, far beyond what a FHIR account needs), nor ${VAULT_ADMIN_ROLES.join(", ")} at anything broader than one key vault (at a resource group or subscription they reach every account's keys). ${UNDECIDED_SCOPE}`,
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Grant the narrowest data role instead (FHIR Data roles on the FHIR service, Key Vault Crypto Service Encryption User on the key, Storage Blob Data Contributor on the storage account); scope Key Vault administration roles to one vault or key; platform administrators get management roles outside this stack.",
-    validateResource: validateResourceOfType(authorization.RoleAssignment, (ra, _args, reportViolation) => {
-        const role = builtInRoleName(ra.roleDefinitionId);
-        if (role === undefined) return;
-        if ((REFUSED_ROLES as readonly string[]).includes(role)) {
-            reportViolation(`grants ${role} at ${ra.scope}`);
-            return;
-        }
-        if (!(VAULT_ADMIN_ROLES as readonly string[]).includes(role)) return;
-        const target = parseArmId(ra.scope);
-        if (target.kind !== "vault" && target.kind !== "key") reportViolation(`grants ${role} at a ${target.kind} scope (${ra.scope}), broader than one key vault`);
-    }),
+        "Grant the narrowest data role instead (FHIR Data roles on the FHIR service, Key Vault Crypto Service Encryption User on the key, Storage Blob Data Contributor on the storage account); scope Key Vault administration roles to one vault or key (its `id`); platform administrators get management roles outside this stack.",
+    validateStack: (args, reportViolation) =>
+        checkGrants(args, reportViolation, (role, scopeOf) => {
+            if ((REFUSED_ROLES as readonly string[]).includes(role)) return `grants ${role} at ${scopeOf().text}`;
+            if (!(VAULT_ADMIN_ROLES as readonly string[]).includes(role)) return undefined;
+            const scope = scopeOf();
+            return scope.kind === "vault" || scope.kind === "key" ? undefined : `grants ${role} at ${scopeWords(scope)}, broader than one key vault`;
+        }),
 };
 
-export const rbacFhirRolesAtFhirScope: FhirResourcePolicy = {
+export const rbacFhirRolesAtFhirScope: FhirStackPolicy = {
     name: "rbac-fhir-roles-at-fhir-scope",
-    description: "FHIR data-plane roles are granted only at a FHIR service's scope, never at a workspace, resource group or subscription (which would reach every account's data).",
+    description: `FHIR data-plane roles are granted only at a FHIR service's scope, never at a workspace, resource group or subscription (which would reach every account's data). ${UNDECIDED_SCOPE}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set the role assignment's scope to the FHIR service's resource ID (…/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>).",
-    validateResource: validateResourceOfType(authorization.RoleAssignment, (ra, _args, reportViolation) => {
-        const role = builtInRoleName(ra.roleDefinitionId);
-        if (!role || !(FHIR_DATA_ROLES as readonly string[]).includes(role)) return;
-        const target = parseArmId(ra.scope);
-        if (target.kind !== "fhir") reportViolation(`${role} is granted at a ${target.kind} scope (${ra.scope}), not at a FHIR service`);
-    }),
+    remediationSteps: "Set the role assignment's scope to the FHIR service's resource ID (its `id`: …/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>).",
+    validateStack: (args, reportViolation) =>
+        checkGrants(args, reportViolation, (role, scopeOf) => {
+            if (!(FHIR_DATA_ROLES as readonly string[]).includes(role)) return undefined;
+            const scope = scopeOf();
+            return scope.kind === "fhir" ? undefined : `${role} is granted at ${scopeWords(scope)}, not at a FHIR service`;
+        }),
 };
 
-export const rbacDataRolesAtResourceScope: FhirResourcePolicy = {
+export const rbacDataRolesAtResourceScope: FhirStackPolicy = {
     name: "rbac-data-roles-at-resource-scope",
-    description: `${CRYPTO_ROLE} is granted only at a key vault or key scope, and ${BLOB_ROLE} only at a storage account (or container) scope.`,
+    description: `${CRYPTO_ROLE} is granted only at a key vault or key scope, and ${BLOB_ROLE} only at a storage account (or container) scope. ${UNDECIDED_SCOPE}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Scope the crypto grant to the CMK key (…/vaults/<vault>/keys/<key>) and the blob grant to the export storage account; never to a resource group or subscription.",
-    validateResource: validateResourceOfType(authorization.RoleAssignment, (ra, _args, reportViolation) => {
-        const role = builtInRoleName(ra.roleDefinitionId);
-        const target = parseArmId(ra.scope);
-        if (role === CRYPTO_ROLE && target.kind !== "key" && target.kind !== "vault") {
-            reportViolation(`${role} is granted at a ${target.kind} scope (${ra.scope}), not at a key vault or key`);
-        }
-        if (role === BLOB_ROLE && target.kind !== "storage") {
-            reportViolation(`${role} is granted at a ${target.kind} scope (${ra.scope}), not at a storage account`);
-        }
-    }),
+    remediationSteps: "Scope the crypto grant to the CMK key (its `id`: …/vaults/<vault>/keys/<key>) and the blob grant to the export storage account; never to a resource group or subscription.",
+    validateStack: (args, reportViolation) =>
+        checkGrants(args, reportViolation, (role, scopeOf) => {
+            if (role === CRYPTO_ROLE) {
+                const scope = scopeOf();
+                return scope.kind === "key" || scope.kind === "vault" ? undefined : `${role} is granted at ${scopeWords(scope)}, not at a key vault or key`;
+            }
+            if (role === BLOB_ROLE) {
+                const scope = scopeOf();
+                return scope.kind === "storage" ? undefined : `${role} is granted at ${scopeWords(scope)}, not at a storage account`;
+            }
+            return undefined;
+        }),
 };
 
 /** The keys a FHIR service's CMK setting points at (by dependency on `encryption`, or by key URL). */
 export function cmkKeysOf(index: StackIndex, fhir: PolicyResource): PolicyResource[] {
-    const url = str((fhir.props.encryption as { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } } | undefined)?.customerManagedKeyEncryption?.keyEncryptionKeyUrl);
-    return index.refs(fhir, "encryption", [url]).filter((r) => r.type === TYPES.key);
+    const url = () => (fhir.props.encryption as { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } } | undefined)?.customerManagedKeyEncryption?.keyEncryptionKeyUrl;
+    return index.refs(fhir, "encryption", () => [url()]).filter((r) => r.type === TYPES.key);
 }
 
 /** The user-assigned identities a FHIR service runs as. */
 export function identitiesOf(index: StackIndex, fhir: PolicyResource): PolicyResource[] {
-    const ids = (fhir.props.identity as { userAssignedIdentities?: unknown } | undefined)?.userAssignedIdentities;
-    // Inputs list identity IDs; outputs (ARM) key a map by them.
-    const values = Array.isArray(ids) ? ids : ids && typeof ids === "object" ? Object.keys(ids) : [];
+    const values = () => {
+        const ids = (fhir.props.identity as { userAssignedIdentities?: unknown } | undefined)?.userAssignedIdentities;
+        // Inputs list identity IDs; outputs (ARM) key a map by them.
+        return Array.isArray(ids) ? ids : ids && typeof ids === "object" ? Object.keys(ids) : [];
+    };
     return index.refs(fhir, "identity", values).filter((r) => r.type === TYPES.identity);
 }
 
@@ -140,7 +210,7 @@ export const fhirIdentityHoldsCryptoRole: FhirStackPolicy = {
     remediationSteps: `Grant ${CRYPTO_ROLE} to the FHIR service's user-assigned identity at the CMK key's scope, and make the FHIR service depend on that grant (and the RBAC propagation wait).`,
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
-        const cryptoGrants = index.of(TYPES.roleAssignment).filter((g) => builtInRoleName(str(g.props.roleDefinitionId) ?? "") === CRYPTO_ROLE);
+        const cryptoGrants = index.of(TYPES.roleAssignment).filter((g) => roleOf(g) === CRYPTO_ROLE);
         const grants = new GrantsOnScopes(index, cryptoGrants);
         for (const fhir of index.of(TYPES.fhirService)) {
             const keys = cmkKeysOf(index, fhir);

@@ -6,7 +6,7 @@
  */
 import * as storage from "@pulumi/azure-native/storage";
 import { validateResourceOfType } from "@pulumi/policy";
-import { FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, bypassesAzureServices, label, obj } from "./common";
+import { CHECKED_AT_UP, FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, UNKNOWN, bypassesAzureServices, known, label, obj } from "./common";
 
 export const storageHttpsOnly: FhirResourcePolicy = {
     name: "storage-https-only",
@@ -50,33 +50,41 @@ export const storageNoSharedKey: FhirResourcePolicy = {
     }),
 };
 
-/** Public network access off admits private endpoints only: tighter than any firewall. */
+/** Public network access off admits private endpoints only: tighter than any firewall. (Not known yet: not known to be off.) */
 function publicAccessDisabled(account: { publicNetworkAccess?: string }): boolean {
-    return account.publicNetworkAccess?.toLowerCase() === "disabled";
+    return known(() => account.publicNetworkAccess?.toLowerCase()) === "disabled";
 }
+
+/**
+ * Said by the storage rules: the firewall and encryption settings of export storage name other resources (the FHIR
+ * service's ID, the vault's URI, the identity), so on a new stack's first preview the engine may know none of them.
+ */
+const STORAGE_AT_PREVIEW = `Settings built from other resources may be unknown as a whole on a new stack's first preview. ${CHECKED_AT_UP}`;
 
 export const storageNetworkRestricted: FhirResourcePolicy = {
     name: "storage-network-restricted",
-    description: "Storage accounts deny network access by default (firewall default action Deny; the FHIR service comes in by resource-instance rule), or disable public access altogether.",
+    description: `Storage accounts deny network access by default (firewall default action Deny; the FHIR service comes in by resource-instance rule), or disable public access altogether. ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
     remediationSteps: "Set networkRuleSet.defaultAction: \"Deny\" and admit the account's FHIR service and its workspace with networkRuleSet.resourceAccessRules (IP rules do not work for services in the same region).",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
         if (publicAccessDisabled(account)) return;
-        const action = account.networkRuleSet?.defaultAction;
-        if (action !== "Deny") reportViolation(`the storage firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny`);
+        const action = known(() => account.networkRuleSet?.defaultAction);
+        if (action !== UNKNOWN && action !== "Deny") reportViolation(`the storage firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny`);
     }),
 };
 
 export const storageTrustedServicesBypass: FhirResourcePolicy = {
     name: "storage-trusted-services-bypass",
-    description: "A storage account behind a firewall lets trusted Azure services bypass it (Microsoft's export setup: the FHIR service reaches its export storage as a trusted service, besides its resource-instance rule).",
+    description: `A storage account behind a firewall lets trusted Azure services bypass it (Microsoft's export setup: the FHIR service reaches its export storage as a trusted service, besides its resource-instance rule). ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
     remediationSteps: "Set networkRuleSet.bypass to include \"AzureServices\" (e.g. \"AzureServices\" or \"AzureServices, Logging, Metrics\").",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
-        const rules = account.networkRuleSet;
-        const closed = rules?.defaultAction === "Deny" || publicAccessDisabled(account);
-        if (closed && !bypassesAzureServices(rules?.bypass)) {
-            reportViolation(`the storage firewall lets no trusted Azure service through (bypass ${rules?.bypass ?? "unset: set it explicitly"}): $export could not reach it`);
+        const rules = known(() => account.networkRuleSet);
+        if (rules === UNKNOWN) return;
+        const closed = known(() => rules?.defaultAction) === "Deny" || publicAccessDisabled(account);
+        const bypass = known(() => rules?.bypass);
+        if (closed && bypass !== UNKNOWN && !bypassesAzureServices(bypass)) {
+            reportViolation(`the storage firewall lets no trusted Azure service through (bypass ${bypass ?? "unset: set it explicitly"}): $export could not reach it`);
         }
     }),
 };
@@ -95,28 +103,33 @@ export const storageNoCrossTenantReplication: FhirResourcePolicy = {
 
 export const storageCmkEncryption: FhirResourcePolicy = {
     name: "storage-cmk-encryption",
-    description: "Storage accounts encrypt exported PHI with the account's customer-managed key (keySource Microsoft.Keyvault, a vault and a key), like the FHIR service itself.",
+    description: `Storage accounts encrypt exported PHI with the account's customer-managed key (keySource Microsoft.Keyvault, a vault and a key), like the FHIR service itself. ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
     remediationSteps:
         "Set encryption { keySource: \"Microsoft.Keyvault\", keyVaultProperties: { keyVaultUri, keyName } (versionless: storage follows new key versions), encryptionIdentity: { encryptionUserAssignedIdentity } } with the account's identity, granted Key Vault Crypto Service Encryption User on the key.",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
-        const e = account.encryption;
-        if (e?.keySource?.toLowerCase() !== "microsoft.keyvault") {
-            reportViolation(`encryption keySource is ${e?.keySource ?? "unset (Microsoft.Storage)"}: data would be encrypted with a Microsoft-managed key only`);
+        const e = known(() => account.encryption);
+        if (e === UNKNOWN) return;
+        const keySource = known(() => e?.keySource);
+        if (keySource === UNKNOWN) return;
+        if (keySource?.toLowerCase() !== "microsoft.keyvault") {
+            reportViolation(`encryption keySource is ${keySource ?? "unset (Microsoft.Storage)"}: data would be encrypted with a Microsoft-managed key only`);
             return;
         }
-        const missing = (["keyVaultUri", "keyName"] as const).filter((k) => !e.keyVaultProperties?.[k]);
+        // A vault URI or key name not known yet comes from another resource: it is set.
+        const missing = (["keyVaultUri", "keyName"] as const).filter((k) => !known(() => e?.keyVaultProperties?.[k]));
         if (missing.length > 0) reportViolation(`encryption.keyVaultProperties lacks ${missing.join(" and ")}: no customer-managed key is named`);
     }),
 };
 
 export const storageInfrastructureEncryption: FhirResourcePolicy = {
     name: "storage-infrastructure-encryption",
-    description: "Storage accounts add infrastructure encryption (a second, platform-managed layer under the customer-managed key); it can only be set at creation.",
+    description: `Storage accounts add infrastructure encryption (a second, platform-managed layer under the customer-managed key); it can only be set at creation. ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
     remediationSteps: "Set encryption.requireInfrastructureEncryption: true when the account is created (an existing account cannot be changed: create a new one and point the FHIR service's export at it).",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
-        if (account.encryption?.requireInfrastructureEncryption !== true) reportViolation("infrastructure encryption is off: data has one encryption layer only");
+        const required = known(() => account.encryption?.requireInfrastructureEncryption);
+        if (required !== UNKNOWN && required !== true) reportViolation("infrastructure encryption is off: data has one encryption layer only");
     }),
 };
 
