@@ -13,14 +13,19 @@ import { runBenchmark } from "../scripts/lib/bench/measure";
 import { FINDINGS_END, FINDINGS_START, keptFindings, renderBenchmarksMd } from "../scripts/lib/bench/document";
 import { TARGETS, checkTargets, pathAfterPrelude, renderSvg } from "../scripts/lib/bench/report";
 
+/** With export storage: the storage is encrypted with the key at creation, so it waits for the grant's propagation. */
 const EXPECTED_STEPS = [
     ["random:RandomString", "resources:ResourceGroup"],
     ["keyvault:Vault"],
     ["keyvault:Key"],
     ["authorization:RoleAssignment"],
     ["dynamic:RbacPropagationWait"],
+    ["storage:StorageAccount"],
+    ["authorization:RoleAssignment"],
     ["healthcareapis:FhirService"],
 ];
+/** Without export storage (export and import off). */
+const EXPECTED_STEPS_NO_STORAGE = [...EXPECTED_STEPS.slice(0, 5), ["healthcareapis:FhirService"]];
 
 describe("generated stacks", () => {
     test("300 accounts place with default quotas into 3 shared subscriptions, options varied", () => {
@@ -63,12 +68,18 @@ describe("program vs flat baseline, in process (6 accounts)", () => {
         expect(flatOutputs).toEqual(programOutputs);
     });
 
-    test("every account's critical path is resource group ∥ suffix → vault → key → grant → wait → FHIR service", () => {
+    test("every account's critical path is resource group ∥ suffix → vault → key → grant → wait → (storage → blob grant →) FHIR service", () => {
         const a = analyzeRun(program);
-        expect(a.criticalPaths.map((p) => [p.steps, p.accounts])).toEqual([[EXPECTED_STEPS, 6]]);
-        expect(pathAfterPrelude(EXPECTED_STEPS)).toEqual(TARGETS.criticalPath);
+        // acct0003 has neither export nor import: no storage on its path.
+        expect(a.criticalPaths.map((p) => [p.steps, p.accounts])).toEqual([
+            [EXPECTED_STEPS, 5],
+            [EXPECTED_STEPS_NO_STORAGE, 1],
+        ]);
+        expect([pathAfterPrelude(EXPECTED_STEPS), pathAfterPrelude(EXPECTED_STEPS_NO_STORAGE)]).toEqual(TARGETS.criticalPaths);
         const example = a.criticalPaths[0].example;
-        expect(example.chain.map((c) => c.name)).toEqual(["-rg", "-vault", "-cmk", "-cmk-crypto-grant", "-cmk-grant-propagation", "-fhir"].map((s) => `${example.account}${s}`));
+        expect(example.chain.map((c) => c.name)).toEqual(
+            ["-rg", "-vault", "-cmk", "-cmk-crypto-grant", "-cmk-grant-propagation", "-export-storage", "-export-blob-grant", "-fhir"].map((s) => `${example.account}${s}`),
+        );
     });
 
     test("no account's resources depend on another account's; shared ones are allowed", () => {

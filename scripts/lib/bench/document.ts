@@ -74,7 +74,7 @@ export function renderBenchmarksMd(d: BenchDocument): string {
         "",
         "## Critical path per account",
         "",
-        `Target: identity ∥ vault → key → grant → wait → FHIR service, i.e. after the account's resource group: ${formatSteps(TARGETS.criticalPath)}.`,
+        `Target: identity ∥ vault → key → grant → wait → (export storage → blob grant →) FHIR service, i.e. after the account's resource group: ${TARGETS.criticalPaths.map(formatSteps).join("; or without storage: ")}.`,
         "",
         ...[...paths].map(([k, v]) => `- ${v.accounts} account-runs: **${k}** (${v.example.chain.length} custom resources), e.g. ${v.example.account}: ${v.example.chain.map((c) => `\`${c.name}\` (${shortType(c.type)})`).join(" → ")}`),
         "",
