@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, ConfigValidationError, defineStack } from "./components";
+import { CONFIG_NAMESPACE, ConfigValidationError } from "./config";
+import { defineStack } from "./program";
 
 // Every key set in the namespace (so a misspelled one is an error, not silently ignored), read as pulumi.Config does.
 const config = new pulumi.Config(CONFIG_NAMESPACE);

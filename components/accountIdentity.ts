@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import { names } from "./naming";
+import { names } from "../azure/naming";
 
 export interface AccountIdentityArgs {
     account: string;

@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { KEY_VAULT_AUDIT_LOG_CATEGORY, KEY_VAULT_SOFT_DELETE_DAYS } from "./azure";
-import { KeyVaultNetwork } from "./config";
-import { names } from "./naming";
+import { KEY_VAULT_AUDIT_LOG_CATEGORY, KEY_VAULT_SOFT_DELETE_DAYS } from "../azure/facts";
+import { KeyVaultNetwork } from "../config/schema";
+import { names } from "../azure/naming";
 import { diagnosticInputs } from "./diagnostics";
-import { cryptoGrantKey } from "./ownership";
-import { LockedKey } from "./placement";
+import { cryptoGrantKey } from "../config/ownership";
+import { LockedKey } from "../config/placement";
 import { RbacPropagationWait } from "./rbacPropagationWait";
 import { roleGrant } from "./roleGrant";
 

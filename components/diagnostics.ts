@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { names } from "./naming";
+import { names } from "../azure/naming";
 
 /**
  * A diagnostic setting sending `categories` (and a metric category) of `resourceUri` to Log Analytics. No

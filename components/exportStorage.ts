@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { STORAGE_BLOB_LOG_CATEGORIES } from "./azure";
+import { STORAGE_BLOB_LOG_CATEGORIES } from "../azure/facts";
 import { diagnosticInputs } from "./diagnostics";
-import { names } from "./naming";
+import { names } from "../azure/naming";
 import { roleGrant } from "./roleGrant";
 
 export interface ExportStorageArgs {

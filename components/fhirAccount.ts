@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import { entraAuthority, fhirServiceResourceId, healthWorkspaceResourceId } from "./azure";
-import { AccountConfig, SubscriptionConfig } from "./config";
-import { ACCOUNT_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "./naming";
-import { Placement } from "./placement";
+import { entraAuthority, fhirServiceResourceId, healthWorkspaceResourceId } from "../azure/facts";
+import { AccountConfig, SubscriptionConfig } from "../config/schema";
+import { ACCOUNT_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
+import { Placement } from "../config/placement";
 import { AccountIdentity } from "./accountIdentity";
 import { CustomerManagedKey } from "./customerManagedKey";
 import { ExportStorage } from "./exportStorage";

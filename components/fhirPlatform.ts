@@ -4,10 +4,10 @@ import { Provider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { AHDS_PRIVATE_DNS_ZONES, AhdsPrivateDnsZone } from "./azure";
-import { PlatformConfig, SubscriptionConfig } from "./config";
-import { PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "./naming";
-import { Placement } from "./placement";
+import { AHDS_PRIVATE_DNS_ZONES, AhdsPrivateDnsZone } from "../azure/facts";
+import { PlatformConfig, SubscriptionConfig } from "../config/schema";
+import { PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
+import { Placement } from "../config/placement";
 import { FhirAccount, FhirAccountOutputs, PlatformContext } from "./fhirAccount";
 import { FhirWorkspace } from "./fhirWorkspace";
 

@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { ACR_REGISTRY_ID, FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, acrLoginServer, entraAuthority, fhirServiceUrl } from "./azure";
-import { AccountConfig, GrantConfig } from "./config";
+import { ACR_REGISTRY_ID, FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, acrLoginServer, entraAuthority, fhirServiceUrl } from "../azure/facts";
+import { AccountConfig, GrantConfig } from "../config/schema";
 import { diagnosticInputs } from "./diagnostics";
-import { SHARED_MARKER, names } from "./naming";
+import { SHARED_MARKER, names } from "../azure/naming";
 import { RoleGrantArgs, roleGrant } from "./roleGrant";
 
 export interface FhirServiceArgs {

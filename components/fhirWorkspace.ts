@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as network from "@pulumi/azure-native/network";
-import { AHDS_PRIVATE_DNS_ZONES, AHDS_PRIVATE_LINK_GROUP_ID } from "./azure";
-import { names } from "./naming";
+import { AHDS_PRIVATE_DNS_ZONES, AHDS_PRIVATE_LINK_GROUP_ID } from "../azure/facts";
+import { names } from "../azure/naming";
 
 export interface FhirWorkspaceArgs {
     /** Workspace group: the account name for a dedicated workspace, a pool name for a shared one. */

@@ -1,8 +1,3 @@
-export * from "./azure";
-export * from "./config";
-export * from "./naming";
-export * from "./placement";
-export * from "./ownership";
 export * from "./diagnostics";
 export * from "./roleGrant";
 export * from "./rbacPropagationWait";
@@ -13,4 +8,3 @@ export * from "./fhirWorkspace";
 export * from "./fhirService";
 export * from "./fhirAccount";
 export * from "./fhirPlatform";
-export * from "./program";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { BuiltInRoleName, PrincipalType, roleDefinitionId } from "./azure";
-import { accountDescription, stableGuid } from "./naming";
+import { BuiltInRoleName, PrincipalType, roleDefinitionId } from "../azure/facts";
+import { accountDescription, stableGuid } from "../azure/naming";
 
 export interface RoleGrantArgs {
     /** The account the grant belongs to: its principal and its scope are this account's. */

@@ -2,11 +2,11 @@
  * `ts-node --transpile-only engine/bench.ts [--sizes 10,100] [--reps N] [--no-policy-pack] [--type-check]`
  *
  * Wall time of a real `pulumi preview` (engine + language host + program + fake providers + the CrossGuard pack) of a
- * fresh stack with N generated accounts (scripts/lib/bench/generate.ts, the stacks `npm run bench` measures under
+ * fresh stack with N generated accounts (tools/bench/generate.ts, the stacks `npm run bench` measures under
  * mocks), each in its own project directory and local backend. Prints a markdown table for BENCHMARKS.md.
  */
 import * as os from "os";
-import { BENCH_STACK, generateRawConfig } from "../scripts/lib/bench/generate";
+import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
 import { EngineProject, engineBinary, runCommand } from "./harness";
 import { REPO_ROOT } from "./paths";
 import * as path from "path";

@@ -24,9 +24,9 @@ export function usesBuiltEngine(): boolean {
     return !process.env.PULUMI_ENGINE;
 }
 
-/** Files of the program a project directory needs (copied; `components` and `node_modules` are linked). */
+/** Files of the program a project directory needs (copied; its source folders and `node_modules` are linked). */
 const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"];
-const PROGRAM_LINKS = ["components", "node_modules"];
+const PROGRAM_LINKS = ["azure", "config", "components", "program", "node_modules"];
 
 export interface CommandResult {
     code: number;

@@ -12,11 +12,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "./lib/stackConfig";
-import { compileProject, runBenchmark } from "./lib/bench/measure";
-import { Machine, checkTargets } from "./lib/bench/report";
-import { renderBenchmarksMd, renderBenchSvg } from "./lib/bench/document";
-import { summarizeProfile } from "./lib/bench/profile";
+import { PROJECT_DIR } from "../harness/stackFiles";
+import { compileProject, runBenchmark } from "../tools/bench/measure";
+import { Machine, checkTargets } from "../tools/bench/report";
+import { renderBenchmarksMd, renderBenchSvg } from "../tools/bench/document";
+import { summarizeProfile } from "../tools/bench/profile";
 
 interface Args {
     sizes: number[];

@@ -2,15 +2,15 @@
  * `npm run ci:stacks -- --base <ref> [--head <ref>] | --all | --changed <file> ...` [--json] [--github-output FILE]
  * [--summary FILE] [--dir DIR]
  *
- * Which stacks a change plans and checks, and which it deploys (the rules: scripts/lib/ci.ts). The workflows call it
+ * Which stacks a change plans and checks, and which it deploys (the rules: tools/ci.ts). The workflows call it
  * first and use its lists as their matrix. Exit codes: 0 selected (possibly nothing), 1 a selected stack file cannot
  * be read as CI needs it, 2 usage.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseCommand, runCommand } from "./lib/command";
-import { changedFiles, githubOutputs, readStackInfos, renderSelection, selectStacks } from "./lib/ci";
-import { PROJECT_DIR } from "./lib/stackConfig";
+import { parseCommand, runCommand } from "../tools/command";
+import { changedFiles, githubOutputs, readStackInfos, renderSelection, selectStacks } from "../tools/ci";
+import { PROJECT_DIR } from "../harness/stackFiles";
 
 const USAGE = `usage: npm run ci:stacks -- (--base <git ref> [--head <git ref>] | --all | --changed <file> ...) [options]
 

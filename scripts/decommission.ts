@@ -5,8 +5,8 @@
  * builds the same URNs as `pulumi up` (same project, stack, types and parent chain).
  */
 import { parseArgs } from "./lib/args";
-import { accountOf } from "./lib/plan";
-import { runStack } from "./lib/runStack";
+import { accountOf } from "../harness/plan";
+import { runStack } from "../harness/runStack";
 
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2), { stack: "string", account: "string", "project-dir": "string", help: "boolean" });

@@ -8,8 +8,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { lockFileName, readPlacementLock, resolveStack } from "../components";
-import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "./lib/stackConfig";
+import { lockFileName, readPlacementLock, resolveStack } from "../config";
+import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "../harness/stackFiles";
 import { parseArgs } from "./lib/args";
 
 function main(): number {

@@ -9,9 +9,9 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "node:util";
-import { suggest } from "../components/config";
-import { PlanIo, consoleIo, runPlan } from "./lib/planCommand";
-import { PROJECT_DIR } from "./lib/stackConfig";
+import { suggest } from "../config/schema";
+import { PlanIo, consoleIo, runPlan } from "../harness/planCommand";
+import { PROJECT_DIR } from "../harness/stackFiles";
 
 const OPTIONS = {
     stack: { type: "string", value: "NAME", help: "the stack to plan: Pulumi.<NAME>.yaml (required)" },
@@ -74,7 +74,7 @@ export async function main(argv: string[], io: PlanIo = consoleIo): Promise<numb
     if (typeof values["policy-config"] === "string") {
         const file = values["policy-config"];
         if (values["no-policies"]) return usageError("--policy-config and --no-policies contradict each other");
-        const offline = await import("../policies/offline");
+        const offline = await import("../harness/policyRunner");
         try {
             const read = offline.readPolicyConfigFile(file);
             for (const w of read.warnings) io.err(`warning: --policy-config ${file}: ${w}`);

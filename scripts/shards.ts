@@ -17,20 +17,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import {
-    AzureIdentity,
-    ConfigProblem,
-    ConfigValidationError,
-    SUBSCRIPTION_LIMITS,
-    azureIdentities,
-    findCrossShardDuplicates,
-    formatProblem,
-    ownershipConflicts,
-    resolveStack,
-} from "../components";
-import { stackEnvironment } from "./lib/ci";
-import { parseCommand, runCommand } from "./lib/command";
-import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "./lib/stackConfig";
+import { AzureIdentity, ConfigProblem, ConfigValidationError, azureIdentities, findCrossShardDuplicates, formatProblem, ownershipConflicts, resolveStack } from "../config";
+import { SUBSCRIPTION_LIMITS } from "../azure";
+import { stackEnvironment } from "../tools/ci";
+import { parseCommand, runCommand } from "../tools/command";
+import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "../harness/stackFiles";
 
 export interface ShardProblem {
     stack?: string;

@@ -1,8 +1,8 @@
 /**
  * Post-deploy verification: `npm run verify -- --stack dev` (or `--outputs FILE`). See docs/verify.md and
- * scripts/lib/verify/ for the logic.
+ * tools/verify/ for the logic.
  */
-import { runVerify } from "./lib/verify/cli";
+import { runVerify } from "../tools/verify/cli";
 
 runVerify(process.argv.slice(2), {
     stdout: (line) => process.stdout.write(`${line}\n`),

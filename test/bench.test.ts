@@ -1,17 +1,17 @@
 import * as yaml from "js-yaml";
 import * as fs from "fs";
 import * as path from "path";
-import { placeAccounts, validateConfig } from "../components";
-import type { CapturedResource } from "../scripts/lib/mockRun";
-import { runUnderMocks } from "../scripts/lib/mockRun";
-import { configMap, runStack } from "../scripts/lib/runStack";
-import { analyzeRun } from "../scripts/lib/bench/analyze";
-import { FlatPlan, flatProgram } from "../scripts/lib/bench/flat";
-import { BENCH_STACK, generateRawConfig } from "../scripts/lib/bench/generate";
-import { buildGraph, compareCustomResources, criticalPath, crossAccountDependencies } from "../scripts/lib/bench/graph";
-import { runBenchmark } from "../scripts/lib/bench/measure";
-import { FINDINGS_END, FINDINGS_START, keptFindings, renderBenchmarksMd } from "../scripts/lib/bench/document";
-import { TARGETS, checkTargets, pathAfterPrelude, renderSvg } from "../scripts/lib/bench/report";
+import { placeAccounts, validateConfig } from "../config";
+import type { CapturedResource } from "../harness/mockRun";
+import { runUnderMocks } from "../harness/mockRun";
+import { configMap, runStack } from "../harness/runStack";
+import { analyzeRun } from "../tools/bench/analyze";
+import { FlatPlan, flatProgram } from "../tools/bench/flat";
+import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
+import { buildGraph, compareCustomResources, criticalPath, crossAccountDependencies } from "../tools/bench/graph";
+import { runBenchmark } from "../tools/bench/measure";
+import { FINDINGS_END, FINDINGS_START, keptFindings, renderBenchmarksMd } from "../tools/bench/document";
+import { TARGETS, checkTargets, pathAfterPrelude, renderSvg } from "../tools/bench/report";
 
 /** With export storage: the storage is encrypted with the key at creation, so it waits for the grant's propagation. */
 const EXPECTED_STEPS = [

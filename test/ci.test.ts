@@ -1,11 +1,11 @@
-/** Which stacks a change plans and checks, and which a push to main deploys (scripts/lib/ci.ts, `npm run ci:stacks`). */
+/** Which stacks a change plans and checks, and which a push to main deploys (tools/ci.ts, `npm run ci:stacks`). */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
-import { Selection, StackInfo, changedFiles, classifyPath, githubOutputs, readStackInfos, selectStacks, stackInfo } from "../scripts/lib/ci";
-import { PROJECT_DIR } from "../scripts/lib/stackConfig";
+import { Selection, StackInfo, changedFiles, classifyPath, githubOutputs, readStackInfos, selectStacks, stackInfo } from "../tools/ci";
+import { PROJECT_DIR } from "../harness/stackFiles";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -28,11 +28,16 @@ describe("classifying the files a change touches", () => {
         ["Pulumi.prod-eu-1.placement.json", "stack", "prod-eu-1"],
         ["Pulumi.yaml", "program", undefined],
         ["index.ts", "program", undefined],
-        ["components/config.ts", "program", undefined],
+        ["config/schema.ts", "program", undefined],
+        ["azure/facts.ts", "program", undefined],
+        ["components/fhirService.ts", "program", undefined],
+        ["program/index.ts", "program", undefined],
         ["policies/rules/tags.ts", "program", undefined],
         ["package-lock.json", "program", undefined],
         ["lib/whatever-comes-next.ts", "program", undefined],
         ["scripts/plan.ts", "tooling", undefined],
+        ["harness/plan.ts", "tooling", undefined],
+        ["tools/ci.ts", "tooling", undefined],
         [".github/workflows/deploy.yml", "tooling", undefined],
         ["README.md", "inert", undefined],
         ["policies/README.md", "inert", undefined],
@@ -40,8 +45,8 @@ describe("classifying the files a change touches", () => {
         ["test/ci.test.ts", "inert", undefined],
         ["engine/harness.ts", "inert", undefined],
         ["test/fixtures/Pulumi.x.yaml", "inert", undefined],
-        ["scripts/lib/verify/arm.ts", "inert", undefined],
-        ["scripts/lib/bench/measure.ts", "inert", undefined],
+        ["tools/verify/arm.ts", "inert", undefined],
+        ["tools/bench/measure.ts", "inert", undefined],
     ])("%s is %s", (file, kind, stack) => {
         expect(classifyPath(file)).toEqual({ path: file, kind, ...(stack ? { stack } : {}) });
     });
@@ -75,7 +80,7 @@ describe("which stacks a change plans and deploys", () => {
     });
 
     test("the dev example (deploy: false) is planned but never deployed", () => {
-        for (const change of [["Pulumi.dev.yaml"], ["components/config.ts"], "all"] as const) {
+        for (const change of [["Pulumi.dev.yaml"], ["config/schema.ts"], "all"] as const) {
             const s = selectStacks(change, ESTATE);
             expect(s.plan).toContain("dev");
             expect(s.deploy).not.toContain("dev");

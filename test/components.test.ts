@@ -3,14 +3,14 @@
  * and scopes of every grant, dependencies of the FHIR service, protection, tags and stack outputs.
  * One run of a four-account stack is shared by most tests (beforeAll); a second run flips the platform options.
  */
-import { BUILT_IN_ROLES, FHIR_DATA_ROLES, FhirDataRole, roleDefinitionId } from "../components";
-import { ACCOUNT_TAG, STACK_TAG } from "../components/naming";
-import { CapturedResource } from "../scripts/lib/mockRun";
+import { BUILT_IN_ROLES, FHIR_DATA_ROLES, FhirDataRole, roleDefinitionId } from "../azure";
+import { ACCOUNT_TAG, STACK_TAG } from "../azure/naming";
+import { CapturedResource } from "../harness/mockRun";
 import { Captured, SUB_A, T, TENANT, capture, inputs, pid, rawConfig } from "./helpers/stack";
 
 /**
  * Literal GUIDs copied from Microsoft Learn, "Azure built-in roles" (learn.microsoft.com/azure/role-based-access-control/built-in-roles,
- * Integration, Security and Storage tables). Deliberately not imported: a typo in components/azure.ts must fail here.
+ * Integration, Security and Storage tables). Deliberately not imported: a typo in azure/facts.ts must fail here.
  */
 const MICROSOFT_ROLE_GUIDS: Record<string, string> = {
     "FHIR Data Reader": "4c8d0bbc-75d3-4935-991f-5f3c56d81508",
@@ -328,7 +328,7 @@ describe("private DNS", () => {
 });
 
 describe("role assignments", () => {
-    test("components/azure.ts holds Microsoft's GUID for every role it names", () => {
+    test("azure/facts.ts holds Microsoft's GUID for every role it names", () => {
         expect(Object.keys(BUILT_IN_ROLES).sort()).toEqual(Object.keys(MICROSOFT_ROLE_GUIDS).sort());
         for (const [role, guid] of Object.entries(MICROSOFT_ROLE_GUIDS)) expect([role, BUILT_IN_ROLES[role as keyof typeof BUILT_IN_ROLES]]).toEqual([role, guid]);
     });

@@ -2,17 +2,8 @@
  * validateConfig: defaults, every kind of bad input (each problem names the account and the field), and all problems
  * reported at once. Pure: no Pulumi runtime involved. The "nothing is registered" half lives in program.test.ts.
  */
-import {
-    ConfigProblem,
-    ConfigValidationError,
-    configWarnings,
-    AHDS_DEFAULT_QUOTAS,
-    findCrossShardDuplicates,
-    formatProblem,
-    loadConfig,
-    readRawConfig,
-    validateConfig,
-} from "../components";
+import { ConfigProblem, ConfigValidationError, configWarnings, findCrossShardDuplicates, formatProblem, loadConfig, readRawConfig, validateConfig } from "../config";
+import { AHDS_DEFAULT_QUOTAS } from "../azure";
 import { SUB_A, SUB_B, TENANT, pid, problemsOf, rawConfig } from "./helpers/stack";
 
 const ok = (name: string, extra: Record<string, unknown> = {}) => ({ name, ...extra });

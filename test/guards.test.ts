@@ -1,5 +1,5 @@
 /** Names the program derives must stay valid whatever the stack and account names: checked before any resource. */
-import { validateConfig, ConfigValidationError } from "../components";
+import { validateConfig, ConfigValidationError } from "../config";
 import { rawConfig, runCounting } from "./helpers/stack";
 
 describe("reserved and derived names", () => {

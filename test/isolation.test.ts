@@ -3,7 +3,7 @@
  * to the account that owns it, checked against captured IDs and the description marker), and every resource sits
  * under its own account's component. Checked for dedicated workspaces and for a shared one.
  */
-import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../components/naming";
+import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../azure/naming";
 import { Captured, T, capture, inputs, pid, rawConfig } from "./helpers/stack";
 
 const accounts = ["contoso", "fabrikam", "tailspin"].map((name, i) => ({

@@ -1,5 +1,5 @@
-import { engineUrn, maskValue, SECRET_MASK } from "../scripts/lib/mockRun";
-import { runStack } from "../scripts/lib/runStack";
+import { engineUrn, maskValue, SECRET_MASK } from "../harness/mockRun";
+import { runStack } from "../harness/runStack";
 
 describe("mock harness", () => {
     test("URNs chain every ancestor type except the stack's, as the engine does", () => {

@@ -3,20 +3,7 @@
  * CMK vault + key name rule holds; role assignment GUIDs are deterministic, distinct and GUID-shaped; the account
  * marker round-trips.
  */
-import {
-    ACCOUNT_NAME_PATTERN,
-    CMK_KEY_NAME,
-    CMK_MAX_VAULT_PLUS_KEY_NAME,
-    GUID_PATTERN,
-    NAME_RULES,
-    SUFFIX_LENGTH,
-    accountDescription,
-    accountFromDescription,
-    checkName,
-    maxKeyVaultNameLength,
-    names,
-    stableGuid,
-} from "../components";
+import { ACCOUNT_NAME_PATTERN, CMK_KEY_NAME, CMK_MAX_VAULT_PLUS_KEY_NAME, GUID_PATTERN, NAME_RULES, SUFFIX_LENGTH, accountDescription, accountFromDescription, checkName, maxKeyVaultNameLength, names, stableGuid } from "../azure";
 
 const shortest = "abc";
 const longest = "a".repeat(12);

@@ -1,13 +1,14 @@
 /**
- * One Azure resource, one owner (components/ownership.ts): the Azure identities the stack derives are exactly what the
+ * One Azure resource, one owner (config/ownership.ts): the Azure identities the stack derives are exactly what the
  * program registers, no valid config of one stack derives the same identity twice (property test over generated
  * stacks), and the collisions that are possible across stacks sharing a subscription are refused with both owners and
  * the field to change named.
  */
-import { ConfigValidationError, FHIR_DATA_ROLES, PlatformConfig, RawConfig, azureIdentities, ownershipConflicts, placeAccounts, resolveStack, validateConfig } from "../components";
-import { CapturedResource } from "../scripts/lib/mockRun";
-import { configMap } from "../scripts/lib/runStack";
-import { configSource } from "../scripts/lib/stackConfig";
+import { ConfigValidationError, PlatformConfig, RawConfig, azureIdentities, ownershipConflicts, placeAccounts, resolveStack, validateConfig } from "../config";
+import { FHIR_DATA_ROLES } from "../azure";
+import { CapturedResource } from "../harness/mockRun";
+import { configMap } from "../harness/runStack";
+import { configSource } from "../harness/stackFiles";
 import { SUB_A, SUB_B, capture, pid, projectDirWith, rawConfig } from "./helpers/stack";
 
 /** A small seeded PRNG (mulberry32): a failing case is reproducible from its seed. */
@@ -119,7 +120,7 @@ function registeredIdentities(resources: CapturedResource[]): string[] {
         .filter((r) => r.custom && r.type.startsWith("azure-native:") && !CHILDREN_OF_NAMED.includes(r.type))
         .map((r) => {
             const arm = ARM[r.type];
-            if (!arm) throw new Error(`no Azure identity mapping for ${r.type}: add it here and to components/ownership.ts`);
+            if (!arm) throw new Error(`no Azure identity mapping for ${r.type}: add it here and to config/ownership.ts`);
             const i = r.inputs as Record<string, string>;
             return [subOf.get(r.provider!.split("::")[3]), arm.scope(i), arm.type, i[arm.name]].join("|").toLowerCase();
         })

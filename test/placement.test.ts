@@ -3,8 +3,8 @@
  * subscription, pins against the lock, quota overrides, a 250-account platform, and two subscriptions through the
  * real program (each account's resources registered through its own subscription's provider).
  */
-import { PlacementLock, PlacementResult, parsePlacementLock, placeAccounts, validateConfig } from "../components";
-import { canonical, generatedRawConfig, summarize } from "../scripts/lib/placementReport";
+import { PlacementLock, PlacementResult, parsePlacementLock, placeAccounts, validateConfig } from "../config";
+import { canonical, generatedRawConfig, summarize } from "../tools/placementReport";
 import { Captured, SUB_A, SUB_B, SUB_C, T, accountNames, capture, inputs, pid, rawConfig, shuffled } from "./helpers/stack";
 
 const shared = (names: string[], overrides: Record<string, unknown> = {}) => validateConfig(rawConfig(names.map((name) => ({ name })), { placement: "shared", ...overrides }));

@@ -8,9 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { RawConfig } from "../components";
+import { RawConfig } from "../config";
 import { main } from "../scripts/plan";
-import type { PlanDiff } from "../scripts/lib/planDiff";
+import type { PlanDiff } from "../harness/planDiff";
 import { rawConfig } from "./helpers/stack";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -36,7 +36,7 @@ async function plan(args: string[]): Promise<{ code: number; stdout: string; std
 beforeAll(() => {
     repo = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-plan-base-repo-"));
     // The project's code as it is in this working tree (the program the base ref runs is its own copy).
-    for (const entry of ["package.json", "tsconfig.json", "Pulumi.yaml", "index.ts", "components", "scripts", "policies"]) {
+    for (const entry of ["package.json", "tsconfig.json", "Pulumi.yaml", "index.ts", "azure", "config", "components", "program", "policies", "harness", "tools", "scripts"]) {
         fs.cpSync(path.join(ROOT, entry), path.join(repo, entry), { recursive: true, filter: (src) => !src.split(path.sep).includes("node_modules") });
     }
     git("init", "-q", "-b", "main");

@@ -2,10 +2,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { USAGE, main } from "../scripts/plan";
-import { KNOWN_AFTER_DEPLOY, MockValues, buildPlan, PLATFORM_GROUP, renderMarkdown, renderText } from "../scripts/lib/plan";
-import { MockRunResult } from "../scripts/lib/mockRun";
-import { runStack } from "../scripts/lib/runStack";
-import { runPolicyPack } from "../policies/offline";
+import { KNOWN_AFTER_DEPLOY, MockValues, buildPlan, PLATFORM_GROUP, renderMarkdown, renderText } from "../harness/plan";
+import { MockRunResult } from "../harness/mockRun";
+import { runStack } from "../harness/runStack";
+import { runPolicyPack } from "../harness/policyRunner";
 
 /** Runs the plan CLI in-process, capturing what it prints. */
 async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

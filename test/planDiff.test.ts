@@ -9,11 +9,11 @@ import * as yaml from "js-yaml";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
-import { PlacementLock, RawConfig } from "../components";
-import { MockRunResult, runUnderMocks } from "../scripts/lib/mockRun";
-import { KNOWN_AFTER_DEPLOY, MockValues, Plan, buildPlan, summaryLine } from "../scripts/lib/plan";
-import { PlanDiff, diffPlans, readPlanDocument, renderDiffText, sideOf } from "../scripts/lib/planDiff";
-import { runPlan } from "../scripts/lib/planCommand";
+import { PlacementLock, RawConfig } from "../config";
+import { MockRunResult, runUnderMocks } from "../harness/mockRun";
+import { KNOWN_AFTER_DEPLOY, MockValues, Plan, buildPlan, summaryLine } from "../harness/plan";
+import { PlanDiff, diffPlans, readPlanDocument, renderDiffText, sideOf } from "../harness/planDiff";
+import { runPlan } from "../harness/planCommand";
 import { RawAccount, TENANT, pid, rawConfig, run } from "./helpers/stack";
 
 const STACK = "t";

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyConfigError, policyConfigJsonSchema, policyConfigWarnings, readPolicyConfigFile, resolvePolicyConfig } from "../policies/offline";
+import { PolicyConfigError, policyConfigJsonSchema, policyConfigWarnings, readPolicyConfigFile, resolvePolicyConfig } from "../harness/policyRunner";
 import { policies } from "../policies/policies";
 import { FhirResourcePolicy } from "../policies/rules/common";
 import { main as plan } from "../scripts/plan";

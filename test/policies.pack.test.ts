@@ -7,10 +7,10 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as storage from "@pulumi/azure-native/storage";
-import { BUILT_IN_ROLES } from "../components/azure";
-import { CapturedResource, runUnderMocks } from "../scripts/lib/mockRun";
-import { runStack } from "../scripts/lib/runStack";
-import { PolicyConfigError, PolicyReport, PolicyRunOptions, UNKNOWN_AT_PREVIEW, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../policies/offline";
+import { BUILT_IN_ROLES } from "../azure/facts";
+import { CapturedResource, runUnderMocks } from "../harness/mockRun";
+import { runStack } from "../harness/runStack";
+import { PolicyConfigError, PolicyReport, PolicyRunOptions, UNKNOWN_AT_PREVIEW, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../harness/policyRunner";
 import { policies } from "../policies/policies";
 import { isStackPolicy } from "../policies/rules/common";
 

@@ -5,10 +5,10 @@
  * after deployment. The few checks a first preview cannot decide are listed below with the reason. (Broken stacks
  * failing with the same policies in both modes: test/policies.pack.test.ts.)
  */
-import { CapturedResource } from "../scripts/lib/mockRun";
-import { configMap, runStack } from "../scripts/lib/runStack";
-import { BENCH_STACK, generateRawConfig } from "../scripts/lib/bench/generate";
-import { PolicyReport, UNKNOWN_AT_PREVIEW, firstPreviewView, resourceValidationArgs, runPolicyPack, stackValidationArgs } from "../policies/offline";
+import { CapturedResource } from "../harness/mockRun";
+import { configMap, runStack } from "../harness/runStack";
+import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
+import { PolicyReport, UNKNOWN_AT_PREVIEW, firstPreviewView, resourceValidationArgs, runPolicyPack, stackValidationArgs } from "../harness/policyRunner";
 import { policies } from "../policies/policies";
 import { CHECKED_AT_UP, UnknownValueError } from "../policies/rules/common";
 

@@ -3,11 +3,11 @@
  * stack's resource as the stack program registers it) and at least one violating case (the same resource, weakened).
  */
 import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { BUILT_IN_ROLES } from "../components/azure";
-import { ACCOUNT_TAG } from "../components/naming";
-import { CapturedResource } from "../scripts/lib/mockRun";
-import { runStack } from "../scripts/lib/runStack";
-import { NotApplicableError, PolicyRunOptions, resolvePolicyConfig, resourceValidationArgs, stackValidationArgs } from "../policies/offline";
+import { BUILT_IN_ROLES } from "../azure/facts";
+import { ACCOUNT_TAG } from "../azure/naming";
+import { CapturedResource } from "../harness/mockRun";
+import { runStack } from "../harness/runStack";
+import { NotApplicableError, PolicyRunOptions, resolvePolicyConfig, resourceValidationArgs, stackValidationArgs } from "../harness/policyRunner";
 import { FhirPolicy, policies } from "../policies/policies";
 import { isStackPolicy } from "../policies/rules/common";
 

@@ -5,10 +5,10 @@
  * with the square of the accounts; linear code grows them with the resources.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { CapturedResource } from "../scripts/lib/mockRun";
-import { configMap, runStack } from "../scripts/lib/runStack";
-import { BENCH_STACK, generateRawConfig } from "../scripts/lib/bench/generate";
-import { PolicyRunOptions, firstPreviewView, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../policies/offline";
+import { CapturedResource } from "../harness/mockRun";
+import { configMap, runStack } from "../harness/runStack";
+import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
+import { PolicyRunOptions, firstPreviewView, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../harness/policyRunner";
 import { policies } from "../policies/policies";
 import { FhirStackPolicy, ScanIndex, StackIndex, isStackPolicy } from "../policies/rules/common";
 

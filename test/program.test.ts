@@ -3,9 +3,9 @@
  * resource at all; resolveStack reads the placement lock from the project directory; the lock keeps deployed
  * accounts where they are when the platform's placement mode changes.
  */
-import { ConfigValidationError, PlacementLock, resolveStack } from "../components";
-import { configMap } from "../scripts/lib/runStack";
-import { configSource } from "../scripts/lib/stackConfig";
+import { ConfigValidationError, PlacementLock, resolveStack } from "../config";
+import { configMap } from "../harness/runStack";
+import { configSource } from "../harness/stackFiles";
 import { T, accountNames, capture, inputs, problemsOf, projectDirWith, rawConfig, runCounting } from "./helpers/stack";
 
 describe("a bad config registers nothing", () => {

@@ -1,12 +1,12 @@
 /**
- * The config schema (components/config.ts) is the one source of truth: Pulumi.yaml declares exactly its scalar keys,
+ * The config schema (config/schema.ts) is the one source of truth: Pulumi.yaml declares exactly its scalar keys,
  * with the same types and defaults (the Pulumi CLI checks types before the program runs), documents its structured
  * keys, and the README's configuration reference names every key the schema knows.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_NAMESPACE, DEFAULTS, PLATFORM_KEYS, PlatformSchema, pulumiConfigType, schemaKeyPaths } from "../components";
+import { CONFIG_NAMESPACE, DEFAULTS, PLATFORM_KEYS, PlatformSchema, pulumiConfigType, schemaKeyPaths } from "../config";
 
 const root = path.resolve(__dirname, "..");
 interface Declaration { type?: unknown; items?: { type?: unknown }; default?: unknown; description?: unknown }

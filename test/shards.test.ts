@@ -4,8 +4,8 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
 import { checkShards, formatShardProblem, resolveStackNames } from "../scripts/shards";
-import { runStack } from "../scripts/lib/runStack";
-import { SUBSCRIPTION_LIMITS } from "../components";
+import { runStack } from "../harness/runStack";
+import { SUBSCRIPTION_LIMITS } from "../azure";
 
 const TENANT = "72f988bf-0000-4000-8000-000000000001";
 const sub = (n: number) => ({ name: `sub${n}`, subscriptionId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}` });

@@ -1,4 +1,4 @@
-import { runStack } from "../scripts/lib/runStack";
+import { runStack } from "../harness/runStack";
 
 test("the dev stack runs twice in one process and registers the same resources", async () => {
     const a = await runStack({ stack: "dev" });

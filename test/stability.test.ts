@@ -3,7 +3,7 @@
  * removing an account changes nothing of any other account. In dedicated mode (no lock needed) and in shared mode
  * (with the placement lock from the first run, as `npm run place` writes it).
  */
-import { PlacementLock } from "../components";
+import { PlacementLock } from "../config";
 import { Captured, T, capture, inputs, pid, rawConfig, RawAccount } from "./helpers/stack";
 
 const base: RawAccount[] = [

@@ -1,8 +1,8 @@
 /** verify reads the outputs that say which vault to re-grant on and whether an account is private. */
-import { diagnoseNetwork, diagnoseServerError } from "../scripts/lib/verify/diagnose";
-import { parseKeyId, parseKeyUrl } from "../scripts/lib/verify/keys";
-import { parseTargets } from "../scripts/lib/verify/targets";
-import { runStack } from "../scripts/lib/runStack";
+import { diagnoseNetwork, diagnoseServerError } from "../tools/verify/diagnose";
+import { parseKeyId, parseKeyUrl } from "../tools/verify/keys";
+import { parseTargets } from "../tools/verify/targets";
+import { runStack } from "../harness/runStack";
 
 const dns = { kind: "network" as const, error: "dns" as const, code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND", attempts: 1, waits: [] };
 

@@ -2,8 +2,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { exportOperations } from "../scripts/lib/verify/check";
-import { scopeFor } from "../scripts/lib/verify/credential";
+import { exportOperations } from "../tools/verify/check";
+import { scopeFor } from "../tools/verify/credential";
 import {
     bodyExcerpt,
     callerClaims,
@@ -11,12 +11,12 @@ import {
     diagnoseToken,
     diagnoseUnauthorized,
     parseBearerChallenge,
-} from "../scripts/lib/verify/diagnose";
-import { classifyNetworkError, parseRetryAfter, retryDelayMs, type HttpResponse } from "../scripts/lib/verify/http";
-import { runPool } from "../scripts/lib/verify/pool";
-import { redact, REDACTED } from "../scripts/lib/verify/redact";
-import { parseTargets, readStackOutputs, VerifyConfigError, type AccountTarget } from "../scripts/lib/verify/targets";
-import { runStack } from "../scripts/lib/runStack";
+} from "../tools/verify/diagnose";
+import { classifyNetworkError, parseRetryAfter, retryDelayMs, type HttpResponse } from "../tools/verify/http";
+import { runPool } from "../tools/verify/pool";
+import { redact, REDACTED } from "../tools/verify/redact";
+import { parseTargets, readStackOutputs, VerifyConfigError, type AccountTarget } from "../tools/verify/targets";
+import { runStack } from "../harness/runStack";
 
 const jwt = (claims: Record<string, unknown>): string =>
     [{ alg: "HS256", typ: "JWT" }, claims].map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).join(".") + ".c2lnbmF0dXJlLXNpZw";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { githubOutputs, selectStacks } from "../scripts/lib/ci";
+import { githubOutputs, selectStacks } from "../tools/ci";
 
 const root = path.resolve(__dirname, "..");
 const dir = path.join(root, ".github", "workflows");

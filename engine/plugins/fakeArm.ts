@@ -12,7 +12,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { mockState } from "../../scripts/lib/mockRun";
+import { mockState } from "../../harness/mockRun";
 
 export type PropertyMap = Record<string, unknown>;
 

@@ -1,11 +1,11 @@
 /**
  * Keys used as FHIR customer-managed keys. Every Key Vault key this platform creates is a FHIR CMK, so the rules
  * apply to every `keyvault:Key`. Source for the shape: "Configure customer-managed keys for the FHIR service"
- * (RSA, 2048 or 3072 bits, vault + key name at most 94 characters); facts in components/azure.ts.
+ * (RSA, 2048 or 3072 bits, vault + key name at most 94 characters); facts in azure/facts.ts.
  */
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
-import { CMK_KEY_SIZES, CMK_MAX_VAULT_PLUS_KEY_NAME, NAME_RULES } from "../../components/azure";
+import { CMK_KEY_SIZES, CMK_MAX_VAULT_PLUS_KEY_NAME, NAME_RULES } from "../../azure/facts";
 import { FhirResourcePolicy, TYPES, UNKNOWN, Unknown, known } from "./common";
 
 const RSA_TYPES = ["RSA", "RSA-HSM"];

@@ -5,8 +5,8 @@
  */
 import * as policySdk from "@pulumi/policy";
 import { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { AHDS_PRIVATE_LINK_GROUP_ID } from "../../components/azure";
-import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../components/naming";
+import { AHDS_PRIVATE_LINK_GROUP_ID } from "../../azure/facts";
+import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../azure/naming";
 
 /** Every policy in this pack names its level and says how to fix a violation. */
 type Documented = { enforcementLevel: Exclude<EnforcementLevel, "remediate" | "disabled">; remediationSteps: string };

@@ -2,10 +2,10 @@
  * Monitor: the audit trail of PHI and of the keys that protect it reaches Log Analytics. FHIR services send their
  * AuditLogs (who read or changed which PHI), key vaults their AuditEvent (who used or changed a key), export storage
  * its blob reads, writes and deletes. Sources: "Enable diagnostic logging in the FHIR service", "Azure Key Vault
- * logging", "Monitor Azure Blob Storage"; category names in components/azure.ts.
+ * logging", "Monitor Azure Blob Storage"; category names in azure/facts.ts.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { FHIR_AUDIT_LOG_CATEGORY, KEY_VAULT_AUDIT_LOG_CATEGORY, STORAGE_BLOB_LOG_CATEGORIES } from "../../components/azure";
+import { FHIR_AUDIT_LOG_CATEGORY, KEY_VAULT_AUDIT_LOG_CATEGORY, STORAGE_BLOB_LOG_CATEGORIES } from "../../azure/facts";
 import { FhirStackPolicy, StackIndex, TYPES, arr, label, lookupValue, obj, parseArmId, str } from "./common";
 
 /** What a resource's diagnostic settings must send to Log Analytics: categories, or a category group that holds them all. */

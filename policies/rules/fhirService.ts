@@ -1,11 +1,11 @@
 /**
  * Azure Health Data Services FHIR services (and the retired Azure API for FHIR). Sources: "Configure customer-managed
  * keys for the FHIR service", "Configure export settings", "Configure Private Link for Azure Health Data Services";
- * facts in components/azure.ts.
+ * facts in azure/facts.ts.
  */
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
-import { NAME_RULES } from "../../components/azure";
+import { NAME_RULES } from "../../azure/facts";
 import {
     CHECKED_AT_UP,
     ExemptAccountsConfig,

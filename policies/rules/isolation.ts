@@ -4,7 +4,7 @@
  * read from the account tag (role assignments carry it in their description, since they cannot be tagged).
  */
 import { PolicyResource } from "@pulumi/policy";
-import { SHARED_MARKER } from "../../components/naming";
+import { SHARED_MARKER } from "../../azure/naming";
 import { FhirStackPolicy, StackIndex, TYPES, accountOf, arr, knownOr, label, lookupValue, obj, parseArmId, str } from "./common";
 import { cmkKeysOf, identitiesOf, roleOf } from "./roleAssignments";
 

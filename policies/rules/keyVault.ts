@@ -1,7 +1,7 @@
 /** Key Vault: the vault that holds each account's CMK must be recoverable, RBAC-governed and off the open internet. */
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
-import { KEY_VAULT_SOFT_DELETE_DAYS } from "../../components/azure";
+import { KEY_VAULT_SOFT_DELETE_DAYS } from "../../azure/facts";
 import { ExemptAccountsConfig, FhirResourcePolicy, bypassesAzureServices, exemptAccountsSchema, isExempt } from "./common";
 
 export const keyVaultPurgeProtection: FhirResourcePolicy = {

@@ -1,10 +1,10 @@
 /**
  * Private networking of AHDS workspaces: a private endpoint without DNS is a dead end. Clients in the VNet resolve
  * the workspace and FHIR host names to the endpoint's private IP only through A records that a private DNS zone group
- * registers in the zones of "Azure Private Endpoint private DNS zone values" (components/azure.ts); docs/network.md.
+ * registers in the zones of "Azure Private Endpoint private DNS zone values" (azure/facts.ts); docs/network.md.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { AHDS_PRIVATE_DNS_ZONES } from "../../components/azure";
+import { AHDS_PRIVATE_DNS_ZONES } from "../../azure/facts";
 import { FhirStackPolicy, StackIndex, TYPES, arr, isAhdsPrivateEndpoint, knownOr, label, obj, str } from "./common";
 
 const REQUIRED_ZONES: readonly string[] = Object.values(AHDS_PRIVATE_DNS_ZONES);

@@ -1,13 +1,13 @@
 /**
  * Role assignments: this stack grants narrow data roles at the narrowest scope, never management roles.
- * Role IDs come from components/azure.ts (Microsoft's built-in roles reference).
+ * Role IDs come from azure/facts.ts (Microsoft's built-in roles reference).
  *
  * The scope rules are stack policies: a grant's scope is usually another resource's ID, which the engine does not know
  * before that resource exists (a new stack's first preview), while the resource it depends on is known. Resource
  * policies get no dependencies, so they would skip every such grant at preview.
  */
 import { PolicyResource } from "@pulumi/policy";
-import { BuiltInRoleName, FHIR_DATA_ROLES, PRIVILEGED_ROLES, VAULT_ADMIN_ROLES, builtInRoleName } from "../../components/azure";
+import { BuiltInRoleName, FHIR_DATA_ROLES, PRIVILEGED_ROLES, VAULT_ADMIN_ROLES, builtInRoleName } from "../../azure/facts";
 import { ArmTarget, FhirStackPolicy, StackIndex, TYPES, UNKNOWN, known, knownOr, label, parseArmId, str } from "./common";
 
 const CRYPTO_ROLE = "Key Vault Crypto Service Encryption User";

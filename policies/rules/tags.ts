@@ -3,7 +3,7 @@
  * is what the isolation and cost reports read, and carries the tags the organisation requires. Role assignments cannot
  * be tagged: they carry the account in their description.
  */
-import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../components/naming";
+import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../azure/naming";
 import { FhirResourcePolicy, TYPES, obj, str } from "./common";
 
 /**
@@ -31,7 +31,7 @@ export const resourcesTagged: FhirResourcePolicy = {
     name: "resources-tagged",
     description: `Every Azure resource that can carry tags has the ${ACCOUNT_TAG} tag (or ${PLATFORM_TAG} for stack-wide resources); role assignments, which cannot, carry "[fhir-platform account=<name>]" in their description.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Create resources through the platform components (they tag everything); for a hand-written resource, add tags { "${ACCOUNT_TAG}": "<account>" } or { "${PLATFORM_TAG}": "<scope>" }, and build role assignment descriptions with accountDescription() from components/naming.ts.`,
+    remediationSteps: `Create resources through the platform components (they tag everything); for a hand-written resource, add tags { "${ACCOUNT_TAG}": "<account>" } or { "${PLATFORM_TAG}": "<scope>" }, and build role assignment descriptions with accountDescription() from azure/naming.ts.`,
     validateResource: (args, reportViolation) => {
         if (args.type === TYPES.roleAssignment) {
             if (accountFromDescription(args.props.description) === undefined) {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EngineProject, StateResource, npmRun, repoPlacementLock, repoStackConfig } from "../../engine/harness";
 import { REPO_ROOT } from "../../engine/paths";
-import type { Plan } from "../../scripts/lib/plan";
+import type { Plan } from "../../harness/plan";
 
 export const POLICY_PACK_DIR = path.join(REPO_ROOT, "policies");
 export const DYNAMIC_WAIT_TYPE = "pulumi-nodejs:dynamic/fhir-platform:RbacPropagationWait";

@@ -3,7 +3,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { mockState } from "../../scripts/lib/mockRun";
+import { mockState } from "../../harness/mockRun";
 import { FakeArmTable, UNKNOWN, armState, diffInputs, previewOutputs } from "../../engine/plugins/fakeArm";
 import { findResourcePackages, runArguments } from "../../engine/plugins/languageHost";
 import { BIN_DIR, PULUMI_HOME, REPO_ROOT, installedVersion } from "../../engine/paths";

@@ -7,10 +7,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigProblem, ConfigValidationError, PlacementLock, RawConfig, defineStack, lockFileName } from "../../components";
-import { CapturedResource, MockRunResult, mockState } from "../../scripts/lib/mockRun";
-import { configMap, runStack } from "../../scripts/lib/runStack";
-import { configSource } from "../../scripts/lib/stackConfig";
+import { ConfigProblem, ConfigValidationError, PlacementLock, RawConfig, lockFileName } from "../../config";
+import { defineStack } from "../../program";
+import { CapturedResource, MockRunResult, mockState } from "../../harness/mockRun";
+import { configMap, runStack } from "../../harness/runStack";
+import { configSource } from "../../harness/stackFiles";
 
 export const TENANT = "72f988bf-0000-4000-8000-0000000000aa";
 export const SUB_A = "00000000-0000-4000-8000-0000000000a1";
@@ -43,7 +44,7 @@ export function accountNames(n: number, prefix = "acct"): string[] {
 }
 
 /** Deterministic shuffle (a seeded LCG), so a failing order can be reproduced. */
-export { shuffle as shuffled } from "../../scripts/lib/placementReport";
+export { shuffle as shuffled } from "../../tools/placementReport";
 
 /** Runs the real program under mocks with a raw config. `lock` is written to a temporary project dir. */
 export function run(raw: RawConfig, options: { stack?: string; lock?: PlacementLock } = {}): Promise<MockRunResult> {

@@ -1,8 +1,8 @@
 /**
  * Turns a failed check into a diagnosis: what went wrong, what the stack expected, and what to do about it.
- * Facts about roles come from components/azure.ts; nothing here prints a token (messages pass through redact()).
+ * Facts about roles come from azure/facts.ts; nothing here prints a token (messages pass through redact()).
  */
-import { BUILT_IN_ROLES, fhirServiceResourceId, type BuiltInRoleName } from "../../../components/azure";
+import { BUILT_IN_ROLES, fhirServiceResourceId, type BuiltInRoleName } from "../../azure/facts";
 import type { HttpNetworkFailure, HttpResponse } from "./http";
 import type { KeyProblem, KeyStatus } from "./keys";
 import { redact } from "./redact";

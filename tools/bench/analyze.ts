@@ -1,5 +1,5 @@
 import { createHash } from "crypto";
-import type { CapturedResource } from "../mockRun";
+import type { CapturedResource } from "../../harness/mockRun";
 import { buildGraph, criticalPath, crossAccountDependencies, customSignature } from "./graph";
 import type { PathSummary, RunAnalysis } from "./types";
 

@@ -3,9 +3,9 @@
  * per subscription and per workspace, the quota check, and proof that a shuffled account order (with the lock of the
  * first run) yields the same placement. Pure: no Pulumi runtime.
  *
- *   ts-node --transpile-only scripts/lib/placementReport.ts [accounts] [subscriptions]
+ *   ts-node --transpile-only tools/placementReport.ts [accounts] [subscriptions]
  */
-import { PlacementResult, PlatformConfig, RawConfig, placeAccounts, validateConfig } from "../../components";
+import { PlacementResult, PlatformConfig, RawConfig, placeAccounts, validateConfig } from "../config";
 
 /** Subscription IDs shaped like real ones: 00000000-0000-4000-8000-0000000000s1, ... */
 export function generatedSubscriptionId(i: number): string {

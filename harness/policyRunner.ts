@@ -1,5 +1,5 @@
 /**
- * Runs the policy pack without the Pulumi CLI, over resources captured by scripts/lib/mockRun.ts, the way the
+ * Runs the policy pack without the Pulumi CLI, over resources captured by harness/mockRun.ts, the way the
  * analyzer server in @pulumi/policy does: resource policies see each custom resource's inputs, stack policies see
  * every resource (components and the stack root included) with parent and dependencies resolved to other resources;
  * props go through the SDK's unknown-checking proxy (a check touching an unknown value becomes an advisory
@@ -26,10 +26,10 @@ import {
     StackValidationArgs,
 } from "@pulumi/policy";
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
-import { suggest } from "../components/config";
-import { CapturedResource } from "../scripts/lib/mockRun";
-import { policies as ALL_POLICIES } from "./policies";
-import { FhirPolicy, UnknownValueError, isStackPolicy } from "./rules/common";
+import { suggest } from "../config/schema";
+import { CapturedResource } from "./mockRun";
+import { policies as ALL_POLICIES } from "../policies/policies";
+import { FhirPolicy, UnknownValueError, isStackPolicy } from "../policies/rules/common";
 
 /**
  * The analyzer's unknown-checking proxy: exported by @pulumi/policy's index.js but marked @internal, so its types are
@@ -47,7 +47,7 @@ const { unknownCheckingProxy } = policySdk as unknown as {
  */
 export const UNKNOWN_AT_PREVIEW: string = (() => {
     const v = (policyProxy as unknown as { unknownStringValue?: unknown }).unknownStringValue;
-    if (typeof v !== "string") throw new Error("@pulumi/policy/proxy no longer exports unknownStringValue: update policies/offline.ts");
+    if (typeof v !== "string") throw new Error("@pulumi/policy/proxy no longer exports unknownStringValue: update harness/policyRunner.ts");
     return v;
 })();
 

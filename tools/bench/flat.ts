@@ -32,18 +32,18 @@ import {
     fhirServiceResourceId,
     fhirServiceUrl,
     healthWorkspaceResourceId,
-} from "../../../components/azure";
-import { ACCOUNT_TAG, PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../../../components/naming";
-import { RbacPropagationWait } from "../../../components/rbacPropagationWait";
-import { roleAssignmentInputs } from "../../../components/roleGrant";
-import { cmkKeyInputs, keyResourceName, vaultInputs } from "../../../components/customerManagedKey";
-import { diagnosticInputs } from "../../../components/diagnostics";
-import { blobServiceInputs, exportStorageInputs } from "../../../components/exportStorage";
-import { privateDnsZoneGroupInputs, privateEndpointInputs } from "../../../components/fhirWorkspace";
-import { dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs, registryGrantArgs, registryGrantName } from "../../../components/fhirService";
-import { cryptoGrantKey } from "../../../components/ownership";
-import type { PlatformConfig } from "../../../components/config";
-import type { Placement } from "../../../components/placement";
+} from "../../azure/facts";
+import { ACCOUNT_TAG, PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../../azure/naming";
+import { RbacPropagationWait } from "../../components/rbacPropagationWait";
+import { roleAssignmentInputs } from "../../components/roleGrant";
+import { cmkKeyInputs, keyResourceName, vaultInputs } from "../../components/customerManagedKey";
+import { diagnosticInputs } from "../../components/diagnostics";
+import { blobServiceInputs, exportStorageInputs } from "../../components/exportStorage";
+import { privateDnsZoneGroupInputs, privateEndpointInputs } from "../../components/fhirWorkspace";
+import { dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs, registryGrantArgs, registryGrantName } from "../../components/fhirService";
+import { cryptoGrantKey } from "../../config/ownership";
+import type { PlatformConfig } from "../../config/schema";
+import type { Placement } from "../../config/placement";
 
 /** What the baseline needs, resolved ahead of time (JSON-serializable). */
 export interface FlatPlan {

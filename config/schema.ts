@@ -26,7 +26,7 @@ import {
     RBAC_PROPAGATION_SECONDS,
     SMART_DATA_ACTIONS,
     acrLoginServer,
-} from "./azure";
+} from "../azure/facts";
 import {
     ACCOUNT_NAME_PATTERN,
     AUTO_WORKSPACE_GROUP_PATTERN,
@@ -35,7 +35,7 @@ import {
     WORKSPACE_GROUP_PATTERN,
     checkName,
     maxKeyVaultNameLength,
-} from "./naming";
+} from "../azure/naming";
 
 export const CONFIG_NAMESPACE = "fhir-platform";
 

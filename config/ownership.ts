@@ -10,9 +10,9 @@
  * state-kept random suffix (vault, storage, workspace) are unique per owner by construction: they carry the owner's
  * suffix as a placeholder (or, in tests, the real value).
  */
-import { AHDS_PRIVATE_DNS_ZONES, BuiltInRoleName } from "./azure";
-import { AccountConfig, ConfigProblem, PlatformConfig } from "./config";
-import { names, stableGuid } from "./naming";
+import { AHDS_PRIVATE_DNS_ZONES, BuiltInRoleName } from "../azure/facts";
+import { AccountConfig, ConfigProblem, PlatformConfig } from "./schema";
+import { names, stableGuid } from "../azure/naming";
 import { Placement } from "./placement";
 
 /** Who would own an Azure resource, and which config field renames it. */

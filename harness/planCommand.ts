@@ -5,14 +5,14 @@
  * deleted or replaced, 2 invalid config or usage.
  */
 import * as fs from "fs";
-import { ConfigValidationError } from "../../components/config";
+import { ConfigValidationError } from "../config/schema";
 import { StackRun } from "./runStack";
 import { Plan, buildPlan, MockValues, mandatoryViolations, policyMarkdown, policyText, renderMarkdown, renderText } from "./plan";
 import { BasePlan, BasePlanError, planAtRef } from "./planBase";
 import { DiffContext, EMPTY_SIDE, PlanDiff, diffPlans, readPlanDocument, renderDiffMarkdown, renderDiffText, sideOf } from "./planDiff";
 import { runStack } from "./runStack";
-import { PROJECT_DIR, stackFile } from "./stackConfig";
-import type { PolicyReport } from "../../policies/offline";
+import { PROJECT_DIR, stackFile } from "./stackFiles";
+import type { PolicyReport } from "./policyRunner";
 
 export interface PlanOptions {
     stack: string;
@@ -63,7 +63,7 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
         if (o.markdown) fs.writeFileSync(o.markdown, `## Offline plan: stack \`${o.stack}\`\n\n:x: **Invalid configuration, nothing planned**\n\n\`\`\`text\n${message}\n\`\`\`\n`);
         return 2;
     }
-    const report: PolicyReport | undefined = o.policies === false ? undefined : await (await import("../../policies/offline")).runPolicyPack(run.resources, o.policyConfig);
+    const report: PolicyReport | undefined = o.policies === false ? undefined : await (await import("./policyRunner")).runPolicyPack(run.resources, o.policyConfig);
     const mock = MockValues.fromRun(run.resources);
     const plan = { ...buildPlan(o.stack, run.resources, report, mock), ...(run.warnings.length ? { warnings: run.warnings } : {}) };
 

@@ -1,14 +1,16 @@
+/**
+ * Resolving a stack before anything is registered: its config (validated), its placement (with the lock), and the
+ * checks that need both (resource group names, one Azure resource one owner). Pure of Pulumi: the program, the offline
+ * plan, `npm run place` and `npm run shards` all resolve a stack the same way.
+ */
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, configWarnings, formatProblem, loadConfig } from "./config";
-import { checkName, names } from "./naming";
-import { FhirAccountOutputs } from "./fhirAccount";
-import { FhirPlatform } from "./fhirPlatform";
+import { checkName, names } from "../azure/naming";
 import { azureIdentities, ownershipConflicts } from "./ownership";
 import { PlacementLock, PlacementOptions, PlacementResult, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
+import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, configWarnings, loadConfig } from "./schema";
 
-export interface ProgramArgs {
+export interface StackArgs {
     /** `new pulumi.Config("fhir-platform")`, or any source of the same keys. */
     config: ConfigSource;
     stack: string;
@@ -16,15 +18,6 @@ export interface ProgramArgs {
     projectDir: string;
     /** Placement options (`npm run place -- --accept-key-settings`); the program itself passes none. */
     placementOptions?: PlacementOptions;
-}
-
-export interface ProgramOutputs {
-    accounts: Record<string, FhirAccountOutputs>;
-    logAnalyticsWorkspaceId: pulumi.Output<string>;
-    /** Account -> subscription and workspace group: the content of the placement lock. */
-    placement: PlacementLock["accounts"];
-    /** Accounts not yet in the placement lock: run `npm run place` and commit the lock. */
-    unlockedAccounts: string[];
 }
 
 /** The stack file a stack's config comes from. */
@@ -45,7 +38,7 @@ export interface ResolvedStack {
     warnings: ConfigProblem[];
 }
 
-export function resolveStack(args: ProgramArgs): ResolvedStack {
+export function resolveStack(args: StackArgs): ResolvedStack {
     const config = loadConfig(args.config, stackFileName(args.stack));
     const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack), args.placementOptions, lockFileName(args.stack));
     // Resource group names include the stack name: a long stack name can push them past Azure's limit.
@@ -70,24 +63,3 @@ export function resolveStack(args: ProgramArgs): ResolvedStack {
     return { config, placement, warnings: configWarnings(config) };
 }
 
-/**
- * The whole stack program. Everything is validated before the first resource is registered: a bad config
- * registers nothing.
- */
-export function defineStack(args: ProgramArgs, resolved: ResolvedStack = resolveStack(args)): ProgramOutputs {
-    const { config, placement } = resolved;
-    if (placement.newlyPlaced.length > 0 && (config.placement === "shared" || config.subscriptions.length > 1)) {
-        void pulumi.log.warn(
-            `placement of ${placement.newlyPlaced.join(", ")} is not in ${lockFileName(args.stack)} yet: ` +
-                `run \`npm run place -- --stack ${args.stack}\` and commit the file, so later changes never move them`,
-        );
-    }
-    for (const w of resolved.warnings) void pulumi.log.warn(`${stackFileName(args.stack)}: ${formatProblem(w)}`);
-    const platform = new FhirPlatform("fhir-platform", { config, placements: placement.placements, stack: args.stack });
-    return {
-        accounts: platform.accountOutputs(),
-        logAnalyticsWorkspaceId: platform.logAnalyticsWorkspaceId,
-        placement: placement.lock.accounts,
-        unlockedAccounts: placement.newlyPlaced,
-    };
-}

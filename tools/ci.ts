@@ -11,13 +11,14 @@
  * Selection, from the files a change touches:
  *  - the stack file or placement lock of a stack: plan that stack and the other shards of its environment; deploy
  *    that stack;
- *  - program or policy code (and any file this module does not know): plan every stack; deploy every stack;
- *  - tooling that only plans and checks (scripts/, .github/): plan every stack; deploy nothing;
+ *  - program or policy code (index.ts, Pulumi.yaml, azure/, config/, components/, program/, policies/, packages,
+ *    tsconfig, and any file this module does not know): plan every stack; deploy every stack;
+ *  - tooling that only plans and checks (scripts/, harness/, tools/, .github/): plan every stack; deploy nothing;
  *  - documentation and tests: nothing.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import { readStackConfig } from "./stackConfig";
+import { readStackConfig } from "../harness/stackFiles";
 
 export type ChangeKind = "stack" | "program" | "tooling" | "inert";
 
@@ -74,14 +75,15 @@ export const INERT_PATHS: readonly RegExp[] = [
     /^\.gitignore$/,
     /^LICENSE/,
     /^scripts\/bench\.ts$/,
-    /^scripts\/lib\/bench\//,
+    /^tools\/bench\//,
     /^scripts\/verify\.ts$/,
-    /^scripts\/lib\/verify\//,
+    /^tools\/verify\//,
     /^scripts\/decommission\.ts$/,
+    /^tools\/decommission\.ts$/,
 ];
 
 /** The tools that plan and check stacks, and CI itself: every stack is planned with them, none is deployed. */
-export const TOOLING_PATHS: readonly RegExp[] = [/^scripts\//, /^\.github\//];
+export const TOOLING_PATHS: readonly RegExp[] = [/^scripts\//, /^harness\//, /^tools\//, /^\.github\//];
 
 export function classifyPath(file: string): ClassifiedPath {
     const p = file.replace(/\\/g, "/").replace(/^\.\//, "");

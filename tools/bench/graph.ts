@@ -3,8 +3,8 @@
  * custom resources up to and including its FHIR service), whether any account's resources depend on another
  * account's, and whether two runs registered the same custom resources.
  */
-import type { CapturedResource } from "../mockRun";
-import { accountOf as accountOfResource, shortType } from "../plan";
+import type { CapturedResource } from "../../harness/mockRun";
+import { accountOf as accountOfResource, shortType } from "../../harness/plan";
 
 export const FHIR_SERVICE_TYPE = "azure-native:healthcareapis:FhirService";
 export { shortType };

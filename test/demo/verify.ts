@@ -4,16 +4,16 @@
  * and a fake Azure Resource Manager whose key versions show a lagging rotation, a version about to expire and a
  * disabled one. Runs the real CLI code (runVerify) and prints what an engineer would see.
  *
- *   ts-node --transpile-only scripts/lib/verify/demo.ts
+ *   ts-node --transpile-only test/demo/verify.ts
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ARM_AUDIENCE, startFakeArmServer } from "../../../test/fakes/armServer";
-import { FakeSigner } from "../../../test/fakes/jwt";
-import { startFakeManagedIdentity } from "../../../test/fakes/managedIdentity";
-import { fakeStackOutputs, startFakeFhirServer } from "../../../test/fakes/fhirServer";
-import { runVerify } from "./cli";
+import { ARM_AUDIENCE, startFakeArmServer } from "../fakes/armServer";
+import { FakeSigner } from "../fakes/jwt";
+import { startFakeManagedIdentity } from "../fakes/managedIdentity";
+import { fakeStackOutputs, startFakeFhirServer } from "../fakes/fhirServer";
+import { runVerify } from "../../tools/verify/cli";
 
 const TENANT = "72f988bf-0000-4000-8000-000000000001";
 

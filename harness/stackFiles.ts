@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import type { ConfigSource } from "../../components/config";
+import type { ConfigSource } from "../config/schema";
 
 /** The project directory (where Pulumi.yaml lives). */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 export function stackFile(stack: string, projectDir = PROJECT_DIR): string {
     return path.join(projectDir, `Pulumi.${stack}.yaml`);

@@ -3,7 +3,8 @@
  * 0-3 data-plane grants, tags, private endpoints), placed in shared workspaces across as many subscriptions as the
  * default AHDS quotas need (100 FHIR services and 10 workspaces per subscription, 10 services per workspace).
  */
-import { AHDS_DEFAULT_QUOTAS, FHIR_DATA_ROLES, PRINCIPAL_TYPES, RawConfig, placeAccounts, validateConfig } from "../../../components";
+import { AHDS_DEFAULT_QUOTAS, FHIR_DATA_ROLES, PRINCIPAL_TYPES } from "../../azure";
+import { RawConfig, placeAccounts, validateConfig } from "../../config";
 
 export const BENCH_STACK = "bench";
 export const BENCH_TENANT = "72f988bf-0000-4000-8000-00000000b001";

@@ -1,6 +1,7 @@
-import { CONFIG_NAMESPACE, ConfigProblem, RawConfig, ResolvedStack, defineStack, resolveStack } from "../../components";
+import { CONFIG_NAMESPACE, ConfigProblem, RawConfig, ResolvedStack, resolveStack } from "../config";
+import { defineStack } from "../program";
 import { MockRunResult, runUnderMocks } from "./mockRun";
-import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackConfig";
+import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackFiles";
 
 export interface RunStackOptions {
     stack: string;

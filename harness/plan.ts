@@ -6,11 +6,11 @@
  * output of a resource in the run) are never shown as if real: every occurrence in an input is replaced by
  * `(known after deploy)`, and the plan records which output it stands for (`unknowns`), so two plans still compare.
  */
-import { ConfigProblem, formatProblem } from "../../components/config";
-import { FHIR_DATA_ROLES, builtInRoleName } from "../../components/azure";
+import { ConfigProblem, formatProblem } from "../config/schema";
+import { FHIR_DATA_ROLES, builtInRoleName } from "../azure/facts";
 import { CapturedResource } from "./mockRun";
 import { nameInput } from "./planFacts";
-import type { PolicyReport, PolicyViolation } from "../../policies/offline";
+import type { PolicyReport, PolicyViolation } from "./policyRunner";
 
 export const PLATFORM_GROUP = "(platform)";
 const ACCOUNT_COMPONENT = "fhir-platform:index:FhirAccount";

@@ -9,7 +9,7 @@
  *     name; SDKs call it `expires`).
  * The ARM token goes only to the ARM endpoint: a nextLink to any other origin is refused, not followed.
  */
-import { BUILT_IN_ROLES } from "../../../components/azure";
+import { BUILT_IN_ROLES } from "../../azure/facts";
 import { getWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
 
 export const ARM_DEFAULT_ENDPOINT = "https://management.azure.com";
@@ -28,7 +28,7 @@ export const KEY_VAULT_API_VERSION = "2024-11-01";
 /** A key with more versions than this many pages is not what this stack makes: stop rather than loop. */
 const MAX_PAGES = 50;
 
-/** Reader (built-in, `*\/read` on the control plane): what the key check needs. The GUID lives in components/azure.ts. */
+/** Reader (built-in, `*\/read` on the control plane): what the key check needs. The GUID lives in azure/facts.ts. */
 export const READER_ROLE = { name: "Reader", id: BUILT_IN_ROLES.Reader } as const;
 
 export interface ArmOptions {

@@ -6,11 +6,11 @@
  */
 import * as fs from "fs";
 import { performance } from "perf_hooks";
-import { runStack } from "../runStack";
-import { runUnderMocks } from "../mockRun";
+import { runStack } from "../../harness/runStack";
+import { runUnderMocks } from "../../harness/mockRun";
 import { flatProgram } from "./flat";
 import { analyzeRun } from "./analyze";
-import { runPolicyPack } from "../../../policies/offline";
+import { runPolicyPack } from "../../harness/policyRunner";
 import type { ChildJob, ChildResult } from "./types";
 
 async function main(): Promise<void> {

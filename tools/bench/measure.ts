@@ -6,9 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { placeAccounts, validateConfig } from "../../../components";
-import { configMap } from "../runStack";
-import { PROJECT_DIR } from "../stackConfig";
+import { placeAccounts, validateConfig } from "../../config";
+import { configMap } from "../../harness/runStack";
+import { PROJECT_DIR } from "../../harness/stackFiles";
 import { BENCH_STACK, generateRawConfig } from "./generate";
 import type { FlatPlan } from "./flat";
 import { compareCustomResources } from "./graph";
@@ -89,7 +89,7 @@ export function prepareInputs(accounts: number, dir: string): { file: string; su
 export function compileProject(outDir: string): void {
     const tsc = require.resolve("typescript/bin/tsc");
     const res = spawnSync(process.execPath, [tsc, "-p", path.join(PROJECT_DIR, "tsconfig.json"), "--noEmit", "false", "--outDir", outDir, "--sourceMap", "false"], { encoding: "utf8" });
-    if (!fs.existsSync(path.join(outDir, "scripts", "lib", "bench", "child.js"))) throw new Error(`tsc could not compile the project for --compiled:\n${res.stdout}${res.stderr}`);
+    if (!fs.existsSync(path.join(outDir, "tools", "bench", "child.js"))) throw new Error(`tsc could not compile the project for --compiled:\n${res.stdout}${res.stderr}`);
 }
 
 /** Runs one measurement in a fresh Node process and returns what it reported. */
@@ -101,7 +101,7 @@ export function runChild(job: ChildJob, dir: string, profileDir?: string, compil
     const args = [
         "--expose-gc",
         ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${job.mode}-${job.accounts}.cpuprofile`] : []),
-        ...(compiledDir ? [path.join(compiledDir, "scripts", "lib", "bench", "child.js")] : ["-r", "ts-node/register/transpile-only", path.join(__dirname, "child.ts")]),
+        ...(compiledDir ? [path.join(compiledDir, "tools", "bench", "child.js")] : ["-r", "ts-node/register/transpile-only", path.join(__dirname, "child.ts")]),
         jobFile,
         resultFile,
     ];

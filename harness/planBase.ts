@@ -8,7 +8,7 @@ import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "./stackConfig";
+import { PROJECT_DIR } from "./stackFiles";
 
 export type BasePlan =
     /** The plan JSON the ref's plan script wrote (any version of it). */

@@ -14,7 +14,7 @@
  * is a new key, and the lock keeps the old ones, which the program keeps (and keeps granted) so nothing they
  * encrypted is lost.
  */
-import { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./config";
+import { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./schema";
 
 /** A customer-managed key as Azure created it (fixed from then on). */
 export interface LockedKey {

@@ -193,7 +193,7 @@ export function engineUrn(stack: string, project: string, parent: string | undef
 /** `waitForRPCs` is exported by the SDK's settings module but marked internal in its types. */
 function waitForRPCs(): Promise<void> {
     const settings = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-    if (!settings.waitForRPCs) throw new Error("@pulumi/pulumi no longer exports runtime.waitForRPCs: update scripts/lib/mockRun.ts");
+    if (!settings.waitForRPCs) throw new Error("@pulumi/pulumi no longer exports runtime.waitForRPCs: update harness/mockRun.ts");
     return settings.waitForRPCs();
 }
 

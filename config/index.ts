@@ -1,0 +1,4 @@
+export * from "./schema";
+export * from "./placement";
+export * from "./ownership";
+export * from "./resolve";

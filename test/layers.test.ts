@@ -1,0 +1,86 @@
+/**
+ * The folders are layers that import in one direction (README, "Layout"): Azure facts and naming ← config ←
+ * components ← program ← policies ← offline harness ← tools ← engine ← commands ← tests. A file may import from its
+ * own layer or an earlier one, never a later one; nothing outside test/ imports from test/.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Layer order: a folder (or root file) may import from its own layer and the ones before it. */
+export const LAYERS: readonly (readonly string[])[] = [
+    ["azure"],
+    ["config"],
+    ["components"],
+    ["program"],
+    ["policies"],
+    ["harness"],
+    ["tools"],
+    ["engine"],
+    ["scripts", "index.ts"],
+    ["test"],
+];
+
+function layerOf(file: string): number {
+    const top = file.split("/")[0];
+    const i = LAYERS.findIndex((l) => l.includes(top));
+    if (i < 0) throw new Error(`${file} is in no layer: add its folder to LAYERS (and to the README's layout)`);
+    return i;
+}
+
+function sourceFiles(dir = ROOT, out: string[] = []): string[] {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (["node_modules", ".git", "bin", "scratch", "coverage", "dist"].includes(e.name)) continue;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) sourceFiles(p, out);
+        else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(path.relative(ROOT, p).split(path.sep).join("/"));
+    }
+    return out;
+}
+
+/** Relative module specifiers of static imports, re-exports, dynamic imports and requires. */
+export function importsOf(source: string): string[] {
+    const specs = new Set<string>();
+    for (const m of source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']*)["']/gm)) specs.add(m[1]);
+    return [...specs];
+}
+
+function resolveImport(from: string, spec: string): string | undefined {
+    const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
+    for (const cand of [`${base}.ts`, `${base}/index.ts`, base]) if (fs.existsSync(path.join(ROOT, cand)) && cand.endsWith(".ts")) return cand;
+    return undefined;
+}
+
+/** Every import that runs against the layer order, as `from -> to`. */
+export function layerViolations(files: string[], read: (f: string) => string): string[] {
+    const out: string[] = [];
+    for (const file of files) {
+        for (const spec of importsOf(read(file))) {
+            const target = resolveImport(file, spec);
+            if (!target) continue;
+            const [from, to] = [layerOf(file), layerOf(target)];
+            if (to > from || (target.startsWith("test/") && !file.startsWith("test/"))) out.push(`${file} -> ${target}`);
+        }
+    }
+    return out.sort();
+}
+
+const files = sourceFiles();
+const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
+
+test("every TypeScript file belongs to a layer", () => {
+    expect(files.length).toBeGreaterThan(80);
+    for (const f of files) expect(() => layerOf(f)).not.toThrow();
+});
+
+test("no import runs against the layer order, and nothing outside test/ imports from test/", () => {
+    expect(layerViolations(files, read)).toEqual([]);
+});
+
+test("the check catches a backwards import (a component importing the offline harness)", () => {
+    const fake: Record<string, string> = { "components/fhirService.ts": `import { runStack } from "../harness/runStack";` };
+    expect(layerViolations(Object.keys(fake), (f) => fake[f])).toEqual(["components/fhirService.ts -> harness/runStack.ts"]);
+    const fromTest: Record<string, string> = { "tools/verify/check.ts": `import { FakeFhir } from "../../test/fakes/fhirServer";` };
+    expect(layerViolations(Object.keys(fromTest), (f) => fromTest[f])).toEqual(["tools/verify/check.ts -> test/fakes/fhirServer.ts"]);
+});
