@@ -1,6 +1,4 @@
 /**
- * `ts-node --transpile-only engine/bench.ts [--sizes 10,100] [--reps N] [--no-policy-pack] [--type-check]`
- *
  * Wall time of a real `pulumi preview` (engine + language host + program + fake providers + the CrossGuard pack) of a
  * fresh stack with N generated accounts (tools/bench/generate.ts, the stacks `npm run bench` measures under
  * mocks), each in its own project directory and local backend. Prints a markdown table for BENCHMARKS.md.
@@ -17,26 +15,25 @@ interface Row {
     seconds: number[];
 }
 
-function argValue(name: string): string | undefined {
-    const i = process.argv.indexOf(name);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+export interface EngineBenchOptions {
+    sizes: number[];
+    reps: number;
+    /** Run the CrossGuard pack in the preview. */
+    policies: boolean;
+    /** Let the language host type-check the program (its default without noCheck). */
+    typeCheck: boolean;
 }
 
 function stackConfig(accounts: number): Record<string, unknown> {
     const raw = generateRawConfig(accounts);
     return {
         "pulumi:disable-default-providers": ["azure-native"],
-        // Pulumi.yaml declares `environment` without a default, so the CLI requires it (the program does not).
-        "fhir-platform:environment": BENCH_STACK,
         ...Object.fromEntries(Object.entries(raw).map(([k, v]) => [`fhir-platform:${k}`, v])),
     };
 }
 
-async function main(): Promise<void> {
-    const sizes = (argValue("--sizes") ?? "10,100").split(",").map(Number);
-    const reps = Number(argValue("--reps") ?? "2");
-    const policies = !process.argv.includes("--no-policy-pack");
-    const typeCheck = process.argv.includes("--type-check");
+/** Measures real previews and prints a markdown table for BENCHMARKS.md. */
+export async function benchEngine({ sizes, reps, policies, typeCheck }: EngineBenchOptions): Promise<void> {
     const version = (await runCommand(engineBinary(), ["version"], { cwd: REPO_ROOT })).stdout.trim();
     // The Node the plugins and the program run on: the first on the tests' PATH (the project's, node_modules/.bin).
     const node = (await runCommand("node", ["--version"], { cwd: REPO_ROOT, env: { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` } })).stdout.trim();
@@ -68,8 +65,3 @@ async function main(): Promise<void> {
         console.log(`| ${r.accounts} | ${r.resources} | ${median(r.seconds).toFixed(1)} s | ${r.seconds.map((s) => s.toFixed(1)).join(", ")} s |`);
     }
 }
-
-main().catch((e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-});

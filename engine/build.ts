@@ -131,13 +131,9 @@ export function buildSupport(): void {
     log(`fake providers in ${path.relative(REPO_ROOT, PULUMI_HOME)}: ${installFakeProviders().join(", ")}`);
 }
 
-if (require.main === module) {
-    try {
-        fs.mkdirSync(BIN_DIR, { recursive: true });
-        if (!process.argv.includes("--plugins-only")) buildCli();
-        buildSupport();
-    } catch (e) {
-        log((e as Error).message);
-        process.exitCode = 1;
-    }
+/** `npm run engine:build`: the CLI (unless only the plugins are wanted), then everything around it. */
+export function build(options: { pluginsOnly: boolean }): void {
+    fs.mkdirSync(BIN_DIR, { recursive: true });
+    if (!options.pluginsOnly) buildCli();
+    buildSupport();
 }

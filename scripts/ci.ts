@@ -8,66 +8,54 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseCommand, runCommand } from "../tools/command";
+import { type CommandIo, consoleCommandIo, parseCommand, runCommand, usageError } from "../tools/command";
 import { changedFiles, githubOutputs, readStackInfos, renderSelection, selectStacks } from "../tools/ci";
 import { PROJECT_DIR } from "../harness/stackFiles";
 
-const USAGE = `usage: npm run ci:stacks -- (--base <git ref> [--head <git ref>] | --all | --changed <file> ...) [options]
+export const SPEC = {
+    run: "npm run ci:stacks --",
+    synopsis: "(--base <git ref> [--head <git ref>] | --all | --changed <file> ...) [options]",
+    description:
+        "Which stacks a change plans and checks, and which a push to main deploys. Rules: a stack file or placement lock plans\n" +
+        "that stack and the other shards of its environment and deploys that stack; program or policy code plans and deploys\n" +
+        "every stack; scripts/, harness/, tools/ and .github/ plan every stack and deploy none; documentation and tests select\n" +
+        "nothing. Stacks with fhir-platform:deploy: false are never deployed. Exit codes: 0 selected (possibly nothing), 1 a\n" +
+        "selected stack file cannot be read as CI needs it, 2 usage.",
+    options: {
+        base: { type: "string", value: "REF", help: "select from the files changed between REF and --head; a REF this clone lacks selects every stack" },
+        head: { type: "string", value: "REF", default: "HEAD", help: "default HEAD" },
+        all: { type: "boolean", default: false, help: "every stack planned, every deployable stack deployed (scheduled and manual runs)" },
+        changed: { type: "string", multiple: true, value: "FILE", help: "select as if these files changed (paths relative to the project)" },
+        json: { type: "boolean", default: false, help: "print the selection as JSON on stdout" },
+        "github-output": { type: "string", value: "FILE", help: "append plan=[...], deploy=[...], environments=[...] to FILE ($GITHUB_OUTPUT)" },
+        summary: { type: "string", value: "FILE", help: "append the selection as a markdown table to FILE ($GITHUB_STEP_SUMMARY)" },
+        dir: { type: "string", value: "DIR", help: "the project (where the stack files are); default: this checkout" },
+    },
+} as const;
 
-  --base REF            select from the files changed between REF and --head (git diff REF...HEAD); a REF that
-                        is not a commit of this clone (a new branch's all-zero 'before') selects every stack
-  --head REF            default HEAD
-  --all                 every stack planned, every deployable stack deployed (scheduled and manual runs)
-  --changed FILE        select as if these files changed (repeatable; paths relative to the project)
-  --json                print the selection as JSON on stdout
-  --github-output FILE  append plan=[...], deploy=[...], environments=[...] (JSON lists) to FILE ($GITHUB_OUTPUT)
-  --summary FILE        append the selection as a markdown table to FILE ($GITHUB_STEP_SUMMARY)
-  --dir DIR             the project (where the stack files are); default: this checkout
-  --help
-
-Rules: a stack file or placement lock plans that stack and the other shards of its environment and deploys that
-stack; program or policy code plans and deploys every stack; scripts/ and .github/ plan every stack and deploy none;
-documentation and tests select nothing. Stacks with fhir-platform:deploy: false are never deployed.`;
-
-export function main(argv: string[]): number {
-    const parsed = parseCommand(
-        argv,
-        {
-            base: { type: "string" },
-            head: { type: "string", default: "HEAD" },
-            all: { type: "boolean", default: false },
-            changed: { type: "string", multiple: true },
-            json: { type: "boolean", default: false },
-            "github-output": { type: "string" },
-            summary: { type: "string" },
-            dir: { type: "string" },
-        },
-        USAGE,
-    );
+export function main(argv: string[], io: CommandIo = consoleCommandIo): number {
+    const parsed = parseCommand(argv, SPEC, io);
     if ("exitCode" in parsed) return parsed.exitCode;
     const { values } = parsed;
     const modes = [values.base !== undefined, values.all, values.changed !== undefined].filter(Boolean).length;
-    if (modes !== 1) {
-        console.error(`give exactly one of --base, --all, --changed\n\n${USAGE}`);
-        return 2;
-    }
+    if (modes !== 1) return usageError(SPEC, "give exactly one of --base, --all, --changed", io);
     const dir = values.dir ? path.resolve(values.dir) : PROJECT_DIR;
     let changes: string[] | "all";
     if (values.all) changes = "all";
     else if (values.changed) changes = values.changed;
     else {
         const files = changedFiles(values.base!, values.head, dir);
-        if (files === undefined) console.error(`ci:stacks: ${values.base} is not a commit of this clone: selecting every stack`);
+        if (files === undefined) io.err(`ci:stacks: ${values.base} is not a commit of this clone: selecting every stack`);
         changes = files ?? "all";
     }
     const selection = selectStacks(changes, readStackInfos(dir));
     const text = renderSelection(selection, "text");
     // With --json stdout carries only the JSON; the table goes to stderr.
     if (values.json) {
-        console.error(text);
-        console.log(JSON.stringify(selection, null, 2));
+        io.err(text);
+        io.out(JSON.stringify(selection, null, 2));
     } else {
-        console.log(text);
+        io.out(text);
     }
     if (values["github-output"]) fs.appendFileSync(values["github-output"], githubOutputs(selection));
     if (values.summary) fs.appendFileSync(values.summary, renderSelection(selection, "markdown"));

@@ -1,43 +1,42 @@
 /**
- * `npm run decommission -- --stack dev --account contoso`: prints, for one account, the exact commands that lift
- * Pulumi's protection from its resources (and only its), in the order to run them before removing the account
- * from the stack file. Prints; never runs anything. The URNs come from the real program under mocks, which
- * builds the same URNs as `pulumi up` (same project, stack, types and parent chain).
+ * `npm run decommission -- --stack <name> --account <account> [--project-dir DIR]`: prints the steps that remove one
+ * account on purpose (tools/decommission.ts). Runs nothing.
  */
-import { parseArgs } from "./lib/args";
-import { accountOf } from "../harness/plan";
-import { runStack } from "../harness/runStack";
+import { ConfigValidationError } from "../config";
+import { type CommandIo, consoleCommandIo, parseCommand, runCommand, usageError } from "../tools/command";
+import { decommission } from "../tools/decommission";
 
-async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2), { stack: "string", account: "string", "project-dir": "string", help: "boolean" });
-    if (args.help || typeof args.stack !== "string" || typeof args.account !== "string") {
-        console.log("usage: npm run decommission -- --stack <name> --account <account> [--project-dir DIR]");
-        return args.help ? 0 : 2;
-    }
-    const { stack, account } = args;
-    const run = await runStack({ stack, ...(typeof args["project-dir"] === "string" ? { projectDir: args["project-dir"] } : {}) });
-    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
-    const mine = run.resources.filter((r) => r.protect && accountOf(r, byUrn) === account);
-    if (mine.length === 0) {
-        console.error(`stack '${stack}' has no protected resources of account '${account}'`);
+export const SPEC = {
+    run: "npm run decommission --",
+    synopsis: "--stack <name> --account <account> [options]",
+    description:
+        "Prints the exact `pulumi state unprotect` commands for one account's protected resources (and only its), then the\n" +
+        "steps to remove it. Runs nothing. Exit codes: 0 printed, 2 no such account, invalid config or usage.",
+    options: {
+        stack: { type: "string", value: "NAME", help: "the stack: Pulumi.<NAME>.yaml (required)" },
+        account: { type: "string", value: "ACCOUNT", help: "the account to remove (required)" },
+        "project-dir": { type: "string", value: "DIR", help: "where the stack file and its lock are (default: this repository)" },
+    },
+} as const;
+
+export async function main(argv: string[], io: CommandIo = consoleCommandIo): Promise<number> {
+    const parsed = parseCommand(argv, SPEC, io);
+    if ("exitCode" in parsed) return parsed.exitCode;
+    const { values } = parsed;
+    if (!values.stack || !values.account) return usageError(SPEC, "--stack and --account are required", io);
+    try {
+        const plan = await decommission(values.stack, values.account, values["project-dir"]);
+        if (!plan) {
+            io.err(`stack '${values.stack}' has no protected resources of account '${values.account}'`);
+            return 2;
+        }
+        for (const line of plan.lines) io.out(line);
+        return 0;
+    } catch (e) {
+        if (!(e instanceof ConfigValidationError)) throw e;
+        io.err(e.message);
         return 2;
     }
-    console.log(`# Decommission account '${account}' of stack '${stack}' (${mine.length} protected resources).`);
-    console.log(`# 1. Export what you must keep (FHIR $export), and confirm with the account owner.`);
-    console.log(`# 2. Lift protection of this account's resources only:`);
-    for (const r of mine) console.log(`pulumi state unprotect --stack ${stack} --yes '${r.urn}'`);
-    console.log(`# 3. Remove '${account}' from Pulumi.${stack}.yaml, then: npm run place -- --stack ${stack}`);
-    console.log(`# 4. pulumi preview --stack ${stack}   (expect deletes of '${account}' only), then pulumi up --stack ${stack}`);
-    console.log(`# The key vault stays soft-deleted (purge protection: its name and key are kept ${90} days); storage blobs stay soft-deleted 30 days.`);
-    return 0;
 }
 
-main().then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (e: unknown) => {
-        console.error(e instanceof Error ? e.message : e);
-        process.exitCode = 2;
-    },
-);
+runCommand(module, main);

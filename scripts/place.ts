@@ -1,54 +1,52 @@
 /**
- * `npm run place -- --stack dev [--check] [--accept-key-settings ACCOUNT ...]`: computes the stack's placement
- * (subscription and workspace of every account) and the keys Azure fixed at creation, from its config and its
- * placement lock, and writes the lock, `Pulumi.<stack>.placement.json`. Accounts already in the lock never move; new
- * ones are placed; a new keyName is recorded next to the old key. `--check` writes nothing and exits 1 when the lock
- * is not what this command would write (for CI). `--accept-key-settings` records the config's key settings for an
- * account whose rotation policy was changed in Key Vault itself.
+ * `npm run place -- --stack <name> [--check] [--accept-key-settings <account> ...]`: writes (or checks) the stack's
+ * placement lock (tools/place.ts).
  */
-import * as fs from "fs";
-import * as path from "path";
-import { lockFileName, readPlacementLock, resolveStack } from "../config";
-import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "../harness/stackFiles";
-import { parseArgs } from "./lib/args";
+import { ConfigValidationError } from "../config";
+import { PROJECT_DIR } from "../harness/stackFiles";
+import { type CommandIo, consoleCommandIo, parseCommand, runCommand, usageError } from "../tools/command";
+import { place } from "../tools/place";
 
-function main(): number {
-    const args = parseArgs(process.argv.slice(2), { stack: "string", check: "boolean", "accept-key-settings": "list", help: "boolean" });
-    if (args.help || typeof args.stack !== "string") {
-        console.log("usage: npm run place -- --stack <name> [--check] [--accept-key-settings <account> ...]");
-        return args.help ? 0 : 2;
-    }
-    const stack = args.stack;
-    const acceptKeySettings = (args["accept-key-settings"] as string[] | undefined) ?? [];
-    const known = rawAccountNames(readStackConfig(stack));
-    const unknown = acceptKeySettings.filter((a) => !known.includes(a));
-    if (unknown.length) {
-        console.error(`--accept-key-settings: no account ${unknown.map((a) => `'${a}'`).join(", ")} in Pulumi.${stack}.yaml; accounts: ${known.join(", ")}`);
+export const SPEC = {
+    run: "npm run place --",
+    synopsis: "--stack <name> [options]",
+    description:
+        "Writes Pulumi.<stack>.placement.json: where each account lives (subscription, workspace) and the keys Azure fixed at\n" +
+        "creation. Accounts in the lock never move. Exit codes: 0 written or up to date, 1 out of date (--check), 2 invalid\n" +
+        "config or usage.",
+    options: {
+        stack: { type: "string", value: "NAME", help: "the stack: Pulumi.<NAME>.yaml (required)" },
+        check: { type: "boolean", default: false, help: "write nothing; exit 1 when the lock is not what this would write (CI)" },
+        "accept-key-settings": {
+            type: "string",
+            multiple: true,
+            value: "ACCOUNT",
+            help: "record the config's key settings for an account whose rotation policy you changed in Key Vault",
+        },
+        "project-dir": { type: "string", value: "DIR", help: "where the stack file and its lock are (default: this repository)" },
+    },
+} as const;
+
+export function main(argv: string[], io: CommandIo = consoleCommandIo): number {
+    const parsed = parseCommand(argv, SPEC, io);
+    if ("exitCode" in parsed) return parsed.exitCode;
+    const { values } = parsed;
+    if (!values.stack) return usageError(SPEC, "--stack is required", io);
+    try {
+        const r = place({
+            stack: values.stack,
+            projectDir: values["project-dir"] ?? PROJECT_DIR,
+            check: values.check,
+            acceptKeySettings: values["accept-key-settings"] ?? [],
+        });
+        for (const line of r.lines) io.out(line);
+        for (const line of r.errors) io.err(line);
+        return r.code;
+    } catch (e) {
+        if (!(e instanceof ConfigValidationError)) throw e;
+        io.err(e.message);
         return 2;
     }
-    // The same validation as the program (config, placement, derived names): a lock is written only for a stack
-    // that would deploy.
-    const { placement: result } = resolveStack({ config: configSource(readStackConfig(stack)), stack, projectDir: PROJECT_DIR, placementOptions: { acceptKeySettings } });
-    const previous = readPlacementLock(PROJECT_DIR, stack);
-    const file = path.join(PROJECT_DIR, lockFileName(stack));
-    const removed = Object.keys(previous?.accounts ?? {}).filter((a) => !(a in result.lock.accounts)).sort();
-    const text = JSON.stringify(result.lock, null, 2) + "\n";
-    for (const p of result.placements) console.log(`${p.account.padEnd(14)} subscription ${p.subscription.padEnd(14)} workspace ${p.workspaceGroup}${result.newlyPlaced.includes(p.account) ? "  (new)" : ""}`);
-    if (removed.length) console.log(`no longer in config (dropped from the lock): ${removed.join(", ")}`);
-    if (args.check) {
-        const current = previous ? JSON.stringify(previous, null, 2) + "\n" : undefined;
-        const stale = current !== text;
-        console.log(stale ? `${lockFileName(stack)} is out of date: run npm run place -- --stack ${stack}` : `${lockFileName(stack)} is up to date`);
-        return stale ? 1 : 0;
-    }
-    fs.writeFileSync(file, text);
-    console.log(`wrote ${path.relative(process.cwd(), file)}`);
-    return 0;
 }
 
-try {
-    process.exitCode = main();
-} catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 2;
-}
+runCommand(module, main);

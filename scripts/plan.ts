@@ -8,34 +8,30 @@
  * a protected resource deleted or replaced, 2 invalid config or usage.
  */
 import * as fs from "fs";
-import { parseArgs } from "node:util";
-import { suggest } from "../config/schema";
 import { PlanIo, consoleIo, runPlan } from "../harness/planCommand";
 import { PROJECT_DIR } from "../harness/stackFiles";
+import { parseCommand, runCommand, usage, usageError } from "../tools/command";
 
-const OPTIONS = {
-    stack: { type: "string", value: "NAME", help: "the stack to plan: Pulumi.<NAME>.yaml (required)" },
-    base: { type: "string", value: "REF", help: "git ref (origin/main, a commit): show what changed since the plan of the same stack there" },
-    inputs: { type: "boolean", help: "list every input of every resource (secrets masked; the plan without --base)" },
-    json: { type: "string", value: "FILE", help: "write the plan (and with --base the diff) as JSON" },
-    markdown: { type: "string", value: "FILE", help: "write the plan (or the diff) as markdown, for a pull request comment or job summary" },
-    "policy-config": { type: "string", value: "FILE", help: "policy pack config, as for pulumi preview --policy-pack-config" },
-    "no-policies": { type: "boolean", help: "do not run the policy pack" },
-    "project-dir": { type: "string", value: "DIR", help: "where the stack file and its placement lock are (default: this repository)" },
-    help: { type: "boolean", help: "print this help" },
+export const SPEC = {
+    run: "npm run plan --",
+    synopsis: "--stack <name> [options]",
+    description:
+        "Plans the stack offline (the real program under Pulumi's mocks, no credentials) and runs the policy pack.\n" +
+        "Exit codes: 0 pass; 1 mandatory policy violation, or a protected resource deleted or replaced; 2 invalid config or usage.",
+    options: {
+        stack: { type: "string", value: "NAME", help: "the stack to plan: Pulumi.<NAME>.yaml (required)" },
+        base: { type: "string", value: "REF", help: "git ref (origin/main, a commit): show what changed since the plan of the same stack there" },
+        inputs: { type: "boolean", help: "list every input of every resource (secrets masked; the plan without --base)" },
+        json: { type: "string", value: "FILE", help: "write the plan (and with --base the diff) as JSON" },
+        markdown: { type: "string", value: "FILE", help: "write the plan (or the diff) as markdown, for a pull request comment or job summary" },
+        "policy-config": { type: "string", value: "FILE", help: "policy pack config, as for pulumi preview --policy-pack-config" },
+        "no-policies": { type: "boolean", help: "do not run the policy pack" },
+        "project-dir": { type: "string", value: "DIR", help: "where the stack file and its placement lock are (default: this repository)" },
+    },
 } as const;
 
-type OptionName = keyof typeof OPTIONS;
-
-export const USAGE = [
-    "usage: npm run plan -- --stack <name> [options]",
-    "",
-    "Plans the stack offline (the real program under Pulumi's mocks, no credentials) and runs the policy pack.",
-    "Exit codes: 0 pass; 1 mandatory policy violation, or a protected resource deleted or replaced; 2 invalid config or usage.",
-    "",
-    "options:",
-    ...(Object.entries(OPTIONS) as [OptionName, (typeof OPTIONS)[OptionName]][]).map(([name, o]) => `  ${`--${name}${"value" in o ? ` ${o.value}` : ""}`.padEnd(24)} ${o.help}`),
-].join("\n");
+/** The usage text (`--help`). */
+export const USAGE = usage(SPEC);
 
 /** Stack files in a project directory: `Pulumi.<stack>.yaml` (not Pulumi.yaml). */
 export function stackNames(projectDir: string): string[] {
@@ -47,33 +43,21 @@ export function stackNames(projectDir: string): string[] {
 }
 
 export async function main(argv: string[], io: PlanIo = consoleIo): Promise<number> {
-    const usageError = (message: string) => {
-        io.err(`${message}\n${USAGE.split("\n")[0]}; --help lists every option`);
-        return 2;
-    };
-    let values: Partial<Record<OptionName, string | boolean>>;
-    try {
-        values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-    } catch (e) {
-        const unknown = /^Unknown option '(-+[^']+)'/.exec((e as Error).message)?.[1];
-        const names = Object.keys(OPTIONS);
-        if (unknown) return usageError(`unknown option ${unknown}${suggest(unknown.replace(/^-+/, ""), names).replace(/'([^']+)'/, "'--$1'")}`);
-        return usageError((e as Error).message);
-    }
-    if (values.help) {
-        io.out(`${USAGE}\n`);
-        return 0;
-    }
-    const projectDir = typeof values["project-dir"] === "string" ? values["project-dir"] : PROJECT_DIR;
-    if (typeof values.stack !== "string") {
+    const lineIo = { out: (t: string) => io.out(`${t}\n`), err: io.err };
+    const parsed = parseCommand(argv, SPEC, lineIo);
+    if ("exitCode" in parsed) return parsed.exitCode;
+    const { values } = parsed;
+    const projectDir = values["project-dir"] ?? PROJECT_DIR;
+    if (values.stack === undefined) {
         const stacks = fs.existsSync(projectDir) ? stackNames(projectDir) : [];
-        return usageError(`--stack is required (no stack is chosen for you); stack files in ${projectDir}: ${stacks.length ? stacks.map((s) => `Pulumi.${s}.yaml (--stack ${s})`).join(", ") : "none"}`);
+        const found = stacks.length ? stacks.map((s) => `Pulumi.${s}.yaml (--stack ${s})`).join(", ") : "none";
+        return usageError(SPEC, `--stack is required (no stack is chosen for you); stack files in ${projectDir}: ${found}`, lineIo);
     }
     // The policy config is checked before the program runs: a typo costs a second, not a whole plan.
     let policyConfig: Record<string, unknown> | undefined;
-    if (typeof values["policy-config"] === "string") {
+    if (values["policy-config"] !== undefined) {
         const file = values["policy-config"];
-        if (values["no-policies"]) return usageError("--policy-config and --no-policies contradict each other");
+        if (values["no-policies"]) return usageError(SPEC, "--policy-config and --no-policies contradict each other", lineIo);
         const offline = await import("../harness/policyRunner");
         try {
             const read = offline.readPolicyConfigFile(file);
@@ -85,28 +69,17 @@ export async function main(argv: string[], io: PlanIo = consoleIo): Promise<numb
             return 2;
         }
     }
-    const text = (name: OptionName) => (typeof values[name] === "string" ? { [name]: values[name] as string } : {});
     const options = {
         stack: values.stack,
         projectDir,
         inputs: values.inputs === true,
         policies: values["no-policies"] !== true,
         ...(policyConfig ? { policyConfig } : {}),
-        ...text("json"),
-        ...text("markdown"),
-        ...text("base"),
+        ...(values.json !== undefined ? { json: values.json } : {}),
+        ...(values.markdown !== undefined ? { markdown: values.markdown } : {}),
+        ...(values.base !== undefined ? { base: values.base } : {}),
     };
     return runPlan(options, io);
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            console.error(e);
-            process.exitCode = 2;
-        },
-    );
-}
+runCommand(module, main);

@@ -1,18 +1,15 @@
 /**
- * Post-deploy verification: `npm run verify -- --stack dev` (or `--outputs FILE`). See docs/verify.md and
- * tools/verify/ for the logic.
+ * `npm run verify -- --stack <name> | --outputs FILE [options]`: post-deploy verification of every account's FHIR
+ * service and key (docs/verify.md; the logic, its node:util argument parsing and --help are in tools/verify/).
  */
+import { runCommand } from "../tools/command";
 import { runVerify } from "../tools/verify/cli";
 
-runVerify(process.argv.slice(2), {
-    stdout: (line) => process.stdout.write(`${line}\n`),
-    stderr: (line) => process.stderr.write(`${line}\n`),
-}).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (err: unknown) => {
-        process.stderr.write(`verify: ${(err as Error).message}\n`);
-        process.exitCode = 2;
-    },
-);
+export function main(argv: string[]): Promise<number> {
+    return runVerify(argv, {
+        stdout: (line) => process.stdout.write(`${line}\n`),
+        stderr: (line) => process.stderr.write(`${line}\n`),
+    });
+}
+
+runCommand(module, main);

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import * as yaml from "js-yaml";
-import { checkShards, formatShardProblem, resolveStackNames } from "../scripts/shards";
+import { checkShards, formatShardProblem, resolveStackNames } from "../tools/shards";
 import { runStack } from "../harness/runStack";
 import { SUBSCRIPTION_LIMITS } from "../azure";
 

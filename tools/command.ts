@@ -1,36 +1,101 @@
-import { ParseArgsOptionsConfig, parseArgs } from "node:util";
+/**
+ * One way to write a command: an options table (node:util parseArgs options plus a help text each), from which the
+ * usage is generated; `parseCommand` parses strictly (no positionals), answers `--help`, and turns a usage error into
+ * one line with a suggestion; `runCommand` runs `main(argv)` only when the file is the process's entry point and sets
+ * the exit code (an unexpected error is one line and exit code 2, never a stack trace).
+ */
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { suggest } from "../config/schema";
+
+export interface OptionSpec {
+    type: "string" | "boolean";
+    multiple?: boolean;
+    default?: string | boolean | string[] | boolean[];
+    /** Placeholder of the value in the usage, e.g. FILE. */
+    value?: string;
+    help: string;
+}
+
+export interface CommandSpec<O extends Record<string, OptionSpec>> {
+    /** How the command is run, e.g. `npm run plan --`. */
+    run: string;
+    /** The synopsis after `run`, e.g. `--stack <name> [options]`. */
+    synopsis: string;
+    /** What the command does, and its exit codes. */
+    description: string;
+    options: O;
+}
 
 type HelpOption = { help: { type: "boolean" } };
-/** The values node:util parseArgs gives for these options (strict, no positionals) plus --help. */
-export type CommandValues<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: false }>>["values"];
+type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: false }>>;
+/** The values node:util parseArgs gives for these options (strict, no positionals). */
+export type CommandValues<O extends Record<string, OptionSpec>> = Parsed<{ [K in keyof O]: Omit<O[K], "help" | "value"> }>["values"];
+
+export interface CommandIo {
+    out(text: string): void;
+    err(text: string): void;
+}
+
+export const consoleCommandIo: CommandIo = { out: (t) => void process.stdout.write(`${t}\n`), err: (t) => void process.stderr.write(`${t}\n`) };
+
+/** The usage text: synopsis, description, one line per option. */
+export function usage<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): string {
+    const rows = Object.entries({ ...spec.options, help: { type: "boolean", help: "print this help" } as OptionSpec }).map(([name, o]) => {
+        const flag = `--${name}${o.value ? ` ${o.value}` : ""}${o.multiple ? " ..." : ""}`;
+        return `  ${flag.padEnd(26)} ${o.help}`;
+    });
+    return [`usage: ${spec.run} ${spec.synopsis}`, "", spec.description, "", "options:", ...rows].join("\n");
+}
 
 /**
- * A command's flags through node:util parseArgs (strict, no positionals), with `--help` added: the parsed values, or
- * the exit code the command should end with (0 after printing the usage for --help, 2 after a usage error).
+ * Parses `argv` for the command: its values, or the exit code to end with (0 after printing the usage for --help, 2
+ * after a usage error naming the option, with a suggestion for a misspelled one).
  */
-export function parseCommand<const O extends ParseArgsOptionsConfig>(argv: string[], options: O, usage: string): { values: CommandValues<O> } | { exitCode: number } {
-    const help: HelpOption = { help: { type: "boolean" } };
-    let values: CommandValues<O>;
+export function parseCommand<const O extends Record<string, OptionSpec>>(
+    argv: string[],
+    spec: CommandSpec<O>,
+    io: CommandIo = consoleCommandIo,
+): { values: CommandValues<O> } | { exitCode: number } {
+    const options = Object.fromEntries(
+        Object.entries(spec.options).map(([name, { help: _help, value: _value, ...o }]) => [name, o]),
+    ) as ParseArgsOptionsConfig;
+    let values: Record<string, unknown>;
     try {
-        values = parseArgs({ args: argv, options: { ...options, ...help }, strict: true, allowPositionals: false }).values as CommandValues<O>;
+        values = parseArgs({ args: argv, options: { ...options, help: { type: "boolean" } }, strict: true, allowPositionals: false }).values;
     } catch (e) {
-        console.error(`${e instanceof Error ? e.message : String(e)}\n\n${usage}`);
+        // Not `instanceof Error`: node:util's errors come from another realm under jest.
+        const message = typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e);
+        const unknown = /^Unknown option '(-+[^']+)'/.exec(message)?.[1];
+        const names = Object.keys(spec.options);
+        const line = unknown ? `unknown option ${unknown}${suggest(unknown.replace(/^-+/, ""), names).replace(/'([^']+)'/, "'--$1'")}` : message;
+        io.err(`${line}\n${usage(spec).split("\n")[0]}; --help lists every option`);
         return { exitCode: 2 };
     }
-    if ((values as { help?: boolean }).help) {
-        console.log(usage);
+    if (values.help) {
+        io.out(usage(spec));
         return { exitCode: 0 };
     }
-    return { values };
+    return { values: values as CommandValues<O> };
+}
+
+/** A usage error: one line, the synopsis, exit code 2. */
+export function usageError<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, message: string, io: CommandIo = consoleCommandIo): number {
+    io.err(`${message}\n${usage(spec).split("\n")[0]}; --help lists every option`);
+    return 2;
 }
 
 /** Runs a command's main when its file is the process's entry point; an unexpected error is one line and exit code 2. */
-export function runCommand(entry: NodeModule, main: (argv: string[]) => number): void {
+export function runCommand(entry: NodeModule, main: (argv: string[]) => number | Promise<number>): void {
     if (require.main !== entry) return;
-    try {
-        process.exitCode = main(process.argv.slice(2));
-    } catch (e) {
-        console.error(e instanceof Error ? e.message : String(e));
+    const fail = (e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
         process.exitCode = 2;
+    };
+    try {
+        Promise.resolve(main(process.argv.slice(2))).then((code) => {
+            process.exitCode = code;
+        }, fail);
+    } catch (e) {
+        fail(e);
     }
 }

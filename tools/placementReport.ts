@@ -2,8 +2,7 @@
  * Placement of a generated large platform (default 250 accounts over 3 subscriptions, shared workspaces): accounts
  * per subscription and per workspace, the quota check, and proof that a shuffled account order (with the lock of the
  * first run) yields the same placement. Pure: no Pulumi runtime.
- *
- *   ts-node --transpile-only tools/placementReport.ts [accounts] [subscriptions]
+ * `npm run placement:report` prints it (scripts/placement-report.ts).
  */
 import { PlacementResult, PlatformConfig, RawConfig, placeAccounts, validateConfig } from "../config";
 
@@ -70,9 +69,8 @@ export function canonical(result: PlacementResult): string {
     return JSON.stringify(result.lock.accounts);
 }
 
-function main(): void {
-    const accounts = Number(process.argv[2] ?? 250);
-    const subscriptions = Number(process.argv[3] ?? 3);
+/** The report's lines for `accounts` generated accounts over `subscriptions` subscriptions. */
+export function placementReport(accounts: number, subscriptions: number): string[] {
     const raw = generatedRawConfig(accounts, subscriptions);
     const cfg = validateConfig(raw);
     const first = placeAccounts(cfg);
@@ -104,7 +102,5 @@ function main(): void {
                 `${again.placements.filter((p) => lock.accounts[p.account].workspace !== p.workspaceGroup || lock.accounts[p.account].subscription !== p.subscription).length}`,
         );
     }
-    console.log(lines.join("\n"));
+    return lines;
 }
-
-if (require.main === module) main();

@@ -4,7 +4,7 @@
  * and a fake Azure Resource Manager whose key versions show a lagging rotation, a version about to expire and a
  * disabled one. Runs the real CLI code (runVerify) and prints what an engineer would see.
  *
- *   ts-node --transpile-only test/demo/verify.ts
+ *   npm run verify:demo
  */
 import * as fs from "fs";
 import * as os from "os";
