@@ -1,14 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { names } from "../azure/naming";
+import type { AccountScope } from "./scope";
 
-export interface AccountIdentityArgs {
-    account: string;
-    resourceGroupName: pulumi.Input<string>;
-    location: string;
-    protect: boolean;
-    tags: Record<string, string>;
-}
+export type AccountIdentityArgs = Pick<AccountScope, "account" | "resourceGroupName" | "location" | "protect" | "tags">;
 
 /**
  * The account's own user-assigned managed identity. The FHIR service runs as it (CMK unwrap, `$export` writes), so a
@@ -21,9 +16,10 @@ export class AccountIdentity extends pulumi.ComponentResource {
     readonly clientId: pulumi.Output<string>;
 
     constructor(name: string, args: AccountIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fhir-platform:index:AccountIdentity", name, {}, opts);
+        // Named after its account since 0.2 (was `<account>-identity`); the identity inside kept its URN.
+        super("fhir-platform:index:AccountIdentity", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-identity` }] });
         this.identity = new managedidentity.UserAssignedIdentity(
-            `${args.account}-identity`,
+            `${name}-identity`,
             {
                 resourceName: names.identity(args.account),
                 resourceGroupName: args.resourceGroupName,

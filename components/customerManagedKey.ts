@@ -9,15 +9,10 @@ import { diagnosticInputs } from "./diagnostics";
 import { cryptoGrantKey } from "../config/ownership";
 import { LockedKey } from "../config/placement";
 import { RbacPropagationWait } from "./rbacPropagationWait";
+import type { AccountScope } from "./scope";
 import { roleGrant } from "./roleGrant";
 
-export interface CustomerManagedKeyArgs {
-    account: string;
-    stack: string;
-    subscriptionId: string;
-    tenantId: string;
-    resourceGroupName: pulumi.Input<string>;
-    location: string;
+export interface CustomerManagedKeyArgs extends AccountScope {
     /** Random, state-kept suffix that makes the vault name globally unique. */
     suffix: pulumi.Input<string>;
     /** Every key of the account, in creation order (placement lock). */
@@ -29,8 +24,6 @@ export interface CustomerManagedKeyArgs {
     network: KeyVaultNetwork;
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     rbacPropagationSeconds: number;
-    protect: boolean;
-    tags: Record<string, string>;
 }
 
 /**
@@ -65,21 +58,22 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
     readonly keyUri: pulumi.Output<string>;
 
     constructor(name: string, args: CustomerManagedKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fhir-platform:index:CustomerManagedKey", name, {}, opts);
+        // Named after its account since 0.2 (was `<account>-cmk`); its children kept their URNs.
+        super("fhir-platform:index:CustomerManagedKey", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-cmk` }] });
         const current = args.keys.findIndex((k) => k.name === args.currentKey);
         if (current < 0) throw new pulumi.ResourceError(`CustomerManagedKey ${args.account}: current key '${args.currentKey}' is not among its keys`, this);
         const stateful = { parent: this, protect: args.protect };
 
-        this.vault = new keyvault.Vault(`${args.account}-vault`, vaultInputs(args), stateful);
+        this.vault = new keyvault.Vault(`${name}-vault`, vaultInputs(args), stateful);
         this.vaultDiagnostics = new monitor.DiagnosticSetting(
-            `${args.account}-vault-audit`,
+            `${name}-vault-audit`,
             diagnosticInputs(this.vault.id, args.logAnalyticsWorkspaceId, [KEY_VAULT_AUDIT_LOG_CATEGORY], "AllMetrics"),
             { parent: this },
         );
         const first = args.keys[0].name;
         this.keys = args.keys.map(
             (k) =>
-                new keyvault.Key(keyResourceName(args.account, k.name, first), cmkKeyInputs({ ...args, key: k, vaultName: this.vault.name }), {
+                new keyvault.Key(keyResourceName(name, k.name, first), cmkKeyInputs({ ...args, key: k, vaultName: this.vault.name }), {
                     ...stateful,
                     // ARM "Keys - Create If Not Exist" never updates an existing key: a changed input would be a silent
                     // no-op and a diff on every preview. What is fixed at creation is guarded by the placement lock.
@@ -88,7 +82,7 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
         );
         this.grants = this.keys.map((key, i) =>
             roleGrant(
-                `${keyResourceName(args.account, args.keys[i].name, first)}-crypto-grant`,
+                `${keyResourceName(name, args.keys[i].name, first)}-crypto-grant`,
                 {
                     account: args.account,
                     stack: args.stack,
@@ -110,7 +104,7 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
         this.keyName = args.currentKey;
 
         this.wait = new RbacPropagationWait(
-            `${args.account}-cmk-grant-propagation`,
+            `${name}-cmk-grant-propagation`,
             { trigger: this.grant.id, seconds: args.rbacPropagationSeconds },
             { parent: this },
         );
@@ -122,9 +116,9 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
     }
 }
 
-/** Pulumi name of a key: the account's first key keeps `<account>-cmk`, later ones add their name. */
-export function keyResourceName(account: string, keyName: string, firstKeyName: string): string {
-    return keyName === firstKeyName ? `${account}-cmk` : `${account}-cmk-${keyName}`;
+/** Pulumi name of a key: the first key keeps `<component>-cmk`, later ones add their name. */
+export function keyResourceName(component: string, keyName: string, firstKeyName: string): string {
+    return keyName === firstKeyName ? `${component}-cmk` : `${component}-cmk-${keyName}`;
 }
 
 /** The vault's inputs (pure: the bench's flat baseline registers the same). */

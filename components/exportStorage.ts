@@ -6,14 +6,9 @@ import { STORAGE_BLOB_LOG_CATEGORIES } from "../azure/facts";
 import { diagnosticInputs } from "./diagnostics";
 import { names } from "../azure/naming";
 import { roleGrant } from "./roleGrant";
+import { type AccountScope, componentOptions } from "./scope";
 
-export interface ExportStorageArgs {
-    account: string;
-    stack: string;
-    subscriptionId: string;
-    tenantId: string;
-    resourceGroupName: pulumi.Input<string>;
-    location: string;
+export interface ExportStorageArgs extends AccountScope {
     suffix: pulumi.Input<string>;
     identityPrincipalId: pulumi.Input<string>;
     /** ARM ID of the account's user-assigned identity: the storage reaches its encryption key as this identity. */
@@ -28,10 +23,6 @@ export interface ExportStorageArgs {
     fhirServiceResourceId: pulumi.Input<string>;
     workspaceResourceId: pulumi.Input<string>;
     logAnalyticsWorkspaceId: pulumi.Input<string>;
-    /** What must have happened before the account is created: the key grant's propagation wait. */
-    dependsOn: pulumi.Resource[];
-    protect: boolean;
-    tags: Record<string, string>;
 }
 
 /** Days deleted blobs and containers stay recoverable. */
@@ -61,25 +52,26 @@ export class ExportStorage extends pulumi.ComponentResource {
     readonly accountName: pulumi.Output<string>;
 
     constructor(name: string, args: ExportStorageArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fhir-platform:index:ExportStorage", name, {}, opts);
-        // Encrypted with the key at creation: after the key grant has propagated.
-        this.account = new storage.StorageAccount(`${args.account}-export-storage`, exportStorageInputs(args), {
+        // Named after its account since 0.2 (was `<account>-export`); its children kept their URNs.
+        super("fhir-platform:index:ExportStorage", name, {}, { ...componentOptions(opts), aliases: [...(opts?.aliases ?? []), { name: `${name}-export` }] });
+        // Encrypted with the key at creation: after what the caller names in opts.dependsOn (the key grant's propagation).
+        this.account = new storage.StorageAccount(`${name}-export-storage`, exportStorageInputs(args), {
             parent: this,
             protect: args.protect,
-            dependsOn: args.dependsOn,
+            ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}),
         });
         this.blobService = new storage.BlobServiceProperties(
-            `${args.account}-export-blob-service`,
+            `${name}-export-blob-service`,
             blobServiceInputs(this.account.name, args.resourceGroupName),
             { parent: this },
         );
         this.blobDiagnostics = new monitor.DiagnosticSetting(
-            `${args.account}-export-blob-audit`,
+            `${name}-export-blob-audit`,
             diagnosticInputs(this.blobService.id, args.logAnalyticsWorkspaceId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
             { parent: this },
         );
         this.grant = roleGrant(
-            `${args.account}-export-blob-grant`,
+            `${name}-export-blob-grant`,
             {
                 account: args.account,
                 stack: args.stack,

@@ -10,6 +10,7 @@ import { CustomerManagedKey } from "./customerManagedKey";
 import { ExportStorage } from "./exportStorage";
 import { FhirWorkspace } from "./fhirWorkspace";
 import { FhirService } from "./fhirService";
+import type { AccountScope } from "./scope";
 
 /** What every account shares from the platform. */
 export interface PlatformContext {
@@ -108,12 +109,20 @@ export class FhirAccount extends pulumi.ComponentResource {
             { parent: this, protect: ctx.protect },
         );
 
+        // What every leaf component of this account shares; each is named after the account, its children after it.
+        const scope: AccountScope = {
+            account: a.name,
+            stack: ctx.stack,
+            subscriptionId: sub.subscriptionId,
+            tenantId: ctx.tenantId,
+            resourceGroupName: this.resourceGroup.name,
+            location: ctx.location,
+            protect: ctx.protect,
+            tags,
+        };
+
         // Protected: azure-native replaces by deleting first, and without its identity the FHIR service cannot unwrap its key.
-        this.identity = new AccountIdentity(
-            `${a.name}-identity`,
-            { account: a.name, resourceGroupName: this.resourceGroup.name, location: ctx.location, protect: ctx.protect, tags },
-            child,
-        );
+        this.identity = new AccountIdentity(name, scope, child);
 
         let workspaceName: pulumi.Output<string>;
         // The name alone, without waiting for the workspace: what the storage firewall rule needs.
@@ -125,16 +134,13 @@ export class FhirAccount extends pulumi.ComponentResource {
             workspaceRg = args.sharedWorkspace.resourceGroupName;
         } else {
             this.workspace = new FhirWorkspace(
-                `${a.name}-workspace`,
+                name,
                 {
+                    ...scope,
                     group: a.name,
-                    resourceGroupName: this.resourceGroup.name,
-                    location: ctx.location,
                     suffix: this.suffix.result,
                     ...(a.privateEndpointSubnetId ? { privateEndpointSubnetId: a.privateEndpointSubnetId } : {}),
                     ...(ctx.privateDnsZoneIds ? { privateDnsZoneIds: ctx.privateDnsZoneIds } : {}),
-                    protect: ctx.protect,
-                    tags,
                 },
                 child,
             );
@@ -144,14 +150,9 @@ export class FhirAccount extends pulumi.ComponentResource {
         }
 
         this.cmk = new CustomerManagedKey(
-            `${a.name}-cmk`,
+            name,
             {
-                account: a.name,
-                stack: ctx.stack,
-                subscriptionId: sub.subscriptionId,
-                tenantId: ctx.tenantId,
-                resourceGroupName: this.resourceGroup.name,
-                location: ctx.location,
+                ...scope,
                 suffix: this.suffix.result,
                 keys: args.placement.keys,
                 currentKey: args.placement.currentKey.name,
@@ -159,63 +160,49 @@ export class FhirAccount extends pulumi.ComponentResource {
                 network: a.keyVaultNetwork,
                 logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
                 rbacPropagationSeconds: ctx.rbacPropagationSeconds,
-                protect: ctx.protect,
-                tags,
             },
             child,
         );
 
-        const storage = a.export || a.import
-            ? new ExportStorage(
-            `${a.name}-export`,
-            {
-                account: a.name,
-                stack: ctx.stack,
-                subscriptionId: sub.subscriptionId,
-                tenantId: ctx.tenantId,
-                resourceGroupName: this.resourceGroup.name,
-                location: ctx.location,
-                suffix: this.suffix.result,
-                identityPrincipalId: this.identity.principalId,
-                identityId: this.identity.id,
-                keyVaultUri: this.cmk.vaultUri,
-                keyName: this.cmk.keyName,
-                // Built from names, not from the workspace resource: storage runs beside the workspace, not after it.
-                fhirServiceResourceId: plannedWorkspaceName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))),
-                workspaceResourceId: plannedWorkspaceName.apply((ws) => healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws)),
-                logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
-                dependsOn: [this.cmk.wait],
-                protect: ctx.protect,
-                tags,
-            },
-            child,
-        )
-            : undefined;
+        // Encrypted with the key at creation: after the key grant's propagation wait.
+        const storage =
+            a.export || a.import
+                ? new ExportStorage(
+                      name,
+                      {
+                          ...scope,
+                          suffix: this.suffix.result,
+                          identityPrincipalId: this.identity.principalId,
+                          identityId: this.identity.id,
+                          keyVaultUri: this.cmk.vaultUri,
+                          keyName: this.cmk.keyName,
+                          // Built from names, not from the workspace resource: storage runs beside the workspace, not after it.
+                          fhirServiceResourceId: plannedWorkspaceName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))),
+                          workspaceResourceId: plannedWorkspaceName.apply((ws) => healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws)),
+                          logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
+                      },
+                      { ...child, dependsOn: [this.cmk.wait] },
+                  )
+                : undefined;
         if (storage) this.storage = storage;
 
         this.fhir = new FhirService(
-            `${a.name}-fhir`,
+            name,
             {
-                config: a,
-                stack: ctx.stack,
-                subscriptionId: sub.subscriptionId,
-                tenantId: ctx.tenantId,
-                location: ctx.location,
+                ...scope,
                 resourceGroupName: workspaceRg,
+                settings: a,
                 workspaceName,
                 identityId: this.identity.id,
+                identityPrincipalId: this.identity.principalId,
                 keyUri: this.cmk.keyUri,
                 ...(storage ? { exportStorageName: storage.accountName } : {}),
                 logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
-                identityPrincipalId: this.identity.principalId,
                 sharedRegistryIds: ctx.sharedRegistryIds,
-                // The wait follows the crypto grant; the storage grant propagates meanwhile (export runs later).
-                dependsOn: storage ? [this.cmk.wait, storage.grant] : [this.cmk.wait],
-                protect: ctx.protect,
-                tags,
             },
-            // The FHIR service's workspace may be shared: it depends on it through workspaceName.
-            child,
+            // The wait follows the crypto grant; the storage grant propagates meanwhile (export runs later). The service's
+            // workspace may be shared: it depends on it through workspaceName.
+            { ...child, dependsOn: storage ? [this.cmk.wait, storage.grant] : [this.cmk.wait] },
         );
 
         this.outputs = {

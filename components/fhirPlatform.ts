@@ -143,7 +143,7 @@ export class FhirPlatform extends pulumi.ComponentResource {
             this.sharedWorkspaces.set(
                 group,
                 new FhirWorkspace(
-                    `ws-${group}`,
+                    group,
                     {
                         group,
                         resourceGroupName: rg.name,

@@ -7,15 +7,27 @@ import { AccountConfig, GrantConfig } from "../config/schema";
 import { diagnosticInputs } from "./diagnostics";
 import { SHARED_MARKER, names } from "../azure/naming";
 import { RoleGrantArgs, roleGrant } from "./roleGrant";
+import { type AccountScope, componentOptions } from "./scope";
 
-export interface FhirServiceArgs {
-    config: AccountConfig;
-    stack: string;
-    subscriptionId: string;
-    tenantId: string;
-    location: string;
-    /** Resource group of the workspace (FHIR services are children of their workspace). */
-    resourceGroupName: pulumi.Input<string>;
+/** The FHIR settings of an account that this component applies (from the config schema, nothing else of the account). */
+export type FhirServiceSettings = Pick<
+    AccountConfig,
+    | "export"
+    | "import"
+    | "initialImportMode"
+    | "smartProxy"
+    | "smartIdentityProviders"
+    | "cors"
+    | "resourceVersionPolicy"
+    | "resourceVersionOverrides"
+    | "usCoreMissingData"
+    | "acr"
+    | "grants"
+>;
+
+/** `resourceGroupName` is the workspace's (FHIR services are children of their workspace). */
+export interface FhirServiceArgs extends AccountScope {
+    settings: FhirServiceSettings;
     workspaceName: pulumi.Input<string>;
     identityId: pulumi.Input<string>;
     keyUri: pulumi.Input<string>;
@@ -26,10 +38,6 @@ export interface FhirServiceArgs {
     identityPrincipalId: pulumi.Input<string>;
     /** Registries stack config declares shared between accounts (their grants say so). */
     sharedRegistryIds: readonly string[];
-    /** What must be in place (and have propagated) before the service is created: the CMK and storage grants. */
-    dependsOn: pulumi.Resource[];
-    protect: boolean;
-    tags: Record<string, string>;
 }
 
 /**
@@ -46,32 +54,32 @@ export class FhirService extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly id: pulumi.Output<string>;
 
+    /** `opts.dependsOn`: what must be in place (and have propagated) before the service is created, e.g. the key grant's wait. */
     constructor(name: string, args: FhirServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fhir-platform:index:FhirService", name, {}, opts);
-        const a = args.config;
-        const serviceName = names.fhirService(a.name);
+        // Named after its account since 0.2 (was `<account>-fhir`); its children kept their URNs.
+        super("fhir-platform:index:FhirService", name, {}, { ...componentOptions(opts), aliases: [...(opts?.aliases ?? []), { name: `${name}-fhir` }] });
+        const a = args.settings;
+        const serviceName = names.fhirService(args.account);
         if ((a.export || a.import) && args.exportStorageName === undefined) {
-            throw new Error(`FhirService ${a.name}: export or import is on but no export storage was given`);
+            throw new pulumi.ResourceError(`FhirService ${args.account}: export or import is on but no export storage was given`, this);
         }
         this.url = pulumi.output(args.workspaceName).apply((ws) => fhirServiceUrl(ws, serviceName));
 
-        this.service = new healthcareapis.FhirService(`${a.name}-fhir`, fhirServiceInputs({ ...args, url: this.url }), {
+        this.service = new healthcareapis.FhirService(`${name}-fhir`, fhirServiceInputs({ ...args, url: this.url }), {
             parent: this,
             protect: args.protect,
-            dependsOn: args.dependsOn,
+            ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}),
         });
         this.id = this.service.id;
         this.diagnostics = new monitor.DiagnosticSetting(
-            `${a.name}-fhir-audit`,
+            `${name}-fhir-audit`,
             diagnosticInputs(this.service.id, args.logAnalyticsWorkspaceId, [FHIR_AUDIT_LOG_CATEGORY], "AllMetrics"),
             { parent: this },
         );
-        this.grants = a.grants.map((g) =>
-            roleGrant(dataPlaneGrantName(a.name, g), dataPlaneGrantArgs(args, g, this.service.id), { parent: this }),
-        );
+        this.grants = a.grants.map((g) => roleGrant(dataPlaneGrantName(name, g), dataPlaneGrantArgs(args, g, this.service.id), { parent: this }));
         // The service runs as the account's identity, so that identity pulls the templates: on these registries only.
         this.registryGrants = (a.acr?.registryIds ?? []).map((registryId) =>
-            roleGrant(registryGrantName(a.name, registryId), registryGrantArgs(args, registryId), { parent: this }),
+            roleGrant(registryGrantName(name, registryId), registryGrantArgs(args, registryId), { parent: this }),
         );
         this.registerOutputs({ url: this.url, id: this.id });
     }
@@ -79,13 +87,13 @@ export class FhirService extends pulumi.ComponentResource {
 
 /** The FHIR service's inputs (pure: the bench's flat baseline registers the same). */
 export function fhirServiceInputs(
-    args: Pick<FhirServiceArgs, "config" | "workspaceName" | "resourceGroupName" | "location" | "identityId" | "keyUri" | "tenantId" | "exportStorageName" | "tags"> & {
+    args: Pick<FhirServiceArgs, "account" | "settings" | "workspaceName" | "resourceGroupName" | "location" | "identityId" | "keyUri" | "tenantId" | "exportStorageName" | "tags"> & {
         url: pulumi.Input<string>;
     },
 ): healthcareapis.FhirServiceArgs {
-    const a = args.config;
+    const a = args.settings;
     return {
-        fhirServiceName: names.fhirService(a.name),
+        fhirServiceName: names.fhirService(args.account),
         workspaceName: args.workspaceName,
         resourceGroupName: args.resourceGroupName,
         location: args.location,
@@ -121,14 +129,14 @@ export function fhirServiceInputs(
     };
 }
 
-/** Pulumi name of a data-plane grant: account, role and principal, never a list position. */
-export function dataPlaneGrantName(account: string, g: GrantConfig): string {
-    return `${account}-fhir-${g.role.replace(/^FHIR /, "").replace(/ /g, "-").toLowerCase()}-${g.principalId}`;
+/** Pulumi name of a data-plane grant: component (the account), role and principal, never a list position. */
+export function dataPlaneGrantName(component: string, g: GrantConfig): string {
+    return `${component}-fhir-${g.role.replace(/^FHIR /, "").replace(/ /g, "-").toLowerCase()}-${g.principalId}`;
 }
 
 /** A person's or app's FHIR data-plane role, at this FHIR service's scope only. */
-export function dataPlaneGrantArgs(args: Pick<FhirServiceArgs, "config" | "stack" | "subscriptionId">, g: GrantConfig, fhirServiceId: pulumi.Input<string>): RoleGrantArgs {
-    const account = args.config.name;
+export function dataPlaneGrantArgs(args: Pick<FhirServiceArgs, "account" | "stack" | "subscriptionId">, g: GrantConfig, fhirServiceId: pulumi.Input<string>): RoleGrantArgs {
+    const account = args.account;
     return {
         account,
         stack: args.stack,
@@ -142,17 +150,17 @@ export function dataPlaneGrantArgs(args: Pick<FhirServiceArgs, "config" | "stack
     };
 }
 
-/** Pulumi name of an AcrPull grant: account and registry name, never a list position. */
-export function registryGrantName(account: string, registryId: string): string {
-    return `${account}-acr-pull-${registryId.split("/").pop()!.toLowerCase()}`;
+/** Pulumi name of an AcrPull grant: component (the account) and registry name, never a list position. */
+export function registryGrantName(component: string, registryId: string): string {
+    return `${component}-acr-pull-${registryId.split("/").pop()!.toLowerCase()}`;
 }
 
 /** AcrPull for the account's identity on one `$convert-data` registry (which may live in another subscription). */
 export function registryGrantArgs(
-    args: Pick<FhirServiceArgs, "config" | "stack" | "subscriptionId" | "identityPrincipalId" | "sharedRegistryIds">,
+    args: Pick<FhirServiceArgs, "account" | "stack" | "subscriptionId" | "identityPrincipalId" | "sharedRegistryIds">,
     registryId: string,
 ): RoleGrantArgs {
-    const account = args.config.name;
+    const account = args.account;
     const shared = args.sharedRegistryIds.some((r) => r.toLowerCase() === registryId.toLowerCase());
     return {
         account,

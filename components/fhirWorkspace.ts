@@ -3,19 +3,16 @@ import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as network from "@pulumi/azure-native/network";
 import { AHDS_PRIVATE_DNS_ZONES, AHDS_PRIVATE_LINK_GROUP_ID } from "../azure/facts";
 import { names } from "../azure/naming";
+import type { AccountScope } from "./scope";
 
-export interface FhirWorkspaceArgs {
+export interface FhirWorkspaceArgs extends Pick<AccountScope, "resourceGroupName" | "location" | "protect" | "tags"> {
     /** Workspace group: the account name for a dedicated workspace, a pool name for a shared one. */
     group: string;
-    resourceGroupName: pulumi.Input<string>;
-    location: string;
     suffix: pulumi.Input<string>;
     /** When set, a private endpoint on this subnet is the way in (network access is a workspace matter in AHDS). */
     privateEndpointSubnetId?: string;
     /** Private DNS zones the endpoint registers in (workspace and FHIR zones); required with a private endpoint. */
     privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
-    protect: boolean;
-    tags: Record<string, string>;
 }
 
 /**
@@ -36,10 +33,11 @@ export class FhirWorkspace extends pulumi.ComponentResource {
     readonly plannedName: pulumi.Output<string>;
 
     constructor(name: string, args: FhirWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fhir-platform:index:FhirWorkspace", name, {}, opts);
+        // Named after its group since 0.2 (was `<group>-workspace` for a dedicated one, `ws-<group>` for a shared one).
+        super("fhir-platform:index:FhirWorkspace", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-workspace` }, { name: `ws-${name}` }] });
         this.plannedName = pulumi.interpolate`${names.workspace(args.group, "")}${args.suffix}`;
         this.workspace = new healthcareapis.Workspace(
-            `${args.group}-workspace`,
+            `${name}-workspace`,
             {
                 workspaceName: this.plannedName,
                 resourceGroupName: args.resourceGroupName,
@@ -49,16 +47,16 @@ export class FhirWorkspace extends pulumi.ComponentResource {
             { parent: this, protect: args.protect },
         );
         if (args.privateEndpointSubnetId) {
-            if (!args.privateDnsZoneIds) throw new pulumi.ResourceError(`FhirWorkspace ${args.group}: a private endpoint needs privateDnsZoneIds`, this);
+            if (!args.privateDnsZoneIds) throw new pulumi.ResourceError(`FhirWorkspace ${name}: a private endpoint needs privateDnsZoneIds`, this);
             this.privateEndpoint = new network.PrivateEndpoint(
-                `${args.group}-workspace-pe`,
+                `${name}-workspace-pe`,
                 privateEndpointInputs({ ...args, privateEndpointSubnetId: args.privateEndpointSubnetId }, this.workspace.id),
                 { parent: this },
             );
             // Registers the endpoint's A records (workspace and FHIR host names) in the zones: without it nothing in the
             // VNet resolves the service to its private IP.
             this.privateDnsZoneGroup = new network.PrivateDnsZoneGroup(
-                `${args.group}-workspace-pe-dns`,
+                `${name}-workspace-pe-dns`,
                 privateDnsZoneGroupInputs(this.privateEndpoint.name, args.resourceGroupName, args.privateDnsZoneIds),
                 { parent: this },
             );

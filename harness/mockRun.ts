@@ -26,6 +26,8 @@ export interface CapturedResource {
     retainOnDelete: boolean;
     /** Input paths whose changes the engine ignores after creation (create-only settings). */
     ignoreChanges: string[];
+    /** Earlier URNs of this resource (aliases), as the SDK sends them: URNs, or `name=...` for alias specs. */
+    aliases: string[];
 }
 
 export interface MockRunOptions {
@@ -166,6 +168,8 @@ type MonitorRequest = {
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
     getIgnorechangesList(): string[];
+    getAliasurnsList(): string[];
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
@@ -253,6 +257,7 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
                     ignoreChanges: req.getIgnorechangesList(),
+                    aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn() || `name=${a.getSpec()?.getName() ?? ""}`)],
                 };
                 captured.set(r.urn, r);
                 order.push(r.urn);

@@ -607,3 +607,14 @@ describe("FHIR service options (versioning, $convert-data registries, initial im
         expect(acrPull("fabrikam").map((g) => [g.scope, g.principalId, g.description.includes("[shared]")])).toEqual([[SHARED, c.outputs("fabrikam").identityPrincipalId, true]]);
     });
 });
+
+describe("component names (0.2: leaf components named after their account, children after the component)", () => {
+    test("each leaf component carries its 0.1 name as an alias, so a deployed stack updates in place", () => {
+        const aliasesOf = (type: string, name: string) => s.resources.find((r) => !r.custom && r.type === type && r.name === name)?.aliases;
+        expect(aliasesOf("fhir-platform:index:AccountIdentity", "contoso")).toEqual(["name=contoso-identity"]);
+        expect(aliasesOf("fhir-platform:index:CustomerManagedKey", "contoso")).toEqual(["name=contoso-cmk"]);
+        expect(aliasesOf("fhir-platform:index:ExportStorage", "contoso")).toEqual(["name=contoso-export"]);
+        expect(aliasesOf("fhir-platform:index:FhirService", "contoso")).toEqual(["name=contoso-fhir"]);
+        expect(aliasesOf("fhir-platform:index:FhirWorkspace", "contoso")).toEqual(["name=contoso-workspace", "name=ws-contoso"]);
+    });
+});

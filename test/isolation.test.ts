@@ -75,7 +75,8 @@ describe.each([
             const owner = s.accountOf(r);
             if (owner === undefined) {
                 // Outside accounts: only platform-wide resources and shared workspaces (platform-tagged).
-                const platformWide = PLATFORM_TYPES.has(r.type) || [r, ...s.ancestors(r)].some((x) => /^(platform|ws)-/.test(x.name));
+                const platformWide =
+                    PLATFORM_TYPES.has(r.type) || [r, ...s.ancestors(r)].some((x) => /^(platform|ws)-/.test(x.name) || x.type === "fhir-platform:index:FhirWorkspace");
                 expect([r.type, r.name, platformWide]).toEqual([r.type, r.name, true]);
                 if (r.custom && inputs(r).tags) expect(inputs(r).tags[PLATFORM_TAG]).toBeDefined();
                 continue;

@@ -165,7 +165,7 @@ describe("plan diff", () => {
 
         test("export: false removes the protected export storage: an error naming it", () => {
             const g = group(d, "gamma");
-            expect(g.removed.map((x) => x.name).sort()).toEqual(["gamma-export", "gamma-export-blob-audit", "gamma-export-blob-grant", "gamma-export-blob-service", "gamma-export-storage"]);
+            expect(g.removed.map((x) => x.name).sort()).toEqual(["gamma", "gamma-export-blob-audit", "gamma-export-blob-grant", "gamma-export-blob-service", "gamma-export-storage"]);
             expect(d.errors.filter((e) => e.group === "gamma")).toEqual([
                 { group: "gamma", resource: "gamma-export-storage", type: "azure-native:storage:StorageAccount", message: expect.stringContaining("protected resource would be deleted") },
             ]);

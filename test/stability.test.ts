@@ -71,7 +71,7 @@ describe.each([
             const r = more.byUrn.get(u)!;
             const owner = more.accountOf(r);
             // New resources belong to the new account, or are a new shared workspace for it.
-            expect([u, owner === "adatum" || r.name.startsWith("ws-") || /^pool\d+-workspace$/.test(r.name)]).toEqual([u, true]);
+            expect([u, owner === "adatum" || r.name.startsWith("ws-") || /^pool\d+(-workspace)?$/.test(r.name)]).toEqual([u, true]);
         }
     });
 

@@ -227,14 +227,14 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const url = workspaceName.apply((ws) => fhirServiceUrl(ws, serviceName));
         const fhir = new healthcareapis.FhirService(
             `${a.name}-fhir`,
-            fhirServiceInputs({ config: a, workspaceName, resourceGroupName: workspaceRg, location: cfg.location, identityId: identity.id, keyUri, tenantId: cfg.tenantId, exportStorageName: storageName, tags, url }),
+            fhirServiceInputs({ account: a.name, settings: a, workspaceName, resourceGroupName: workspaceRg, location: cfg.location, identityId: identity.id, keyUri, tenantId: cfg.tenantId, exportStorageName: storageName, tags, url }),
             { provider, protect, dependsOn: storageGrant ? [wait, storageGrant] : [wait] },
         );
         new monitor.DiagnosticSetting(`${a.name}-fhir-audit`, diagnosticInputs(fhir.id, lawId, [FHIR_AUDIT_LOG_CATEGORY], "AllMetrics"), { provider });
         for (const g of a.grants) {
             new authorization.RoleAssignment(
                 dataPlaneGrantName(a.name, g),
-                roleAssignmentInputs(dataPlaneGrantArgs({ config: a, stack, subscriptionId: sub.subscriptionId }, g, fhir.id)),
+                roleAssignmentInputs(dataPlaneGrantArgs({ account: a.name, stack, subscriptionId: sub.subscriptionId }, g, fhir.id)),
                 { provider },
             );
         }
@@ -242,7 +242,7 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             new authorization.RoleAssignment(
                 registryGrantName(a.name, registryId),
                 roleAssignmentInputs(
-                    registryGrantArgs({ config: a, stack, subscriptionId: sub.subscriptionId, identityPrincipalId: identity.principalId, sharedRegistryIds: cfg.sharedRegistryIds }, registryId),
+                    registryGrantArgs({ account: a.name, stack, subscriptionId: sub.subscriptionId, identityPrincipalId: identity.principalId, sharedRegistryIds: cfg.sharedRegistryIds }, registryId),
                 ),
                 { provider },
             );
