@@ -53,9 +53,18 @@ export const FHIR_DATA_ROLES = [
 export type FhirDataRole = (typeof FHIR_DATA_ROLES)[number];
 
 /** Roles this stack must never grant, at any scope: they manage access or everything (policy `rbac-no-privileged-roles`). */
-export const PRIVILEGED_ROLES = ["Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator"] as const satisfies readonly BuiltInRoleName[];
+export const PRIVILEGED_ROLES = [
+    "Owner",
+    "Contributor",
+    "User Access Administrator",
+    "Role Based Access Control Administrator",
+] as const satisfies readonly BuiltInRoleName[];
 /** Key Vault management roles: one vault (or one of its keys) at most (policy `rbac-no-privileged-roles`). */
-export const VAULT_ADMIN_ROLES = ["Key Vault Administrator", "Key Vault Crypto Officer", "Key Vault Contributor"] as const satisfies readonly BuiltInRoleName[];
+export const VAULT_ADMIN_ROLES = [
+    "Key Vault Administrator",
+    "Key Vault Crypto Officer",
+    "Key Vault Contributor",
+] as const satisfies readonly BuiltInRoleName[];
 
 /** Full role definition resource ID, as ARM expects it in a role assignment. */
 export function roleDefinitionId(subscriptionId: string, role: BuiltInRoleName): string {
@@ -157,7 +166,8 @@ export const SMART_DATA_ACTIONS = ["Read"] as const;
  * the public cloud) and "Naming rules": registry names are 5-50 alphanumerics.
  */
 export const ACR_LOGIN_SERVER_SUFFIX = ".azurecr.io";
-export const ACR_REGISTRY_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/([a-zA-Z0-9]{5,50})$/i;
+export const ACR_REGISTRY_ID =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/([a-zA-Z0-9]{5,50})$/i;
 
 /** The login server of a registry, from its resource ID. */
 export function acrLoginServer(registryId: string): string {

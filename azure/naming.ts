@@ -3,8 +3,8 @@
  * stack, never from a position in a list: reordering, adding or removing accounts never renames another's resources.
  * Globally unique names (vault, storage, AHDS workspace) end in a random suffix that is created once and kept in state.
  */
-import { createHash } from "crypto";
-import { NAME_RULES, NamedResourceKind } from "./facts";
+import { createHash } from "node:crypto";
+import { NAME_RULES, type NamedResourceKind } from "./facts";
 
 /** Account names: 3-12 lowercase letters and digits, starting with a letter (fits every derived Azure name). */
 export const ACCOUNT_NAME_PATTERN = /^[a-z][a-z0-9]{2,11}$/;

@@ -17,7 +17,12 @@ export class AccountIdentity extends pulumi.ComponentResource {
 
     constructor(name: string, args: AccountIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its account since 0.2 (was `<account>-identity`); the identity inside kept its URN.
-        super("fhir-platform:index:AccountIdentity", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-identity` }] });
+        super(
+            "fhir-platform:index:AccountIdentity",
+            name,
+            {},
+            { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-identity` }] },
+        );
         this.identity = new managedidentity.UserAssignedIdentity(
             `${name}-identity`,
             {

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
-import * as authorization from "@pulumi/azure-native/authorization";
+import type * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { KEY_VAULT_AUDIT_LOG_CATEGORY, KEY_VAULT_SOFT_DELETE_DAYS } from "../azure/facts";
-import { KeyVaultNetwork } from "../config/schema";
+import type { KeyVaultNetwork } from "../config/schema";
 import { names } from "../azure/naming";
 import { diagnosticInputs } from "./diagnostics";
 import { cryptoGrantKey } from "../config/ownership";
-import { LockedKey } from "../config/placement";
+import type { LockedKey } from "../config/placement";
 import { RbacPropagationWait } from "./rbacPropagationWait";
 import type { AccountScope } from "./scope";
 import { roleGrant } from "./roleGrant";
@@ -59,9 +59,18 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
 
     constructor(name: string, args: CustomerManagedKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its account since 0.2 (was `<account>-cmk`); its children kept their URNs.
-        super("fhir-platform:index:CustomerManagedKey", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-cmk` }] });
+        super(
+            "fhir-platform:index:CustomerManagedKey",
+            name,
+            {},
+            { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-cmk` }] },
+        );
         const current = args.keys.findIndex((k) => k.name === args.currentKey);
-        if (current < 0) throw new pulumi.ResourceError(`CustomerManagedKey ${args.account}: current key '${args.currentKey}' is not among its keys`, this);
+        if (current < 0)
+            throw new pulumi.ResourceError(
+                `CustomerManagedKey ${args.account}: current key '${args.currentKey}' is not among its keys`,
+                this,
+            );
         const stateful = { parent: this, protect: args.protect };
 
         this.vault = new keyvault.Vault(`${name}-vault`, vaultInputs(args), stateful);
@@ -92,7 +101,8 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
                     principalId: args.identityPrincipalId,
                     principalType: "ServicePrincipal",
                     key: cryptoGrantKey(args.keys[i].name, first),
-                    description: `FHIR service and export storage identity of ${args.account} wrap and unwrap with key ${args.keys[i].name}`,
+                    description:
+                        `FHIR service and export storage identity of ${args.account} wrap and unwrap with key ` + `${args.keys[i].name}`,
                 },
                 // Protected like the key: without this grant the FHIR service cannot unwrap its data (it answers 500), and
                 // `pulumi destroy --skip-preview` deletes every unprotected resource before it stops at a protected one.
@@ -139,7 +149,12 @@ export function vaultInputs(
             publicNetworkAccess: "Enabled",
             // "Configure customer-managed keys for the FHIR service": with a firewall, trusted Microsoft services must
             // be allowed through. `allNetworks` is the documented way out when that bypass does not admit the service.
-            networkAcls: { defaultAction: args.network === "allNetworks" ? "Allow" : "Deny", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
+            networkAcls: {
+                defaultAction: args.network === "allNetworks" ? "Allow" : "Deny",
+                bypass: "AzureServices",
+                ipRules: [],
+                virtualNetworkRules: [],
+            },
         },
         tags: args.tags,
     };
@@ -151,7 +166,9 @@ export function vaultInputs(
  * longer wrap, so a FHIR service still pinned to it (a missed rotation run) would fail. Without an expiry the
  * `Notify` action is not allowed either; `npm run verify` reports each service's key version age instead.
  */
-export function cmkKeyInputs(args: Pick<CustomerManagedKeyArgs, "resourceGroupName" | "tags"> & { key: LockedKey; vaultName: pulumi.Input<string> }): keyvault.KeyArgs {
+export function cmkKeyInputs(
+    args: Pick<CustomerManagedKeyArgs, "resourceGroupName" | "tags"> & { key: LockedKey; vaultName: pulumi.Input<string> },
+): keyvault.KeyArgs {
     return {
         keyName: args.key.name,
         vaultName: args.vaultName,

@@ -1,5 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as monitor from "@pulumi/azure-native/monitor";
+import type * as pulumi from "@pulumi/pulumi";
+import type * as monitor from "@pulumi/azure-native/monitor";
 import { names } from "../azure/naming";
 
 /**
@@ -7,7 +7,12 @@ import { names } from "../azure/naming";
  * `logAnalyticsDestinationType`: for Key Vault and the FHIR service the API returns it as null whatever was sent
  * (azure-rest-api-specs issue #22400), a permanent diff, and no resource-specific table is documented for FHIR.
  */
-export function diagnosticInputs(resourceUri: pulumi.Input<string>, workspaceId: pulumi.Input<string>, categories: readonly string[], metric: string): monitor.DiagnosticSettingArgs {
+export function diagnosticInputs(
+    resourceUri: pulumi.Input<string>,
+    workspaceId: pulumi.Input<string>,
+    categories: readonly string[],
+    metric: string,
+): monitor.DiagnosticSettingArgs {
     return {
         name: names.diagnosticSetting(),
         resourceUri,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
-import * as authorization from "@pulumi/azure-native/authorization";
+import type * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { STORAGE_BLOB_LOG_CATEGORIES } from "../azure/facts";
 import { diagnosticInputs } from "./diagnostics";
@@ -53,7 +53,12 @@ export class ExportStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: ExportStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its account since 0.2 (was `<account>-export`); its children kept their URNs.
-        super("fhir-platform:index:ExportStorage", name, {}, { ...componentOptions(opts), aliases: [...(opts?.aliases ?? []), { name: `${name}-export` }] });
+        super(
+            "fhir-platform:index:ExportStorage",
+            name,
+            {},
+            { ...componentOptions(opts), aliases: [...(opts?.aliases ?? []), { name: `${name}-export` }] },
+        );
         // Encrypted with the key at creation: after what the caller names in opts.dependsOn (the key grant's propagation).
         this.account = new storage.StorageAccount(`${name}-export-storage`, exportStorageInputs(args), {
             parent: this,
@@ -94,7 +99,17 @@ export class ExportStorage extends pulumi.ComponentResource {
 export function exportStorageInputs(
     args: Pick<
         ExportStorageArgs,
-        "account" | "resourceGroupName" | "location" | "suffix" | "tenantId" | "identityId" | "keyVaultUri" | "keyName" | "fhirServiceResourceId" | "workspaceResourceId" | "tags"
+        | "account"
+        | "resourceGroupName"
+        | "location"
+        | "suffix"
+        | "tenantId"
+        | "identityId"
+        | "keyVaultUri"
+        | "keyName"
+        | "fhirServiceResourceId"
+        | "workspaceResourceId"
+        | "tags"
     >,
 ): storage.StorageAccountArgs {
     return {
@@ -134,7 +149,10 @@ export function exportStorageInputs(
 }
 
 /** Blob and container soft delete on the export storage. */
-export function blobServiceInputs(accountName: pulumi.Input<string>, resourceGroupName: pulumi.Input<string>): storage.BlobServicePropertiesArgs {
+export function blobServiceInputs(
+    accountName: pulumi.Input<string>,
+    resourceGroupName: pulumi.Input<string>,
+): storage.BlobServicePropertiesArgs {
     return {
         accountName,
         resourceGroupName,

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
 import { entraAuthority, fhirServiceResourceId, healthWorkspaceResourceId } from "../azure/facts";
-import { AccountConfig, SubscriptionConfig } from "../config/schema";
+import type { AccountConfig, SubscriptionConfig } from "../config/schema";
 import { ACCOUNT_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
-import { Placement } from "../config/placement";
+import type { Placement } from "../config/placement";
 import { AccountIdentity } from "./accountIdentity";
 import { CustomerManagedKey } from "./customerManagedKey";
 import { ExportStorage } from "./exportStorage";
@@ -177,8 +177,12 @@ export class FhirAccount extends pulumi.ComponentResource {
                           keyVaultUri: this.cmk.vaultUri,
                           keyName: this.cmk.keyName,
                           // Built from names, not from the workspace resource: storage runs beside the workspace, not after it.
-                          fhirServiceResourceId: plannedWorkspaceName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name))),
-                          workspaceResourceId: plannedWorkspaceName.apply((ws) => healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws)),
+                          fhirServiceResourceId: plannedWorkspaceName.apply((ws) =>
+                              fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name)),
+                          ),
+                          workspaceResourceId: plannedWorkspaceName.apply((ws) =>
+                              healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws),
+                          ),
                           logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
                       },
                       { ...child, dependsOn: [this.cmk.wait] },

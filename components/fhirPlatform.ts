@@ -4,11 +4,11 @@ import { Provider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { AHDS_PRIVATE_DNS_ZONES, AhdsPrivateDnsZone } from "../azure/facts";
-import { PlatformConfig, SubscriptionConfig } from "../config/schema";
+import { AHDS_PRIVATE_DNS_ZONES, type AhdsPrivateDnsZone } from "../azure/facts";
+import type { PlatformConfig, SubscriptionConfig } from "../config/schema";
 import { PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
-import { Placement } from "../config/placement";
-import { FhirAccount, FhirAccountOutputs, PlatformContext } from "./fhirAccount";
+import type { Placement } from "../config/placement";
+import { FhirAccount, type FhirAccountOutputs, type PlatformContext } from "./fhirAccount";
 import { FhirWorkspace } from "./fhirWorkspace";
 
 export interface FhirPlatformArgs {
@@ -40,9 +40,15 @@ export class FhirPlatform extends pulumi.ComponentResource {
 
         const used = new Set([cfg.subscriptions[0].name, ...args.placements.map((p) => p.subscription)]);
         for (const s of cfg.subscriptions.filter((s) => used.has(s.name))) {
-            this.providers.set(s.name, new Provider(`azure-${s.name}`, { subscriptionId: s.subscriptionId, location: cfg.location }, { parent: this }));
+            this.providers.set(
+                s.name,
+                new Provider(`azure-${s.name}`, { subscriptionId: s.subscriptionId, location: cfg.location }, { parent: this }),
+            );
         }
-        const inSub = (s: SubscriptionConfig): pulumi.ComponentResourceOptions => ({ parent: this, providers: [this.providers.get(s.name)!] });
+        const inSub = (s: SubscriptionConfig): pulumi.ComponentResourceOptions => ({
+            parent: this,
+            providers: [this.providers.get(s.name)!],
+        });
         const home = cfg.subscriptions[0];
 
         const homeProvider = this.providers.get(home.name);
@@ -51,7 +57,11 @@ export class FhirPlatform extends pulumi.ComponentResource {
             !cfg.logAnalytics.workspaceId || createZones
                 ? new resources.ResourceGroup(
                       "platform-rg",
-                      { resourceGroupName: names.platformResourceGroup(args.stack), location: cfg.location, tags: platformTags("platform") },
+                      {
+                          resourceGroupName: names.platformResourceGroup(args.stack),
+                          location: cfg.location,
+                          tags: platformTags("platform"),
+                      },
                       { parent: this, provider: homeProvider, protect },
                   )
                 : undefined;
@@ -173,7 +183,15 @@ export class FhirPlatform extends pulumi.ComponentResource {
                         placement: p,
                         subscription: sub,
                         platform: ctx,
-                        ...(shared ? { sharedWorkspace: { workspaceName: shared.workspaceName, plannedName: shared.plannedName, resourceGroupName: sharedRg.get(p.workspaceGroup)! } } : {}),
+                        ...(shared
+                            ? {
+                                  sharedWorkspace: {
+                                      workspaceName: shared.workspaceName,
+                                      plannedName: shared.plannedName,
+                                      resourceGroupName: sharedRg.get(p.workspaceGroup)!,
+                                  },
+                              }
+                            : {}),
                     },
                     inSub(sub),
                 ),

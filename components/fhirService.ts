@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as monitor from "@pulumi/azure-native/monitor";
-import * as authorization from "@pulumi/azure-native/authorization";
+import type * as authorization from "@pulumi/azure-native/authorization";
 import { ACR_REGISTRY_ID, FHIR_AUDIT_LOG_CATEGORY, FHIR_KIND_R4, acrLoginServer, entraAuthority, fhirServiceUrl } from "../azure/facts";
-import { AccountConfig, GrantConfig } from "../config/schema";
+import type { AccountConfig, GrantConfig } from "../config/schema";
 import { diagnosticInputs } from "./diagnostics";
 import { SHARED_MARKER, names } from "../azure/naming";
-import { RoleGrantArgs, roleGrant } from "./roleGrant";
+import { type RoleGrantArgs, roleGrant } from "./roleGrant";
 import { type AccountScope, componentOptions } from "./scope";
 
 /** The FHIR settings of an account that this component applies (from the config schema, nothing else of the account). */
@@ -57,7 +57,12 @@ export class FhirService extends pulumi.ComponentResource {
     /** `opts.dependsOn`: what must be in place (and have propagated) before the service is created, e.g. the key grant's wait. */
     constructor(name: string, args: FhirServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its account since 0.2 (was `<account>-fhir`); its children kept their URNs.
-        super("fhir-platform:index:FhirService", name, {}, { ...componentOptions(opts), aliases: [...(opts?.aliases ?? []), { name: `${name}-fhir` }] });
+        super(
+            "fhir-platform:index:FhirService",
+            name,
+            {},
+            { ...componentOptions(opts), aliases: [...(opts?.aliases ?? []), { name: `${name}-fhir` }] },
+        );
         const a = args.settings;
         const serviceName = names.fhirService(args.account);
         if ((a.export || a.import) && args.exportStorageName === undefined) {
@@ -76,7 +81,9 @@ export class FhirService extends pulumi.ComponentResource {
             diagnosticInputs(this.service.id, args.logAnalyticsWorkspaceId, [FHIR_AUDIT_LOG_CATEGORY], "AllMetrics"),
             { parent: this },
         );
-        this.grants = a.grants.map((g) => roleGrant(dataPlaneGrantName(name, g), dataPlaneGrantArgs(args, g, this.service.id), { parent: this }));
+        this.grants = a.grants.map((g) =>
+            roleGrant(dataPlaneGrantName(name, g), dataPlaneGrantArgs(args, g, this.service.id), { parent: this }),
+        );
         // The service runs as the account's identity, so that identity pulls the templates: on these registries only.
         this.registryGrants = (a.acr?.registryIds ?? []).map((registryId) =>
             roleGrant(registryGrantName(name, registryId), registryGrantArgs(args, registryId), { parent: this }),
@@ -87,7 +94,19 @@ export class FhirService extends pulumi.ComponentResource {
 
 /** The FHIR service's inputs (pure: the bench's flat baseline registers the same). */
 export function fhirServiceInputs(
-    args: Pick<FhirServiceArgs, "account" | "settings" | "workspaceName" | "resourceGroupName" | "location" | "identityId" | "keyUri" | "tenantId" | "exportStorageName" | "tags"> & {
+    args: Pick<
+        FhirServiceArgs,
+        | "account"
+        | "settings"
+        | "workspaceName"
+        | "resourceGroupName"
+        | "location"
+        | "identityId"
+        | "keyUri"
+        | "tenantId"
+        | "exportStorageName"
+        | "tags"
+    > & {
         url: pulumi.Input<string>;
     },
 ): healthcareapis.FhirServiceArgs {
@@ -107,13 +126,22 @@ export function fhirServiceInputs(
             ...(a.smartIdentityProviders.length > 0 ? { smartIdentityProviders: a.smartIdentityProviders } : {}),
         },
         ...(a.export ? { exportConfiguration: { storageAccountName: args.exportStorageName } } : {}),
-        importConfiguration: a.import ? { enabled: true, initialImportMode: a.initialImportMode, integrationDataStore: args.exportStorageName } : { enabled: false },
+        importConfiguration: a.import
+            ? { enabled: true, initialImportMode: a.initialImportMode, integrationDataStore: args.exportStorageName }
+            : { enabled: false },
         resourceVersionPolicyConfiguration: {
             default: a.resourceVersionPolicy,
             ...(Object.keys(a.resourceVersionOverrides).length > 0 ? { resourceTypeOverrides: a.resourceVersionOverrides } : {}),
         },
         implementationGuidesConfiguration: { usCoreMissingData: a.usCoreMissingData },
-        ...(a.acr ? { acrConfiguration: { loginServers: a.acr.registryIds.map(acrLoginServer), ...(a.acr.ociArtifacts.length > 0 ? { ociArtifacts: a.acr.ociArtifacts } : {}) } } : {}),
+        ...(a.acr
+            ? {
+                  acrConfiguration: {
+                      loginServers: a.acr.registryIds.map(acrLoginServer),
+                      ...(a.acr.ociArtifacts.length > 0 ? { ociArtifacts: a.acr.ociArtifacts } : {}),
+                  },
+              }
+            : {}),
         ...(a.cors
             ? {
                   corsConfiguration: {
@@ -131,11 +159,18 @@ export function fhirServiceInputs(
 
 /** Pulumi name of a data-plane grant: component (the account), role and principal, never a list position. */
 export function dataPlaneGrantName(component: string, g: GrantConfig): string {
-    return `${component}-fhir-${g.role.replace(/^FHIR /, "").replace(/ /g, "-").toLowerCase()}-${g.principalId}`;
+    return `${component}-fhir-${g.role
+        .replace(/^FHIR /, "")
+        .replace(/ /g, "-")
+        .toLowerCase()}-${g.principalId}`;
 }
 
 /** A person's or app's FHIR data-plane role, at this FHIR service's scope only. */
-export function dataPlaneGrantArgs(args: Pick<FhirServiceArgs, "account" | "stack" | "subscriptionId">, g: GrantConfig, fhirServiceId: pulumi.Input<string>): RoleGrantArgs {
+export function dataPlaneGrantArgs(
+    args: Pick<FhirServiceArgs, "account" | "stack" | "subscriptionId">,
+    g: GrantConfig,
+    fhirServiceId: pulumi.Input<string>,
+): RoleGrantArgs {
     const account = args.account;
     return {
         account,

@@ -34,7 +34,12 @@ export class FhirWorkspace extends pulumi.ComponentResource {
 
     constructor(name: string, args: FhirWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its group since 0.2 (was `<group>-workspace` for a dedicated one, `ws-<group>` for a shared one).
-        super("fhir-platform:index:FhirWorkspace", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-workspace` }, { name: `ws-${name}` }] });
+        super(
+            "fhir-platform:index:FhirWorkspace",
+            name,
+            {},
+            { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-workspace` }, { name: `ws-${name}` }] },
+        );
         this.plannedName = pulumi.interpolate`${names.workspace(args.group, "")}${args.suffix}`;
         this.workspace = new healthcareapis.Workspace(
             `${name}-workspace`,
@@ -47,7 +52,8 @@ export class FhirWorkspace extends pulumi.ComponentResource {
             { parent: this, protect: args.protect },
         );
         if (args.privateEndpointSubnetId) {
-            if (!args.privateDnsZoneIds) throw new pulumi.ResourceError(`FhirWorkspace ${name}: a private endpoint needs privateDnsZoneIds`, this);
+            if (!args.privateDnsZoneIds)
+                throw new pulumi.ResourceError(`FhirWorkspace ${name}: a private endpoint needs privateDnsZoneIds`, this);
             this.privateEndpoint = new network.PrivateEndpoint(
                 `${name}-workspace-pe`,
                 privateEndpointInputs({ ...args, privateEndpointSubnetId: args.privateEndpointSubnetId }, this.workspace.id),
@@ -76,7 +82,9 @@ export function privateEndpointInputs(
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         subnet: { id: args.privateEndpointSubnetId },
-        privateLinkServiceConnections: [{ name: names.privateEndpoint(args.group), privateLinkServiceId: workspaceId, groupIds: [AHDS_PRIVATE_LINK_GROUP_ID] }],
+        privateLinkServiceConnections: [
+            { name: names.privateEndpoint(args.group), privateLinkServiceId: workspaceId, groupIds: [AHDS_PRIVATE_LINK_GROUP_ID] },
+        ],
         tags: args.tags,
     };
 }

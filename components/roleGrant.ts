@@ -1,6 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { BuiltInRoleName, PrincipalType, roleDefinitionId } from "../azure/facts";
+import { type BuiltInRoleName, type PrincipalType, roleDefinitionId } from "../azure/facts";
 import { accountDescription, stableGuid } from "../azure/naming";
 
 export interface RoleGrantArgs {

@@ -10,10 +10,10 @@
  * state-kept random suffix (vault, storage, workspace) are unique per owner by construction: they carry the owner's
  * suffix as a placeholder (or, in tests, the real value).
  */
-import { AHDS_PRIVATE_DNS_ZONES, BuiltInRoleName } from "../azure/facts";
-import { AccountConfig, ConfigProblem, PlatformConfig } from "./schema";
+import { AHDS_PRIVATE_DNS_ZONES, type BuiltInRoleName } from "../azure/facts";
+import type { AccountConfig, ConfigProblem, PlatformConfig } from "./schema";
 import { names, stableGuid } from "../azure/naming";
-import { Placement } from "./placement";
+import type { Placement } from "./placement";
 
 /** Who would own an Azure resource, and which config field renames it. */
 export interface Owner {
@@ -59,12 +59,18 @@ function roleAssignmentKeys(a: AccountConfig, keyNames: string[]): { key: string
  * Every Azure resource the stack creates with a name derived from config, and who owns it. Mirrors the components;
  * test/ownership.test.ts checks it against what the program really registers.
  */
-export function azureIdentities(stack: string, cfg: PlatformConfig, placements: Placement[], suffixOf: SuffixOf = placeholderSuffix): AzureIdentity[] {
+export function azureIdentities(
+    stack: string,
+    cfg: PlatformConfig,
+    placements: Placement[],
+    suffixOf: SuffixOf = placeholderSuffix,
+): AzureIdentity[] {
     const out: AzureIdentity[] = [];
     const subId = new Map(cfg.subscriptions.map((s) => [s.name, s.subscriptionId]));
     const home = cfg.subscriptions[0].subscriptionId;
     const platform: Owner = { stack, label: "the platform", field: "stack name" };
-    const add = (subscriptionId: string, scope: string, type: string, name: string, owner: Owner) => out.push({ subscriptionId, scope, type, name, owner });
+    const add = (subscriptionId: string, scope: string, type: string, name: string, owner: Owner) =>
+        out.push({ subscriptionId, scope, type, name, owner });
     const rgType = "Microsoft.Resources/resourceGroups";
 
     const zonesCreated = cfg.privateDns?.virtualNetworkIds !== undefined && placements.length > 0;
@@ -75,7 +81,14 @@ export function azureIdentities(stack: string, cfg: PlatformConfig, placements: 
         if (zonesCreated) {
             for (const zone of Object.values(AHDS_PRIVATE_DNS_ZONES)) {
                 add(home, rg, "Microsoft.Network/privateDnsZones", zone, platform);
-                for (const vnet of cfg.privateDns!.virtualNetworkIds!) add(home, `${rg}/${zone}`, "Microsoft.Network/privateDnsZones/virtualNetworkLinks", names.virtualNetworkLink(vnet), platform);
+                for (const vnet of cfg.privateDns!.virtualNetworkIds!)
+                    add(
+                        home,
+                        `${rg}/${zone}`,
+                        "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+                        names.virtualNetworkLink(vnet),
+                        platform,
+                    );
             }
         }
     }
@@ -116,7 +129,10 @@ export function azureIdentities(stack: string, cfg: PlatformConfig, placements: 
             if (a.privateEndpointSubnetId) add(sub, rg, "Microsoft.Network/privateEndpoints", names.privateEndpoint(a.name), owner);
         }
         add(ws!.sub, `${ws!.rg}/${ws!.name}`, "Microsoft.HealthcareApis/workspaces/fhirservices", names.fhirService(a.name), owner);
-        for (const g of roleAssignmentKeys(a, p.keys.map((k) => k.name))) {
+        for (const g of roleAssignmentKeys(
+            a,
+            p.keys.map((k) => k.name),
+        )) {
             add(sub, "subscription", "Microsoft.Authorization/roleAssignments", stableGuid(stack, sub, a.name, g.key, g.role), owner);
         }
     }
@@ -163,13 +179,20 @@ export function ownershipConflicts(identities: AzureIdentity[], subscriptionName
     for (const claims of byKey.values()) {
         if (claims.length < 2) continue;
         const owners = claims.map((c) => `${c.owner.label} of stack '${c.owner.stack}'`);
-        const fields = [...new Set(claims.map((c) => (c.owner.field === "stack name" ? `the stack name '${c.owner.stack}'` : `${c.owner.field} of stack '${c.owner.stack}'`)))];
+        const fields = [
+            ...new Set(
+                claims.map((c) =>
+                    c.owner.field === "stack name" ? `the stack name '${c.owner.stack}'` : `${c.owner.field} of stack '${c.owner.stack}'`,
+                ),
+            ),
+        ];
         const account = claims.find((c) => c.owner.account !== undefined)?.owner.account;
         problems.push({
             path: claims.find((c) => c.owner.field !== "stack name")?.owner.field ?? "stack name",
             ...(account ? { account } : {}),
             message:
-                `${describeIdentity(claims[0], subscriptionName)} would be managed by ${owners.join(" and ")}: two Pulumi resources for one Azure resource ` +
+                `${describeIdentity(claims[0], subscriptionName)} would be managed by ${owners.join(" and ")}: two Pulumi resources ` +
+                `for one Azure resource ` +
                 `(settings fight on every update, deleting one deletes the other's). Rename one of: ${fields.join(", ")}`,
         });
     }

@@ -14,7 +14,7 @@
  * is a new key, and the lock keeps the old ones, which the program keeps (and keeps granted) so nothing they
  * encrypted is lost.
  */
-import { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./schema";
+import type { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./schema";
 
 /** A customer-managed key as Azure created it (fixed from then on). */
 export interface LockedKey {
@@ -103,14 +103,18 @@ function resolveKeys(
     if (!same) return { keys: [...recorded, wanted], currentKey: wanted };
     if (!accept) {
         const path = `accounts[${index}]`;
-        const fixed = "Azure sets a key's size and rotation policy only when it creates the key (ARM \"Keys - Create If Not Exist\" never updates an existing key), so this change would never reach Azure";
+        const fixed =
+            'Azure sets a key\'s size and rotation policy only when it creates the key (ARM "Keys - Create If Not Exist" never ' +
+            "updates an existing key), so this change would never reach Azure";
         if (same.size !== wanted.size) {
             problems.push({
                 path: `${path}.keySize`,
                 account: a.name,
                 message:
-                    `${wanted.size} differs from key '${same.name}' as Azure created it (${same.size} bits, recorded in ${lockFile}): ${fixed}. ` +
-                    `Keep keySize: ${same.size}, or move to a new key: set keyName to a new name (e.g. ${nextKeyName(recorded)}) with keySize: ${wanted.size} ` +
+                    `${wanted.size} differs from key '${same.name}' as Azure created it (${same.size} bits, recorded in ${lockFile}): ` +
+                    `${fixed}. ` +
+                    `Keep keySize: ${same.size}, or move to a new key: set keyName to a new name (e.g. ${nextKeyName(recorded)}) with ` +
+                    `keySize: ${wanted.size} ` +
                     `(README, "Changing a key's size"); the old key is kept, so nothing it encrypted is lost`,
             });
         }
@@ -119,8 +123,10 @@ function resolveKeys(
                 path: `${path}.keyRotationDays`,
                 account: a.name,
                 message:
-                    `${wanted.rotationDays} differs from key '${same.name}''s rotation policy as Azure created it (${same.rotationDays} days, recorded in ${lockFile}): ${fixed}. ` +
-                    `Keep keyRotationDays: ${same.rotationDays}; or change the policy in Key Vault (az keyvault key rotation-policy update, README "Changing a key's rotation") ` +
+                    `${wanted.rotationDays} differs from key '${same.name}''s rotation policy as Azure created it ` +
+                    `(${same.rotationDays} days, recorded in ${lockFile}): ${fixed}. ` +
+                    `Keep keyRotationDays: ${same.rotationDays}; or change the policy in Key Vault (az keyvault key rotation-policy ` +
+                    `update, README "Changing a key's rotation") ` +
                     `and then record it: npm run place -- --stack <stack> --accept-key-settings ${a.name}`,
             });
         }
@@ -135,7 +141,12 @@ function nextKeyName(keys: LockedKey[]): string {
     for (let n = 2; ; n++) if (!keys.some((k) => k.name === `${base}-${n}`)) return `${base}-${n}`;
 }
 
-export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options: PlacementOptions = {}, lockFile = "the placement lock"): PlacementResult {
+export function placeAccounts(
+    cfg: PlatformConfig,
+    lock?: PlacementLock,
+    options: PlacementOptions = {},
+    lockFile = "the placement lock",
+): PlacementResult {
     const problems: ConfigProblem[] = [];
     const subs = new Map<string, SubscriptionConfig>(cfg.subscriptions.map((s) => [s.name, s]));
     const groups = new Map<string, GroupState>();
@@ -151,7 +162,14 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
         }
         g.members.push(a.name);
         const index = cfg.accounts.indexOf(a);
-        const { keys, currentKey } = resolveKeys(a, index, lock?.accounts[a.name], options.acceptKeySettings?.includes(a.name) ?? false, lockFile, problems);
+        const { keys, currentKey } = resolveKeys(
+            a,
+            index,
+            lock?.accounts[a.name],
+            options.acceptKeySettings?.includes(a.name) ?? false,
+            lockFile,
+            problems,
+        );
         placementOf.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated: isDedicated, keys, currentKey });
     };
 
@@ -160,17 +178,41 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
     for (const a of locked) {
         const entry = lock!.accounts[a.name];
         if (!subs.has(entry.subscription)) {
-            problems.push({ path: "placement lock", account: a.name, message: `is placed in subscription '${entry.subscription}', which is no longer in subscriptions; moving an account replaces its FHIR service` });
+            problems.push({
+                path: "placement lock",
+                account: a.name,
+                message:
+                    `is placed in subscription '${entry.subscription}', which is no longer in subscriptions; moving an account ` +
+                    `replaces its FHIR service`,
+            });
             continue;
         }
         if (a.subscription !== undefined && a.subscription !== entry.subscription) {
-            problems.push({ path: "subscription", account: a.name, message: `pins subscription '${a.subscription}' but the account is deployed in '${entry.subscription}' (placement lock); moving it would replace its FHIR service and lose its data` });
+            problems.push({
+                path: "subscription",
+                account: a.name,
+                message:
+                    `pins subscription '${a.subscription}' but the account is deployed in '${entry.subscription}' (placement ` +
+                    `lock); moving it would replace its FHIR service and lose its data`,
+            });
         }
         if (a.workspace !== undefined && a.workspace !== entry.workspace) {
-            problems.push({ path: "workspace", account: a.name, message: `pins workspace '${a.workspace}' but the account is deployed in '${entry.workspace}' (placement lock); moving it would replace its FHIR service and lose its data` });
+            problems.push({
+                path: "workspace",
+                account: a.name,
+                message:
+                    `pins workspace '${a.workspace}' but the account is deployed in '${entry.workspace}' (placement lock); ` +
+                    `moving it would replace its FHIR service and lose its data`,
+            });
         }
         if (dedicated && entry.workspace !== a.name) {
-            problems.push({ path: "placement", account: a.name, message: `placement is dedicated but the lock puts the account in shared workspace '${entry.workspace}'; switching modes would move it` });
+            problems.push({
+                path: "placement",
+                account: a.name,
+                message:
+                    `placement is dedicated but the lock puts the account in shared workspace '${entry.workspace}'; switching ` +
+                    `modes would move it`,
+            });
         }
         // A workspace group named after its account is that account's dedicated workspace (config forbids pinning a
         // shared group to an account name): it stays dedicated when the platform switches to shared placement, since
@@ -184,7 +226,8 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
     const free = fresh.filter((a) => a.workspace === undefined).sort((x, y) => x.name.localeCompare(y.name));
 
     const workspacesIn = (sub: string) => [...groups.values()].filter((g) => g.subscription === sub).length;
-    const servicesIn = (sub: string) => [...groups.values()].filter((g) => g.subscription === sub).reduce((n, g) => n + g.members.length, 0);
+    const servicesIn = (sub: string) =>
+        [...groups.values()].filter((g) => g.subscription === sub).reduce((n, g) => n + g.members.length, 0);
     const subHasRoom = (s: SubscriptionConfig, newWorkspace: boolean) =>
         servicesIn(s.name) < s.fhirServices && (!newWorkspace || workspacesIn(s.name) < s.workspaces);
     const candidateSubs = (a: AccountConfig) => (a.subscription ? [subs.get(a.subscription)!].filter(Boolean) : cfg.subscriptions);
@@ -193,7 +236,11 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
         const existing = groups.get(a.workspace!);
         if (existing) {
             if (a.subscription && a.subscription !== existing.subscription) {
-                problems.push({ path: "subscription", account: a.name, message: `pins subscription '${a.subscription}' but workspace '${a.workspace}' is in '${existing.subscription}'` });
+                problems.push({
+                    path: "subscription",
+                    account: a.name,
+                    message: `pins subscription '${a.subscription}' but workspace '${a.workspace}' is in '${existing.subscription}'`,
+                });
             }
             addTo(a, a.workspace!, existing.subscription);
         } else {
@@ -212,7 +259,14 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
         if (dedicated) {
             const sub = subsForA.find((s) => subHasRoom(s, true));
             if (!sub) {
-                problems.push({ path: "subscriptions", account: a.name, message: `no subscription has room for another workspace (${subsForA.map((s) => `${s.name}: ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); add a subscription, raise a quota, or use placement: shared` });
+                problems.push({
+                    path: "subscriptions",
+                    account: a.name,
+                    message:
+                        `no subscription has room for another workspace ` +
+                        `(${subsForA.map((s) => `${s.name}: ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); ` +
+                        `add a subscription, raise a quota, or use placement: shared`,
+                });
                 continue;
             }
             addTo(a, a.name, sub.name);
@@ -222,14 +276,25 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
             .filter((g) => !g.dedicated && subsForA.some((s) => s.name === g.subscription))
             .filter((g) => g.network === networkKey(a) && g.members.length < subs.get(g.subscription)!.fhirServicesPerWorkspace)
             .filter((g) => servicesIn(g.subscription) < subs.get(g.subscription)!.fhirServices)
-            .sort((x, y) => cfg.subscriptions.findIndex((s) => s.name === x.subscription) - cfg.subscriptions.findIndex((s) => s.name === y.subscription) || x.name.localeCompare(y.name))[0];
+            .sort(
+                (x, y) =>
+                    cfg.subscriptions.findIndex((s) => s.name === x.subscription) -
+                        cfg.subscriptions.findIndex((s) => s.name === y.subscription) || x.name.localeCompare(y.name),
+            )[0];
         if (target) {
             addTo(a, target.name, target.subscription);
             continue;
         }
         const sub = subsForA.find((s) => subHasRoom(s, true));
         if (!sub) {
-            problems.push({ path: "subscriptions", account: a.name, message: `no subscription has room for another FHIR service or workspace (${subsForA.map((s) => `${s.name}: ${servicesIn(s.name)}/${s.fhirServices} FHIR services, ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); add a subscription or raise a quota` });
+            problems.push({
+                path: "subscriptions",
+                account: a.name,
+                message:
+                    `no subscription has room for another FHIR service or workspace ` +
+                    `(${subsForA.map((s) => `${s.name}: ${servicesIn(s.name)}/${s.fhirServices} FHIR services, ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); ` +
+                    `add a subscription or raise a quota`,
+            });
             continue;
         }
         addTo(a, nextPool(), sub.name);
@@ -240,18 +305,38 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
         const s = subs.get(g.subscription);
         if (!s) continue;
         if (g.members.length > s.fhirServicesPerWorkspace) {
-            problems.push({ path: "workspace", account: g.members.slice(s.fhirServicesPerWorkspace).join(", "), message: `workspace '${g.name}' would hold ${g.members.length} FHIR services; subscription '${s.name}' allows ${s.fhirServicesPerWorkspace} per workspace (${[...g.members].sort().join(", ")})` });
+            problems.push({
+                path: "workspace",
+                account: g.members.slice(s.fhirServicesPerWorkspace).join(", "),
+                message:
+                    `workspace '${g.name}' would hold ${g.members.length} FHIR services; subscription '${s.name}' allows ` +
+                    `${s.fhirServicesPerWorkspace} per workspace (${[...g.members].sort().join(", ")})`,
+            });
         }
         const nets = new Set(g.members.map((m) => networkKey(byName.get(m)!)));
         if (nets.size > 1) {
-            problems.push({ path: "publicNetworkAccess", account: [...g.members].sort().join(", "), message: `accounts in workspace '${g.name}' disagree on publicNetworkAccess/privateEndpointSubnetId; network access is set per workspace, so they must match` });
+            problems.push({
+                path: "publicNetworkAccess",
+                account: [...g.members].sort().join(", "),
+                message:
+                    `accounts in workspace '${g.name}' disagree on publicNetworkAccess/privateEndpointSubnetId; network access ` +
+                    `is set per workspace, so they must match`,
+            });
         }
     }
     for (const s of cfg.subscriptions) {
         const w = workspacesIn(s.name);
         const f = servicesIn(s.name);
-        if (w > s.workspaces) problems.push({ path: "subscriptions", message: `subscription '${s.name}' would hold ${w} workspaces; its quota is ${s.workspaces}` });
-        if (f > s.fhirServices) problems.push({ path: "subscriptions", message: `subscription '${s.name}' would hold ${f} FHIR services; its quota is ${s.fhirServices}` });
+        if (w > s.workspaces)
+            problems.push({
+                path: "subscriptions",
+                message: `subscription '${s.name}' would hold ${w} workspaces; its quota is ${s.workspaces}`,
+            });
+        if (f > s.fhirServices)
+            problems.push({
+                path: "subscriptions",
+                message: `subscription '${s.name}' would hold ${f} FHIR services; its quota is ${s.fhirServices}`,
+            });
     }
 
     const placements = cfg.accounts.map((a) => placementOf.get(a.name)).filter((p): p is Placement => p !== undefined);
@@ -259,7 +344,10 @@ export function placeAccounts(cfg: PlatformConfig, lock?: PlacementLock, options
     for (const p of [...placements].sort((x, y) => x.account.localeCompare(y.account))) {
         lockOut.accounts[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup, keys: p.keys };
     }
-    const newlyPlaced = placements.filter((p) => !lock?.accounts[p.account]).map((p) => p.account).sort();
+    const newlyPlaced = placements
+        .filter((p) => !lock?.accounts[p.account])
+        .map((p) => p.account)
+        .sort();
     return { placements, problems, lock: lockOut, newlyPlaced };
 }
 
@@ -276,7 +364,13 @@ export function parsePlacementLock(text: string, file: string): PlacementLock {
         const keys: unknown = (entry as { keys?: unknown }).keys;
         const wellFormed = (k: unknown): boolean => {
             const o = k as Partial<LockedKey> | null;
-            return typeof o === "object" && o !== null && typeof o.name === "string" && Number.isInteger(o.size) && Number.isInteger(o.rotationDays);
+            return (
+                typeof o === "object" &&
+                o !== null &&
+                typeof o.name === "string" &&
+                Number.isInteger(o.size) &&
+                Number.isInteger(o.rotationDays)
+            );
         };
         if (keys !== undefined && (!Array.isArray(keys) || keys.length === 0 || !keys.every(wellFormed))) {
             throw new Error(`${file}: account '${account}' has malformed keys (expected a non-empty list of { name, size, rotationDays })`);

@@ -3,12 +3,19 @@
  * checks that need both (resource group names, one Azure resource one owner). Pure of Pulumi: the program, the offline
  * plan, `npm run place` and `npm run shards` all resolve a stack the same way.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { checkName, names } from "../azure/naming";
 import { azureIdentities, ownershipConflicts } from "./ownership";
-import { PlacementLock, PlacementOptions, PlacementResult, lockFileName, parsePlacementLock, placeAccounts } from "./placement";
-import { ConfigProblem, ConfigSource, ConfigValidationError, PlatformConfig, configWarnings, loadConfig } from "./schema";
+import {
+    type PlacementLock,
+    type PlacementOptions,
+    type PlacementResult,
+    lockFileName,
+    parsePlacementLock,
+    placeAccounts,
+} from "./placement";
+import { type ConfigProblem, type ConfigSource, ConfigValidationError, type PlatformConfig, configWarnings, loadConfig } from "./schema";
 
 export interface StackArgs {
     /** `new pulumi.Config("fhir-platform")`, or any source of the same keys. */
@@ -40,12 +47,22 @@ export interface ResolvedStack {
 
 export function resolveStack(args: StackArgs): ResolvedStack {
     const config = loadConfig(args.config, stackFileName(args.stack));
-    const placement = placeAccounts(config, readPlacementLock(args.projectDir, args.stack), args.placementOptions, lockFileName(args.stack));
+    const placement = placeAccounts(
+        config,
+        readPlacementLock(args.projectDir, args.stack),
+        args.placementOptions,
+        lockFileName(args.stack),
+    );
     // Resource group names include the stack name: a long stack name can push them past Azure's limit.
     const rgProblems: ConfigProblem[] = [];
     const checkRg = (name: string, account?: string) => {
         const problem = checkName("resourceGroup", name);
-        if (problem && !rgProblems.some((q) => q.message.startsWith(problem))) rgProblems.push({ path: "stack name", ...(account ? { account } : {}), message: `${problem}: use a shorter stack name than '${args.stack}'` });
+        if (problem && !rgProblems.some((q) => q.message.startsWith(problem)))
+            rgProblems.push({
+                path: "stack name",
+                ...(account ? { account } : {}),
+                message: `${problem}: use a shorter stack name than '${args.stack}'`,
+            });
     };
     checkRg(names.platformResourceGroup(args.stack));
     for (const p of placement.placements) {
@@ -59,7 +76,7 @@ export function resolveStack(args: StackArgs): ResolvedStack {
             ? ownershipConflicts(azureIdentities(args.stack, config, placement.placements), (id) => `'${subName.get(id) ?? id}'`)
             : [];
     const problems = [...placement.problems, ...rgProblems, ...owned];
-    if (problems.length > 0) throw new ConfigValidationError(problems, `${stackFileName(args.stack)} and ${lockFileName(args.stack)}: fhir-platform placement`);
+    if (problems.length > 0)
+        throw new ConfigValidationError(problems, `${stackFileName(args.stack)} and ${lockFileName(args.stack)}: fhir-platform placement`);
     return { config, placement, warnings: configWarnings(config) };
 }
-

@@ -13,7 +13,7 @@ import {
     ACR_REGISTRY_ID,
     AHDS_DEFAULT_QUOTAS,
     AHDS_PRIVATE_DNS_ZONES,
-    AhdsPrivateDnsZone,
+    type AhdsPrivateDnsZone,
     CMK_KEY_SIZES,
     CMK_MAX_VAULT_PLUS_KEY_NAME,
     FHIR_DATA_ROLES,
@@ -50,7 +50,8 @@ function distance(a: string, b: string): number {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
     for (let i = 1; i <= a.length; i++)
-        for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        for (let j = 1; j <= b.length; j++)
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     return d[a.length][b.length];
 }
 
@@ -70,12 +71,17 @@ const bool = () => z.boolean({ error: typed("a boolean (true or false)") });
 const text = (required?: string) => z.string({ error: typed("a string", required) });
 /** A whole number in [min, max], with one message for every way to miss it. */
 const wholeNumber = (min: number, max: number) =>
-    z
-        .number({ error: typed(`a whole number from ${min} to ${max}`) })
-        .refine((v) => Number.isInteger(v) && v >= min && v <= max, { error: (iss) => `must be a whole number from ${min} to ${max}, got ${describe(iss.input)}` });
+    z.number({ error: typed(`a whole number from ${min} to ${max}`) }).refine((v) => Number.isInteger(v) && v >= min && v <= max, {
+        error: (iss) => `must be a whole number from ${min} to ${max}, got ${describe(iss.input)}`,
+    });
 /** One of `values`, with a suggestion for a near miss. */
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, what = `one of ${values.join(", ")}`) =>
-    z.enum(values, { error: (iss) => (iss.input === undefined ? "is required" : `must be ${what}, got ${describe(iss.input)}${typeof iss.input === "string" ? suggest(iss.input, values) : ""}`) });
+    z.enum(values, {
+        error: (iss) =>
+            iss.input === undefined
+                ? "is required"
+                : `must be ${what}, got ${describe(iss.input)}${typeof iss.input === "string" ? suggest(iss.input, values) : ""}`,
+    });
 const guid = (what: string) =>
     text(what)
         .regex(GUID_PATTERN, { error: (iss) => `must be ${what} (a GUID), got ${describe(iss.input)}` })
@@ -118,9 +124,14 @@ const CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"
 const principalId = text("the object ID (a GUID) of a user, group or service principal").superRefine((v, ctx) => {
     if (GUID_PATTERN.test(v)) return;
     const hint = EMAIL.test(v)
-        ? `: '${v}' is a sign-in name, not an object ID; find the object ID with \`az ad user show --id ${v} --query id -o tsv\` (a group: \`az ad group show --group <name> --query id -o tsv\`)`
-        : "; for an app, use its service principal's object ID (`az ad sp show --id <appId> --query id -o tsv`), not its application (client) ID";
-    ctx.addIssue({ code: "custom", message: `must be the object ID (a GUID) of a user, group or service principal, got ${describe(v)}${hint}` });
+        ? `: '${v}' is a sign-in name, not an object ID; find the object ID with \`az ad user show --id ${v} --query id -o tsv\` (a ` +
+          `group: \`az ad group show --group <name> --query id -o tsv\`)`
+        : "; for an app, use its service principal's object ID (`az ad sp show --id <appId> --query id -o tsv`), not its application " +
+          "(client) ID";
+    ctx.addIssue({
+        code: "custom",
+        message: `must be the object ID (a GUID) of a user, group or service principal, got ${describe(v)}${hint}`,
+    });
 });
 
 const GrantSchema = z.strictObject(
@@ -130,7 +141,8 @@ const GrantSchema = z.strictObject(
         principalType: oneOf(PRINCIPAL_TYPES),
         role: z.enum(FHIR_DATA_ROLES, {
             error: (iss) =>
-                `${iss.input === undefined ? "is required" : `unknown role ${describe(iss.input)}${typeof iss.input === "string" ? suggest(iss.input, FHIR_DATA_ROLES) : ""}`}; FHIR data-plane roles are: ${FHIR_DATA_ROLES.join(", ")}`,
+                `${iss.input === undefined ? "is required" : `unknown role ${describe(iss.input)}${typeof iss.input === "string" ? suggest(iss.input, FHIR_DATA_ROLES) : ""}`}; ` +
+                `FHIR data-plane roles are: ${FHIR_DATA_ROLES.join(", ")}`,
         }),
         /** Optional note carried into the role assignment description. */
         description: text().max(1024, { error: "must be at most 1024 characters" }).optional(),
@@ -140,7 +152,9 @@ const GrantSchema = z.strictObject(
 
 const CorsSchema = z.strictObject(
     {
-        origins: stringList("list at least one origin when cors is set").min(1, { error: "must list at least one origin when cors is set" }),
+        origins: stringList("list at least one origin when cors is set").min(1, {
+            error: "must list at least one origin when cors is set",
+        }),
         headers: stringList().default(["*"]),
         methods: z.array(oneOf(CORS_METHODS), { error: typed("a list of strings") }).default(["GET", "OPTIONS"]),
         maxAge: wholeNumber(0, 99999).optional(),
@@ -164,11 +178,15 @@ const accountName = text("3 to 12 lowercase letters and digits, starting with a 
             code: "custom",
             message:
                 `'${name}' is not a valid account name: use 3 to 12 lowercase letters and digits, starting with a letter ` +
-                `(it becomes part of globally unique Azure names that allow nothing else)${lower !== name && ACCOUNT_NAME_PATTERN.test(lower) ? `; use '${lower}'` : ""}`,
+                `(it becomes part of globally unique Azure names that allow nothing ` +
+                `else)${lower !== name && ACCOUNT_NAME_PATTERN.test(lower) ? `; use '${lower}'` : ""}`,
         });
     } else if (AUTO_WORKSPACE_GROUP_PATTERN.test(name)) {
         // An account named like a pool could be packed into that pool and then look dedicated in the lock.
-        ctx.addIssue({ code: "custom", message: `'${name}' is reserved for automatically created shared workspaces (pool01, pool02, ...); pick another account name` });
+        ctx.addIssue({
+            code: "custom",
+            message: `'${name}' is reserved for automatically created shared workspaces (pool01, pool02, ...); pick another account name`,
+        });
     } else if (Object.hasOwn(RESERVED_ACCOUNT_NAMES, name)) {
         ctx.addIssue({ code: "custom", message: `'${name}' is reserved: ${RESERVED_ACCOUNT_NAMES[name]}; pick another account name` });
     }
@@ -176,13 +194,19 @@ const accountName = text("3 to 12 lowercase letters and digits, starting with a 
 
 const registryId = () =>
     text("a container registry resource ID").regex(ACR_REGISTRY_ID, {
-        error: (iss) => `must be a container registry resource ID (/subscriptions/…/providers/Microsoft.ContainerRegistry/registries/<name>), got ${describe(iss.input)}`,
+        error: (iss) =>
+            `must be a container registry resource ID (/subscriptions/…/providers/Microsoft.ContainerRegistry/registries/<name>), got ` +
+            `${describe(iss.input)}`,
     });
 
 /** `$convert-data` custom templates: the registries the account's FHIR service pulls them from (AcrPull for its identity). */
 const AcrSchema = z.strictObject(
     {
-        registryIds: z.array(registryId(), { error: typed("a list of registry resource IDs", "list the registries (resource IDs) the templates come from") }).min(1, { error: "must list at least one registry" }),
+        registryIds: z
+            .array(registryId(), {
+                error: typed("a list of registry resource IDs", "list the registries (resource IDs) the templates come from"),
+            })
+            .min(1, { error: "must list at least one registry" }),
         ociArtifacts: z
             .array(
                 z.strictObject(
@@ -190,7 +214,9 @@ const AcrSchema = z.strictObject(
                         loginServer: text("the registry's login server, e.g. contosotemplates.azurecr.io"),
                         imageName: text("the template image, e.g. templates:default"),
                         digest: text()
-                            .regex(/^sha256:[0-9a-f]{64}$/, { error: (iss) => `must be an image digest sha256:<64 hex digits>, got ${describe(iss.input)}` })
+                            .regex(/^sha256:[0-9a-f]{64}$/, {
+                                error: (iss) => `must be an image digest sha256:<64 hex digits>, got ${describe(iss.input)}`,
+                            })
                             .optional(),
                     },
                     { error: typed("an object { loginServer, imageName, digest? }") },
@@ -203,7 +229,9 @@ const AcrSchema = z.strictObject(
 );
 
 const httpsUrl = (what: string) =>
-    text(what).refine((v) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), { error: (iss) => `must be an https URL (${what}), got ${describe(iss.input)}` });
+    text(what).refine((v) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), {
+        error: (iss) => `must be an https URL (${what}), got ${describe(iss.input)}`,
+    });
 
 /** SMART on FHIR with another identity provider: its authority and the applications it issues tokens to. */
 const SmartIdentityProviderSchema = z.strictObject(
@@ -214,8 +242,12 @@ const SmartIdentityProviderSchema = z.strictObject(
                 z.strictObject(
                     {
                         clientId: guid("the application's client ID"),
-                        audience: text("the audience the provider puts in tokens for this application").min(1, { error: "must not be empty" }),
-                        allowedDataActions: z.array(oneOf(SMART_DATA_ACTIONS), { error: typed("a list of data actions") }).default(["Read"]),
+                        audience: text("the audience the provider puts in tokens for this application").min(1, {
+                            error: "must not be empty",
+                        }),
+                        allowedDataActions: z
+                            .array(oneOf(SMART_DATA_ACTIONS), { error: typed("a list of data actions") })
+                            .default(["Read"]),
                     },
                     { error: typed("an object { clientId, audience, allowedDataActions? }") },
                 ),
@@ -230,7 +262,13 @@ const maxKeyName = CMK_MAX_VAULT_PLUS_KEY_NAME - maxKeyVaultNameLength();
 const keyName = text().superRefine((v, ctx) => {
     const problem = checkName("keyVaultKey", v);
     if (problem) ctx.addIssue({ code: "custom", message: `${problem} (1-127 letters, digits and hyphens)` });
-    else if (v.length > maxKeyName) ctx.addIssue({ code: "custom", message: `must be at most ${maxKeyName} characters: the FHIR service accepts a vault name + key name of at most ${CMK_MAX_VAULT_PLUS_KEY_NAME}` });
+    else if (v.length > maxKeyName)
+        ctx.addIssue({
+            code: "custom",
+            message:
+                `must be at most ${maxKeyName} characters: the FHIR service accepts a vault name + key name of at most ` +
+                `${CMK_MAX_VAULT_PLUS_KEY_NAME}`,
+        });
 });
 
 const AccountSchema = z.strictObject(
@@ -269,7 +307,12 @@ const AccountSchema = z.strictObject(
             .record(z.string(), oneOf(FHIR_VERSION_POLICIES), { error: typed("a map of FHIR resource types to versioning policies") })
             .superRefine((overrides, ctx) => {
                 for (const type of Object.keys(overrides)) {
-                    if (!/^[A-Z][A-Za-z]{1,63}$/.test(type)) ctx.addIssue({ code: "custom", path: [type], message: `must be a FHIR resource type such as Patient or Observation, got ${describe(type)}` });
+                    if (!/^[A-Z][A-Za-z]{1,63}$/.test(type))
+                        ctx.addIssue({
+                            code: "custom",
+                            path: [type],
+                            message: `must be a FHIR resource type such as Patient or Observation, got ${describe(type)}`,
+                        });
                 }
             })
             .default({}),
@@ -281,13 +324,19 @@ const AccountSchema = z.strictObject(
         publicNetworkAccess: oneOf(["Enabled", "Disabled"], "Enabled or Disabled").default("Enabled"),
         /** Subnet for the workspace private endpoint; required when publicNetworkAccess is Disabled. */
         privateEndpointSubnetId: text()
-            .regex(SUBNET_ID, { error: (iss) => `must be a subnet resource ID (/subscriptions/…/virtualNetworks/…/subnets/…), got ${describe(iss.input)}` })
+            .regex(SUBNET_ID, {
+                error: (iss) => `must be a subnet resource ID (/subscriptions/…/virtualNetworks/…/subnets/…), got ${describe(iss.input)}`,
+            })
             .optional(),
         keyVaultNetwork: oneOf(KEY_VAULT_NETWORKS).default("trustedServices"),
         tags: tags(),
         /** Pinned workspace group (shared workspace) or absent for automatic placement. */
         workspace: text()
-            .regex(WORKSPACE_GROUP_PATTERN, { error: (iss) => `'${String(iss.input)}' is not a valid workspace group: use 3 to 12 lowercase letters and digits, starting with a letter` })
+            .regex(WORKSPACE_GROUP_PATTERN, {
+                error: (iss) =>
+                    `'${String(iss.input)}' is not a valid workspace group: use 3 to 12 lowercase letters and digits, starting with a ` +
+                    `letter`,
+            })
             .optional(),
         /** Pinned subscription (by its `name` in `subscriptions`) or absent for automatic placement. */
         subscription: text().optional(),
@@ -298,7 +347,9 @@ const AccountSchema = z.strictObject(
 const SubscriptionSchema = z.strictObject(
     {
         /** Short, stable name used in placement and resource names (the ID may change with a tenant move). */
-        name: text().regex(/^[a-z][a-z0-9-]{0,23}$/, { error: (iss) => `must be 1 to 24 lowercase letters, digits and hyphens, starting with a letter, got ${describe(iss.input)}` }),
+        name: text().regex(/^[a-z][a-z0-9-]{0,23}$/, {
+            error: (iss) => `must be 1 to 24 lowercase letters, digits and hyphens, starting with a letter, got ${describe(iss.input)}`,
+        }),
         subscriptionId: guid("a subscription ID"),
         /** Quotas; defaults are Azure's. Raise them only when Azure raised them for this subscription. */
         fhirServicesPerWorkspace: wholeNumber(1, 1000).default(AHDS_DEFAULT_QUOTAS.fhirServicesPerWorkspace),
@@ -314,10 +365,18 @@ const zoneId = (zone: AhdsPrivateDnsZone) =>
         if (!m) {
             ctx.addIssue({
                 code: "custom",
-                message: `must be the resource ID of the private DNS zone ${AHDS_PRIVATE_DNS_ZONES[zone]} (/subscriptions/…/providers/Microsoft.Network/privateDnsZones/${AHDS_PRIVATE_DNS_ZONES[zone]}), got ${describe(id)}`,
+                message:
+                    `must be the resource ID of the private DNS zone ${AHDS_PRIVATE_DNS_ZONES[zone]} ` +
+                    `(/subscriptions/…/providers/Microsoft.Network/privateDnsZones/${AHDS_PRIVATE_DNS_ZONES[zone]}), got ` +
+                    `${describe(id)}`,
             });
         } else if (m[1].toLowerCase() !== AHDS_PRIVATE_DNS_ZONES[zone]) {
-            ctx.addIssue({ code: "custom", message: `points at zone '${m[1]}', but the AHDS ${zone} endpoint resolves in ${AHDS_PRIVATE_DNS_ZONES[zone]} (Microsoft Learn, "Azure Private Endpoint private DNS zone values")` });
+            ctx.addIssue({
+                code: "custom",
+                message:
+                    `points at zone '${m[1]}', but the AHDS ${zone} endpoint resolves in ${AHDS_PRIVATE_DNS_ZONES[zone]} ` +
+                    `(Microsoft Learn, "Azure Private Endpoint private DNS zone values")`,
+            });
         }
     });
 
@@ -327,15 +386,32 @@ const zoneId = (zone: AhdsPrivateDnsZone) =>
  */
 const PrivateDnsSchema = z.strictObject(
     {
-        zoneIds: z.strictObject({ workspace: zoneId("workspace"), fhir: zoneId("fhir") }, { error: typed("an object { workspace: <zone ID>, fhir: <zone ID> }") }).optional(),
+        zoneIds: z
+            .strictObject(
+                { workspace: zoneId("workspace"), fhir: zoneId("fhir") },
+                { error: typed("an object { workspace: <zone ID>, fhir: <zone ID> }") },
+            )
+            .optional(),
         virtualNetworkIds: z
-            .array(text().regex(VNET_ID, { error: (iss) => `must be a virtual network resource ID (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/<name>), got ${describe(iss.input)}` }), {
-                error: typed("a list of VNet IDs"),
-            })
+            .array(
+                text().regex(VNET_ID, {
+                    error: (iss) =>
+                        `must be a virtual network resource ID (/subscriptions/…/providers/Microsoft.Network/virtualNetworks/<name>), ` +
+                        `got ${describe(iss.input)}`,
+                }),
+                {
+                    error: typed("a list of VNet IDs"),
+                },
+            )
             .min(1, { error: "must list at least one VNet ID (the VNets whose clients resolve the FHIR services privately)" })
             .optional(),
     },
-    { error: typed("an object with either zoneIds { workspace, fhir } (existing private DNS zones) or virtualNetworkIds (zones this stack creates and links)") },
+    {
+        error: typed(
+            "an object with either zoneIds { workspace, fhir } (existing private DNS zones) or virtualNetworkIds (zones this stack " +
+                "creates and links)",
+        ),
+    },
 );
 
 const LogAnalyticsSchema = z.strictObject(
@@ -357,20 +433,36 @@ export const PlatformSchema = z.strictObject({
      * environment. Absent: the stack name up to its first hyphen (`prod-eu-1` -> `prod`).
      */
     environment: text()
-        .regex(/^[a-z][a-z0-9-]{0,23}$/, { error: (iss) => `must be 1 to 24 lowercase letters, digits and hyphens, starting with a letter (dev, staging, prod), got ${describe(iss.input)}` })
+        .regex(/^[a-z][a-z0-9-]{0,23}$/, {
+            error: (iss) =>
+                `must be 1 to 24 lowercase letters, digits and hyphens, starting with a letter (dev, staging, prod), got ` +
+                `${describe(iss.input)}`,
+        })
         .optional(),
     /** False for example stacks whose IDs are placeholders: CI plans and checks them but never deploys them. */
     deploy: bool().default(true),
     location: text("an Azure region name such as westeurope").regex(LOCATION_PATTERN, {
-        error: (iss) => `must be a region name like westeurope or eastus2, got ${describe(iss.input)}${suggest(String(iss.input).toLowerCase().replace(/[^a-z0-9]/g, ""), FHIR_REGIONS)}`,
+        error: (iss) =>
+            `must be a region name like westeurope or eastus2, got ${describe(iss.input)}${suggest(
+                String(iss.input)
+                    .toLowerCase()
+                    .replace(/[^a-z0-9]/g, ""),
+                FHIR_REGIONS,
+            )}`,
     }),
     /** Accept a location missing from FHIR_REGIONS (a region added after this release). */
     allowUnlistedLocation: bool().default(false),
     tenantId: guid("the Entra tenant ID"),
-    subscriptions: z.array(SubscriptionSchema, { error: typed("a non-empty list of { name, subscriptionId }", "list at least one { name, subscriptionId }") }).min(1, {
-        error: "must be a non-empty list of { name, subscriptionId }",
-    }),
-    placement: oneOf(["dedicated", "shared"], "dedicated (a workspace per account) or shared (accounts packed into workspaces)").default("dedicated"),
+    subscriptions: z
+        .array(SubscriptionSchema, {
+            error: typed("a non-empty list of { name, subscriptionId }", "list at least one { name, subscriptionId }"),
+        })
+        .min(1, {
+            error: "must be a non-empty list of { name, subscriptionId }",
+        }),
+    placement: oneOf(["dedicated", "shared"], "dedicated (a workspace per account) or shared (accounts packed into workspaces)").default(
+        "dedicated",
+    ),
     logAnalytics: LogAnalyticsSchema.default({ retentionDays: 90 }),
     protectStatefulResources: bool().default(true),
     rbacPropagationSeconds: wholeNumber(0, RBAC_PROPAGATION_SECONDS.max).default(RBAC_PROPAGATION_SECONDS.default),
@@ -424,7 +516,7 @@ export const PLATFORM_KEYS = keysOf(PlatformSchema) as (keyof PlatformConfig)[];
 export const REMOVED_KEYS: Readonly<Record<string, string>> = {
     cmkKeyUri:
         "was removed: the FHIR service always gets the versioned key URI, the only form Microsoft documents for FHIR CMK " +
-        "(\"The key is versioned\"); rotation reaches it through `pulumi up --refresh` (the key-rotation workflow). Delete the key",
+        '("The key is versioned"); rotation reaches it through `pulumi up --refresh` (the key-rotation workflow). Delete the key',
 };
 
 function defaultsOf(s: z.ZodType): Record<string, unknown> {
@@ -484,7 +576,10 @@ export class ConfigValidationError extends Error {
         readonly problems: ConfigProblem[],
         source = `${CONFIG_NAMESPACE} config`,
     ) {
-        super(`${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join("\n"));
+        super(
+            `${source} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
+                problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+        );
         this.name = "ConfigValidationError";
     }
 }
@@ -499,7 +594,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** `key: ` with no value is YAML null: treat it as absent, as Pulumi does for scalars. */
 function withoutNulls(v: unknown): unknown {
     if (Array.isArray(v)) return v.map(withoutNulls);
-    if (isRecord(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+    if (isRecord(v))
+        return Object.fromEntries(
+            Object.entries(v)
+                .filter(([, x]) => x !== null)
+                .map(([k, x]) => [k, withoutNulls(x)]),
+        );
     return v;
 }
 
@@ -538,14 +638,22 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
     const accounts = Array.isArray(raw.accounts) ? raw.accounts : [];
     const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
-    for (const [key, why] of Object.entries(REMOVED_KEYS)) if (raw[key] !== undefined) p.add([key], `${why} '${CONFIG_NAMESPACE}:${key}' from the stack file`);
+    for (const [key, why] of Object.entries(REMOVED_KEYS))
+        if (raw[key] !== undefined) p.add([key], `${why} '${CONFIG_NAMESPACE}:${key}' from the stack file`);
 
     const location = str(raw.location);
-    if (location && LOCATION_PATTERN.test(location) && raw.allowUnlistedLocation !== true && !(FHIR_REGIONS as readonly string[]).includes(location)) {
+    if (
+        location &&
+        LOCATION_PATTERN.test(location) &&
+        raw.allowUnlistedLocation !== true &&
+        !(FHIR_REGIONS as readonly string[]).includes(location)
+    ) {
         p.add(
             ["location"],
-            `'${location}' is not a region where Microsoft offers the AHDS FHIR service${suggest(location, FHIR_REGIONS)}; regions (Microsoft Learn, ` +
-                `"Azure Health Data Services regional availability"): ${FHIR_REGIONS.join(", ")}. If Microsoft added it since, set ${CONFIG_NAMESPACE}:allowUnlistedLocation: true`,
+            `'${location}' is not a region where Microsoft offers the AHDS FHIR service${suggest(location, FHIR_REGIONS)}; regions ` +
+                `(Microsoft Learn, ` +
+                `"Azure Health Data Services regional availability"): ${FHIR_REGIONS.join(", ")}. If Microsoft added it since, set ` +
+                `${CONFIG_NAMESPACE}:allowUnlistedLocation: true`,
         );
     }
 
@@ -557,7 +665,8 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
         const name = str(s.name);
         const id = str(s.subscriptionId)?.toLowerCase();
         if (name !== undefined && seenSub.has(name)) p.add(["subscriptions", i, "name"], `subscription name '${name}' appears twice`);
-        if (id !== undefined && seenSubId.has(id)) p.add(["subscriptions", i, "subscriptionId"], `subscription ${s.subscriptionId as string} appears twice`);
+        if (id !== undefined && seenSubId.has(id))
+            p.add(["subscriptions", i, "subscriptionId"], `subscription ${s.subscriptionId as string} appears twice`);
         if (name !== undefined) seenSub.set(name, i);
         if (id !== undefined) seenSubId.set(id, i);
     });
@@ -565,11 +674,16 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
 
     const dns = isRecord(raw.privateDns) ? raw.privateDns : undefined;
     if (dns && (dns.zoneIds !== undefined) === (dns.virtualNetworkIds !== undefined)) {
-        p.add(["privateDns"], "must be an object with either zoneIds { workspace, fhir } (existing private DNS zones) or virtualNetworkIds (zones this stack creates and links): give exactly one of the two");
+        p.add(
+            ["privateDns"],
+            "must be an object with either zoneIds { workspace, fhir } (existing private DNS zones) or virtualNetworkIds (zones this " +
+                "stack creates and links): give exactly one of the two",
+        );
     }
     const vnets = Array.isArray(dns?.virtualNetworkIds) ? dns.virtualNetworkIds.map((v) => str(v)?.toLowerCase()) : [];
     vnets.forEach((v, i) => {
-        if (v !== undefined && vnets.indexOf(v) !== i) p.add(["privateDns", "virtualNetworkIds", i], `${String((dns!.virtualNetworkIds as unknown[])[i])} is listed twice`);
+        if (v !== undefined && vnets.indexOf(v) !== i)
+            p.add(["privateDns", "virtualNetworkIds", i], `${String((dns!.virtualNetworkIds as unknown[])[i])} is listed twice`);
     });
 
     const firstIndex = new Map<string, number>();
@@ -587,34 +701,58 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
         if (a.publicNetworkAccess === "Disabled") {
             privateAccounts.push(String(a.name));
             if (a.privateEndpointSubnetId === undefined) {
-                p.add(["accounts", i, "privateEndpointSubnetId"], "is required when publicNetworkAccess is Disabled: AHDS is then reachable only through a private endpoint on its workspace");
+                p.add(
+                    ["accounts", i, "privateEndpointSubnetId"],
+                    "is required when publicNetworkAccess is Disabled: AHDS is then reachable only through a private endpoint on its " +
+                        "workspace",
+                );
             }
         }
         const grants = Array.isArray(a.grants) ? a.grants.filter(isRecord) : [];
         const seen = new Set<string>();
         for (const g of grants) {
             const key = `${str(g.principalId)?.toLowerCase()}/${str(g.role)}`;
-            if (str(g.principalId) && str(g.role) && seen.has(key)) p.add(["accounts", i, "grants"], `${String(g.role)} is granted twice to principal ${String(g.principalId).toLowerCase()}`);
+            if (str(g.principalId) && str(g.role) && seen.has(key))
+                p.add(["accounts", i, "grants"], `${String(g.role)} is granted twice to principal ${String(g.principalId).toLowerCase()}`);
             seen.add(key);
         }
         (Array.isArray(a.grants) ? a.grants : []).forEach((g, j) => {
             if (!isRecord(g)) return;
             if (g.role === "FHIR Data Exporter" && a.export === false) {
-                p.add(["accounts", i, "grants", j, "role"], "grants FHIR Data Exporter, but export is off for this account ($export would fail): set export: true, or grant another role");
+                p.add(
+                    ["accounts", i, "grants", j, "role"],
+                    "grants FHIR Data Exporter, but export is off for this account ($export would fail): set export: true, or grant " +
+                        "another role",
+                );
             }
             if (g.role === "FHIR Data Importer" && a.import !== true) {
-                p.add(["accounts", i, "grants", j, "role"], "grants FHIR Data Importer, but import is off for this account ($import would fail): set import: true, or grant another role");
+                p.add(
+                    ["accounts", i, "grants", j, "role"],
+                    "grants FHIR Data Importer, but import is off for this account ($import would fail): set import: true, or grant " +
+                        "another role",
+                );
             }
         });
         if (a.initialImportMode === true && a.import !== true) {
             p.add(["accounts", i, "initialImportMode"], "needs import: true (initial mode is a way of running $import)");
         }
         const acr = isRecord(a.acr) ? a.acr : undefined;
-        const registries = (Array.isArray(acr?.registryIds) ? acr.registryIds : []).filter((r): r is string => typeof r === "string" && ACR_REGISTRY_ID.test(r));
+        const registries = (Array.isArray(acr?.registryIds) ? acr.registryIds : []).filter(
+            (r): r is string => typeof r === "string" && ACR_REGISTRY_ID.test(r),
+        );
         (Array.isArray(acr?.ociArtifacts) ? acr.ociArtifacts : []).forEach((o, j) => {
             const servers = registries.map(acrLoginServer);
-            if (isRecord(o) && typeof o.loginServer === "string" && registries.length > 0 && !servers.includes(o.loginServer.toLowerCase())) {
-                p.add(["accounts", i, "acr", "ociArtifacts", j, "loginServer"], `'${o.loginServer}' is not the login server of a registry in acr.registryIds (${servers.join(", ")})${suggest(o.loginServer, servers)}`);
+            if (
+                isRecord(o) &&
+                typeof o.loginServer === "string" &&
+                registries.length > 0 &&
+                !servers.includes(o.loginServer.toLowerCase())
+            ) {
+                p.add(
+                    ["accounts", i, "acr", "ociArtifacts", j, "loginServer"],
+                    `'${o.loginServer}' is not the login server of a registry in acr.registryIds ` +
+                        `(${servers.join(", ")})${suggest(o.loginServer, servers)}`,
+                );
             }
         });
         for (const r of registries) {
@@ -623,25 +761,33 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
             if (owner !== undefined && owner !== a.name && !shared.has(key)) {
                 p.add(
                     ["accounts", i, "acr", "registryIds"],
-                    `registry ${r.split("/").pop()} is already listed by account '${owner}': one account's templates registry is not another's (its identity would get AcrPull there). Use a registry per account, or list it in sharedRegistryIds`,
+                    `registry ${r.split("/").pop()} is already listed by account '${owner}': one account's templates registry is not ` +
+                        `another's (its identity would get AcrPull there). Use a registry per account, or list it in sharedRegistryIds`,
                 );
             } else registryOwner.set(key, String(a.name));
         }
         const cors = isRecord(a.cors) ? a.cors : undefined;
         if (cors?.allowCredentials === true && Array.isArray(cors.origins)) {
             cors.origins.forEach((o, j) => {
-                if (o === "*") p.add(["accounts", i, "cors", "origins", j], "'*' cannot be combined with allowCredentials (browsers reject it)");
+                if (o === "*")
+                    p.add(["accounts", i, "cors", "origins", j], "'*' cannot be combined with allowCredentials (browsers reject it)");
             });
         }
         if (cors && Array.isArray(cors.origins)) {
             cors.origins.forEach((o, j) => {
                 if (typeof o === "string" && o !== "*" && !/^https:\/\/[^/\s]+$/.test(o) && !/^http:\/\/localhost(:\d+)?$/.test(o)) {
-                    p.add(["accounts", i, "cors", "origins", j], `must be an https origin like https://app.example.com (no path), got ${describe(o)}`);
+                    p.add(
+                        ["accounts", i, "cors", "origins", j],
+                        `must be an https origin like https://app.example.com (no path), got ${describe(o)}`,
+                    );
                 }
             });
         }
         if (typeof a.subscription === "string" && subNames.length > 0 && !subNames.includes(a.subscription)) {
-            p.add(["accounts", i, "subscription"], `unknown subscription '${a.subscription}'${suggest(a.subscription, subNames)}; subscriptions are: ${subNames.join(", ")}`);
+            p.add(
+                ["accounts", i, "subscription"],
+                `unknown subscription '${a.subscription}'${suggest(a.subscription, subNames)}; subscriptions are: ${subNames.join(", ")}`,
+            );
         }
     });
 
@@ -652,14 +798,19 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
             p.add(["accounts", i, "workspace"], "only applies with placement: shared (dedicated gives every account its own workspace)");
         } else if (placement === "shared" && typeof a.workspace === "string" && firstIndex.has(a.workspace)) {
             // A group named after an account is that account's dedicated workspace (placement lock): never a pin.
-            p.add(["accounts", i, "workspace"], `'${a.workspace}' is an account name; a workspace group named after an account is that account's dedicated workspace, pick another name`);
+            p.add(
+                ["accounts", i, "workspace"],
+                `'${a.workspace}' is an account name; a workspace group named after an account is that account's dedicated workspace, ` +
+                    `pick another name`,
+            );
         }
     });
 
     if (privateAccounts.length > 0 && raw.privateDns === undefined) {
         p.add(
             ["privateDns"],
-            `is required when an account is private (${privateAccounts.join(", ")}): without a private DNS zone group clients in the VNet cannot resolve the ` +
+            `is required when an account is private (${privateAccounts.join(", ")}): without a private DNS zone group clients in the ` +
+                `VNet cannot resolve the ` +
                 "FHIR host. Give zoneIds { workspace, fhir } of existing zones, or virtualNetworkIds to link zones this stack creates",
         );
     }
@@ -681,10 +832,12 @@ export function validateConfig(rawInput: RawConfig, source?: string): PlatformCo
     crossFieldRules(raw, p);
     // The CMK rule (vault + key name <= 94) holds by construction of the names; check it anyway so a change to the
     // naming module that breaks it fails here, loudly, not in Azure.
-    if (maxKeyVaultNameLength() + CMK_KEY_NAME.length > CMK_MAX_VAULT_PLUS_KEY_NAME) p.add(["accounts"], `derived key vault name + key name would exceed ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters`);
+    if (maxKeyVaultNameLength() + CMK_KEY_NAME.length > CMK_MAX_VAULT_PLUS_KEY_NAME)
+        p.add(["accounts"], `derived key vault name + key name would exceed ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters`);
     // One problem per field and message, in the order of the stack file.
     const unique = p.list.filter((x, i) => p.list.findIndex((y) => y.path === x.path && y.message === x.message) === i);
-    if (unique.length > 0 || !parsed.success) throw new ConfigValidationError(unique, source ? `${source}: ${CONFIG_NAMESPACE} config` : undefined);
+    if (unique.length > 0 || !parsed.success)
+        throw new ConfigValidationError(unique, source ? `${source}: ${CONFIG_NAMESPACE} config` : undefined);
     return parsed.data;
 }
 
@@ -699,12 +852,23 @@ export function configWarnings(cfg: PlatformConfig): ConfigProblem[] {
             out.push({
                 path: `accounts[${i}].initialImportMode`,
                 account: a.name,
-                message: "initial import mode blocks API writes to the FHIR service while it is on (Microsoft Learn, \"Import FHIR data\"); turn it off once the initial load is done",
+                message:
+                    'initial import mode blocks API writes to the FHIR service while it is on (Microsoft Learn, "Import FHIR data"); ' +
+                    "turn it off once the initial load is done",
             });
         }
-        const noHistory = [...(a.resourceVersionPolicy === "no-version" ? ["every resource type"] : []), ...Object.entries(a.resourceVersionOverrides).filter(([, v]) => v === "no-version").map(([t]) => t)];
+        const noHistory = [
+            ...(a.resourceVersionPolicy === "no-version" ? ["every resource type"] : []),
+            ...Object.entries(a.resourceVersionOverrides)
+                .filter(([, v]) => v === "no-version")
+                .map(([t]) => t),
+        ];
         if (noHistory.length > 0) {
-            out.push({ path: `accounts[${i}].resourceVersionPolicy`, account: a.name, message: `no-version keeps no history for ${noHistory.join(", ")}: past versions cannot be read for an audit` });
+            out.push({
+                path: `accounts[${i}].resourceVersionPolicy`,
+                account: a.name,
+                message: `no-version keeps no history for ${noHistory.join(", ")}: past versions cannot be read for an audit`,
+            });
         }
     });
     return out;
@@ -756,5 +920,9 @@ export function findCrossShardDuplicates(shards: { stack: string; accounts: stri
     return [...owners.entries()]
         .filter(([, stacks]) => stacks.length > 1)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, stacks]) => ({ path: "accounts", account: name, message: `appears in more than one shard: ${stacks.join(", ")}; an account must belong to exactly one stack` }));
+        .map(([name, stacks]) => ({
+            path: "accounts",
+            account: name,
+            message: `appears in more than one shard: ${stacks.join(", ")}; an account must belong to exactly one stack`,
+        }));
 }

@@ -3,11 +3,11 @@
  * fresh stack with N generated accounts (tools/bench/generate.ts, the stacks `npm run bench` measures under
  * mocks), each in its own project directory and local backend. Prints a markdown table for BENCHMARKS.md.
  */
-import * as os from "os";
+import * as os from "node:os";
 import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
 import { EngineProject, engineBinary, runCommand } from "./harness";
 import { REPO_ROOT } from "./paths";
-import * as path from "path";
+import * as path from "node:path";
 
 interface Row {
     accounts: number;
@@ -36,7 +36,12 @@ function stackConfig(accounts: number): Record<string, unknown> {
 export async function benchEngine({ sizes, reps, policies, typeCheck }: EngineBenchOptions): Promise<void> {
     const version = (await runCommand(engineBinary(), ["version"], { cwd: REPO_ROOT })).stdout.trim();
     // The Node the plugins and the program run on: the first on the tests' PATH (the project's, node_modules/.bin).
-    const node = (await runCommand("node", ["--version"], { cwd: REPO_ROOT, env: { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` } })).stdout.trim();
+    const node = (
+        await runCommand("node", ["--version"], {
+            cwd: REPO_ROOT,
+            env: { ...process.env, PATH: `${path.join(REPO_ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` },
+        })
+    ).stdout.trim();
     const rows: Row[] = [];
     for (const n of sizes) {
         const row: Row = { accounts: n, resources: 0, seconds: [] };
@@ -57,11 +62,16 @@ export async function benchEngine({ sizes, reps, policies, typeCheck }: EngineBe
         rows.push(row);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-    console.log(`pulumi ${version}, ${os.cpus().length} cores, Node ${node}; policy pack ${policies ? "on" : "off"}; program ${typeCheck ? "type-checked" : "transpile-only"}`);
+    console.log(
+        `pulumi ${version}, ${os.cpus().length} cores, Node ${node}; policy pack ${policies ? "on" : "off"}; program ` +
+            `${typeCheck ? "type-checked" : "transpile-only"}`,
+    );
     console.log("");
     console.log("| accounts | resources in the preview | wall time (median) | runs |");
     console.log("|---:|---:|---:|---|");
     for (const r of rows) {
-        console.log(`| ${r.accounts} | ${r.resources} | ${median(r.seconds).toFixed(1)} s | ${r.seconds.map((s) => s.toFixed(1)).join(", ")} s |`);
+        console.log(
+            `| ${r.accounts} | ${r.resources} | ${median(r.seconds).toFixed(1)} s | ${r.seconds.map((s) => s.toFixed(1)).join(", ")} s |`,
+        );
     }
 }

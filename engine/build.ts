@@ -12,10 +12,10 @@
  *
  * `--plugins-only` skips the CLI (for a real Pulumi CLI: PULUMI_ENGINE=$(which pulumi)).
  */
-import * as childProcess from "child_process";
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import * as childProcess from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { BIN_DIR, DIST_DIR, ENGINE_DIR, PULUMI_BIN, PULUMI_HOME, REPO_ROOT, installedVersion, pinnedVersion } from "./paths";
 
 const PKG_MODULE = "github.com/pulumi/pulumi/pkg/v3";
@@ -33,7 +33,13 @@ function hashOf(parts: string[]): string {
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-    const r = childProcess.spawnSync(command, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 * 1024 * 1024 });
+    const r = childProcess.spawnSync(command, args, {
+        cwd,
+        env,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        maxBuffer: 64 * 1024 * 1024,
+    });
     if (r.error) throw new Error(`${command} ${args.join(" ")}: ${r.error.message}`);
     if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${r.status}`);
     return r.stdout;
@@ -59,14 +65,20 @@ export function buildCli(): void {
     const gomod = fs.readFileSync(path.join(ENGINE_DIR, "go.mod"), "utf8");
     const gosum = fs.readFileSync(path.join(ENGINE_DIR, "go.sum"), "utf8");
     const ldflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}`;
-    cached(`pulumi ${version} (${goVersion})`, path.join(BIN_DIR, ".pulumi.stamp"), hashOf([gomod, gosum, goVersion, ldflags]), [PULUMI_BIN], () => {
-        log(`building pulumi ${version} from Go modules (a cold build downloads ~1.6 GB of modules and compiles for several minutes)`);
-        run("go", ["build", "-trimpath", "-ldflags", ldflags, "-o", PULUMI_BIN, `${PKG_MODULE}/cmd/pulumi`], ENGINE_DIR, {
-            ...process.env,
-            GOFLAGS: "-mod=readonly",
-            GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local",
-        });
-    });
+    cached(
+        `pulumi ${version} (${goVersion})`,
+        path.join(BIN_DIR, ".pulumi.stamp"),
+        hashOf([gomod, gosum, goVersion, ldflags]),
+        [PULUMI_BIN],
+        () => {
+            log(`building pulumi ${version} from Go modules (a cold build downloads ~1.6 GB of modules and compiles for several minutes)`);
+            run("go", ["build", "-trimpath", "-ldflags", ldflags, "-o", PULUMI_BIN, `${PKG_MODULE}/cmd/pulumi`], ENGINE_DIR, {
+                ...process.env,
+                GOFLAGS: "-mod=readonly",
+                GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local",
+            });
+        },
+    );
 }
 
 function sourcesOf(dir: string): string[] {
@@ -78,7 +90,12 @@ function sourcesOf(dir: string): string[] {
 /** The TypeScript plugins, compiled by this project's TypeScript. */
 export function buildPlugins(): void {
     const tsconfig = path.join(ENGINE_DIR, "tsconfig.json");
-    const sources = [tsconfig, path.join(REPO_ROOT, "tsconfig.json"), ...sourcesOf(path.join(ENGINE_DIR, "plugins")), path.join(REPO_ROOT, "scripts", "lib", "mockRun.ts")];
+    const sources = [
+        tsconfig,
+        path.join(REPO_ROOT, "tsconfig.json"),
+        ...sourcesOf(path.join(ENGINE_DIR, "plugins")),
+        path.join(REPO_ROOT, "scripts", "lib", "mockRun.ts"),
+    ];
     const stamp = hashOf(sources.map((f) => `${f}\n${fs.readFileSync(f, "utf8")}`));
     const outputs = ["languageHost.js", "fakeProvider.js"].map((f) => path.join(DIST_DIR, "engine", "plugins", f));
     cached("plugins (tsc)", path.join(BIN_DIR, ".plugins.stamp"), stamp, outputs, () => {
@@ -99,8 +116,7 @@ function writeScript(file: string, body: string): void {
  */
 export function writeLaunchPlugins(): void {
     writeScript(path.join(BIN_DIR, "pulumi-language-nodejs"), `exec node "$(dirname "$0")/dist/engine/plugins/languageHost.js" "$@"\n`);
-    const shim = (entry: string) =>
-        `SCRIPT=$(node -e "console.log(require.resolve('${entry}'))") || exit 1\n` + `exec node "$SCRIPT" "$@"\n`;
+    const shim = (entry: string) => `SCRIPT=$(node -e "console.log(require.resolve('${entry}'))") || exit 1\nexec node "$SCRIPT" "$@"\n`;
     writeScript(path.join(BIN_DIR, "pulumi-resource-pulumi-nodejs"), shim("@pulumi/pulumi/cmd/dynamic-provider"));
     writeScript(path.join(BIN_DIR, "pulumi-analyzer-policy"), shim("@pulumi/pulumi/cmd/run-policy-pack"));
 }

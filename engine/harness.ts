@@ -6,12 +6,12 @@
  * The CLI is engine/bin/pulumi (`npm run engine:build`), or any Pulumi CLI named by PULUMI_ENGINE (then its own
  * language host and dynamic-provider plugin are used, and only the fake providers come from engine/bin/home).
  */
-import * as childProcess from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { ArmRecord, FakeArmTable } from "./plugins/fakeArm";
+import { type ArmRecord, FakeArmTable } from "./plugins/fakeArm";
 import { BIN_DIR, PULUMI_BIN, PULUMI_HOME, REPO_ROOT } from "./paths";
 
 /** The CLI under test. */
@@ -83,7 +83,10 @@ export class EngineProject {
         const project = new EngineProject(dir, options.stack, options.typeCheck ?? false);
         project.writeStackConfig(options.config);
         if (options.placementLock !== undefined) {
-            fs.writeFileSync(path.join(dir, `Pulumi.${options.stack}.placement.json`), JSON.stringify(options.placementLock, null, 2) + "\n");
+            fs.writeFileSync(
+                path.join(dir, `Pulumi.${options.stack}.placement.json`),
+                `${JSON.stringify(options.placementLock, null, 2)}\n`,
+            );
         }
         const init = await project.pulumi(["stack", "init", options.stack]);
         if (init.code !== 0) throw new Error(`pulumi stack init failed:\n${init.output}`);
@@ -96,7 +99,9 @@ export class EngineProject {
 
     /** Rewrites the stack file's config (keeping what the CLI added, such as the passphrase salt). */
     writeStackConfig(config: Record<string, unknown>): void {
-        const existing = fs.existsSync(this.stackFile) ? ((yaml.load(fs.readFileSync(this.stackFile, "utf8")) ?? {}) as Record<string, unknown>) : {};
+        const existing = fs.existsSync(this.stackFile)
+            ? ((yaml.load(fs.readFileSync(this.stackFile, "utf8")) ?? {}) as Record<string, unknown>)
+            : {};
         fs.writeFileSync(this.stackFile, yaml.dump({ ...existing, config }, { lineWidth: 200 }));
     }
 
@@ -144,10 +149,18 @@ export class EngineProject {
     }
 }
 
-export function runCommand(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CommandResult> {
+export function runCommand(
+    command: string,
+    args: string[],
+    options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CommandResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = childProcess.spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = childProcess.spawn(command, args, {
+            cwd: options.cwd,
+            env: options.env ?? process.env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -174,7 +187,9 @@ export function declaredUrns(resources: StateResource[]): string[] {
 
 /** Reads a repository stack file's config block (e.g. the dev stack's). */
 export function repoStackConfig(stack: string): Record<string, unknown> {
-    const doc = (yaml.load(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const doc = (yaml.load(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as {
+        config?: Record<string, unknown>;
+    };
     return doc.config ?? {};
 }
 

@@ -1,6 +1,6 @@
 /** Where the real-engine support lives and builds to. Everything under BIN_DIR is generated and gitignored. */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const ENGINE_DIR = path.join(REPO_ROOT, "engine");

@@ -5,7 +5,7 @@
  * `mocks.newResource` gets only type, name and inputs (pulumi/pulumi#14421), so we also wrap the mock monitor's
  * `registerResource` and read the full request, as the engine would receive it.
  */
-import * as crypto from "crypto";
+import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface CapturedResource {
@@ -71,7 +71,12 @@ function fakeGuid(...parts: string[]): string {
 }
 
 /** Deterministic, ARM-shaped outputs for the resource types this project uses. */
-export function mockState(type: string, name: string, inputs: Record<string, any>, subscriptionId: string): { id: string; state: Record<string, unknown> } {
+export function mockState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    subscriptionId: string,
+): { id: string; state: Record<string, unknown> } {
     const sub = `/subscriptions/${subscriptionId}`;
     const rg = `${sub}/resourceGroups/${inputs.resourceGroupName}`;
     let id = `${type}/${name}`;
@@ -148,7 +153,10 @@ export function mockState(type: string, name: string, inputs: Record<string, any
         case "random:index/randomString:RandomString": {
             const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
             const h = hash("random", name);
-            state.result = Array.from({ length: Number(inputs.length ?? 6) }, (_, i) => alphabet[parseInt(h.slice(i * 2, i * 2 + 2), 16) % alphabet.length]).join("");
+            state.result = Array.from(
+                { length: Number(inputs.length ?? 6) },
+                (_, i) => alphabet[parseInt(h.slice(i * 2, i * 2 + 2), 16) % alphabet.length],
+            ).join("");
             id = `random-${name}`;
             break;
         }
@@ -251,13 +259,19 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
                     ...(req.getProvider() ? { provider: req.getProvider() } : {}),
                     ...(resp.getId() ? { id: resp.getId() } : {}),
                     inputs: maskValue(inputs) as Record<string, unknown>,
-                    outputs: maskValue(resp.getObject() ? pulumi.runtime.deserializeProperties(resp.getObject()!) : {}) as Record<string, unknown>,
+                    outputs: maskValue(resp.getObject() ? pulumi.runtime.deserializeProperties(resp.getObject()!) : {}) as Record<
+                        string,
+                        unknown
+                    >,
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
                     ignoreChanges: req.getIgnorechangesList(),
-                    aliases: [...req.getAliasurnsList(), ...req.getAliasesList().map((a) => a.getUrn() || `name=${a.getSpec()?.getName() ?? ""}`)],
+                    aliases: [
+                        ...req.getAliasurnsList(),
+                        ...req.getAliasesList().map((a) => a.getUrn() || `name=${a.getSpec()?.getName() ?? ""}`),
+                    ],
                 };
                 captured.set(r.urn, r);
                 order.push(r.urn);

@@ -6,9 +6,9 @@
  * output of a resource in the run) are never shown as if real: every occurrence in an input is replaced by
  * `(known after deploy)`, and the plan records which output it stands for (`unknowns`), so two plans still compare.
  */
-import { ConfigProblem, formatProblem } from "../config/schema";
+import { type ConfigProblem, formatProblem } from "../config/schema";
 import { FHIR_DATA_ROLES, builtInRoleName } from "../azure/facts";
-import { CapturedResource } from "./mockRun";
+import type { CapturedResource } from "./mockRun";
 import { nameInput } from "./planFacts";
 import type { PolicyReport, PolicyViolation } from "./policyRunner";
 
@@ -139,7 +139,8 @@ export class MockValues {
         const literals = new Set<string>();
         for (const r of resources) {
             if (!r.custom) continue;
-            for (const [key, value] of Object.entries(r.inputs)) if (!r.propertyDependencies[key]?.length) for (const s of strings(value)) literals.add(s);
+            for (const [key, value] of Object.entries(r.inputs))
+                if (!r.propertyDependencies[key]?.length) for (const s of strings(value)) literals.add(s);
         }
         const sources = new Map<string, string>();
         for (const r of resources) {
@@ -147,9 +148,12 @@ export class MockValues {
             const own = new Set(strings(r.inputs));
             const outputs: [string, unknown][] = [...(r.id ? [["id", r.id] as [string, unknown]] : []), ...inputLeaves(r.outputs)];
             for (const [path, leaf] of outputs) {
-                const items = Array.isArray(leaf) ? leaf.map((v, i): [string, unknown] => [`${path}[${i}]`, v]) : [[path, leaf] as [string, unknown]];
+                const items = Array.isArray(leaf)
+                    ? leaf.map((v, i): [string, unknown] => [`${path}[${i}]`, v])
+                    : [[path, leaf] as [string, unknown]];
                 for (const [p, v] of items) {
-                    if (typeof v !== "string" || v.length < MIN_MOCK_VALUE_LENGTH || own.has(v) || literals.has(v) || sources.has(v)) continue;
+                    if (typeof v !== "string" || v.length < MIN_MOCK_VALUE_LENGTH || own.has(v) || literals.has(v) || sources.has(v))
+                        continue;
                     sources.set(v, `${p} of ${r.name}`);
                 }
             }
@@ -180,7 +184,10 @@ export class MockValues {
      * Sanitized inputs and, per leaf path, the sources of their `(known after deploy)` parts. With
      * `propertyDependencies`, inputs that depend on no resource are literals and stay as written.
      */
-    sanitizeInputs(inputs: Record<string, unknown>, propertyDependencies?: Record<string, string[]>): { inputs: Record<string, unknown>; unknowns: Record<string, string[]> } {
+    sanitizeInputs(
+        inputs: Record<string, unknown>,
+        propertyDependencies?: Record<string, string[]>,
+    ): { inputs: Record<string, unknown>; unknowns: Record<string, string[]> } {
         const unknowns: Record<string, string[]> = {};
         const clean = (path: string, leaf: unknown): unknown => {
             const found: string[] = [];
@@ -263,12 +270,19 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
     const rotation = /^P(\d+)D$/.exec(String(keyInputs?.properties?.rotationPolicy?.lifetimeActions?.[0]?.trigger?.timeAfterCreate ?? ""));
     const workspace = all.find((r) => r.type === T.workspace && fhir && r.inputs.workspaceName === fhir.workspaceName);
     const endpoints = all
-        .filter((r) => r.type === T.endpoint && ((r.inputs as EndpointInputs).privateLinkServiceConnections ?? []).some((c) => workspace?.id && c.privateLinkServiceId === workspace.id))
+        .filter(
+            (r) =>
+                r.type === T.endpoint &&
+                ((r.inputs as EndpointInputs).privateLinkServiceConnections ?? []).some(
+                    (c) => workspace?.id && c.privateLinkServiceId === workspace.id,
+                ),
+        )
         .map((r) => String((r.inputs as EndpointInputs).privateEndpointName ?? r.name));
     const acls = (own.find((r) => r.type === T.vault)?.inputs as VaultInputs | undefined)?.properties?.networkAcls;
     const policy = fhir?.resourceVersionPolicyConfiguration;
     const overrides = Object.entries(policy?.resourceTypeOverrides ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
-    const versioning = policy?.default !== undefined ? `${String(policy.default)}${overrides.length ? ` (${overrides.join(", ")})` : ""}` : undefined;
+    const versioning =
+        policy?.default !== undefined ? `${String(policy.default)}${overrides.length ? ` (${overrides.join(", ")})` : ""}` : undefined;
     const grants: Record<string, number> = {};
     for (const g of own.filter((r) => r.type === T.grant)) {
         const role = builtInRoleName(String(g.inputs.roleDefinitionId ?? ""));
@@ -306,16 +320,19 @@ export function summaryLine(s: AccountSummary): string {
     const onOff = (b: boolean) => (b ? "on" : "off");
     const k = s.key;
     const key = k
-        ? `key ${k.name}${k.size ? ` RSA ${k.size}` : ""}${k.rotationDays ? `, rotates every ${k.rotationDays} days` : ""}${k.olderKeys ? ` (+${k.olderKeys} older key${k.olderKeys > 1 ? "s" : ""} kept)` : ""}`
+        ? `key ` +
+          `${k.name}${k.size ? ` RSA ${k.size}` : ""}${k.rotationDays ? `, rotates every ${k.rotationDays} days` : ""}${k.olderKeys ? ` (+${k.olderKeys} older key${k.olderKeys > 1 ? "s" : ""} kept)` : ""}`
         : "no key";
     const network = s.network === "private" ? `private (${s.privateEndpoints.join(", ")})` : "public (Entra ID auth)";
-    const vault = s.keyVaultNetwork === "allNetworks" ? "key vault open to all networks" : s.keyVaultNetwork ? "key vault trusted services only" : "";
+    const vault =
+        s.keyVaultNetwork === "allNetworks" ? "key vault open to all networks" : s.keyVaultNetwork ? "key vault trusted services only" : "";
     const grants = Object.entries(s.grants).map(([role, n]) => `${n}x ${role}`);
     return [
         key,
         `network ${network}${vault ? `, ${vault}` : ""}`,
         `export ${onOff(s.export)}, import ${onOff(s.import)}${s.initialImportMode ? " (INITIAL MODE: API writes blocked)" : ""}`,
-        `SMART proxy ${onOff(s.smartProxy)}${s.smartIdentityProviders?.length ? `, SMART identity providers ${s.smartIdentityProviders.join(" ")}` : ""}`,
+        `SMART proxy ` +
+            `${onOff(s.smartProxy)}${s.smartIdentityProviders?.length ? `, SMART identity providers ${s.smartIdentityProviders.join(" ")}` : ""}`,
         `CORS ${s.corsOrigins.length ? s.corsOrigins.join(" ") : "none"}`,
         ...(s.versioning ? [`history ${s.versioning}`] : []),
         ...(s.acrLoginServers?.length ? [`$convert-data registries ${s.acrLoginServers.join(" ")}`] : []),
@@ -324,7 +341,12 @@ export function summaryLine(s: AccountSummary): string {
     ].join("; ");
 }
 
-export function buildPlan(stack: string, resources: CapturedResource[], policy?: PolicyReport, mock: MockValues = MockValues.fromRun(resources)): Plan {
+export function buildPlan(
+    stack: string,
+    resources: CapturedResource[],
+    policy?: PolicyReport,
+    mock: MockValues = MockValues.fromRun(resources),
+): Plan {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn.split("::").pop()!;
     // Components and their children often share a name (contoso-cmk is both): label parents with their kind.
@@ -348,7 +370,10 @@ export function buildPlan(stack: string, resources: CapturedResource[], policy?:
             inputs: sanitized.inputs,
             ...(Object.keys(sanitized.unknowns).length ? { unknowns: sanitized.unknowns } : {}),
             ...(r.ignoreChanges.length ? { ignoreChanges: [...r.ignoreChanges] } : {}),
-            dependsOn: [...deps].filter((u) => byUrn.get(u)?.custom).map(nameOf).sort(),
+            dependsOn: [...deps]
+                .filter((u) => byUrn.get(u)?.custom)
+                .map(nameOf)
+                .sort(),
         };
         const g = accountOf(r, byUrn) ?? PLATFORM_GROUP;
         groups.set(g, [...(groups.get(g) ?? []), pr]);
@@ -357,7 +382,12 @@ export function buildPlan(stack: string, resources: CapturedResource[], policy?:
     const order = [...groups.keys()].sort(compareGroups);
     const planGroups = order.map((name) => ({
         name,
-        resources: groups.get(name)!.sort((a, b) => Number(b.custom === false) - Number(a.custom === false) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name)),
+        resources: groups
+            .get(name)!
+            .sort(
+                (a, b) =>
+                    Number(b.custom === false) - Number(a.custom === false) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
+            ),
     }));
     const all = planGroups.flatMap((g) => g.resources);
     const summaries: Record<string, AccountSummary> = {};
@@ -388,14 +418,24 @@ export function groupLabel(name: string): string {
 }
 
 function sanitizeReport(report: PolicyReport, mock: MockValues): PolicyReport {
-    return { ...report, violations: report.violations.map((v) => ({ ...v, message: mock.sanitize(v.message).text, remediation: mock.sanitize(v.remediation).text })) };
+    return {
+        ...report,
+        violations: report.violations.map((v) => ({
+            ...v,
+            message: mock.sanitize(v.message).text,
+            remediation: mock.sanitize(v.remediation).text,
+        })),
+    };
 }
 
 // ---- rendering -------------------------------------------------------------------------------------------------------
 
 /** Short label of a resource type: `azure-native:keyvault:Vault` -> `keyvault:Vault`. */
 export function shortType(type: string): string {
-    return type.replace(/^azure-native:/, "").replace(/^pulumi-nodejs:dynamic\/[^:]*:/, "dynamic:").replace(/^random:index\/randomString:/, "random:");
+    return type
+        .replace(/^azure-native:/, "")
+        .replace(/^pulumi-nodejs:dynamic\/[^:]*:/, "dynamic:")
+        .replace(/^random:index\/randomString:/, "random:");
 }
 
 /** `path = value` lines of a resource's inputs, in path order. */
@@ -434,7 +474,10 @@ function policyLines(plan: Plan): string[] {
     if (!plan.policy) return [];
     const p = plan.policy;
     const mandatory = mandatoryViolations(plan).length;
-    const lines = [`Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ${p.violations.length - mandatory} advisory violation(s)`];
+    const lines = [
+        `Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ` +
+            `${p.violations.length - mandatory} advisory violation(s)`,
+    ];
     for (const v of p.violations) lines.push(`  ${violationLine(v)}`, `      fix: ${v.remediation}`);
     lines.push(mandatory > 0 ? "FAILED: mandatory policy violations" : "PASSED: no mandatory policy violation");
     return lines;
@@ -444,7 +487,8 @@ export function renderText(plan: Plan, options: { inputs?: boolean } = {}): stri
     const c = plan.counts;
     const lines = [
         `Offline plan of stack '${plan.stack}' (real program, Pulumi SDK mock mode; no cloud calls)`,
-        `${c.accounts} account(s), ${c.total} resources to create: ${c.custom} cloud resources, ${c.components} components; ${c.protected} protected`,
+        `${c.accounts} account(s), ${c.total} resources to create: ${c.custom} cloud resources, ${c.components} components; ` +
+            `${c.protected} protected`,
         `Values the mocks invent (random suffixes, resource IDs, principal IDs, key versions) show as ${KNOWN_AFTER_DEPLOY}.`,
         "",
     ];
@@ -461,7 +505,7 @@ export function renderText(plan: Plan, options: { inputs?: boolean } = {}): stri
         lines.push("");
     }
     lines.push(...policyText(plan));
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
 }
 
 export function md(s: string): string {
@@ -471,15 +515,22 @@ export function md(s: string): string {
 /** The policy verdict line and violation table of the markdown plan. */
 export function policyMarkdown(plan: Plan): { verdict: string; table: string[] } {
     const mandatory = mandatoryViolations(plan).length;
-    const verdict = plan.policy ? (mandatory > 0 ? `:x: **${mandatory} mandatory policy violation(s)**` : ":white_check_mark: **No mandatory policy violation**") : "_Policies not run._";
+    const verdict = plan.policy
+        ? mandatory > 0
+            ? `:x: **${mandatory} mandatory policy violation(s)**`
+            : ":white_check_mark: **No mandatory policy violation**"
+        : "_Policies not run._";
     const table: string[] = [];
     if (plan.warnings?.length) {
         table.push("### Review", "", ...plan.warnings.map((w) => `- :warning: ${md(formatProblem(w))}`), "");
     }
-    if (plan.policy && plan.policy.violations.length) {
+    if (plan.policy?.violations.length) {
         table.push("### Policy violations", "", "| level | policy | resource | message | fix |", "|---|---|---|---|---|");
         for (const v of plan.policy.violations) {
-            table.push(`| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ${md(v.remediation)} |`);
+            table.push(
+                `| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ` +
+                    `${md(v.remediation)} |`,
+            );
         }
         table.push("");
     }
@@ -500,7 +551,8 @@ export function renderMarkdown(plan: Plan): string {
         "",
         policy.verdict,
         "",
-        `${c.accounts} account(s), **${c.total}** resources: ${c.custom} cloud resources, ${c.components} components, ${c.protected} protected. ` +
+        `${c.accounts} account(s), **${c.total}** resources: ${c.custom} cloud resources, ${c.components} components, ${c.protected} ` +
+            `protected. ` +
             "Produced by the real program in Pulumi's mock mode (no credentials); `pulumi preview` against Azure remains the authority. " +
             `Values the mocks invent show as ${KNOWN_AFTER_DEPLOY}.`,
         "",
@@ -508,15 +560,27 @@ export function renderMarkdown(plan: Plan): string {
         "|---|---:|---:|---:|---:|",
         ...plan.groups.map((g) => {
             const cl = g.resources.filter((r) => r.custom).length;
-            return `| ${g.name === PLATFORM_GROUP ? "platform" : md(g.name)} | ${g.resources.length} | ${cl} | ${g.resources.length - cl} | ${g.resources.filter((r) => r.protect).length} |`;
+            return (
+                `| ${g.name === PLATFORM_GROUP ? "platform" : md(g.name)} | ${g.resources.length} | ${cl} | ` +
+                `${g.resources.length - cl} | ${g.resources.filter((r) => r.protect).length} |`
+            );
         }),
         "",
         ...summaryMarkdown(plan.summaries),
         ...policy.table,
     ];
     for (const g of plan.groups) {
-        out.push(`<details><summary>${groupLabel(md(g.name))} (${g.resources.length})</summary>`, "", "| type | name | Azure name | protected | after |", "|---|---|---|---|---|");
-        for (const r of g.resources) out.push(`| ${shortType(r.type)} | ${md(r.name)} | ${md(r.azureName ?? "")} | ${r.protect ? "yes" : ""} | ${md(r.dependsOn.join(", "))} |`);
+        out.push(
+            `<details><summary>${groupLabel(md(g.name))} (${g.resources.length})</summary>`,
+            "",
+            "| type | name | Azure name | protected | after |",
+            "|---|---|---|---|---|",
+        );
+        for (const r of g.resources)
+            out.push(
+                `| ${shortType(r.type)} | ${md(r.name)} | ${md(r.azureName ?? "")} | ${r.protect ? "yes" : ""} | ` +
+                    `${md(r.dependsOn.join(", "))} |`,
+            );
         out.push("", "</details>", "");
     }
     return out.join("\n");

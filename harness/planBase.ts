@@ -4,10 +4,10 @@
  * no `npm ci`), and its own `scripts/plan.ts` runs there offline with `--json --no-policies`. The directory is removed
  * afterwards.
  */
-import { execFile, execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PROJECT_DIR } from "./stackFiles";
 
 export type BasePlan =
@@ -36,7 +36,9 @@ function git(cwd: string, args: string[]): string {
 
 function firstLine(e: unknown): string {
     const stderr = (e as { stderr?: string | Buffer }).stderr;
-    return String(stderr ?? (e as Error).message ?? e).trim().split("\n")[0];
+    return String(stderr ?? (e as Error).message ?? e)
+        .trim()
+        .split("\n")[0];
 }
 
 export async function planAtRef(o: BasePlanOptions): Promise<BasePlan> {
@@ -51,7 +53,9 @@ export async function planAtRef(o: BasePlanOptions): Promise<BasePlan> {
     try {
         commit = git(top, ["rev-parse", "--verify", "--quiet", `${o.ref}^{commit}`]);
     } catch {
-        throw new BasePlanError(`--base ${o.ref}: no such commit here (a branch of another clone? fetch it first: git fetch origin <branch>)`);
+        throw new BasePlanError(
+            `--base ${o.ref}: no such commit here (a branch of another clone? fetch it first: git fetch origin <branch>)`,
+        );
     }
     const stackFile = `${prefix ? `${prefix}/` : ""}Pulumi.${o.stack}.yaml`;
     try {
@@ -61,23 +65,39 @@ export async function planAtRef(o: BasePlanOptions): Promise<BasePlan> {
     }
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-plan-base-"));
     try {
-        const tar = execFileSync("git", ["archive", "--format=tar", commit, ...(prefix ? [prefix] : [])], { cwd: top, maxBuffer: 1024 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+        const tar = execFileSync("git", ["archive", "--format=tar", commit, ...(prefix ? [prefix] : [])], {
+            cwd: top,
+            maxBuffer: 1024 * 1024 * 1024,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         execFileSync("tar", ["-x", "-f", "-", "-C", tmp], { input: tar, stdio: ["pipe", "ignore", "pipe"] });
         const dir = path.join(tmp, prefix);
         const script = path.join(dir, "scripts", "plan.ts");
         if (!fs.existsSync(script)) throw new BasePlanError(`--base ${o.ref}: no scripts/plan.ts there, so no plan of it can be made`);
-        if (!fs.existsSync(path.join(dir, "node_modules"))) fs.symlinkSync(o.nodeModules ?? path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
+        if (!fs.existsSync(path.join(dir, "node_modules")))
+            fs.symlinkSync(o.nodeModules ?? path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"), "dir");
         const out = path.join(tmp, "base-plan.json");
         const tsNode = require.resolve("ts-node/dist/bin.js", { paths: [o.nodeModules ?? PROJECT_DIR] });
         await new Promise<void>((resolve, reject) => {
             execFile(
                 process.execPath,
                 [tsNode, "--transpile-only", "scripts/plan.ts", "--stack", o.stack, "--json", out, "--no-policies"],
-                { cwd: dir, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, timeout: o.timeoutMs ?? 600_000, maxBuffer: 256 * 1024 * 1024 },
+                {
+                    cwd: dir,
+                    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+                    timeout: o.timeoutMs ?? 600_000,
+                    maxBuffer: 256 * 1024 * 1024,
+                },
                 (error, _stdout, stderr) => {
                     if (!error) return resolve();
-                    const text = String(stderr).replace(/^plan of .* took \d+ ms\n?/m, "").trim();
-                    reject(new BasePlanError(`the plan of '${o.stack}' at ${o.ref} failed (exit ${error.code ?? error.signal}):\n${text || error.message}`));
+                    const text = String(stderr)
+                        .replace(/^plan of .* took \d+ ms\n?/m, "")
+                        .trim();
+                    reject(
+                        new BasePlanError(
+                            `the plan of '${o.stack}' at ${o.ref} failed (exit ${error.code ?? error.signal}):\n${text || error.message}`,
+                        ),
+                    );
                 },
             );
         });

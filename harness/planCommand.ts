@@ -4,12 +4,21 @@
  * JSON and markdown files. Returns the exit code: 0 pass, 1 a mandatory policy violation or a protected resource
  * deleted or replaced, 2 invalid config or usage.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import { ConfigValidationError } from "../config/schema";
-import { StackRun } from "./runStack";
-import { Plan, buildPlan, MockValues, mandatoryViolations, policyMarkdown, policyText, renderMarkdown, renderText } from "./plan";
-import { BasePlan, BasePlanError, planAtRef } from "./planBase";
-import { DiffContext, EMPTY_SIDE, PlanDiff, diffPlans, readPlanDocument, renderDiffMarkdown, renderDiffText, sideOf } from "./planDiff";
+import type { StackRun } from "./runStack";
+import { type Plan, buildPlan, MockValues, mandatoryViolations, policyMarkdown, policyText, renderMarkdown, renderText } from "./plan";
+import { type BasePlan, BasePlanError, planAtRef } from "./planBase";
+import {
+    type DiffContext,
+    EMPTY_SIDE,
+    type PlanDiff,
+    diffPlans,
+    readPlanDocument,
+    renderDiffMarkdown,
+    renderDiffText,
+    sideOf,
+} from "./planDiff";
 import { runStack } from "./runStack";
 import { PROJECT_DIR, stackFile } from "./stackFiles";
 import type { PolicyReport } from "./policyRunner";
@@ -57,13 +66,19 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
         await base;
         const message =
             e instanceof ConfigValidationError
-                ? `Stack '${o.stack}'${o.base !== undefined ? " (working tree)" : ""}: invalid configuration, nothing planned.\n${e.message}`
+                ? `Stack '${o.stack}'${o.base !== undefined ? " (working tree)" : ""}: invalid configuration, nothing ` +
+                  `planned.\n${e.message}`
                 : `Stack '${o.stack}': ${(e as Error).message}`;
         io.err(message);
-        if (o.markdown) fs.writeFileSync(o.markdown, `## Offline plan: stack \`${o.stack}\`\n\n:x: **Invalid configuration, nothing planned**\n\n\`\`\`text\n${message}\n\`\`\`\n`);
+        if (o.markdown)
+            fs.writeFileSync(
+                o.markdown,
+                `## Offline plan: stack \`${o.stack}\`\n\n:x: **Invalid configuration, nothing planned**\n\n\`\`\`text\n${message}\n\`\`\`\n`,
+            );
         return 2;
     }
-    const report: PolicyReport | undefined = o.policies === false ? undefined : await (await import("./policyRunner")).runPolicyPack(run.resources, o.policyConfig);
+    const report: PolicyReport | undefined =
+        o.policies === false ? undefined : await (await import("./policyRunner")).runPolicyPack(run.resources, o.policyConfig);
     const mock = MockValues.fromRun(run.resources);
     const plan = { ...buildPlan(o.stack, run.resources, report, mock), ...(run.warnings.length ? { warnings: run.warnings } : {}) };
 
@@ -75,10 +90,18 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
         if ("error" in b) {
             const message = b.error instanceof BasePlanError ? b.error.message : String((b.error as Error).stack ?? b.error);
             io.err(`No plan diff: ${message}`);
-            if (o.markdown) fs.writeFileSync(o.markdown, `## Plan diff: stack \`${o.stack}\`\n\n:x: **No plan diff against \`${o.base}\`**\n\n\`\`\`text\n${message}\n\`\`\`\n`);
+            if (o.markdown)
+                fs.writeFileSync(
+                    o.markdown,
+                    `## Plan diff: stack \`${o.stack}\`\n\n:x: **No plan diff against \`${o.base}\`**\n\n\`\`\`text\n${message}\n\`\`\`\n`,
+                );
             return 2;
         }
-        const ctx: DiffContext = { stack: o.stack, base: { ref: o.base!, commit: b.plan.commit, ...(b.plan.kind === "no-stack-file" ? { missing: true } : {}) }, head: headMissing ? { missing: true } : {} };
+        const ctx: DiffContext = {
+            stack: o.stack,
+            base: { ref: o.base!, commit: b.plan.commit, ...(b.plan.kind === "no-stack-file" ? { missing: true } : {}) },
+            head: headMissing ? { missing: true } : {},
+        };
         let baseSide = EMPTY_SIDE;
         try {
             if (b.plan.kind === "plan") baseSide = readPlanDocument(b.plan.document, mock, `the plan of '${o.stack}' at ${o.base}`);
@@ -87,7 +110,7 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
             return 2;
         }
         diff = diffPlans(baseSide, sideOf(plan));
-        text = [...renderDiffText(diff, ctx), "", ...policyText(plan)].join("\n") + "\n";
+        text = `${[...renderDiffText(diff, ctx), "", ...policyText(plan)].join("\n")}\n`;
         const policy = policyMarkdown(plan);
         markdown = [...renderDiffMarkdown(diff, ctx), "### Policy pack", "", policy.verdict, "", ...policy.table].join("\n");
         io.err(`base plan at ${o.base} ready after ${b.ms} ms`);
@@ -96,7 +119,11 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
         markdown = renderMarkdown(plan);
     }
     io.out(text);
-    if (o.json) fs.writeFileSync(o.json, JSON.stringify({ ...plan, outputs: mock.sanitizeDeep(run.outputs), ...(diff ? { diff } : {}) }, null, 2) + "\n");
+    if (o.json)
+        fs.writeFileSync(
+            o.json,
+            `${JSON.stringify({ ...plan, outputs: mock.sanitizeDeep(run.outputs), ...(diff ? { diff } : {}) }, null, 2)}\n`,
+        );
     if (o.markdown) fs.writeFileSync(o.markdown, markdown);
     // Timing goes to stderr so stdout (the plan) is identical across runs.
     io.err(`plan of '${o.stack}' took ${elapsed()} ms`);

@@ -6,12 +6,12 @@
  * Pure functions; a base plan may come from an older plan script (only URN, type, name, inputs and protect needed).
  */
 import {
-    AccountSummary,
-    MockValues,
+    type AccountSummary,
+    type MockValues,
     PLAN_FORMAT,
     PLATFORM_GROUP,
-    Plan,
-    PlanResource,
+    type Plan,
+    type PlanResource,
     compareGroups,
     groupLabel,
     inputLeaves,
@@ -20,10 +20,11 @@ import {
     shortType,
     summaryLine,
 } from "./plan";
-import { ChangeEffect, TYPE_FACTS, ruleFor, underPath } from "./planFacts";
+import { type ChangeEffect, TYPE_FACTS, ruleFor, underPath } from "./planFacts";
 
 /** A resource of one side of the diff: what every plan JSON carries, older ones included. */
-export interface SideResource extends Pick<PlanResource, "urn" | "type" | "name" | "custom" | "protect" | "inputs" | "azureName" | "provider"> {
+export interface SideResource
+    extends Pick<PlanResource, "urn" | "type" | "name" | "custom" | "protect" | "inputs" | "azureName" | "provider"> {
     unknowns: Record<string, string[]>;
     ignoreChanges: string[];
 }
@@ -114,13 +115,16 @@ export function readPlanDocument(doc: unknown, mock: MockValues, label: string):
     if (!isRecord(doc) || !Array.isArray(doc.groups)) throw new Error(`${label}: not a plan (no "groups")`);
     const sanitized = typeof doc.format === "number" && doc.format >= PLAN_FORMAT;
     const groups = doc.groups.map((g, i) => {
-        if (!isRecord(g) || typeof g.name !== "string" || !Array.isArray(g.resources)) throw new Error(`${label}: groups[${i}] is not a plan group`);
+        if (!isRecord(g) || typeof g.name !== "string" || !Array.isArray(g.resources))
+            throw new Error(`${label}: groups[${i}] is not a plan group`);
         const resources = g.resources.map((r, j): SideResource => {
             if (!isRecord(r) || typeof r.urn !== "string" || typeof r.type !== "string" || typeof r.name !== "string") {
                 throw new Error(`${label}: groups[${i}].resources[${j}] has no urn, type and name`);
             }
             const inputs = isRecord(r.inputs) ? r.inputs : {};
-            const clean = sanitized ? { inputs, unknowns: isRecord(r.unknowns) ? (r.unknowns as Record<string, string[]>) : {} } : mock.sanitizeInputs(inputs);
+            const clean = sanitized
+                ? { inputs, unknowns: isRecord(r.unknowns) ? (r.unknowns as Record<string, string[]>) : {} }
+                : mock.sanitizeInputs(inputs);
             const azureName = typeof r.azureName === "string" ? (sanitized ? r.azureName : mock.sanitize(r.azureName).text) : undefined;
             return {
                 urn: r.urn,
@@ -155,7 +159,12 @@ function remapSource(source: string, renames: ReadonlyMap<string, string>): stri
 }
 
 function leavesOf(r: SideResource, renames: ReadonlyMap<string, string>): Map<string, Leaf> {
-    return new Map(inputLeaves(r.inputs).map(([path, value]) => [path, { value, sources: (r.unknowns[path] ?? []).map((s) => remapSource(s, renames)) }]));
+    return new Map(
+        inputLeaves(r.inputs).map(([path, value]) => [
+            path,
+            { value, sources: (r.unknowns[path] ?? []).map((s) => remapSource(s, renames)) },
+        ]),
+    );
 }
 
 /** azure-native compares `location` without case and spaces ("West Europe" = "westeurope"). */
@@ -195,7 +204,13 @@ function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyM
         });
     }
     if (base.provider !== undefined && head.provider !== undefined && base.provider !== head.provider) {
-        changes.push({ path: "[provider]", before: base.provider, after: head.provider, effect: "replace", why: "another provider (subscription): the resource is created anew there" });
+        changes.push({
+            path: "[provider]",
+            before: base.provider,
+            after: head.provider,
+            effect: "replace",
+            why: "another provider (subscription): the resource is created anew there",
+        });
     }
     if (base.protect !== head.protect) {
         changes.push({
@@ -226,7 +241,14 @@ function identityKey(r: SideResource, renames: ReadonlyMap<string, string>): str
 }
 
 function ref(r: SideResource): ResourceRef {
-    return { urn: r.urn, type: r.type, name: r.name, protect: r.protect, custom: r.custom, ...(r.azureName !== undefined ? { azureName: r.azureName } : {}) };
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        protect: r.protect,
+        custom: r.custom,
+        ...(r.azureName !== undefined ? { azureName: r.azureName } : {}),
+    };
 }
 
 // ---- the diff --------------------------------------------------------------------------------------------------------
@@ -295,7 +317,8 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
     );
     const errors: DiffProblem[] = [];
     const warnings: DiffProblem[] = [];
-    const problem = (list: DiffProblem[], group: string, r: ResourceRef, message: string) => list.push({ group, resource: r.name, type: r.type, message });
+    const problem = (list: DiffProblem[], group: string, r: ResourceRef, message: string) =>
+        list.push({ group, resource: r.name, type: r.type, message });
 
     for (const [urn, { r, group }] of base) {
         if (head.has(urn)) continue;
@@ -305,12 +328,33 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
             const rename: Rename = { from: ref(r), to: ref(h.r), changes: inputChanges(r, h.r, names) };
             groups.get(h.group)!.renamed.push(rename);
             const alias = `aliases: ["${urn}"] on ${h.r.name}`;
-            if (r.protect) problem(errors, h.group, rename.to, `protected resource changed its URN (was ${r.name}): without ${alias} the engine would delete the old one, which protect refuses (and a new one of the same Azure name cannot be created)`);
-            else problem(warnings, h.group, rename.to, `changed its URN (was ${r.name}) but not its Azure identity: add ${alias}, or the engine deletes and re-creates the same Azure resource`);
+            if (r.protect)
+                problem(
+                    errors,
+                    h.group,
+                    rename.to,
+                    `protected resource changed its URN (was ${r.name}): without ${alias} the engine would delete the old one, which ` +
+                        `protect refuses (and a new one of the same Azure name cannot be created)`,
+                );
+            else
+                problem(
+                    warnings,
+                    h.group,
+                    rename.to,
+                    `changed its URN (was ${r.name}) but not its Azure identity: add ${alias}, or the engine deletes and re-creates ` +
+                        `the same Azure resource`,
+                );
             continue;
         }
         groups.get(group)!.removed.push(ref(r));
-        if (r.protect) problem(errors, group, ref(r), "protected resource would be deleted: the engine refuses, and its data would be lost; remove an account on purpose with npm run decommission");
+        if (r.protect)
+            problem(
+                errors,
+                group,
+                ref(r),
+                "protected resource would be deleted: the engine refuses, and its data would be lost; remove an account on purpose " +
+                    "with npm run decommission",
+            );
     }
     for (const [urn, { r, group }] of head) {
         const b = base.get(urn);
@@ -327,10 +371,21 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
         const change: ResourceChange = { ...ref(r), protect: b.r.protect, action, changes };
         groups.get(group)!.changed.push(change);
         if (action !== "replace") continue;
-        const paths = changes.filter((c) => c.effect === "replace" || c.effect === "create-only").map((c) => c.path).join(", ");
+        const paths = changes
+            .filter((c) => c.effect === "replace" || c.effect === "create-only")
+            .map((c) => c.path)
+            .join(", ");
         const azureReplaces = changes.some((c) => c.effect === "replace");
-        const how = azureReplaces ? "would be replaced (azure-native deletes it first)" : "cannot take this change in place (Azure fixes it at creation): it takes a new resource";
-        if (b.r.protect) problem(errors, group, change, `protected resource ${how}: ${paths}; the engine refuses to replace a protected resource, and its data would be lost`);
+        const how = azureReplaces
+            ? "would be replaced (azure-native deletes it first)"
+            : "cannot take this change in place (Azure fixes it at creation): it takes a new resource";
+        if (b.r.protect)
+            problem(
+                errors,
+                group,
+                change,
+                `protected resource ${how}: ${paths}; the engine refuses to replace a protected resource, and its data would be lost`,
+            );
         else problem(warnings, group, change, `${how}: ${paths}`);
     }
     const all = [...groups.values()];
@@ -375,7 +430,10 @@ function groupCounts(g: GroupDiff): string {
         [g.renamed.length, "renamed (alias needed)"],
         [g.changed.filter((c) => c.action === "ignored").length, "ignored changes"],
     ];
-    return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).join(", ");
+    return parts
+        .filter(([n]) => n > 0)
+        .map(([n, what]) => `${n} ${what}`)
+        .join(", ");
 }
 
 function statusText(g: GroupDiff): string {
@@ -439,7 +497,10 @@ function verdict(diff: PlanDiff): string {
 
 function countsText(diff: PlanDiff): string {
     const c = diff.counts;
-    return `${c.added} added, ${c.removed} removed, ${c.changed} changed, ${c.replaced} replaced, ${c.renamed} renamed (alias needed)${c.ignored ? `, ${c.ignored} with changes the engine ignores` : ""}`;
+    return (
+        `${c.added} added, ${c.removed} removed, ${c.changed} changed, ${c.replaced} replaced, ${c.renamed} renamed (alias ` +
+        `needed)${c.ignored ? `, ${c.ignored} with changes the engine ignores` : ""}`
+    );
 }
 
 function notes(ctx: DiffContext): string[] {
@@ -471,13 +532,16 @@ export function renderDiffMarkdown(diff: PlanDiff, ctx: DiffContext): string[] {
         diff.errors.length ? `:x: **${md(verdict(diff))}**` : `:white_check_mark: **${md(verdict(diff))}**`,
         "",
         ...notes(ctx).flatMap((n) => [n, ""]),
-        `${countsText(diff)}. Offline plans of both sides (Pulumi SDK mock mode); \`pulumi preview\` against Azure remains the authority. Mock values show as (known after deploy).`,
+        `${countsText(diff)}. Offline plans of both sides (Pulumi SDK mock mode); \`pulumi preview\` against Azure remains the ` +
+            `authority. Mock values show as (known after deploy).`,
         "",
         "| group | status | added | removed | changed | replaced | renamed |",
         "|---|---|---:|---:|---:|---:|---:|",
         ...diff.groups.map(
             (g) =>
-                `| ${g.name === PLATFORM_GROUP ? "platform" : md(g.name)} | ${g.status} | ${g.added.length} | ${g.removed.length} | ${g.changed.filter((c) => c.action === "update").length} | ${g.changed.filter((c) => c.action === "replace").length} | ${g.renamed.length} |`,
+                `| ${g.name === PLATFORM_GROUP ? "platform" : md(g.name)} | ${g.status} | ${g.added.length} | ${g.removed.length} | ` +
+                `${g.changed.filter((c) => c.action === "update").length} | ${g.changed.filter((c) => c.action === "replace").length} ` +
+                `| ${g.renamed.length} |`,
         ),
         "",
     ];
@@ -497,7 +561,16 @@ export function renderDiffMarkdown(diff: PlanDiff, ctx: DiffContext): string[] {
     for (const g of diff.groups) {
         if (g.status === "unchanged" && !g.changed.length) continue;
         const lines = groupDiffLines(g).slice(1);
-        out.push(`<details><summary>${md(groupLabel(g.name))}: ${md(statusText(g))}</summary>`, "", "```diff", ...lines.map((l) => l.replace(/```/g, "'''")), "```", "", "</details>", "");
+        out.push(
+            `<details><summary>${md(groupLabel(g.name))}: ${md(statusText(g))}</summary>`,
+            "",
+            "```diff",
+            ...lines.map((l) => l.replace(/```/g, "'''")),
+            "```",
+            "",
+            "</details>",
+            "",
+        );
     }
     return out;
 }

@@ -48,21 +48,38 @@ export interface TypeFacts {
 }
 
 const PATH = "part of the resource's ARM path (azure-native diff.go)";
-const LOCATION: InputRule = { path: "location", effect: "replace", why: "a resource's region is fixed at creation (ARM location is create-only; azure-native replaces)" };
+const LOCATION: InputRule = {
+    path: "location",
+    effect: "replace",
+    why: "a resource's region is fixed at creation (ARM location is create-only; azure-native replaces)",
+};
 
 function azure(identity: string[], rules: InputRule[] = []): TypeFacts {
     return { identity, rules: [...identity.map((path): InputRule => ({ path, effect: "replace", why: PATH })), ...rules] };
 }
 
 export const TYPE_FACTS: Readonly<Record<string, TypeFacts>> = {
-    "azure-native:resources:ResourceGroup": azure(["resourceGroupName"], [{ ...LOCATION, why: "fixed at creation (azure-native replacement.go forceNewMap)" }]),
+    "azure-native:resources:ResourceGroup": azure(
+        ["resourceGroupName"],
+        [{ ...LOCATION, why: "fixed at creation (azure-native replacement.go forceNewMap)" }],
+    ),
     "azure-native:managedidentity:UserAssignedIdentity": azure(["resourceGroupName", "resourceName"], [LOCATION]),
     "azure-native:keyvault:Vault": azure(
         ["resourceGroupName", "vaultName"],
         [
             LOCATION,
-            { path: "properties.tenantId", effect: "caution", why: "in place, but every role assignment on the vault stops working (Microsoft Learn: change a key vault tenant ID after a subscription move)" },
-            { path: "properties.enablePurgeProtection", effect: "create-only", why: "once on, purge protection cannot be turned off (Key Vault soft-delete overview)" },
+            {
+                path: "properties.tenantId",
+                effect: "caution",
+                why:
+                    "in place, but every role assignment on the vault stops working (Microsoft Learn: change a key vault tenant ID " +
+                    "after a subscription move)",
+            },
+            {
+                path: "properties.enablePurgeProtection",
+                effect: "create-only",
+                why: "once on, purge protection cannot be turned off (Key Vault soft-delete overview)",
+            },
         ],
     ),
     "azure-native:keyvault:Key": azure(
@@ -70,7 +87,11 @@ export const TYPE_FACTS: Readonly<Record<string, TypeFacts>> = {
         [
             { path: "properties.kty", effect: "create-only", why: "ARM Keys - Create If Not Exist never writes an existing key" },
             { path: "properties.keySize", effect: "create-only", why: "ARM Keys - Create If Not Exist never writes an existing key" },
-            { path: "properties.rotationPolicy", effect: "create-only", why: "ARM Keys - Create If Not Exist never writes an existing key" },
+            {
+                path: "properties.rotationPolicy",
+                effect: "create-only",
+                why: "ARM Keys - Create If Not Exist never writes an existing key",
+            },
         ],
     ),
     "azure-native:storage:StorageAccount": azure(
@@ -78,15 +99,30 @@ export const TYPE_FACTS: Readonly<Record<string, TypeFacts>> = {
         [
             { ...LOCATION, why: "fixed at creation (azure-native replacement.go forceNewMap)" },
             { path: "isHnsEnabled", effect: "replace", why: "azure-native replacement.go forceNewMap" },
-            { path: "kind", effect: "create-only", why: "only an upgrade to StorageV2 happens in place (Microsoft Learn: upgrade to general-purpose v2)" },
-            { path: "encryption.requireInfrastructureEncryption", effect: "create-only", why: "infrastructure encryption is set only when the account is created (Microsoft Learn)" },
+            {
+                path: "kind",
+                effect: "create-only",
+                why: "only an upgrade to StorageV2 happens in place (Microsoft Learn: upgrade to general-purpose v2)",
+            },
+            {
+                path: "encryption.requireInfrastructureEncryption",
+                effect: "create-only",
+                why: "infrastructure encryption is set only when the account is created (Microsoft Learn)",
+            },
         ],
     ),
     "azure-native:storage:BlobServiceProperties": azure(["resourceGroupName", "accountName", "blobServicesName"]),
     "azure-native:healthcareapis:Workspace": azure(["resourceGroupName", "workspaceName"], [LOCATION]),
     "azure-native:healthcareapis:FhirService": azure(
         ["resourceGroupName", "workspaceName", "fhirServiceName"],
-        [LOCATION, { path: "kind", effect: "replace", why: "ARM ResourceKind.kind is create-only (TypeSpec visibility read+create; azure-native replaces)" }],
+        [
+            LOCATION,
+            {
+                path: "kind",
+                effect: "replace",
+                why: "ARM ResourceKind.kind is create-only (TypeSpec visibility read+create; azure-native replaces)",
+            },
+        ],
     ),
     "azure-native:network:PrivateEndpoint": azure(
         ["resourceGroupName", "privateEndpointName"],
@@ -99,15 +135,39 @@ export const TYPE_FACTS: Readonly<Record<string, TypeFacts>> = {
     "azure-native:authorization:RoleAssignment": azure(
         ["scope", "roleAssignmentName"],
         [
-            { path: "principalId", effect: "replace", why: "azure-native replacement.go forceNewMap; ARM RoleAssignmentUpdateNotPermitted" },
-            { path: "roleDefinitionId", effect: "create-only", why: "an existing assignment changes only its description and condition (Set-AzRoleAssignment)" },
+            {
+                path: "principalId",
+                effect: "replace",
+                why: "azure-native replacement.go forceNewMap; ARM RoleAssignmentUpdateNotPermitted",
+            },
+            {
+                path: "roleDefinitionId",
+                effect: "create-only",
+                why: "an existing assignment changes only its description and condition (Set-AzRoleAssignment)",
+            },
         ],
     ),
     "azure-native:monitor:DiagnosticSetting": azure(["resourceUri", "name"]),
     "random:index/randomString:RandomString": {
         identity: [],
-        rules: ["length", "lower", "upper", "numeric", "special", "minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial", "keepers"].map(
-            (path): InputRule => ({ path, effect: "replace", why: "every random_string argument forces a new value (terraform-provider-random)" }),
+        rules: [
+            "length",
+            "lower",
+            "upper",
+            "numeric",
+            "special",
+            "minLower",
+            "minUpper",
+            "minNumeric",
+            "minSpecial",
+            "overrideSpecial",
+            "keepers",
+        ].map(
+            (path): InputRule => ({
+                path,
+                effect: "replace",
+                why: "every random_string argument forces a new value (terraform-provider-random)",
+            }),
         ),
     },
     "pulumi-nodejs:dynamic/fhir-platform:RbacPropagationWait": {

@@ -12,10 +12,10 @@
  * the stack as the first `pulumi preview` of a new stack does (`firstPreviewView`): what the engine cannot know before
  * the first deployment is the SDK's unknown value, so a check that reads it meets the proxy.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 import * as policySdk from "@pulumi/policy";
 import * as policyProxy from "@pulumi/policy/proxy";
-import {
+import type {
     EnforcementLevel,
     PolicyConfigSchema,
     PolicyProviderResource,
@@ -25,11 +25,11 @@ import {
     ResourceValidationArgs,
     StackValidationArgs,
 } from "@pulumi/policy";
-import Ajv, { ErrorObject, ValidateFunction } from "ajv";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { suggest } from "../config/schema";
-import { CapturedResource } from "./mockRun";
+import type { CapturedResource } from "./mockRun";
 import { policies as ALL_POLICIES } from "../policies/policies";
-import { FhirPolicy, UnknownValueError, isStackPolicy } from "../policies/rules/common";
+import { type FhirPolicy, UnknownValueError, isStackPolicy } from "../policies/rules/common";
 
 /**
  * The analyzer's unknown-checking proxy: exported by @pulumi/policy's index.js but marked @internal, so its types are
@@ -181,8 +181,14 @@ function unknownPolicy(key: string, names: string[]): string {
  * properties validated against the policy's `configSchema` with a JSON Schema validator. Throws `PolicyConfigError`
  * listing every problem.
  */
-export function resolvePolicyConfig(config: Record<string, unknown> = {}, policies: readonly FhirPolicy[] = ALL_POLICIES): Map<string, ResolvedPolicyConfig> {
-    if (!isObject(config)) throw new PolicyConfigError([`policy pack config must be a JSON object (policy name -> level or object), got ${JSON.stringify(config)}`]);
+export function resolvePolicyConfig(
+    config: Record<string, unknown> = {},
+    policies: readonly FhirPolicy[] = ALL_POLICIES,
+): Map<string, ResolvedPolicyConfig> {
+    if (!isObject(config))
+        throw new PolicyConfigError([
+            `policy pack config must be a JSON object (policy name -> level or object), got ${JSON.stringify(config)}`,
+        ]);
     const problems: string[] = [];
     const names = policies.map((p) => p.name);
     for (const key of Object.keys(config)) {
@@ -200,7 +206,8 @@ export function resolvePolicyConfig(config: Record<string, unknown> = {}, polici
         }
         const entryLevel = levelOf(entryObj ? entryObj.enforcementLevel : entry, p.name, problems);
         const properties: Record<string, unknown> = {};
-        for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) if (s.default !== undefined) properties[k] = deepCopy(s.default);
+        for (const [k, s] of Object.entries(p.configSchema?.properties ?? {}))
+            if (s.default !== undefined) properties[k] = deepCopy(s.default);
         for (const [k, v] of Object.entries(entryObj ?? {})) if (k !== "enforcementLevel") properties[k] = v;
         if (p.configSchema) {
             const validate = validatorOf(p.name, p.configSchema);
@@ -250,7 +257,9 @@ export function readPolicyConfigFile(file: string, policies: readonly FhirPolicy
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new PolicyConfigError([code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a JSON file" : (e as Error).message]);
+        throw new PolicyConfigError([
+            code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a JSON file" : (e as Error).message,
+        ]);
     }
     if (text.trim() === "") return { config: {}, warnings: [] };
     let config: unknown;
@@ -259,7 +268,10 @@ export function readPolicyConfigFile(file: string, policies: readonly FhirPolicy
     } catch (e) {
         throw new PolicyConfigError([`not valid JSON: ${(e as Error).message}`]);
     }
-    if (!isObject(config)) throw new PolicyConfigError([`must be a JSON object (policy name -> level or object), got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`]);
+    if (!isObject(config))
+        throw new PolicyConfigError([
+            `must be a JSON object (policy name -> level or object), got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`,
+        ]);
     resolvePolicyConfig(config, policies);
     return { config, warnings: policyConfigWarnings(config, policies) };
 }
@@ -317,7 +329,11 @@ function providerOf(r: CapturedResource, byUrn: ReadonlyMap<string, CapturedReso
 const EMPTY_TAGS: ReadonlyMap<string, string> = new Map();
 
 /** The argument bag a resource policy gets for `resource` (its inputs, as in `pulumi preview`), its provider looked up in `byUrn`. */
-function resourceArgs(resource: CapturedResource, byUrn: ReadonlyMap<string, CapturedResource>, properties: Record<string, unknown>): ResourceValidationArgs {
+function resourceArgs(
+    resource: CapturedResource,
+    byUrn: ReadonlyMap<string, CapturedResource>,
+    properties: Record<string, unknown>,
+): ResourceValidationArgs {
     const props = policyProps(resource.inputs);
     const provider = providerOf(resource, byUrn);
     return {
@@ -330,7 +346,8 @@ function resourceArgs(resource: CapturedResource, byUrn: ReadonlyMap<string, Cap
         stackTags: EMPTY_TAGS,
         isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
         // Like the SDK: the props themselves when the type matches (typed by the caller's resource class).
-        asType: ((resourceClass: unknown) => (isTypeOf(resource.type, resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
+        asType: ((resourceClass: unknown) =>
+            isTypeOf(resource.type, resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => deepCopy(properties) as T,
         notApplicable,
     };
@@ -362,7 +379,11 @@ function validatedType(validate: unknown): string | undefined {
 }
 
 /** The argument bag a stack policy gets: every resource, with parent and dependencies linked to each other. */
-export function stackValidationArgs(resources: readonly CapturedResource[], properties: Record<string, unknown> = {}, options: PolicyRunOptions = {}): StackValidationArgs {
+export function stackValidationArgs(
+    resources: readonly CapturedResource[],
+    properties: Record<string, unknown> = {},
+    options: PolicyRunOptions = {},
+): StackValidationArgs {
     return stackArgs(stackResources(asShown(resources, options)), properties);
 }
 
@@ -507,7 +528,8 @@ export async function runPolicyPack(
             await guarded(undefined, () => p.validateStack(stackArgs((stack ??= stackResources(resources)), properties), report));
             continue;
         }
-        const validations = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+        const validations =
+            p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
         // The analyzer's fast path: a single validation tied to one type is not called for other types.
         const onlyType = Array.isArray(p.validateResource) ? undefined : validatedType(p.validateResource);
         for (const r of custom) {

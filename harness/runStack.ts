@@ -1,6 +1,6 @@
-import { CONFIG_NAMESPACE, ConfigProblem, RawConfig, ResolvedStack, resolveStack } from "../config";
+import { CONFIG_NAMESPACE, type ConfigProblem, type RawConfig, type ResolvedStack, resolveStack } from "../config";
 import { defineStack } from "../program";
-import { MockRunResult, runUnderMocks } from "./mockRun";
+import { type MockRunResult, runUnderMocks } from "./mockRun";
 import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackFiles";
 
 export interface RunStackOptions {

@@ -1,5 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
 import type { ConfigSource } from "../config/schema";
 
@@ -16,7 +16,8 @@ export function stackFile(stack: string, projectDir = PROJECT_DIR): string {
  */
 export function readStackConfig(stack: string, projectDir = PROJECT_DIR): Record<string, string> {
     const file = stackFile(stack, projectDir);
-    if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it or pick another --stack`);
+    if (!fs.existsSync(file))
+        throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it or pick another --stack`);
     const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | undefined;
     return toConfigMap(doc?.config ?? {});
 }
@@ -34,7 +35,10 @@ export function configSource(map: Record<string, string>, namespace = "fhir-plat
     const prefix = `${namespace}:`;
     return {
         get: (key: string) => map[`${prefix}${key}`],
-        keys: () => Object.keys(map).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)),
+        keys: () =>
+            Object.keys(map)
+                .filter((k) => k.startsWith(prefix))
+                .map((k) => k.slice(prefix.length)),
     };
 }
 
@@ -43,7 +47,9 @@ export function rawAccountNames(map: Record<string, string>): string[] {
     try {
         const accounts: unknown = JSON.parse(map["fhir-platform:accounts"] ?? "[]");
         return Array.isArray(accounts)
-            ? accounts.map((a: unknown) => (a && typeof a === "object" ? (a as { name?: unknown }).name : undefined)).filter((n): n is string => typeof n === "string")
+            ? accounts
+                  .map((a: unknown) => (a && typeof a === "object" ? (a as { name?: unknown }).name : undefined))
+                  .filter((n): n is string => typeof n === "string")
             : [];
     } catch {
         return [];

@@ -2,7 +2,7 @@
  * The list of policies in the pack, importable without starting the analyzer (constructing a PolicyPack starts a
  * gRPC server): index.ts builds the pack from this list, tests and the offline plan run it directly.
  */
-import { FhirPolicy } from "./rules/common";
+import type { FhirPolicy } from "./rules/common";
 import { keyVaultPolicies } from "./rules/keyVault";
 import { cmkKeyPolicies } from "./rules/cmkKey";
 import { fhirServicePolicies } from "./rules/fhirService";

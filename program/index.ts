@@ -3,8 +3,16 @@
  * outputs. Everything is validated before the first resource is registered: a bad config registers nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { FhirAccountOutputs, FhirPlatform } from "../components";
-import { PlacementLock, ResolvedStack, StackArgs, formatProblem, lockFileName, resolveStack, stackFileName } from "../config";
+import { type FhirAccountOutputs, FhirPlatform } from "../components";
+import {
+    type PlacementLock,
+    type ResolvedStack,
+    type StackArgs,
+    formatProblem,
+    lockFileName,
+    resolveStack,
+    stackFileName,
+} from "../config";
 
 export interface ProgramOutputs {
     accounts: Record<string, FhirAccountOutputs>;

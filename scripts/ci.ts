@@ -6,8 +6,8 @@
  * first and use its lists as their matrix. Exit codes: 0 selected (possibly nothing), 1 a selected stack file cannot
  * be read as CI needs it, 2 usage.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { type CommandIo, consoleCommandIo, parseCommand, runCommand, usageError } from "../tools/command";
 import { changedFiles, githubOutputs, readStackInfos, renderSelection, selectStacks } from "../tools/ci";
 import { PROJECT_DIR } from "../harness/stackFiles";
@@ -22,12 +22,25 @@ export const SPEC = {
         "nothing. Stacks with fhir-platform:deploy: false are never deployed. Exit codes: 0 selected (possibly nothing), 1 a\n" +
         "selected stack file cannot be read as CI needs it, 2 usage.",
     options: {
-        base: { type: "string", value: "REF", help: "select from the files changed between REF and --head; a REF this clone lacks selects every stack" },
+        base: {
+            type: "string",
+            value: "REF",
+            help: "select from the files changed between REF and --head; a REF this clone lacks selects every stack",
+        },
         head: { type: "string", value: "REF", default: "HEAD", help: "default HEAD" },
         all: { type: "boolean", default: false, help: "every stack planned, every deployable stack deployed (scheduled and manual runs)" },
-        changed: { type: "string", multiple: true, value: "FILE", help: "select as if these files changed (paths relative to the project)" },
+        changed: {
+            type: "string",
+            multiple: true,
+            value: "FILE",
+            help: "select as if these files changed (paths relative to the project)",
+        },
         json: { type: "boolean", default: false, help: "print the selection as JSON on stdout" },
-        "github-output": { type: "string", value: "FILE", help: "append plan=[...], deploy=[...], environments=[...] to FILE ($GITHUB_OUTPUT)" },
+        "github-output": {
+            type: "string",
+            value: "FILE",
+            help: "append plan=[...], deploy=[...], environments=[...] to FILE ($GITHUB_OUTPUT)",
+        },
         summary: { type: "string", value: "FILE", help: "append the selection as a markdown table to FILE ($GITHUB_STEP_SUMMARY)" },
         dir: { type: "string", value: "DIR", help: "the project (where the stack files are); default: this checkout" },
     },

@@ -24,7 +24,8 @@ export async function main(argv: string[], io: CommandIo = consoleCommandIo): Pr
     if ("exitCode" in parsed) return parsed.exitCode;
     const v = parsed.values;
     const sizes = v.sizes.split(",").map(Number);
-    if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !/^[1-9]\d*$/.test(v.reps)) return usageError(SPEC, "--sizes and --reps take whole numbers ≥ 1", io);
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !/^[1-9]\d*$/.test(v.reps))
+        return usageError(SPEC, "--sizes and --reps take whole numbers ≥ 1", io);
     try {
         await benchEngine({ sizes, reps: Number(v.reps), policies: !v["no-policy-pack"], typeCheck: v["type-check"] });
         return 0;

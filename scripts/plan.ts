@@ -7,8 +7,8 @@
  * since the plan of the same stack at that git ref instead. Exit codes: 0 plan passes, 1 mandatory policy violation or
  * a protected resource deleted or replaced, 2 invalid config or usage.
  */
-import * as fs from "fs";
-import { PlanIo, consoleIo, runPlan } from "../harness/planCommand";
+import * as fs from "node:fs";
+import { type PlanIo, consoleIo, runPlan } from "../harness/planCommand";
 import { PROJECT_DIR } from "../harness/stackFiles";
 import { parseCommand, runCommand, usage, usageError } from "../tools/command";
 
@@ -20,10 +20,18 @@ export const SPEC = {
         "Exit codes: 0 pass; 1 mandatory policy violation, or a protected resource deleted or replaced; 2 invalid config or usage.",
     options: {
         stack: { type: "string", value: "NAME", help: "the stack to plan: Pulumi.<NAME>.yaml (required)" },
-        base: { type: "string", value: "REF", help: "git ref (origin/main, a commit): show what changed since the plan of the same stack there" },
+        base: {
+            type: "string",
+            value: "REF",
+            help: "git ref (origin/main, a commit): show what changed since the plan of the same stack there",
+        },
         inputs: { type: "boolean", help: "list every input of every resource (secrets masked; the plan without --base)" },
         json: { type: "string", value: "FILE", help: "write the plan (and with --base the diff) as JSON" },
-        markdown: { type: "string", value: "FILE", help: "write the plan (or the diff) as markdown, for a pull request comment or job summary" },
+        markdown: {
+            type: "string",
+            value: "FILE",
+            help: "write the plan (or the diff) as markdown, for a pull request comment or job summary",
+        },
         "policy-config": { type: "string", value: "FILE", help: "policy pack config, as for pulumi preview --policy-pack-config" },
         "no-policies": { type: "boolean", help: "do not run the policy pack" },
         "project-dir": { type: "string", value: "DIR", help: "where the stack file and its placement lock are (default: this repository)" },

@@ -17,7 +17,11 @@ export const SPEC = {
     options: {
         stacks: { type: "string", value: "LIST", help: "stack names and/or stack file patterns, comma-separated (only * is special)" },
         dir: { type: "string", value: "DIR", help: "the project (where the stack files are); default: this checkout" },
-        json: { type: "boolean", default: false, help: "print the stack names as a JSON list on stdout after a passing check (the report goes to stderr)" },
+        json: {
+            type: "boolean",
+            default: false,
+            help: "print the stack names as a JSON list on stdout after a passing check (the report goes to stderr)",
+        },
     },
 } as const;
 

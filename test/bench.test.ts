@@ -1,12 +1,12 @@
 import * as yaml from "js-yaml";
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { placeAccounts, validateConfig } from "../config";
 import type { CapturedResource } from "../harness/mockRun";
 import { runUnderMocks } from "../harness/mockRun";
 import { configMap, runStack } from "../harness/runStack";
 import { analyzeRun } from "../tools/bench/analyze";
-import { FlatPlan, flatProgram } from "../tools/bench/flat";
+import { type FlatPlan, flatProgram } from "../tools/bench/flat";
 import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
 import { buildGraph, compareCustomResources, criticalPath, crossAccountDependencies } from "../tools/bench/graph";
 import { runBenchmark } from "../tools/bench/measure";
@@ -54,7 +54,10 @@ describe("program vs flat baseline, in process (6 accounts)", () => {
         const config = validateConfig(raw);
         const plan: FlatPlan = { stack: BENCH_STACK, config, placements: placeAccounts(config).placements };
         const p = await runStack({ stack: BENCH_STACK, config: configMap(raw) });
-        const f = await runUnderMocks(() => flatProgram(JSON.parse(JSON.stringify(plan)) as FlatPlan), { stack: BENCH_STACK, config: configMap(raw) });
+        const f = await runUnderMocks(() => flatProgram(JSON.parse(JSON.stringify(plan)) as FlatPlan), {
+            stack: BENCH_STACK,
+            config: configMap(raw),
+        });
         [program, flat, programOutputs, flatOutputs] = [p.resources, f.resources, p.outputs, f.outputs];
     });
 
@@ -68,19 +71,32 @@ describe("program vs flat baseline, in process (6 accounts)", () => {
         expect(flatOutputs).toEqual(programOutputs);
     });
 
-    test("every account's critical path is resource group ∥ suffix → vault → key → grant → wait → (storage → blob grant →) FHIR service", () => {
-        const a = analyzeRun(program);
-        // acct0003 has neither export nor import: no storage on its path.
-        expect(a.criticalPaths.map((p) => [p.steps, p.accounts])).toEqual([
-            [EXPECTED_STEPS, 5],
-            [EXPECTED_STEPS_NO_STORAGE, 1],
-        ]);
-        expect([pathAfterPrelude(EXPECTED_STEPS), pathAfterPrelude(EXPECTED_STEPS_NO_STORAGE)]).toEqual(TARGETS.criticalPaths);
-        const example = a.criticalPaths[0].example;
-        expect(example.chain.map((c) => c.name)).toEqual(
-            ["-rg", "-vault", "-cmk", "-cmk-crypto-grant", "-cmk-grant-propagation", "-export-storage", "-export-blob-grant", "-fhir"].map((s) => `${example.account}${s}`),
-        );
-    });
+    test(
+        "every account's critical path is resource group ∥ suffix → vault → key → grant → wait → (storage → blob grant →) FHIR " +
+            "service",
+        () => {
+            const a = analyzeRun(program);
+            // acct0003 has neither export nor import: no storage on its path.
+            expect(a.criticalPaths.map((p) => [p.steps, p.accounts])).toEqual([
+                [EXPECTED_STEPS, 5],
+                [EXPECTED_STEPS_NO_STORAGE, 1],
+            ]);
+            expect([pathAfterPrelude(EXPECTED_STEPS), pathAfterPrelude(EXPECTED_STEPS_NO_STORAGE)]).toEqual(TARGETS.criticalPaths);
+            const example = a.criticalPaths[0].example;
+            expect(example.chain.map((c) => c.name)).toEqual(
+                [
+                    "-rg",
+                    "-vault",
+                    "-cmk",
+                    "-cmk-crypto-grant",
+                    "-cmk-grant-propagation",
+                    "-export-storage",
+                    "-export-blob-grant",
+                    "-fhir",
+                ].map((s) => `${example.account}${s}`),
+            );
+        },
+    );
 
     test("no account's resources depend on another account's; shared ones are allowed", () => {
         const a = analyzeRun(program);
@@ -91,22 +107,31 @@ describe("program vs flat baseline, in process (6 accounts)", () => {
 
     test("a dependency between two accounts is found (the check can fail)", () => {
         const g0 = buildGraph(program);
-        const fhirOf = (acct: string) => program.find((r) => r.type === "azure-native:healthcareapis:FhirService" && g0.accountOf.get(r.urn) === acct)!;
+        const fhirOf = (acct: string) =>
+            program.find((r) => r.type === "azure-native:healthcareapis:FhirService" && g0.accountOf.get(r.urn) === acct)!;
         const keyOf = (acct: string) => program.find((r) => r.type === "azure-native:keyvault:Key" && g0.accountOf.get(r.urn) === acct)!;
         const tampered = program.map((r) =>
-            r.urn === fhirOf("acct0001").urn ? { ...r, propertyDependencies: { ...r.propertyDependencies, encryption: [keyOf("acct0002").urn] } } : r,
+            r.urn === fhirOf("acct0001").urn
+                ? { ...r, propertyDependencies: { ...r.propertyDependencies, encryption: [keyOf("acct0002").urn] } }
+                : r,
         );
         const g = buildGraph(tampered);
         const cross = crossAccountDependencies(g);
-        expect(cross.edges).toEqual([{ from: fhirOf("acct0001").urn, fromAccount: "acct0001", to: keyOf("acct0002").urn, toAccount: "acct0002" }]);
+        expect(cross.edges).toEqual([
+            { from: fhirOf("acct0001").urn, fromAccount: "acct0001", to: keyOf("acct0002").urn, toAccount: "acct0002" },
+        ]);
     });
 
     test("a dependency on a component counts as a dependency on its custom resources", () => {
         const g0 = buildGraph(program);
         const fhir = program.find((r) => r.type === "azure-native:healthcareapis:FhirService" && g0.accountOf.get(r.urn) === "acct0000")!;
-        const cmkComponent = program.find((r) => r.type === "fhir-platform:index:CustomerManagedKey" && g0.accountOf.get(r.urn) === "acct0000")!;
+        const cmkComponent = program.find(
+            (r) => r.type === "fhir-platform:index:CustomerManagedKey" && g0.accountOf.get(r.urn) === "acct0000",
+        )!;
         // Replace the FHIR service's dependencies by the CMK component alone: the wait inside it keeps the path length.
-        const tampered = program.map((r) => (r.urn === fhir.urn ? { ...r, dependencies: [cmkComponent.urn], propertyDependencies: {} } : r));
+        const tampered = program.map((r) =>
+            r.urn === fhir.urn ? { ...r, dependencies: [cmkComponent.urn], propertyDependencies: {} } : r,
+        );
         const cp = criticalPath(buildGraph(tampered), "acct0000");
         expect(cp.chain.map((c) => c.name).slice(-2)).toEqual(["acct0000-cmk-grant-propagation", "acct0000-fhir"]);
     });
@@ -134,7 +159,16 @@ describe("the bench driver (fresh child processes, tiny sizes)", () => {
             ["baseline registers the program's custom resources", true],
         ]);
 
-        const machine = { cpuModel: "test", cores: 2, memoryGiB: 4, node: process.version, platform: "test", date: "2026-01-01T00:00:00Z", command: "npm run bench -- --quick", loader: "ts-node" };
+        const machine = {
+            cpuModel: "test",
+            cores: 2,
+            memoryGiB: 4,
+            node: process.version,
+            platform: "test",
+            date: "2026-01-01T00:00:00Z",
+            command: "npm run bench -- --quick",
+            loader: "ts-node",
+        };
         const previous = `# old\n${FINDINGS_START}\nHand-written finding.\n${FINDINGS_END}\n`;
         const md = renderBenchmarksMd({ results, machine, profiles: [], elapsedMs: 1000, previous });
         expect(md).toContain("| accounts | subs / workspaces |");
@@ -150,7 +184,16 @@ describe("the shards workflow", () => {
     test("parses, checks shards first, then runs one pulumi job per stack with OIDC and fail-fast off", () => {
         const wf = yaml.load(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "shards.yml"), "utf8")) as {
             permissions: Record<string, string>;
-            jobs: Record<string, { needs?: string; env?: Record<string, string>; strategy?: { "fail-fast": boolean; matrix: { stack: string } }; steps: { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[]; outputs?: Record<string, string> }>;
+            jobs: Record<
+                string,
+                {
+                    needs?: string;
+                    env?: Record<string, string>;
+                    strategy?: { "fail-fast": boolean; matrix: { stack: string } };
+                    steps: { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[];
+                    outputs?: Record<string, string>;
+                }
+            >;
         };
         expect(wf.permissions["id-token"]).toBe("write");
         const check = wf.jobs.check;

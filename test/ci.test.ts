@@ -1,10 +1,19 @@
 /** Which stacks a change plans and checks, and which a push to main deploys (tools/ci.ts, `npm run ci:stacks`). */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { spawnSync } from "child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
-import { Selection, StackInfo, changedFiles, classifyPath, githubOutputs, readStackInfos, selectStacks, stackInfo } from "../tools/ci";
+import {
+    type Selection,
+    type StackInfo,
+    changedFiles,
+    classifyPath,
+    githubOutputs,
+    readStackInfos,
+    selectStacks,
+    stackInfo,
+} from "../tools/ci";
 import { PROJECT_DIR } from "../harness/stackFiles";
 
 const ROOT = path.join(__dirname, "..");
@@ -130,7 +139,10 @@ describe("reading the stack files", () => {
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     const write = (stack: string, config: Record<string, unknown>) =>
-        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml.dump({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`fhir-platform:${k}`, v])) }));
+        fs.writeFileSync(
+            path.join(dir, `Pulumi.${stack}.yaml`),
+            yaml.dump({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`fhir-platform:${k}`, v])) }),
+        );
 
     test("environment from the key or from the name up to its first hyphen; deploy defaults to true", () => {
         write("prod-eu-1", { location: "westeurope" });
@@ -148,7 +160,12 @@ describe("reading the stack files", () => {
     test("an unreadable stack file is planned (the plan names the problem) and never deployed", () => {
         fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config: [unclosed\n");
         const [info] = readStackInfos(dir);
-        expect(info).toMatchObject({ stack: "staging", environment: "staging", deploy: false, problem: expect.stringContaining("Pulumi.staging.yaml") });
+        expect(info).toMatchObject({
+            stack: "staging",
+            environment: "staging",
+            deploy: false,
+            problem: expect.stringContaining("Pulumi.staging.yaml"),
+        });
         expect(selectStacks(["Pulumi.staging.yaml"], [info]).deploy).toEqual([]);
     });
 
@@ -160,13 +177,21 @@ describe("reading the stack files", () => {
 describe("npm run ci:stacks against a git history", () => {
     let repo: string;
     const git = (...args: string[]) => {
-        const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+        const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", ...args], {
+            cwd: repo,
+            encoding: "utf8",
+        });
         if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
         return r.stdout.trim();
     };
-    const stackFile = (config: Record<string, unknown>) => yaml.dump({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`fhir-platform:${k}`, v])) });
+    const stackFile = (config: Record<string, unknown>) =>
+        yaml.dump({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`fhir-platform:${k}`, v])) });
     const run = (...args: string[]) =>
-        spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "ci.ts"), "--dir", repo, ...args], { cwd: ROOT, encoding: "utf8" });
+        spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "ci.ts"), "--dir", repo, ...args],
+            { cwd: ROOT, encoding: "utf8" },
+        );
 
     beforeEach(() => {
         repo = fs.mkdtempSync(path.join(os.tmpdir(), "ci-git-"));
@@ -196,7 +221,9 @@ describe("npm run ci:stacks against a git history", () => {
         const selection = JSON.parse(r.stdout) as Selection;
         expect([selection.plan, selection.deploy]).toEqual([["staging"], ["staging"]]);
         expect(fs.readFileSync(out, "utf8")).toBe('plan=["staging"]\ndeploy=["staging"]\nenvironments=["staging"]\n');
-        expect(fs.readFileSync(summary, "utf8")).toContain("| staging | staging | yes | yes, environment 'staging' | changed: Pulumi.staging.placement.json, Pulumi.staging.yaml |");
+        expect(fs.readFileSync(summary, "utf8")).toContain(
+            "| staging | staging | yes | yes, environment 'staging' | changed: Pulumi.staging.placement.json, Pulumi.staging.yaml |",
+        );
     });
 
     test("a base that is not in the clone (a new branch's all-zero 'before') selects every stack", () => {

@@ -42,7 +42,8 @@ const COMMANDS: [string, CommandSpec<Record<string, OptionSpec>>][] = [
 ];
 
 describe("every command answers --help with its options, and is a script in package.json", () => {
-    const scripts = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    const scripts = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { scripts: Record<string, string> })
+        .scripts;
 
     test.each(COMMANDS)("%s", (name, spec) => {
         const { io, out } = capture();
@@ -62,7 +63,9 @@ describe("every command answers --help with its options, and is a script in pack
 
 describe("argument parsing (the bugs of the hand-written parsers)", () => {
     test("--json=out=1.json keeps everything after the first '='", () => {
-        expect(parseCommand(["--stack=dev", "--json=out=1.json"], plan.SPEC, capture().io)).toEqual({ values: { stack: "dev", json: "out=1.json" } });
+        expect(parseCommand(["--stack=dev", "--json=out=1.json"], plan.SPEC, capture().io)).toEqual({
+            values: { stack: "dev", json: "out=1.json" },
+        });
     });
 
     test("--inputs=false is a usage error, not true", () => {
@@ -86,7 +89,9 @@ describe("argument parsing (the bugs of the hand-written parsers)", () => {
     test("a misspelled option gets a suggestion and the synopsis", () => {
         const c = capture();
         expect(placeCommand.main(["--stak", "dev"], c.io)).toBe(2);
-        expect(c.err.join("\n")).toBe(`unknown option --stak; did you mean '--stack'?\n${usage(placeCommand.SPEC).split("\n")[0]}; --help lists every option`);
+        expect(c.err.join("\n")).toBe(
+            `unknown option --stak; did you mean '--stack'?\n${usage(placeCommand.SPEC).split("\n")[0]}; --help lists every option`,
+        );
     });
 
     test("a positional argument is refused (every value belongs to an option)", () => {
@@ -115,10 +120,19 @@ describe("place (tools/place.ts)", () => {
         expect(written.lines[0]).toMatch(/^contoso\s+subscription main\s+workspace contoso {2}\(new\)$/);
         expect(JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8"))).toEqual({
             version: 1,
-            accounts: { contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: 2048, rotationDays: 365 }] } },
+            accounts: {
+                contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: 2048, rotationDays: 365 }] },
+            },
         });
-        expect(place({ stack: "t", projectDir: dir, check: true })).toEqual({ code: 0, lines: [expect.any(String), "Pulumi.t.placement.json is up to date"], errors: [] });
-        fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 2048", "keySize: 2048\n    - name: fabrikam"));
+        expect(place({ stack: "t", projectDir: dir, check: true })).toEqual({
+            code: 0,
+            lines: [expect.any(String), "Pulumi.t.placement.json is up to date"],
+            errors: [],
+        });
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.t.yaml"),
+            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 2048", "keySize: 2048\n    - name: fabrikam"),
+        );
         const stale = place({ stack: "t", projectDir: dir, check: true });
         expect(stale.code).toBe(1);
         expect(stale.lines.at(-1)).toBe("Pulumi.t.placement.json is out of date: run npm run place -- --stack t");
@@ -127,12 +141,17 @@ describe("place (tools/place.ts)", () => {
     test("a rotation interval changed after deployment is refused (exit 2) until it is recorded on purpose", () => {
         const dir = project([{ name: "contoso", keyRotationDays: 365 }]);
         place({ stack: "t", projectDir: dir });
-        fs.writeFileSync(path.join(dir, "Pulumi.t.yaml"), fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keyRotationDays: 365", "keyRotationDays: 90"));
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.t.yaml"),
+            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keyRotationDays: 365", "keyRotationDays: 90"),
+        );
         const c = capture();
         expect(placeCommand.main(["--stack", "t", "--project-dir", dir], c.io)).toBe(2);
         expect(c.err.join("\n")).toMatch(/account 'contoso', field 'accounts\[0\]\.keyRotationDays': 90 differs from key 'fhir-cmk'/);
         expect(place({ stack: "t", projectDir: dir, acceptKeySettings: ["contoso"] }).code).toBe(0);
-        expect(JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8")).accounts.contoso.keys[0].rotationDays).toBe(90);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8")).accounts.contoso.keys[0].rotationDays).toBe(
+            90,
+        );
     });
 
     test("--accept-key-settings for an account the stack does not have names the accounts it has", () => {
@@ -153,7 +172,9 @@ describe("decommission (tools/decommission.ts)", () => {
         const expected = run.resources.filter((r) => r.protect && accountOf(r, byUrn) === "tailspin").map((r) => r.urn);
         expect(steps?.urns).toEqual(expected);
         expect(expected.length).toBeGreaterThan(5);
-        expect(steps?.lines.filter((l) => l.startsWith("pulumi state unprotect"))).toEqual(expected.map((u) => `pulumi state unprotect --stack dev --yes '${u}'`));
+        expect(steps?.lines.filter((l) => l.startsWith("pulumi state unprotect"))).toEqual(
+            expected.map((u) => `pulumi state unprotect --stack dev --yes '${u}'`),
+        );
         expect(steps?.lines.join("\n")).not.toMatch(/contoso|fabrikam/);
     });
 

@@ -3,10 +3,10 @@
  * and scopes of every grant, dependencies of the FHIR service, protection, tags and stack outputs.
  * One run of a four-account stack is shared by most tests (beforeAll); a second run flips the platform options.
  */
-import { BUILT_IN_ROLES, FHIR_DATA_ROLES, FhirDataRole, roleDefinitionId } from "../azure";
+import { BUILT_IN_ROLES, FHIR_DATA_ROLES, type FhirDataRole, roleDefinitionId } from "../azure";
 import { ACCOUNT_TAG, STACK_TAG } from "../azure/naming";
-import { CapturedResource } from "../harness/mockRun";
-import { Captured, SUB_A, T, TENANT, capture, inputs, pid, rawConfig } from "./helpers/stack";
+import type { CapturedResource } from "../harness/mockRun";
+import { type Captured, SUB_A, T, TENANT, capture, inputs, pid, rawConfig } from "./helpers/stack";
 
 /**
  * Literal GUIDs copied from Microsoft Learn, "Azure built-in roles" (learn.microsoft.com/azure/role-based-access-control/built-in-roles,
@@ -39,7 +39,11 @@ const HUB_ZONES = {
     workspace: `/subscriptions/${SUB_A}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.workspace.azurehealthcareapis.com`,
     fhir: `/subscriptions/${SUB_A}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.fhir.azurehealthcareapis.com`,
 };
-const ALL_ROLES_GRANTS = FHIR_DATA_ROLES.map((role, i) => ({ principalId: pid(i + 3), principalType: i % 2 ? "User" : "ServicePrincipal", role }));
+const ALL_ROLES_GRANTS = FHIR_DATA_ROLES.map((role, i) => ({
+    principalId: pid(i + 3),
+    principalType: i % 2 ? "User" : "ServicePrincipal",
+    role,
+}));
 
 const accounts = [
     {
@@ -67,7 +71,10 @@ let s: Captured;
 let flipped: Captured;
 beforeAll(async () => {
     s = await capture(rawConfig(accounts, { tags: { environment: "test" }, privateDns: { virtualNetworkIds: [VNET] } }), { stack: "comp" });
-    flipped = await capture(rawConfig(accounts, { privateDns: { zoneIds: HUB_ZONES }, protectStatefulResources: false, rbacPropagationSeconds: 5 }), { stack: "comp" });
+    flipped = await capture(
+        rawConfig(accounts, { privateDns: { zoneIds: HUB_ZONES }, protectStatefulResources: false, rbacPropagationSeconds: 5 }),
+        { stack: "comp" },
+    );
 });
 
 const one = (c: Captured, account: string, type: string): CapturedResource => {
@@ -103,7 +110,9 @@ describe("key vault", () => {
     });
 
     test("keyVaultNetwork: allNetworks opens the firewall (default action Allow), trusted services still bypass", () => {
-        expect(inputs(one(s, "importer", T.vault)).properties.networkAcls).toEqual(expect.objectContaining({ defaultAction: "Allow", bypass: "AzureServices" }));
+        expect(inputs(one(s, "importer", T.vault)).properties.networkAcls).toEqual(
+            expect.objectContaining({ defaultAction: "Allow", bypass: "AzureServices" }),
+        );
         expect(s.outputs("importer").keyVaultNetwork).toBe("allNetworks");
         expect(s.outputs("contoso").keyVaultNetwork).toBe("trustedServices");
     });
@@ -130,7 +139,9 @@ describe("CMK key", () => {
     test("rotation policy rotates after keyRotationDays; versions never expire (so a pinned version never stops wrapping)", () => {
         const rp = inputs(one(s, "fabrikam", T.key)).properties.rotationPolicy;
         expect(rp).toEqual({ lifetimeActions: [{ trigger: { timeAfterCreate: "P180D" }, action: { type: "rotate" } }] });
-        expect(inputs(one(s, "contoso", T.key)).properties.rotationPolicy.lifetimeActions).toEqual([{ trigger: { timeAfterCreate: "P365D" }, action: { type: "rotate" } }]);
+        expect(inputs(one(s, "contoso", T.key)).properties.rotationPolicy.lifetimeActions).toEqual([
+            { trigger: { timeAfterCreate: "P365D" }, action: { type: "rotate" } },
+        ]);
         for (const k of s.ofType(T.key)) {
             expect(inputs(k).properties.attributes).toEqual(expect.objectContaining({ enabled: true }));
             expect(inputs(k).properties.attributes.expires).toBeUndefined();
@@ -142,7 +153,12 @@ describe("CMK key", () => {
     });
 
     test("a new keyName is a new key: the old one stays (locked), both granted, the FHIR service and storage move to the new one", async () => {
-        const lock = { version: 1 as const, accounts: { contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] } } };
+        const lock = {
+            version: 1 as const,
+            accounts: {
+                contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] },
+            },
+        };
         const c = await capture(rawConfig([{ name: "contoso", keyName: "fhir-cmk-2", keySize: 2048 }]), { stack: "comp", lock });
         const keys = c.ofAccount("contoso", T.key);
         expect(keys.map((k) => [k.name, inputs(k).keyName, inputs(k).properties.keySize, k.protect])).toEqual([
@@ -151,10 +167,16 @@ describe("CMK key", () => {
         ]);
         const grants = c.ofAccount("contoso", T.grant).filter((g) => keys.some((k) => k.id === inputs(g).scope));
         expect(grants.map((g) => g.name).sort()).toEqual(["contoso-cmk-crypto-grant", "contoso-cmk-fhir-cmk-2-crypto-grant"]);
-        expect(inputs(one(c, "contoso", T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl).toMatch(/\/keys\/fhir-cmk-2\/[0-9a-f]{32}$/);
+        expect(inputs(one(c, "contoso", T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl).toMatch(
+            /\/keys\/fhir-cmk-2\/[0-9a-f]{32}$/,
+        );
         expect(inputs(one(c, "contoso", T.storage)).encryption.keyVaultProperties.keyName).toBe("fhir-cmk-2");
         expect(inputs(one(c, "contoso", T.wait)).trigger).toBe(c.one(T.grant, "contoso-cmk-fhir-cmk-2-crypto-grant").id);
-        expect(c.result.outputs.placement).toEqual({ contoso: expect.objectContaining({ keys: [lock.accounts.contoso.keys[0], { name: "fhir-cmk-2", size: 2048, rotationDays: 365 }] }) });
+        expect(c.result.outputs.placement).toEqual({
+            contoso: expect.objectContaining({
+                keys: [lock.accounts.contoso.keys[0], { name: "fhir-cmk-2", size: 2048, rotationDays: 365 }],
+            }),
+        });
     });
 });
 
@@ -175,30 +197,38 @@ describe("export storage", () => {
         expect(st.networkRuleSet).toEqual(expect.objectContaining({ defaultAction: "Deny", bypass: "AzureServices", ipRules: [] }));
     });
 
-    test("encrypted at creation with the account's own CMK (versionless: storage follows rotation), through its identity, plus infrastructure encryption", () => {
-        for (const account of ["contoso", "fabrikam", "importer"]) {
-            const st = inputs(one(s, account, T.storage));
-            const identityId = idOf(s, account, T.identity);
-            expect(st.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [identityId] });
-            expect(st.encryption).toEqual({
-                keySource: "Microsoft.Keyvault",
-                keyVaultProperties: { keyVaultUri: s.outputs(account).keyVaultUri, keyName: "fhir-cmk" },
-                encryptionIdentity: { encryptionUserAssignedIdentity: identityId },
-                requireInfrastructureEncryption: true,
-                services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
-            });
-        }
-    });
+    test(
+        "encrypted at creation with the account's own CMK (versionless: storage follows rotation), through its identity, plus " +
+            "infrastructure encryption",
+        () => {
+            for (const account of ["contoso", "fabrikam", "importer"]) {
+                const st = inputs(one(s, account, T.storage));
+                const identityId = idOf(s, account, T.identity);
+                expect(st.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: [identityId] });
+                expect(st.encryption).toEqual({
+                    keySource: "Microsoft.Keyvault",
+                    keyVaultProperties: { keyVaultUri: s.outputs(account).keyVaultUri, keyName: "fhir-cmk" },
+                    encryptionIdentity: { encryptionUserAssignedIdentity: identityId },
+                    requireInfrastructureEncryption: true,
+                    services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+                });
+            }
+        },
+    );
 
-    test("the firewall admits by resource-instance rule exactly this account's FHIR service and its workspace (Microsoft's export setup)", () => {
-        for (const account of ["contoso", "fabrikam", "importer"]) {
-            const rules = inputs(one(s, account, T.storage)).networkRuleSet.resourceAccessRules;
-            expect(rules).toEqual([
-                { tenantId: TENANT, resourceId: idOf(s, account, T.fhir) },
-                { tenantId: TENANT, resourceId: idOf(s, account, T.workspace) },
-            ]);
-        }
-    });
+    test(
+        "the firewall admits by resource-instance rule exactly this account's FHIR service and its workspace (Microsoft's export " +
+            "setup)",
+        () => {
+            for (const account of ["contoso", "fabrikam", "importer"]) {
+                const rules = inputs(one(s, account, T.storage)).networkRuleSet.resourceAccessRules;
+                expect(rules).toEqual([
+                    { tenantId: TENANT, resourceId: idOf(s, account, T.fhir) },
+                    { tenantId: TENANT, resourceId: idOf(s, account, T.workspace) },
+                ]);
+            }
+        },
+    );
 
     test("blob reads, writes and deletes go to Log Analytics", () => {
         const d = diagnosticsOf(s, idOf(s, "contoso", T.blobService));
@@ -257,33 +287,53 @@ describe("FHIR service", () => {
     });
 
     test("import configuration when import is on, pointing at this account's storage; disabled otherwise", () => {
-        expect(fhir("fabrikam").importConfiguration).toEqual({ enabled: true, initialImportMode: false, integrationDataStore: inputs(one(s, "fabrikam", T.storage)).accountName });
-        expect(fhir("importer").importConfiguration).toEqual(expect.objectContaining({ enabled: true, integrationDataStore: inputs(one(s, "importer", T.storage)).accountName }));
+        expect(fhir("fabrikam").importConfiguration).toEqual({
+            enabled: true,
+            initialImportMode: false,
+            integrationDataStore: inputs(one(s, "fabrikam", T.storage)).accountName,
+        });
+        expect(fhir("importer").importConfiguration).toEqual(
+            expect.objectContaining({ enabled: true, integrationDataStore: inputs(one(s, "importer", T.storage)).accountName }),
+        );
         expect(fhir("contoso").importConfiguration).toEqual({ enabled: false });
     });
 
     test("Entra authority for the tenant, audience = the service's own URL, SMART proxy from config", () => {
         const a = fhir("contoso").authenticationConfiguration;
         const ws = fhir("contoso").workspaceName;
-        expect(a).toEqual({ authority: `https://login.microsoftonline.com/${TENANT}`, audience: `https://${ws}-contoso.fhir.azurehealthcareapis.com`, smartProxyEnabled: false });
+        expect(a).toEqual({
+            authority: `https://login.microsoftonline.com/${TENANT}`,
+            audience: `https://${ws}-contoso.fhir.azurehealthcareapis.com`,
+            smartProxyEnabled: false,
+        });
         expect(fhir("fabrikam").authenticationConfiguration.smartProxyEnabled).toBe(true);
     });
 
     test("CORS from config; none when not configured", () => {
-        expect(fhir("fabrikam").corsConfiguration).toEqual({ origins: ["https://portal.fabrikam.example"], headers: ["*"], methods: ["GET", "POST"], maxAge: 600, allowCredentials: true });
+        expect(fhir("fabrikam").corsConfiguration).toEqual({
+            origins: ["https://portal.fabrikam.example"],
+            headers: ["*"],
+            methods: ["GET", "POST"],
+            maxAge: 600,
+            allowCredentials: true,
+        });
         expect(fhir("tailspin").corsConfiguration).toBeUndefined();
     });
 
-    test("audit logs go to the platform's Log Analytics workspace, with no destination type (the API returns it null: a permanent diff)", () => {
-        const law = s.ofType(T.logAnalytics);
-        expect(law).toHaveLength(1);
-        for (const account of ["contoso", "tailspin"]) {
-            const d = diagnosticsOf(s, idOf(s, account, T.fhir));
-            expect(d.workspaceId).toBe(law[0].id);
-            expect(d.logs).toEqual([{ category: "AuditLogs", enabled: true }]);
-            expect(d.logAnalyticsDestinationType).toBeUndefined();
-        }
-    });
+    test(
+        "audit logs go to the platform's Log Analytics workspace, with no destination type (the API returns it null: a permanent " +
+            "diff)",
+        () => {
+            const law = s.ofType(T.logAnalytics);
+            expect(law).toHaveLength(1);
+            for (const account of ["contoso", "tailspin"]) {
+                const d = diagnosticsOf(s, idOf(s, account, T.fhir));
+                expect(d.workspaceId).toBe(law[0].id);
+                expect(d.logs).toEqual([{ category: "AuditLogs", enabled: true }]);
+                expect(d.logAnalyticsDestinationType).toBeUndefined();
+            }
+        },
+    );
 
     test("an existing Log Analytics workspace is used instead of creating one", async () => {
         const existing = `/subscriptions/${SUB_A}/resourceGroups/rg-shared/providers/Microsoft.OperationalInsights/workspaces/law-central`;
@@ -297,7 +347,9 @@ describe("FHIR service", () => {
     test("a private-only account gets a private endpoint on its workspace", () => {
         const pe = inputs(one(s, "tailspin", T.privateEndpoint));
         expect(pe.subnet).toEqual(expect.objectContaining({ id: SUBNET }));
-        expect(pe.privateLinkServiceConnections).toEqual([expect.objectContaining({ privateLinkServiceId: idOf(s, "tailspin", T.workspace), groupIds: ["healthcareworkspace"] })]);
+        expect(pe.privateLinkServiceConnections).toEqual([
+            expect.objectContaining({ privateLinkServiceId: idOf(s, "tailspin", T.workspace), groupIds: ["healthcareworkspace"] }),
+        ]);
         expect(s.ofAccount("contoso", T.privateEndpoint)).toHaveLength(0);
     });
 });
@@ -310,9 +362,16 @@ describe("private DNS", () => {
             ["privatelink.fhir.azurehealthcareapis.com", "Global", "rg-fhir-comp-platform", true],
         ]);
         for (const link of s.ofType(T.vnetLink)) {
-            expect(inputs(link)).toEqual(expect.objectContaining({ virtualNetwork: { id: VNET }, registrationEnabled: false, location: "Global" }));
+            expect(inputs(link)).toEqual(
+                expect.objectContaining({ virtualNetwork: { id: VNET }, registrationEnabled: false, location: "Global" }),
+            );
         }
-        expect(s.ofType(T.vnetLink).map((l) => inputs(l).privateZoneName).sort()).toEqual(zones.map((z) => inputs(z).privateZoneName).sort());
+        expect(
+            s
+                .ofType(T.vnetLink)
+                .map((l) => inputs(l).privateZoneName)
+                .sort(),
+        ).toEqual(zones.map((z) => inputs(z).privateZoneName).sort());
         const group = inputs(one(s, "tailspin", T.dnsZoneGroup));
         expect(group.privateEndpointName).toBe(inputs(one(s, "tailspin", T.privateEndpoint)).privateEndpointName);
         expect(group.privateDnsZoneConfigs.map((c: { privateDnsZoneId: string }) => c.privateDnsZoneId)).toEqual(zones.map((z) => z.id));
@@ -323,19 +382,25 @@ describe("private DNS", () => {
         expect(flipped.ofType(T.privateZone)).toHaveLength(0);
         expect(flipped.ofType(T.vnetLink)).toHaveLength(0);
         const group = inputs(one(flipped, "tailspin", T.dnsZoneGroup));
-        expect(group.privateDnsZoneConfigs.map((c: { privateDnsZoneId: string }) => c.privateDnsZoneId)).toEqual([HUB_ZONES.workspace, HUB_ZONES.fhir]);
+        expect(group.privateDnsZoneConfigs.map((c: { privateDnsZoneId: string }) => c.privateDnsZoneId)).toEqual([
+            HUB_ZONES.workspace,
+            HUB_ZONES.fhir,
+        ]);
     });
 });
 
 describe("role assignments", () => {
     test("azure/facts.ts holds Microsoft's GUID for every role it names", () => {
         expect(Object.keys(BUILT_IN_ROLES).sort()).toEqual(Object.keys(MICROSOFT_ROLE_GUIDS).sort());
-        for (const [role, guid] of Object.entries(MICROSOFT_ROLE_GUIDS)) expect([role, BUILT_IN_ROLES[role as keyof typeof BUILT_IN_ROLES]]).toEqual([role, guid]);
+        for (const [role, guid] of Object.entries(MICROSOFT_ROLE_GUIDS))
+            expect([role, BUILT_IN_ROLES[role as keyof typeof BUILT_IN_ROLES]]).toEqual([role, guid]);
     });
 
     test("crypto grant: Key Vault Crypto Service Encryption User at the key, to the account's identity as ServicePrincipal", () => {
         const g = inputs(s.one(T.grant, "contoso-cmk-crypto-grant"));
-        expect(g.roleDefinitionId).toBe(`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS["Key Vault Crypto Service Encryption User"]}`);
+        expect(g.roleDefinitionId).toBe(
+            `/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS["Key Vault Crypto Service Encryption User"]}`,
+        );
         expect(g.scope).toBe(idOf(s, "contoso", T.key));
         expect(g.principalId).toBe(s.outputs("contoso").identityPrincipalId);
         expect(g.principalType).toBe("ServicePrincipal");
@@ -343,22 +408,29 @@ describe("role assignments", () => {
 
     test("blob grant: Storage Blob Data Contributor at the storage account, to the account's identity as ServicePrincipal", () => {
         const g = inputs(s.one(T.grant, "contoso-export-blob-grant"));
-        expect(g.roleDefinitionId).toBe(`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS["Storage Blob Data Contributor"]}`);
+        expect(g.roleDefinitionId).toBe(
+            `/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS["Storage Blob Data Contributor"]}`,
+        );
         expect(g.scope).toBe(idOf(s, "contoso", T.storage));
         expect(g.principalId).toBe(s.outputs("contoso").identityPrincipalId);
         expect(g.principalType).toBe("ServicePrincipal");
     });
 
-    test.each(FHIR_DATA_ROLES.map((r) => [r]))("data-plane grant %s: Microsoft's GUID, at the FHIR service, to the configured principal", (role) => {
-        const cfg = ALL_ROLES_GRANTS.find((g) => g.role === role)!;
-        const grants = s.ofAccount("fabrikam", T.grant).filter((g) => inputs(g).principalId === cfg.principalId);
-        expect(grants).toHaveLength(1);
-        const g = inputs(grants[0]);
-        expect(g.roleDefinitionId).toBe(`/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS[role]}`);
-        expect(g.roleDefinitionId).toBe(roleDefinitionId(SUB_A, role as FhirDataRole));
-        expect(g.scope).toBe(idOf(s, "fabrikam", T.fhir));
-        expect(g.principalType).toBe(cfg.principalType);
-    });
+    test.each(FHIR_DATA_ROLES.map((r) => [r]))(
+        "data-plane grant %s: Microsoft's GUID, at the FHIR service, to the configured principal",
+        (role) => {
+            const cfg = ALL_ROLES_GRANTS.find((g) => g.role === role)!;
+            const grants = s.ofAccount("fabrikam", T.grant).filter((g) => inputs(g).principalId === cfg.principalId);
+            expect(grants).toHaveLength(1);
+            const g = inputs(grants[0]);
+            expect(g.roleDefinitionId).toBe(
+                `/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS[role]}`,
+            );
+            expect(g.roleDefinitionId).toBe(roleDefinitionId(SUB_A, role as FhirDataRole));
+            expect(g.scope).toBe(idOf(s, "fabrikam", T.fhir));
+            expect(g.principalType).toBe(cfg.principalType);
+        },
+    );
 
     test("no grant is scoped to a workspace, resource group or subscription, and none uses a privileged role", () => {
         const grants = s.ofType(T.grant);
@@ -369,7 +441,11 @@ describe("role assignments", () => {
             expect(scope).toMatch(/\/(keys\/fhir-cmk|storageAccounts\/[a-z0-9]+|fhirservices\/[a-z0-9]+)$/);
             expect(scope).not.toMatch(/^\/subscriptions\/[^/]+$|^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$|\/workspaces\/[a-z0-9]+$/);
             const guid = (inputs(g).roleDefinitionId as string).split("/").pop();
-            expect([MICROSOFT_ROLE_GUIDS.Owner, MICROSOFT_ROLE_GUIDS.Contributor, MICROSOFT_ROLE_GUIDS["User Access Administrator"]]).not.toContain(guid);
+            expect([
+                MICROSOFT_ROLE_GUIDS.Owner,
+                MICROSOFT_ROLE_GUIDS.Contributor,
+                MICROSOFT_ROLE_GUIDS["User Access Administrator"],
+            ]).not.toContain(guid);
         }
     });
 
@@ -377,13 +453,20 @@ describe("role assignments", () => {
         const names = s.ofType(T.grant).map((g) => inputs(g).roleAssignmentName as string);
         for (const n of names) expect(n).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         expect(new Set(names).size).toBe(names.length);
-        const again = await capture(rawConfig(accounts, { tags: { environment: "test" }, privateDns: { virtualNetworkIds: [VNET] } }), { stack: "comp" });
-        expect(again.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName])).toEqual(s.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName]));
+        const again = await capture(rawConfig(accounts, { tags: { environment: "test" }, privateDns: { virtualNetworkIds: [VNET] } }), {
+            stack: "comp",
+        });
+        expect(again.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName])).toEqual(
+            s.ofType(T.grant).map((g) => [g.urn, inputs(g).roleAssignmentName]),
+        );
     });
 
     test("every grant's description carries its account marker", () => {
-        for (const g of s.ofType(T.grant)) expect(inputs(g).description).toMatch(new RegExp(`^\\[fhir-platform account=${s.accountOf(g)}\\] `));
-        expect(inputs(s.ofAccount("contoso", T.grant).find((g) => inputs(g).principalId === pid(2))!).description).toContain("nightly export");
+        for (const g of s.ofType(T.grant))
+            expect(inputs(g).description).toMatch(new RegExp(`^\\[fhir-platform account=${s.accountOf(g)}\\] `));
+        expect(inputs(s.ofAccount("contoso", T.grant).find((g) => inputs(g).principalId === pid(2))!).description).toContain(
+            "nightly export",
+        );
     });
 });
 
@@ -456,18 +539,22 @@ describe("protection of stateful resources", () => {
     test("waits, diagnostics, DNS zone groups, VNet links and every grant but the key's are not protected (they can be recreated)", () => {
         for (const type of [T.grant, T.wait, T.diagnostics, T.dnsZoneGroup, T.vnetLink]) {
             expect(s.ofType(type).length).toBeGreaterThan(0);
-            for (const r of s.ofType(type).filter((x) => !x.name.endsWith("-crypto-grant"))) expect([r.name, r.protect]).toEqual([r.name, false]);
+            for (const r of s.ofType(type).filter((x) => !x.name.endsWith("-crypto-grant")))
+                expect([r.name, r.protect]).toEqual([r.name, false]);
         }
     });
 
     test("the identity's grant on its key is protected like the key (losing it makes the FHIR service answer 500)", () => {
         const crypto = s.ofType(T.grant).filter((g) => g.name.endsWith("-crypto-grant"));
-        expect(crypto.map((g) => [g.name, g.protect]).sort()).toEqual(["contoso", "fabrikam", "importer", "tailspin"].map((a) => [`${a}-cmk-crypto-grant`, true]));
+        expect(crypto.map((g) => [g.name, g.protect]).sort()).toEqual(
+            ["contoso", "fabrikam", "importer", "tailspin"].map((a) => [`${a}-cmk-crypto-grant`, true]),
+        );
         for (const g of flipped.ofType(T.grant)) expect(g.protect).toBe(false);
     });
 
     test("every azure-native resource names its provider, as pulumi:disable-default-providers requires", () => {
-        for (const r of s.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) expect([r.name, r.provider]).toEqual([r.name, expect.stringMatching(/::azure-main::/)]);
+        for (const r of s.resources.filter((x) => x.custom && x.type.startsWith("azure-native:")))
+            expect([r.name, r.provider]).toEqual([r.name, expect.stringMatching(/::azure-main::/)]);
     });
 });
 
@@ -542,17 +629,23 @@ describe("outputs per account", () => {
 describe("component structure", () => {
     test("each account is a FhirAccount with identity, CMK, storage (when needed), workspace and FHIR components", () => {
         const kids = (account: string) =>
-            s.resources.filter((r) => !r.custom && s.accountOf(r) === account && r.type !== T.account).map((r) => r.type.split(":").pop()).sort();
+            s.resources
+                .filter((r) => !r.custom && s.accountOf(r) === account && r.type !== T.account)
+                .map((r) => r.type.split(":").pop())
+                .sort();
         expect(kids("contoso")).toEqual(["AccountIdentity", "CustomerManagedKey", "ExportStorage", "FhirService", "FhirWorkspace"]);
         expect(kids("tailspin")).toEqual(["AccountIdentity", "CustomerManagedKey", "FhirService", "FhirWorkspace"]);
     });
-
 });
 
 describe("FHIR service options (versioning, $convert-data registries, initial import, SMART identity providers, US Core)", () => {
-    const REGISTRY = "/subscriptions/00000000-0000-4000-8000-0000000000c3/resourceGroups/rg-tpl/providers/Microsoft.ContainerRegistry/registries/ContosoTemplates";
+    const REGISTRY =
+        "/subscriptions/00000000-0000-4000-8000-0000000000c3/resourceGroups/rg-tpl/providers/Microsoft.ContainerRegistry/registries/ContosoTemplates";
     const SHARED = `/subscriptions/${SUB_A}/resourceGroups/rg-tpl/providers/Microsoft.ContainerRegistry/registries/sharedtemplates`;
-    const IDP = { authority: "https://idp.example.com/realms/fhir", applications: [{ clientId: pid(8), audience: "https://fhir.example.com" }] };
+    const IDP = {
+        authority: "https://idp.example.com/realms/fhir",
+        applications: [{ clientId: pid(8), audience: "https://fhir.example.com" }],
+    };
     let c: Captured;
     beforeAll(async () => {
         c = await capture(
@@ -566,7 +659,10 @@ describe("FHIR service options (versioning, $convert-data registries, initial im
                         resourceVersionOverrides: { Patient: "versioned", AuditEvent: "no-version" },
                         usCoreMissingData: true,
                         smartIdentityProviders: [IDP],
-                        acr: { registryIds: [REGISTRY, SHARED], ociArtifacts: [{ loginServer: "contosotemplates.azurecr.io", imageName: "hl7v2:default" }] },
+                        acr: {
+                            registryIds: [REGISTRY, SHARED],
+                            ociArtifacts: [{ loginServer: "contosotemplates.azurecr.io", imageName: "hl7v2:default" }],
+                        },
                     },
                     { name: "fabrikam", acr: { registryIds: [SHARED] } },
                     { name: "plain" },
@@ -580,11 +676,19 @@ describe("FHIR service options (versioning, $convert-data registries, initial im
 
     test("every option reaches the FHIR service's inputs", () => {
         const f = fhir("contoso");
-        expect(f.resourceVersionPolicyConfiguration).toEqual({ default: "versioned-update", resourceTypeOverrides: { Patient: "versioned", AuditEvent: "no-version" } });
+        expect(f.resourceVersionPolicyConfiguration).toEqual({
+            default: "versioned-update",
+            resourceTypeOverrides: { Patient: "versioned", AuditEvent: "no-version" },
+        });
         expect(f.implementationGuidesConfiguration).toEqual({ usCoreMissingData: true });
         expect(f.importConfiguration).toEqual(expect.objectContaining({ enabled: true, initialImportMode: true }));
-        expect(f.authenticationConfiguration.smartIdentityProviders).toEqual([{ ...IDP, applications: [{ ...IDP.applications[0], allowedDataActions: ["Read"] }] }]);
-        expect(f.acrConfiguration).toEqual({ loginServers: ["contosotemplates.azurecr.io", "sharedtemplates.azurecr.io"], ociArtifacts: [{ loginServer: "contosotemplates.azurecr.io", imageName: "hl7v2:default" }] });
+        expect(f.authenticationConfiguration.smartIdentityProviders).toEqual([
+            { ...IDP, applications: [{ ...IDP.applications[0], allowedDataActions: ["Read"] }] },
+        ]);
+        expect(f.acrConfiguration).toEqual({
+            loginServers: ["contosotemplates.azurecr.io", "sharedtemplates.azurecr.io"],
+            ociArtifacts: [{ loginServer: "contosotemplates.azurecr.io", imageName: "hl7v2:default" }],
+        });
     });
 
     test("secure defaults: versioned history, incremental import, no SMART providers, no registry", () => {
@@ -597,14 +701,30 @@ describe("FHIR service options (versioning, $convert-data registries, initial im
     });
 
     test("AcrPull for the account's own identity, on each of its registries only, with the registry's subscription in the role ID", () => {
-        const acrPull = (account: string) => c.ofAccount(account, T.grant).filter((g) => inputs(g).roleDefinitionId.endsWith(MICROSOFT_ROLE_GUIDS.AcrPull)).map(inputs);
+        const acrPull = (account: string) =>
+            c
+                .ofAccount(account, T.grant)
+                .filter((g) => inputs(g).roleDefinitionId.endsWith(MICROSOFT_ROLE_GUIDS.AcrPull))
+                .map(inputs);
         expect(acrPull("contoso").map((g) => [g.scope, g.principalId, g.principalType, g.roleDefinitionId])).toEqual([
-            [REGISTRY, c.outputs("contoso").identityPrincipalId, "ServicePrincipal", `/subscriptions/00000000-0000-4000-8000-0000000000c3/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS.AcrPull}`],
-            [SHARED, c.outputs("contoso").identityPrincipalId, "ServicePrincipal", `/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS.AcrPull}`],
+            [
+                REGISTRY,
+                c.outputs("contoso").identityPrincipalId,
+                "ServicePrincipal",
+                `/subscriptions/00000000-0000-4000-8000-0000000000c3/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS.AcrPull}`,
+            ],
+            [
+                SHARED,
+                c.outputs("contoso").identityPrincipalId,
+                "ServicePrincipal",
+                `/subscriptions/${SUB_A}/providers/Microsoft.Authorization/roleDefinitions/${MICROSOFT_ROLE_GUIDS.AcrPull}`,
+            ],
         ]);
         // A registry stack config declares shared says so on every grant there (the policy pack reads the marker).
         expect(acrPull("contoso").map((g) => g.description.includes("[shared]"))).toEqual([false, true]);
-        expect(acrPull("fabrikam").map((g) => [g.scope, g.principalId, g.description.includes("[shared]")])).toEqual([[SHARED, c.outputs("fabrikam").identityPrincipalId, true]]);
+        expect(acrPull("fabrikam").map((g) => [g.scope, g.principalId, g.description.includes("[shared]")])).toEqual([
+            [SHARED, c.outputs("fabrikam").identityPrincipalId, true],
+        ]);
     });
 });
 

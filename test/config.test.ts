@@ -2,7 +2,16 @@
  * validateConfig: defaults, every kind of bad input (each problem names the account and the field), and all problems
  * reported at once. Pure: no Pulumi runtime involved. The "nothing is registered" half lives in program.test.ts.
  */
-import { ConfigProblem, ConfigValidationError, configWarnings, findCrossShardDuplicates, formatProblem, loadConfig, readRawConfig, validateConfig } from "../config";
+import {
+    type ConfigProblem,
+    ConfigValidationError,
+    configWarnings,
+    findCrossShardDuplicates,
+    formatProblem,
+    loadConfig,
+    readRawConfig,
+    validateConfig,
+} from "../config";
 import { AHDS_DEFAULT_QUOTAS } from "../azure";
 import { SUB_A, SUB_B, TENANT, pid, problemsOf, rawConfig } from "./helpers/stack";
 
@@ -52,20 +61,30 @@ describe("defaults", () => {
         });
     });
 
-    test("platform defaults: dedicated placement, protection on, 600 s RBAC wait (Microsoft's 10 minutes), listed regions only, created Log Analytics", () => {
-        expect(cfg.placement).toBe("dedicated");
-        expect(cfg.protectStatefulResources).toBe(true);
-        expect(cfg.rbacPropagationSeconds).toBe(600);
-        expect(cfg.allowUnlistedLocation).toBe(false);
-        expect(cfg.privateDns).toBeUndefined();
-        expect([cfg.environment, cfg.deploy]).toEqual([undefined, true]);
-        expect(cfg.logAnalytics).toEqual({ retentionDays: 90 });
-        expect(cfg.tags).toEqual({});
-    });
+    test(
+        "platform defaults: dedicated placement, protection on, 600 s RBAC wait (Microsoft's 10 minutes), listed regions only, " +
+            "created Log Analytics",
+        () => {
+            expect(cfg.placement).toBe("dedicated");
+            expect(cfg.protectStatefulResources).toBe(true);
+            expect(cfg.rbacPropagationSeconds).toBe(600);
+            expect(cfg.allowUnlistedLocation).toBe(false);
+            expect(cfg.privateDns).toBeUndefined();
+            expect([cfg.environment, cfg.deploy]).toEqual([undefined, true]);
+            expect(cfg.logAnalytics).toEqual({ retentionDays: 90 });
+            expect(cfg.tags).toEqual({});
+        },
+    );
 
     test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 100 FHIR per subscription)", () => {
-        expect(cfg.subscriptions).toEqual([{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 100 }]);
-        expect(AHDS_DEFAULT_QUOTAS).toEqual({ fhirServicesPerWorkspace: 10, workspacesPerSubscription: 10, fhirServicesPerSubscription: 100 });
+        expect(cfg.subscriptions).toEqual([
+            { name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 100 },
+        ]);
+        expect(AHDS_DEFAULT_QUOTAS).toEqual({
+            fhirServicesPerWorkspace: 10,
+            workspacesPerSubscription: 10,
+            fhirServicesPerSubscription: 100,
+        });
     });
 
     test("explicit values are kept, GUIDs lower-cased, CORS filled in", () => {
@@ -92,17 +111,43 @@ describe("defaults", () => {
                     rbacPropagationSeconds: 0,
                     privateDns: { virtualNetworkIds: [VNET] },
                     tags: { env: "test" },
-                    logAnalytics: { workspaceId: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law`, retentionDays: 30 },
+                    logAnalytics: {
+                        workspaceId: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law`,
+                        retentionDays: 30,
+                    },
                 },
             ),
         );
         expect(c.tenantId).toBe(TENANT);
-        expect(c).toEqual(expect.objectContaining({ placement: "shared", protectStatefulResources: false, rbacPropagationSeconds: 0, privateDns: { virtualNetworkIds: [VNET] }, tags: { env: "test" } }));
+        expect(c).toEqual(
+            expect.objectContaining({
+                placement: "shared",
+                protectStatefulResources: false,
+                rbacPropagationSeconds: 0,
+                privateDns: { virtualNetworkIds: [VNET] },
+                tags: { env: "test" },
+            }),
+        );
         expect(c.logAnalytics.workspaceId).toMatch(/workspaces\/law$/);
         const f = c.accounts[0];
-        expect(f).toEqual(expect.objectContaining({ keySize: 2048, keyRotationDays: 90, export: false, import: true, smartProxy: true, publicNetworkAccess: "Disabled", tags: { costCenter: "cc1" } }));
+        expect(f).toEqual(
+            expect.objectContaining({
+                keySize: 2048,
+                keyRotationDays: 90,
+                export: false,
+                import: true,
+                smartProxy: true,
+                publicNetworkAccess: "Disabled",
+                tags: { costCenter: "cc1" },
+            }),
+        );
         expect(f.grants).toEqual([{ principalId: pid(3), principalType: "User", role: "FHIR SMART User", description: "app" }]);
-        expect(f.cors).toEqual({ origins: ["https://app.example.com"], headers: ["*"], methods: ["GET", "OPTIONS"], allowCredentials: false });
+        expect(f.cors).toEqual({
+            origins: ["https://app.example.com"],
+            headers: ["*"],
+            methods: ["GET", "OPTIONS"],
+            allowCredentials: false,
+        });
     });
 });
 
@@ -122,7 +167,12 @@ describe("each bad input gives one clear problem naming the account and the fiel
     });
 
     test("key size 4096 is refused, with the sizes Azure accepts", () => {
-        expectOneProblem(rawConfig([ok("contoso", { keySize: 4096 })]), "accounts[0].keySize", "contoso", /4096 is not a key size.*2048 or 3072/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { keySize: 4096 })]),
+            "accounts[0].keySize",
+            "contoso",
+            /4096 is not a key size.*2048 or 3072/,
+        );
     });
 
     test("key size of the wrong type", () => {
@@ -138,7 +188,12 @@ describe("each bad input gives one clear problem naming the account and the fiel
     });
 
     test("duplicate account names the second occurrence and where the first is", () => {
-        expectOneProblem(rawConfig([ok("contoso"), ok("fabrikam"), ok("contoso")]), "accounts[2].name", "contoso", /duplicate account: 'contoso' is already defined at accounts\[0\]/);
+        expectOneProblem(
+            rawConfig([ok("contoso"), ok("fabrikam"), ok("contoso")]),
+            "accounts[2].name",
+            "contoso",
+            /duplicate account: 'contoso' is already defined at accounts\[0\]/,
+        );
     });
 
     test("unknown role suggests the closest FHIR role and lists them all", () => {
@@ -152,20 +207,39 @@ describe("each bad input gives one clear problem naming the account and the fiel
     });
 
     test("a privileged role is not a FHIR data-plane role", () => {
-        expectOneProblem(rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "Group", role: "Owner" }] })]), "accounts[0].grants[0].role", "contoso", /unknown role "Owner"/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "Group", role: "Owner" }] })]),
+            "accounts[0].grants[0].role",
+            "contoso",
+            /unknown role "Owner"/,
+        );
     });
 
     test("unknown field typo suggests the field", () => {
-        expectOneProblem(rawConfig([ok("contoso", { keysize: 2048 })]), "accounts[0].keysize", "contoso", /unknown field; did you mean 'keySize'\?/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { keysize: 2048 })]),
+            "accounts[0].keysize",
+            "contoso",
+            /unknown field; did you mean 'keySize'\?/,
+        );
     });
 
     test("unknown platform-level field", () => {
-        expectOneProblem(rawConfig([ok("contoso")], { locaton: "westeurope" }), "locaton", undefined, /unknown field; did you mean 'location'\?/);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { locaton: "westeurope" }),
+            "locaton",
+            undefined,
+            /unknown field; did you mean 'location'\?/,
+        );
     });
 
     test("unknown grant field", () => {
         expectOneProblem(
-            rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader", scope: "/subscriptions/x" }] })]),
+            rawConfig([
+                ok("contoso", {
+                    grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader", scope: "/subscriptions/x" }],
+                }),
+            ]),
             "accounts[0].grants[0].scope",
             "contoso",
             /unknown field/,
@@ -192,24 +266,38 @@ describe("each bad input gives one clear problem naming the account and the fiel
 
     test("the same role granted twice to one principal", () => {
         const g = { principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" };
-        expectOneProblem(rawConfig([ok("contoso", { grants: [g, { ...g, principalId: pid(1).toUpperCase() }] })]), "accounts[0].grants", "contoso", /granted twice/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { grants: [g, { ...g, principalId: pid(1).toUpperCase() }] })]),
+            "accounts[0].grants",
+            "contoso",
+            /granted twice/,
+        );
     });
 
     test("bad CORS origin (a path, plain http)", () => {
-        const problems = problemsOf(() => validateConfig(rawConfig([ok("contoso", { cors: { origins: ["https://app.example.com/path", "http://app.example.com"] } })])));
+        const problems = problemsOf(() =>
+            validateConfig(rawConfig([ok("contoso", { cors: { origins: ["https://app.example.com/path", "http://app.example.com"] } })])),
+        );
         expect(at(problems, "accounts[0].cors.origins[0]", "contoso")[0].message).toMatch(/https origin/);
         expect(at(problems, "accounts[0].cors.origins[1]", "contoso")[0].message).toMatch(/https origin/);
         expect(problems).toHaveLength(2);
     });
 
     test("CORS '*' with credentials, and an unknown method", () => {
-        const problems = problemsOf(() => validateConfig(rawConfig([ok("contoso", { cors: { origins: ["*"], allowCredentials: true, methods: ["GET", "FETCH"] } })])));
+        const problems = problemsOf(() =>
+            validateConfig(rawConfig([ok("contoso", { cors: { origins: ["*"], allowCredentials: true, methods: ["GET", "FETCH"] } })])),
+        );
         expect(at(problems, "accounts[0].cors.origins[0]", "contoso")[0].message).toMatch(/cannot be combined with allowCredentials/);
         expect(at(problems, "accounts[0].cors.methods[1]", "contoso")[0].message).toMatch(/FETCH/);
     });
 
     test("CORS without origins", () => {
-        expectOneProblem(rawConfig([ok("contoso", { cors: { methods: ["GET"] } })]), "accounts[0].cors.origins", "contoso", /at least one origin/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { cors: { methods: ["GET"] } })]),
+            "accounts[0].cors.origins",
+            "contoso",
+            /at least one origin/,
+        );
     });
 
     test("localhost over http is allowed for development", () => {
@@ -217,15 +305,30 @@ describe("each bad input gives one clear problem naming the account and the fiel
     });
 
     test("Disabled public network access without a subnet", () => {
-        expectOneProblem(rawConfig([ok("tailspin", { publicNetworkAccess: "Disabled" })]), "accounts[0].privateEndpointSubnetId", "tailspin", /required when publicNetworkAccess is Disabled/);
+        expectOneProblem(
+            rawConfig([ok("tailspin", { publicNetworkAccess: "Disabled" })]),
+            "accounts[0].privateEndpointSubnetId",
+            "tailspin",
+            /required when publicNetworkAccess is Disabled/,
+        );
     });
 
     test("publicNetworkAccess must be Enabled or Disabled", () => {
-        expectOneProblem(rawConfig([ok("tailspin", { publicNetworkAccess: "Off" })]), "accounts[0].publicNetworkAccess", "tailspin", /Enabled or Disabled/);
+        expectOneProblem(
+            rawConfig([ok("tailspin", { publicNetworkAccess: "Off" })]),
+            "accounts[0].publicNetworkAccess",
+            "tailspin",
+            /Enabled or Disabled/,
+        );
     });
 
     test("a subnet that is not a subnet resource ID", () => {
-        expectOneProblem(rawConfig([ok("tailspin", { privateEndpointSubnetId: "snet-private" })]), "accounts[0].privateEndpointSubnetId", "tailspin", /subnet resource ID/);
+        expectOneProblem(
+            rawConfig([ok("tailspin", { privateEndpointSubnetId: "snet-private" })]),
+            "accounts[0].privateEndpointSubnetId",
+            "tailspin",
+            /subnet resource ID/,
+        );
     });
 
     test("unknown subscription, with a suggestion and the list", () => {
@@ -238,15 +341,30 @@ describe("each bad input gives one clear problem naming the account and the fiel
     });
 
     test("workspace pin with dedicated placement", () => {
-        expectOneProblem(rawConfig([ok("contoso", { workspace: "team1" })]), "accounts[0].workspace", "contoso", /only applies with placement: shared/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { workspace: "team1" })]),
+            "accounts[0].workspace",
+            "contoso",
+            /only applies with placement: shared/,
+        );
     });
 
     test("shared: a workspace pin that is an account's name (that account's dedicated workspace)", () => {
-        expectOneProblem(rawConfig([ok("contoso"), ok("fabrikam", { workspace: "contoso" })], { placement: "shared" }), "accounts[1].workspace", "fabrikam", /'contoso' is an account name/);
+        expectOneProblem(
+            rawConfig([ok("contoso"), ok("fabrikam", { workspace: "contoso" })], { placement: "shared" }),
+            "accounts[1].workspace",
+            "fabrikam",
+            /'contoso' is an account name/,
+        );
     });
 
     test("bad workspace group name", () => {
-        expectOneProblem(rawConfig([ok("contoso", { workspace: "Team-1" })], { placement: "shared" }), "accounts[0].workspace", "contoso", /not a valid workspace group/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { workspace: "Team-1" })], { placement: "shared" }),
+            "accounts[0].workspace",
+            "contoso",
+            /not a valid workspace group/,
+        );
     });
 
     test("missing location", () => {
@@ -291,7 +409,12 @@ describe("each bad input gives one clear problem naming the account and the fiel
     });
 
     test("quota override out of range", () => {
-        expectOneProblem(rawConfig([ok("contoso")], { subscriptions: [{ name: "main", subscriptionId: SUB_A, workspaces: 0 }] }), "subscriptions[0].workspaces", undefined, /whole number from 1/);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { subscriptions: [{ name: "main", subscriptionId: SUB_A, workspaces: 0 }] }),
+            "subscriptions[0].workspaces",
+            undefined,
+            /whole number from 1/,
+        );
     });
 
     test("missing accounts", () => {
@@ -304,19 +427,39 @@ describe("each bad input gives one clear problem naming the account and the fiel
     });
 
     test("account tag value that is not a string", () => {
-        expectOneProblem(rawConfig([ok("contoso", { tags: { costCenter: 42 } })]), "accounts[0].tags.costCenter", "contoso", /tag value must be a string/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { tags: { costCenter: 42 } })]),
+            "accounts[0].tags.costCenter",
+            "contoso",
+            /tag value must be a string/,
+        );
     });
 
     test("tag name with a forbidden character", () => {
-        expectOneProblem(rawConfig([ok("contoso", { tags: { "cost/center": "x" } })]), "accounts[0].tags.cost/center", "contoso", /without < > %/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { tags: { "cost/center": "x" } })]),
+            "accounts[0].tags.cost/center",
+            "contoso",
+            /without < > %/,
+        );
     });
 
     test("tag value over 256 characters", () => {
-        expectOneProblem(rawConfig([ok("contoso", { tags: { note: "x".repeat(257) } })]), "accounts[0].tags.note", "contoso", /at most 256/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { tags: { note: "x".repeat(257) } })]),
+            "accounts[0].tags.note",
+            "contoso",
+            /at most 256/,
+        );
     });
 
     test("the platform's own tag names are reserved (an account cannot pose as another)", () => {
-        expectOneProblem(rawConfig([ok("contoso", { tags: { "fhir-platform:account": "fabrikam" } })]), "accounts[0].tags.fhir-platform:account", "contoso", /reserved/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { tags: { "fhir-platform:account": "fabrikam" } })]),
+            "accounts[0].tags.fhir-platform:account",
+            "contoso",
+            /reserved/,
+        );
     });
 
     test("platform tags that are not a map", () => {
@@ -325,7 +468,11 @@ describe("each bad input gives one clear problem naming the account and the fiel
 
     test.each([
         ["placement", "spread", /dedicated .* or shared/],
-        ["cmkKeyUri", "versionless", /was removed: the FHIR service always gets the versioned key URI.*Delete the key 'fhir-platform:cmkKeyUri'/],
+        [
+            "cmkKeyUri",
+            "versionless",
+            /was removed: the FHIR service always gets the versioned key URI.*Delete the key 'fhir-platform:cmkKeyUri'/,
+        ],
         ["keyVaultNetwork", "trustedServices", /unknown field/],
         ["environment", "Prod", /lowercase letters, digits and hyphens/],
         ["deploy", "no", /must be a boolean/],
@@ -430,17 +577,31 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
     });
 
     test("a region Microsoft added later is accepted only with allowUnlistedLocation: true", () => {
-        expect(validateConfig(rawConfig([ok("contoso")], { location: "brazilsouth", allowUnlistedLocation: true })).location).toBe("brazilsouth");
+        expect(validateConfig(rawConfig([ok("contoso")], { location: "brazilsouth", allowUnlistedLocation: true })).location).toBe(
+            "brazilsouth",
+        );
     });
 
     test("a private account needs privateDns, naming the account, so its FHIR host resolves in the VNet", () => {
-        expectOneProblem(rawConfig([privateAccount("tailspin")]), "privateDns", undefined, /required when an account is private \(tailspin\).*cannot resolve the FHIR host/);
+        expectOneProblem(
+            rawConfig([privateAccount("tailspin")]),
+            "privateDns",
+            undefined,
+            /required when an account is private \(tailspin\).*cannot resolve the FHIR host/,
+        );
     });
 
     test("privateDns takes existing zones (hub and spoke) or VNets to link created zones", () => {
-        const zones = { workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"), fhir: zoneId("privatelink.fhir.azurehealthcareapis.com") };
-        expect(validateConfig(rawConfig([privateAccount("tailspin")], { privateDns: { zoneIds: zones } })).privateDns).toEqual({ zoneIds: zones });
-        expect(validateConfig(rawConfig([privateAccount("tailspin")], { privateDns: { virtualNetworkIds: [VNET] } })).privateDns).toEqual({ virtualNetworkIds: [VNET] });
+        const zones = {
+            workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"),
+            fhir: zoneId("privatelink.fhir.azurehealthcareapis.com"),
+        };
+        expect(validateConfig(rawConfig([privateAccount("tailspin")], { privateDns: { zoneIds: zones } })).privateDns).toEqual({
+            zoneIds: zones,
+        });
+        expect(validateConfig(rawConfig([privateAccount("tailspin")], { privateDns: { virtualNetworkIds: [VNET] } })).privateDns).toEqual({
+            virtualNetworkIds: [VNET],
+        });
     });
 
     test.each([
@@ -449,25 +610,65 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
         [{ virtualNetworkIds: [] }, "privateDns.virtualNetworkIds", /at least one VNet/],
         [{ virtualNetworkIds: ["vnet-hub"] }, "privateDns.virtualNetworkIds[0]", /virtual network resource ID/],
         [{ virtualNetworkIds: [VNET, VNET.toUpperCase()] }, "privateDns.virtualNetworkIds[1]", /listed twice/],
-        [{ zoneIds: { workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"), fhir: zoneId("privatelink.azurehealthcareapis.com") } }, "privateDns.zoneIds.fhir", /points at zone 'privatelink.azurehealthcareapis.com'.*privatelink.fhir.azurehealthcareapis.com/],
-        [{ zoneIds: { workspace: "privatelink.workspace.azurehealthcareapis.com", fhir: zoneId("privatelink.fhir.azurehealthcareapis.com") } }, "privateDns.zoneIds.workspace", /resource ID of the private DNS zone/],
+        [
+            {
+                zoneIds: {
+                    workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"),
+                    fhir: zoneId("privatelink.azurehealthcareapis.com"),
+                },
+            },
+            "privateDns.zoneIds.fhir",
+            /points at zone 'privatelink.azurehealthcareapis.com'.*privatelink.fhir.azurehealthcareapis.com/,
+        ],
+        [
+            {
+                zoneIds: {
+                    workspace: "privatelink.workspace.azurehealthcareapis.com",
+                    fhir: zoneId("privatelink.fhir.azurehealthcareapis.com"),
+                },
+            },
+            "privateDns.zoneIds.workspace",
+            /resource ID of the private DNS zone/,
+        ],
     ])("bad privateDns %j", (privateDns, path, message) => {
         expectOneProblem(rawConfig([privateAccount("tailspin")], { privateDns }), path, undefined, message);
     });
 
     test("keyVaultNetwork is trustedServices or allNetworks, with a suggestion", () => {
-        expect(validateConfig(rawConfig([ok("contoso", { keyVaultNetwork: "allNetworks" })])).accounts[0].keyVaultNetwork).toBe("allNetworks");
-        expectOneProblem(rawConfig([ok("contoso", { keyVaultNetwork: "trustedservice" })]), "accounts[0].keyVaultNetwork", "contoso", /trustedServices, allNetworks.*did you mean 'trustedServices'/);
+        expect(validateConfig(rawConfig([ok("contoso", { keyVaultNetwork: "allNetworks" })])).accounts[0].keyVaultNetwork).toBe(
+            "allNetworks",
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso", { keyVaultNetwork: "trustedservice" })]),
+            "accounts[0].keyVaultNetwork",
+            "contoso",
+            /trustedServices, allNetworks.*did you mean 'trustedServices'/,
+        );
     });
 
     test("keyName must be a Key Vault key name that keeps vault + key within the FHIR service's 94 characters", () => {
         expect(validateConfig(rawConfig([ok("contoso", { keyName: "fhir-cmk-2" })])).accounts[0].keyName).toBe("fhir-cmk-2");
-        expectOneProblem(rawConfig([ok("contoso", { keyName: "fhir_cmk" })]), "accounts[0].keyName", "contoso", /characters Azure does not allow/);
-        expectOneProblem(rawConfig([ok("contoso", { keyName: "k".repeat(73) })]), "accounts[0].keyName", "contoso", /at most 72 characters.*94/);
+        expectOneProblem(
+            rawConfig([ok("contoso", { keyName: "fhir_cmk" })]),
+            "accounts[0].keyName",
+            "contoso",
+            /characters Azure does not allow/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso", { keyName: "k".repeat(73) })]),
+            "accounts[0].keyName",
+            "contoso",
+            /at most 72 characters.*94/,
+        );
     });
 
     test("the account name 'platform' is reserved: it would derive the platform's resource group", () => {
-        expectOneProblem(rawConfig([ok("platform")]), "accounts[0].name", "platform", /'platform' is reserved: the platform resource group is rg-fhir-<stack>-platform/);
+        expectOneProblem(
+            rawConfig([ok("platform")]),
+            "accounts[0].name",
+            "platform",
+            /'platform' is reserved: the platform resource group is rg-fhir-<stack>-platform/,
+        );
     });
 });
 
@@ -478,7 +679,9 @@ describe("errors a person can act on (operator experience)", () => {
     };
 
     test("a misspelled stack-wide key is an error with a suggestion, not silently ignored", () => {
-        const problems = problemsOf(() => loadConfig(source({ ...rawConfig([ok("contoso")]), placment: "shared", rbacPropagationSecond: 30 })));
+        const problems = problemsOf(() =>
+            loadConfig(source({ ...rawConfig([ok("contoso")]), placment: "shared", rbacPropagationSecond: 30 })),
+        );
         expect(problems).toEqual([
             { path: "placment", message: "unknown field; did you mean 'placement'?" },
             { path: "rbacPropagationSecond", message: "unknown field; did you mean 'rbacPropagationSeconds'?" },
@@ -486,7 +689,12 @@ describe("errors a person can act on (operator experience)", () => {
     });
 
     test("a block indented one level too far out says where it belongs", () => {
-        expectOneProblem(rawConfig([ok("fabrikam", { cors: {}, origins: ["https://app.example.com"] })]), "accounts[0].origins", "fabrikam", /'origins' belongs inside 'cors': indent it under cors:/);
+        expectOneProblem(
+            rawConfig([ok("fabrikam", { cors: {}, origins: ["https://app.example.com"] })]),
+            "accounts[0].origins",
+            "fabrikam",
+            /'origins' belongs inside 'cors': indent it under cors:/,
+        );
     });
 
     test("an account name with capitals suggests the lower-case one", () => {
@@ -494,64 +702,162 @@ describe("errors a person can act on (operator experience)", () => {
     });
 
     test("an e-mail where an object ID belongs says how to find the object ID; any other non-GUID warns about client IDs", () => {
-        const grant = (principalId: string) => rawConfig([ok("contoso", { grants: [{ principalId, principalType: "User", role: "FHIR Data Reader" }] })]);
-        expectOneProblem(grant("alice@contoso.com"), "accounts[0].grants[0].principalId", "contoso", /'alice@contoso.com' is a sign-in name, not an object ID; find the object ID with `az ad user show --id alice@contoso.com --query id -o tsv`/);
-        expectOneProblem(grant("my-app"), "accounts[0].grants[0].principalId", "contoso", /service principal's object ID .* not its application \(client\) ID/);
+        const grant = (principalId: string) =>
+            rawConfig([ok("contoso", { grants: [{ principalId, principalType: "User", role: "FHIR Data Reader" }] })]);
+        expectOneProblem(
+            grant("alice@contoso.com"),
+            "accounts[0].grants[0].principalId",
+            "contoso",
+            /'alice@contoso.com' is a sign-in name, not an object ID; find the object ID with `az ad user show --id alice@contoso.com --query id -o tsv`/,
+        );
+        expectOneProblem(
+            grant("my-app"),
+            "accounts[0].grants[0].principalId",
+            "contoso",
+            /service principal's object ID .* not its application \(client\) ID/,
+        );
     });
 
     test.each([
         ["FHIR Data Exporter", { export: false }, /grants FHIR Data Exporter, but export is off for this account.*set export: true/],
         ["FHIR Data Importer", {}, /grants FHIR Data Importer, but import is off for this account.*set import: true/],
     ])("a grant of %s on an account that cannot use it", (role, extra, message) => {
-        expectOneProblem(rawConfig([ok("contoso", { ...extra, grants: [{ principalId: pid(1), principalType: "User", role }] })]), "accounts[0].grants[0].role", "contoso", message);
+        expectOneProblem(
+            rawConfig([ok("contoso", { ...extra, grants: [{ principalId: pid(1), principalType: "User", role }] })]),
+            "accounts[0].grants[0].role",
+            "contoso",
+            message,
+        );
     });
 
     test("missing required values say 'is required', never 'got undefined'", () => {
         const problems = problemsOf(() => validateConfig({ accounts: [{ grants: [{}], cors: {} }], subscriptions: [{}] }));
         expect(problems.map((p) => p.path)).toEqual(
-            expect.arrayContaining(["location", "tenantId", "subscriptions[0].name", "subscriptions[0].subscriptionId", "accounts[0].name", "accounts[0].grants[0].principalId", "accounts[0].cors.origins"]),
+            expect.arrayContaining([
+                "location",
+                "tenantId",
+                "subscriptions[0].name",
+                "subscriptions[0].subscriptionId",
+                "accounts[0].name",
+                "accounts[0].grants[0].principalId",
+                "accounts[0].cors.origins",
+            ]),
         );
         for (const p of problems) expect(formatProblem(p)).not.toMatch(/undefined/);
     });
 
     test("the error names the stack file", () => {
-        expect(() => loadConfig(source({ location: "westeurope" }), "Pulumi.staging.yaml")).toThrow(/^Pulumi\.staging\.yaml: fhir-platform config has \d+ problems:/);
+        expect(() => loadConfig(source({ location: "westeurope" }), "Pulumi.staging.yaml")).toThrow(
+            /^Pulumi\.staging\.yaml: fhir-platform config has \d+ problems:/,
+        );
     });
 });
 
 describe("FHIR service options", () => {
-    const REG = (name: string, sub = SUB_A) => `/subscriptions/${sub}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/${name}`;
+    const REG = (name: string, sub = SUB_A) =>
+        `/subscriptions/${sub}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/${name}`;
 
     test("defaults: versioned history, no overrides, US Core missing data off, initial import off, no SMART providers, no registry", () => {
         const a = validateConfig(rawConfig([ok("contoso")])).accounts[0];
-        expect(a).toEqual(expect.objectContaining({ resourceVersionPolicy: "versioned", resourceVersionOverrides: {}, usCoreMissingData: false, initialImportMode: false, smartIdentityProviders: [] }));
+        expect(a).toEqual(
+            expect.objectContaining({
+                resourceVersionPolicy: "versioned",
+                resourceVersionOverrides: {},
+                usCoreMissingData: false,
+                initialImportMode: false,
+                smartIdentityProviders: [],
+            }),
+        );
         expect(a.acr).toBeUndefined();
     });
 
     test.each([
-        [{ resourceVersionPolicy: "version-update" }, "accounts[0].resourceVersionPolicy", /one of versioned, versioned-update, no-version.*did you mean 'versioned-update'/],
-        [{ resourceVersionOverrides: { patient: "versioned" } }, "accounts[0].resourceVersionOverrides.patient", /FHIR resource type such as Patient/],
-        [{ resourceVersionOverrides: { Patient: "history" } }, "accounts[0].resourceVersionOverrides.Patient", /one of versioned, versioned-update, no-version/],
+        [
+            { resourceVersionPolicy: "version-update" },
+            "accounts[0].resourceVersionPolicy",
+            /one of versioned, versioned-update, no-version.*did you mean 'versioned-update'/,
+        ],
+        [
+            { resourceVersionOverrides: { patient: "versioned" } },
+            "accounts[0].resourceVersionOverrides.patient",
+            /FHIR resource type such as Patient/,
+        ],
+        [
+            { resourceVersionOverrides: { Patient: "history" } },
+            "accounts[0].resourceVersionOverrides.Patient",
+            /one of versioned, versioned-update, no-version/,
+        ],
         [{ initialImportMode: true }, "accounts[0].initialImportMode", /needs import: true/],
-        [{ smartIdentityProviders: [{ authority: "http://idp.example.com", applications: [{ clientId: pid(1), audience: "x" }] }] }, "accounts[0].smartIdentityProviders[0].authority", /must be an https URL/],
-        [{ smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [{ clientId: "my-app", audience: "x" }] }] }, "accounts[0].smartIdentityProviders[0].applications[0].clientId", /client ID \(a GUID\)/],
-        [{ smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [] }] }, "accounts[0].smartIdentityProviders[0].applications", /at least one application/],
-        [{ smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [{ clientId: pid(1), audience: "x", allowedDataActions: ["Write"] }] }] }, "accounts[0].smartIdentityProviders[0].applications[0].allowedDataActions[0]", /must be one of Read/],
+        [
+            { smartIdentityProviders: [{ authority: "http://idp.example.com", applications: [{ clientId: pid(1), audience: "x" }] }] },
+            "accounts[0].smartIdentityProviders[0].authority",
+            /must be an https URL/,
+        ],
+        [
+            { smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [{ clientId: "my-app", audience: "x" }] }] },
+            "accounts[0].smartIdentityProviders[0].applications[0].clientId",
+            /client ID \(a GUID\)/,
+        ],
+        [
+            { smartIdentityProviders: [{ authority: "https://idp.example.com", applications: [] }] },
+            "accounts[0].smartIdentityProviders[0].applications",
+            /at least one application/,
+        ],
+        [
+            {
+                smartIdentityProviders: [
+                    {
+                        authority: "https://idp.example.com",
+                        applications: [{ clientId: pid(1), audience: "x", allowedDataActions: ["Write"] }],
+                    },
+                ],
+            },
+            "accounts[0].smartIdentityProviders[0].applications[0].allowedDataActions[0]",
+            /must be one of Read/,
+        ],
         [{ acr: { registryIds: ["contosotemplates.azurecr.io"] } }, "accounts[0].acr.registryIds[0]", /container registry resource ID/],
-        [{ acr: { registryIds: [REG("contosotpl")], ociArtifacts: [{ loginServer: "contosotp.azurecr.io", imageName: "x:1" }] } }, "accounts[0].acr.ociArtifacts[0].loginServer", /not the login server of a registry in acr.registryIds.*did you mean 'contosotpl.azurecr.io'/],
-        [{ acr: { registryIds: [REG("contosotpl")], ociArtifacts: [{ loginServer: "contosotpl.azurecr.io", imageName: "x:1", digest: "latest" }] } }, "accounts[0].acr.ociArtifacts[0].digest", /sha256:<64 hex digits>/],
+        [
+            { acr: { registryIds: [REG("contosotpl")], ociArtifacts: [{ loginServer: "contosotp.azurecr.io", imageName: "x:1" }] } },
+            "accounts[0].acr.ociArtifacts[0].loginServer",
+            /not the login server of a registry in acr.registryIds.*did you mean 'contosotpl.azurecr.io'/,
+        ],
+        [
+            {
+                acr: {
+                    registryIds: [REG("contosotpl")],
+                    ociArtifacts: [{ loginServer: "contosotpl.azurecr.io", imageName: "x:1", digest: "latest" }],
+                },
+            },
+            "accounts[0].acr.ociArtifacts[0].digest",
+            /sha256:<64 hex digits>/,
+        ],
     ])("bad option %j", (extra: Record<string, unknown>, path, message) => {
-        expectOneProblem(rawConfig([ok("contoso", { import: extra.initialImportMode ? undefined : true, ...extra })]), path, "contoso", message);
+        expectOneProblem(
+            rawConfig([ok("contoso", { import: extra.initialImportMode ? undefined : true, ...extra })]),
+            path,
+            "contoso",
+            message,
+        );
     });
 
     test("one account's templates registry is not another's, unless stack config declares it shared", () => {
-        const accounts = [ok("contoso", { acr: { registryIds: [REG("tpl001")] } }), ok("fabrikam", { acr: { registryIds: [REG("TPL001")] } })];
-        expectOneProblem(rawConfig(accounts), "accounts[1].acr.registryIds", "fabrikam", /registry TPL001 is already listed by account 'contoso'.*sharedRegistryIds/);
+        const accounts = [
+            ok("contoso", { acr: { registryIds: [REG("tpl001")] } }),
+            ok("fabrikam", { acr: { registryIds: [REG("TPL001")] } }),
+        ];
+        expectOneProblem(
+            rawConfig(accounts),
+            "accounts[1].acr.registryIds",
+            "fabrikam",
+            /registry TPL001 is already listed by account 'contoso'.*sharedRegistryIds/,
+        );
         expect(validateConfig(rawConfig(accounts, { sharedRegistryIds: [REG("tpl001")] })).sharedRegistryIds).toEqual([REG("tpl001")]);
     });
 
     test("initial import mode is valid with import on, and is a warning a reviewer sees", () => {
-        const cfg = validateConfig(rawConfig([ok("contoso", { import: true, initialImportMode: true, resourceVersionOverrides: { AuditEvent: "no-version" } })]));
+        const cfg = validateConfig(
+            rawConfig([ok("contoso", { import: true, initialImportMode: true, resourceVersionOverrides: { AuditEvent: "no-version" } })]),
+        );
         expect(configWarnings(cfg).map((w) => [w.account, w.path])).toEqual([
             ["contoso", "accounts[0].initialImportMode"],
             ["contoso", "accounts[0].resourceVersionPolicy"],

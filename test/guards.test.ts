@@ -12,7 +12,11 @@ describe("reserved and derived names", () => {
         }
         expect(error).toBeInstanceOf(ConfigValidationError);
         expect((error as ConfigValidationError).problems).toEqual([
-            expect.objectContaining({ account: "pool03", path: "accounts[1].name", message: expect.stringContaining("reserved for automatically created shared workspaces") }),
+            expect.objectContaining({
+                account: "pool03",
+                path: "accounts[1].name",
+                message: expect.stringContaining("reserved for automatically created shared workspaces"),
+            }),
         ]);
         // Near misses stay valid.
         expect(() => validateConfig(rawConfig([{ name: "poolside" }, { name: "pool" }]))).not.toThrow();
@@ -20,7 +24,10 @@ describe("reserved and derived names", () => {
 
     test("a stack name that makes a resource group name too long fails before any resource, naming the account", async () => {
         const stack = "s".repeat(80);
-        const { error, registered } = await runCounting(rawConfig([{ name: "contoso" }, { name: "fabrikam" }], { placement: "shared" }), stack);
+        const { error, registered } = await runCounting(
+            rawConfig([{ name: "contoso" }, { name: "fabrikam" }], { placement: "shared" }),
+            stack,
+        );
         expect(error).toBeInstanceOf(ConfigValidationError);
         expect(registered).toEqual([]);
         const problems = (error as ConfigValidationError).problems;

@@ -4,7 +4,7 @@
  * under its own account's component. Checked for dedicated workspaces and for a shared one.
  */
 import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../azure/naming";
-import { Captured, T, capture, inputs, pid, rawConfig } from "./helpers/stack";
+import { type Captured, T, capture, inputs, pid, rawConfig } from "./helpers/stack";
 
 const accounts = ["contoso", "fabrikam", "tailspin"].map((name, i) => ({
     name,
@@ -76,7 +76,8 @@ describe.each([
             if (owner === undefined) {
                 // Outside accounts: only platform-wide resources and shared workspaces (platform-tagged).
                 const platformWide =
-                    PLATFORM_TYPES.has(r.type) || [r, ...s.ancestors(r)].some((x) => /^(platform|ws)-/.test(x.name) || x.type === "fhir-platform:index:FhirWorkspace");
+                    PLATFORM_TYPES.has(r.type) ||
+                    [r, ...s.ancestors(r)].some((x) => /^(platform|ws)-/.test(x.name) || x.type === "fhir-platform:index:FhirWorkspace");
                 expect([r.type, r.name, platformWide]).toEqual([r.type, r.name, true]);
                 if (r.custom && inputs(r).tags) expect(inputs(r).tags[PLATFORM_TAG]).toBeDefined();
                 continue;
@@ -100,16 +101,20 @@ describe.each([
     });
 });
 
-test("in a shared workspace the storage firewall admits the account's own FHIR service and its workspace, and only the account's identity holds the blob role", async () => {
-    const s = await capture(rawConfig(accounts, { placement: "shared" }), { stack: "iso" });
-    const [workspace] = s.ofType(T.workspace);
-    expect(s.ofType(T.workspace)).toHaveLength(1);
-    for (const a of ["contoso", "fabrikam", "tailspin"]) {
-        const storage = s.ofAccount(a, T.storage)[0];
-        const rules = inputs(storage).networkRuleSet.resourceAccessRules;
-        // Microsoft's export setup registers both; the workspace rule is network admission only (RBAC still decides).
-        expect(rules.map((r: { resourceId: string }) => r.resourceId)).toEqual([s.ofAccount(a, T.fhir)[0].id, workspace.id]);
-        const blobGrants = s.ofType(T.grant).filter((g) => inputs(g).scope === storage.id);
-        expect(blobGrants.map((g) => inputs(g).principalId)).toEqual([s.outputs(a).identityPrincipalId]);
-    }
-});
+test(
+    "in a shared workspace the storage firewall admits the account's own FHIR service and its workspace, and only the account's " +
+        "identity holds the blob role",
+    async () => {
+        const s = await capture(rawConfig(accounts, { placement: "shared" }), { stack: "iso" });
+        const [workspace] = s.ofType(T.workspace);
+        expect(s.ofType(T.workspace)).toHaveLength(1);
+        for (const a of ["contoso", "fabrikam", "tailspin"]) {
+            const storage = s.ofAccount(a, T.storage)[0];
+            const rules = inputs(storage).networkRuleSet.resourceAccessRules;
+            // Microsoft's export setup registers both; the workspace rule is network admission only (RBAC still decides).
+            expect(rules.map((r: { resourceId: string }) => r.resourceId)).toEqual([s.ofAccount(a, T.fhir)[0].id, workspace.id]);
+            const blobGrants = s.ofType(T.grant).filter((g) => inputs(g).scope === storage.id);
+            expect(blobGrants.map((g) => inputs(g).principalId)).toEqual([s.outputs(a).identityPrincipalId]);
+        }
+    },
+);

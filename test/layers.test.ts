@@ -9,7 +9,7 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "..");
 
 /** Layer order: a folder (or root file) may import from its own layer and the ones before it. */
-export const LAYERS: readonly (readonly string[])[] = [
+const LAYERS: readonly (readonly string[])[] = [
     ["azure"],
     ["config"],
     ["components"],
@@ -40,20 +40,22 @@ function sourceFiles(dir = ROOT, out: string[] = []): string[] {
 }
 
 /** Relative module specifiers of static imports, re-exports, dynamic imports and requires. */
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
     const specs = new Set<string>();
-    for (const m of source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']*)["']/gm)) specs.add(m[1]);
+    for (const m of source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']*)["']/gm))
+        specs.add(m[1]);
     return [...specs];
 }
 
 function resolveImport(from: string, spec: string): string | undefined {
     const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
-    for (const cand of [`${base}.ts`, `${base}/index.ts`, base]) if (fs.existsSync(path.join(ROOT, cand)) && cand.endsWith(".ts")) return cand;
+    for (const cand of [`${base}.ts`, `${base}/index.ts`, base])
+        if (fs.existsSync(path.join(ROOT, cand)) && cand.endsWith(".ts")) return cand;
     return undefined;
 }
 
 /** Every import that runs against the layer order, as `from -> to`. */
-export function layerViolations(files: string[], read: (f: string) => string): string[] {
+function layerViolations(files: string[], read: (f: string) => string): string[] {
     const out: string[] = [];
     for (const file of files) {
         for (const spec of importsOf(read(file))) {

@@ -41,7 +41,8 @@ describe("mock harness", () => {
 describe("stack outputs a verifier and an operator need", () => {
     test("each account exports its key vault ID and network mode; custom resources carry mock outputs", async () => {
         const { resources, outputs } = await runStack({ stack: "dev" });
-        const accounts = (outputs as { accounts: Record<string, { keyVaultId: string; publicNetworkAccess: string; keyUri: string }> }).accounts;
+        const accounts = (outputs as { accounts: Record<string, { keyVaultId: string; publicNetworkAccess: string; keyUri: string }> })
+            .accounts;
         const vault = resources.find((r) => r.name === "tailspin-vault")!;
         expect(accounts.tailspin.keyVaultId).toBe(vault.id);
         expect(accounts.tailspin.publicNetworkAccess).toBe("Disabled");

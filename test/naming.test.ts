@@ -3,7 +3,20 @@
  * CMK vault + key name rule holds; role assignment GUIDs are deterministic, distinct and GUID-shaped; the account
  * marker round-trips.
  */
-import { ACCOUNT_NAME_PATTERN, CMK_KEY_NAME, CMK_MAX_VAULT_PLUS_KEY_NAME, GUID_PATTERN, NAME_RULES, SUFFIX_LENGTH, accountDescription, accountFromDescription, checkName, maxKeyVaultNameLength, names, stableGuid } from "../azure";
+import {
+    ACCOUNT_NAME_PATTERN,
+    CMK_KEY_NAME,
+    CMK_MAX_VAULT_PLUS_KEY_NAME,
+    GUID_PATTERN,
+    NAME_RULES,
+    SUFFIX_LENGTH,
+    accountDescription,
+    accountFromDescription,
+    checkName,
+    maxKeyVaultNameLength,
+    names,
+    stableGuid,
+} from "../azure";
 
 const shortest = "abc";
 const longest = "a".repeat(12);
@@ -35,7 +48,7 @@ describe("derived names meet Azure's rules", () => {
         const n = names.logAnalytics(`${"a".repeat(50)}-${"b".repeat(20)}`);
         expect(n.length).toBeLessThanOrEqual(NAME_RULES.logAnalyticsWorkspace.max);
         expect(checkName("logAnalyticsWorkspace", n)).toBeUndefined();
-        expect(checkName("logAnalyticsWorkspace", names.logAnalytics("a".repeat(54) + "-x"))).toBeUndefined();
+        expect(checkName("logAnalyticsWorkspace", names.logAnalytics(`${"a".repeat(54)}-x`))).toBeUndefined();
     });
 
     test("stack names with characters resource groups refuse are made safe", () => {

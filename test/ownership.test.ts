@@ -4,9 +4,18 @@
  * stacks), and the collisions that are possible across stacks sharing a subscription are refused with both owners and
  * the field to change named.
  */
-import { ConfigValidationError, PlatformConfig, RawConfig, azureIdentities, ownershipConflicts, placeAccounts, resolveStack, validateConfig } from "../config";
+import {
+    ConfigValidationError,
+    type PlatformConfig,
+    type RawConfig,
+    azureIdentities,
+    ownershipConflicts,
+    placeAccounts,
+    resolveStack,
+    validateConfig,
+} from "../config";
 import { FHIR_DATA_ROLES } from "../azure";
-import { CapturedResource } from "../harness/mockRun";
+import type { CapturedResource } from "../harness/mockRun";
 import { configMap } from "../harness/runStack";
 import { configSource } from "../harness/stackFiles";
 import { SUB_A, SUB_B, capture, pid, projectDirWith, rawConfig } from "./helpers/stack";
@@ -35,7 +44,7 @@ function randomStack(seed: number): { stack: string; raw: RawConfig } {
     const word = (min: number, max: number, first: string, rest: string) =>
         pick(first.split("")) + Array.from({ length: min - 1 + Math.floor(r() * (max - min + 1)) }, () => pick(rest.split(""))).join("");
     // Stack names allow letters, digits, hyphens, underscores and periods (and upper case).
-    const stack = word(1, 12, LOWER + LOWER.toUpperCase(), LOWER + DIGITS + "-_.".repeat(3) + "ABC");
+    const stack = word(1, 12, LOWER + LOWER.toUpperCase(), `${LOWER + DIGITS + "-_.".repeat(3)}ABC`);
     const shared = r() < 0.5;
     const names = new Set<string>();
     const n = 1 + Math.floor(r() * 12);
@@ -50,7 +59,11 @@ function randomStack(seed: number): { stack: string; raw: RawConfig } {
         if (r() < 0.3) Object.assign(a, { publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET });
         if (shared && r() < 0.4 && groups.length) a.workspace = pick(groups);
         if (r() < 0.5) a.subscription = pick(["one", "two"]);
-        a.grants = Array.from({ length: Math.floor(r() * 3) }, (_, i) => ({ principalId: pid(i + 1), principalType: "User", role: FHIR_DATA_ROLES[i] }));
+        a.grants = Array.from({ length: Math.floor(r() * 3) }, (_, i) => ({
+            principalId: pid(i + 1),
+            principalType: "User",
+            role: FHIR_DATA_ROLES[i],
+        }));
         return a;
     });
     const quota = { workspaces: 1000, fhirServices: 10000, fhirServicesPerWorkspace: 1000 };
@@ -63,7 +76,13 @@ function randomStack(seed: number): { stack: string; raw: RawConfig } {
                 { name: "two", subscriptionId: SUB_B, ...quota },
             ],
             privateDns: { virtualNetworkIds: [VNET] },
-            ...(r() < 0.3 ? { logAnalytics: { workspaceId: `/subscriptions/${SUB_A}/resourceGroups/x/providers/Microsoft.OperationalInsights/workspaces/law` } } : {}),
+            ...(r() < 0.3
+                ? {
+                      logAnalytics: {
+                          workspaceId: `/subscriptions/${SUB_A}/resourceGroups/x/providers/Microsoft.OperationalInsights/workspaces/law`,
+                      },
+                  }
+                : {}),
         }),
     };
 }
@@ -98,24 +117,74 @@ describe("the naming scheme never derives one Azure identity twice within a stac
 
 /** azure-native type -> ARM type, and the scope its name is unique in (from the resource's own inputs). */
 const ARM: Record<string, { type: string; name: string; scope: (i: Record<string, string>) => string }> = {
-    "azure-native:resources:ResourceGroup": { type: "Microsoft.Resources/resourceGroups", name: "resourceGroupName", scope: () => "subscription" },
-    "azure-native:managedidentity:UserAssignedIdentity": { type: "Microsoft.ManagedIdentity/userAssignedIdentities", name: "resourceName", scope: (i) => i.resourceGroupName },
+    "azure-native:resources:ResourceGroup": {
+        type: "Microsoft.Resources/resourceGroups",
+        name: "resourceGroupName",
+        scope: () => "subscription",
+    },
+    "azure-native:managedidentity:UserAssignedIdentity": {
+        type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+        name: "resourceName",
+        scope: (i) => i.resourceGroupName,
+    },
     "azure-native:keyvault:Vault": { type: "Microsoft.KeyVault/vaults", name: "vaultName", scope: (i) => i.resourceGroupName },
-    "azure-native:keyvault:Key": { type: "Microsoft.KeyVault/vaults/keys", name: "keyName", scope: (i) => `${i.resourceGroupName}/${i.vaultName}` },
-    "azure-native:storage:StorageAccount": { type: "Microsoft.Storage/storageAccounts", name: "accountName", scope: (i) => i.resourceGroupName },
-    "azure-native:healthcareapis:Workspace": { type: "Microsoft.HealthcareApis/workspaces", name: "workspaceName", scope: (i) => i.resourceGroupName },
-    "azure-native:healthcareapis:FhirService": { type: "Microsoft.HealthcareApis/workspaces/fhirservices", name: "fhirServiceName", scope: (i) => `${i.resourceGroupName}/${i.workspaceName}` },
-    "azure-native:network:PrivateEndpoint": { type: "Microsoft.Network/privateEndpoints", name: "privateEndpointName", scope: (i) => i.resourceGroupName },
-    "azure-native:operationalinsights:Workspace": { type: "Microsoft.OperationalInsights/workspaces", name: "workspaceName", scope: (i) => i.resourceGroupName },
-    "azure-native:privatedns:PrivateZone": { type: "Microsoft.Network/privateDnsZones", name: "privateZoneName", scope: (i) => i.resourceGroupName },
-    "azure-native:privatedns:VirtualNetworkLink": { type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks", name: "virtualNetworkLinkName", scope: (i) => `${i.resourceGroupName}/${i.privateZoneName}` },
-    "azure-native:authorization:RoleAssignment": { type: "Microsoft.Authorization/roleAssignments", name: "roleAssignmentName", scope: () => "subscription" },
+    "azure-native:keyvault:Key": {
+        type: "Microsoft.KeyVault/vaults/keys",
+        name: "keyName",
+        scope: (i) => `${i.resourceGroupName}/${i.vaultName}`,
+    },
+    "azure-native:storage:StorageAccount": {
+        type: "Microsoft.Storage/storageAccounts",
+        name: "accountName",
+        scope: (i) => i.resourceGroupName,
+    },
+    "azure-native:healthcareapis:Workspace": {
+        type: "Microsoft.HealthcareApis/workspaces",
+        name: "workspaceName",
+        scope: (i) => i.resourceGroupName,
+    },
+    "azure-native:healthcareapis:FhirService": {
+        type: "Microsoft.HealthcareApis/workspaces/fhirservices",
+        name: "fhirServiceName",
+        scope: (i) => `${i.resourceGroupName}/${i.workspaceName}`,
+    },
+    "azure-native:network:PrivateEndpoint": {
+        type: "Microsoft.Network/privateEndpoints",
+        name: "privateEndpointName",
+        scope: (i) => i.resourceGroupName,
+    },
+    "azure-native:operationalinsights:Workspace": {
+        type: "Microsoft.OperationalInsights/workspaces",
+        name: "workspaceName",
+        scope: (i) => i.resourceGroupName,
+    },
+    "azure-native:privatedns:PrivateZone": {
+        type: "Microsoft.Network/privateDnsZones",
+        name: "privateZoneName",
+        scope: (i) => i.resourceGroupName,
+    },
+    "azure-native:privatedns:VirtualNetworkLink": {
+        type: "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        name: "virtualNetworkLinkName",
+        scope: (i) => `${i.resourceGroupName}/${i.privateZoneName}`,
+    },
+    "azure-native:authorization:RoleAssignment": {
+        type: "Microsoft.Authorization/roleAssignments",
+        name: "roleAssignmentName",
+        scope: () => "subscription",
+    },
 };
 /** Named after their parent resource, with a fixed name: unique whenever the parent is. */
-const CHILDREN_OF_NAMED = ["azure-native:monitor:DiagnosticSetting", "azure-native:network:PrivateDnsZoneGroup", "azure-native:storage:BlobServiceProperties"];
+const CHILDREN_OF_NAMED = [
+    "azure-native:monitor:DiagnosticSetting",
+    "azure-native:network:PrivateDnsZoneGroup",
+    "azure-native:storage:BlobServiceProperties",
+];
 
 function registeredIdentities(resources: CapturedResource[]): string[] {
-    const subOf = new Map(resources.filter((r) => r.type === "pulumi:providers:azure-native").map((r) => [r.name, String(r.inputs.subscriptionId)]));
+    const subOf = new Map(
+        resources.filter((r) => r.type === "pulumi:providers:azure-native").map((r) => [r.name, String(r.inputs.subscriptionId)]),
+    );
     return resources
         .filter((r) => r.custom && r.type.startsWith("azure-native:") && !CHILDREN_OF_NAMED.includes(r.type))
         .map((r) => {
@@ -140,8 +209,11 @@ describe("the derived identities are exactly what the program registers", () => 
         const r = resolved(raw);
         expect(r).toBeDefined();
         const c = await capture(raw, { stack });
-        const suffix = (logical: string) => String(c.resources.find((x) => x.type === "random:index/randomString:RandomString" && x.name === logical)!.outputs.result);
-        const derived = azureIdentities(stack, r!.config, r!.placements, (kind, name) => suffix(kind === "account" ? `${name}-suffix` : `ws-${name}-suffix`))
+        const suffix = (logical: string) =>
+            String(c.resources.find((x) => x.type === "random:index/randomString:RandomString" && x.name === logical)!.outputs.result);
+        const derived = azureIdentities(stack, r!.config, r!.placements, (kind, name) =>
+            suffix(kind === "account" ? `${name}-suffix` : `ws-${name}-suffix`),
+        )
             .map((i) => [i.subscriptionId, i.scope, i.type, i.name].join("|").toLowerCase())
             .sort();
         expect(derived).toEqual(registeredIdentities(c.resources));
@@ -154,19 +226,37 @@ describe("the derived identities are exactly what the program registers", () => 
                     name: "contoso",
                     workspace: "team1",
                     grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" }],
-                    acr: { registryIds: [`/subscriptions/${SUB_B}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/contosotpl`] },
+                    acr: {
+                        registryIds: [
+                            `/subscriptions/${SUB_B}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/contosotpl`,
+                        ],
+                    },
                 },
                 { name: "fabrikam", publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET, subscription: "two", export: false },
                 { name: "tailspin", keyName: "fhir-cmk-2", import: true },
             ],
-            { placement: "shared", subscriptions: [{ name: "one", subscriptionId: SUB_A }, { name: "two", subscriptionId: SUB_B }], privateDns: { virtualNetworkIds: [VNET] } },
+            {
+                placement: "shared",
+                subscriptions: [
+                    { name: "one", subscriptionId: SUB_A },
+                    { name: "two", subscriptionId: SUB_B },
+                ],
+                privateDns: { virtualNetworkIds: [VNET] },
+            },
         );
-        const lock = { version: 1 as const, accounts: { tailspin: { subscription: "one", workspace: "pool01", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] } } };
+        const lock = {
+            version: 1 as const,
+            accounts: {
+                tailspin: { subscription: "one", workspace: "pool01", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] },
+            },
+        };
         const c = await capture(raw, { stack: "own", lock });
         const config = validateConfig(raw);
         const { placements } = placeAccounts(config, lock);
         const suffix = (logical: string) => String(c.resources.find((x) => x.name === logical)!.outputs.result);
-        const derived = azureIdentities("own", config, placements, (kind, name) => suffix(kind === "account" ? `${name}-suffix` : `ws-${name}-suffix`))
+        const derived = azureIdentities("own", config, placements, (kind, name) =>
+            suffix(kind === "account" ? `${name}-suffix` : `ws-${name}-suffix`),
+        )
             .map((i) => [i.subscriptionId, i.scope, i.type, i.name].join("|").toLowerCase())
             .sort();
         expect(derived).toEqual(registeredIdentities(c.resources));
@@ -190,7 +280,8 @@ describe("collisions across stacks that share a subscription", () => {
                 path: "accounts[0].name",
                 account: "gro",
                 message:
-                    `resource group 'rg-fhir-a-ws-gro' (subscription ${SUB_A}) would be managed by account 'gro' of stack 'a-ws' and workspace group 'gro' of stack 'a': ` +
+                    `resource group 'rg-fhir-a-ws-gro' (subscription ${SUB_A}) would be managed by account 'gro' of stack 'a-ws' and ` +
+                    `workspace group 'gro' of stack 'a': ` +
                     "two Pulumi resources for one Azure resource (settings fight on every update, deleting one deletes the other's). " +
                     "Rename one of: accounts[0].name of stack 'a-ws', accounts[0].workspace of stack 'a'",
             },
@@ -198,7 +289,10 @@ describe("collisions across stacks that share a subscription", () => {
     });
 
     test("stacks 'Dev' and 'dev' (resource group names are case-insensitive) share every platform name", () => {
-        const problems = ownershipConflicts([...identities("Dev", rawConfig([{ name: "contoso" }])), ...identities("dev", rawConfig([{ name: "fabrikam" }]))]);
+        const problems = ownershipConflicts([
+            ...identities("Dev", rawConfig([{ name: "contoso" }])),
+            ...identities("dev", rawConfig([{ name: "fabrikam" }])),
+        ]);
         expect(problems.map((p) => p.message.split(" would")[0])).toEqual([
             `resource group 'rg-fhir-dev-platform' (subscription ${SUB_A})`,
             `Log Analytics workspace 'log-fhir-dev' in rg-fhir-dev-platform (subscription ${SUB_A})`,
@@ -207,19 +301,35 @@ describe("collisions across stacks that share a subscription", () => {
     });
 
     test("stacks 'dev_1' and 'dev-1' derive the same names (underscores become hyphens)", () => {
-        expect(ownershipConflicts([...identities("dev_1", rawConfig([{ name: "contoso" }])), ...identities("dev-1", rawConfig([{ name: "fabrikam" }]))])).toHaveLength(2);
+        expect(
+            ownershipConflicts([
+                ...identities("dev_1", rawConfig([{ name: "contoso" }])),
+                ...identities("dev-1", rawConfig([{ name: "fabrikam" }])),
+            ]),
+        ).toHaveLength(2);
     });
 
     test("the same stacks in different subscriptions do not collide", () => {
         const other = { subscriptions: [{ name: "main", subscriptionId: SUB_B }] };
-        expect(ownershipConflicts([...identities("Dev", rawConfig([{ name: "contoso" }])), ...identities("dev", rawConfig([{ name: "fabrikam" }], other))])).toEqual([]);
+        expect(
+            ownershipConflicts([
+                ...identities("Dev", rawConfig([{ name: "contoso" }])),
+                ...identities("dev", rawConfig([{ name: "fabrikam" }], other)),
+            ]),
+        ).toEqual([]);
     });
 });
 
 test("within a stack, the check runs before anything is registered (a hand-edited lock listing one key twice)", () => {
     const key = { name: "fhir-cmk", size: 3072, rotationDays: 365 };
     const lock = { version: 1 as const, accounts: { contoso: { subscription: "main", workspace: "contoso", keys: [key, key] } } };
-    expect(() => resolveStack({ config: configSource(configMap(rawConfig([{ name: "contoso" }]))), stack: "t", projectDir: projectDirWith("t", lock) })).toThrow(
+    expect(() =>
+        resolveStack({
+            config: configSource(configMap(rawConfig([{ name: "contoso" }]))),
+            stack: "t",
+            projectDir: projectDirWith("t", lock),
+        }),
+    ).toThrow(
         /key 'fhir-cmk' in rg-fhir-t-contoso\/kv-contoso-\{suffix of account contoso\} \(subscription 'main'\) would be managed by account 'contoso' of stack 't' and account 'contoso' of stack 't'/,
     );
 });

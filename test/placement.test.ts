@@ -3,16 +3,24 @@
  * subscription, pins against the lock, quota overrides, a 250-account platform, and two subscriptions through the
  * real program (each account's resources registered through its own subscription's provider).
  */
-import { PlacementLock, PlacementResult, parsePlacementLock, placeAccounts, validateConfig } from "../config";
+import { type PlacementLock, type PlacementResult, parsePlacementLock, placeAccounts, validateConfig } from "../config";
 import { canonical, generatedRawConfig, summarize } from "../tools/placementReport";
-import { Captured, SUB_A, SUB_B, SUB_C, T, accountNames, capture, inputs, pid, rawConfig, shuffled } from "./helpers/stack";
+import { type Captured, SUB_A, SUB_B, SUB_C, T, accountNames, capture, inputs, pid, rawConfig, shuffled } from "./helpers/stack";
 
-const shared = (names: string[], overrides: Record<string, unknown> = {}) => validateConfig(rawConfig(names.map((name) => ({ name })), { placement: "shared", ...overrides }));
+const shared = (names: string[], overrides: Record<string, unknown> = {}) =>
+    validateConfig(
+        rawConfig(
+            names.map((name) => ({ name })),
+            { placement: "shared", ...overrides },
+        ),
+    );
 const where = (r: PlacementResult) => Object.fromEntries(r.placements.map((p) => [p.account, `${p.subscription}/${p.workspaceGroup}`]));
 /** Accounts of `before` whose place differs in `after`. */
 const moved = (before: PlacementResult, after: PlacementResult) => {
     const b = where(before);
-    return Object.entries(where(after)).filter(([a, w]) => b[a] !== undefined && b[a] !== w).map(([a]) => a);
+    return Object.entries(where(after))
+        .filter(([a, w]) => b[a] !== undefined && b[a] !== w)
+        .map(([a]) => a);
 };
 const workspacesOf = (r: PlacementResult) => new Set(r.placements.map((p) => p.workspaceGroup));
 
@@ -62,7 +70,16 @@ describe("packing (shared)", () => {
 
     test("accounts that disagree on network access never share a workspace", () => {
         const subnet = `/subscriptions/${SUB_A}/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s`;
-        const cfg = validateConfig(rawConfig([{ name: "open1" }, { name: "private1", publicNetworkAccess: "Disabled", privateEndpointSubnetId: subnet }, { name: "open2" }], { placement: "shared", privateDns: { virtualNetworkIds: [subnet.replace(/\/subnets\/s$/, "")] } }));
+        const cfg = validateConfig(
+            rawConfig(
+                [
+                    { name: "open1" },
+                    { name: "private1", publicNetworkAccess: "Disabled", privateEndpointSubnetId: subnet },
+                    { name: "open2" },
+                ],
+                { placement: "shared", privateDns: { virtualNetworkIds: [subnet.replace(/\/subnets\/s$/, "")] } },
+            ),
+        );
         const r = placeAccounts(cfg);
         expect(r.problems).toEqual([]);
         expect(where(r).open1).toBe(where(r).open2);
@@ -72,7 +89,12 @@ describe("packing (shared)", () => {
 
 describe("quota validation", () => {
     test("11 accounts pinned to one workspace fail, naming the workspace", () => {
-        const cfg = validateConfig(rawConfig(accountNames(11).map((name) => ({ name, workspace: "team1" })), { placement: "shared" }));
+        const cfg = validateConfig(
+            rawConfig(
+                accountNames(11).map((name) => ({ name, workspace: "team1" })),
+                { placement: "shared" },
+            ),
+        );
         const r = placeAccounts(cfg);
         expect(r.problems).toHaveLength(1);
         expect(r.problems[0].message).toMatch(/workspace 'team1' would hold 11 FHIR services; subscription 'main' allows 10 per workspace/);
@@ -80,7 +102,16 @@ describe("quota validation", () => {
     });
 
     test("10 pinned to one workspace is fine", () => {
-        expect(placeAccounts(validateConfig(rawConfig(accountNames(10).map((name) => ({ name, workspace: "team1" })), { placement: "shared" }))).problems).toEqual([]);
+        expect(
+            placeAccounts(
+                validateConfig(
+                    rawConfig(
+                        accountNames(10).map((name) => ({ name, workspace: "team1" })),
+                        { placement: "shared" },
+                    ),
+                ),
+            ).problems,
+        ).toEqual([]);
     });
 
     test("dedicated mode over 10 accounts in one subscription fails, naming the subscription", () => {
@@ -91,7 +122,19 @@ describe("quota validation", () => {
     });
 
     test("dedicated mode spills into the next subscription when there is one", () => {
-        const r = placeAccounts(validateConfig(rawConfig(accountNames(11).map((name) => ({ name })), { subscriptions: [{ name: "main", subscriptionId: SUB_A }, { name: "second", subscriptionId: SUB_B }] })));
+        const r = placeAccounts(
+            validateConfig(
+                rawConfig(
+                    accountNames(11).map((name) => ({ name })),
+                    {
+                        subscriptions: [
+                            { name: "main", subscriptionId: SUB_A },
+                            { name: "second", subscriptionId: SUB_B },
+                        ],
+                    },
+                ),
+            ),
+        );
         expect(r.problems).toEqual([]);
         expect(where(r).acct011).toBe("second/acct011");
         expect(r.placements.every((p) => p.dedicated && p.workspaceGroup === p.account)).toBe(true);
@@ -104,7 +147,9 @@ describe("quota validation", () => {
     });
 
     test("quota overrides per subscription: raised per-workspace limit packs 25 accounts into 2 workspaces", () => {
-        const r = placeAccounts(shared(accountNames(25), { subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 20 }] }));
+        const r = placeAccounts(
+            shared(accountNames(25), { subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 20 }] }),
+        );
         expect(r.problems).toEqual([]);
         expect(workspacesOf(r).size).toBe(2);
     });
@@ -122,12 +167,16 @@ describe("quota validation", () => {
         expect(r.placements.filter((p) => p.subscription === "main")).toHaveLength(5);
         expect(r.placements.filter((p) => p.subscription === "second")).toHaveLength(7);
         // A workspace never spans subscriptions.
-        for (const w of workspacesOf(r)) expect(new Set(r.placements.filter((p) => p.workspaceGroup === w).map((p) => p.subscription)).size).toBe(1);
+        for (const w of workspacesOf(r))
+            expect(new Set(r.placements.filter((p) => p.workspaceGroup === w).map((p) => p.subscription)).size).toBe(1);
     });
 
     test("a raised pinned-workspace quota admits 11 in one workspace", () => {
         const cfg = validateConfig(
-            rawConfig(accountNames(11).map((name) => ({ name, workspace: "team1" })), { placement: "shared", subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 11 }] }),
+            rawConfig(
+                accountNames(11).map((name) => ({ name, workspace: "team1" })),
+                { placement: "shared", subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 11 }] },
+            ),
         );
         expect(placeAccounts(cfg).problems).toEqual([]);
     });
@@ -138,22 +187,48 @@ describe("the lock wins over config, loudly", () => {
 
     test("a workspace pin that contradicts the lock is an error, not a move", () => {
         const r = placeAccounts(validateConfig(rawConfig([{ name: "contoso", workspace: "team1" }], { placement: "shared" })), lock);
-        expect(r.problems).toEqual([expect.objectContaining({ account: "contoso", path: "workspace", message: expect.stringMatching(/pins workspace 'team1' but the account is deployed in 'pool01'/) })]);
+        expect(r.problems).toEqual([
+            expect.objectContaining({
+                account: "contoso",
+                path: "workspace",
+                message: expect.stringMatching(/pins workspace 'team1' but the account is deployed in 'pool01'/),
+            }),
+        ]);
     });
 
     test("a subscription pin that contradicts the lock is an error", () => {
-        const cfg = validateConfig(rawConfig([{ name: "contoso", subscription: "second" }], { placement: "shared", subscriptions: [{ name: "main", subscriptionId: SUB_A }, { name: "second", subscriptionId: SUB_B }] }));
+        const cfg = validateConfig(
+            rawConfig([{ name: "contoso", subscription: "second" }], {
+                placement: "shared",
+                subscriptions: [
+                    { name: "main", subscriptionId: SUB_A },
+                    { name: "second", subscriptionId: SUB_B },
+                ],
+            }),
+        );
         const r = placeAccounts(cfg, lock);
-        expect(r.problems).toEqual([expect.objectContaining({ account: "contoso", path: "subscription", message: expect.stringMatching(/pins subscription 'second' but the account is deployed in 'main'/) })]);
+        expect(r.problems).toEqual([
+            expect.objectContaining({
+                account: "contoso",
+                path: "subscription",
+                message: expect.stringMatching(/pins subscription 'second' but the account is deployed in 'main'/),
+            }),
+        ]);
     });
 
     test("a locked subscription that disappeared from config is an error", () => {
-        const cfg = validateConfig(rawConfig([{ name: "contoso" }], { placement: "shared", subscriptions: [{ name: "other", subscriptionId: SUB_B }] }));
-        expect(placeAccounts(cfg, lock).problems[0]).toEqual(expect.objectContaining({ account: "contoso", message: expect.stringMatching(/'main', which is no longer in subscriptions/) }));
+        const cfg = validateConfig(
+            rawConfig([{ name: "contoso" }], { placement: "shared", subscriptions: [{ name: "other", subscriptionId: SUB_B }] }),
+        );
+        expect(placeAccounts(cfg, lock).problems[0]).toEqual(
+            expect.objectContaining({ account: "contoso", message: expect.stringMatching(/'main', which is no longer in subscriptions/) }),
+        );
     });
 
     test("switching a locked shared account to dedicated is an error", () => {
-        expect(placeAccounts(validateConfig(rawConfig([{ name: "contoso" }])), lock).problems[0].message).toMatch(/switching modes would move it/);
+        expect(placeAccounts(validateConfig(rawConfig([{ name: "contoso" }])), lock).problems[0].message).toMatch(
+            /switching modes would move it/,
+        );
     });
 
     test("a locked dedicated account stays dedicated after the platform switches to shared", () => {
@@ -167,7 +242,9 @@ describe("the lock wins over config, loudly", () => {
     });
 
     test("a pin that agrees with the lock is fine", () => {
-        expect(placeAccounts(validateConfig(rawConfig([{ name: "contoso", workspace: "pool01" }], { placement: "shared" })), lock).problems).toEqual([]);
+        expect(
+            placeAccounts(validateConfig(rawConfig([{ name: "contoso", workspace: "pool01" }], { placement: "shared" })), lock).problems,
+        ).toEqual([]);
     });
 });
 
@@ -224,7 +301,9 @@ describe("two subscriptions through the real program", () => {
             tailspin: expect.objectContaining({ subscription: "second", workspace: "pool02" }),
             wingtip: expect.objectContaining({ subscription: "second", workspace: "pool02" }),
         });
-        expect(s.outputs("tailspin")).toEqual(expect.objectContaining({ subscription: "second", subscriptionId: SUB_B, workspaceGroup: "pool02" }));
+        expect(s.outputs("tailspin")).toEqual(
+            expect.objectContaining({ subscription: "second", subscriptionId: SUB_B, workspaceGroup: "pool02" }),
+        );
     });
 
     test("one explicit provider per used subscription, each with its subscription ID", () => {
@@ -245,7 +324,8 @@ describe("two subscriptions through the real program", () => {
     });
 
     test("no azure-native custom resource relies on a default provider", () => {
-        for (const r of s.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining("pulumi:providers:azure-native::azure-")]);
+        for (const r of s.resources.filter((x) => x.custom && x.type.startsWith("azure-native:")))
+            expect([r.name, r.provider]).toEqual([r.name, expect.stringContaining("pulumi:providers:azure-native::azure-")]);
     });
 
     test("resource group, vault, key, identity, storage, FHIR service and grants live in the account's subscription", () => {
@@ -257,7 +337,9 @@ describe("two subscriptions through the real program", () => {
                 for (const r of rs) expect([r.name, r.id!.startsWith(`/subscriptions/${subId}/`)]).toEqual([r.name, true]);
             }
             for (const g of s.ofAccount(account, T.grant)) {
-                expect(inputs(g).roleDefinitionId).toMatch(new RegExp(`^/subscriptions/${subId}/providers/Microsoft.Authorization/roleDefinitions/`));
+                expect(inputs(g).roleDefinitionId).toMatch(
+                    new RegExp(`^/subscriptions/${subId}/providers/Microsoft.Authorization/roleDefinitions/`),
+                );
                 expect(inputs(g).scope).toMatch(new RegExp(`^/subscriptions/${subId}/`));
             }
         }
@@ -279,12 +361,17 @@ describe("two subscriptions through the real program", () => {
 });
 
 describe("create-only key settings are remembered by the lock", () => {
-    const keyLock = (keys: { name: string; size: number; rotationDays: number }[]): PlacementLock => ({ version: 1, accounts: { contoso: { subscription: "main", workspace: "contoso", keys } } });
+    const keyLock = (keys: { name: string; size: number; rotationDays: number }[]): PlacementLock => ({
+        version: 1,
+        accounts: { contoso: { subscription: "main", workspace: "contoso", keys } },
+    });
     const deployed = keyLock([{ name: "fhir-cmk", size: 3072, rotationDays: 365 }]);
     const withKey = (key: Record<string, unknown>) => validateConfig(rawConfig([{ name: "contoso", ...key }]));
 
     test("a new account's key settings go into the lock", () => {
-        expect(placeAccounts(withKey({ keySize: 2048, keyRotationDays: 90 })).lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 2048, rotationDays: 90 }]);
+        expect(placeAccounts(withKey({ keySize: 2048, keyRotationDays: 90 })).lock.accounts.contoso.keys).toEqual([
+            { name: "fhir-cmk", size: 2048, rotationDays: 90 },
+        ]);
     });
 
     test("changing keySize of a deployed key is an error naming the account, the field, the lock and what to do", () => {
@@ -303,7 +390,9 @@ describe("create-only key settings are remembered by the lock", () => {
     test("changing keyRotationDays of a deployed key says how to change the policy in Key Vault and record it", () => {
         const r = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, {}, "Pulumi.dev.placement.json");
         expect(r.problems.map((p) => [p.path, p.account])).toEqual([["accounts[0].keyRotationDays", "contoso"]]);
-        expect(r.problems[0].message).toMatch(/az keyvault key rotation-policy update.*npm run place -- --stack <stack> --accept-key-settings contoso/);
+        expect(r.problems[0].message).toMatch(
+            /az keyvault key rotation-policy update.*npm run place -- --stack <stack> --accept-key-settings contoso/,
+        );
         const accepted = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, { acceptKeySettings: ["contoso"] });
         expect(accepted.problems).toEqual([]);
         expect(accepted.lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 3072, rotationDays: 90 }]);
@@ -325,14 +414,23 @@ describe("create-only key settings are remembered by the lock", () => {
     });
 
     test("a lock written before keys were recorded is filled from the config, without a problem", () => {
-        const r = placeAccounts(withKey({ keySize: 2048 }), { version: 1, accounts: { contoso: { subscription: "main", workspace: "contoso" } } });
+        const r = placeAccounts(withKey({ keySize: 2048 }), {
+            version: 1,
+            accounts: { contoso: { subscription: "main", workspace: "contoso" } },
+        });
         expect(r.problems).toEqual([]);
         expect(r.lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 2048, rotationDays: 365 }]);
     });
 
     test("a lock with malformed keys is refused, naming the file and the account", () => {
-        expect(() => parsePlacementLock(JSON.stringify({ version: 1, accounts: { contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: "big" }] } } }), "Pulumi.x.placement.json")).toThrow(
-            /Pulumi\.x\.placement\.json: account 'contoso' has malformed keys/,
-        );
+        expect(() =>
+            parsePlacementLock(
+                JSON.stringify({
+                    version: 1,
+                    accounts: { contoso: { subscription: "main", workspace: "contoso", keys: [{ name: "fhir-cmk", size: "big" }] } },
+                }),
+                "Pulumi.x.placement.json",
+            ),
+        ).toThrow(/Pulumi\.x\.placement\.json: account 'contoso' has malformed keys/);
     });
 });

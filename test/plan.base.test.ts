@@ -3,12 +3,12 @@
  * the base plan made by the ref's own tree (git archive, node_modules linked, its scripts/plan.ts in a child process).
  * One real round trip; the stack file missing at a ref needs none.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { RawConfig } from "../config";
+import type { RawConfig } from "../config";
 import { main } from "../scripts/plan";
 import type { PlanDiff } from "../harness/planDiff";
 import { rawConfig } from "./helpers/stack";
@@ -18,7 +18,11 @@ const STACK = "t";
 let repo: string;
 
 function git(...args: string[]): string {
-    return execFileSync("git", ["-c", "user.name=plan-test", "-c", "user.email=plan-test@example.invalid", "-c", "commit.gpgsign=false", ...args], { cwd: repo, encoding: "utf8" });
+    return execFileSync(
+        "git",
+        ["-c", "user.name=plan-test", "-c", "user.email=plan-test@example.invalid", "-c", "commit.gpgsign=false", ...args],
+        { cwd: repo, encoding: "utf8" },
+    );
 }
 
 function writeStack(raw: RawConfig): void {
@@ -36,8 +40,24 @@ async function plan(args: string[]): Promise<{ code: number; stdout: string; std
 beforeAll(() => {
     repo = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-plan-base-repo-"));
     // The project's code as it is in this working tree (the program the base ref runs is its own copy).
-    for (const entry of ["package.json", "tsconfig.json", "Pulumi.yaml", "index.ts", "azure", "config", "components", "program", "policies", "harness", "tools", "scripts"]) {
-        fs.cpSync(path.join(ROOT, entry), path.join(repo, entry), { recursive: true, filter: (src) => !src.split(path.sep).includes("node_modules") });
+    for (const entry of [
+        "package.json",
+        "tsconfig.json",
+        "Pulumi.yaml",
+        "index.ts",
+        "azure",
+        "config",
+        "components",
+        "program",
+        "policies",
+        "harness",
+        "tools",
+        "scripts",
+    ]) {
+        fs.cpSync(path.join(ROOT, entry), path.join(repo, entry), {
+            recursive: true,
+            filter: (src) => !src.split(path.sep).includes("node_modules"),
+        });
     }
     git("init", "-q", "-b", "main");
     git("add", "-A");
@@ -59,9 +79,21 @@ describe("npm run plan -- --base", () => {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-plan-base-tmp-"));
         const tmpdir = process.env.TMPDIR;
         process.env.TMPDIR = tmp;
-        let r;
+        let r: Awaited<ReturnType<typeof plan>>;
         try {
-            r = await plan(["--stack", STACK, "--project-dir", repo, "--base", "HEAD", "--no-policies", "--json", json, "--markdown", markdown]);
+            r = await plan([
+                "--stack",
+                STACK,
+                "--project-dir",
+                repo,
+                "--base",
+                "HEAD",
+                "--no-policies",
+                "--json",
+                json,
+                "--markdown",
+                markdown,
+            ]);
         } finally {
             if (tmpdir === undefined) delete process.env.TMPDIR;
             else process.env.TMPDIR = tmpdir;

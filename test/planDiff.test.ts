@@ -2,19 +2,19 @@
  * The plan diff (`npm run plan -- --base REF`), in process: plans of small stacks made by the real program under
  * mocks, compared with diffPlans. The git round trip itself is in plan.base.test.ts.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
-import { PlacementLock, RawConfig } from "../config";
-import { MockRunResult, runUnderMocks } from "../harness/mockRun";
-import { KNOWN_AFTER_DEPLOY, MockValues, Plan, buildPlan, summaryLine } from "../harness/plan";
-import { PlanDiff, diffPlans, readPlanDocument, renderDiffText, sideOf } from "../harness/planDiff";
+import type { PlacementLock, RawConfig } from "../config";
+import { type MockRunResult, runUnderMocks } from "../harness/mockRun";
+import { KNOWN_AFTER_DEPLOY, MockValues, type Plan, buildPlan, summaryLine } from "../harness/plan";
+import { type PlanDiff, diffPlans, readPlanDocument, renderDiffText, sideOf } from "../harness/planDiff";
 import { runPlan } from "../harness/planCommand";
-import { RawAccount, TENANT, pid, rawConfig, run } from "./helpers/stack";
+import { type RawAccount, TENANT, pid, rawConfig, run } from "./helpers/stack";
 
 const STACK = "t";
 const grants = [
@@ -74,7 +74,14 @@ async function planCommand(raw: RawConfig, base: Plan, options: { json?: boolean
         const json = path.join(dir, "plan.json");
         const markdown = path.join(dir, "plan.md");
         const code = await runPlan(
-            { stack: STACK, projectDir: dir, base: "main", policies: false, ...(options.json ? { json } : {}), ...(options.markdown ? { markdown } : {}) },
+            {
+                stack: STACK,
+                projectDir: dir,
+                base: "main",
+                policies: false,
+                ...(options.json ? { json } : {}),
+                ...(options.markdown ? { markdown } : {}),
+            },
             {
                 out: (t) => void (out += t),
                 err: (t) => void (err += `${t}\n`),
@@ -104,9 +111,15 @@ describe("plan diff", () => {
         const d = diff(base, head);
         const beta = group(d, "beta");
         expect(beta.status).toBe("added");
-        expect(beta.added.map((r) => r.urn).sort()).toEqual(head.groups.find((g) => g.name === "beta")!.resources.map((r) => r.urn).sort());
+        expect(beta.added.map((r) => r.urn).sort()).toEqual(
+            head.groups
+                .find((g) => g.name === "beta")!
+                .resources.map((r) => r.urn)
+                .sort(),
+        );
         expect(beta.added.every((r) => r.name.startsWith("beta"))).toBe(true);
-        for (const name of ["(platform)", "alpha", "gamma", "delta"]) expect(group(d, name)).toMatchObject({ status: "unchanged", added: [], removed: [], changed: [], renamed: [] });
+        for (const name of ["(platform)", "alpha", "gamma", "delta"])
+            expect(group(d, name)).toMatchObject({ status: "unchanged", added: [], removed: [], changed: [], renamed: [] });
         expect(d.counts).toEqual({ added: beta.added.length, removed: 0, changed: 0, replaced: 0, renamed: 0, ignored: 0 });
         expect(d.errors).toEqual([]);
         const t = text(d);
@@ -121,7 +134,9 @@ describe("plan diff", () => {
         expect(r.code).toBe(2);
         expect(r.out).toBe("");
         expect(r.err).toContain("Stack 't' (working tree): invalid configuration, nothing planned.");
-        expect(r.err).toMatch(/account 'alpha', field 'accounts\[0\]\.keySize': 2048 differs from key 'fhir-cmk' as Azure created it \(3072 bits/);
+        expect(r.err).toMatch(
+            /account 'alpha', field 'accounts\[0\]\.keySize': 2048 differs from key 'fhir-cmk' as Azure created it \(3072 bits/,
+        );
         expect(r.err).toContain("set keyName to a new name (e.g. fhir-cmk-2)");
         expect(r.markdown).toMatch(/:x: \*\*Invalid configuration, nothing planned\*\*[\s\S]*accounts\[0\]\.keySize/);
     });
@@ -130,7 +145,11 @@ describe("plan diff", () => {
         let r: Awaited<ReturnType<typeof planCommand>>;
         let d: PlanDiff;
         beforeAll(async () => {
-            const head = [{ ...alpha, keyName: "fhir-cmk-2", keySize: 2048 }, { ...gamma, export: false, keySize: 2048 }, { ...delta, name: "deltanew" }];
+            const head = [
+                { ...alpha, keyName: "fhir-cmk-2", keySize: 2048 },
+                { ...gamma, export: false, keySize: 2048 },
+                { ...delta, name: "deltanew" },
+            ];
             r = await planCommand(rawConfig(head), base, { json: true, markdown: true });
             d = (JSON.parse(r.json!) as { diff: PlanDiff }).diff;
         });
@@ -165,12 +184,25 @@ describe("plan diff", () => {
 
         test("export: false removes the protected export storage: an error naming it", () => {
             const g = group(d, "gamma");
-            expect(g.removed.map((x) => x.name).sort()).toEqual(["gamma", "gamma-export-blob-audit", "gamma-export-blob-grant", "gamma-export-blob-service", "gamma-export-storage"]);
+            expect(g.removed.map((x) => x.name).sort()).toEqual([
+                "gamma",
+                "gamma-export-blob-audit",
+                "gamma-export-blob-grant",
+                "gamma-export-blob-service",
+                "gamma-export-storage",
+            ]);
             expect(d.errors.filter((e) => e.group === "gamma")).toEqual([
-                { group: "gamma", resource: "gamma-export-storage", type: "azure-native:storage:StorageAccount", message: expect.stringContaining("protected resource would be deleted") },
+                {
+                    group: "gamma",
+                    resource: "gamma-export-storage",
+                    type: "azure-native:storage:StorageAccount",
+                    message: expect.stringContaining("protected resource would be deleted"),
+                },
             ]);
             const fhir = g.changed.find((c) => c.name === "gamma-fhir")!;
-            expect(fhir.changes.map((x) => `${x.path}: ${x.before} → ${x.after ?? "(not set)"}`)).toEqual([`exportConfiguration.storageAccountName: "stgamma${KNOWN_AFTER_DEPLOY}" → (not set)`]);
+            expect(fhir.changes.map((x) => `${x.path}: ${x.before} → ${x.after ?? "(not set)"}`)).toEqual([
+                `exportConfiguration.storageAccountName: "stgamma${KNOWN_AFTER_DEPLOY}" → (not set)`,
+            ]);
             expect(r.out).toContain("gamma-export-storage (storage:StorageAccount) in account gamma: protected resource would be deleted");
             expect(r.markdown).toContain(`- **gamma**: ${summaryLine(g.summary.head!)} _(was: ${summaryLine(g.summary.base!)})_`);
         });
@@ -178,7 +210,15 @@ describe("plan diff", () => {
         test("a key size change no lock records: Azure ignores it, and the diff says so instead of 'replace'", () => {
             const key = group(d, "gamma").changed.find((c) => c.name === "gamma-cmk")!;
             expect(key.action).toBe("ignored");
-            expect(key.changes).toEqual([{ path: "properties.keySize", before: "3072", after: "2048", effect: "ignored", why: expect.stringContaining("Create If Not Exist") }]);
+            expect(key.changes).toEqual([
+                {
+                    path: "properties.keySize",
+                    before: "3072",
+                    after: "2048",
+                    effect: "ignored",
+                    why: expect.stringContaining("Create If Not Exist"),
+                },
+            ]);
             expect(r.out).toContain("      properties.keySize: 3072 → 2048  <- ignored once created (ignoreChanges)");
         });
 
@@ -186,9 +226,18 @@ describe("plan diff", () => {
             expect(group(d, "delta").status).toBe("removed");
             expect(group(d, "deltanew").status).toBe("added");
             expect(d.counts.renamed).toBe(0);
-            const protectedOld = base.groups.find((g) => g.name === "delta")!.resources.filter((x) => x.protect).map((x) => x.name).sort();
+            const protectedOld = base.groups
+                .find((g) => g.name === "delta")!
+                .resources.filter((x) => x.protect)
+                .map((x) => x.name)
+                .sort();
             expect(protectedOld).toEqual(expect.arrayContaining(["delta-fhir", "delta-vault", "delta-cmk", "delta-export-storage"]));
-            expect(d.errors.filter((e) => e.group === "delta").map((e) => e.resource).sort()).toEqual(protectedOld);
+            expect(
+                d.errors
+                    .filter((e) => e.group === "delta")
+                    .map((e) => e.resource)
+                    .sort(),
+            ).toEqual(protectedOld);
             expect(r.out).toContain("delta-fhir (healthcareapis:FhirService) in account delta: protected resource would be deleted");
         });
     });
@@ -215,7 +264,8 @@ describe("plan diff", () => {
 
     test("the summary line carries key, network, export/import, SMART proxy, CORS and grants by role", () => {
         expect(summaryLine(base.summaries.alpha)).toBe(
-            "key fhir-cmk RSA 3072, rotates every 365 days; network public (Entra ID auth), key vault trusted services only; export on, import off; " +
+            "key fhir-cmk RSA 3072, rotates every 365 days; network public (Entra ID auth), key vault trusted services only; export " +
+                "on, import off; " +
                 "SMART proxy off; CORS https://app.alpha.example; history versioned; grants 1x FHIR Data Exporter, 2x FHIR Data Reader",
         );
         expect(summaryLine(base.summaries.gamma)).toMatch(/; SMART proxy off; CORS none; history versioned; grants none$/);
@@ -226,7 +276,16 @@ describe("plan diff", () => {
         const byUrn = new Map(baseRun.resources.map((x) => [x.urn, x]));
         const old = {
             stack: STACK,
-            groups: base.groups.map((g) => ({ name: g.name, resources: g.resources.map((x) => ({ urn: x.urn, type: x.type, name: x.name, protect: x.protect, inputs: x.custom ? byUrn.get(x.urn)!.inputs : {} })) })),
+            groups: base.groups.map((g) => ({
+                name: g.name,
+                resources: g.resources.map((x) => ({
+                    urn: x.urn,
+                    type: x.type,
+                    name: x.name,
+                    protect: x.protect,
+                    inputs: x.custom ? byUrn.get(x.urn)!.inputs : {},
+                })),
+            })),
         };
         expect(JSON.stringify(old)).toMatch(/kv-alpha-[a-z0-9]{6}/);
         const d = diffPlans(readPlanDocument(old, MockValues.fromRun(baseRun.resources), "old"), sideOf(base));
@@ -243,10 +302,20 @@ describe("renames and replacements, on a small program", () => {
                 const rg = new resources.ResourceGroup("rg", { resourceGroupName: "rg-fixed", location: "westeurope" });
                 const vault = new keyvault.Vault(
                     logicalName,
-                    { vaultName: "kv-fixed", resourceGroupName: rg.name, location, properties: { tenantId: TENANT, sku: { family: "A", name: "standard" } } },
+                    {
+                        vaultName: "kv-fixed",
+                        resourceGroupName: rg.name,
+                        location,
+                        properties: { tenantId: TENANT, sku: { family: "A", name: "standard" } },
+                    },
                     { protect },
                 );
-                new authorization.RoleAssignment("grant", { roleAssignmentName: "00000000-0000-4000-8000-000000000001", scope: vault.id, principalId: pid(4), roleDefinitionId: "/providers/x/roleDefinitions/y" });
+                new authorization.RoleAssignment("grant", {
+                    roleAssignmentName: "00000000-0000-4000-8000-000000000001",
+                    scope: vault.id,
+                    principalId: pid(4),
+                    roleDefinitionId: "/providers/x/roleDefinitions/y",
+                });
                 return {};
             },
             { stack: STACK, config: {} },
@@ -263,8 +332,18 @@ describe("renames and replacements, on a small program", () => {
         // The grant's scope is the vault's (mock) ID: the same output of the renamed vault, so the grant is unchanged.
         expect(group(d, "(platform)").changed).toEqual([]);
         const oldUrn = before.groups[0].resources.find((r) => r.name === "vault")!.urn;
-        expect(d.errors).toEqual([{ group: "(platform)", resource: "key-vault", type: "azure-native:keyvault:Vault", message: expect.stringContaining(`aliases: ["${oldUrn}"] on key-vault`) }]);
-        expect(text(d)).toContain("      renamed from vault (urn:pulumi:t::fhir-platform::azure-native:keyvault:Vault::vault): same Azure resource, needs an alias");
+        expect(d.errors).toEqual([
+            {
+                group: "(platform)",
+                resource: "key-vault",
+                type: "azure-native:keyvault:Vault",
+                message: expect.stringContaining(`aliases: ["${oldUrn}"] on key-vault`),
+            },
+        ]);
+        expect(text(d)).toContain(
+            "      renamed from vault (urn:pulumi:t::fhir-platform::azure-native:keyvault:Vault::vault): same Azure resource, needs " +
+                "an alias",
+        );
     });
 
     test("an unprotected rename is a warning, not a delete and a create", async () => {
@@ -277,10 +356,26 @@ describe("renames and replacements, on a small program", () => {
     test("a create-only change of a protected resource (its region) is an error naming it and why; 'West Europe' is no change", async () => {
         const before = await vaultPlan("vault", true);
         const d = diff(before, await vaultPlan("vault", true, "northeurope"));
-        expect(d.groups[0].changed.map((c) => [c.name, c.action, c.changes.map((x) => [x.path, x.effect])])).toEqual([["vault", "replace", [["location", "replace"]]]]);
-        expect(d.errors).toEqual([{ group: "(platform)", resource: "vault", type: "azure-native:keyvault:Vault", message: expect.stringMatching(/^protected resource would be replaced .*: location; the engine refuses/) }]);
+        expect(d.groups[0].changed.map((c) => [c.name, c.action, c.changes.map((x) => [x.path, x.effect])])).toEqual([
+            ["vault", "replace", [["location", "replace"]]],
+        ]);
+        expect(d.errors).toEqual([
+            {
+                group: "(platform)",
+                resource: "vault",
+                type: "azure-native:keyvault:Vault",
+                message: expect.stringMatching(/^protected resource would be replaced .*: location; the engine refuses/),
+            },
+        ]);
         expect(text(d)).toContain('      location: "westeurope" → "northeurope"  <- replace: a resource\'s region is fixed at creation');
         // azure-native compares locations without case and spaces.
-        expect(diff(before, await vaultPlan("vault", true, "West Europe")).counts).toEqual({ added: 0, removed: 0, changed: 0, replaced: 0, renamed: 0, ignored: 0 });
+        expect(diff(before, await vaultPlan("vault", true, "West Europe")).counts).toEqual({
+            added: 0,
+            removed: 0,
+            changed: 0,
+            replaced: 0,
+            renamed: 0,
+            ignored: 0,
+        });
     });
 });

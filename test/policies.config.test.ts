@@ -3,12 +3,18 @@
  * against its `configSchema` wrapped in an object schema (pulumi/pulumi pkg/resource/analyzer/config.go), with a real
  * JSON Schema validator; and `npm run plan -- --policy-config FILE`, which refuses a bad file in one line per problem.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { PolicyConfigError, policyConfigJsonSchema, policyConfigWarnings, readPolicyConfigFile, resolvePolicyConfig } from "../harness/policyRunner";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+    PolicyConfigError,
+    policyConfigJsonSchema,
+    policyConfigWarnings,
+    readPolicyConfigFile,
+    resolvePolicyConfig,
+} from "../harness/policyRunner";
 import { policies } from "../policies/policies";
-import { FhirResourcePolicy } from "../policies/rules/common";
+import type { FhirResourcePolicy } from "../policies/rules/common";
 import { main as plan } from "../scripts/plan";
 
 /** A policy with the JSON Schema keywords the pack's own schemas do not use yet. */
@@ -44,7 +50,11 @@ const ok = { "test-knobs": { owners: ["team-a"] } };
 
 describe("config schemas, validated as the CLI validates them", () => {
     test("the CLI's wrapper: an object with the policy's properties and required, nothing more", () => {
-        expect(policyConfigJsonSchema(knobs.configSchema!)).toEqual({ type: "object", properties: knobs.configSchema!.properties, required: ["prefix", "owners"] });
+        expect(policyConfigJsonSchema(knobs.configSchema!)).toEqual({
+            type: "object",
+            properties: knobs.configSchema!.properties,
+            required: ["prefix", "owners"],
+        });
         expect(policyConfigJsonSchema({ properties: {} })).toEqual({ type: "object" });
     });
 
@@ -61,7 +71,11 @@ describe("config schemas, validated as the CLI validates them", () => {
         ["enum", { level: "medium" }, 'test-knobs.level: must be one of ["low","high"], got "medium"'],
         ["type", { owners: "team-a" }, 'test-knobs.owners: expected array, got "team-a"'],
         ["maximum, nested", { limits: { max: 11 } }, "test-knobs.limits.max: must be <= 10"],
-        ["additionalProperties, nested", { limits: { maxx: 1 } }, "test-knobs.limits: unknown property 'maxx'; did you mean 'max'?; properties: max"],
+        [
+            "additionalProperties, nested",
+            { limits: { maxx: 1 } },
+            "test-knobs.limits: unknown property 'maxx'; did you mean 'max'?; properties: max",
+        ],
     ])("%s is honoured", (_keyword, props, message) => {
         expect(problems({ "test-knobs": { ...ok["test-knobs"], ...props } })).toEqual([message]);
     });
@@ -72,7 +86,9 @@ describe("config schemas, validated as the CLI validates them", () => {
 
     test("the pack's own schemas: defaults valid, bounds enforced", () => {
         expect(problems({}, policies)).toEqual([]);
-        expect(problems({ "keyvault-soft-delete": { minimumRetentionDays: 30.5 } }, policies)).toEqual(["keyvault-soft-delete.minimumRetentionDays: expected integer, got 30.5"]);
+        expect(problems({ "keyvault-soft-delete": { minimumRetentionDays: 30.5 } }, policies)).toEqual([
+            "keyvault-soft-delete.minimumRetentionDays: expected integer, got 30.5",
+        ]);
         expect(problems({ "stateful-resources-protected": { resourceTypes: ["azure-native:keyvault:Vault", 3] } }, policies)).toEqual([
             "stateful-resources-protected.resourceTypes[1]: expected string, got 3",
         ]);
@@ -85,7 +101,8 @@ describe("config schemas, validated as the CLI validates them", () => {
         expect(props("fhir-cors")).toEqual({ allowLocalhost: false });
         expect(props("storage-soft-delete")).toEqual({ minimumRetentionDays: 7 });
         expect(props("storage-blob-diagnostics")).toEqual({ categories: ["StorageRead", "StorageWrite", "StorageDelete"] });
-        for (const name of ["keyvault-network-restricted", "fhir-public-network-access", "fhir-resource-versioning"]) expect(props(name)).toEqual({ exemptAccounts: [] });
+        for (const name of ["keyvault-network-restricted", "fhir-public-network-access", "fhir-resource-versioning"])
+            expect(props(name)).toEqual({ exemptAccounts: [] });
         expect(
             problems(
                 {
@@ -99,7 +116,7 @@ describe("config schemas, validated as the CLI validates them", () => {
             ),
         ).toEqual([
             "keyvault-network-restricted.exemptAccounts[0]: must NOT have fewer than 1 characters",
-            "keyvault-hsm-keys.requireHsmKeys: expected boolean, got \"yes\"",
+            'keyvault-hsm-keys.requireHsmKeys: expected boolean, got "yes"',
             "storage-soft-delete.minimumRetentionDays: must be <= 365",
             'storage-blob-diagnostics.categories[1]: must be one of ["StorageRead","StorageWrite","StorageDelete"], got "StorageList"',
             "required-tags.requiredTags[1]: must NOT have fewer than 1 characters",
@@ -136,14 +153,21 @@ describe("config schemas, validated as the CLI validates them", () => {
         const config = { "keyvault-soft-delete": { minimumRetentionDay: 30 }, "storage-https-only": { strict: true } };
         expect(problems(config, policies)).toEqual([]);
         expect(policyConfigWarnings(config, policies)).toEqual([
-            "keyvault-soft-delete: 'minimumRetentionDay' is not one of its config properties (minimumRetentionDays); did you mean 'minimumRetentionDays'?; it is ignored",
+            "keyvault-soft-delete: 'minimumRetentionDay' is not one of its config properties (minimumRetentionDays); did you mean " +
+                "'minimumRetentionDays'?; it is ignored",
             "storage-https-only: the policy takes no config properties; 'strict' is ignored",
         ]);
-        expect(policyConfigWarnings({ "keyvault-soft-delete": { enforcementLevel: "advisory", minimumRetentionDays: 30 } }, policies)).toEqual([]);
+        expect(
+            policyConfigWarnings({ "keyvault-soft-delete": { enforcementLevel: "advisory", minimumRetentionDays: 30 } }, policies),
+        ).toEqual([]);
     });
 
     test("a policy whose own schema is not valid JSON Schema is refused by name", () => {
-        const broken: FhirResourcePolicy = { ...knobs, name: "test-broken", configSchema: { properties: { n: { type: "integer", minimum: "one" as unknown as number } } } };
+        const broken: FhirResourcePolicy = {
+            ...knobs,
+            name: "test-broken",
+            configSchema: { properties: { n: { type: "integer", minimum: "one" as unknown as number } } },
+        };
         expect(() => resolvePolicyConfig({}, [...policies, broken])).toThrow(/policy 'test-broken' has an invalid configSchema/);
     });
 });
@@ -163,9 +187,13 @@ describe("policy config files", () => {
 
     test.each([
         ["missing", path.join(tmp, "nope.json"), "no such file"],
-        ["not JSON", "{ \"all\": ", /^not valid JSON: /],
-        ["not an object", "[\"advisory\"]", "must be a JSON object (policy name -> level or object), got an array"],
-        ["a bad value", JSON.stringify({ "keyvault-soft-delete": { minimumRetentionDays: 0 } }), "keyvault-soft-delete.minimumRetentionDays: must be >= 7"],
+        ["not JSON", '{ "all": ', /^not valid JSON: /],
+        ["not an object", '["advisory"]', "must be a JSON object (policy name -> level or object), got an array"],
+        [
+            "a bad value",
+            JSON.stringify({ "keyvault-soft-delete": { minimumRetentionDays: 0 } }),
+            "keyvault-soft-delete.minimumRetentionDays: must be >= 7",
+        ],
     ])("%s: PolicyConfigError with one problem", (name, content, expected) => {
         const f = name === "missing" ? content : file(`${name.replace(/ /g, "-")}.json`, content);
         let error: unknown;
@@ -190,8 +218,8 @@ describe("npm run plan -- --policy-config FILE", () => {
             stdout += String(chunk);
             return true;
         });
-        const log = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void (stdout += a.join(" ") + "\n"));
-        const err = jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void (stderr += a.join(" ") + "\n"));
+        const log = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void (stdout += `${a.join(" ")}\n`));
+        const err = jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void (stderr += `${a.join(" ")}\n`));
         try {
             return { code: await plan(args), stdout, stderr };
         } finally {
@@ -204,8 +232,16 @@ describe("npm run plan -- --policy-config FILE", () => {
     test.each([
         ["a missing file", () => path.join(tmp, "missing.json"), /^--policy-config \S+missing\.json: no such file\n$/],
         ["bad JSON", () => file("bad.json", "{ 'all': 1 }"), /^--policy-config \S+bad\.json: not valid JSON: .+\n$/],
-        ["a bad value", () => file("value.json", JSON.stringify({ "keyvault-soft-delete": { minimumRetentionDays: 120 } })), /^--policy-config \S+value\.json: keyvault-soft-delete\.minimumRetentionDays: must be <= 90\n$/],
-        ["a misspelled policy", () => file("typo.json", JSON.stringify({ "fhir-public-network-acces": "mandatory" })), /^--policy-config \S+typo\.json: unknown policy 'fhir-public-network-acces'; did you mean 'fhir-public-network-access'\?; the pack's policies are: keyvault-purge-protection, .+\n$/],
+        [
+            "a bad value",
+            () => file("value.json", JSON.stringify({ "keyvault-soft-delete": { minimumRetentionDays: 120 } })),
+            /^--policy-config \S+value\.json: keyvault-soft-delete\.minimumRetentionDays: must be <= 90\n$/,
+        ],
+        [
+            "a misspelled policy",
+            () => file("typo.json", JSON.stringify({ "fhir-public-network-acces": "mandatory" })),
+            /^--policy-config \S+typo\.json: unknown policy 'fhir-public-network-acces'; did you mean 'fhir-public-network-access'\?; the pack's policies are: keyvault-purge-protection, .+\n$/,
+        ],
     ])("%s: one line, exit 2, nothing planned, no stack trace", async (_name, make, expected) => {
         const r = await run(["--stack", "dev", "--policy-config", make()]);
         expect(r.code).toBe(2);

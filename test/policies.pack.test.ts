@@ -8,9 +8,17 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as storage from "@pulumi/azure-native/storage";
 import { BUILT_IN_ROLES } from "../azure/facts";
-import { CapturedResource, runUnderMocks } from "../harness/mockRun";
+import { type CapturedResource, runUnderMocks } from "../harness/mockRun";
 import { runStack } from "../harness/runStack";
-import { PolicyConfigError, PolicyReport, PolicyRunOptions, UNKNOWN_AT_PREVIEW, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../harness/policyRunner";
+import {
+    PolicyConfigError,
+    type PolicyReport,
+    type PolicyRunOptions,
+    UNKNOWN_AT_PREVIEW,
+    resolvePolicyConfig,
+    runPolicyPack,
+    stackValidationArgs,
+} from "../harness/policyRunner";
 import { policies } from "../policies/policies";
 import { isStackPolicy } from "../policies/rules/common";
 
@@ -21,7 +29,8 @@ beforeAll(async () => {
 });
 
 const find = (resources: CapturedResource[], name: string, type: string) => resources.find((r) => r.name === name && r.type === type)!;
-const mandatory = (report: PolicyReport) => [...new Set(report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName))].sort();
+const mandatory = (report: PolicyReport) =>
+    [...new Set(report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName))].sort();
 
 /** The dev stack with a cross-account grant, a FHIR service without CMK, and weak export storage. */
 function brokenDev(): CapturedResource[] {
@@ -61,19 +70,28 @@ function edit(resources: CapturedResource[], edits: Record<string, Edit>): Captu
     return resources;
 }
 /** `resources` without the named resources. */
-const without = (...names: string[]) => (resources: CapturedResource[]) => resources.filter((r) => !names.includes(r.name));
+const without =
+    (...names: string[]) =>
+    (resources: CapturedResource[]) =>
+        resources.filter((r) => !names.includes(r.name));
 /** The program's way of pointing `prop` at a resource's ID: the value, and the property's dependency on it. */
-const pointAt = (prop: string, target: () => CapturedResource): Edit => (inputs, r) => {
-    inputs[prop] = target().id;
-    r.propertyDependencies[prop] = [target().urn];
-};
+const pointAt =
+    (prop: string, target: () => CapturedResource): Edit =>
+    (inputs, r) => {
+        inputs[prop] = target().id;
+        r.propertyDependencies[prop] = [target().urn];
+    };
 const ofDev = (name: string, type: string) => () => find(dev, name, type);
 
 /**
  * Stacks broken the way a program would break them (values and dependencies together), each with the mandatory
  * violations it must give, as [policy, resource], in report order: the same after deployment and on a first preview.
  */
-const BREAKAGES: { what: string; break: (resources: CapturedResource[]) => CapturedResource[]; expected: [string, string | undefined][] }[] = [
+const BREAKAGES: {
+    what: string;
+    break: (resources: CapturedResource[]) => CapturedResource[];
+    expected: [string, string | undefined][];
+}[] = [
     {
         what: "contoso's FHIR service without its crypto grant",
         break: without("contoso-cmk-crypto-grant"),
@@ -103,12 +121,19 @@ const BREAKAGES: { what: string; break: (resources: CapturedResource[]) => Captu
     },
     {
         what: "a FHIR data role granted on the workspace",
-        break: (rs) => edit(rs, { "tailspin-fhir-data-reader-55555555-5555-4555-8555-555555555555": pointAt("scope", ofDev("tailspin-workspace", "azure-native:healthcareapis:Workspace")) }),
+        break: (rs) =>
+            edit(rs, {
+                "tailspin-fhir-data-reader-55555555-5555-4555-8555-555555555555": pointAt(
+                    "scope",
+                    ofDev("tailspin-workspace", "azure-native:healthcareapis:Workspace"),
+                ),
+            }),
         expected: [["rbac-fhir-roles-at-fhir-scope", "tailspin-fhir-data-reader-55555555-5555-4555-8555-555555555555"]],
     },
     {
         what: "the crypto grant on the resource group instead of the key",
-        break: (rs) => edit(rs, { "contoso-cmk-crypto-grant": pointAt("scope", ofDev("contoso-rg", "azure-native:resources:ResourceGroup")) }),
+        break: (rs) =>
+            edit(rs, { "contoso-cmk-crypto-grant": pointAt("scope", ofDev("contoso-rg", "azure-native:resources:ResourceGroup")) }),
         expected: [
             ["fhir-identity-holds-crypto-role", "contoso-fhir"],
             ["rbac-data-roles-at-resource-scope", "contoso-cmk-crypto-grant"],
@@ -116,7 +141,10 @@ const BREAKAGES: { what: string; break: (resources: CapturedResource[]) => Captu
     },
     {
         what: "Owner for contoso's identity on its key",
-        break: (rs) => edit(rs, { "contoso-cmk-crypto-grant": (p) => (p.roleDefinitionId = p.roleDefinitionId.replace(/[^/]+$/, BUILT_IN_ROLES.Owner)) }),
+        break: (rs) =>
+            edit(rs, {
+                "contoso-cmk-crypto-grant": (p) => (p.roleDefinitionId = p.roleDefinitionId.replace(/[^/]+$/, BUILT_IN_ROLES.Owner)),
+            }),
         expected: [
             ["fhir-identity-holds-crypto-role", "contoso-fhir"],
             ["rbac-no-privileged-roles", "contoso-cmk-crypto-grant"],
@@ -154,7 +182,8 @@ const MODES: [string, PolicyRunOptions][] = [
     ["on a first preview (IDs, principal IDs, key URIs and generated names unknown)", { firstPreview: true }],
 ];
 /** "can't run during preview" notices: a policy that met an unknown value and decided nothing. */
-const cantRun = (report: PolicyReport) => report.violations.filter((v) => v.message.startsWith("can't run policy")).map((v) => v.policyName);
+const cantRun = (report: PolicyReport) =>
+    report.violations.filter((v) => v.message.startsWith("can't run policy")).map((v) => v.policyName);
 
 describe.each(MODES)("a deliberately broken stack, %s", (_mode, options) => {
     test("fails with the policies for the cross-account grant, the missing CMK and the weak storage", async () => {
@@ -172,27 +201,42 @@ describe.each(MODES)("a deliberately broken stack, %s", (_mode, options) => {
         expect(byPolicy("account-isolation").map((v) => v.resourceName)).toEqual(["contoso-cmk-crypto-grant"]);
         expect(byPolicy("fhir-identity-holds-crypto-role").map((v) => v.resourceName)).toEqual(["contoso-fhir"]);
         expect(byPolicy("fhir-cmk-encryption").map((v) => v.resourceName)).toEqual(["tailspin-fhir"]);
-        expect(byPolicy("storage-minimum-tls")[0]).toMatchObject({ resourceName: "fabrikam-export-storage", resourceType: "azure-native:storage:StorageAccount" });
+        expect(byPolicy("storage-minimum-tls")[0]).toMatchObject({
+            resourceName: "fabrikam-export-storage",
+            resourceType: "azure-native:storage:StorageAccount",
+        });
     });
 
     test("raw azure-native resources registered under mocks: retired API for FHIR, an Owner grant, untagged weak storage", async () => {
         const { resources } = await runUnderMocks(
             () => {
-                new healthcareapis.Service("legacy", { resourceGroupName: "rg-legacy", kind: "fhir-R4", location: "westeurope", tags: { "fhir-platform:scope": "legacy" } });
+                new healthcareapis.Service("legacy", {
+                    resourceGroupName: "rg-legacy",
+                    kind: "fhir-R4",
+                    location: "westeurope",
+                    tags: { "fhir-platform:scope": "legacy" },
+                });
                 new authorization.RoleAssignment("owner", {
                     scope: "/subscriptions/00000000-0000-4000-8000-00000000d001",
                     principalId: "66666666-6666-4666-8666-666666666666",
-                    roleDefinitionId: "/subscriptions/00000000-0000-4000-8000-00000000d001/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+                    roleDefinitionId:
+                        "/subscriptions/00000000-0000-4000-8000-00000000d001/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
                     description: "[fhir-platform account=contoso] break glass",
                 });
                 // What a seed CMK template grants: Key Vault Crypto Officer on the whole resource group.
                 new authorization.RoleAssignment("seed-crypto-officer", {
                     scope: "/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-legacy",
                     principalId: "77777777-7777-4777-8777-777777777777",
-                    roleDefinitionId: "/subscriptions/00000000-0000-4000-8000-00000000d001/providers/Microsoft.Authorization/roleDefinitions/14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+                    roleDefinitionId:
+                        "/subscriptions/00000000-0000-4000-8000-00000000d001/providers/Microsoft.Authorization/roleDefinitions/14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
                     description: "[fhir-platform account=contoso] key administration",
                 });
-                new storage.StorageAccount("loose", { resourceGroupName: "rg-legacy", accountName: "stloose", kind: "StorageV2", sku: { name: "Standard_LRS" } });
+                new storage.StorageAccount("loose", {
+                    resourceGroupName: "rg-legacy",
+                    accountName: "stloose",
+                    kind: "StorageV2",
+                    sku: { name: "Standard_LRS" },
+                });
                 return {};
             },
             { stack: "broken", config: {} },
@@ -214,12 +258,18 @@ describe.each(MODES)("a deliberately broken stack, %s", (_mode, options) => {
             "storage-no-shared-key",
             "storage-soft-delete",
         ]);
-        expect(report.violations.filter((v) => v.policyName === "rbac-no-privileged-roles").map((v) => [v.resourceName, v.message.replace(/ \(.*$/, "")])).toEqual([
+        expect(
+            report.violations
+                .filter((v) => v.policyName === "rbac-no-privileged-roles")
+                .map((v) => [v.resourceName, v.message.replace(/ \(.*$/, "")]),
+        ).toEqual([
             ["owner", "grants Owner at /subscriptions/00000000-0000-4000-8000-00000000d001"],
             ["seed-crypto-officer", "grants Key Vault Crypto Officer at a resourceGroup scope"],
         ]);
         expect(report.violations.filter((v) => v.policyName === "resources-tagged").map((v) => v.resourceName)).toEqual(["loose"]);
-        expect(report.violations.filter((v) => v.policyName === "stateful-resources-protected").map((v) => v.enforcementLevel)).toEqual(["advisory"]);
+        expect(report.violations.filter((v) => v.policyName === "stateful-resources-protected").map((v) => v.enforcementLevel)).toEqual([
+            "advisory",
+        ]);
     });
 
     test.each(BREAKAGES.map((b) => [b.what, b] as const))("%s", async (_what, b) => {
@@ -242,19 +292,32 @@ describe("enforcement config (as --policy-pack-config)", () => {
     test("deny public FHIR services: the public-network policy made mandatory fails the dev stack", async () => {
         const report = await runPolicyPack(dev, { "fhir-public-network-access": { enforcementLevel: "mandatory" } });
         expect(mandatory(report)).toEqual(["fhir-public-network-access"]);
-        const exempt = await runPolicyPack(dev, { "fhir-public-network-access": { enforcementLevel: "mandatory", exemptAccounts: ["contoso", "fabrikam"] } });
+        const exempt = await runPolicyPack(dev, {
+            "fhir-public-network-access": { enforcementLevel: "mandatory", exemptAccounts: ["contoso", "fabrikam"] },
+        });
         expect(exempt.violations).toEqual([]);
     });
 
     test("opt-in rules: required tags and HSM keys fail the dev stack once an organisation configures them", async () => {
-        const report = await runPolicyPack(dev, { "required-tags": { requiredTags: ["dataClassification"] }, "keyvault-hsm-keys": { requireHsmKeys: true } });
+        const report = await runPolicyPack(dev, {
+            "required-tags": { requiredTags: ["dataClassification"] },
+            "keyvault-hsm-keys": { requireHsmKeys: true },
+        });
         expect(mandatory(report)).toEqual(["keyvault-hsm-keys", "required-tags"]);
         const of = (name: string) => report.violations.filter((v) => v.policyName === name);
-        expect(of("keyvault-hsm-keys").map((v) => v.resourceName).sort()).toEqual(["contoso-cmk", "contoso-vault", "fabrikam-cmk", "fabrikam-vault", "tailspin-cmk", "tailspin-vault"]);
+        expect(
+            of("keyvault-hsm-keys")
+                .map((v) => v.resourceName)
+                .sort(),
+        ).toEqual(["contoso-cmk", "contoso-vault", "fabrikam-cmk", "fabrikam-vault", "tailspin-cmk", "tailspin-vault"]);
         // Every Azure resource that can carry tags, and nothing else (no grant, setting, blob service or zone group).
         const untaggable = ["RoleAssignment", "DiagnosticSetting", "BlobServiceProperties", "PrivateDnsZoneGroup"];
         const taggable = dev.filter((r) => r.custom && r.type.startsWith("azure-native:") && !untaggable.includes(r.type.split(":")[2]));
-        expect(of("required-tags").map((v) => v.resourceUrn).sort()).toEqual(taggable.map((r) => r.urn).sort());
+        expect(
+            of("required-tags")
+                .map((v) => v.resourceUrn)
+                .sort(),
+        ).toEqual(taggable.map((r) => r.urn).sort());
     });
 
     test("disabled policies do not run", async () => {
@@ -266,8 +329,13 @@ describe("enforcement config (as --policy-pack-config)", () => {
     });
 
     test("schema defaults apply; bad config is refused as the CLI would", () => {
-        expect(resolvePolicyConfig({}).get("keyvault-soft-delete")).toEqual({ enforcementLevel: "mandatory", properties: { minimumRetentionDays: 7 } });
-        expect(resolvePolicyConfig({ "keyvault-soft-delete": { minimumRetentionDays: 30 } }).get("keyvault-soft-delete")!.properties).toEqual({ minimumRetentionDays: 30 });
+        expect(resolvePolicyConfig({}).get("keyvault-soft-delete")).toEqual({
+            enforcementLevel: "mandatory",
+            properties: { minimumRetentionDays: 7 },
+        });
+        expect(
+            resolvePolicyConfig({ "keyvault-soft-delete": { minimumRetentionDays: 30 } }).get("keyvault-soft-delete")!.properties,
+        ).toEqual({ minimumRetentionDays: 30 });
         expect(() => resolvePolicyConfig({ "no-such-policy": "mandatory" })).toThrow(PolicyConfigError);
         expect(() => resolvePolicyConfig({ all: "strict" })).toThrow(/enforcement level must be one of/);
         expect(() => resolvePolicyConfig({ "keyvault-soft-delete": { minimumRetentionDays: 120 } })).toThrow(/must be <= 90/);
@@ -284,7 +352,9 @@ describe("runner behaviour", () => {
         const report = await runPolicyPack(resources);
         const notices = report.violations.filter((v) => v.resourceName === "contoso-export-storage");
         expect(notices.map((v) => [v.policyName, v.enforcementLevel])).toEqual([["storage-minimum-tls", "advisory"]]);
-        expect(notices[0].message).toBe("can't run policy 'storage-minimum-tls' during preview: string value at .minimumTlsVersion can't be known during preview");
+        expect(notices[0].message).toBe(
+            "can't run policy 'storage-minimum-tls' during preview: string value at .minimumTlsVersion can't be known during preview",
+        );
         expect(mandatory(report)).toEqual([]);
     });
 
@@ -305,12 +375,27 @@ describe("runner behaviour", () => {
     test("stack policies leave the resources they are given as they found them (the runner shares one set among them)", async () => {
         const resources = stackValidationArgs(dev).resources;
         const snapshot = () =>
-            JSON.stringify(resources.map((r) => [r.urn, r.props, r.parent?.urn, r.dependencies.map((d) => d.urn), Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map((d) => d.urn)])]));
+            JSON.stringify(
+                resources.map((r) => [
+                    r.urn,
+                    r.props,
+                    r.parent?.urn,
+                    r.dependencies.map((d) => d.urn),
+                    Object.entries(r.propertyDependencies).map(([k, v]) => [k, v.map((d) => d.urn)]),
+                ]),
+            );
         const before = snapshot();
         const stackPolicies = policies.filter(isStackPolicy);
         expect(stackPolicies.length).toBeGreaterThan(3);
         for (const p of stackPolicies) {
-            await p.validateStack({ ...stackValidationArgs([]), resources, getConfig: <T extends object>() => resolvePolicyConfig().get(p.name)!.properties as T }, () => undefined);
+            await p.validateStack(
+                {
+                    ...stackValidationArgs([]),
+                    resources,
+                    getConfig: <T extends object>() => resolvePolicyConfig().get(p.name)!.properties as T,
+                },
+                () => undefined,
+            );
         }
         expect(snapshot()).toBe(before);
     });

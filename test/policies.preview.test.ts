@@ -5,10 +5,17 @@
  * after deployment. The few checks a first preview cannot decide are listed below with the reason. (Broken stacks
  * failing with the same policies in both modes: test/policies.pack.test.ts.)
  */
-import { CapturedResource } from "../harness/mockRun";
+import type { CapturedResource } from "../harness/mockRun";
 import { configMap, runStack } from "../harness/runStack";
 import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
-import { PolicyReport, UNKNOWN_AT_PREVIEW, firstPreviewView, resourceValidationArgs, runPolicyPack, stackValidationArgs } from "../harness/policyRunner";
+import {
+    type PolicyReport,
+    UNKNOWN_AT_PREVIEW,
+    firstPreviewView,
+    resourceValidationArgs,
+    runPolicyPack,
+    stackValidationArgs,
+} from "../harness/policyRunner";
 import { policies } from "../policies/policies";
 import { CHECKED_AT_UP, UnknownValueError } from "../policies/rules/common";
 
@@ -42,7 +49,9 @@ describe("firstPreviewView: the stack as the engine knows it before the first de
             for (const v of Object.values(r.outputs)) expect([r.name, v]).toEqual([r.name, UNKNOWN_AT_PREVIEW]);
         });
         // The values the brief names: principal IDs, key URIs, vault URIs, random results.
-        expect(find(view, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity").outputs.principalId).toBe(UNKNOWN_AT_PREVIEW);
+        expect(find(view, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity").outputs.principalId).toBe(
+            UNKNOWN_AT_PREVIEW,
+        );
         expect(find(view, "contoso-cmk", "azure-native:keyvault:Key").outputs.keyUriWithVersion).toBe(UNKNOWN_AT_PREVIEW);
         expect(find(view, "contoso-vault").outputs.properties).toBe(UNKNOWN_AT_PREVIEW);
         expect(find(view, "contoso-suffix").outputs.result).toBe(UNKNOWN_AT_PREVIEW);
@@ -70,7 +79,9 @@ describe("firstPreviewView: the stack as the engine knows it before the first de
         const stack = structuredClone(dev);
         delete (find(stack, "tailspin-fhir", "azure-native:healthcareapis:FhirService").inputs as Props).encryption;
         expect(find(stack, "tailspin-fhir", "azure-native:healthcareapis:FhirService").propertyDependencies.encryption).toHaveLength(1);
-        expect("encryption" in find(firstPreviewView(stack), "tailspin-fhir", "azure-native:healthcareapis:FhirService").inputs).toBe(false);
+        expect("encryption" in find(firstPreviewView(stack), "tailspin-fhir", "azure-native:healthcareapis:FhirService").inputs).toBe(
+            false,
+        );
         firstPreviewView(dev);
         expect(JSON.stringify(dev)).toBe(before);
     });
@@ -83,17 +94,22 @@ describe("firstPreviewView: the stack as the engine knows it before the first de
         expect(read(resourceProps, "scope")).toThrow("string value at .scope can't be known during preview");
         expect(resourceProps.roleDefinitionId).toBe((grant.inputs as Props).roleDefinitionId);
         // Stack policies see outputs under the inputs: what the provider computes is unknown.
-        const identity = stackValidationArgs(dev, {}, FIRST_PREVIEW).resources.find((r) => r.name === "contoso-identity" && r.type === "azure-native:managedidentity:UserAssignedIdentity")!;
+        const identity = stackValidationArgs(dev, {}, FIRST_PREVIEW).resources.find(
+            (r) => r.name === "contoso-identity" && r.type === "azure-native:managedidentity:UserAssignedIdentity",
+        )!;
         expect(read(identity.props, "principalId")).toThrow(UnknownValueError);
         expect(identity.props.resourceName).toBe("id-fhir-contoso");
         // The default mode is unchanged: every value known.
         expect(resourceValidationArgs(grant, dev).props.scope).toBe((grant.inputs as Props).scope);
-        expect(stackValidationArgs(dev).resources.find((r) => r.urn === identity.urn)!.props.principalId).toBe(find(dev, "contoso-identity", identity.type).outputs.principalId);
+        expect(stackValidationArgs(dev).resources.find((r) => r.urn === identity.urn)!.props.principalId).toBe(
+            find(dev, "contoso-identity", identity.type).outputs.principalId,
+        );
     });
 });
 
 /** Policy, level and resource of each finding, and whether it is a "can't run" notice. */
-const findings = (report: PolicyReport) => report.violations.map((v) => [v.policyName, v.enforcementLevel, v.resourceName, v.message.startsWith("can't run policy")]);
+const findings = (report: PolicyReport) =>
+    report.violations.map((v) => [v.policyName, v.enforcementLevel, v.resourceName, v.message.startsWith("can't run policy")]);
 
 describe("stacks that pass: the first preview reports what the deployed stack reports", () => {
     test.each([
@@ -108,8 +124,12 @@ describe("stacks that pass: the first preview reports what the deployed stack re
         expect(first.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
         // Not a vacuous pass: the stack has what the relating rules relate, unknown at a first preview.
         const view = firstPreviewView(stack());
-        expect(view.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && r.inputs.scope === UNKNOWN_AT_PREVIEW).length).toBeGreaterThan(5);
-        expect(view.filter((r) => r.type === "azure-native:monitor:DiagnosticSetting" && r.inputs.resourceUri === UNKNOWN_AT_PREVIEW).length).toBeGreaterThan(5);
+        expect(
+            view.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && r.inputs.scope === UNKNOWN_AT_PREVIEW).length,
+        ).toBeGreaterThan(5);
+        expect(
+            view.filter((r) => r.type === "azure-native:monitor:DiagnosticSetting" && r.inputs.resourceUri === UNKNOWN_AT_PREVIEW).length,
+        ).toBeGreaterThan(5);
     });
 });
 
@@ -135,8 +155,15 @@ const STORAGE = "azure-native:storage:StorageAccount";
 const UNDECIDED: { policy: string; broken: () => CapturedResource[]; reason: string; described: string | RegExp }[] = [
     {
         policy: "fhir-cmk-encryption",
-        broken: () => devWith("contoso-fhir", (p) => (p.encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl = "https://kv.vault.azure.net/secrets/s"), FHIR),
-        reason: "the key URL is the key's output (keyUriWithVersion): whether it names a key is read at `pulumi up`; fhir-identity-holds-crypto-role relates the service to the key it depends on at preview",
+        broken: () =>
+            devWith(
+                "contoso-fhir",
+                (p) => (p.encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl = "https://kv.vault.azure.net/secrets/s"),
+                FHIR,
+            ),
+        reason:
+            "the key URL is the key's output (keyUriWithVersion): whether it names a key is read at `pulumi up`; " +
+            "fhir-identity-holds-crypto-role relates the service to the key it depends on at preview",
         described: CHECKED_AT_UP,
     },
     {
@@ -148,19 +175,26 @@ const UNDECIDED: { policy: string; broken: () => CapturedResource[]; reason: str
     {
         policy: "fhir-export-to-storage",
         broken: () => devWith("contoso-fhir", (p) => (p.exportConfiguration.storageAccountName = "https://example.com/drop"), FHIR),
-        reason: "the export target is the storage account's generated name; account-isolation relates the service to the account it depends on at preview",
+        reason:
+            "the export target is the storage account's generated name; account-isolation relates the service to the account it " +
+            "depends on at preview",
         described: CHECKED_AT_UP,
     },
     {
         policy: "fhir-user-assigned-identity",
         broken: () => devWith("contoso-fhir", (p) => (p.identity.type = "SystemAssigned,UserAssigned"), FHIR),
-        reason: "the offline first preview hides the whole identity setting, which depends on the identity (the real engine keeps its type known and decides)",
+        reason:
+            "the offline first preview hides the whole identity setting, which depends on the identity (the real engine keeps its " +
+            "type known and decides)",
         described: CHECKED_AT_UP,
     },
     {
         policy: "fhir-smart-identity-providers",
-        broken: () => devWith("fabrikam-fhir", (p) => (p.authenticationConfiguration.smartIdentityProviders[0].applications[0].audience = "*"), FHIR),
-        reason: "the offline first preview hides the whole authentication setting, which depends on the workspace (the real engine keeps the providers known and decides)",
+        broken: () =>
+            devWith("fabrikam-fhir", (p) => (p.authenticationConfiguration.smartIdentityProviders[0].applications[0].audience = "*"), FHIR),
+        reason:
+            "the offline first preview hides the whole authentication setting, which depends on the workspace (the real engine " +
+            "keeps the providers known and decides)",
         described: CHECKED_AT_UP,
     },
     ...(
@@ -173,7 +207,9 @@ const UNDECIDED: { policy: string; broken: () => CapturedResource[]; reason: str
     ).map(([policy, weaken]) => ({
         policy,
         broken: () => devWith("contoso-export-storage", weaken, STORAGE),
-        reason: "the firewall and encryption settings name other resources (the FHIR service, the vault, the identity) and are built as a whole from them: unknown as a whole, under the real engine too",
+        reason:
+            "the firewall and encryption settings name other resources (the FHIR service, the vault, the identity) and are built " +
+            "as a whole from them: unknown as a whole, under the real engine too",
         described: CHECKED_AT_UP,
     })),
     {
@@ -184,7 +220,9 @@ const UNDECIDED: { policy: string; broken: () => CapturedResource[]; reason: str
                 (p) => (p.networkRuleSet.resourceAccessRules[0].resourceId = find(dev, "fabrikam-fhir", FHIR).id),
                 STORAGE,
             ),
-        reason: "a storage firewall names the FHIR service it admits by the service's generated names (the service depends on its storage, never the reverse): no dependency tells which service it admits",
+        reason:
+            "a storage firewall names the FHIR service it admits by the service's generated names (the service depends on its " +
+            "storage, never the reverse): no dependency tells which service it admits",
         described: /storage firewall.*first preview/,
     },
 ];
@@ -209,7 +247,9 @@ const STRICTER: { policy: string; stack: () => CapturedResource[]; reason: strin
     {
         policy: "cmk-key-name-length",
         stack: () => devWith("contoso-cmk", (p) => (p.keyName = "k".repeat(75)), "azure-native:keyvault:Key"),
-        reason: "the vault name is generated (unknown): it counts as Azure's longest, 24 characters, and 24 + 75 > 94 (the real one, 17, fits)",
+        reason:
+            "the vault name is generated (unknown): it counts as Azure's longest, 24 characters, and 24 + 75 > 94 (the real one, " +
+            "17, fits)",
     },
     {
         policy: "rbac-fhir-roles-at-fhir-scope",
@@ -227,6 +267,8 @@ describe("checks a first preview decides more strictly, by design", () => {
         expect(deployed.violations.filter((v) => v.policyName === s.policy)).toEqual([]);
         const first = await runPolicyPack(s.stack(), {}, policies, FIRST_PREVIEW);
         expect(first.violations.filter((v) => v.policyName === s.policy).map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
-        expect(first.violations.find((v) => v.policyName === s.policy)!.message).toMatch(/not known before deployment|cannot be told before deployment/);
+        expect(first.violations.find((v) => v.policyName === s.policy)!.message).toMatch(
+            /not known before deployment|cannot be told before deployment/,
+        );
     });
 });

@@ -2,13 +2,19 @@
  * Every policy of the pack, called as a plain function with the pack's own argument types: one compliant case (the dev
  * stack's resource as the stack program registers it) and at least one violating case (the same resource, weakened).
  */
-import { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { BUILT_IN_ROLES } from "../azure/facts";
 import { ACCOUNT_TAG } from "../azure/naming";
-import { CapturedResource } from "../harness/mockRun";
+import type { CapturedResource } from "../harness/mockRun";
 import { runStack } from "../harness/runStack";
-import { NotApplicableError, PolicyRunOptions, resolvePolicyConfig, resourceValidationArgs, stackValidationArgs } from "../harness/policyRunner";
-import { FhirPolicy, policies } from "../policies/policies";
+import {
+    NotApplicableError,
+    type PolicyRunOptions,
+    resolvePolicyConfig,
+    resourceValidationArgs,
+    stackValidationArgs,
+} from "../harness/policyRunner";
+import { type FhirPolicy, policies } from "../policies/policies";
 import { isStackPolicy } from "../policies/rules/common";
 
 let dev: CapturedResource[];
@@ -60,11 +66,18 @@ async function onResource(name: string, r: CapturedResource, config: Record<stri
     return found;
 }
 
-async function onStack(name: string, resources: CapturedResource[], config: Record<string, unknown> = {}, options: PolicyRunOptions = {}): Promise<Found[]> {
+async function onStack(
+    name: string,
+    resources: CapturedResource[],
+    config: Record<string, unknown> = {},
+    options: PolicyRunOptions = {},
+): Promise<Found[]> {
     const p = policy(name) as StackValidationPolicy;
     const found: Found[] = [];
     const { properties } = resolvePolicyConfig(config).get(name)!;
-    await p.validateStack(stackValidationArgs(resources, properties, options), (message, urn) => found.push({ message, ...(urn ? { urn } : {}) }));
+    await p.validateStack(stackValidationArgs(resources, properties, options), (message, urn) =>
+        found.push({ message, ...(urn ? { urn } : {}) }),
+    );
     return found;
 }
 
@@ -75,25 +88,40 @@ const cases = (name: string, fn: () => void) => {
 };
 
 cases("keyvault-purge-protection", () => {
-    test("compliant: the platform vault", async () => expect(await onResource("keyvault-purge-protection", byName(dev, "contoso-vault"))).toEqual([]));
+    test("compliant: the platform vault", async () =>
+        expect(await onResource("keyvault-purge-protection", byName(dev, "contoso-vault"))).toEqual([]));
     test("violating: purge protection off", async () => {
-        const r = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.enablePurgeProtection = false)), "contoso-vault");
-        expect((await onResource("keyvault-purge-protection", r)).map((f) => f.message)).toEqual([expect.stringMatching(/purge protection is off/)]);
+        const r = byName(
+            edited(dev, "contoso-vault", (v) => (props(v).properties.enablePurgeProtection = false)),
+            "contoso-vault",
+        );
+        expect((await onResource("keyvault-purge-protection", r)).map((f) => f.message)).toEqual([
+            expect.stringMatching(/purge protection is off/),
+        ]);
     });
 });
 
 cases("keyvault-soft-delete", () => {
     test("compliant: 90 days, and unset retention means Azure's 90", async () => {
         expect(await onResource("keyvault-soft-delete", byName(dev, "contoso-vault"))).toEqual([]);
-        const unset = byName(edited(dev, "contoso-vault", (v) => delete props(v).properties.softDeleteRetentionInDays), "contoso-vault");
+        const unset = byName(
+            edited(dev, "contoso-vault", (v) => delete props(v).properties.softDeleteRetentionInDays),
+            "contoso-vault",
+        );
         expect(await onResource("keyvault-soft-delete", unset)).toEqual([]);
     });
     test("violating: soft delete off", async () => {
-        const r = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.enableSoftDelete = false)), "contoso-vault");
+        const r = byName(
+            edited(dev, "contoso-vault", (v) => (props(v).properties.enableSoftDelete = false)),
+            "contoso-vault",
+        );
         expect((await onResource("keyvault-soft-delete", r))[0].message).toMatch(/soft delete is off/);
     });
     test("violating: retention below the configured minimum (default 7, configurable)", async () => {
-        const r = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.softDeleteRetentionInDays = 30)), "contoso-vault");
+        const r = byName(
+            edited(dev, "contoso-vault", (v) => (props(v).properties.softDeleteRetentionInDays = 30)),
+            "contoso-vault",
+        );
         expect(await onResource("keyvault-soft-delete", r)).toEqual([]);
         expect((await onResource("keyvault-soft-delete", r, { "keyvault-soft-delete": { minimumRetentionDays: 60 } }))[0].message).toBe(
             "soft-delete retention is 30 days, below the minimum of 60",
@@ -135,28 +163,51 @@ cases("keyvault-network-restricted", () => {
     test("violating: firewall open (keyVaultNetwork: allNetworks), or no firewall at all", async () => {
         const open = byName(edited(dev, "contoso-vault", openVault), "contoso-vault");
         expect(await onResource("keyvault-network-restricted", open)).toEqual([
-            { message: "the vault firewall's default action is Allow: set it to Deny, or exempt the account if its vault is open by design" },
+            {
+                message:
+                    "the vault firewall's default action is Allow: set it to Deny, or exempt the account if its vault is open by design",
+            },
         ]);
-        const none = byName(edited(dev, "contoso-vault", (v) => delete props(v).properties.networkAcls), "contoso-vault");
+        const none = byName(
+            edited(dev, "contoso-vault", (v) => delete props(v).properties.networkAcls),
+            "contoso-vault",
+        );
         expect((await onResource("keyvault-network-restricted", none))[0].message).toMatch(/default action is unset \(Allow\)/);
     });
     test("exemptAccounts: an account open by design is not reported; the others still are", async () => {
         const open = byName(edited(dev, "contoso-vault", openVault), "contoso-vault");
-        expect(await onResource("keyvault-network-restricted", open, { "keyvault-network-restricted": { exemptAccounts: ["contoso"] } })).toEqual([]);
-        expect(await onResource("keyvault-network-restricted", open, { "keyvault-network-restricted": { exemptAccounts: ["fabrikam"] } })).toHaveLength(1);
+        expect(
+            await onResource("keyvault-network-restricted", open, { "keyvault-network-restricted": { exemptAccounts: ["contoso"] } }),
+        ).toEqual([]);
+        expect(
+            await onResource("keyvault-network-restricted", open, { "keyvault-network-restricted": { exemptAccounts: ["fabrikam"] } }),
+        ).toHaveLength(1);
     });
 });
 
 cases("keyvault-trusted-services-bypass", () => {
-    test("compliant: Deny + AzureServices, or bypass unset (Key Vault's default is AzureServices); an open vault (allNetworks) has no firewall to bypass", async () => {
-        expect(await onResource("keyvault-trusted-services-bypass", byName(dev, "contoso-vault"))).toEqual([]);
-        const unset = byName(edited(dev, "contoso-vault", (v) => delete props(v).properties.networkAcls.bypass), "contoso-vault");
-        expect(await onResource("keyvault-trusted-services-bypass", unset)).toEqual([]);
-        const open = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.networkAcls = { defaultAction: "Allow", bypass: "None" })), "contoso-vault");
-        expect(await onResource("keyvault-trusted-services-bypass", open)).toEqual([]);
-    });
+    test(
+        "compliant: Deny + AzureServices, or bypass unset (Key Vault's default is AzureServices); an open vault (allNetworks) has no " +
+            "firewall to bypass",
+        async () => {
+            expect(await onResource("keyvault-trusted-services-bypass", byName(dev, "contoso-vault"))).toEqual([]);
+            const unset = byName(
+                edited(dev, "contoso-vault", (v) => delete props(v).properties.networkAcls.bypass),
+                "contoso-vault",
+            );
+            expect(await onResource("keyvault-trusted-services-bypass", unset)).toEqual([]);
+            const open = byName(
+                edited(dev, "contoso-vault", (v) => (props(v).properties.networkAcls = { defaultAction: "Allow", bypass: "None" })),
+                "contoso-vault",
+            );
+            expect(await onResource("keyvault-trusted-services-bypass", open)).toEqual([]);
+        },
+    );
     test("violating: Deny without the bypass; public access disabled without it", async () => {
-        const denyOnly = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.networkAcls.bypass = "None")), "contoso-vault");
+        const denyOnly = byName(
+            edited(dev, "contoso-vault", (v) => (props(v).properties.networkAcls.bypass = "None")),
+            "contoso-vault",
+        );
         expect(await onResource("keyvault-trusted-services-bypass", denyOnly)).toEqual([
             { message: "the vault firewall lets no trusted Azure service through (bypass None): the FHIR service could not reach its CMK" },
         ]);
@@ -177,7 +228,11 @@ cases("cmk-key-rsa", () => {
         expect(await onResource("cmk-key-rsa", byName(dev, "fabrikam-cmk", "azure-native:keyvault:Key"))).toEqual([]);
     });
     test("violating: EC key, 4096 bits", async () => {
-        const r = byName(edited(dev, "contoso-cmk", (k) => Object.assign(props(k).properties, { kty: "EC", keySize: 4096 })), "contoso-cmk", "azure-native:keyvault:Key");
+        const r = byName(
+            edited(dev, "contoso-cmk", (k) => Object.assign(props(k).properties, { kty: "EC", keySize: 4096 })),
+            "contoso-cmk",
+            "azure-native:keyvault:Key",
+        );
         expect((await onResource("cmk-key-rsa", r)).map((f) => f.message)).toEqual([
             "key type is EC: the FHIR service needs RSA or RSA-HSM",
             "key size is 4096: the FHIR service accepts 2048 or 3072 bits",
@@ -188,19 +243,32 @@ cases("cmk-key-rsa", () => {
 cases("cmk-key-wrap-unwrap", () => {
     test("compliant: wrap/unwrap listed, or keyOps unset", async () => {
         expect(await onResource("cmk-key-wrap-unwrap", byName(dev, "contoso-cmk", "azure-native:keyvault:Key"))).toEqual([]);
-        const unset = byName(edited(dev, "contoso-cmk", (k) => delete props(k).properties.keyOps), "contoso-cmk", "azure-native:keyvault:Key");
+        const unset = byName(
+            edited(dev, "contoso-cmk", (k) => delete props(k).properties.keyOps),
+            "contoso-cmk",
+            "azure-native:keyvault:Key",
+        );
         expect(await onResource("cmk-key-wrap-unwrap", unset)).toEqual([]);
     });
     test("violating: sign only", async () => {
-        const r = byName(edited(dev, "contoso-cmk", (k) => (props(k).properties.keyOps = ["sign", "wrapKey"])), "contoso-cmk", "azure-native:keyvault:Key");
+        const r = byName(
+            edited(dev, "contoso-cmk", (k) => (props(k).properties.keyOps = ["sign", "wrapKey"])),
+            "contoso-cmk",
+            "azure-native:keyvault:Key",
+        );
         expect((await onResource("cmk-key-wrap-unwrap", r))[0].message).toMatch(/lacks unwrapKey/);
     });
 });
 
 cases("cmk-key-name-length", () => {
-    test("compliant", async () => expect(await onResource("cmk-key-name-length", byName(dev, "tailspin-cmk", "azure-native:keyvault:Key"))).toEqual([]));
+    test("compliant", async () =>
+        expect(await onResource("cmk-key-name-length", byName(dev, "tailspin-cmk", "azure-native:keyvault:Key"))).toEqual([]));
     test("violating: 90 + 8 characters", async () => {
-        const r = byName(edited(dev, "tailspin-cmk", (k) => (props(k).vaultName = "v".repeat(90))), "tailspin-cmk", "azure-native:keyvault:Key");
+        const r = byName(
+            edited(dev, "tailspin-cmk", (k) => (props(k).vaultName = "v".repeat(90))),
+            "tailspin-cmk",
+            "azure-native:keyvault:Key",
+        );
         expect((await onResource("cmk-key-name-length", r))[0].message).toMatch(/is 98 characters, over 94/);
     });
 });
@@ -220,7 +288,14 @@ cases("cmk-key-rotation", () => {
     });
     test("violating: notify-only policy without expiry", async () => {
         const r = byName(
-            edited(dev, "contoso-cmk", (k) => (props(k).properties.rotationPolicy = { lifetimeActions: [{ action: { type: "notify" }, trigger: { timeAfterCreate: "P30D" } }] })),
+            edited(
+                dev,
+                "contoso-cmk",
+                (k) =>
+                    (props(k).properties.rotationPolicy = {
+                        lifetimeActions: [{ action: { type: "notify" }, trigger: { timeAfterCreate: "P30D" } }],
+                    }),
+            ),
             "contoso-cmk",
             "azure-native:keyvault:Key",
         );
@@ -239,22 +314,45 @@ cases("keyvault-hsm-keys", () => {
     test("compliant: off by default; on, an RSA-HSM key in a Premium vault", async () => {
         expect(await onResource("keyvault-hsm-keys", key("contoso-cmk"))).toEqual([]);
         expect(await onResource("keyvault-hsm-keys", byName(dev, "contoso-vault"))).toEqual([]);
-        expect(await onResource("keyvault-hsm-keys", key("contoso-cmk", (p) => (p.properties.kty = "RSA-HSM")), hsmOn)).toEqual([]);
-        const premium = byName(edited(dev, "contoso-vault", (v) => (props(v).properties.sku.name = "premium")), "contoso-vault");
+        expect(
+            await onResource(
+                "keyvault-hsm-keys",
+                key("contoso-cmk", (p) => (p.properties.kty = "RSA-HSM")),
+                hsmOn,
+            ),
+        ).toEqual([]);
+        const premium = byName(
+            edited(dev, "contoso-vault", (v) => (props(v).properties.sku.name = "premium")),
+            "contoso-vault",
+        );
         expect(await onResource("keyvault-hsm-keys", premium, hsmOn)).toEqual([]);
         expect(await onResource("keyvault-hsm-keys", fhir("contoso-fhir"), hsmOn)).toEqual([]);
     });
     test("violating, when on: the platform's RSA key and standard vault", async () => {
-        expect(await onResource("keyvault-hsm-keys", key("contoso-cmk"), hsmOn)).toEqual([{ message: "key type is RSA: HSM-protected keys are required (RSA-HSM)" }]);
-        expect(await onResource("keyvault-hsm-keys", byName(dev, "contoso-vault"), hsmOn)).toEqual([{ message: "the vault's tier is standard: HSM-protected keys need a Premium vault" }]);
+        expect(await onResource("keyvault-hsm-keys", key("contoso-cmk"), hsmOn)).toEqual([
+            { message: "key type is RSA: HSM-protected keys are required (RSA-HSM)" },
+        ]);
+        expect(await onResource("keyvault-hsm-keys", byName(dev, "contoso-vault"), hsmOn)).toEqual([
+            { message: "the vault's tier is standard: HSM-protected keys need a Premium vault" },
+        ]);
     });
 });
 
 cases("fhir-cmk-encryption", () => {
     test("compliant", async () => expect(await onResource("fhir-cmk-encryption", fhir("contoso-fhir"))).toEqual([]));
     test("violating: no CMK; a URL that is not a key", async () => {
-        expect((await onResource("fhir-cmk-encryption", fhir("contoso-fhir", (p) => delete p.encryption)))[0].message).toMatch(/no customer-managed key/);
-        const notKey = fhir("contoso-fhir", (p) => (p.encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl = "https://kv.vault.azure.net/secrets/s"));
+        expect(
+            (
+                await onResource(
+                    "fhir-cmk-encryption",
+                    fhir("contoso-fhir", (p) => delete p.encryption),
+                )
+            )[0].message,
+        ).toMatch(/no customer-managed key/);
+        const notKey = fhir(
+            "contoso-fhir",
+            (p) => (p.encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl = "https://kv.vault.azure.net/secrets/s"),
+        );
         expect((await onResource("fhir-cmk-encryption", notKey))[0].message).toMatch(/is not a Key Vault key URL/);
     });
 });
@@ -263,9 +361,17 @@ cases("fhir-user-assigned-identity", () => {
     test("compliant", async () => expect(await onResource("fhir-user-assigned-identity", fhir("fabrikam-fhir"))).toEqual([]));
     test("violating: two identity types; two identities", async () => {
         const both = fhir("fabrikam-fhir", (p) => (p.identity.type = "SystemAssigned,UserAssigned"));
-        expect((await onResource("fhir-user-assigned-identity", both))[0].message).toBe("identity type is SystemAssigned,UserAssigned: use exactly UserAssigned");
-        const two = fhir("fabrikam-fhir", (p) => p.identity.userAssignedIdentities.push("/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/z"));
-        expect((await onResource("fhir-user-assigned-identity", two))[0].message).toBe("the service has 2 user-assigned identities: give it exactly one");
+        expect((await onResource("fhir-user-assigned-identity", both))[0].message).toBe(
+            "identity type is SystemAssigned,UserAssigned: use exactly UserAssigned",
+        );
+        const two = fhir("fabrikam-fhir", (p) =>
+            p.identity.userAssignedIdentities.push(
+                "/subscriptions/x/resourceGroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/z",
+            ),
+        );
+        expect((await onResource("fhir-user-assigned-identity", two))[0].message).toBe(
+            "the service has 2 user-assigned identities: give it exactly one",
+        );
     });
 });
 
@@ -301,7 +407,8 @@ cases("fhir-authentication", () => {
 });
 
 cases("no-azure-api-for-fhir", () => {
-    test("compliant: an AHDS FHIR service is not its concern", async () => expect(await onResource("no-azure-api-for-fhir", fhir("contoso-fhir"))).toEqual([]));
+    test("compliant: an AHDS FHIR service is not its concern", async () =>
+        expect(await onResource("no-azure-api-for-fhir", fhir("contoso-fhir"))).toEqual([]));
     test("violating: Microsoft.HealthcareApis/services", async () => {
         const legacy: CapturedResource = {
             ...structuredClone(fhir("contoso-fhir")),
@@ -318,34 +425,54 @@ cases("fhir-public-network-access", () => {
     test("compliant: tailspin's workspace has a private endpoint; exempt accounts are not reported", async () => {
         const found = await onStack("fhir-public-network-access", dev);
         expect(found.map((f) => f.urn)).toEqual([fhir("contoso-fhir").urn, fhir("fabrikam-fhir").urn]);
-        expect(await onStack("fhir-public-network-access", dev, { "fhir-public-network-access": { exemptAccounts: ["contoso", "fabrikam"] } })).toEqual([]);
+        expect(
+            await onStack("fhir-public-network-access", dev, { "fhir-public-network-access": { exemptAccounts: ["contoso", "fabrikam"] } }),
+        ).toEqual([]);
     });
     test("violating: the private endpoint points elsewhere", async () => {
         const moved = edited(dev, "tailspin-workspace-pe", (pe) => {
-            props(pe).privateLinkServiceConnections[0].privateLinkServiceId = "/subscriptions/s/resourceGroups/r/providers/Microsoft.HealthcareApis/workspaces/other";
+            props(pe).privateLinkServiceConnections[0].privateLinkServiceId =
+                "/subscriptions/s/resourceGroups/r/providers/Microsoft.HealthcareApis/workspaces/other";
             pe.propertyDependencies.privateLinkServiceConnections = [];
         });
-        const found = await onStack("fhir-public-network-access", moved, { "fhir-public-network-access": { exemptAccounts: ["contoso", "fabrikam"] } });
-        expect(found).toEqual([{ message: expect.stringMatching(/'tailspin-fhir' \(account tailspin\) is publicly reachable/), urn: fhir("tailspin-fhir").urn }]);
+        const found = await onStack("fhir-public-network-access", moved, {
+            "fhir-public-network-access": { exemptAccounts: ["contoso", "fabrikam"] },
+        });
+        expect(found).toEqual([
+            {
+                message: expect.stringMatching(/'tailspin-fhir' \(account tailspin\) is publicly reachable/),
+                urn: fhir("tailspin-fhir").urn,
+            },
+        ]);
     });
 });
 
-const st = (edit?: (p: Props) => void) => byName(edit ? edited(dev, "contoso-export-storage", (r) => edit(props(r))) : dev, "contoso-export-storage");
+const st = (edit?: (p: Props) => void) =>
+    byName(edit ? edited(dev, "contoso-export-storage", (r) => edit(props(r))) : dev, "contoso-export-storage");
 const storageCases: [string, (p: Props) => void, RegExp][] = [
     ["storage-https-only", (p) => (p.enableHttpsTrafficOnly = false), /HTTPS-only is not set/],
     ["storage-minimum-tls", (p) => (p.minimumTlsVersion = "TLS1_0"), /minimum TLS version is TLS1_0/],
     ["storage-no-public-blob-access", (p) => delete p.allowBlobPublicAccess, /anonymous blob access is not forbidden/],
     ["storage-no-shared-key", (p) => (p.allowSharedKeyAccess = true), /shared key access is allowed/],
     ["storage-network-restricted", (p) => (p.networkRuleSet.defaultAction = "Allow"), /^the storage firewall's default action is Allow/],
-    ["storage-trusted-services-bypass", (p) => (p.networkRuleSet.bypass = "Logging, Metrics"), /lets no trusted Azure service through \(bypass Logging, Metrics\)/],
+    [
+        "storage-trusted-services-bypass",
+        (p) => (p.networkRuleSet.bypass = "Logging, Metrics"),
+        /lets no trusted Azure service through \(bypass Logging, Metrics\)/,
+    ],
     ["storage-no-cross-tenant-replication", (p) => delete p.allowCrossTenantReplication, /^allowCrossTenantReplication is unset/],
     ["storage-cmk-encryption", (p) => (p.encryption.keySource = "Microsoft.Storage"), /^encryption keySource is Microsoft.Storage/],
-    ["storage-infrastructure-encryption", (p) => (p.encryption.requireInfrastructureEncryption = false), /^infrastructure encryption is off/],
+    [
+        "storage-infrastructure-encryption",
+        (p) => (p.encryption.requireInfrastructureEncryption = false),
+        /^infrastructure encryption is off/,
+    ],
 ];
 for (const [name, weaken, message] of storageCases) {
     cases(name, () => {
         test("compliant: the export storage account", async () => expect(await onResource(name, st())).toEqual([]));
-        test("violating", async () => expect((await onResource(name, st(weaken))).map((f) => f.message)).toEqual([expect.stringMatching(message)]));
+        test("violating", async () =>
+            expect((await onResource(name, st(weaken))).map((f) => f.message)).toEqual([expect.stringMatching(message)]));
     });
 }
 
@@ -356,13 +483,29 @@ describe("storage rules, more cases", () => {
             p.publicNetworkAccess = "Disabled";
         });
         expect(await onResource("storage-network-restricted", privateOnly)).toEqual([]);
-        expect((await onResource("storage-trusted-services-bypass", privateOnly))[0].message).toMatch(/\(bypass unset: set it explicitly\)/);
-        expect(await onResource("storage-trusted-services-bypass", st((p) => (p.networkRuleSet.bypass = "Logging, AzureServices")))).toEqual([]);
+        expect((await onResource("storage-trusted-services-bypass", privateOnly))[0].message).toMatch(
+            /\(bypass unset: set it explicitly\)/,
+        );
+        expect(
+            await onResource(
+                "storage-trusted-services-bypass",
+                st((p) => (p.networkRuleSet.bypass = "Logging, AzureServices")),
+            ),
+        ).toEqual([]);
     });
     test("a customer-managed key needs a vault and a key", async () => {
         const noKey = st((p) => (p.encryption.keyVaultProperties = { keyVaultUri: p.encryption.keyVaultProperties.keyVaultUri }));
-        expect(await onResource("storage-cmk-encryption", noKey)).toEqual([{ message: "encryption.keyVaultProperties lacks keyName: no customer-managed key is named" }]);
-        expect((await onResource("storage-cmk-encryption", st((p) => delete p.encryption)))[0].message).toMatch(/keySource is unset \(Microsoft.Storage\)/);
+        expect(await onResource("storage-cmk-encryption", noKey)).toEqual([
+            { message: "encryption.keyVaultProperties lacks keyName: no customer-managed key is named" },
+        ]);
+        expect(
+            (
+                await onResource(
+                    "storage-cmk-encryption",
+                    st((p) => delete p.encryption),
+                )
+            )[0].message,
+        ).toMatch(/keySource is unset \(Microsoft.Storage\)/);
     });
 });
 
@@ -378,22 +521,38 @@ cases("storage-soft-delete", () => {
             (b) => (props(b).containerDeleteRetentionPolicy.enabled = false),
         );
         expect(await onStack("storage-soft-delete", broken)).toEqual([
-            { message: "StorageAccount 'contoso-export-storage' has no blob service properties: blob and container soft delete are off by default", urn: byName(dev, "contoso-export-storage").urn },
-            { message: "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': container soft delete is off", urn: byName(dev, "fabrikam-export-blob-service").urn },
+            {
+                message:
+                    "StorageAccount 'contoso-export-storage' has no blob service properties: blob and container soft delete are off " +
+                    "by default",
+                urn: byName(dev, "contoso-export-storage").urn,
+            },
+            {
+                message:
+                    "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': container soft " +
+                    "delete is off",
+                urn: byName(dev, "fabrikam-export-blob-service").urn,
+            },
         ]);
         const found = await onStack("storage-soft-delete", dev, { "storage-soft-delete": { minimumRetentionDays: 31 } });
         expect(found.map((f) => f.message)).toEqual([
-            "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': blob soft delete keeps 30 days, below the minimum of 31",
-            "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': container soft delete keeps 30 days, below the minimum of 31",
-            "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': blob soft delete keeps 30 days, below the minimum of 31",
-            "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': container soft delete keeps 30 days, below the minimum of 31",
+            "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': blob soft delete keeps " +
+                "30 days, below the minimum of 31",
+            "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': container soft delete " +
+                "keeps 30 days, below the minimum of 31",
+            "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': blob soft delete keeps " +
+                "30 days, below the minimum of 31",
+            "BlobServiceProperties 'fabrikam-export-blob-service' of StorageAccount 'fabrikam-export-storage': container soft delete " +
+                "keeps 30 days, below the minimum of 31",
         ]);
     });
     test("related by name when the dependency is gone", async () => {
         const byNameOnly = edited(dev, "contoso-export-blob-service", (b) => (b.propertyDependencies.accountName = []));
         expect(await onStack("storage-soft-delete", byNameOnly)).toEqual([]);
         const elsewhere = edited(byNameOnly, "contoso-export-blob-service", (b) => (props(b).accountName = "stother"));
-        expect((await onStack("storage-soft-delete", elsewhere)).map((f) => f.message)).toEqual([expect.stringMatching(/^StorageAccount 'contoso-export-storage' has no blob service properties/)]);
+        expect((await onStack("storage-soft-delete", elsewhere)).map((f) => f.message)).toEqual([
+            expect.stringMatching(/^StorageAccount 'contoso-export-storage' has no blob service properties/),
+        ]);
     });
 });
 
@@ -402,7 +561,12 @@ const withRole = (id: string, role: keyof typeof BUILT_IN_ROLES) => id.replace(/
 /** The dev stack with grant `name` edited (its inputs, and the grant itself for its dependencies). */
 const grantEdited = (name: string, edit: (p: Props, r: CapturedResource) => void) => edited(dev, name, (r) => edit(props(r), r));
 /** What a grant policy (a stack policy) reports on the dev stack with grant `name` edited: the messages, each on that grant. */
-async function onGrant(policyName: string, name: string, edit: (p: Props, r: CapturedResource) => void, options: PolicyRunOptions = {}): Promise<string[]> {
+async function onGrant(
+    policyName: string,
+    name: string,
+    edit: (p: Props, r: CapturedResource) => void,
+    options: PolicyRunOptions = {},
+): Promise<string[]> {
     const found = await onStack(policyName, grantEdited(name, edit), {}, options);
     expect(found.map((f) => f.urn)).toEqual(found.map(() => byName(dev, name).urn));
     return found.map((f) => f.message);
@@ -422,7 +586,14 @@ cases("rbac-no-privileged-roles", () => {
         expect(await onStack("rbac-no-privileged-roles", dev, {}, firstPreview)).toEqual([]);
         for (const role of ["Key Vault Administrator", "Key Vault Crypto Officer", "Key Vault Contributor"] as const) {
             for (const options of [{}, firstPreview]) {
-                expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, role)), options)).toEqual([]);
+                expect(
+                    await onGrant(
+                        "rbac-no-privileged-roles",
+                        "contoso-cmk-crypto-grant",
+                        (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, role)),
+                        options,
+                    ),
+                ).toEqual([]);
                 const atVault = (p: Props, r: CapturedResource) => {
                     p.roleDefinitionId = withRole(p.roleDefinitionId, role);
                     scopedTo(byName(dev, "contoso-vault"))(p, r);
@@ -432,14 +603,24 @@ cases("rbac-no-privileged-roles", () => {
         }
     });
     test("violating: Owner, User Access Administrator by bare GUID, Role Based Access Control Administrator at a key", async () => {
-        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Owner")))).toEqual([
-            expect.stringMatching(/^grants Owner at \/subscriptions\/.*\/keys\/fhir-cmk$/),
-        ]);
-        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", (p) => (p.roleDefinitionId = BUILT_IN_ROLES["User Access Administrator"]))).toEqual([
-            expect.stringMatching(/^grants User Access Administrator/),
-        ]);
+        expect(
+            await onGrant(
+                "rbac-no-privileged-roles",
+                "contoso-cmk-crypto-grant",
+                (p) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Owner")),
+            ),
+        ).toEqual([expect.stringMatching(/^grants Owner at \/subscriptions\/.*\/keys\/fhir-cmk$/)]);
+        expect(
+            await onGrant(
+                "rbac-no-privileged-roles",
+                "contoso-cmk-crypto-grant",
+                (p) => (p.roleDefinitionId = BUILT_IN_ROLES["User Access Administrator"]),
+            ),
+        ).toEqual([expect.stringMatching(/^grants User Access Administrator/)]);
         const rbacAdmin = (p: Props) => (p.roleDefinitionId = withRole(p.roleDefinitionId, "Role Based Access Control Administrator"));
-        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", rbacAdmin)).toEqual([expect.stringMatching(/^grants Role Based Access Control Administrator at \/subscriptions\//)]);
+        expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", rbacAdmin)).toEqual([
+            expect.stringMatching(/^grants Role Based Access Control Administrator at \/subscriptions\//),
+        ]);
         // On a first preview the key's ID is unknown: the role alone decides.
         expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", rbacAdmin, firstPreview)).toEqual([
             "grants Role Based Access Control Administrator at the ID of Key 'contoso-cmk', not known before deployment",
@@ -465,7 +646,9 @@ cases("rbac-no-privileged-roles", () => {
                 p.roleDefinitionId = withRole(p.roleDefinitionId, role);
                 p.scope = "/subscriptions/00000000-0000-4000-8000-00000000d001";
             };
-            expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", atSub)).toEqual([expect.stringMatching(new RegExp(`^grants ${role} at a subscription scope`))]);
+            expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", atSub)).toEqual([
+                expect.stringMatching(new RegExp(`^grants ${role} at a subscription scope`)),
+            ]);
         }
     });
     test("first preview: Crypto Officer on the resource group's ID is decided by the dependency's type", async () => {
@@ -474,7 +657,8 @@ cases("rbac-no-privileged-roles", () => {
             scopedTo(byName(dev, "contoso-rg"))(p, r);
         };
         expect(await onGrant("rbac-no-privileged-roles", "contoso-cmk-crypto-grant", atRg, firstPreview)).toEqual([
-            "grants Key Vault Crypto Officer at a resourceGroup scope (the ID of ResourceGroup 'contoso-rg', not known before deployment), broader than one key vault",
+            "grants Key Vault Crypto Officer at a resourceGroup scope (the ID of ResourceGroup 'contoso-rg', not known before " +
+                "deployment), broader than one key vault",
         ]);
     });
 });
@@ -485,18 +669,27 @@ cases("rbac-fhir-roles-at-fhir-scope", () => {
         expect(await onStack("rbac-fhir-roles-at-fhir-scope", dev)).toEqual([]);
         expect(await onStack("rbac-fhir-roles-at-fhir-scope", dev, {}, firstPreview)).toEqual([]);
         const name = "contoso-fhir-data-contributor-11111111-1111-4111-8111-111111111111";
-        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", name, (p) => (p.scope = p.scope.replace("/fhirservices/", "/fhirServices/")))).toEqual([]);
+        expect(
+            await onGrant("rbac-fhir-roles-at-fhir-scope", name, (p) => (p.scope = p.scope.replace("/fhirservices/", "/fhirServices/"))),
+        ).toEqual([]);
     });
     test("violating: FHIR Data Reader at the workspace and at the resource group", async () => {
         const atWs = (p: Props) => (p.scope = p.scope.replace(/\/fhirservices\/.*$/, ""));
-        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, atWs)).toEqual([expect.stringMatching(/^FHIR Data Reader is granted at a healthWorkspace scope/)]);
-        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, (p) => (p.scope = rgScope))).toEqual([expect.stringMatching(/^FHIR Data Reader is granted at a resourceGroup scope/)]);
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, atWs)).toEqual([
+            expect.stringMatching(/^FHIR Data Reader is granted at a healthWorkspace scope/),
+        ]);
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, (p) => (p.scope = rgScope))).toEqual([
+            expect.stringMatching(/^FHIR Data Reader is granted at a resourceGroup scope/),
+        ]);
     });
     test("first preview: the workspace's ID (unknown) is told from the scope's dependency", async () => {
         const ws = byName(dev, "tailspin-workspace", "azure-native:healthcareapis:Workspace");
-        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, scopedTo(ws))).toEqual([expect.stringMatching(/^FHIR Data Reader is granted at a healthWorkspace scope \(\/subscriptions\//)]);
+        expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, scopedTo(ws))).toEqual([
+            expect.stringMatching(/^FHIR Data Reader is granted at a healthWorkspace scope \(\/subscriptions\//),
+        ]);
         expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, scopedTo(ws), firstPreview)).toEqual([
-            "FHIR Data Reader is granted at a healthWorkspace scope (the ID of Workspace 'tailspin-workspace', not known before deployment), not at a FHIR service",
+            "FHIR Data Reader is granted at a healthWorkspace scope (the ID of Workspace 'tailspin-workspace', not known before " +
+                "deployment), not at a FHIR service",
         ]);
     });
     test("first preview: a scope assembled from a generated name cannot be told, and is refused", async () => {
@@ -507,7 +700,8 @@ cases("rbac-fhir-roles-at-fhir-scope", () => {
         // After deployment the ID is known (the FHIR service's): compliant.
         expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, built)).toEqual([]);
         expect(await onGrant("rbac-fhir-roles-at-fhir-scope", reader, built, firstPreview)).toEqual([
-            "FHIR Data Reader is granted at a scope that cannot be told before deployment (an ID assembled from ResourceGroup 'tailspin-rg', RandomString 'tailspin-suffix'), not at a FHIR service",
+            "FHIR Data Reader is granted at a scope that cannot be told before deployment (an ID assembled from ResourceGroup " +
+                "'tailspin-rg', RandomString 'tailspin-suffix'), not at a FHIR service",
         ]);
     });
 });
@@ -517,7 +711,14 @@ cases("rbac-data-roles-at-resource-scope", () => {
         expect(await onStack("rbac-data-roles-at-resource-scope", dev)).toEqual([]);
         expect(await onStack("rbac-data-roles-at-resource-scope", dev, {}, firstPreview)).toEqual([]);
         for (const options of [{}, firstPreview]) {
-            expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-cmk-crypto-grant", scopedTo(byName(dev, "contoso-vault")), options)).toEqual([]);
+            expect(
+                await onGrant(
+                    "rbac-data-roles-at-resource-scope",
+                    "contoso-cmk-crypto-grant",
+                    scopedTo(byName(dev, "contoso-vault")),
+                    options,
+                ),
+            ).toEqual([]);
         }
     });
     test("violating: crypto at the resource group, blob at the subscription", async () => {
@@ -537,23 +738,35 @@ cases("rbac-data-roles-at-resource-scope", () => {
     test("first preview: crypto on the identity's ID, blob on the vault's, told by the dependencies' types", async () => {
         const identity = byName(dev, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity");
         expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-cmk-crypto-grant", scopedTo(identity), firstPreview)).toEqual([
-            "Key Vault Crypto Service Encryption User is granted at an identity scope (the ID of UserAssignedIdentity 'contoso-identity', not known before deployment), not at a key vault or key",
+            "Key Vault Crypto Service Encryption User is granted at an identity scope (the ID of UserAssignedIdentity " +
+                "'contoso-identity', not known before deployment), not at a key vault or key",
         ]);
-        expect(await onGrant("rbac-data-roles-at-resource-scope", "contoso-export-blob-grant", scopedTo(byName(dev, "contoso-vault")), firstPreview)).toEqual([
-            expect.stringMatching(/^Storage Blob Data Contributor is granted at a vault scope \(the ID of Vault 'contoso-vault'/),
-        ]);
+        expect(
+            await onGrant(
+                "rbac-data-roles-at-resource-scope",
+                "contoso-export-blob-grant",
+                scopedTo(byName(dev, "contoso-vault")),
+                firstPreview,
+            ),
+        ).toEqual([expect.stringMatching(/^Storage Blob Data Contributor is granted at a vault scope \(the ID of Vault 'contoso-vault'/)]);
     });
 });
 
 cases("fhir-identity-holds-crypto-role", () => {
-    test("compliant: every account's identity holds the role on its key", async () => expect(await onStack("fhir-identity-holds-crypto-role", dev)).toEqual([]));
+    test("compliant: every account's identity holds the role on its key", async () =>
+        expect(await onStack("fhir-identity-holds-crypto-role", dev)).toEqual([]));
     test("violating: contoso's crypto grant goes to another principal", async () => {
         const broken = edited(dev, "contoso-cmk-crypto-grant", (g) => {
             props(g).principalId = "99999999-9999-4999-8999-999999999999";
             g.propertyDependencies.principalId = [];
         });
         expect(await onStack("fhir-identity-holds-crypto-role", broken)).toEqual([
-            { message: expect.stringMatching(/^FhirService 'contoso-fhir' runs as UserAssignedIdentity 'contoso-identity', which holds no Key Vault Crypto Service Encryption User grant on Key 'contoso-cmk'/), urn: fhir("contoso-fhir").urn },
+            {
+                message: expect.stringMatching(
+                    /^FhirService 'contoso-fhir' runs as UserAssignedIdentity 'contoso-identity', which holds no Key Vault Crypto Service Encryption User grant on Key 'contoso-cmk'/,
+                ),
+                urn: fhir("contoso-fhir").urn,
+            },
         ]);
     });
 });
@@ -567,7 +780,10 @@ cases("account-isolation", () => {
             g.propertyDependencies.scope = [];
         });
         expect(await onStack("account-isolation", broken)).toEqual([
-            { message: "RoleAssignment 'contoso-cmk-crypto-grant' of account contoso grants on Key 'fabrikam-cmk' of account fabrikam", urn: byName(dev, "contoso-cmk-crypto-grant").urn },
+            {
+                message: "RoleAssignment 'contoso-cmk-crypto-grant' of account contoso grants on Key 'fabrikam-cmk' of account fabrikam",
+                urn: byName(dev, "contoso-cmk-crypto-grant").urn,
+            },
         ]);
     });
     test("violating: fabrikam's FHIR service runs as contoso's identity and exports to contoso's storage", async () => {
@@ -580,14 +796,16 @@ cases("account-isolation", () => {
         const found = await onStack("account-isolation", broken);
         expect(found.map((f) => f.message)).toEqual([
             "FhirService 'fabrikam-fhir' of account fabrikam runs as UserAssignedIdentity 'contoso-identity' of account contoso",
-            "FhirService 'fabrikam-fhir' of account fabrikam exports or imports through StorageAccount 'contoso-export-storage' of account contoso",
+            "FhirService 'fabrikam-fhir' of account fabrikam exports or imports through StorageAccount 'contoso-export-storage' of " +
+                "account contoso",
         ]);
         expect(found.every((f) => f.urn === fhir("fabrikam-fhir").urn)).toBe(true);
     });
 });
 
 cases("fhir-audit-diagnostics", () => {
-    test("compliant: each service's AuditLogs go to Log Analytics", async () => expect(await onStack("fhir-audit-diagnostics", dev)).toEqual([]));
+    test("compliant: each service's AuditLogs go to Log Analytics", async () =>
+        expect(await onStack("fhir-audit-diagnostics", dev)).toEqual([]));
     test("violating: contoso's setting removed; fabrikam's sends metrics only", async () => {
         const broken = edited(
             dev.filter((r) => r.name !== "contoso-fhir-audit"),
@@ -596,7 +814,10 @@ cases("fhir-audit-diagnostics", () => {
         );
         expect(await onStack("fhir-audit-diagnostics", broken)).toEqual([
             { message: "FhirService 'contoso-fhir' has no diagnostic setting", urn: fhir("contoso-fhir").urn },
-            { message: "FhirService 'fabrikam-fhir' has diagnostic settings, but none sends AuditLogs to Log Analytics", urn: fhir("fabrikam-fhir").urn },
+            {
+                message: "FhirService 'fabrikam-fhir' has diagnostic settings, but none sends AuditLogs to Log Analytics",
+                urn: fhir("fabrikam-fhir").urn,
+            },
         ]);
     });
 });
@@ -645,7 +866,10 @@ cases("keyvault-audit-diagnostics", () => {
         );
         expect(await onStack("keyvault-audit-diagnostics", broken)).toEqual([
             { message: "Vault 'contoso-vault' has no diagnostic setting", urn: byName(dev, "contoso-vault").urn },
-            { message: "Vault 'tailspin-vault' has diagnostic settings, but none sends AuditEvent to Log Analytics", urn: byName(dev, "tailspin-vault").urn },
+            {
+                message: "Vault 'tailspin-vault' has diagnostic settings, but none sends AuditEvent to Log Analytics",
+                urn: byName(dev, "tailspin-vault").urn,
+            },
             { message: "Vault 'fabrikam-vault' has no diagnostic setting", urn: byName(dev, "fabrikam-vault").urn },
         ]);
     });
@@ -670,7 +894,9 @@ cases("storage-blob-diagnostics", () => {
         expect(await onStack("storage-blob-diagnostics", broken)).toEqual([
             { message: "StorageAccount 'contoso-export-storage' has no diagnostic setting on its blob service", urn: account.urn },
             {
-                message: "StorageAccount 'fabrikam-export-storage' has diagnostic settings on its blob service, but none sends StorageRead to Log Analytics",
+                message:
+                    "StorageAccount 'fabrikam-export-storage' has diagnostic settings on its blob service, but none sends StorageRead " +
+                    "to Log Analytics",
                 urn: byName(dev, "fabrikam-export-storage").urn,
             },
         ]);
@@ -689,7 +915,9 @@ cases("fhir-diagnostics-destination-type", () => {
         const dedicated = edited(dev, "fabrikam-fhir-audit", (d) => (props(d).logAnalyticsDestinationType = "Dedicated"));
         expect(await onStack("fhir-diagnostics-destination-type", dedicated)).toEqual([
             {
-                message: "DiagnosticSetting 'fabrikam-fhir-audit' on FhirService 'fabrikam-fhir' sets logAnalyticsDestinationType Dedicated, which the API returns as null: a permanent diff",
+                message:
+                    "DiagnosticSetting 'fabrikam-fhir-audit' on FhirService 'fabrikam-fhir' sets logAnalyticsDestinationType " +
+                    "Dedicated, which the API returns as null: a permanent diff",
                 urn: byName(dev, "fabrikam-fhir-audit").urn,
             },
         ]);
@@ -698,7 +926,11 @@ cases("fhir-diagnostics-destination-type", () => {
 
 cases("stateful-resources-protected", () => {
     test("compliant: protected vault, identity and private DNS zone; a role assignment is not stateful", async () => {
-        for (const r of [byName(dev, "contoso-vault"), byName(dev, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity"), byName(dev, "platform-dns-fhir")]) {
+        for (const r of [
+            byName(dev, "contoso-vault"),
+            byName(dev, "contoso-identity", "azure-native:managedidentity:UserAssignedIdentity"),
+            byName(dev, "platform-dns-fhir"),
+        ]) {
             expect(r.protect).toBe(true);
             expect(await onResource("stateful-resources-protected", r)).toEqual([]);
         }
@@ -708,9 +940,18 @@ cases("stateful-resources-protected", () => {
         expect(await onResource("stateful-resources-protected", grantRes)).toEqual([]);
     });
     test("violating: unprotected vault and identity; configured types are honoured", async () => {
-        const r = byName(edited(dev, "contoso-vault", (v) => (v.protect = false)), "contoso-vault");
-        expect(await onResource("stateful-resources-protected", r)).toEqual([{ message: "azure-native:keyvault:Vault 'contoso-vault' is not protected" }]);
-        expect(await onResource("stateful-resources-protected", r, { "stateful-resources-protected": { resourceTypes: ["azure-native:keyvault:Key"] } })).toEqual([]);
+        const r = byName(
+            edited(dev, "contoso-vault", (v) => (v.protect = false)),
+            "contoso-vault",
+        );
+        expect(await onResource("stateful-resources-protected", r)).toEqual([
+            { message: "azure-native:keyvault:Vault 'contoso-vault' is not protected" },
+        ]);
+        expect(
+            await onResource("stateful-resources-protected", r, {
+                "stateful-resources-protected": { resourceTypes: ["azure-native:keyvault:Key"] },
+            }),
+        ).toEqual([]);
         const identity = byName(
             edited(dev, "contoso-identity", (i) => (i.protect = false)),
             "contoso-identity",
@@ -724,12 +965,22 @@ cases("stateful-resources-protected", () => {
 
 cases("resources-tagged", () => {
     test("compliant: account tag, platform tag, role assignment marker; untaggable diagnostics, blob service, DNS zone group", async () => {
-        for (const name of ["contoso-vault", "platform-log-analytics", "contoso-cmk-crypto-grant", "contoso-fhir-audit", "contoso-export-blob-service", "tailspin-workspace-pe-dns"]) {
+        for (const name of [
+            "contoso-vault",
+            "platform-log-analytics",
+            "contoso-cmk-crypto-grant",
+            "contoso-fhir-audit",
+            "contoso-export-blob-service",
+            "tailspin-workspace-pe-dns",
+        ]) {
             expect(await onResource("resources-tagged", byName(dev, name))).toEqual([]);
         }
     });
     test("violating: vault without the account tag; grant without the marker", async () => {
-        const vault = byName(edited(dev, "contoso-vault", (v) => delete props(v).tags[ACCOUNT_TAG]), "contoso-vault");
+        const vault = byName(
+            edited(dev, "contoso-vault", (v) => delete props(v).tags[ACCOUNT_TAG]),
+            "contoso-vault",
+        );
         expect((await onResource("resources-tagged", vault))[0].message).toMatch(/has neither the fhir-platform:account nor/);
         const g = grant("contoso-cmk-crypto-grant", (p) => (p.description = "crypto grant"));
         expect((await onResource("resources-tagged", g))[0].message).toMatch(/no "\[fhir-platform account=<name>\]" marker/);
@@ -747,22 +998,47 @@ const fake = (type: string, name: string, inputs: Props): CapturedResource => ({
     dependencies: [],
 });
 const untaggableFakes = () => [
-    fake("azure-native:authorization:ManagementLockAtResourceGroupLevel", "rg-lock", { level: "CanNotDelete", resourceGroupName: "rg-fhir-dev-contoso" }),
-    fake("azure-native:authorization:ManagementLockByScope", "scope-lock", { level: "CanNotDelete", scope: "/subscriptions/00000000-0000-4000-8000-00000000d001" }),
-    fake("azure-native:managedidentity:FederatedIdentityCredential", "gh-federation", { resourceName: "id-fhir-contoso", issuer: "https://token.actions.githubusercontent.com" }),
+    fake("azure-native:authorization:ManagementLockAtResourceGroupLevel", "rg-lock", {
+        level: "CanNotDelete",
+        resourceGroupName: "rg-fhir-dev-contoso",
+    }),
+    fake("azure-native:authorization:ManagementLockByScope", "scope-lock", {
+        level: "CanNotDelete",
+        scope: "/subscriptions/00000000-0000-4000-8000-00000000d001",
+    }),
+    fake("azure-native:managedidentity:FederatedIdentityCredential", "gh-federation", {
+        resourceName: "id-fhir-contoso",
+        issuer: "https://token.actions.githubusercontent.com",
+    }),
 ];
 
 describe("tag rules never flag resources Azure cannot tag", () => {
-    test.each(["resources-tagged", "required-tags"])("%s: locks, federated credentials, diagnostic settings, blob services, DNS zone groups, role assignments", async (name) => {
-        const config = { "required-tags": { requiredTags: ["owner", "dataClassification"] } };
-        const untaggable = [...untaggableFakes(), ...["contoso-fhir-audit", "contoso-export-blob-service", "tailspin-workspace-pe-dns", "contoso-cmk-crypto-grant"].map((n) => byName(dev, n))];
-        for (const r of untaggable) expect([r.name, await onResource(name, r, config)]).toEqual([r.name, []]);
-    });
+    test.each(["resources-tagged", "required-tags"])(
+        "%s: locks, federated credentials, diagnostic settings, blob services, DNS zone groups, role assignments",
+        async (name) => {
+            const config = { "required-tags": { requiredTags: ["owner", "dataClassification"] } };
+            const untaggable = [
+                ...untaggableFakes(),
+                ...["contoso-fhir-audit", "contoso-export-blob-service", "tailspin-workspace-pe-dns", "contoso-cmk-crypto-grant"].map((n) =>
+                    byName(dev, n),
+                ),
+            ];
+            for (const r of untaggable) expect([r.name, await onResource(name, r, config)]).toEqual([r.name, []]);
+        },
+    );
 });
 
 cases("required-tags", () => {
     test("compliant: nothing required by default; every taggable dev resource has owner and environment (any case)", async () => {
-        expect(await onResource("required-tags", byName(edited(dev, "contoso-vault", (v) => delete props(v).tags.owner), "contoso-vault"))).toEqual([]);
+        expect(
+            await onResource(
+                "required-tags",
+                byName(
+                    edited(dev, "contoso-vault", (v) => delete props(v).tags.owner),
+                    "contoso-vault",
+                ),
+            ),
+        ).toEqual([]);
         const config = { "required-tags": { requiredTags: ["owner", "Environment"] } };
         const checked = dev.filter((r) => r.custom && r.type.startsWith("azure-native:"));
         expect(checked.length).toBeGreaterThan(40);
@@ -773,7 +1049,10 @@ cases("required-tags", () => {
         expect(await onResource("required-tags", byName(dev, "contoso-vault"), config)).toEqual([
             { message: "azure-native:keyvault:Vault 'contoso-vault' lacks required tag dataClassification" },
         ]);
-        const empty = byName(edited(dev, "contoso-vault", (v) => (props(v).tags.owner = "")), "contoso-vault");
+        const empty = byName(
+            edited(dev, "contoso-vault", (v) => (props(v).tags.owner = "")),
+            "contoso-vault",
+        );
         expect(await onResource("required-tags", empty, config)).toEqual([
             { message: "azure-native:keyvault:Vault 'contoso-vault' lacks required tags owner, dataClassification" },
         ]);
@@ -788,7 +1067,12 @@ cases("fhir-cors", () => {
     });
     test("violating: * origin, http origins, credentials with wildcard headers and methods", async () => {
         const r = fhir("fabrikam-fhir", (p) => {
-            p.corsConfiguration.origins = ["*", "http://portal.fabrikam.example", "http://localhost:3000", "https://portal.fabrikam.example"];
+            p.corsConfiguration.origins = [
+                "*",
+                "http://portal.fabrikam.example",
+                "http://localhost:3000",
+                "https://portal.fabrikam.example",
+            ];
             p.corsConfiguration.allowCredentials = true;
             p.corsConfiguration.methods = ["*"];
         });
@@ -800,7 +1084,10 @@ cases("fhir-cors", () => {
         ]);
     });
     test("allowLocalhost admits http://localhost only", async () => {
-        const r = fhir("fabrikam-fhir", (p) => (p.corsConfiguration.origins = ["http://localhost:3000", "http://localhost", "http://localhost.evil.example"]));
+        const r = fhir(
+            "fabrikam-fhir",
+            (p) => (p.corsConfiguration.origins = ["http://localhost:3000", "http://localhost", "http://localhost.evil.example"]),
+        );
         expect((await onResource("fhir-cors", r, { "fhir-cors": { allowLocalhost: true } })).map((f) => f.message)).toEqual([
             "CORS origin 'http://localhost.evil.example' is not an https origin",
         ]);
@@ -821,24 +1108,38 @@ cases("fhir-smart-identity-providers", () => {
         });
         expect((await onResource("fhir-smart-identity-providers", r)).map((f) => f.message)).toEqual([
             "smartIdentityProviders[0].authority 'http://login.fabrikam.example/realms/fhir' is not an https URL",
-            "smartIdentityProviders[0].applications[0] (client 66666666-6666-4666-8666-666666666666) has no audience: tokens for any audience would be accepted",
-            "smartIdentityProviders[0].applications[1] (client 77777777-7777-4777-8777-777777777777) has a wildcard audience: tokens for any audience would be accepted",
+            "smartIdentityProviders[0].applications[0] (client 66666666-6666-4666-8666-666666666666) has no audience: tokens for any " +
+                "audience would be accepted",
+            "smartIdentityProviders[0].applications[1] (client 77777777-7777-4777-8777-777777777777) has a wildcard audience: tokens " +
+                "for any audience would be accepted",
         ]);
     });
 });
 
 cases("fhir-resource-versioning", () => {
     test("compliant: versioned with a versioned-update override", async () => {
-        expect(props(fhir("contoso-fhir")).resourceVersionPolicyConfiguration).toEqual({ default: "versioned", resourceTypeOverrides: { Patient: "versioned-update" } });
+        expect(props(fhir("contoso-fhir")).resourceVersionPolicyConfiguration).toEqual({
+            default: "versioned",
+            resourceTypeOverrides: { Patient: "versioned-update" },
+        });
         expect(await onResource("fhir-resource-versioning", fhir("contoso-fhir"))).toEqual([]);
     });
     test("violating: no-version by default and for two types; exempt accounts are not reported", async () => {
-        const r = fhir("contoso-fhir", (p) => (p.resourceVersionPolicyConfiguration = { default: "no-version", resourceTypeOverrides: { Patient: "versioned", Observation: "no-version", Device: "no-version" } }));
+        const r = fhir(
+            "contoso-fhir",
+            (p) =>
+                (p.resourceVersionPolicyConfiguration = {
+                    default: "no-version",
+                    resourceTypeOverrides: { Patient: "versioned", Observation: "no-version", Device: "no-version" },
+                }),
+        );
         expect((await onResource("fhir-resource-versioning", r)).map((f) => f.message)).toEqual([
             "the default resource version policy is no-version: no resource keeps its history",
             "Device, Observation keep no history (no-version override)",
         ]);
-        expect(await onResource("fhir-resource-versioning", r, { "fhir-resource-versioning": { exemptAccounts: ["contoso"] } })).toEqual([]);
+        expect(await onResource("fhir-resource-versioning", r, { "fhir-resource-versioning": { exemptAccounts: ["contoso"] } })).toEqual(
+            [],
+        );
     });
 });
 
@@ -853,15 +1154,29 @@ cases("private-endpoint-dns-zone-group", () => {
     });
     test("violating: the zone group removed; a zone group without the FHIR zone", async () => {
         const pe = byName(dev, PE);
-        expect(await onStack("private-endpoint-dns-zone-group", dev.filter((r) => r.name !== PE_DNS))).toEqual([
-            { message: "PrivateEndpoint 'tailspin-workspace-pe' has no private DNS zone group: the workspace and FHIR names do not resolve to it", urn: pe.urn },
+        expect(
+            await onStack(
+                "private-endpoint-dns-zone-group",
+                dev.filter((r) => r.name !== PE_DNS),
+            ),
+        ).toEqual([
+            {
+                message:
+                    "PrivateEndpoint 'tailspin-workspace-pe' has no private DNS zone group: the workspace and FHIR names do not " +
+                    "resolve to it",
+                urn: pe.urn,
+            },
         ]);
         const workspaceOnly = edited(dev, PE_DNS, (g) => {
             props(g).privateDnsZoneConfigs = props(g).privateDnsZoneConfigs.slice(0, 1);
             g.propertyDependencies.privateDnsZoneConfigs = [byName(dev, "platform-dns-workspace").urn];
         });
         expect(await onStack("private-endpoint-dns-zone-group", workspaceOnly)).toEqual([
-            { message: "PrivateEndpoint 'tailspin-workspace-pe''s DNS zone groups register it in no privatelink.fhir.azurehealthcareapis.com", urn: pe.urn },
+            {
+                message:
+                    "PrivateEndpoint 'tailspin-workspace-pe''s DNS zone groups register it in no privatelink.fhir.azurehealthcareapis.com",
+                urn: pe.urn,
+            },
         ]);
     });
     test("a zone group on another endpoint of the same name elsewhere does not count; other private-link groups are not checked", async () => {
@@ -882,25 +1197,31 @@ cases("private-endpoint-dns-zone-group", () => {
 const ACR_GRANT = "tailspin-acr-pull-tailspintemplates";
 
 cases("acr-registry-isolation", () => {
-    test("compliant: tailspin alone lists and pulls from its registry", async () => expect(await onStack("acr-registry-isolation", dev)).toEqual([]));
+    test("compliant: tailspin alone lists and pulls from its registry", async () =>
+        expect(await onStack("acr-registry-isolation", dev)).toEqual([]));
     test("violating: fabrikam's FHIR service lists tailspin's registry; contoso is granted AcrPull on it too", async () => {
         const contosoGrant: CapturedResource = {
             ...structuredClone(byName(dev, ACR_GRANT)),
             name: "contoso-acr-pull-tailspintemplates",
             urn: byName(dev, ACR_GRANT).urn.replace(ACR_GRANT, "contoso-acr-pull-tailspintemplates"),
         };
-        (contosoGrant.inputs as Props).description = "[fhir-platform account=contoso] FHIR service identity of contoso pulls $convert-data templates";
+        (contosoGrant.inputs as Props).description =
+            "[fhir-platform account=contoso] FHIR service identity of contoso pulls $convert-data templates";
         const broken = [
             ...edited(dev, "fabrikam-fhir", (f) => (props(f).acrConfiguration = { loginServers: ["TailspinTemplates.azurecr.io"] })),
             contosoGrant,
         ];
         expect(await onStack("acr-registry-isolation", broken)).toEqual([
             {
-                message: "RoleAssignment 'tailspin-acr-pull-tailspintemplates' gives account tailspin's identity AcrPull on registry tailspintemplates, which accounts contoso, fabrikam also use; the grant is not marked [shared]",
+                message:
+                    "RoleAssignment 'tailspin-acr-pull-tailspintemplates' gives account tailspin's identity AcrPull on registry " +
+                    "tailspintemplates, which accounts contoso, fabrikam also use; the grant is not marked [shared]",
                 urn: byName(dev, ACR_GRANT).urn,
             },
             {
-                message: "RoleAssignment 'contoso-acr-pull-tailspintemplates' gives account contoso's identity AcrPull on registry tailspintemplates, which accounts fabrikam, tailspin also use; the grant is not marked [shared]",
+                message:
+                    "RoleAssignment 'contoso-acr-pull-tailspintemplates' gives account contoso's identity AcrPull on registry " +
+                    "tailspintemplates, which accounts fabrikam, tailspin also use; the grant is not marked [shared]",
                 urn: contosoGrant.urn,
             },
         ]);
@@ -915,7 +1236,11 @@ cases("acr-registry-isolation", () => {
     });
     test("a registry the stack creates: related by dependency before its ID and login server exist (a first preview)", async () => {
         const registry: CapturedResource = {
-            ...fake("azure-native:containerregistry:Registry", "tailspin-registry", { registryName: "tailspinreg", resourceGroupName: "rg-fhir-dev-tailspin", tags: { [ACCOUNT_TAG]: "tailspin" } }),
+            ...fake("azure-native:containerregistry:Registry", "tailspin-registry", {
+                registryName: "tailspinreg",
+                resourceGroupName: "rg-fhir-dev-tailspin",
+                tags: { [ACCOUNT_TAG]: "tailspin" },
+            }),
             outputs: { loginServer: "tailspinreg.azurecr.io" },
             id: String(props(byName(dev, ACR_GRANT)).scope).replace(/[^/]+$/, "tailspinreg"),
         };
@@ -935,7 +1260,9 @@ cases("acr-registry-isolation", () => {
         ];
         const expected = [
             {
-                message: "RoleAssignment 'tailspin-acr-pull-tailspintemplates' gives account tailspin's identity AcrPull on registry tailspinreg, which account fabrikam also uses; the grant is not marked [shared]",
+                message:
+                    "RoleAssignment 'tailspin-acr-pull-tailspintemplates' gives account tailspin's identity AcrPull on registry " +
+                    "tailspinreg, which account fabrikam also uses; the grant is not marked [shared]",
                 urn: byName(dev, ACR_GRANT).urn,
             },
         ];

@@ -4,13 +4,13 @@
  * inside each stack policy. A lookup that scans every resource, or a map rebuilt per resource, makes these counts grow
  * with the square of the accounts; linear code grows them with the resources.
  */
-import { PolicyResource } from "@pulumi/policy";
-import { CapturedResource } from "../harness/mockRun";
+import type { PolicyResource } from "@pulumi/policy";
+import type { CapturedResource } from "../harness/mockRun";
 import { configMap, runStack } from "../harness/runStack";
 import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
-import { PolicyRunOptions, firstPreviewView, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../harness/policyRunner";
+import { type PolicyRunOptions, firstPreviewView, resolvePolicyConfig, runPolicyPack, stackValidationArgs } from "../harness/policyRunner";
 import { policies } from "../policies/policies";
-import { FhirStackPolicy, ScanIndex, StackIndex, isStackPolicy } from "../policies/rules/common";
+import { type FhirStackPolicy, ScanIndex, StackIndex, isStackPolicy } from "../policies/rules/common";
 
 /** Both sizes have every kind of account the generator makes (a private one is every tenth). */
 const SMALL = 10;
@@ -21,7 +21,8 @@ const LARGE = 30;
  */
 const SLACK = 1.3;
 
-const REGISTRY_RG = "/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-templates/providers/Microsoft.ContainerRegistry/registries";
+const REGISTRY_RG =
+    "/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-templates/providers/Microsoft.ContainerRegistry/registries";
 const SHARED_REGISTRY = `${REGISTRY_RG}/sharedtemplates`;
 
 /**
@@ -59,7 +60,11 @@ async function packReads(resources: CapturedResource[], options: PolicyRunOption
     // Counted on the stack as shown: a first preview shows copies (firstPreviewView, one map over the stack), which the
     // pack then reads as it reads the captured stack after deployment.
     const shown = options.firstPreview ? firstPreviewView(resources) : resources;
-    const report = await runPolicyPack(shown.map((r) => counted(r, counter)), {}, policies);
+    const report = await runPolicyPack(
+        shown.map((r) => counted(r, counter)),
+        {},
+        policies,
+    );
     expect(report.policiesRun).toBe(policies.length);
     // A first preview decides as much: a policy stopped by an unknown value would read less and hide a scan.
     expect(report.violations.filter((v) => v.message.startsWith("can't run policy"))).toEqual([]);
@@ -79,7 +84,12 @@ test("the generated stacks differ in size as the accounts do, and have registry 
     expect(growth).toBeGreaterThan(2.5);
     expect(growth).toBeLessThan(3.2);
     const pulls = stacks.get(SMALL)!.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && /-acr-pull-/.test(r.name));
-    expect(pulls.map((r) => String((r.inputs as { description?: unknown }).description).includes("[shared]")).sort()).toEqual([false, false, true, true]);
+    expect(pulls.map((r) => String((r.inputs as { description?: unknown }).description).includes("[shared]")).sort()).toEqual([
+        false,
+        false,
+        true,
+        true,
+    ]);
 });
 
 /** After deployment (every value known), and on a new stack's first preview, where lookups go by dependency. */
@@ -98,7 +108,10 @@ describe.each(MODES)("the pack is linear in the size of the stack, %s", (_mode, 
     const stackPolicies = policies.filter(isStackPolicy);
     test.each(stackPolicies.map((p) => [p.name, p] as const))("stack policy %s reads props in linear number", async (_name, p) => {
         const [small, large] = [stacks.get(SMALL)!, stacks.get(LARGE)!];
-        const perResource = [(await stackPolicyReads(p, small, options)) / small.length, (await stackPolicyReads(p, large, options)) / large.length];
+        const perResource = [
+            (await stackPolicyReads(p, small, options)) / small.length,
+            (await stackPolicyReads(p, large, options)) / large.length,
+        ];
         expect(perResource[0]).toBeGreaterThan(0);
         expect(perResource[1]).toBeLessThanOrEqual(perResource[0] * SLACK);
     });

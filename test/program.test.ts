@@ -3,7 +3,7 @@
  * resource at all; resolveStack reads the placement lock from the project directory; the lock keeps deployed
  * accounts where they are when the platform's placement mode changes.
  */
-import { ConfigValidationError, PlacementLock, resolveStack } from "../config";
+import { ConfigValidationError, type PlacementLock, resolveStack } from "../config";
 import { configMap } from "../harness/runStack";
 import { configSource } from "../harness/stackFiles";
 import { T, accountNames, capture, inputs, problemsOf, projectDirWith, rawConfig, runCounting } from "./helpers/stack";
@@ -12,16 +12,38 @@ describe("a bad config registers nothing", () => {
     test("the counting harness does see registrations of a good config (so zero below means something)", async () => {
         const { error, registered } = await runCounting(rawConfig([{ name: "contoso" }]));
         expect(error).toBeUndefined();
-        expect(registered).toEqual(expect.arrayContaining([`${T.platform}::fhir-platform`, `${T.account}::contoso`, `${T.fhir}::contoso-fhir`]));
+        expect(registered).toEqual(
+            expect.arrayContaining([`${T.platform}::fhir-platform`, `${T.account}::contoso`, `${T.fhir}::contoso-fhir`]),
+        );
     });
 
     test.each([
         ["key size 4096", rawConfig([{ name: "contoso", keySize: 4096 }]), /account 'contoso', field 'accounts\[0\]\.keySize'/],
-        ["unknown role", rawConfig([{ name: "contoso", grants: [{ principalId: "11111111-1111-4111-8111-111111111111", principalType: "User", role: "FHIR Reader" }] }]), /did you mean 'FHIR Data Reader'/],
+        [
+            "unknown role",
+            rawConfig([
+                {
+                    name: "contoso",
+                    grants: [{ principalId: "11111111-1111-4111-8111-111111111111", principalType: "User", role: "FHIR Reader" }],
+                },
+            ]),
+            /did you mean 'FHIR Data Reader'/,
+        ],
         ["missing tenant", { ...rawConfig([{ name: "contoso" }]), tenantId: undefined }, /field 'tenantId'/],
         ["duplicate account", rawConfig([{ name: "contoso" }, { name: "contoso" }]), /duplicate account/],
-        ["11 accounts, dedicated, one subscription (placement)", rawConfig(accountNames(11).map((name) => ({ name }))), /no subscription has room/],
-        ["11 pinned to one workspace (placement)", rawConfig(accountNames(11).map((name) => ({ name, workspace: "team1" })), { placement: "shared" }), /workspace 'team1' would hold 11/],
+        [
+            "11 accounts, dedicated, one subscription (placement)",
+            rawConfig(accountNames(11).map((name) => ({ name }))),
+            /no subscription has room/,
+        ],
+        [
+            "11 pinned to one workspace (placement)",
+            rawConfig(
+                accountNames(11).map((name) => ({ name, workspace: "team1" })),
+                { placement: "shared" },
+            ),
+            /workspace 'team1' would hold 11/,
+        ],
     ])("%s: rejects with ConfigValidationError, no resource registered", async (_label, raw, message) => {
         const { error, registered } = await runCounting(raw);
         expect(error).toBeInstanceOf(ConfigValidationError);
@@ -30,7 +52,9 @@ describe("a bad config registers nothing", () => {
     });
 
     test("all problems of a bad stack are in the one error", async () => {
-        const { error, registered } = await runCounting(rawConfig([{ name: "Contoso" }, { name: "tailspin", publicNetworkAccess: "Disabled", keySize: 1024 }]));
+        const { error, registered } = await runCounting(
+            rawConfig([{ name: "Contoso" }, { name: "tailspin", publicNetworkAccess: "Disabled", keySize: 1024 }]),
+        );
         expect((error as ConfigValidationError).problems.map((p) => `${p.account} ${p.path}`).sort()).toEqual([
             "Contoso accounts[0].name",
             "tailspin accounts[1].keySize",
@@ -42,7 +66,10 @@ describe("a bad config registers nothing", () => {
 });
 
 describe("resolveStack", () => {
-    const raw = rawConfig(accountNames(3).map((name) => ({ name })), { placement: "shared" });
+    const raw = rawConfig(
+        accountNames(3).map((name) => ({ name })),
+        { placement: "shared" },
+    );
 
     test("without a lock every account is newly placed", () => {
         const { placement } = resolveStack({ config: configSource(configMap(raw)), stack: "t", projectDir: projectDirWith("t") });
@@ -58,14 +85,19 @@ describe("resolveStack", () => {
 
     test("placement problems are a ConfigValidationError too", () => {
         const lock: PlacementLock = { version: 1, accounts: { acct001: { subscription: "gone", workspace: "pool01" } } };
-        const problems = problemsOf(() => resolveStack({ config: configSource(configMap(raw)), stack: "t", projectDir: projectDirWith("t", lock) }));
+        const problems = problemsOf(() =>
+            resolveStack({ config: configSource(configMap(raw)), stack: "t", projectDir: projectDirWith("t", lock) }),
+        );
         expect(problems[0]).toEqual(expect.objectContaining({ account: "acct001", message: expect.stringContaining("'gone'") }));
     });
 
     test("outputs list the accounts not yet in the lock", async () => {
         const s = await capture(raw, { stack: "t" });
         expect(s.result.outputs.unlockedAccounts).toEqual(["acct001", "acct002", "acct003"]);
-        const locked = await capture(raw, { stack: "t", lock: { version: 1, accounts: s.result.outputs.placement as PlacementLock["accounts"] } });
+        const locked = await capture(raw, {
+            stack: "t",
+            lock: { version: 1, accounts: s.result.outputs.placement as PlacementLock["accounts"] },
+        });
         expect(locked.result.outputs.unlockedAccounts).toEqual([]);
     });
 });
@@ -74,7 +106,10 @@ describe("changing the placement mode never moves a deployed account", () => {
     test("dedicated -> shared: accounts in the lock keep their own workspace; only new accounts are packed", async () => {
         const before = await capture(rawConfig([{ name: "contoso" }, { name: "fabrikam" }]), { stack: "mode" });
         const lock: PlacementLock = { version: 1, accounts: before.result.outputs.placement as PlacementLock["accounts"] };
-        const after = await capture(rawConfig([{ name: "contoso" }, { name: "fabrikam" }, { name: "tailspin" }], { placement: "shared" }), { stack: "mode", lock });
+        const after = await capture(rawConfig([{ name: "contoso" }, { name: "fabrikam" }, { name: "tailspin" }], { placement: "shared" }), {
+            stack: "mode",
+            lock,
+        });
         for (const a of ["contoso", "fabrikam"]) {
             const f0 = inputs(before.ofAccount(a, T.fhir)[0]);
             const f1 = inputs(after.ofAccount(a, T.fhir)[0]);
@@ -84,6 +119,11 @@ describe("changing the placement mode never moves a deployed account", () => {
         }
         // The new account joins a shared pool, not a deployed account's dedicated workspace.
         expect(after.outputs("tailspin").workspaceGroup).toBe("pool01");
-        expect(after.ofType(T.workspace).map((w) => w.name).sort()).toEqual(["contoso-workspace", "fabrikam-workspace", "pool01-workspace"]);
+        expect(
+            after
+                .ofType(T.workspace)
+                .map((w) => w.name)
+                .sort(),
+        ).toEqual(["contoso-workspace", "fabrikam-workspace", "pool01-workspace"]);
     });
 });

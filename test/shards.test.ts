@@ -1,7 +1,7 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { spawnSync } from "child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
 import { checkShards, formatShardProblem, resolveStackNames } from "../tools/shards";
 import { runStack } from "../harness/runStack";
@@ -16,7 +16,14 @@ function writeStack(dir: string, stack: string, values: Record<string, unknown>)
 }
 
 function stackValues(accounts: string[], subscriptions = [sub(1)], extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return { location: "westeurope", tenantId: TENANT, subscriptions, placement: "dedicated", accounts: accounts.map((name) => ({ name })), ...extra };
+    return {
+        location: "westeurope",
+        tenantId: TENANT,
+        subscriptions,
+        placement: "dedicated",
+        accounts: accounts.map((name) => ({ name })),
+        ...extra,
+    };
 }
 
 let dir: string;
@@ -30,7 +37,8 @@ test("an account in two shards is rejected, naming the account and both stacks",
     writeStack(dir, "prod-eu-2", stackValues(["tailspin", "contoso"], [sub(2)]));
     const r = checkShards(["prod-eu-1", "prod-eu-2"], dir);
     expect(r.problems.map(formatShardProblem)).toEqual([
-        "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to exactly one stack of environment 'prod'",
+        "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to exactly " +
+            "one stack of environment 'prod'",
     ]);
     expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
 });
@@ -49,7 +57,8 @@ describe("environments: shards are checked against each other only within one en
 
         writeStack(dir, "prod-eu-2", stackValues(["fabrikam", "contoso"], [sub(3)]));
         expect(checkShards(["staging", "prod-eu-1", "prod-eu-2"], dir).problems.map(formatShardProblem)).toEqual([
-            "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to exactly one stack of environment 'prod'",
+            "account 'contoso', field 'accounts': appears in more than one shard: prod-eu-1, prod-eu-2; an account must belong to " +
+                "exactly one stack of environment 'prod'",
         ]);
     });
 
@@ -63,7 +72,11 @@ describe("environments: shards are checked against each other only within one en
             ["us-green", "prod"],
             ["eu-try", "staging"],
         ]);
-        expect(r.problems.map(formatShardProblem)).toEqual([expect.stringContaining("appears in more than one shard: eu-blue, us-green; an account must belong to exactly one stack of environment 'prod'")]);
+        expect(r.problems.map(formatShardProblem)).toEqual([
+            expect.stringContaining(
+                "appears in more than one shard: eu-blue, us-green; an account must belong to exactly one stack of environment 'prod'",
+            ),
+        ]);
     });
 
     test("stacks of different environments sharing a subscription still sum its quotas and may not derive the same Azure names", () => {
@@ -71,12 +84,24 @@ describe("environments: shards are checked against each other only within one en
         writeStack(dir, "staging", stackValues(names("s"), [sub(7)]));
         writeStack(dir, "prod", stackValues(names("p"), [sub(7)]));
         expect(checkShards(["staging", "prod"], dir).problems.map(formatShardProblem)).toEqual([
-            expect.stringContaining(`subscription ${sub(7).subscriptionId} (sub7 in staging, sub7 in prod) would hold 12 AHDS workspaces across these stacks`),
+            expect.stringContaining(
+                `subscription ${sub(7).subscriptionId} (sub7 in staging, sub7 in prod) would hold 12 AHDS workspaces across these stacks`,
+            ),
         ]);
         // Stack 'x-ws' account 'gro' and stack 'x' workspace group 'gro' derive one resource group, whatever their environments.
         writeStack(dir, "x-ws", stackValues(["gro"], [sub(1)], { environment: "staging" }));
-        writeStack(dir, "x", stackValues(["contoso"], [sub(1)], { environment: "prod", placement: "shared", accounts: [{ name: "contoso", workspace: "gro" }] }));
-        expect(checkShards(["x-ws", "x"], dir).problems.map(formatShardProblem)).toEqual([expect.stringContaining("resource group 'rg-fhir-x-ws-gro'")]);
+        writeStack(
+            dir,
+            "x",
+            stackValues(["contoso"], [sub(1)], {
+                environment: "prod",
+                placement: "shared",
+                accounts: [{ name: "contoso", workspace: "gro" }],
+            }),
+        );
+        expect(checkShards(["x-ws", "x"], dir).problems.map(formatShardProblem)).toEqual([
+            expect.stringContaining("resource group 'rg-fhir-x-ws-gro'"),
+        ]);
     });
 });
 
@@ -85,7 +110,16 @@ test("disjoint shards in their own subscriptions pass, with usage per subscripti
     writeStack(dir, "us", stackValues(["tailspin"], [sub(2)], { location: "eastus2" }));
     const r = checkShards(["eu", "us"], dir);
     expect(r.problems).toEqual([]);
-    expect(r.subscriptions.map((u) => [u.subscriptionId, Object.keys(u.stacks), u.accounts, u.workspaces, u.roleAssignments, u.resourceGroups])).toEqual([
+    expect(
+        r.subscriptions.map((u) => [
+            u.subscriptionId,
+            Object.keys(u.stacks),
+            u.accounts,
+            u.workspaces,
+            u.roleAssignments,
+            u.resourceGroups,
+        ]),
+    ).toEqual([
         // 2 accounts: 2 crypto grants + 2 export-storage grants; resource groups: platform + 2 accounts.
         [sub(1).subscriptionId, ["eu"], 2, 2, 4, 3],
         [sub(2).subscriptionId, ["us"], 1, 1, 2, 2],
@@ -97,7 +131,9 @@ test("an invalid shard is reported with its stack and account, and duplicates ar
     writeStack(dir, "b", stackValues(["contoso"], [sub(2)], { environment: "prod" }));
     const r = checkShards(["a", "b"], dir);
     const text = r.problems.map(formatShardProblem);
-    expect(text).toContainEqual(expect.stringMatching(/^stack a: account 'contoso', field 'accounts\[0\]\.keySize': 1024 is not a key size/));
+    expect(text).toContainEqual(
+        expect.stringMatching(/^stack a: account 'contoso', field 'accounts\[0\]\.keySize': 1024 is not a key size/),
+    );
     expect(text).toContainEqual(expect.stringContaining("appears in more than one shard: a, b"));
     expect(r.stacks.find((s) => s.stack === "a")!.valid).toBe(false);
 });
@@ -116,25 +152,33 @@ test("two shards sharing a subscription are held to its AHDS quota in sum", () =
     // Each stack alone fits (6 of 10 workspaces); together they need 12.
     expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
     expect(r.problems.map(formatShardProblem)).toEqual([
-        `field 'subscriptions': subscription ${sub(7).subscriptionId} (sub7 in x, shared in y) would hold 12 AHDS workspaces across these stacks; the limit is 10 (AHDS quota)`,
+        `field 'subscriptions': subscription ${sub(7).subscriptionId} (sub7 in x, shared in y) would hold 12 AHDS workspaces across ` +
+            `these stacks; the limit is 10 (AHDS quota)`,
     ]);
 });
 
 test("role assignments per subscription are capped at Azure's fixed limit", () => {
-    const grants = Array.from({ length: 40 }, (_, j) => ({ principalId: `11111111-1111-4111-8111-${String(j).padStart(12, "0")}`, principalType: "Group", role: "FHIR Data Reader" }));
+    const grants = Array.from({ length: 40 }, (_, j) => ({
+        principalId: `11111111-1111-4111-8111-${String(j).padStart(12, "0")}`,
+        principalType: "Group",
+        role: "FHIR Data Reader",
+    }));
     const accounts = Array.from({ length: 100 }, (_, i) => ({ name: `acct${String(i).padStart(3, "0")}`, grants }));
     writeStack(dir, "big", stackValues([], [sub(3)], { placement: "shared", accounts }));
     const r = checkShards(["big"], dir);
     // 100 accounts x (crypto + storage + 40 grants) = 4200 > 4000.
     expect(r.subscriptions[0].roleAssignments).toBe(4200);
     expect(r.problems.map(formatShardProblem)).toEqual([
-        `field 'subscriptions': subscription ${sub(3).subscriptionId} (sub3 in big) would hold 4200 role assignments; the limit is ${SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription} (fixed by Azure, and shared with everything else in the subscription)`,
+        `field 'subscriptions': subscription ${sub(3).subscriptionId} (sub3 in big) would hold 4200 role assignments; the limit is ` +
+            `${SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription} (fixed by Azure, and shared with everything else in the subscription)`,
     ]);
 });
 
 test("the role assignment and resource group counts match what the program registers (dev stack)", async () => {
     const run = await runStack({ stack: "dev" });
-    const providerSub = new Map(run.resources.filter((r) => r.type === "pulumi:providers:azure-native").map((r) => [r.name, String(r.inputs.subscriptionId)]));
+    const providerSub = new Map(
+        run.resources.filter((r) => r.type === "pulumi:providers:azure-native").map((r) => [r.name, String(r.inputs.subscriptionId)]),
+    );
     const count = (type: string) => {
         const m = new Map<string, number>();
         for (const r of run.resources.filter((x) => x.type === type)) {
@@ -147,7 +191,9 @@ test("the role assignment and resource group counts match what the program regis
     expect(r.problems).toEqual([]);
     const roles = count("azure-native:authorization:RoleAssignment");
     const groups = count("azure-native:resources:ResourceGroup");
-    expect(r.subscriptions.map((u) => [u.subscriptionId, u.roleAssignments, u.resourceGroups])).toEqual([...roles.keys()].map((s) => [s, roles.get(s), groups.get(s)]));
+    expect(r.subscriptions.map((u) => [u.subscriptionId, u.roleAssignments, u.resourceGroups])).toEqual(
+        [...roles.keys()].map((s) => [s, roles.get(s), groups.get(s)]),
+    );
 });
 
 test("--stacks takes names and Pulumi.*.yaml patterns", () => {
@@ -164,34 +210,56 @@ test("npm run shards exits non-zero naming the duplicated account and the stacks
     writeStack(dir, "prod-one", stackValues(["contoso"], [sub(1)]));
     writeStack(dir, "prod-two", stackValues(["contoso"], [sub(2)]));
     const script = path.join(__dirname, "..", "scripts", "shards.ts");
-    const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"], {
-        encoding: "utf8",
-        cwd: path.join(__dirname, ".."),
-    });
+    const res = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"],
+        {
+            encoding: "utf8",
+            cwd: path.join(__dirname, ".."),
+        },
+    );
     expect(res.status).toBe(1);
     expect(res.stderr).toContain("account 'contoso', field 'accounts': appears in more than one shard: prod-one, prod-two");
     expect(res.stdout).toBe("");
 
     fs.rmSync(path.join(dir, "Pulumi.prod-two.yaml"));
-    const ok = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"], {
-        encoding: "utf8",
-        cwd: path.join(__dirname, ".."),
-    });
+    const ok = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", script, "--stacks", "Pulumi.*.yaml", "--dir", dir, "--json"],
+        {
+            encoding: "utf8",
+            cwd: path.join(__dirname, ".."),
+        },
+    );
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual(["prod-one"]);
 });
 
-test("two stacks sharing a subscription may not derive the same Azure names (stack 'a-ws' account 'gro' vs stack 'a' workspace group 'gro')", () => {
-    writeStack(dir, "a-ws", stackValues(["gro"], [sub(1)]));
-    writeStack(dir, "a", stackValues(["contoso"], [sub(1)], { placement: "shared", accounts: [{ name: "contoso", workspace: "gro" }] }));
-    const r = checkShards(["a-ws", "a"], dir);
-    expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
-    expect(r.problems.map(formatShardProblem)).toEqual([
-        `account 'gro', field 'accounts[0].name': resource group 'rg-fhir-a-ws-gro' (subscription ${sub(1).subscriptionId} ('sub1' in a-ws, 'sub1' in a)) would be managed by ` +
-            "account 'gro' of stack 'a-ws' and workspace group 'gro' of stack 'a': two Pulumi resources for one Azure resource (settings fight on every update, " +
-            "deleting one deletes the other's). Rename one of: accounts[0].name of stack 'a-ws', accounts[0].workspace of stack 'a'",
-    ]);
-    // In separate subscriptions the same names are separate resources.
-    writeStack(dir, "a", stackValues(["contoso"], [sub(2)], { placement: "shared", accounts: [{ name: "contoso", workspace: "gro" }] }));
-    expect(checkShards(["a-ws", "a"], dir).problems).toEqual([]);
-});
+test(
+    "two stacks sharing a subscription may not derive the same Azure names (stack 'a-ws' account 'gro' vs stack 'a' workspace group " +
+        "'gro')",
+    () => {
+        writeStack(dir, "a-ws", stackValues(["gro"], [sub(1)]));
+        writeStack(
+            dir,
+            "a",
+            stackValues(["contoso"], [sub(1)], { placement: "shared", accounts: [{ name: "contoso", workspace: "gro" }] }),
+        );
+        const r = checkShards(["a-ws", "a"], dir);
+        expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
+        expect(r.problems.map(formatShardProblem)).toEqual([
+            `account 'gro', field 'accounts[0].name': resource group 'rg-fhir-a-ws-gro' (subscription ${sub(1).subscriptionId} ('sub1' in ` +
+                `a-ws, 'sub1' in a)) would be managed by ` +
+                "account 'gro' of stack 'a-ws' and workspace group 'gro' of stack 'a': two Pulumi resources for one Azure resource " +
+                "(settings fight on every update, " +
+                "deleting one deletes the other's). Rename one of: accounts[0].name of stack 'a-ws', accounts[0].workspace of stack 'a'",
+        ]);
+        // In separate subscriptions the same names are separate resources.
+        writeStack(
+            dir,
+            "a",
+            stackValues(["contoso"], [sub(2)], { placement: "shared", accounts: [{ name: "contoso", workspace: "gro" }] }),
+        );
+        expect(checkShards(["a-ws", "a"], dir).problems).toEqual([]);
+    },
+);

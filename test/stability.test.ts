@@ -3,8 +3,8 @@
  * removing an account changes nothing of any other account. In dedicated mode (no lock needed) and in shared mode
  * (with the placement lock from the first run, as `npm run place` writes it).
  */
-import { PlacementLock } from "../config";
-import { Captured, T, capture, inputs, pid, rawConfig, RawAccount } from "./helpers/stack";
+import type { PlacementLock } from "../config";
+import { type Captured, T, capture, inputs, pid, rawConfig, type RawAccount } from "./helpers/stack";
 
 const base: RawAccount[] = [
     { name: "contoso", grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" }] },
@@ -37,7 +37,13 @@ function azureNames(s: Captured): Map<string, Record<string, unknown>> {
 
 describe.each([
     ["dedicated", {}],
-    ["shared", { placement: "shared", subscriptions: [{ name: "main", subscriptionId: "00000000-0000-4000-8000-0000000000a1", fhirServicesPerWorkspace: 2 }] }],
+    [
+        "shared",
+        {
+            placement: "shared",
+            subscriptions: [{ name: "main", subscriptionId: "00000000-0000-4000-8000-0000000000a1", fhirServicesPerWorkspace: 2 }],
+        },
+    ],
 ])("%s placement", (_mode, overrides) => {
     let first: Captured;
     let lock: PlacementLock;
@@ -76,7 +82,13 @@ describe.each([
     });
 
     test("removing an account changes nothing of the others", async () => {
-        const fewer = await capture(rawConfig(base.filter((a) => a.name !== "fabrikam"), overrides), { stack: "stab", lock });
+        const fewer = await capture(
+            rawConfig(
+                base.filter((a) => a.name !== "fabrikam"),
+                overrides,
+            ),
+            { stack: "stab", lock },
+        );
         const rest = names.filter((n) => n !== "fabrikam");
         expect(snapshot(fewer, rest)).toEqual(snapshot(first, rest));
         expect(fewer.ofAccount("fabrikam")).toHaveLength(0);

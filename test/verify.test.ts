@@ -4,11 +4,11 @@
  * account. Runs the real CLI code (runVerify) and asserts diagnoses, retries, concurrency, exit codes and that no
  * token ever reaches stdout, stderr or the JSON report.
  */
-import * as fs from "fs";
-import * as http from "http";
-import type { AddressInfo } from "net";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { BUILT_IN_ROLES } from "../azure/facts";
 import type { AccountResult } from "../tools/verify/check";
 import { runVerify, type VerifyIo } from "../tools/verify/cli";
@@ -146,7 +146,18 @@ describe("verify against fake identity and FHIR endpoints", () => {
         });
         clock = recordingClock();
         run = await verify(
-            ["--outputs", writeOutputs(outputs), "--credential", "managed-identity", "--concurrency", "3", "--timeout-ms", "1500", "--retries", "3"],
+            [
+                "--outputs",
+                writeOutputs(outputs),
+                "--credential",
+                "managed-identity",
+                "--concurrency",
+                "3",
+                "--timeout-ms",
+                "1500",
+                "--retries",
+                "3",
+            ],
             { clock },
         );
     });
@@ -164,7 +175,13 @@ describe("verify against fake identity and FHIR endpoints", () => {
         expect(mi.requests.length).toBeGreaterThan(0);
         expect(mi.requests.every((r) => r.apiVersion === "2019-08-01")).toBe(true);
         const resources = mi.requests.map((r) => r.resource);
-        expect(resources).toEqual(expect.arrayContaining([fhir.audienceOf("healthy"), `${fhir.baseUrl}/stale-old`, "https://unknown.fhir.azurehealthcareapis.com"]));
+        expect(resources).toEqual(
+            expect.arrayContaining([
+                fhir.audienceOf("healthy"),
+                `${fhir.baseUrl}/stale-old`,
+                "https://unknown.fhir.azurehealthcareapis.com",
+            ]),
+        );
         expect(resources.every((r) => !r?.endsWith("/.default"))).toBe(true);
     });
 
@@ -181,11 +198,15 @@ describe("verify against fake identity and FHIR endpoints", () => {
         ]);
         expect(healthy.checks.find((c) => c.name === "metadata")?.detail).toContain("4.0.1");
         // These outputs predate fhirServiceId/keyId: the key check says so and does not fail the account.
-        expect(healthy.checks.find((c) => c.name === "key")?.detail).toBe("skipped: stack outputs lack fhirServiceId/keyId (redeploy with this version)");
+        expect(healthy.checks.find((c) => c.name === "key")?.detail).toBe(
+            "skipped: stack outputs lack fhirServiceId/keyId (redeploy with this version)",
+        );
         const smart = account(run, "smart");
         expect(smart.healthy).toBe(true);
         expect(smart.checks.find((c) => c.name === "smart")?.status).toBe("pass");
-        expect(fhir.requests.some((r) => r.account === "smart" && r.path === "/.well-known/smart-configuration" && r.status === 200)).toBe(true);
+        expect(fhir.requests.some((r) => r.account === "smart" && r.path === "/.well-known/smart-configuration" && r.status === 200)).toBe(
+            true,
+        );
         expect(fhir.requests.some((r) => r.account === "healthy" && r.path.startsWith("/.well-known"))).toBe(false);
     });
 
@@ -278,12 +299,15 @@ describe("concurrency", () => {
         // so the order below depends on nothing but the pool.
         let dropped = -1;
         const others = new Set(["a", "b", "c", "d", "e"]);
-        const run = await verify(["--outputs", writeOutputs(outputs), "--credential", "managed-identity", "--concurrency", "2", "--timeout-ms", "60000"], {
-            onAccountDone: (r) => {
-                others.delete(r.account);
-                if (others.size === 0 && dropped < 0) dropped = fhir.dropHung();
+        const run = await verify(
+            ["--outputs", writeOutputs(outputs), "--credential", "managed-identity", "--concurrency", "2", "--timeout-ms", "60000"],
+            {
+                onAccountDone: (r) => {
+                    others.delete(r.account);
+                    if (others.size === 0 && dropped < 0) dropped = fhir.dropHung();
+                },
             },
-        });
+        );
         expect(dropped).toBe(1); // slow was still hanging when the other five had finished
         expect(run.order.at(-1)).toBe("slow");
         expect(fhir.requests[0]).toMatchObject({ account: "slow", status: "hung" }); // and it started first
@@ -305,7 +329,10 @@ describe("retries", () => {
         });
         const clock = recordingClock();
         const outputs = fakeStackOutputs(fhir, TENANT, { busy: {}, down: {}, later: {} });
-        const run = await verify(["--outputs", writeOutputs(outputs), "--credential", "managed-identity", "--concurrency", "1", "--retries", "2"], { clock });
+        const run = await verify(
+            ["--outputs", writeOutputs(outputs), "--credential", "managed-identity", "--concurrency", "1", "--retries", "2"],
+            { clock },
+        );
         expect(account(run, "busy").diagnoses[0]).toMatchObject({ code: "throttled" });
         expect(account(run, "busy").diagnoses[0]!.summary).toContain("still 429 after 3 attempts");
         expect(fhir.requests.filter((r) => r.account === "busy").map((r) => r.status)).toEqual([429, 429, 429]);
@@ -321,7 +348,11 @@ describe("exit codes and inputs", () => {
     let fhir: FakeFhirServer;
     let file: string;
     beforeAll(async () => {
-        fhir = await fhirWith({ ok1: { behaviour: "healthy" }, ok2: { behaviour: "healthy", smart: true }, bad: { behaviour: "forbidden" } });
+        fhir = await fhirWith({
+            ok1: { behaviour: "healthy" },
+            ok2: { behaviour: "healthy", smart: true },
+            bad: { behaviour: "forbidden" },
+        });
         file = writeOutputs(fakeStackOutputs(fhir, TENANT, { ok1: {}, ok2: { smartProxyEnabled: true }, bad: {} }));
     });
 
@@ -352,7 +383,11 @@ describe("exit codes and inputs", () => {
     it.each([
         [[], /exactly one of --stack NAME or --outputs FILE/, USAGE_SHOWN],
         [["--stack", "dev", "--outputs", "x.json"], /exactly one of/, USAGE_SHOWN],
-        [["--outputs", "OUT", "--credential", "browser"], /--credential: expected one of default, managed-identity, azure-cli, workload-identity/, USAGE_SHOWN],
+        [
+            ["--outputs", "OUT", "--credential", "browser"],
+            /--credential: expected one of default, managed-identity, azure-cli, workload-identity/,
+            USAGE_SHOWN,
+        ],
         [["--outputs", "OUT", "--concurrency", "0"], /--concurrency: expected an integer >= 1/, USAGE_SHOWN],
         [["--outputs", "OUT", "--timeout-ms", "soon"], /--timeout-ms: expected an integer >= 1/, USAGE_SHOWN],
         [["--outputs", "OUT", "--retries", "1.5"], /--retries: expected an integer >= 0/, USAGE_SHOWN],

@@ -3,11 +3,11 @@
  * FHIR service, Azure Resource Manager) through the real CLI code, then the assessment as a pure function. The clock
  * is fixed: ages, lags and expiries are exact, and nothing waits.
  */
-import * as fs from "fs";
-import * as http from "http";
-import type { AddressInfo } from "net";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { BUILT_IN_ROLES } from "../azure/facts";
 import type { AccountResult } from "../tools/verify/check";
 import { parseVerifyArgs, runVerify } from "../tools/verify/cli";
@@ -17,8 +17,23 @@ import type { Clock, HttpResponse } from "../tools/verify/http";
 import { assessKey, formatHours, parseKeyUrl, type KeyStatus } from "../tools/verify/keys";
 import type { VerifyReport } from "../tools/verify/report";
 import { parseTargets, VerifyConfigError, type AccountTarget } from "../tools/verify/targets";
-import { ARM_AUDIENCE, IN_USE_VERSION, NEWER_VERSION, OLDER_VERSION, fakeKeyId, startFakeArmServer, type FakeArmAccount, type FakeArmServer } from "./fakes/armServer";
-import { fakeStackOutputs, startFakeFhirServer, type FakeAccountSpec, type FakeFhirServer, type FakeOutputOptions } from "./fakes/fhirServer";
+import {
+    ARM_AUDIENCE,
+    IN_USE_VERSION,
+    NEWER_VERSION,
+    OLDER_VERSION,
+    fakeKeyId,
+    startFakeArmServer,
+    type FakeArmAccount,
+    type FakeArmServer,
+} from "./fakes/armServer";
+import {
+    fakeStackOutputs,
+    startFakeFhirServer,
+    type FakeAccountSpec,
+    type FakeFhirServer,
+    type FakeOutputOptions,
+} from "./fakes/fhirServer";
 import { FakeSigner } from "./fakes/jwt";
 import { startFakeManagedIdentity, type FakeManagedIdentity } from "./fakes/managedIdentity";
 
@@ -56,7 +71,9 @@ interface Setup {
 }
 
 let fileCount = 0;
-async function setup(accounts: Record<string, { fhir?: FakeAccountSpec; arm?: FakeArmAccount; outputs?: FakeOutputOptions }>): Promise<Setup> {
+async function setup(
+    accounts: Record<string, { fhir?: FakeAccountSpec; arm?: FakeArmAccount; outputs?: FakeOutputOptions }>,
+): Promise<Setup> {
     const fhir = await startFakeFhirServer({
         signer,
         tenantId: TENANT,
@@ -91,7 +108,17 @@ async function verify(s: Setup, extra: string[] = []): Promise<Run> {
     const out: string[] = [];
     const err: string[] = [];
     const jsonFile = path.join(tmp, `report-${++fileCount}.json`);
-    const argv = ["--outputs", s.outputsFile, "--credential", "managed-identity", "--arm-endpoint", s.arm.baseUrl, "--json", jsonFile, ...extra];
+    const argv = [
+        "--outputs",
+        s.outputsFile,
+        "--credential",
+        "managed-identity",
+        "--arm-endpoint",
+        s.arm.baseUrl,
+        "--json",
+        jsonFile,
+        ...extra,
+    ];
     const code = await runVerify(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l), clock: fixedClock });
     const report = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, "utf8")) as VerifyReport) : undefined;
     return { code, stdout: out.join("\n"), stderr: err.join("\n"), ...(report ? { report } : {}) };
@@ -162,8 +189,10 @@ describe("key check end to end (fake identity, FHIR and Azure Resource Manager)"
         });
         expect(h.key?.expiresAt).toBeUndefined();
         expect(run.stdout).toContain("KEY VERSIONS (Azure Resource Manager)");
-        expect(run.stdout).toMatch(new RegExp(`^  healthy\\s+ok\\s+fhir-cmk/${IN_USE_VERSION}, latest enabled version, 30 d old, no expiry$`, "m"));
-        expect(run.stdout).toMatch(/^  legacy\s+-\s+skipped: stack outputs lack fhirServiceId\/keyId \(redeploy with this version\)$/m);
+        expect(run.stdout).toMatch(
+            new RegExp(`^  healthy\\s+ok\\s+fhir-cmk/${IN_USE_VERSION}, latest enabled version, 30 d old, no expiry$`, "m"),
+        );
+        expect(run.stdout).toMatch(/^ {2}legacy\s+-\s+skipped: stack outputs lack fhirServiceId\/keyId \(redeploy with this version\)$/m);
     });
 
     it("a newer version inside the lag window passes, with a note", () => {
@@ -189,40 +218,50 @@ describe("key check end to end (fake identity, FHIR and Azure Resource Manager)"
         const soon = account(run, "expiring");
         expect(codes(soon)).toEqual(["key-expiring"]);
         expect(soon.diagnoses[0]!.summary).toContain("expires in 10 d (2026-11-25 12:00 UTC)");
-        expect(text(soon)).toContain(`az keyvault key set-attributes --id https://kv-expiring.vault.azure.net/keys/fhir-cmk/${IN_USE_VERSION} --expires`);
+        expect(text(soon)).toContain(
+            `az keyvault key set-attributes --id https://kv-expiring.vault.azure.net/keys/fhir-cmk/${IN_USE_VERSION} --expires`,
+        );
         expect(text(soon)).toContain("no longer wraps");
         const past = account(run, "expired");
         expect(codes(past)).toEqual(["key-expired"]);
         expect(past.diagnoses[0]!.summary).toContain("expired 2026-11-13 12:00 UTC: Key Vault still unwraps with it but no longer wraps");
         expect(text(past)).toContain("az keyvault key rotate --vault-name kv-expired --name fhir-cmk");
         expect(past.key?.expiresInHours).toBe(-48);
-        expect(run.stdout).toMatch(/^  expired\s+FAIL\s+.*EXPIRED 2026-11-13$/m);
+        expect(run.stdout).toMatch(/^ {2}expired\s+FAIL\s+.*EXPIRED 2026-11-13$/m);
     });
 
-    it("disabled: the 500 diagnosis says the version in use is disabled, names the vault firewall, and the key check says how to re-enable", () => {
-        const r = account(run, "broken");
-        expect(codes(r)).toEqual(["server-error", "key-disabled"]);
-        const [fivehundred, key] = r.diagnoses as [AccountResult["diagnoses"][0], AccountResult["diagnoses"][0]];
-        expect(fivehundred.summary).toBe(`GET /metadata: 500 server error: its CMK key version fhir-cmk/${IN_USE_VERSION} is disabled`);
-        expect(fivehundred.facts.join("\n")).toContain("the key check (Azure Resource Manager) found that its CMK key version");
-        // Re-enabling comes first when the key check found the version disabled; the port ARM adds is gone.
-        expect(fivehundred.remedies[1]).toContain(`az keyvault key set-attributes --id https://kv-broken.vault.azure.net/keys/fhir-cmk/${IN_USE_VERSION} --enabled true`);
-        const remedies = fivehundred.remedies.join("\n");
-        expect(remedies).toContain("trusted-services list does not name Health Data Services");
-        expect(remedies).toContain("az keyvault show --name kv-broken --query properties.networkAcls");
-        expect(remedies).toContain("keyVaultNetwork: allNetworks");
-        expect(remedies).toContain(BUILT_IN_ROLES["Key Vault Crypto Service Encryption User"]);
-        expect(remedies).toContain("recovered from soft delete");
-        expect(key.summary).toContain("is disabled: the service cannot use its key and answers 500");
-        expect(key.remedies.join("\n")).toContain("never disable a version a FHIR service or storage account still uses");
-        expect(key.remedies.join("\n")).not.toContain(":443");
-        expect(run.stdout).toMatch(new RegExp(`^  broken\\s+FAIL\\s+fhir-cmk/${IN_USE_VERSION}, DISABLED, 30 d old, no expiry$`, "m"));
-    });
+    it(
+        "disabled: the 500 diagnosis says the version in use is disabled, names the vault firewall, and the key check says how to " +
+            "re-enable",
+        () => {
+            const r = account(run, "broken");
+            expect(codes(r)).toEqual(["server-error", "key-disabled"]);
+            const [fivehundred, key] = r.diagnoses as [AccountResult["diagnoses"][0], AccountResult["diagnoses"][0]];
+            expect(fivehundred.summary).toBe(`GET /metadata: 500 server error: its CMK key version fhir-cmk/${IN_USE_VERSION} is disabled`);
+            expect(fivehundred.facts.join("\n")).toContain("the key check (Azure Resource Manager) found that its CMK key version");
+            // Re-enabling comes first when the key check found the version disabled; the port ARM adds is gone.
+            expect(fivehundred.remedies[1]).toContain(
+                `az keyvault key set-attributes --id https://kv-broken.vault.azure.net/keys/fhir-cmk/${IN_USE_VERSION} --enabled true`,
+            );
+            const remedies = fivehundred.remedies.join("\n");
+            expect(remedies).toContain("trusted-services list does not name Health Data Services");
+            expect(remedies).toContain("az keyvault show --name kv-broken --query properties.networkAcls");
+            expect(remedies).toContain("keyVaultNetwork: allNetworks");
+            expect(remedies).toContain(BUILT_IN_ROLES["Key Vault Crypto Service Encryption User"]);
+            expect(remedies).toContain("recovered from soft delete");
+            expect(key.summary).toContain("is disabled: the service cannot use its key and answers 500");
+            expect(key.remedies.join("\n")).toContain("never disable a version a FHIR service or storage account still uses");
+            expect(key.remedies.join("\n")).not.toContain(":443");
+            expect(run.stdout).toMatch(new RegExp(`^  broken\\s+FAIL\\s+fhir-cmk/${IN_USE_VERSION}, DISABLED, 30 d old, no expiry$`, "m"));
+        },
+    );
 
     it("versionless URL, another vault's key, a deleted key", () => {
         const v = account(run, "versionless");
         expect(codes(v)).toEqual(["key-versionless"]);
-        expect(v.diagnoses[0]!.summary).toBe("key: the FHIR service has a versionless key URL https://kv-versionless.vault.azure.net/keys/fhir-cmk");
+        expect(v.diagnoses[0]!.summary).toBe(
+            "key: the FHIR service has a versionless key URL https://kv-versionless.vault.azure.net/keys/fhir-cmk",
+        );
         expect(text(v)).toContain("Microsoft documents only versioned key URIs for FHIR CMK");
         const o = account(run, "otherkey");
         expect(codes(o)).toEqual(["key-other-key"]);
@@ -238,7 +277,8 @@ describe("key check end to end (fake identity, FHIR and Azure Resource Manager)"
         expect(codes(r)).toEqual(["arm-forbidden"]);
         expect(r.diagnoses[0]!.summary).toContain("403 Forbidden: the verifying identity needs Reader on the account's resource group");
         expect(r.diagnoses[0]!.remedies[0]).toBe(
-            `grant Reader (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ${CALLER_OID} --role Reader --scope /subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-fhir-dev-noreader\``,
+            `grant Reader (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ${CALLER_OID} --role Reader --scope ` +
+                `/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-fhir-dev-noreader\``,
         );
         expect(r.key).toBeUndefined();
         // The data plane was fine: only the key check failed.
@@ -270,11 +310,24 @@ describe("the leak detector the redaction tests rely on", () => {
 describe("key check thresholds are the options'", () => {
     let s: Setup;
     beforeAll(async () => {
-        s = await setup({ lagging: { arm: { behaviour: "lagging" } }, expiring: { arm: { behaviour: "expiring" } }, pending: { arm: { behaviour: "pending" } } });
+        s = await setup({
+            lagging: { arm: { behaviour: "lagging" } },
+            expiring: { arm: { behaviour: "expiring" } },
+            pending: { arm: { behaviour: "pending" } },
+        });
     });
 
     it("a 5-day lag and a 10-day expiry pass with --key-lag-hours 200 --key-expiry-warn-days 5", async () => {
-        const run = await verify(s, ["--account", "lagging", "--account", "expiring", "--key-lag-hours", "200", "--key-expiry-warn-days", "5"]);
+        const run = await verify(s, [
+            "--account",
+            "lagging",
+            "--account",
+            "expiring",
+            "--key-lag-hours",
+            "200",
+            "--key-expiry-warn-days",
+            "5",
+        ]);
         expect(run.code).toBe(0);
         expect(account(run, "lagging").key?.notes.join("\n")).toContain("within --key-lag-hours 200");
     });
@@ -312,7 +365,16 @@ describe("key check options", () => {
     it("defaults: 48 h lag, 30 days expiry warning, public-cloud ARM", () => {
         const a = parseVerifyArgs(["--stack", "dev"]);
         expect([a.keyLagHours, a.keyExpiryWarnDays, a.armEndpoint]).toEqual([48, 30, "https://management.azure.com"]);
-        const b = parseVerifyArgs(["--stack", "dev", "--key-lag-hours", "72", "--key-expiry-warn-days", "0", "--arm-endpoint", "https://management.usgovcloudapi.net/"]);
+        const b = parseVerifyArgs([
+            "--stack",
+            "dev",
+            "--key-lag-hours",
+            "72",
+            "--key-expiry-warn-days",
+            "0",
+            "--arm-endpoint",
+            "https://management.usgovcloudapi.net/",
+        ]);
         expect([b.keyLagHours, b.keyExpiryWarnDays, b.armEndpoint]).toEqual([72, 0, "https://management.usgovcloudapi.net"]);
         // The ARM token's audience: another cloud's ARM takes tokens for itself; a loopback fake gets public-cloud ones.
         expect(armResourceFor(b.armEndpoint)).toBe("https://management.usgovcloudapi.net");
@@ -331,7 +393,11 @@ describe("key check options", () => {
         [["--arm-endpoint", "https://management.azure.com/subscriptions"], /--arm-endpoint: give only scheme, host and port/],
     ])("exits 2 on %j", async (extra, message) => {
         const err: string[] = [];
-        const code = await runVerify(["--stack", "dev", ...extra], { stdout: () => undefined, stderr: (l) => err.push(l), stackOutputs: async () => ({ accounts: {} }) });
+        const code = await runVerify(["--stack", "dev", ...extra], {
+            stdout: () => undefined,
+            stderr: (l) => err.push(l),
+            stackOutputs: async () => ({ accounts: {} }),
+        });
         expect(code).toBe(2);
         expect(err.join("\n")).toMatch(message);
         expect(err.join("\n")).toContain("Usage: npm run verify");
@@ -371,20 +437,30 @@ describe("assessKey (pure)", () => {
 
     it("lags only when a newer enabled version is older than the threshold (strictly)", () => {
         expect(assess(inUseUrl, [version(IN_USE_VERSION, 100 * D), version(NEWER_VERSION, 48 * 3600)]).diagnoses).toEqual([]);
-        expect(assess(inUseUrl, [version(IN_USE_VERSION, 100 * D), version(NEWER_VERSION, 48 * 3600 + 1)]).status.problems).toEqual(["lagging"]);
+        expect(assess(inUseUrl, [version(IN_USE_VERSION, 100 * D), version(NEWER_VERSION, 48 * 3600 + 1)]).status.problems).toEqual([
+            "lagging",
+        ]);
         // A newer but disabled version is not one the service should move to.
-        expect(assess(inUseUrl, [version(IN_USE_VERSION, 100 * D), version(NEWER_VERSION, 10 * D, { enabled: false })]).status).toMatchObject({ isLatest: true, problems: [] });
+        expect(
+            assess(inUseUrl, [version(IN_USE_VERSION, 100 * D), version(NEWER_VERSION, 10 * D, { enabled: false })]).status,
+        ).toMatchObject({ isLatest: true, problems: [] });
     });
 
     it("the lag runs from the first newer version, not the newest", () => {
-        const r = assess(inUseUrl, [version(IN_USE_VERSION, 200 * D), version(NEWER_VERSION, 100 * D), version("ffff0000ffff0000ffff0000ffff0000", 3600)]);
+        const r = assess(inUseUrl, [
+            version(IN_USE_VERSION, 200 * D),
+            version(NEWER_VERSION, 100 * D),
+            version("ffff0000ffff0000ffff0000ffff0000", 3600),
+        ]);
         expect(r.status.newerVersion).toBe(NEWER_VERSION);
         expect(r.diagnoses[0]!.summary).toContain("has been enabled for 100 d");
         expect(r.status.latestEnabledVersion).toBe("ffff0000ffff0000ffff0000ffff0000");
     });
 
     it("matches vault, key and version case-insensitively, and ignores the :443 ARM adds", () => {
-        const r = assess(`https://KV-A.vault.azure.net:443/keys/FHIR-CMK/${IN_USE_VERSION.toUpperCase()}`, [version(IN_USE_VERSION, 10 * D)]);
+        const r = assess(`https://KV-A.vault.azure.net:443/keys/FHIR-CMK/${IN_USE_VERSION.toUpperCase()}`, [
+            version(IN_USE_VERSION, 10 * D),
+        ]);
         expect(r.diagnoses).toEqual([]);
         expect(r.status.isLatest).toBe(true);
     });
@@ -414,16 +490,35 @@ describe("ARM shapes and URLs", () => {
     it("reads `exp` (the wire name of the expiry), created/updated and enabled from properties.attributes", () => {
         const v = parseKeyVersion({
             name: "abc",
-            properties: { attributes: { enabled: true, created: 10, updated: 20, exp: 30, expires: 99 }, keyUriWithVersion: "https://v.vault.azure.net:443/keys/k/abc" },
+            properties: {
+                attributes: { enabled: true, created: 10, updated: 20, exp: 30, expires: 99 },
+                keyUriWithVersion: "https://v.vault.azure.net:443/keys/k/abc",
+            },
         });
-        expect(v).toEqual({ version: "abc", keyUriWithVersion: "https://v.vault.azure.net:443/keys/k/abc", enabled: true, created: 10, updated: 20, expires: 30 });
+        expect(v).toEqual({
+            version: "abc",
+            keyUriWithVersion: "https://v.vault.azure.net:443/keys/k/abc",
+            enabled: true,
+            created: 10,
+            updated: 20,
+            expires: 30,
+        });
         expect(parseKeyVersion({ properties: { attributes: {} } })).toBeUndefined();
         expect(parseKeyVersion({ name: "x", properties: {} })?.enabled).toBe(false);
     });
 
     it("parses key URLs with and without version", () => {
-        expect(parseKeyUrl("https://kv-a.vault.azure.net:443/keys/fhir-cmk/abc")).toEqual({ vaultHost: "kv-a.vault.azure.net", vaultName: "kv-a", keyName: "fhir-cmk", version: "abc" });
-        expect(parseKeyUrl("https://kv-a.vault.azure.net/keys/fhir-cmk/")).toEqual({ vaultHost: "kv-a.vault.azure.net", vaultName: "kv-a", keyName: "fhir-cmk" });
+        expect(parseKeyUrl("https://kv-a.vault.azure.net:443/keys/fhir-cmk/abc")).toEqual({
+            vaultHost: "kv-a.vault.azure.net",
+            vaultName: "kv-a",
+            keyName: "fhir-cmk",
+            version: "abc",
+        });
+        expect(parseKeyUrl("https://kv-a.vault.azure.net/keys/fhir-cmk/")).toEqual({
+            vaultHost: "kv-a.vault.azure.net",
+            vaultName: "kv-a",
+            keyName: "fhir-cmk",
+        });
         expect(parseKeyUrl("not a url")).toBeUndefined();
         expect(formatHours(47.4)).toBe("47 h");
         expect(formatHours(49)).toBe("2 d");
@@ -452,7 +547,10 @@ describe("ARM shapes and URLs", () => {
         }
         expect(err).toBeInstanceOf(VerifyConfigError);
         const problems = (err as VerifyConfigError).problems.join("\n");
-        expect(problems).toContain("accounts.a.fhirServiceId: not an ARM ID of the form /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>");
+        expect(problems).toContain(
+            "accounts.a.fhirServiceId: not an ARM ID of the form " +
+                "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>",
+        );
         expect(problems).toContain("accounts.a.keyId: not an ARM ID");
         expect(problems).toContain('accounts.a.keyRotationDays: expected a whole number of days >= 1, got "90"');
     });
@@ -483,9 +581,28 @@ describe("500 diagnosis and the vault network", () => {
     });
 
     it("an expired version in use leads the summary; a healthy key check points at access instead", () => {
-        const expired: KeyStatus = { vaultName: "kv-a", keyName: "fhir-cmk", keyUrl: t.keyUri!, version: "v1", enabled: true, expiresAt: "2026-11-01T00:00:00.000Z", problems: ["expired"], notes: [] };
-        expect(diagnoseServerError(t, "GET /metadata", res, expired).summary).toBe("GET /metadata: 500 server error: its CMK key version fhir-cmk/v1 expired 2026-11-01");
-        const fine: KeyStatus = { vaultName: "kv-a", keyName: "fhir-cmk", keyUrl: t.keyUri!, version: "v1", enabled: true, problems: [], notes: [] };
+        const expired: KeyStatus = {
+            vaultName: "kv-a",
+            keyName: "fhir-cmk",
+            keyUrl: t.keyUri!,
+            version: "v1",
+            enabled: true,
+            expiresAt: "2026-11-01T00:00:00.000Z",
+            problems: ["expired"],
+            notes: [],
+        };
+        expect(diagnoseServerError(t, "GET /metadata", res, expired).summary).toBe(
+            "GET /metadata: 500 server error: its CMK key version fhir-cmk/v1 expired 2026-11-01",
+        );
+        const fine: KeyStatus = {
+            vaultName: "kv-a",
+            keyName: "fhir-cmk",
+            keyUrl: t.keyUri!,
+            version: "v1",
+            enabled: true,
+            problems: [],
+            notes: [],
+        };
         const d = diagnoseServerError(t, "GET /metadata", res, fine);
         expect(d.summary).toContain("likely lost access to its CMK key");
         expect(d.facts.join("\n")).toContain("enabled and without expiry: look at access (role, firewall) first");

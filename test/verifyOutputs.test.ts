@@ -4,7 +4,14 @@ import { parseKeyId, parseKeyUrl } from "../tools/verify/keys";
 import { parseTargets } from "../tools/verify/targets";
 import { runStack } from "../harness/runStack";
 
-const dns = { kind: "network" as const, error: "dns" as const, code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND", attempts: 1, waits: [] };
+const dns = {
+    kind: "network" as const,
+    error: "dns" as const,
+    code: "ENOTFOUND",
+    message: "getaddrinfo ENOTFOUND",
+    attempts: 1,
+    waits: [],
+};
 
 describe("verify uses keyVaultId and publicNetworkAccess from the stack outputs", () => {
     let targets: ReturnType<typeof parseTargets>;
@@ -15,7 +22,14 @@ describe("verify uses keyVaultId and publicNetworkAccess from the stack outputs"
     test("a 5xx names the exact key scope to re-grant the crypto role on", () => {
         const contoso = targets.find((t) => t.account === "contoso")!;
         expect(contoso.keyVaultId).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-contoso-[a-z0-9]{6}$/);
-        const d = diagnoseServerError(contoso, "GET /metadata", { kind: "response", status: 500, headers: new Headers(), body: "", attempts: 1, waits: [] });
+        const d = diagnoseServerError(contoso, "GET /metadata", {
+            kind: "response",
+            status: 500,
+            headers: new Headers(),
+            body: "",
+            attempts: 1,
+            waits: [],
+        });
         expect(d.remedies.join("\n")).toContain(`--scope ${contoso.keyVaultId}/keys/fhir-cmk`);
         expect(d.remedies.join("\n")).not.toContain("<vault resource id>");
     });
@@ -24,7 +38,9 @@ describe("verify uses keyVaultId and publicNetworkAccess from the stack outputs"
         const tailspin = targets.find((t) => t.account === "tailspin")!;
         const contoso = targets.find((t) => t.account === "contoso")!;
         expect(tailspin.publicNetworkAccess).toBe("Disabled");
-        expect(diagnoseNetwork(tailspin, "GET /metadata", dns, 1000).remedies.join("\n")).toContain("this account is private (publicNetworkAccess: Disabled)");
+        expect(diagnoseNetwork(tailspin, "GET /metadata", dns, 1000).remedies.join("\n")).toContain(
+            "this account is private (publicNetworkAccess: Disabled)",
+        );
         const pub = diagnoseNetwork(contoso, "GET /metadata", dns, 1000).remedies.join("\n");
         expect(pub).toContain("this account is public");
         expect(pub).not.toContain("private DNS zone");

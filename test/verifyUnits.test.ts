@@ -1,7 +1,7 @@
 /** The verify modules as plain functions: backoff, pool, redaction, challenge parsing, outputs parsing, diagnoses. */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { exportOperations } from "../tools/verify/check";
 import { scopeFor } from "../tools/verify/credential";
 import {
@@ -19,7 +19,8 @@ import { parseTargets, readStackOutputs, VerifyConfigError, type AccountTarget }
 import { runStack } from "../harness/runStack";
 
 const jwt = (claims: Record<string, unknown>): string =>
-    [{ alg: "HS256", typ: "JWT" }, claims].map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).join(".") + ".c2lnbmF0dXJlLXNpZw";
+    [{ alg: "HS256", typ: "JWT" }, claims].map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).join(".") +
+    ".c2lnbmF0dXJlLXNpZw";
 
 const target: AccountTarget = {
     account: "contoso",
@@ -101,7 +102,11 @@ describe("redact", () => {
 
 describe("challenge, claims and body excerpts", () => {
     it("parses a Bearer challenge", () => {
-        expect(parseBearerChallenge('Bearer authorization_uri="https://login.microsoftonline.com/t1", resource_id="https://svc", error="invalid_token"')).toEqual({
+        expect(
+            parseBearerChallenge(
+                'Bearer authorization_uri="https://login.microsoftonline.com/t1", resource_id="https://svc", error="invalid_token"',
+            ),
+        ).toEqual({
             authorization_uri: "https://login.microsoftonline.com/t1",
             resource_id: "https://svc",
             error: "invalid_token",
@@ -119,9 +124,21 @@ describe("challenge, claims and body excerpts", () => {
 });
 
 describe("diagnoses", () => {
-    const res401 = (challenge: string): HttpResponse => ({ kind: "response", status: 401, headers: new Headers({ "www-authenticate": challenge }), body: "", attempts: 1, waits: [] });
+    const res401 = (challenge: string): HttpResponse => ({
+        kind: "response",
+        status: 401,
+        headers: new Headers({ "www-authenticate": challenge }),
+        body: "",
+        attempts: 1,
+        waits: [],
+    });
     it("401 from a service that trusts another tenant names both tenants", () => {
-        const d = diagnoseUnauthorized(target, "GET /metadata", res401(`Bearer authorization_uri="https://login.microsoftonline.com/other-tenant", resource_id="${target.audience}"`), {});
+        const d = diagnoseUnauthorized(
+            target,
+            "GET /metadata",
+            res401(`Bearer authorization_uri="https://login.microsoftonline.com/other-tenant", resource_id="${target.audience}"`),
+            {},
+        );
         expect(d.summary).toContain("the service trusts tenant other-tenant, the stack says 72f988bf-0000-4000-8000-000000000001");
     });
     it("401 with a token from the wrong tenant says where the token came from", () => {
@@ -130,27 +147,42 @@ describe("diagnoses", () => {
         expect(d.remedies.join("\n")).toContain("az login --tenant 72f988bf-0000-4000-8000-000000000001");
     });
     it("token failures: wrong tenant, unknown resource, unavailable credential, timeout", () => {
-        const tenantErr = Object.assign(new Error("The current credential is not configured to acquire tokens for tenant 72f9..."), { name: "CredentialUnavailableError" });
+        const tenantErr = Object.assign(new Error("The current credential is not configured to acquire tokens for tenant 72f9..."), {
+            name: "CredentialUnavailableError",
+        });
         expect(diagnoseToken(target, "azure-cli", tenantErr).summary).toContain("wrong tenant");
         const resErr = new Error("AADSTS500011: The resource principal named https://x was not found in the tenant");
         expect(diagnoseToken(target, "default", resErr).summary).toContain(`no resource ${target.audience}`);
-        const unavailable = Object.assign(new Error("ManagedIdentityCredential: Network unreachable."), { name: "CredentialUnavailableError" });
+        const unavailable = Object.assign(new Error("ManagedIdentityCredential: Network unreachable."), {
+            name: "CredentialUnavailableError",
+        });
         const d = diagnoseToken(target, "managed-identity", unavailable);
         expect(d.summary).toBe('token: credential "managed-identity" is not available here');
         expect(d.remedies[0]).toContain("IDENTITY_ENDPOINT");
-        expect(diagnoseToken(target, "default", Object.assign(new Error("x"), { name: "TokenTimeoutError" })).summary).toContain("no token in time");
+        expect(diagnoseToken(target, "default", Object.assign(new Error("x"), { name: "TokenTimeoutError" })).summary).toContain(
+            "no token in time",
+        );
         const leaky = new Error(`failed with ${jwt({ a: 1 })}`);
         expect(JSON.stringify(diagnoseToken(target, "default", leaky))).not.toContain("eyJ");
     });
     it("DNS failure points at the private endpoint and its DNS", () => {
-        const d = diagnoseNetwork(target, "GET /metadata", { kind: "network", error: "dns", code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND", attempts: 1, waits: [] }, 1000);
+        const d = diagnoseNetwork(
+            target,
+            "GET /metadata",
+            { kind: "network", error: "dns", code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND", attempts: 1, waits: [] },
+            1000,
+        );
         expect(d.summary).toContain("DNS lookup for wscontoso-contoso.fhir.azurehealthcareapis.com failed (ENOTFOUND)");
         expect(d.remedies[0]).toMatch(/private endpoint.*private DNS zone/);
     });
     it("classifies fetch failures by the innermost error code", () => {
-        const wrapped = new TypeError("fetch failed", { cause: Object.assign(new Error("getaddrinfo ENOTFOUND x"), { code: "ENOTFOUND" }) });
+        const wrapped = new TypeError("fetch failed", {
+            cause: Object.assign(new Error("getaddrinfo ENOTFOUND x"), { code: "ENOTFOUND" }),
+        });
         expect(classifyNetworkError(wrapped)).toEqual({ error: "dns", code: "ENOTFOUND" });
-        expect(classifyNetworkError(new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }))).toEqual({ error: "refused", code: "ECONNREFUSED" });
+        expect(
+            classifyNetworkError(new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) })),
+        ).toEqual({ error: "refused", code: "ECONNREFUSED" });
         expect(classifyNetworkError(new Error("?"))).toEqual({ error: "other" });
     });
 });
@@ -159,7 +191,11 @@ describe("$export detection", () => {
     it("finds export at system or resource level, by name or definition", () => {
         expect(exportOperations({ rest: [{ operation: [{ name: "export" }] }] })).toEqual(["system"]);
         expect(exportOperations({ rest: [{ resource: [{ type: "Group", operation: [{ name: "$export" }] }] }] })).toEqual(["Group"]);
-        expect(exportOperations({ rest: [{ operation: [{ name: "bulk", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" }] }] })).toEqual(["system"]);
+        expect(
+            exportOperations({
+                rest: [{ operation: [{ name: "bulk", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" }] }],
+            }),
+        ).toEqual(["system"]);
         expect(exportOperations({ rest: [{ operation: [{ name: "convert-data" }], resource: [{ type: "Patient" }] }] })).toEqual([]);
         expect(exportOperations({})).toEqual([]);
     });
@@ -187,12 +223,25 @@ describe("stack outputs", () => {
     it("lists every problem, naming account and field; secrets are refused", () => {
         let err: unknown;
         try {
-            parseTargets({ accounts: { a: { fhirUrl: "[secret]", audience: "ftp://x", authority: "https://login.microsoftonline.com/t", exportEnabled: true, smartProxyEnabled: false } } });
+            parseTargets({
+                accounts: {
+                    a: {
+                        fhirUrl: "[secret]",
+                        audience: "ftp://x",
+                        authority: "https://login.microsoftonline.com/t",
+                        exportEnabled: true,
+                        smartProxyEnabled: false,
+                    },
+                },
+            });
         } catch (e) {
             err = e;
         }
         expect(err).toBeInstanceOf(VerifyConfigError);
-        expect((err as VerifyConfigError).problems).toEqual(["accounts.a.fhirUrl: expected a plain string, got a secret", "accounts.a.audience: not an http(s) URL: ftp://x"]);
+        expect((err as VerifyConfigError).problems).toEqual([
+            "accounts.a.fhirUrl: expected a plain string, got a secret",
+            "accounts.a.audience: not an http(s) URL: ftp://x",
+        ]);
         expect(() => parseTargets({ other: 1 })).toThrow("no `accounts` map");
     });
     it("runs `pulumi stack output --json --show-secrets=false --stack <name>`", async () => {
@@ -222,6 +271,9 @@ describe("DefaultAzureCredential chain failures", () => {
         });
         const d = diagnoseToken(target, "default", chain);
         expect(d.summary).toBe('token: credential "default" is not available here');
-        expect(d.facts.slice(0, 2)).toEqual(["CredentialUnavailableError: EnvironmentCredential is unavailable.", "CredentialUnavailableError: Azure CLI could not be found."]);
+        expect(d.facts.slice(0, 2)).toEqual([
+            "CredentialUnavailableError: EnvironmentCredential is unavailable.",
+            "CredentialUnavailableError: Azure CLI could not be found.",
+        ]);
     });
 });

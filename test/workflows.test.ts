@@ -1,14 +1,24 @@
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { githubOutputs, selectStacks } from "../tools/ci";
 
 const root = path.resolve(__dirname, "..");
 const dir = path.join(root, ".github", "workflows");
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)) : [];
-const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+const scripts = Object.keys(
+    (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts,
+);
 
-interface Step { name?: string; id?: string; if?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }
+interface Step {
+    name?: string;
+    id?: string;
+    if?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+}
 interface Job {
     if?: string;
     steps?: Step[];
@@ -20,7 +30,11 @@ interface Job {
     outputs?: Record<string, string>;
     permissions?: Record<string, string>;
 }
-interface Workflow { on?: unknown; jobs?: Record<string, Job>; concurrency?: { group?: string } }
+interface Workflow {
+    on?: unknown;
+    jobs?: Record<string, Job>;
+    concurrency?: { group?: string };
+}
 
 function load(file: string): Workflow {
     return yaml.load(fs.readFileSync(path.join(dir, file), "utf8")) as Workflow;
@@ -59,7 +73,10 @@ describe("GitHub Actions workflows", () => {
         for (const [name, job] of jobsOf(file)) {
             if (!job.strategy?.matrix) continue;
             // Every matrix is a list some earlier job computed with ci:stacks (or npm run shards), never a literal.
-            expect({ name, stack: String(job.strategy.matrix.stack) }).toEqual({ name, stack: expect.stringMatching(/^\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\) \}\}$/) });
+            expect({ name, stack: String(job.strategy.matrix.stack) }).toEqual({
+                name,
+                stack: expect.stringMatching(/^\$\{\{ fromJSON\(needs\.\w+\.outputs\.\w+\) \}\}$/),
+            });
         }
     });
 
@@ -68,7 +85,10 @@ describe("GitHub Actions workflows", () => {
             const steps = job.steps ?? [];
             const pulumi = steps.findIndex(isPulumi);
             if (pulumi < 0) continue;
-            expect({ name, npmCiBefore: steps.slice(0, pulumi).some((s) => s.run?.startsWith("npm ci")) }).toEqual({ name, npmCiBefore: true });
+            expect({ name, npmCiBefore: steps.slice(0, pulumi).some((s) => s.run?.startsWith("npm ci")) }).toEqual({
+                name,
+                npmCiBefore: true,
+            });
         }
     });
 
@@ -78,23 +98,41 @@ describe("GitHub Actions workflows", () => {
             const guarded = steps.filter((s) => isPulumi(s) || isAzureLogin(s));
             if (guarded.length === 0) continue;
             const check = steps.find((s) => s.id === "settings");
-            expect({ name, check: check?.run }).toEqual({ name, check: expect.stringMatching(/ARM_CLIENT_ID[\s\S]*ARM_TENANT_ID[\s\S]*PULUMI_ACCESS_TOKEN[\s\S]*ready=false/) });
+            expect({ name, check: check?.run }).toEqual({
+                name,
+                check: expect.stringMatching(/ARM_CLIENT_ID[\s\S]*ARM_TENANT_ID[\s\S]*PULUMI_ACCESS_TOKEN[\s\S]*ready=false/),
+            });
             expect(steps.indexOf(check!)).toBeLessThan(steps.indexOf(guarded[0]));
-            for (const s of guarded) expect({ name, uses: s.uses, if: s.if }).toEqual({ name, uses: s.uses, if: "steps.settings.outputs.ready == 'true'" });
+            for (const s of guarded)
+                expect({ name, uses: s.uses, if: s.if }).toEqual({ name, uses: s.uses, if: "steps.settings.outputs.ready == 'true'" });
             // The settings check reads the job's env, mapped from this environment's variables and secrets.
-            expect(job.env).toMatchObject({ ARM_USE_OIDC: "true", ARM_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}", PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+            expect(job.env).toMatchObject({
+                ARM_USE_OIDC: "true",
+                ARM_CLIENT_ID: "${{ vars.AZURE_CLIENT_ID }}",
+                PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+            });
             expect(JSON.stringify(job)).not.toMatch(/ARM_CLIENT_SECRET|client-secret|creds/i);
         }
     });
 
     test("only deploy.yml and key-rotation.yml run pulumi up (no double deploys), always with the policy pack", () => {
-        const ups = files.flatMap((f) => jobsOf(f).flatMap(([job, j]) => (j.steps ?? []).filter(isPulumi).map((s) => ({ file: f, job, with: s.with }))));
-        expect(ups.filter((u) => u.with?.command === "up").map((u) => `${u.file}:${u.job}`).sort()).toEqual(["deploy.yml:up", "key-rotation.yml:rotate"]);
+        const ups = files.flatMap((f) =>
+            jobsOf(f).flatMap(([job, j]) => (j.steps ?? []).filter(isPulumi).map((s) => ({ file: f, job, with: s.with }))),
+        );
+        expect(
+            ups
+                .filter((u) => u.with?.command === "up")
+                .map((u) => `${u.file}:${u.job}`)
+                .sort(),
+        ).toEqual(["deploy.yml:up", "key-rotation.yml:rotate"]);
         for (const u of ups) expect(u.with?.policyPacks).toBe("policies");
     });
 
     test("every output a workflow reads from ci:stacks is one ci:stacks writes, and every job output read exists", () => {
-        const written = githubOutputs(selectStacks([], [])).split("\n").filter(Boolean).map((l) => l.split("=")[0]);
+        const written = githubOutputs(selectStacks([], []))
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => l.split("=")[0]);
         const unknown: string[] = [];
         let read = 0;
         for (const file of files) {
@@ -104,7 +142,8 @@ describe("GitHub Actions workflows", () => {
                 read += 1;
                 if (!written.includes(m[1])) unknown.push(`${file}: steps.select.outputs.${m[1]}`);
             }
-            for (const m of raw.matchAll(/needs\.(\w+)\.outputs\.(\w+)/g)) if (!(m[2] in (jobs[m[1]]?.outputs ?? {}))) unknown.push(`${file}: needs.${m[1]}.outputs.${m[2]}`);
+            for (const m of raw.matchAll(/needs\.(\w+)\.outputs\.(\w+)/g))
+                if (!(m[2] in (jobs[m[1]]?.outputs ?? {}))) unknown.push(`${file}: needs.${m[1]}.outputs.${m[2]}`);
         }
         expect(read).toBeGreaterThan(0);
         expect(unknown).toEqual([]);
@@ -117,7 +156,13 @@ describe("pull requests", () => {
     const runs = (job: string) => (jobs[job]?.steps ?? []).map((s) => s.run ?? "");
 
     test("select the stacks from the change against the pull request's base, and run the tests", () => {
-        expect(runs("select").some((r) => /npm run --silent ci:stacks -- --base "\$\{\{ github\.event\.pull_request\.base\.sha \}\}" .*--github-output "\$GITHUB_OUTPUT"/.test(r))).toBe(true);
+        expect(
+            runs("select").some((r) =>
+                /npm run --silent ci:stacks -- --base "\$\{\{ github\.event\.pull_request\.base\.sha \}\}" .*--github-output "\$GITHUB_OUTPUT"/.test(
+                    r,
+                ),
+            ),
+        ).toBe(true);
         expect(jobs.select.steps?.find((s) => s.uses?.startsWith("actions/checkout@"))?.with).toMatchObject({ "fetch-depth": 0 });
         expect(jobs.select.outputs).toEqual({ plan: "${{ steps.select.outputs.plan }}", deploy: "${{ steps.select.outputs.deploy }}" });
         expect(runs("test")).toContain("npm test");
@@ -139,7 +184,9 @@ describe("pull requests", () => {
     test("the plan diff against the base branch runs only when npm run plan has --base", () => {
         const diff = jobs.plan.steps?.find((s) => s.run?.includes("--base"));
         expect(diff?.env).toEqual({ BASE_REF: "origin/${{ github.base_ref }}" });
-        expect(diff?.run).toMatch(/npm run --silent plan -- --help[\s\S]*grep -q -- --base[\s\S]*npm run plan -- --stack "\$STACK" --base "\$BASE_REF"/);
+        expect(diff?.run).toMatch(
+            /npm run --silent plan -- --help[\s\S]*grep -q -- --base[\s\S]*npm run plan -- --stack "\$STACK" --base "\$BASE_REF"/,
+        );
         expect(jobs.plan.steps?.find((s) => s.uses?.startsWith("actions/checkout@"))?.with).toMatchObject({ "fetch-depth": 0 });
     });
 
@@ -150,7 +197,10 @@ describe("pull requests", () => {
 
     test("a real preview with the policy pack, commented on the PR, of exactly what merging would deploy; not on forks", () => {
         const preview = jobs.preview;
-        expect(preview.if).toBe("needs.select.outputs.deploy != '[]' && vars.AZURE_CLIENT_ID != '' && github.event.pull_request.head.repo.full_name == github.repository");
+        expect(preview.if).toBe(
+            "needs.select.outputs.deploy != '[]' && vars.AZURE_CLIENT_ID != '' && github.event.pull_request.head.repo.full_name == " +
+                "github.repository",
+        );
         expect(preview.needs).toEqual(["select", "test"]);
         expect(preview.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.select.outputs.deploy) }}");
         // No environment: the federated credential's subject is repo:<org>/<repo>:pull_request (a read-only identity).

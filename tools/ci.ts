@@ -16,8 +16,8 @@
  *  - tooling that only plans and checks (scripts/, harness/, tools/, .github/): plan every stack; deploy nothing;
  *  - documentation and tests: nothing.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { readStackConfig } from "../harness/stackFiles";
 
 export type ChangeKind = "stack" | "program" | "tooling" | "inert";
@@ -112,7 +112,12 @@ export function stackInfo(stack: string, config: Record<string, string>): StackI
     const deploy = config[`${CONFIG_PREFIX}deploy`];
     if (deploy === undefined || deploy === "true") return { stack, environment, deploy: true };
     if (deploy === "false") return { stack, environment, deploy: false };
-    return { stack, environment, deploy: false, problem: `Pulumi.${stack}.yaml: fhir-platform:deploy must be true or false, got ${deploy}` };
+    return {
+        stack,
+        environment,
+        deploy: false,
+        problem: `Pulumi.${stack}.yaml: fhir-platform:deploy must be true or false, got ${deploy}`,
+    };
 }
 
 /** Stack names of the `Pulumi.<stack>.yaml` files in a project directory, sorted. */
@@ -129,7 +134,12 @@ export function readStackInfos(dir: string): StackInfo[] {
         try {
             return stackInfo(stack, readStackConfig(stack, dir));
         } catch (e) {
-            return { stack, environment: stackEnvironment(stack, {}), deploy: false, problem: `Pulumi.${stack}.yaml: ${e instanceof Error ? e.message : String(e)}` };
+            return {
+                stack,
+                environment: stackEnvironment(stack, {}),
+                deploy: false,
+                problem: `Pulumi.${stack}.yaml: ${e instanceof Error ? e.message : String(e)}`,
+            };
         }
     });
 }
@@ -149,10 +159,12 @@ export function selectStacks(changes: readonly string[] | "all", stacks: readonl
     const tooling = byKind("tooling");
     const known = new Set(stacks.map((s) => s.stack));
     const touched = new Map<string, string[]>();
-    for (const c of classified) if (c.kind === "stack" && c.stack !== undefined) touched.set(c.stack, [...(touched.get(c.stack) ?? []), c.path]);
+    for (const c of classified)
+        if (c.kind === "stack" && c.stack !== undefined) touched.set(c.stack, [...(touched.get(c.stack) ?? []), c.path]);
     const removed = [...touched.keys()].filter((s) => !known.has(s)).sort();
     const touchedEnvironments = new Map<string, string[]>();
-    for (const s of stacks) if (touched.has(s.stack)) touchedEnvironments.set(s.environment, [...(touchedEnvironments.get(s.environment) ?? []), s.stack]);
+    for (const s of stacks)
+        if (touched.has(s.stack)) touchedEnvironments.set(s.environment, [...(touchedEnvironments.get(s.environment) ?? []), s.stack]);
 
     const decisions: StackDecision[] = stacks.map((s) => {
         const why: string[] = [];
@@ -173,7 +185,12 @@ export function selectStacks(changes: readonly string[] | "all", stacks: readonl
         }
         if (tooling.length) why.push(`planning tools changed: ${listed(tooling)}`);
         const plan = why.length > 0;
-        if (plan && !s.deploy) why.push(s.problem ? "never deployed while its stack file has the problem below" : "example stack (fhir-platform:deploy: false): planned, never deployed");
+        if (plan && !s.deploy)
+            why.push(
+                s.problem
+                    ? "never deployed while its stack file has the problem below"
+                    : "example stack (fhir-platform:deploy: false): planned, never deployed",
+            );
         return { ...s, plan, deployNow: deployNow && s.deploy, githubEnvironment: s.stack, why };
     });
 
@@ -182,7 +199,10 @@ export function selectStacks(changes: readonly string[] | "all", stacks: readonl
     return {
         plan,
         deploy: decisions.filter((d) => d.deployNow).map((d) => d.stack),
-        environments: environmentNames.map((environment) => ({ environment, stacks: stacks.filter((s) => s.environment === environment).map((s) => s.stack) })),
+        environments: environmentNames.map((environment) => ({
+            environment,
+            stacks: stacks.filter((s) => s.environment === environment).map((s) => s.stack),
+        })),
         stacks: decisions,
         removed,
         problems: decisions.filter((d) => d.plan && d.problem).map((d) => d.problem!),
@@ -213,7 +233,11 @@ export function changedFiles(base: string, head: string, cwd: string): string[] 
 
 /** `key=value` lines for $GITHUB_OUTPUT: JSON lists for `fromJSON` in a matrix. */
 export function githubOutputs(s: Selection): string {
-    return [`plan=${JSON.stringify(s.plan)}`, `deploy=${JSON.stringify(s.deploy)}`, `environments=${JSON.stringify(s.environments.map((e) => e.environment))}`].join("\n") + "\n";
+    return `${[
+        `plan=${JSON.stringify(s.plan)}`,
+        `deploy=${JSON.stringify(s.deploy)}`,
+        `environments=${JSON.stringify(s.environments.map((e) => e.environment))}`,
+    ].join("\n")}\n`;
 }
 
 function cell(text: string): string {
@@ -242,8 +266,13 @@ export function renderSelection(s: Selection, format: "markdown" | "text"): stri
     }
     out.push("");
     if (s.plan.length === 0) out.push("nothing to plan or deploy");
-    if (s.environments.length) out.push(`shard checks: ${s.environments.map((e) => `${e.environment} [${e.stacks.join(", ")}]`).join("; ")}`);
-    if (s.removed.length) out.push(`stack files removed: ${s.removed.join(", ")} (nothing planned or deployed; the stacks themselves still exist: pulumi destroy / pulumi stack rm by hand)`);
+    if (s.environments.length)
+        out.push(`shard checks: ${s.environments.map((e) => `${e.environment} [${e.stacks.join(", ")}]`).join("; ")}`);
+    if (s.removed.length)
+        out.push(
+            `stack files removed: ${s.removed.join(", ")} (nothing planned or deployed; the stacks themselves still exist: pulumi ` +
+                `destroy / pulumi stack rm by hand)`,
+        );
     for (const p of s.problems) out.push(`problem: ${p}`);
-    return out.join("\n") + "\n";
+    return `${out.join("\n")}\n`;
 }

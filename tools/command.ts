@@ -27,7 +27,9 @@ export interface CommandSpec<O extends Record<string, OptionSpec>> {
 }
 
 type HelpOption = { help: { type: "boolean" } };
-type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: false }>>;
+type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
+    typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: false }>
+>;
 /** The values node:util parseArgs gives for these options (strict, no positionals). */
 export type CommandValues<O extends Record<string, OptionSpec>> = Parsed<{ [K in keyof O]: Omit<O[K], "help" | "value"> }>["values"];
 
@@ -36,7 +38,10 @@ export interface CommandIo {
     err(text: string): void;
 }
 
-export const consoleCommandIo: CommandIo = { out: (t) => void process.stdout.write(`${t}\n`), err: (t) => void process.stderr.write(`${t}\n`) };
+export const consoleCommandIo: CommandIo = {
+    out: (t) => void process.stdout.write(`${t}\n`),
+    err: (t) => void process.stderr.write(`${t}\n`),
+};
 
 /** The usage text: synopsis, description, one line per option. */
 export function usage<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>): string {
@@ -61,13 +66,20 @@ export function parseCommand<const O extends Record<string, OptionSpec>>(
     ) as ParseArgsOptionsConfig;
     let values: Record<string, unknown>;
     try {
-        values = parseArgs({ args: argv, options: { ...options, help: { type: "boolean" } }, strict: true, allowPositionals: false }).values;
+        values = parseArgs({
+            args: argv,
+            options: { ...options, help: { type: "boolean" } },
+            strict: true,
+            allowPositionals: false,
+        }).values;
     } catch (e) {
         // Not `instanceof Error`: node:util's errors come from another realm under jest.
         const message = typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e);
         const unknown = /^Unknown option '(-+[^']+)'/.exec(message)?.[1];
         const names = Object.keys(spec.options);
-        const line = unknown ? `unknown option ${unknown}${suggest(unknown.replace(/^-+/, ""), names).replace(/'([^']+)'/, "'--$1'")}` : message;
+        const line = unknown
+            ? `unknown option ${unknown}${suggest(unknown.replace(/^-+/, ""), names).replace(/'([^']+)'/, "'--$1'")}`
+            : message;
         io.err(`${line}\n${usage(spec).split("\n")[0]}; --help lists every option`);
         return { exitCode: 2 };
     }
@@ -79,7 +91,11 @@ export function parseCommand<const O extends Record<string, OptionSpec>>(
 }
 
 /** A usage error: one line, the synopsis, exit code 2. */
-export function usageError<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, message: string, io: CommandIo = consoleCommandIo): number {
+export function usageError<O extends Record<string, OptionSpec>>(
+    spec: CommandSpec<O>,
+    message: string,
+    io: CommandIo = consoleCommandIo,
+): number {
     io.err(`${message}\n${usage(spec).split("\n")[0]}; --help lists every option`);
     return 2;
 }

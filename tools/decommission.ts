@@ -30,7 +30,8 @@ export async function decommission(stack: string, account: string, projectDir?: 
             ...urns.map((urn) => `pulumi state unprotect --stack ${stack} --yes '${urn}'`),
             `# 3. Remove '${account}' from Pulumi.${stack}.yaml, then: npm run place -- --stack ${stack}`,
             `# 4. pulumi preview --stack ${stack}   (expect deletes of '${account}' only), then pulumi up --stack ${stack}`,
-            `# The key vault stays soft-deleted (purge protection: its name and key are kept ${KEY_VAULT_SOFT_DELETE_DAYS.default} days); ` +
+            `# The key vault stays soft-deleted (purge protection: its name and key are kept ${KEY_VAULT_SOFT_DELETE_DAYS.default} ` +
+                `days); ` +
                 `storage blobs stay soft-deleted ${EXPORT_SOFT_DELETE_DAYS} days.`,
         ],
     };

@@ -32,7 +32,14 @@ export function place(o: PlaceOptions): PlaceResult {
     const known = rawAccountNames(readStackConfig(o.stack, o.projectDir));
     const unknown = accept.filter((a) => !known.includes(a));
     if (unknown.length) {
-        return { code: 2, lines: [], errors: [`--accept-key-settings: no account ${unknown.map((a) => `'${a}'`).join(", ")} in Pulumi.${o.stack}.yaml; accounts: ${known.join(", ")}`] };
+        return {
+            code: 2,
+            lines: [],
+            errors: [
+                `--accept-key-settings: no account ${unknown.map((a) => `'${a}'`).join(", ")} in Pulumi.${o.stack}.yaml; accounts: ` +
+                    `${known.join(", ")}`,
+            ],
+        };
     }
     // The same validation as the program (config, placement, derived names): a lock is written only for a stack that
     // would deploy. A ConfigValidationError propagates with every problem.
@@ -44,15 +51,23 @@ export function place(o: PlaceOptions): PlaceResult {
     });
     const previous = readPlacementLock(o.projectDir, o.stack);
     const file = path.join(o.projectDir, lockFileName(o.stack));
-    const removed = Object.keys(previous?.accounts ?? {}).filter((a) => !(a in placement.lock.accounts)).sort();
+    const removed = Object.keys(previous?.accounts ?? {})
+        .filter((a) => !(a in placement.lock.accounts))
+        .sort();
     const text = `${JSON.stringify(placement.lock, null, 2)}\n`;
     const lines = placement.placements.map(
-        (p) => `${p.account.padEnd(14)} subscription ${p.subscription.padEnd(14)} workspace ${p.workspaceGroup}${placement.newlyPlaced.includes(p.account) ? "  (new)" : ""}`,
+        (p) =>
+            `${p.account.padEnd(14)} subscription ${p.subscription.padEnd(14)} workspace ` +
+            `${p.workspaceGroup}${placement.newlyPlaced.includes(p.account) ? "  (new)" : ""}`,
     );
     if (removed.length) lines.push(`no longer in config (dropped from the lock): ${removed.join(", ")}`);
     if (o.check) {
         const stale = (previous ? `${JSON.stringify(previous, null, 2)}\n` : undefined) !== text;
-        lines.push(stale ? `${lockFileName(o.stack)} is out of date: run npm run place -- --stack ${o.stack}` : `${lockFileName(o.stack)} is up to date`);
+        lines.push(
+            stale
+                ? `${lockFileName(o.stack)} is out of date: run npm run place -- --stack ${o.stack}`
+                : `${lockFileName(o.stack)} is up to date`,
+        );
         return { code: stale ? 1 : 0, lines, errors: [] };
     }
     fs.writeFileSync(file, text);

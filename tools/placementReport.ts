@@ -4,7 +4,7 @@
  * first run) yields the same placement. Pure: no Pulumi runtime.
  * `npm run placement:report` prints it (scripts/placement-report.ts).
  */
-import { PlacementResult, PlatformConfig, RawConfig, placeAccounts, validateConfig } from "../config";
+import { type PlacementResult, type PlatformConfig, type RawConfig, placeAccounts, validateConfig } from "../config";
 
 /** Subscription IDs shaped like real ones: 00000000-0000-4000-8000-0000000000s1, ... */
 export function generatedSubscriptionId(i: number): string {
@@ -17,7 +17,10 @@ export function generatedRawConfig(accounts: number, subscriptions: number): Raw
         location: "westeurope",
         tenantId: "72f988bf-0000-4000-8000-000000000001",
         placement: "shared",
-        subscriptions: Array.from({ length: subscriptions }, (_, i) => ({ name: `shard${String(i + 1).padStart(2, "0")}`, subscriptionId: generatedSubscriptionId(i) })),
+        subscriptions: Array.from({ length: subscriptions }, (_, i) => ({
+            name: `shard${String(i + 1).padStart(2, "0")}`,
+            subscriptionId: generatedSubscriptionId(i),
+        })),
         accounts: Array.from({ length: accounts }, (_, i) => ({ name: `cust${String(i + 1).padStart(4, "0")}` })),
     };
 }
@@ -51,7 +54,13 @@ export function summarize(cfg: PlatformConfig, result: PlacementResult): Placeme
     }
     const subscriptions = cfg.subscriptions.map((s) => {
         const mine = [...groups.values()].filter((g) => g.subscription === s.name);
-        return { name: s.name, workspaces: mine.length, fhirServices: mine.reduce((n, g) => n + g.members, 0), quotaWorkspaces: s.workspaces, quotaFhirServices: s.fhirServices };
+        return {
+            name: s.name,
+            workspaces: mine.length,
+            fhirServices: mine.reduce((n, g) => n + g.members, 0),
+            quotaWorkspaces: s.workspaces,
+            quotaFhirServices: s.fhirServices,
+        };
     });
     const perWs = new Map(cfg.subscriptions.map((s) => [s.name, s.fhirServicesPerWorkspace]));
     const workspaces = [...groups.entries()]
@@ -76,15 +85,28 @@ export function placementReport(accounts: number, subscriptions: number): string
     const first = placeAccounts(cfg);
     const summary = summarize(cfg, first);
     const lines: string[] = [];
-    lines.push(`${accounts} accounts, ${subscriptions} subscriptions, placement: shared (quotas: 10 FHIR/workspace, 10 workspaces and 100 FHIR/subscription)`);
+    lines.push(
+        `${accounts} accounts, ${subscriptions} subscriptions, placement: shared (quotas: 10 FHIR/workspace, 10 workspaces and 100 ` +
+            `FHIR/subscription)`,
+    );
     lines.push("");
     lines.push("subscription  workspaces  FHIR services");
-    for (const s of summary.subscriptions) lines.push(`${s.name.padEnd(12)}  ${`${s.workspaces}/${s.quotaWorkspaces}`.padStart(10)}  ${`${s.fhirServices}/${s.quotaFhirServices}`.padStart(13)}`);
+    for (const s of summary.subscriptions)
+        lines.push(
+            `${s.name.padEnd(12)}  ${`${s.workspaces}/${s.quotaWorkspaces}`.padStart(10)}  ` +
+                `${`${s.fhirServices}/${s.quotaFhirServices}`.padStart(13)}`,
+        );
     lines.push("");
     lines.push("workspace  subscription  FHIR services  first .. last account");
     for (const w of summary.workspaces) {
-        const members = first.placements.filter((p) => p.workspaceGroup === w.group).map((p) => p.account).sort();
-        lines.push(`${w.group.padEnd(9)}  ${w.subscription.padEnd(12)}  ${`${w.members}/${w.quota}`.padStart(13)}  ${members[0]} .. ${members[members.length - 1]}`);
+        const members = first.placements
+            .filter((p) => p.workspaceGroup === w.group)
+            .map((p) => p.account)
+            .sort();
+        lines.push(
+            `${w.group.padEnd(9)}  ${w.subscription.padEnd(12)}  ${`${w.members}/${w.quota}`.padStart(13)}  ${members[0]} .. ` +
+                `${members[members.length - 1]}`,
+        );
     }
     lines.push("");
     lines.push(`problems: ${first.problems.length}; within quotas: ${summary.withinQuotas ? "yes" : "NO"}`);
@@ -96,7 +118,10 @@ export function placementReport(accounts: number, subscriptions: number): string
         const again = placeAccounts(validateConfig({ ...raw, accounts: order }), lock);
         const noLock = placeAccounts(validateConfig({ ...raw, accounts: order }));
         lines.push(
-            `shuffle seed ${seed} (first accounts ${order.slice(0, 3).map((a) => a.name).join(", ")}): ` +
+            `shuffle seed ${seed} (first accounts ${order
+                .slice(0, 3)
+                .map((a) => a.name)
+                .join(", ")}): ` +
                 `with lock ${canonical(again) === canonical(first) ? "identical" : "DIFFERENT"}, ` +
                 `without lock ${canonical(noLock) === canonical(first) ? "identical" : "DIFFERENT"}, moved accounts: ` +
                 `${again.placements.filter((p) => lock.accounts[p.account].workspace !== p.workspaceGroup || lock.accounts[p.account].subscription !== p.subscription).length}`,

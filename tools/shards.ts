@@ -11,9 +11,18 @@
  *    subscription derive the same resource group or resource name (stack names may contain hyphens, account names
  *    may not: `a-ws` + account `g` and `a` + workspace group `g` both derive rg-fhir-a-ws-g).
  */
-import * as fs from "fs";
-import * as path from "path";
-import { AzureIdentity, ConfigProblem, ConfigValidationError, azureIdentities, findCrossShardDuplicates, formatProblem, ownershipConflicts, resolveStack } from "../config";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+    type AzureIdentity,
+    type ConfigProblem,
+    ConfigValidationError,
+    azureIdentities,
+    findCrossShardDuplicates,
+    formatProblem,
+    ownershipConflicts,
+    resolveStack,
+} from "../config";
 import { SUBSCRIPTION_LIMITS } from "../azure";
 import { stackEnvironment } from "./ci";
 import { PROJECT_DIR, configSource, rawAccountNames, readStackConfig } from "../harness/stackFiles";
@@ -46,12 +55,25 @@ export interface ShardReport {
 /** Stack names from `dev,prod-eu-1` or from file patterns such as `Pulumi.*.yaml` (only `*` is special). */
 export function resolveStackNames(spec: string, dir = PROJECT_DIR): string[] {
     const out: string[] = [];
-    for (const item of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+    for (const item of spec
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         if (item.includes("*") || item.endsWith(".yaml")) {
             const base = path.basename(item);
             const folder = path.resolve(dir, path.dirname(item));
-            const re = new RegExp(`^${base.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
-            const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => re.test(f)).sort() : [];
+            const re = new RegExp(
+                `^${base
+                    .split("*")
+                    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                    .join("[^/]*")}$`,
+            );
+            const files = fs.existsSync(folder)
+                ? fs
+                      .readdirSync(folder)
+                      .filter((f) => re.test(f))
+                      .sort()
+                : [];
             const stacks = files.map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
             if (stacks.length === 0) throw new Error(`no stack file matches ${item} in ${folder}`);
             out.push(...stacks);
@@ -87,17 +109,32 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
                 const s = subs.get(subName)!;
                 let u = usage.get(s.subscriptionId);
                 if (!u) {
-                    u = { subscriptionId: s.subscriptionId, stacks: {}, accounts: 0, workspaces: 0, roleAssignments: 0, resourceGroups: 0, quota: { fhirServices: s.fhirServices, workspaces: s.workspaces } };
+                    u = {
+                        subscriptionId: s.subscriptionId,
+                        stacks: {},
+                        accounts: 0,
+                        workspaces: 0,
+                        roleAssignments: 0,
+                        resourceGroups: 0,
+                        quota: { fhirServices: s.fhirServices, workspaces: s.workspaces },
+                    };
                     usage.set(s.subscriptionId, u);
                 }
                 u.stacks[stack] = s.name;
-                u.quota = { fhirServices: Math.min(u.quota.fhirServices, s.fhirServices), workspaces: Math.min(u.quota.workspaces, s.workspaces) };
+                u.quota = {
+                    fhirServices: Math.min(u.quota.fhirServices, s.fhirServices),
+                    workspaces: Math.min(u.quota.workspaces, s.workspaces),
+                };
                 return u;
             };
             // Counts come from the Azure identities the stack derives (the same list the ownership check uses).
             const mine = azureIdentities(stack, config, placement.placements);
             identities.push(...mine);
-            for (const sub of config.subscriptions) subscriptionNames.set(sub.subscriptionId, new Set([...(subscriptionNames.get(sub.subscriptionId) ?? []), `'${sub.name}' in ${stack}`]));
+            for (const sub of config.subscriptions)
+                subscriptionNames.set(
+                    sub.subscriptionId,
+                    new Set([...(subscriptionNames.get(sub.subscriptionId) ?? []), `'${sub.name}' in ${stack}`]),
+                );
             const bySubId = new Map(config.subscriptions.map((sub) => [sub.subscriptionId, sub.name]));
             for (const p of placement.placements) touch(p.subscription).accounts += 1;
             for (const i of mine) {
@@ -118,7 +155,9 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
     }));
     // An account belongs to one shard of its environment; staging and prod may both serve it.
     for (const { environment, stacks: shards } of environments) {
-        const duplicates = findCrossShardDuplicates(report.filter((s) => shards.includes(s.stack)).map((s) => ({ stack: s.stack, accounts: s.accounts })));
+        const duplicates = findCrossShardDuplicates(
+            report.filter((s) => shards.includes(s.stack)).map((s) => ({ stack: s.stack, accounts: s.accounts })),
+        );
         for (const p of duplicates) problems.push({ problem: { ...p, message: `${p.message} of environment '${environment}'` } });
     }
     // Within one stack resolveStack already refused collisions: what remains is between stacks.
@@ -126,17 +165,30 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
     for (const p of ownershipConflicts(identities, subscriptionLabel)) problems.push({ problem: p });
     const subscriptions = [...usage.values()].sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId));
     for (const u of subscriptions) {
-        const where = `subscription ${u.subscriptionId} (${Object.entries(u.stacks).map(([s, n]) => `${n} in ${s}`).join(", ")})`;
+        const where = `subscription ${u.subscriptionId} (${Object.entries(u.stacks)
+            .map(([s, n]) => `${n} in ${s}`)
+            .join(", ")})`;
         const shared = Object.keys(u.stacks).length > 1;
         const over = (what: string, used: number, limit: number, note: string) => {
-            if (used > limit) problems.push({ problem: { path: "subscriptions", message: `${where} would hold ${used} ${what}${shared ? " across these stacks" : ""}; the limit is ${limit}${note}` } });
+            if (used > limit)
+                problems.push({
+                    problem: {
+                        path: "subscriptions",
+                        message: `${where} would hold ${used} ${what}${shared ? " across these stacks" : ""}; the limit is ${limit}${note}`,
+                    },
+                });
         };
         // Each stack checks its own quotas; only a subscription shared by stacks can overflow them in sum.
         if (shared) {
             over("FHIR services", u.accounts, u.quota.fhirServices, " (AHDS quota)");
             over("AHDS workspaces", u.workspaces, u.quota.workspaces, " (AHDS quota)");
         }
-        over("role assignments", u.roleAssignments, SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription, " (fixed by Azure, and shared with everything else in the subscription)");
+        over(
+            "role assignments",
+            u.roleAssignments,
+            SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription,
+            " (fixed by Azure, and shared with everything else in the subscription)",
+        );
         over("resource groups", u.resourceGroups, SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription, "");
     }
     return { stacks: report, environments, problems, subscriptions };
@@ -152,15 +204,24 @@ export function renderShardReport(r: ShardReport): { report: string[]; problems:
     for (const e of r.environments) {
         report.push(`environment ${e.environment}: ${e.stacks.length} shard${e.stacks.length === 1 ? "" : "s"}`);
         for (const s of r.stacks.filter((x) => x.environment === e.environment)) {
-            report.push(`  ${s.valid ? "ok     " : "INVALID"} ${s.stack}: ${s.accounts.length} account${s.accounts.length === 1 ? "" : "s"}`);
+            report.push(
+                `  ${s.valid ? "ok     " : "INVALID"} ${s.stack}: ${s.accounts.length} account${s.accounts.length === 1 ? "" : "s"}`,
+            );
         }
     }
     for (const u of r.subscriptions) {
         report.push(
-            `subscription ${u.subscriptionId} [${Object.keys(u.stacks).join(", ")}]: ${u.accounts}/${u.quota.fhirServices} FHIR services, ${u.workspaces}/${u.quota.workspaces} workspaces, ` +
-                `${u.roleAssignments}/${SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription} role assignments, ${u.resourceGroups}/${SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription} resource groups`,
+            `subscription ${u.subscriptionId} [${Object.keys(u.stacks).join(", ")}]: ${u.accounts}/${u.quota.fhirServices} FHIR ` +
+                `services, ${u.workspaces}/${u.quota.workspaces} workspaces, ` +
+                `${u.roleAssignments}/${SUBSCRIPTION_LIMITS.roleAssignmentsPerSubscription} role assignments, ` +
+                `${u.resourceGroups}/${SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription} resource groups`,
         );
     }
-    const problems = r.problems.length ? [`shards: ${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}:`, ...r.problems.map((p) => `  - ${formatShardProblem(p)}`)] : [];
+    const problems = r.problems.length
+        ? [
+              `shards: ${r.problems.length} problem${r.problems.length === 1 ? "" : "s"}:`,
+              ...r.problems.map((p) => `  - ${formatShardProblem(p)}`),
+          ]
+        : [];
     return { report, problems };
 }

@@ -9,9 +9,9 @@
  * The table is one JSON file per resource ID in a directory (`FHIR_FAKE_ARM_DIR`): it outlives the provider process,
  * so a second `pulumi up` or a destroy sees what the first created, and tests can read it.
  */
-import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { mockState } from "../../harness/mockRun";
 
 export type PropertyMap = Record<string, unknown>;
@@ -73,7 +73,19 @@ export function armState(type: string, name: string, inputs: PropertyMap, subscr
  * Inputs whose change Azure cannot apply in place: names and what a resource is placed under (every path parameter
  * of an ARM ID), its region, and properties fixed at creation. A change to any of them replaces the resource.
  */
-const CREATE_ONLY_KEYS = new Set(["name", "location", "kind", "scope", "resourceUri", "subnet", "keySize", "kty", "curveName", "isHnsEnabled", "requireInfrastructureEncryption"]);
+const CREATE_ONLY_KEYS = new Set([
+    "name",
+    "location",
+    "kind",
+    "scope",
+    "resourceUri",
+    "subnet",
+    "keySize",
+    "kty",
+    "curveName",
+    "isHnsEnabled",
+    "requireInfrastructureEncryption",
+]);
 /** Types whose every input is fixed at creation (an Azure role assignment cannot be modified, only replaced). */
 const IMMUTABLE_TYPES = new Set(["azure-native:authorization:RoleAssignment", "random:index/randomString:RandomString"]);
 

@@ -13,13 +13,13 @@
  * passes neither the provider's configuration nor a resource's old inputs on to the implementation.
  */
 import * as grpc from "@grpc/grpc-js";
-import * as path from "path";
+import * as path from "node:path";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { IResourceProviderServer, ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { type IResourceProviderServer, ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
-import { FakeArmTable, PropertyMap, armState, diffInputs, parseUrn, previewOutputs } from "./fakeArm";
+import { FakeArmTable, type PropertyMap, armState, diffInputs, parseUrn, previewOutputs } from "./fakeArm";
 
 const [pkg = "azure-native", version = "0.0.0"] = process.argv.slice(2);
 const table = new FakeArmTable(process.env.FHIR_FAKE_ARM_DIR || path.join(__dirname, "..", "..", "..", "fake-arm"));
@@ -49,7 +49,19 @@ function diffResponse(changed: string[], replaces: string[]): provproto.DiffResp
 
 type Handlers = Pick<
     IResourceProviderServer,
-    "getPluginInfo" | "getSchema" | "checkConfig" | "diffConfig" | "configure" | "check" | "diff" | "create" | "read" | "update" | "delete" | "cancel" | "attach"
+    | "getPluginInfo"
+    | "getSchema"
+    | "checkConfig"
+    | "diffConfig"
+    | "configure"
+    | "check"
+    | "diff"
+    | "create"
+    | "read"
+    | "update"
+    | "delete"
+    | "cancel"
+    | "attach"
 >;
 
 const handlers: Handlers = {
@@ -69,7 +81,13 @@ const handlers: Handlers = {
         delete news.version;
         // A provider pointed at another subscription or tenant is another provider: its resources are replaced.
         const { changed } = diffInputs(`pulumi:providers:${pkg}`, olds, news);
-        callback(null, diffResponse(changed, changed.filter((k) => ["subscriptionId", "tenantId", "environment"].includes(k))));
+        callback(
+            null,
+            diffResponse(
+                changed,
+                changed.filter((k) => ["subscriptionId", "tenantId", "environment"].includes(k)),
+            ),
+        );
     },
     configure(call, callback) {
         const args = props(call.request.getArgs());
@@ -92,7 +110,9 @@ const handlers: Handlers = {
         try {
             const { type } = parseUrn(call.request.getUrn());
             const recorded = table.get(call.request.getId());
-            const olds = call.request.hasOldInputs() ? props(call.request.getOldInputs()) : (recorded?.inputs ?? props(call.request.getOlds()));
+            const olds = call.request.hasOldInputs()
+                ? props(call.request.getOldInputs())
+                : (recorded?.inputs ?? props(call.request.getOlds()));
             const { changed, replaces } = diffInputs(type, olds, props(call.request.getNews()));
             callback(null, diffResponse(changed, replaces));
         } catch (e) {

@@ -17,12 +17,12 @@
  * and policy packs do not get the stack's config in PULUMI_CONFIG (the real host proxies the analyzer's first
  * ConfigureStack call for that; this project's pack reads only its policy config, which it gets either way).
  */
-import * as childProcess from "child_process";
-import * as fs from "fs";
-import * as path from "path";
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { ILanguageRuntimeServer, LanguageRuntimeService } from "@pulumi/pulumi/proto/language_grpc_pb";
+import { type ILanguageRuntimeServer, LanguageRuntimeService } from "@pulumi/pulumi/proto/language_grpc_pb";
 import * as langproto from "@pulumi/pulumi/proto/language_pb";
 import { PackageDependency, PluginDependency, PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 
@@ -85,7 +85,11 @@ export function findResourcePackages(programDir: string): FoundPackage[] {
             }
             const manifest = path.join(full, "package.json");
             if (!fs.existsSync(manifest)) continue;
-            const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string; version?: string; pulumi?: { resource?: boolean; name?: string; version?: string; server?: string } };
+            const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as {
+                name?: string;
+                version?: string;
+                pulumi?: { resource?: boolean; name?: string; version?: string; server?: string };
+            };
             if (pkg.pulumi?.resource === true && pkg.name) {
                 const name = pkg.pulumi.name ?? pkg.name.replace(/^@pulumi\//, "").replace(/^@/, "");
                 const version = (pkg.pulumi.version ?? pkg.version ?? "").replace(/^v/, "");
@@ -139,7 +143,15 @@ export function runArguments(req: langproto.RunRequest, runPath: string, engine:
 
 type Handlers = Pick<
     ILanguageRuntimeServer,
-    "handshake" | "getRequiredPlugins" | "getRequiredPackages" | "run" | "getPluginInfo" | "installDependencies" | "runPlugin" | "about" | "cancel"
+    | "handshake"
+    | "getRequiredPlugins"
+    | "getRequiredPackages"
+    | "run"
+    | "getPluginInfo"
+    | "installDependencies"
+    | "runPlugin"
+    | "about"
+    | "cancel"
 >;
 
 const handlers: Handlers = {
@@ -178,7 +190,12 @@ const handlers: Handlers = {
         try {
             runPath = resolveFrom(programDir, "@pulumi/pulumi/cmd/run");
         } catch {
-            callback(null, new langproto.RunResponse().setError("It looks like the Pulumi SDK has not been installed. Have you run npm install or yarn install?"));
+            callback(
+                null,
+                new langproto.RunResponse().setError(
+                    "It looks like the Pulumi SDK has not been installed. Have you run npm install or yarn install?",
+                ),
+            );
             return;
         }
         const options = runtimeOptions(req.getInfo());
@@ -202,14 +219,18 @@ const handlers: Handlers = {
         child.on("error", (e) => {
             if (answered) return;
             answered = true;
-            callback(null, new langproto.RunResponse().setError(`Problem executing program (could not run language executor): ${e.message}`));
+            callback(
+                null,
+                new langproto.RunResponse().setError(`Problem executing program (could not run language executor): ${e.message}`),
+            );
         });
         child.on("exit", (code, signal) => {
             if (answered) return;
             answered = true;
             const resp = new langproto.RunResponse();
             if (code === ALREADY_REPORTED) resp.setBail(true);
-            else if (code !== 0) resp.setError(code === null ? `Program exited unexpectedly: ${signal}` : `Program exited with non-zero exit code: ${code}`);
+            else if (code !== 0)
+                resp.setError(code === null ? `Program exited unexpectedly: ${signal}` : `Program exited with non-zero exit code: ${code}`);
             callback(null, resp);
         });
     },
@@ -233,7 +254,11 @@ const handlers: Handlers = {
         try {
             runPath = resolveFrom(dir, analyzer ? "@pulumi/pulumi/cmd/run-policy-pack" : "@pulumi/pulumi/cmd/run-plugin");
         } catch (e) {
-            call.destroy(Object.assign(new Error(`could not find @pulumi/pulumi from ${dir}: ${(e as Error).message}`), { code: grpc.status.FAILED_PRECONDITION }));
+            call.destroy(
+                Object.assign(new Error(`could not find @pulumi/pulumi from ${dir}: ${(e as Error).message}`), {
+                    code: grpc.status.FAILED_PRECONDITION,
+                }),
+            );
             return;
         }
         // Policy packs take their directory last; other plugins first (as the real host does).

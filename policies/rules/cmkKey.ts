@@ -6,15 +6,18 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
 import { CMK_KEY_SIZES, CMK_MAX_VAULT_PLUS_KEY_NAME, NAME_RULES } from "../../azure/facts";
-import { FhirResourcePolicy, TYPES, UNKNOWN, Unknown, known } from "./common";
+import { type FhirResourcePolicy, TYPES, UNKNOWN, type Unknown, known } from "./common";
 
 const RSA_TYPES = ["RSA", "RSA-HSM"];
 
 export const cmkKeyRsa: FhirResourcePolicy = {
     name: "cmk-key-rsa",
-    description: `CMK keys are RSA keys of ${CMK_KEY_SIZES.join(" or ")} bits, the only keys the FHIR service documents; RSA-HSM (documented for the DICOM service, not for FHIR) is let through for keyvault-hsm-keys.`,
+    description:
+        `CMK keys are RSA keys of ${CMK_KEY_SIZES.join(" or ")} bits, the only keys the FHIR service documents; RSA-HSM ` +
+        `(documented for the DICOM service, not for FHIR) is let through for keyvault-hsm-keys.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Set properties.kty to "RSA" (or "RSA-HSM" on a Premium vault) and properties.keySize to ${CMK_KEY_SIZES.join(" or ")}.`,
+    remediationSteps:
+        `Set properties.kty to "RSA" (or "RSA-HSM" on a Premium vault) and properties.keySize to ` + `${CMK_KEY_SIZES.join(" or ")}.`,
     validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
         const kty = key.properties.kty;
         if (kty === undefined || !RSA_TYPES.includes(kty)) {
@@ -31,7 +34,7 @@ export const cmkKeyWrapUnwrap: FhirResourcePolicy = {
     name: "cmk-key-wrap-unwrap",
     description: "CMK keys allow the wrapKey and unwrapKey operations, which the FHIR service uses to protect its data encryption keys.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Include \"wrapKey\" and \"unwrapKey\" in properties.keyOps (or leave keyOps unset, which allows every operation).",
+    remediationSteps: 'Include "wrapKey" and "unwrapKey" in properties.keyOps (or leave keyOps unset, which allows every operation).',
     validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
         const ops = key.properties.keyOps;
         if (ops === undefined || ops.length === 0) return; // unset allows every operation
@@ -42,18 +45,32 @@ export const cmkKeyWrapUnwrap: FhirResourcePolicy = {
 
 export const cmkKeyNameLength: FhirResourcePolicy = {
     name: "cmk-key-name-length",
-    description: `Key vault name plus key name is at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters, a limit of the FHIR service's CMK setting. A name not known at preview (a vault name built on a random suffix, on a new stack's first preview) counts as long as Azure allows (vault ${NAME_RULES.keyVault.max}, key ${NAME_RULES.keyVaultKey.max} characters): the pair is refused when it could exceed the limit.`,
+    description:
+        `Key vault name plus key name is at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters, a limit of the FHIR service's ` +
+        `CMK setting. A name not known at preview (a vault name built on a random suffix, on a new stack's first preview) ` +
+        `counts as long as Azure allows (vault ${NAME_RULES.keyVault.max}, key ${NAME_RULES.keyVaultKey.max} characters): ` +
+        `the pair is refused when it could exceed the limit.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Shorten the vault or key name so that together they have at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters (with a vault name generated at deployment, a key name of at most ${CMK_MAX_VAULT_PLUS_KEY_NAME - NAME_RULES.keyVault.max}).`,
+    remediationSteps:
+        `Shorten the vault or key name so that together they have at most ${CMK_MAX_VAULT_PLUS_KEY_NAME} characters ` +
+        `(with a vault name generated at deployment, a key name of at most ` +
+        `${CMK_MAX_VAULT_PLUS_KEY_NAME - NAME_RULES.keyVault.max}).`,
     validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
         const vault = known(() => key.vaultName);
         const keyName = known(() => key.keyName ?? "");
-        const total = (vault === UNKNOWN ? NAME_RULES.keyVault.max : vault.length) + (keyName === UNKNOWN ? NAME_RULES.keyVaultKey.max : keyName.length);
+        const total =
+            (vault === UNKNOWN ? NAME_RULES.keyVault.max : vault.length) +
+            (keyName === UNKNOWN ? NAME_RULES.keyVaultKey.max : keyName.length);
         if (total <= CMK_MAX_VAULT_PLUS_KEY_NAME) return;
-        const shown = (v: string | Unknown, max: number) => (v === UNKNOWN ? `(not known before deployment: up to ${max} characters)` : `'${v}'`);
-        const vaultText = shown(vault, NAME_RULES.keyVault.max), keyText = shown(keyName, NAME_RULES.keyVaultKey.max);
+        const shown = (v: string | Unknown, max: number) =>
+            v === UNKNOWN ? `(not known before deployment: up to ${max} characters)` : `'${v}'`;
+        const vaultText = shown(vault, NAME_RULES.keyVault.max),
+            keyText = shown(keyName, NAME_RULES.keyVaultKey.max);
         const bothKnown = vault !== UNKNOWN && keyName !== UNKNOWN;
-        reportViolation(`vault name ${vaultText} + key name ${keyText} ${bothKnown ? "is" : "could be"} ${total} characters, over ${CMK_MAX_VAULT_PLUS_KEY_NAME}`);
+        reportViolation(
+            `vault name ${vaultText} + key name ${keyText} ${bothKnown ? "is" : "could be"} ${total} characters, over ` +
+                `${CMK_MAX_VAULT_PLUS_KEY_NAME}`,
+        );
     }),
 };
 
@@ -61,7 +78,9 @@ export const cmkKeyRotation: FhirResourcePolicy = {
     name: "cmk-key-rotation",
     description: "CMK keys have a rotation policy that rotates them, or at least an expiry, so a key is not used forever.",
     enforcementLevel: "advisory",
-    remediationSteps: "Give properties.rotationPolicy a lifetime action { action: { type: \"rotate\" }, trigger: { timeAfterCreate: \"P365D\" } } (the platform's keyRotationDays), or set properties.attributes.expires.",
+    remediationSteps:
+        'Give properties.rotationPolicy a lifetime action { action: { type: "rotate" }, trigger: { timeAfterCreate: "P365D" } } (the ' +
+        "platform's keyRotationDays), or set properties.attributes.expires.",
     validateResource: validateResourceOfType(keyvault.Key, (key, _args, reportViolation) => {
         const p = key.properties;
         const rotates = (p.rotationPolicy?.lifetimeActions ?? []).some((a) => a.action?.type?.toLowerCase() === "rotate");
@@ -84,10 +103,14 @@ const PREMIUM_SKU = "premium";
 export const keyVaultHsmKeys: FhirResourcePolicy = {
     name: "keyvault-hsm-keys",
     description:
-        "Off by default (config `requireHsmKeys: false`). When on: CMK keys are RSA-HSM and their vaults Premium (HSM-backed keys need the Premium tier). Microsoft's FHIR CMK page lists key type RSA only (RSA-HSM is listed for DICOM): check that your FHIR services accept an RSA-HSM key before requiring it.",
+        "Off by default (config `requireHsmKeys: false`). When on: CMK keys are RSA-HSM and their vaults Premium (HSM-backed keys " +
+        "need the Premium tier). Microsoft's FHIR CMK page lists key type RSA only (RSA-HSM is listed for DICOM): check that your " +
+        "FHIR services accept an RSA-HSM key before requiring it.",
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Create the vault with properties.sku { family: \"A\", name: \"premium\" } and the key with properties.kty: \"RSA-HSM\" (a key's type is fixed at creation: move to a new key, see docs/keys.md); the platform's components create RSA keys in Standard vaults, so they need an HSM option first. Or leave requireHsmKeys off.",
+        'Create the vault with properties.sku { family: "A", name: "premium" } and the key with properties.kty: "RSA-HSM" (a key\'s ' +
+        "type is fixed at creation: move to a new key, see docs/keys.md); the platform's components create RSA keys in Standard " +
+        "vaults, so they need an HSM option first. Or leave requireHsmKeys off.",
     configSchema: {
         properties: {
             requireHsmKeys: { type: "boolean", default: false, description: "Require RSA-HSM keys in Premium vaults." },
@@ -99,9 +122,11 @@ export const keyVaultHsmKeys: FhirResourcePolicy = {
         if (args.type !== TYPES.key && args.type !== TYPES.vault) return;
         if (!args.getConfig<HsmKeysConfig>().requireHsmKeys) return;
         const key = args.asType(keyvault.Key);
-        if (key && key.properties.kty !== "RSA-HSM") reportViolation(`key type is ${key.properties.kty ?? "unset"}: HSM-protected keys are required (RSA-HSM)`);
+        if (key && key.properties.kty !== "RSA-HSM")
+            reportViolation(`key type is ${key.properties.kty ?? "unset"}: HSM-protected keys are required (RSA-HSM)`);
         const sku = args.asType(keyvault.Vault)?.properties.sku?.name;
-        if (args.type === TYPES.vault && sku?.toLowerCase() !== PREMIUM_SKU) reportViolation(`the vault's tier is ${sku ?? "unset"}: HSM-protected keys need a Premium vault`);
+        if (args.type === TYPES.vault && sku?.toLowerCase() !== PREMIUM_SKU)
+            reportViolation(`the vault's tier is ${sku ?? "unset"}: HSM-protected keys need a Premium vault`);
     },
 };
 

@@ -4,7 +4,7 @@
  * IDs and names second, since the engine may hand a stack policy either).
  */
 import * as policySdk from "@pulumi/policy";
-import { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { AHDS_PRIVATE_LINK_GROUP_ID } from "../../azure/facts";
 import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../azure/naming";
 
@@ -71,7 +71,8 @@ export function known<T>(read: () => T): T | Unknown {
  * stops the update before the resource is created (pulumi/pulumi pkg/resource/deploy/step_generator.go).
  */
 export const CHECKED_AT_UP =
-    "A value not known at preview (computed from resources not yet created, as on a new stack's first preview) is checked when `pulumi up` registers the resource, before it is created.";
+    "A value not known at preview (computed from resources not yet created, as on a new stack's first preview) is checked when " +
+    "`pulumi up` registers the resource, before it is created.";
 
 /**
  * Calls `fn` on each item of `items` (a list in props) that is known at preview, with its index; items not known yet are
@@ -141,8 +142,14 @@ const ARM_PATTERNS: [RegExp, (m: RegExpExecArray) => ArmTarget][] = [
     [/\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/keys\/([^/]+)(\/[^/]+)?$/, (m) => ({ kind: "key", vault: m[1], key: m[2] })],
     [/\/providers\/microsoft\.keyvault\/vaults\/([^/]+)$/, (m) => ({ kind: "vault", vault: m[1] })],
     // A blob role at a container (or the blob service) of the account is still a storage scope.
-    [/\/providers\/microsoft\.storage\/storageaccounts\/([^/]+)(\/blobservices\/[^/]+(\/containers\/[^/]+)?)?$/, (m) => ({ kind: "storage", account: m[1] })],
-    [/\/providers\/microsoft\.healthcareapis\/workspaces\/([^/]+)\/fhirservices\/([^/]+)$/, (m) => ({ kind: "fhir", workspace: m[1], fhir: m[2] })],
+    [
+        /\/providers\/microsoft\.storage\/storageaccounts\/([^/]+)(\/blobservices\/[^/]+(\/containers\/[^/]+)?)?$/,
+        (m) => ({ kind: "storage", account: m[1] }),
+    ],
+    [
+        /\/providers\/microsoft\.healthcareapis\/workspaces\/([^/]+)\/fhirservices\/([^/]+)$/,
+        (m) => ({ kind: "fhir", workspace: m[1], fhir: m[2] }),
+    ],
     [/\/providers\/microsoft\.healthcareapis\/workspaces\/([^/]+)$/, (m) => ({ kind: "healthWorkspace", workspace: m[1] })],
     [/\/providers\/microsoft\.managedidentity\/userassignedidentities\/([^/]+)$/, (m) => ({ kind: "identity", name: m[1] })],
     [/\/providers\/microsoft\.operationalinsights\/workspaces\/([^/]+)$/, (m) => ({ kind: "logAnalytics", name: m[1] })],
@@ -169,7 +176,8 @@ export function armTargetOf(r: { type: string; props: Record<string, unknown> })
     const lc = (v: unknown) => str(v)?.toLowerCase();
     switch (r.type) {
         case TYPES.key: {
-            const vault = lc(p.vaultName), key = lc(p.keyName);
+            const vault = lc(p.vaultName),
+                key = lc(p.keyName);
             return vault && key ? { kind: "key", vault, key } : undefined;
         }
         case TYPES.vault: {
@@ -181,7 +189,8 @@ export function armTargetOf(r: { type: string; props: Record<string, unknown> })
             return account ? { kind: "storage", account } : undefined;
         }
         case TYPES.fhirService: {
-            const workspace = lc(p.workspaceName), fhir = lc(p.fhirServiceName);
+            const workspace = lc(p.workspaceName),
+                fhir = lc(p.fhirServiceName);
             return workspace && fhir ? { kind: "fhir", workspace, fhir } : undefined;
         }
         case TYPES.healthWorkspace: {
@@ -207,7 +216,9 @@ export function armTargetOf(r: { type: string; props: Record<string, unknown> })
  * diagnostic setting must tell them apart, since blob logs exist on the blob service only.
  */
 export function blobServiceAccountOf(id: string | undefined): string | undefined {
-    return id ? /\/providers\/microsoft\.storage\/storageaccounts\/([^/]+)\/blobservices\/default\/*$/.exec(id.toLowerCase())?.[1] : undefined;
+    return id
+        ? /\/providers\/microsoft\.storage\/storageaccounts\/([^/]+)\/blobservices\/default\/*$/.exec(id.toLowerCase())?.[1]
+        : undefined;
 }
 
 /** A string equal for equal targets (parseArmId and armTargetOf build each kind with its fields in the same order). */
@@ -290,7 +301,8 @@ export function lookupValue(r: { props: Record<string, unknown> }, key: string):
 const nameOf = (r: PolicyResource, key: string): string | undefined => lowerName(lookupValue(r, key));
 /** A child resource's key within its resource group (names of private endpoints are unique per group, not globally). */
 const resourceKey = (r: PolicyResource, groupKey: string, nameKey: string): string | undefined => {
-    const g = nameOf(r, groupKey), n = nameOf(r, nameKey);
+    const g = nameOf(r, groupKey),
+        n = nameOf(r, nameKey);
     return g && n ? `${g}/${n}` : undefined;
 };
 /** The first resource of `type` that property `prop` of `r` depends on. */
@@ -356,9 +368,12 @@ export class StackIndex {
             if (deps.length > 0) return deps.filter((r) => r.type === TYPES.blobService).map((b) => this.storageOfBlobService(b));
             return [this.storageByName(blobServiceAccountOf(str(lookupValue(d, "resourceUri"))))];
         });
-        this.endpointsByName = new ScanIndex(this.of(TYPES.privateEndpoint), (pe) => [resourceKey(pe, "resourceGroupName", "privateEndpointName")]);
+        this.endpointsByName = new ScanIndex(this.of(TYPES.privateEndpoint), (pe) => [
+            resourceKey(pe, "resourceGroupName", "privateEndpointName"),
+        ]);
         this.zoneGroupsByEndpoint = new ScanIndex(this.of(TYPES.privateDnsZoneGroup), (g) => [
-            depOfType(g, "privateEndpointName", TYPES.privateEndpoint) ?? this.endpointsByName.find(resourceKey(g, "resourceGroupName", "privateEndpointName")),
+            depOfType(g, "privateEndpointName", TYPES.privateEndpoint) ??
+                this.endpointsByName.find(resourceKey(g, "resourceGroupName", "privateEndpointName")),
         ]);
     }
 
@@ -381,7 +396,13 @@ export class StackIndex {
      */
     refs(r: PolicyResource, prop: string, read: () => unknown[] = () => [r.props[prop]]): PolicyResource[] {
         const out = new Set<PolicyResource>(r.propertyDependencies[prop] ?? []);
-        const ids = knownOr(() => read().flatMap((x) => (Array.isArray(x) ? [...(x as unknown[])] : [x])).map(str), []);
+        const ids = knownOr(
+            () =>
+                read()
+                    .flatMap((x) => (Array.isArray(x) ? [...(x as unknown[])] : [x]))
+                    .map(str),
+            [],
+        );
         for (const id of ids) {
             const hit = this.byArmId(id);
             if (hit) out.add(hit);

@@ -4,9 +4,9 @@
  * its blob reads, writes and deletes. Sources: "Enable diagnostic logging in the FHIR service", "Azure Key Vault
  * logging", "Monitor Azure Blob Storage"; category names in azure/facts.ts.
  */
-import { PolicyResource } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { FHIR_AUDIT_LOG_CATEGORY, KEY_VAULT_AUDIT_LOG_CATEGORY, STORAGE_BLOB_LOG_CATEGORIES } from "../../azure/facts";
-import { FhirStackPolicy, StackIndex, TYPES, arr, label, lookupValue, obj, parseArmId, str } from "./common";
+import { type FhirStackPolicy, StackIndex, TYPES, arr, label, lookupValue, obj, parseArmId, str } from "./common";
 
 /** What a resource's diagnostic settings must send to Log Analytics: categories, or a category group that holds them all. */
 interface LogRequirement {
@@ -58,15 +58,20 @@ function checkLogs(
             continue;
         }
         const missing = missingLogs(index, settings, req);
-        if (missing.length > 0) reportViolation(`${label(r)} has diagnostic settings${where}, but none sends ${missing.join(", ")} to Log Analytics`, r.urn);
+        if (missing.length > 0)
+            reportViolation(`${label(r)} has diagnostic settings${where}, but none sends ${missing.join(", ")} to Log Analytics`, r.urn);
     }
 }
 
 export const fhirAuditDiagnostics: FhirStackPolicy = {
     name: "fhir-audit-diagnostics",
-    description: `Every FHIR service has a diagnostic setting that sends its ${FHIR_AUDIT_LOG_CATEGORY} (or the audit category group) to a Log Analytics workspace.`,
+    description:
+        `Every FHIR service has a diagnostic setting that sends its ${FHIR_AUDIT_LOG_CATEGORY} (or the audit category group) ` +
+        `to a Log Analytics workspace.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Add a monitor:DiagnosticSetting with resourceUri = the FHIR service's ID, workspaceId = the platform Log Analytics workspace, and logs [{ category: "${FHIR_AUDIT_LOG_CATEGORY}", enabled: true }].`,
+    remediationSteps:
+        `Add a monitor:DiagnosticSetting with resourceUri = the FHIR service's ID, workspaceId = the platform Log ` +
+        `Analytics workspace, and logs [{ category: "${FHIR_AUDIT_LOG_CATEGORY}", enabled: true }].`,
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
         const req = { categories: [FHIR_AUDIT_LOG_CATEGORY], groups: AUDIT_GROUPS };
@@ -76,9 +81,13 @@ export const fhirAuditDiagnostics: FhirStackPolicy = {
 
 export const keyVaultAuditDiagnostics: FhirStackPolicy = {
     name: "keyvault-audit-diagnostics",
-    description: `Every key vault has a diagnostic setting that sends its ${KEY_VAULT_AUDIT_LOG_CATEGORY} log (every use and change of a CMK; or the audit category group) to a Log Analytics workspace.`,
+    description:
+        `Every key vault has a diagnostic setting that sends its ${KEY_VAULT_AUDIT_LOG_CATEGORY} log (every use and change ` +
+        `of a CMK; or the audit category group) to a Log Analytics workspace.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Add a monitor:DiagnosticSetting with resourceUri = the vault's ID, workspaceId = the platform Log Analytics workspace, and logs [{ category: "${KEY_VAULT_AUDIT_LOG_CATEGORY}", enabled: true }].`,
+    remediationSteps:
+        `Add a monitor:DiagnosticSetting with resourceUri = the vault's ID, workspaceId = the platform Log Analytics ` +
+        `workspace, and logs [{ category: "${KEY_VAULT_AUDIT_LOG_CATEGORY}", enabled: true }].`,
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
         const req = { categories: [KEY_VAULT_AUDIT_LOG_CATEGORY], groups: AUDIT_GROUPS };
@@ -92,9 +101,15 @@ export interface BlobDiagnosticsConfig {
 
 export const storageBlobDiagnostics: FhirStackPolicy = {
     name: "storage-blob-diagnostics",
-    description: `Every storage account's blob service has a diagnostic setting that sends ${STORAGE_BLOB_LOG_CATEGORIES.join(", ")} (who read, wrote or deleted exported PHI; or the allLogs category group) to a Log Analytics workspace. Config \`categories\` (default all three).`,
+    description:
+        `Every storage account's blob service has a diagnostic setting that sends ${STORAGE_BLOB_LOG_CATEGORIES.join(", ")} ` +
+        `(who read, wrote or deleted exported PHI; or the allLogs category group) to a Log Analytics workspace. Config ` +
+        `\`categories\` (default all three).`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Add a monitor:DiagnosticSetting with resourceUri = the blob service's ID (…/storageAccounts/<name>/blobServices/default, not the account's), workspaceId = the platform Log Analytics workspace, and logs ${STORAGE_BLOB_LOG_CATEGORIES.map((c) => `{ category: "${c}", enabled: true }`).join(", ")}.`,
+    remediationSteps:
+        `Add a monitor:DiagnosticSetting with resourceUri = the blob service's ID ` +
+        `(…/storageAccounts/<name>/blobServices/default, not the account's), workspaceId = the platform Log Analytics ` +
+        `workspace, and logs ${STORAGE_BLOB_LOG_CATEGORIES.map((c) => `{ category: "${c}", enabled: true }`).join(", ")}.`,
     configSchema: {
         properties: {
             categories: {
@@ -111,22 +126,36 @@ export const storageBlobDiagnostics: FhirStackPolicy = {
         const { categories } = args.getConfig<BlobDiagnosticsConfig>();
         const index = StackIndex.for(args.resources);
         const req = { categories, groups: ALL_LOGS_GROUPS };
-        checkLogs(index, index.of(TYPES.storageAccount), (r) => index.blobDiagnosticSettingsOf(r), req, " on its blob service", reportViolation);
+        checkLogs(
+            index,
+            index.of(TYPES.storageAccount),
+            (r) => index.blobDiagnosticSettingsOf(r),
+            req,
+            " on its blob service",
+            reportViolation,
+        );
     },
 };
 
 export const fhirDiagnosticsDestinationType: FhirStackPolicy = {
     name: "fhir-diagnostics-destination-type",
     description:
-        "Diagnostic settings of FHIR services leave logAnalyticsDestinationType unset: no resource-specific table is documented for the FHIR service, and the API returns the field as null whatever was sent (azure-rest-api-specs #22400), so `Dedicated` is a diff on every preview.",
+        "Diagnostic settings of FHIR services leave logAnalyticsDestinationType unset: no resource-specific table is documented for " +
+        "the FHIR service, and the API returns the field as null whatever was sent (azure-rest-api-specs #22400), so `Dedicated` is a " +
+        "diff on every preview.",
     enforcementLevel: "advisory",
-    remediationSteps: "Remove logAnalyticsDestinationType from the FHIR service's diagnostic setting (the logs go to the AzureDiagnostics table).",
+    remediationSteps:
+        "Remove logAnalyticsDestinationType from the FHIR service's diagnostic setting (the logs go to the AzureDiagnostics table).",
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
         for (const fhir of index.of(TYPES.fhirService)) {
             for (const s of index.diagnosticSettingsOn(fhir)) {
                 if (str(s.props.logAnalyticsDestinationType)?.toLowerCase() !== "dedicated") continue;
-                reportViolation(`${label(s)} on ${label(fhir)} sets logAnalyticsDestinationType Dedicated, which the API returns as null: a permanent diff`, s.urn);
+                reportViolation(
+                    `${label(s)} on ${label(fhir)} sets logAnalyticsDestinationType Dedicated, which the API returns as null: a ` +
+                        `permanent diff`,
+                    s.urn,
+                );
             }
         }
     },

@@ -4,13 +4,13 @@
  * facts in azure/facts.ts.
  */
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
-import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
+import { type PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import { NAME_RULES } from "../../azure/facts";
 import {
     CHECKED_AT_UP,
-    ExemptAccountsConfig,
-    FhirResourcePolicy,
-    FhirStackPolicy,
+    type ExemptAccountsConfig,
+    type FhirResourcePolicy,
+    type FhirStackPolicy,
     ScanIndex,
     StackIndex,
     TYPES,
@@ -30,9 +30,14 @@ import {
 
 export const fhirCmkEncryption: FhirResourcePolicy = {
     name: "fhir-cmk-encryption",
-    description: `FHIR services encrypt data with the account's customer-managed key, set at creation (it cannot be added later). A key URL taken from a key not yet created is set, and its form is not known: ${CHECKED_AT_UP} (fhir-identity-holds-crypto-role relates the service to that key at preview.)`,
+    description:
+        `FHIR services encrypt data with the account's customer-managed key, set at creation (it cannot be added later). A ` +
+        `key URL taken from a key not yet created is set, and its form is not known: ${CHECKED_AT_UP} ` +
+        `(fhir-identity-holds-crypto-role relates the service to that key at preview.)`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl to the account's CMK key URI, and run the service as a user-assigned identity granted Key Vault Crypto Service Encryption User on that key.",
+    remediationSteps:
+        "Set encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl to the account's CMK key URI, and run the service as a " +
+        "user-assigned identity granted Key Vault Crypto Service Encryption User on that key.",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
         const url = known(() => fhir.encryption?.customerManagedKeyEncryption?.keyEncryptionKeyUrl);
         if (url === UNKNOWN) return;
@@ -46,9 +51,12 @@ export const fhirCmkEncryption: FhirResourcePolicy = {
 
 export const fhirUserAssignedIdentity: FhirResourcePolicy = {
     name: "fhir-user-assigned-identity",
-    description: `A FHIR service has exactly one identity type, UserAssigned, with exactly one identity (AHDS supports one identity type per service, and only a user-assigned identity exists before the service to be granted its key). ${CHECKED_AT_UP}`,
+    description:
+        `A FHIR service has exactly one identity type, UserAssigned, with exactly one identity (AHDS supports one identity ` +
+        `type per service, and only a user-assigned identity exists before the service to be granted its key). ` +
+        `${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set identity to { type: \"UserAssigned\", userAssignedIdentities: [<the account's identity ID>] }.",
+    remediationSteps: 'Set identity to { type: "UserAssigned", userAssignedIdentities: [<the account\'s identity ID>] }.',
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
         const type = known(() => fhir.identity?.type);
         if (type === UNKNOWN) return;
@@ -69,9 +77,13 @@ function isStorageName(v: string): boolean {
 
 export const fhirExportToStorage: FhirResourcePolicy = {
     name: "fhir-export-to-storage",
-    description: `When export (or import) is configured, it targets a storage account by name, reached through the service's identity. A name taken from a storage account not yet created is set, and its form is not known: ${CHECKED_AT_UP}`,
+    description:
+        `When export (or import) is configured, it targets a storage account by name, reached through the service's ` +
+        `identity. A name taken from a storage account not yet created is set, and its form is not known: ${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set exportConfiguration.storageAccountName (and importConfiguration.integrationDataStore when import is on) to the account's export storage account name; or remove the configuration.",
+    remediationSteps:
+        "Set exportConfiguration.storageAccountName (and importConfiguration.integrationDataStore when import is on) to the account's " +
+        "export storage account name; or remove the configuration.",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
         // A setting or name not known yet comes from another resource: it is set, its form is checked at `pulumi up`.
         const exp = known(() => fhir.exportConfiguration);
@@ -91,9 +103,14 @@ export const fhirExportToStorage: FhirResourcePolicy = {
 
 export const fhirAuthentication: FhirResourcePolicy = {
     name: "fhir-authentication",
-    description: `FHIR services accept Entra ID tokens only for a set authority (https://login.microsoftonline.com/<tenant>) and audience (an https URL, the service's own). The audience is built on the workspace's generated name, so on a new stack's first preview it is set but its form is not known: ${CHECKED_AT_UP}`,
+    description:
+        `FHIR services accept Entra ID tokens only for a set authority (https://login.microsoftonline.com/<tenant>) and ` +
+        `audience (an https URL, the service's own). The audience is built on the workspace's generated name, so on a new ` +
+        `stack's first preview it is set but its form is not known: ${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set authenticationConfiguration.authority to https://login.microsoftonline.com/<tenantId> and authenticationConfiguration.audience to the service URL https://<workspace>-<fhir>.fhir.azurehealthcareapis.com.",
+    remediationSteps:
+        "Set authenticationConfiguration.authority to https://login.microsoftonline.com/<tenantId> and " +
+        "authenticationConfiguration.audience to the service URL https://<workspace>-<fhir>.fhir.azurehealthcareapis.com.",
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
         // A value not known yet comes from another resource: it is set, its form is checked at `pulumi up`.
         const auth = known(() => fhir.authenticationConfiguration);
@@ -101,7 +118,8 @@ export const fhirAuthentication: FhirResourcePolicy = {
         const authority = known(() => auth?.authority);
         if (authority !== UNKNOWN) {
             if (!authority) reportViolation("authenticationConfiguration.authority is not set");
-            else if (!/^https:\/\/login\.microsoftonline\.(com|us)\/[^/]+\/?$/.test(authority)) reportViolation(`authority '${authority}' is not an Entra ID tenant authority`);
+            else if (!/^https:\/\/login\.microsoftonline\.(com|us)\/[^/]+\/?$/.test(authority))
+                reportViolation(`authority '${authority}' is not an Entra ID tenant authority`);
         }
         const audience = known(() => auth?.audience);
         if (audience !== UNKNOWN) {
@@ -113,9 +131,13 @@ export const fhirAuthentication: FhirResourcePolicy = {
 
 export const noAzureApiForFhir: FhirResourcePolicy = {
     name: "no-azure-api-for-fhir",
-    description: "Azure API for FHIR (Microsoft.HealthcareApis/services) is retired (no new deployments since 2025-04-01, retired 2026-09-30): deploy AHDS FHIR services only.",
+    description:
+        "Azure API for FHIR (Microsoft.HealthcareApis/services) is retired (no new deployments since 2025-04-01, retired 2026-09-30): " +
+        "deploy AHDS FHIR services only.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Replace the healthcareapis:Service with an AHDS workspace and healthcareapis:FhirService (see Microsoft's migration guide from Azure API for FHIR).",
+    remediationSteps:
+        "Replace the healthcareapis:Service with an AHDS workspace and healthcareapis:FhirService (see Microsoft's migration guide " +
+        "from Azure API for FHIR).",
     validateResource: validateResourceOfType(healthcareapis.Service, (svc, _args, reportViolation) => {
         reportViolation(`Azure API for FHIR '${svc.resourceName ?? "(unnamed)"}' is retired`);
     }),
@@ -137,15 +159,22 @@ function privateEndpointsByWorkspace(index: StackIndex): ScanIndex<PolicyResourc
         if (!isAhdsPrivateEndpoint(pe)) return [];
         // Before the first deployment a workspace's ID is unknown: the property dependency names the workspace.
         const ids = () => privateLinkConnections(pe).map((c) => c?.privateLinkServiceId);
-        return [...index.refs(pe, "privateLinkServiceConnections", ids), ...(pe.propertyDependencies.manualPrivateLinkServiceConnections ?? [])];
+        return [
+            ...index.refs(pe, "privateLinkServiceConnections", ids),
+            ...(pe.propertyDependencies.manualPrivateLinkServiceConnections ?? []),
+        ];
     });
 }
 
 export const fhirPublicNetworkAccess: FhirStackPolicy = {
     name: "fhir-public-network-access",
-    description: "FHIR services whose AHDS workspace has no private endpoint are reachable from the internet (with Entra ID auth). Reported by default; set this policy's enforcementLevel to mandatory to deny public FHIR services.",
+    description:
+        "FHIR services whose AHDS workspace has no private endpoint are reachable from the internet (with Entra ID auth). Reported by " +
+        "default; set this policy's enforcementLevel to mandatory to deny public FHIR services.",
     enforcementLevel: "advisory",
-    remediationSteps: "Give the account a privateEndpointSubnetId so its workspace gets a private endpoint (group 'healthcareworkspace'), or list the account in this policy's exemptAccounts if it is public by design.",
+    remediationSteps:
+        "Give the account a privateEndpointSubnetId so its workspace gets a private endpoint (group 'healthcareworkspace'), or list " +
+        "the account in this policy's exemptAccounts if it is public by design.",
     configSchema: {
         properties: {
             exemptAccounts: exemptAccountsSchema("Accounts whose FHIR service is public by design and is not reported."),
@@ -163,7 +192,8 @@ export const fhirPublicNetworkAccess: FhirStackPolicy = {
             const ws = workspaceOf(index, fhir);
             if (ws && endpoints.find(ws) !== undefined) continue;
             reportViolation(
-                `${label(fhir)}${account ? ` (account ${account})` : ""} is publicly reachable: ${ws ? `${label(ws)} has no private endpoint` : "its workspace is not in this stack"}`,
+                `${label(fhir)}${account ? ` (account ${account})` : ""} is publicly reachable: ` +
+                    `${ws ? `${label(ws)} has no private endpoint` : "its workspace is not in this stack"}`,
                 fhir.urn,
             );
         }
@@ -180,13 +210,20 @@ const LOCALHOST_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 export const fhirCors: FhirResourcePolicy = {
     name: "fhir-cors",
     description:
-        "CORS on a FHIR service admits named https origins only: no `*` origin, no allowCredentials with wildcard headers or methods, no http origin (http://localhost only when config `allowLocalhost` is true, default false).",
+        "CORS on a FHIR service admits named https origins only: no `*` origin, no allowCredentials with wildcard headers or methods, " +
+        "no http origin (http://localhost only when config `allowLocalhost` is true, default false).",
     enforcementLevel: "mandatory",
     remediationSteps:
-        "List each browser app's https origin in corsConfiguration.origins (e.g. https://portal.example.com); with allowCredentials: true, list the headers and methods instead of \"*\"; for local development, set this policy's allowLocalhost on a non-production stack only.",
+        "List each browser app's https origin in corsConfiguration.origins (e.g. https://portal.example.com); with allowCredentials: " +
+        'true, list the headers and methods instead of "*"; for local development, set this policy\'s allowLocalhost on a ' +
+        "non-production stack only.",
     configSchema: {
         properties: {
-            allowLocalhost: { type: "boolean", default: false, description: "Accept http://localhost[:port] origins (development stacks)." },
+            allowLocalhost: {
+                type: "boolean",
+                default: false,
+                description: "Accept http://localhost[:port] origins (development stacks).",
+            },
         },
     },
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, args, reportViolation) => {
@@ -218,10 +255,12 @@ function isHttpsUrl(v: string): boolean {
 export const fhirSmartIdentityProviders: FhirResourcePolicy = {
     name: "fhir-smart-identity-providers",
     description:
-        `Each SMART on FHIR identity provider of a FHIR service has an https authority, and each of its applications an explicit audience: without one, a token the provider issued for another audience would be accepted. ${CHECKED_AT_UP}`,
+        `Each SMART on FHIR identity provider of a FHIR service has an https authority, and each of its applications an ` +
+        `explicit audience: without one, a token the provider issued for another audience would be accepted. ${CHECKED_AT_UP}`,
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Give authenticationConfiguration.smartIdentityProviders[].authority as an https URL (the provider's issuer), and every applications[] entry a clientId and the audience its tokens carry (not \"*\").",
+        "Give authenticationConfiguration.smartIdentityProviders[].authority as an https URL (the provider's issuer), and every " +
+        'applications[] entry a clientId and the audience its tokens carry (not "*").',
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
         const providers = known(() => fhir.authenticationConfiguration?.smartIdentityProviders ?? []);
         if (providers === UNKNOWN) return;
@@ -239,7 +278,10 @@ export const fhirSmartIdentityProviders: FhirResourcePolicy = {
                 if (audience === UNKNOWN) return;
                 if (!audience || audience === "*") {
                     const client = knownOr(() => app.clientId ?? "unset", "(not known before deployment)");
-                    reportViolation(`${where}.applications[${j}] (client ${client}) has ${audience ? "a wildcard" : "no"} audience: tokens for any audience would be accepted`);
+                    reportViolation(
+                        `${where}.applications[${j}] (client ${client}) has ${audience ? "a wildcard" : "no"} audience: tokens for ` +
+                            `any audience would be accepted`,
+                    );
                 }
             });
         });
@@ -251,9 +293,12 @@ const NO_VERSION = "no-version";
 export const fhirResourceVersioning: FhirResourcePolicy = {
     name: "fhir-resource-versioning",
     description:
-        "FHIR services keep resource history: a `no-version` policy (default or per resource type) overwrites each resource in place, so the record of what PHI looked like before a change is lost for audit. Reported by default; config `exemptAccounts`.",
+        "FHIR services keep resource history: a `no-version` policy (default or per resource type) overwrites each resource in place, " +
+        "so the record of what PHI looked like before a change is lost for audit. Reported by default; config `exemptAccounts`.",
     enforcementLevel: "advisory",
-    remediationSteps: "Use resourceVersionPolicy: versioned (or versioned-update) and no no-version override, or list the account in this policy's exemptAccounts if it keeps no history by design.",
+    remediationSteps:
+        "Use resourceVersionPolicy: versioned (or versioned-update) and no no-version override, or list the account in this policy's " +
+        "exemptAccounts if it keeps no history by design.",
     configSchema: {
         properties: {
             exemptAccounts: exemptAccountsSchema("Accounts that keep no resource history by design."),
@@ -262,9 +307,13 @@ export const fhirResourceVersioning: FhirResourcePolicy = {
     validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, args, reportViolation) => {
         if (isExempt(args, args.getConfig<ExemptAccountsConfig>().exemptAccounts)) return;
         const cfg = fhir.resourceVersionPolicyConfiguration;
-        if (cfg?.default === NO_VERSION) reportViolation("the default resource version policy is no-version: no resource keeps its history");
-        const types = Object.entries(cfg?.resourceTypeOverrides ?? {}).filter(([, v]) => v === NO_VERSION).map(([t]) => t);
-        if (types.length > 0) reportViolation(`${types.sort().join(", ")} ${types.length === 1 ? "keeps" : "keep"} no history (no-version override)`);
+        if (cfg?.default === NO_VERSION)
+            reportViolation("the default resource version policy is no-version: no resource keeps its history");
+        const types = Object.entries(cfg?.resourceTypeOverrides ?? {})
+            .filter(([, v]) => v === NO_VERSION)
+            .map(([t]) => t);
+        if (types.length > 0)
+            reportViolation(`${types.sort().join(", ")} ${types.length === 1 ? "keeps" : "keep"} no history (no-version override)`);
     }),
 };
 

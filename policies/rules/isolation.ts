@@ -3,9 +3,9 @@
  * an account's FHIR service never runs as, encrypts with, or exports to another account's resources. Accounts are
  * read from the account tag (role assignments carry it in their description, since they cannot be tagged).
  */
-import { PolicyResource } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { SHARED_MARKER } from "../../azure/naming";
-import { FhirStackPolicy, StackIndex, TYPES, accountOf, arr, knownOr, label, lookupValue, obj, parseArmId, str } from "./common";
+import { type FhirStackPolicy, StackIndex, TYPES, accountOf, arr, knownOr, label, lookupValue, obj, parseArmId, str } from "./common";
 import { cmkKeysOf, identitiesOf, roleOf } from "./roleAssignments";
 
 const ACR_PULL = "AcrPull";
@@ -30,7 +30,8 @@ function crossings(owner: PolicyResource, account: string, related: PolicyResour
     const out: string[] = [];
     for (const r of related) {
         const other = accountOf(r);
-        if (other !== undefined && other !== account) out.push(`${label(owner)} of account ${account} ${what} ${label(r)} of account ${other}`);
+        if (other !== undefined && other !== account)
+            out.push(`${label(owner)} of account ${account} ${what} ${label(r)} of account ${other}`);
     }
     return out;
 }
@@ -38,9 +39,16 @@ function crossings(owner: PolicyResource, account: string, related: PolicyResour
 export const accountIsolation: FhirStackPolicy = {
     name: "account-isolation",
     description:
-        "No principal of one account is granted on another account's resources, no account's FHIR service uses another account's identity, key or storage, and no storage firewall admits another account's service. Resources are related by property dependency first, so this is decided on a new stack's first preview too, except a storage firewall's resource-instance rules: they name the FHIR service by its generated names (the service depends on its storage, never the reverse), so on a first preview nothing tells which service they admit; that part is decided on later previews (and at the end of `pulumi up`).",
+        "No principal of one account is granted on another account's resources, no account's FHIR service uses another account's " +
+        "identity, key or storage, and no storage firewall admits another account's service. Resources are related by property " +
+        "dependency first, so this is decided on a new stack's first preview too, except a storage firewall's resource-instance " +
+        "rules: they name the FHIR service by its generated names (the service depends on its storage, never the reverse), so on a " +
+        "first preview nothing tells which service they admit; that part is decided on later previews (and at the end of `pulumi " +
+        "up`).",
     enforcementLevel: "mandatory",
-    remediationSteps: "Scope each grant to resources of the account named in its description ([fhir-platform account=<name>]) and grant only that account's identity; wire each FHIR service to its own account's identity, key and storage.",
+    remediationSteps:
+        "Scope each grant to resources of the account named in its description ([fhir-platform account=<name>]) and grant only that " +
+        "account's identity; wire each FHIR service to its own account's identity, key and storage.",
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
         for (const grant of index.of(TYPES.roleAssignment)) {
@@ -55,7 +63,10 @@ export const accountIsolation: FhirStackPolicy = {
         for (const fhir of index.of(TYPES.fhirService)) {
             const account = accountOf(fhir);
             if (account === undefined) continue;
-            const stores = [...storesOf(index, fhir, "exportConfiguration", "storageAccountName"), ...storesOf(index, fhir, "importConfiguration", "integrationDataStore")];
+            const stores = [
+                ...storesOf(index, fhir, "exportConfiguration", "storageAccountName"),
+                ...storesOf(index, fhir, "importConfiguration", "integrationDataStore"),
+            ];
             const found = [
                 ...crossings(fhir, account, identitiesOf(index, fhir), "runs as"),
                 ...crossings(fhir, account, cmkKeysOf(index, fhir), "is encrypted with"),
@@ -92,7 +103,10 @@ function registriesDependedOn(r: PolicyResource, prop: string): string[] {
  */
 function registriesOfService(fhir: PolicyResource): string[] {
     const servers: (string | undefined)[] = knownOr(() => arr(obj(fhir.props.acrConfiguration)?.loginServers).map((s) => str(s)), []);
-    return [...servers.filter((s): s is string => s !== undefined).map(registryOfLoginServer), ...registriesDependedOn(fhir, "acrConfiguration")];
+    return [
+        ...servers.filter((s): s is string => s !== undefined).map(registryOfLoginServer),
+        ...registriesDependedOn(fhir, "acrConfiguration"),
+    ];
 }
 
 /** The registry an AcrPull grant is on: by its scope's ID, or, before that ID is known, the registry the scope depends on. */
@@ -103,9 +117,16 @@ function registryOfGrant(g: PolicyResource): string | undefined {
 
 export const acrRegistryIsolation: FhirStackPolicy = {
     name: "acr-registry-isolation",
-    description: `No account's identity gets ${ACR_PULL} on a container registry that another account's FHIR service lists (acrConfiguration.loginServers) or another account's ${ACR_PULL} grant targets, unless the grant is marked ${SHARED_MARKER} (a registry stack config declares shared): a registry is where an account's $convert-data templates live. A registry the stack creates is related by dependency (and its name) before its ID and login server exist.`,
+    description:
+        `No account's identity gets ${ACR_PULL} on a container registry that another account's FHIR service lists ` +
+        `(acrConfiguration.loginServers) or another account's ${ACR_PULL} grant targets, unless the grant is marked ` +
+        `${SHARED_MARKER} (a registry stack config declares shared): a registry is where an account's $convert-data ` +
+        `templates live. A registry the stack creates is related by dependency (and its name) before its ID and login server ` +
+        `exist.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Give each account its own registry for $convert-data templates, or declare the registry shared in stack config (fhir-platform:sharedRegistryIds), which marks every grant on it ${SHARED_MARKER}.`,
+    remediationSteps:
+        `Give each account its own registry for $convert-data templates, or declare the registry shared in stack config ` +
+        `(fhir-platform:sharedRegistryIds), which marks every grant on it ${SHARED_MARKER}.`,
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
         // Only AcrPull grants are read further.
@@ -132,7 +153,11 @@ export const acrRegistryIsolation: FhirStackPolicy = {
             const others = [...(users.get(registry) ?? [])].filter((a) => a !== account).sort();
             if (others.length === 0) continue;
             const who = others.length === 1 ? `account ${others[0]} also uses` : `accounts ${others.join(", ")} also use`;
-            reportViolation(`${label(g)} gives account ${account}'s identity ${ACR_PULL} on registry ${registry}, which ${who}; the grant is not marked ${SHARED_MARKER}`, g.urn);
+            reportViolation(
+                `${label(g)} gives account ${account}'s identity ${ACR_PULL} on registry ${registry}, which ${who}; the grant is not ` +
+                    `marked ${SHARED_MARKER}`,
+                g.urn,
+            );
         }
     },
 };

@@ -2,7 +2,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { validateResourceOfType } from "@pulumi/policy";
 import { KEY_VAULT_SOFT_DELETE_DAYS } from "../../azure/facts";
-import { ExemptAccountsConfig, FhirResourcePolicy, bypassesAzureServices, exemptAccountsSchema, isExempt } from "./common";
+import { type ExemptAccountsConfig, type FhirResourcePolicy, bypassesAzureServices, exemptAccountsSchema, isExempt } from "./common";
 
 export const keyVaultPurgeProtection: FhirResourcePolicy = {
     name: "keyvault-purge-protection",
@@ -22,9 +22,14 @@ export interface SoftDeleteConfig {
 
 export const keyVaultSoftDelete: FhirResourcePolicy = {
     name: "keyvault-soft-delete",
-    description: `Key vaults keep soft delete on, with a retention of at least ${KEY_VAULT_SOFT_DELETE_DAYS.min} days (Azure's default is ${KEY_VAULT_SOFT_DELETE_DAYS.default}).`,
+    description:
+        `Key vaults keep soft delete on, with a retention of at least ${KEY_VAULT_SOFT_DELETE_DAYS.min} days (Azure's ` +
+        `default is ${KEY_VAULT_SOFT_DELETE_DAYS.default}).`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Leave properties.enableSoftDelete unset or true, and set properties.softDeleteRetentionInDays between the configured minimum and ${KEY_VAULT_SOFT_DELETE_DAYS.max} (the platform uses ${KEY_VAULT_SOFT_DELETE_DAYS.default}).`,
+    remediationSteps:
+        `Leave properties.enableSoftDelete unset or true, and set properties.softDeleteRetentionInDays between the ` +
+        `configured minimum and ${KEY_VAULT_SOFT_DELETE_DAYS.max} (the platform uses ` +
+        `${KEY_VAULT_SOFT_DELETE_DAYS.default}).`,
     configSchema: {
         properties: {
             minimumRetentionDays: {
@@ -53,9 +58,12 @@ export const keyVaultSoftDelete: FhirResourcePolicy = {
 
 export const keyVaultRbacAuthorization: FhirResourcePolicy = {
     name: "keyvault-rbac-authorization",
-    description: "Key vaults use Azure RBAC for data-plane access, not access policies, so every grant is a visible, scoped role assignment.",
+    description:
+        "Key vaults use Azure RBAC for data-plane access, not access policies, so every grant is a visible, scoped role assignment.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set properties.enableRbacAuthorization: true, remove accessPolicies, and grant Key Vault Crypto Service Encryption User at the key's scope.",
+    remediationSteps:
+        "Set properties.enableRbacAuthorization: true, remove accessPolicies, and grant Key Vault Crypto Service Encryption User at " +
+        "the key's scope.",
     validateResource: validateResourceOfType(keyvault.Vault, (vault, _args, reportViolation) => {
         if (vault.properties?.enableRbacAuthorization !== true) {
             reportViolation("RBAC authorization is off: access policies grant vault-wide rights that no role assignment shows");
@@ -69,13 +77,19 @@ export const keyVaultRbacAuthorization: FhirResourcePolicy = {
 export const keyVaultNetworkRestricted: FhirResourcePolicy = {
     name: "keyvault-network-restricted",
     description:
-        "Key vaults deny public network access by default (firewall default action Deny), or disable public access altogether. Accounts that open their vault on purpose (keyVaultNetwork: allNetworks) are listed in config `exemptAccounts` (read from the account tag).",
+        "Key vaults deny public network access by default (firewall default action Deny), or disable public access altogether. " +
+        "Accounts that open their vault on purpose (keyVaultNetwork: allNetworks) are listed in config `exemptAccounts` (read from " +
+        "the account tag).",
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Set properties.networkAcls.defaultAction: \"Deny\" (the account's default keyVaultNetwork: trustedServices), or properties.publicNetworkAccess: \"Disabled\" with a private endpoint; for an account whose vault is open by design (keyVaultNetwork: allNetworks), list the account in this policy's exemptAccounts.",
+        'Set properties.networkAcls.defaultAction: "Deny" (the account\'s default keyVaultNetwork: trustedServices), or ' +
+        'properties.publicNetworkAccess: "Disabled" with a private endpoint; for an account whose vault is open by design ' +
+        "(keyVaultNetwork: allNetworks), list the account in this policy's exemptAccounts.",
     configSchema: {
         properties: {
-            exemptAccounts: exemptAccountsSchema("Accounts whose vault may accept every network (keyVaultNetwork: allNetworks); Entra ID and RBAC still apply."),
+            exemptAccounts: exemptAccountsSchema(
+                "Accounts whose vault may accept every network (keyVaultNetwork: allNetworks); Entra ID and RBAC still apply.",
+            ),
         },
     },
     validateResource: validateResourceOfType(keyvault.Vault, (vault, args, reportViolation) => {
@@ -83,7 +97,10 @@ export const keyVaultNetworkRestricted: FhirResourcePolicy = {
         if (p?.publicNetworkAccess?.toLowerCase() === "disabled") return;
         const action = p?.networkAcls?.defaultAction;
         if (action === "Deny" || isExempt(args, args.getConfig<ExemptAccountsConfig>().exemptAccounts)) return;
-        reportViolation(`the vault firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny, or exempt the account if its vault is open by design`);
+        reportViolation(
+            `the vault firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny, or exempt the account if its vault ` +
+                `is open by design`,
+        );
     }),
 };
 
@@ -92,18 +109,28 @@ const VAULT_DEFAULT_BYPASS = "AzureServices";
 export const keyVaultTrustedServicesBypass: FhirResourcePolicy = {
     name: "keyvault-trusted-services-bypass",
     description:
-        "A key vault behind a firewall (default action Deny, or public network access disabled) lets trusted Microsoft services bypass it: \"Configure customer-managed keys for the FHIR service\" requires it, and without it the service loses its key and answers 500.",
+        "A key vault behind a firewall (default action Deny, or public network access disabled) lets trusted Microsoft services " +
+        'bypass it: "Configure customer-managed keys for the FHIR service" requires it, and without it the service loses its key and ' +
+        "answers 500.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set properties.networkAcls.bypass: \"AzureServices\" on the vault (the platform's vaults always do).",
+    remediationSteps: 'Set properties.networkAcls.bypass: "AzureServices" on the vault (the platform\'s vaults always do).',
     validateResource: validateResourceOfType(keyvault.Vault, (vault, _args, reportViolation) => {
         const p = vault.properties;
         const closed = p?.networkAcls?.defaultAction === "Deny" || p?.publicNetworkAccess?.toLowerCase() === "disabled";
         // Unset, Key Vault's bypass is AzureServices (Key Vault REST reference, NetworkRuleSet.bypass).
         const bypass = p?.networkAcls?.bypass ?? VAULT_DEFAULT_BYPASS;
         if (closed && !bypassesAzureServices(bypass)) {
-            reportViolation(`the vault firewall lets no trusted Azure service through (bypass ${bypass}): the FHIR service could not reach its CMK`);
+            reportViolation(
+                `the vault firewall lets no trusted Azure service through (bypass ${bypass}): the FHIR service could not reach its CMK`,
+            );
         }
     }),
 };
 
-export const keyVaultPolicies = [keyVaultPurgeProtection, keyVaultSoftDelete, keyVaultRbacAuthorization, keyVaultNetworkRestricted, keyVaultTrustedServicesBypass];
+export const keyVaultPolicies = [
+    keyVaultPurgeProtection,
+    keyVaultSoftDelete,
+    keyVaultRbacAuthorization,
+    keyVaultNetworkRestricted,
+    keyVaultTrustedServicesBypass,
+];

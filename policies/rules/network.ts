@@ -3,9 +3,9 @@
  * the workspace and FHIR host names to the endpoint's private IP only through A records that a private DNS zone group
  * registers in the zones of "Azure Private Endpoint private DNS zone values" (azure/facts.ts); docs/network.md.
  */
-import { PolicyResource } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { AHDS_PRIVATE_DNS_ZONES } from "../../azure/facts";
-import { FhirStackPolicy, StackIndex, TYPES, arr, isAhdsPrivateEndpoint, knownOr, label, obj, str } from "./common";
+import { type FhirStackPolicy, StackIndex, TYPES, arr, isAhdsPrivateEndpoint, knownOr, label, obj, str } from "./common";
 
 const REQUIRED_ZONES: readonly string[] = Object.values(AHDS_PRIVATE_DNS_ZONES);
 
@@ -26,10 +26,15 @@ function zonesOf(group: PolicyResource): Set<string> {
 
 export const privateEndpointDnsZoneGroup: FhirStackPolicy = {
     name: "private-endpoint-dns-zone-group",
-    description: `Every private endpoint of an AHDS workspace (group healthcareworkspace) has a DNS zone group registering it in ${REQUIRED_ZONES.join(" and ")}; without it, clients in the VNet resolve the public name and never reach the endpoint.`,
+    description:
+        `Every private endpoint of an AHDS workspace (group healthcareworkspace) has a DNS zone group registering it in ` +
+        `${REQUIRED_ZONES.join(" and ")}; without it, clients in the VNet resolve the public name and never reach the ` +
+        `endpoint.`,
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Add a network:PrivateDnsZoneGroup on the endpoint (privateEndpointName = the endpoint's name, same resource group) with one privateDnsZoneConfigs entry per zone, the zones created by the stack (fhir-platform:privateDns.virtualNetworkIds) or given (privateDns.zoneIds).",
+        "Add a network:PrivateDnsZoneGroup on the endpoint (privateEndpointName = the endpoint's name, same resource group) with one " +
+        "privateDnsZoneConfigs entry per zone, the zones created by the stack (fhir-platform:privateDns.virtualNetworkIds) or given " +
+        "(privateDns.zoneIds).",
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
         for (const pe of index.of(TYPES.privateEndpoint)) {

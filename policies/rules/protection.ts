@@ -3,7 +3,7 @@
  * resource policies; this stays advisory by default, since short-lived test stacks turn protection off on purpose
  * (config `protectStatefulResources`), and Key Vault purge protection already guards the keys themselves.
  */
-import { FhirResourcePolicy, TYPES } from "./common";
+import { type FhirResourcePolicy, TYPES } from "./common";
 
 /**
  * Types whose deletion loses data or access to it: the user-assigned identity too (azure-native replaces by deleting
@@ -28,9 +28,13 @@ export interface ProtectionConfig {
 
 export const statefulResourcesProtected: FhirResourcePolicy = {
     name: "stateful-resources-protected",
-    description: "Resources that hold data, keys, audit logs, the identity that unwraps the key, or the private DNS names are protected in Pulumi, so no `pulumi destroy` or replacement deletes them by accident.",
+    description:
+        "Resources that hold data, keys, audit logs, the identity that unwraps the key, or the private DNS names are protected in " +
+        "Pulumi, so no `pulumi destroy` or replacement deletes them by accident.",
     enforcementLevel: "advisory",
-    remediationSteps: "Set fhir-platform:protectStatefulResources: true in the stack config (components pass `protect` to these resources); to delete one on purpose, `pulumi state unprotect <urn>` first.",
+    remediationSteps:
+        "Set fhir-platform:protectStatefulResources: true in the stack config (components pass `protect` to these resources); to " +
+        "delete one on purpose, `pulumi state unprotect <urn>` first.",
     configSchema: {
         properties: {
             resourceTypes: {

@@ -6,9 +6,9 @@
  * before that resource exists (a new stack's first preview), while the resource it depends on is known. Resource
  * policies get no dependencies, so they would skip every such grant at preview.
  */
-import { PolicyResource } from "@pulumi/policy";
-import { BuiltInRoleName, FHIR_DATA_ROLES, PRIVILEGED_ROLES, VAULT_ADMIN_ROLES, builtInRoleName } from "../../azure/facts";
-import { ArmTarget, FhirStackPolicy, StackIndex, TYPES, UNKNOWN, known, knownOr, label, parseArmId, str } from "./common";
+import type { PolicyResource } from "@pulumi/policy";
+import { type BuiltInRoleName, FHIR_DATA_ROLES, PRIVILEGED_ROLES, VAULT_ADMIN_ROLES, builtInRoleName } from "../../azure/facts";
+import { type ArmTarget, type FhirStackPolicy, StackIndex, TYPES, UNKNOWN, known, knownOr, label, parseArmId, str } from "./common";
 
 const CRYPTO_ROLE = "Key Vault Crypto Service Encryption User";
 const BLOB_ROLE = "Storage Blob Data Contributor";
@@ -57,7 +57,10 @@ export function grantScope(grant: PolicyResource): GrantScope {
     if (scope !== UNKNOWN) return { kind: parseArmId(scope).kind, text: scope ?? "unset" };
     const deps = (grant.propertyDependencies.scope ?? []).filter((d) => !d.type.startsWith("pulumi:providers:"));
     const typed = deps.map((d) => ({ d, t: SCOPE_TYPES.get(d.type) }));
-    const deepest = typed.reduce<(typeof typed)[number] | undefined>((best, x) => (x.t && (!best?.t || x.t.depth > best.t.depth) ? x : best), undefined);
+    const deepest = typed.reduce<(typeof typed)[number] | undefined>(
+        (best, x) => (x.t && (!best?.t || x.t.depth > best.t.depth) ? x : best),
+        undefined,
+    );
     if (deepest?.t === undefined || typed.some((x) => x.t === undefined)) {
         return { kind: undefined, text: `an ID assembled from ${deps.length > 0 ? deps.map(label).join(", ") : "values not known yet"}` };
     }
@@ -71,7 +74,11 @@ function scopeWords(s: GrantScope): string {
 }
 
 /** Reports, for each role assignment of the stack with a role `check` cares about, what `check` finds wrong. */
-function checkGrants(args: { resources: PolicyResource[] }, reportViolation: (message: string, urn?: string) => void, check: (role: BuiltInRoleName, scope: () => GrantScope) => string | undefined): void {
+function checkGrants(
+    args: { resources: PolicyResource[] },
+    reportViolation: (message: string, urn?: string) => void,
+    check: (role: BuiltInRoleName, scope: () => GrantScope) => string | undefined,
+): void {
     for (const grant of StackIndex.for(args.resources).of(TYPES.roleAssignment)) {
         const role = roleOf(grant);
         if (role === undefined) continue;
@@ -81,28 +88,40 @@ function checkGrants(args: { resources: PolicyResource[] }, reportViolation: (me
 }
 
 const UNDECIDED_SCOPE =
-    "Before the first deployment a scope given as a resource's ID is decided by the type of that resource (the scope property's dependency); a scope assembled from generated names (a random suffix) cannot be told and is refused.";
+    "Before the first deployment a scope given as a resource's ID is decided by the type of that resource (the scope property's " +
+    "dependency); a scope assembled from generated names (a random suffix) cannot be told and is refused.";
 
 export const rbacNoPrivilegedRoles: FhirStackPolicy = {
     name: "rbac-no-privileged-roles",
-    description: `This stack never grants ${REFUSED_ROLES.join(", ")} (they manage access or everything, far beyond what a FHIR account needs), nor ${VAULT_ADMIN_ROLES.join(", ")} at anything broader than one key vault (at a resource group or subscription they reach every account's keys). ${UNDECIDED_SCOPE}`,
+    description:
+        `This stack never grants ${REFUSED_ROLES.join(", ")} (they manage access or everything, far beyond what a FHIR ` +
+        `account needs), nor ${VAULT_ADMIN_ROLES.join(", ")} at anything broader than one key vault (at a resource group or ` +
+        `subscription they reach every account's keys). ${UNDECIDED_SCOPE}`,
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Grant the narrowest data role instead (FHIR Data roles on the FHIR service, Key Vault Crypto Service Encryption User on the key, Storage Blob Data Contributor on the storage account); scope Key Vault administration roles to one vault or key (its `id`); platform administrators get management roles outside this stack.",
+        "Grant the narrowest data role instead (FHIR Data roles on the FHIR service, Key Vault Crypto Service Encryption User on the " +
+        "key, Storage Blob Data Contributor on the storage account); scope Key Vault administration roles to one vault or key (its " +
+        "`id`); platform administrators get management roles outside this stack.",
     validateStack: (args, reportViolation) =>
         checkGrants(args, reportViolation, (role, scopeOf) => {
             if ((REFUSED_ROLES as readonly string[]).includes(role)) return `grants ${role} at ${scopeOf().text}`;
             if (!(VAULT_ADMIN_ROLES as readonly string[]).includes(role)) return undefined;
             const scope = scopeOf();
-            return scope.kind === "vault" || scope.kind === "key" ? undefined : `grants ${role} at ${scopeWords(scope)}, broader than one key vault`;
+            return scope.kind === "vault" || scope.kind === "key"
+                ? undefined
+                : `grants ${role} at ${scopeWords(scope)}, broader than one key vault`;
         }),
 };
 
 export const rbacFhirRolesAtFhirScope: FhirStackPolicy = {
     name: "rbac-fhir-roles-at-fhir-scope",
-    description: `FHIR data-plane roles are granted only at a FHIR service's scope, never at a workspace, resource group or subscription (which would reach every account's data). ${UNDECIDED_SCOPE}`,
+    description:
+        `FHIR data-plane roles are granted only at a FHIR service's scope, never at a workspace, resource group or ` +
+        `subscription (which would reach every account's data). ${UNDECIDED_SCOPE}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set the role assignment's scope to the FHIR service's resource ID (its `id`: …/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>).",
+    remediationSteps:
+        "Set the role assignment's scope to the FHIR service's resource ID (its `id`: " +
+        "…/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>).",
     validateStack: (args, reportViolation) =>
         checkGrants(args, reportViolation, (role, scopeOf) => {
             if (!(FHIR_DATA_ROLES as readonly string[]).includes(role)) return undefined;
@@ -113,14 +132,20 @@ export const rbacFhirRolesAtFhirScope: FhirStackPolicy = {
 
 export const rbacDataRolesAtResourceScope: FhirStackPolicy = {
     name: "rbac-data-roles-at-resource-scope",
-    description: `${CRYPTO_ROLE} is granted only at a key vault or key scope, and ${BLOB_ROLE} only at a storage account (or container) scope. ${UNDECIDED_SCOPE}`,
+    description:
+        `${CRYPTO_ROLE} is granted only at a key vault or key scope, and ${BLOB_ROLE} only at a storage account (or ` +
+        `container) scope. ${UNDECIDED_SCOPE}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Scope the crypto grant to the CMK key (its `id`: …/vaults/<vault>/keys/<key>) and the blob grant to the export storage account; never to a resource group or subscription.",
+    remediationSteps:
+        "Scope the crypto grant to the CMK key (its `id`: …/vaults/<vault>/keys/<key>) and the blob grant to the export storage " +
+        "account; never to a resource group or subscription.",
     validateStack: (args, reportViolation) =>
         checkGrants(args, reportViolation, (role, scopeOf) => {
             if (role === CRYPTO_ROLE) {
                 const scope = scopeOf();
-                return scope.kind === "key" || scope.kind === "vault" ? undefined : `${role} is granted at ${scopeWords(scope)}, not at a key vault or key`;
+                return scope.kind === "key" || scope.kind === "vault"
+                    ? undefined
+                    : `${role} is granted at ${scopeWords(scope)}, not at a key vault or key`;
             }
             if (role === BLOB_ROLE) {
                 const scope = scopeOf();
@@ -132,7 +157,9 @@ export const rbacDataRolesAtResourceScope: FhirStackPolicy = {
 
 /** The keys a FHIR service's CMK setting points at (by dependency on `encryption`, or by key URL). */
 export function cmkKeysOf(index: StackIndex, fhir: PolicyResource): PolicyResource[] {
-    const url = () => (fhir.props.encryption as { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } } | undefined)?.customerManagedKeyEncryption?.keyEncryptionKeyUrl;
+    const url = () =>
+        (fhir.props.encryption as { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } } | undefined)
+            ?.customerManagedKeyEncryption?.keyEncryptionKeyUrl;
     return index.refs(fhir, "encryption", () => [url()]).filter((r) => r.type === TYPES.key);
 }
 
@@ -205,9 +232,13 @@ class GrantsOnScopes {
 
 export const fhirIdentityHoldsCryptoRole: FhirStackPolicy = {
     name: "fhir-identity-holds-crypto-role",
-    description: `Every FHIR service's identity holds ${CRYPTO_ROLE} on the key (or its vault) that the service's CMK uses; without it the service cannot be created, or answers 500 once access is lost.`,
+    description:
+        `Every FHIR service's identity holds ${CRYPTO_ROLE} on the key (or its vault) that the service's CMK uses; without ` +
+        `it the service cannot be created, or answers 500 once access is lost.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Grant ${CRYPTO_ROLE} to the FHIR service's user-assigned identity at the CMK key's scope, and make the FHIR service depend on that grant (and the RBAC propagation wait).`,
+    remediationSteps:
+        `Grant ${CRYPTO_ROLE} to the FHIR service's user-assigned identity at the CMK key's scope, and make the FHIR ` +
+        `service depend on that grant (and the RBAC propagation wait).`,
     validateStack: (args, reportViolation) => {
         const index = StackIndex.for(args.resources);
         const cryptoGrants = index.of(TYPES.roleAssignment).filter((g) => roleOf(g) === CRYPTO_ROLE);
@@ -221,11 +252,20 @@ export const fhirIdentityHoldsCryptoRole: FhirStackPolicy = {
                 const scopes = new Set([key, index.vaultOfKey(key)].filter((r): r is PolicyResource => r !== undefined));
                 const held = identities.every((identity) => grants.held(scopes, identity));
                 if (!held) {
-                    reportViolation(`${label(fhir)} runs as ${identities.map(label).join(", ")}, which holds no ${CRYPTO_ROLE} grant on ${label(key)} or its vault`, fhir.urn);
+                    reportViolation(
+                        `${label(fhir)} runs as ${identities.map(label).join(", ")}, which holds no ${CRYPTO_ROLE} grant on ` +
+                            `${label(key)} or its vault`,
+                        fhir.urn,
+                    );
                 }
             }
         }
     },
 };
 
-export const roleAssignmentPolicies = [rbacNoPrivilegedRoles, rbacFhirRolesAtFhirScope, rbacDataRolesAtResourceScope, fhirIdentityHoldsCryptoRole];
+export const roleAssignmentPolicies = [
+    rbacNoPrivilegedRoles,
+    rbacFhirRolesAtFhirScope,
+    rbacDataRolesAtResourceScope,
+    fhirIdentityHoldsCryptoRole,
+];

@@ -6,7 +6,18 @@
  */
 import * as storage from "@pulumi/azure-native/storage";
 import { validateResourceOfType } from "@pulumi/policy";
-import { CHECKED_AT_UP, FhirResourcePolicy, FhirStackPolicy, StackIndex, TYPES, UNKNOWN, bypassesAzureServices, known, label, obj } from "./common";
+import {
+    CHECKED_AT_UP,
+    type FhirResourcePolicy,
+    type FhirStackPolicy,
+    StackIndex,
+    TYPES,
+    UNKNOWN,
+    bypassesAzureServices,
+    known,
+    label,
+    obj,
+} from "./common";
 
 export const storageHttpsOnly: FhirResourcePolicy = {
     name: "storage-https-only",
@@ -23,7 +34,7 @@ export const storageMinimumTls: FhirResourcePolicy = {
     name: "storage-minimum-tls",
     description: "Storage accounts require TLS 1.2 or later.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set minimumTlsVersion: \"TLS1_2\" (or \"TLS1_3\") on the storage account.",
+    remediationSteps: 'Set minimumTlsVersion: "TLS1_2" (or "TLS1_3") on the storage account.',
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
         const v = account.minimumTlsVersion;
         if (v === undefined || !ALLOWED_TLS.includes(v)) reportViolation(`minimum TLS version is ${v ?? "unset"}: require TLS1_2 or later`);
@@ -36,7 +47,8 @@ export const storageNoPublicBlobAccess: FhirResourcePolicy = {
     enforcementLevel: "mandatory",
     remediationSteps: "Set allowBlobPublicAccess: false on the storage account.",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
-        if (account.allowBlobPublicAccess !== false) reportViolation("anonymous blob access is not forbidden: one container setting away from public PHI");
+        if (account.allowBlobPublicAccess !== false)
+            reportViolation("anonymous blob access is not forbidden: one container setting away from public PHI");
     }),
 };
 
@@ -44,9 +56,12 @@ export const storageNoSharedKey: FhirResourcePolicy = {
     name: "storage-no-shared-key",
     description: "Storage accounts disable shared key (account key and SAS) access, so every access is an Entra ID identity with a role.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set allowSharedKeyAccess: false (and defaultToOAuthAuthentication: true); grant Storage Blob Data roles instead of handing out keys.",
+    remediationSteps:
+        "Set allowSharedKeyAccess: false (and defaultToOAuthAuthentication: true); grant Storage Blob Data roles instead of handing " +
+        "out keys.",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
-        if (account.allowSharedKeyAccess !== false) reportViolation("shared key access is allowed: anyone with an account key or SAS bypasses RBAC");
+        if (account.allowSharedKeyAccess !== false)
+            reportViolation("shared key access is allowed: anyone with an account key or SAS bypasses RBAC");
     }),
 };
 
@@ -63,73 +78,102 @@ const STORAGE_AT_PREVIEW = `Settings built from other resources may be unknown a
 
 export const storageNetworkRestricted: FhirResourcePolicy = {
     name: "storage-network-restricted",
-    description: `Storage accounts deny network access by default (firewall default action Deny; the FHIR service comes in by resource-instance rule), or disable public access altogether. ${STORAGE_AT_PREVIEW}`,
+    description:
+        `Storage accounts deny network access by default (firewall default action Deny; the FHIR service comes in by ` +
+        `resource-instance rule), or disable public access altogether. ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set networkRuleSet.defaultAction: \"Deny\" and admit the account's FHIR service and its workspace with networkRuleSet.resourceAccessRules (IP rules do not work for services in the same region).",
+    remediationSteps:
+        'Set networkRuleSet.defaultAction: "Deny" and admit the account\'s FHIR service and its workspace with ' +
+        "networkRuleSet.resourceAccessRules (IP rules do not work for services in the same region).",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
         if (publicAccessDisabled(account)) return;
         const action = known(() => account.networkRuleSet?.defaultAction);
-        if (action !== UNKNOWN && action !== "Deny") reportViolation(`the storage firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny`);
+        if (action !== UNKNOWN && action !== "Deny")
+            reportViolation(`the storage firewall's default action is ${action ?? "unset (Allow)"}: set it to Deny`);
     }),
 };
 
 export const storageTrustedServicesBypass: FhirResourcePolicy = {
     name: "storage-trusted-services-bypass",
-    description: `A storage account behind a firewall lets trusted Azure services bypass it (Microsoft's export setup: the FHIR service reaches its export storage as a trusted service, besides its resource-instance rule). ${STORAGE_AT_PREVIEW}`,
+    description:
+        `A storage account behind a firewall lets trusted Azure services bypass it (Microsoft's export setup: the FHIR ` +
+        `service reaches its export storage as a trusted service, besides its resource-instance rule). ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set networkRuleSet.bypass to include \"AzureServices\" (e.g. \"AzureServices\" or \"AzureServices, Logging, Metrics\").",
+    remediationSteps: 'Set networkRuleSet.bypass to include "AzureServices" (e.g. "AzureServices" or "AzureServices, Logging, Metrics").',
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
         const rules = known(() => account.networkRuleSet);
         if (rules === UNKNOWN) return;
         const closed = known(() => rules?.defaultAction) === "Deny" || publicAccessDisabled(account);
         const bypass = known(() => rules?.bypass);
         if (closed && bypass !== UNKNOWN && !bypassesAzureServices(bypass)) {
-            reportViolation(`the storage firewall lets no trusted Azure service through (bypass ${bypass ?? "unset: set it explicitly"}): $export could not reach it`);
+            reportViolation(
+                `the storage firewall lets no trusted Azure service through (bypass ${bypass ?? "unset: set it explicitly"}): $export ` +
+                    `could not reach it`,
+            );
         }
     }),
 };
 
 export const storageNoCrossTenantReplication: FhirResourcePolicy = {
     name: "storage-no-cross-tenant-replication",
-    description: "Storage accounts forbid object replication to other Entra tenants, so exported PHI cannot be copied out of the tenant by a replication policy.",
+    description:
+        "Storage accounts forbid object replication to other Entra tenants, so exported PHI cannot be copied out of the tenant by a " +
+        "replication policy.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Set allowCrossTenantReplication: false on the storage account (unset, the default depends on when the account was created).",
+    remediationSteps:
+        "Set allowCrossTenantReplication: false on the storage account (unset, the default depends on when the account was created).",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
         if (account.allowCrossTenantReplication !== false) {
-            reportViolation(`allowCrossTenantReplication is ${account.allowCrossTenantReplication ?? "unset"}: objects could be replicated to another tenant`);
+            reportViolation(
+                `allowCrossTenantReplication is ${account.allowCrossTenantReplication ?? "unset"}: objects could be replicated to ` +
+                    `another tenant`,
+            );
         }
     }),
 };
 
 export const storageCmkEncryption: FhirResourcePolicy = {
     name: "storage-cmk-encryption",
-    description: `Storage accounts encrypt exported PHI with the account's customer-managed key (keySource Microsoft.Keyvault, a vault and a key), like the FHIR service itself. ${STORAGE_AT_PREVIEW}`,
+    description:
+        `Storage accounts encrypt exported PHI with the account's customer-managed key (keySource Microsoft.Keyvault, a ` +
+        `vault and a key), like the FHIR service itself. ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
     remediationSteps:
-        "Set encryption { keySource: \"Microsoft.Keyvault\", keyVaultProperties: { keyVaultUri, keyName } (versionless: storage follows new key versions), encryptionIdentity: { encryptionUserAssignedIdentity } } with the account's identity, granted Key Vault Crypto Service Encryption User on the key.",
+        'Set encryption { keySource: "Microsoft.Keyvault", keyVaultProperties: { keyVaultUri, keyName } (versionless: storage follows ' +
+        "new key versions), encryptionIdentity: { encryptionUserAssignedIdentity } } with the account's identity, granted Key Vault " +
+        "Crypto Service Encryption User on the key.",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
         const e = known(() => account.encryption);
         if (e === UNKNOWN) return;
         const keySource = known(() => e?.keySource);
         if (keySource === UNKNOWN) return;
         if (keySource?.toLowerCase() !== "microsoft.keyvault") {
-            reportViolation(`encryption keySource is ${keySource ?? "unset (Microsoft.Storage)"}: data would be encrypted with a Microsoft-managed key only`);
+            reportViolation(
+                `encryption keySource is ${keySource ?? "unset (Microsoft.Storage)"}: data would be encrypted with a ` +
+                    `Microsoft-managed key only`,
+            );
             return;
         }
         // A vault URI or key name not known yet comes from another resource: it is set.
         const missing = (["keyVaultUri", "keyName"] as const).filter((k) => !known(() => e?.keyVaultProperties?.[k]));
-        if (missing.length > 0) reportViolation(`encryption.keyVaultProperties lacks ${missing.join(" and ")}: no customer-managed key is named`);
+        if (missing.length > 0)
+            reportViolation(`encryption.keyVaultProperties lacks ${missing.join(" and ")}: no customer-managed key is named`);
     }),
 };
 
 export const storageInfrastructureEncryption: FhirResourcePolicy = {
     name: "storage-infrastructure-encryption",
-    description: `Storage accounts add infrastructure encryption (a second, platform-managed layer under the customer-managed key); it can only be set at creation. ${STORAGE_AT_PREVIEW}`,
+    description:
+        `Storage accounts add infrastructure encryption (a second, platform-managed layer under the customer-managed key); ` +
+        `it can only be set at creation. ${STORAGE_AT_PREVIEW}`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Set encryption.requireInfrastructureEncryption: true when the account is created (an existing account cannot be changed: create a new one and point the FHIR service's export at it).",
+    remediationSteps:
+        "Set encryption.requireInfrastructureEncryption: true when the account is created (an existing account cannot be changed: " +
+        "create a new one and point the FHIR service's export at it).",
     validateResource: validateResourceOfType(storage.StorageAccount, (account, _args, reportViolation) => {
         const required = known(() => account.encryption?.requireInfrastructureEncryption);
-        if (required !== UNKNOWN && required !== true) reportViolation("infrastructure encryption is off: data has one encryption layer only");
+        if (required !== UNKNOWN && required !== true)
+            reportViolation("infrastructure encryption is off: data has one encryption layer only");
     }),
 };
 
@@ -143,9 +187,14 @@ const SOFT_DELETE_POLICIES = { deleteRetentionPolicy: "blob", containerDeleteRet
 
 export const storageSoftDelete: FhirStackPolicy = {
     name: "storage-soft-delete",
-    description: `Every storage account has blob service properties (storage:BlobServiceProperties) with blob and container soft delete on, kept at least the configured days, so deleted exports can be recovered. Config \`minimumRetentionDays\` (${BLOB_SOFT_DELETE_DAYS.min}-${BLOB_SOFT_DELETE_DAYS.max}, default 7).`,
+    description:
+        `Every storage account has blob service properties (storage:BlobServiceProperties) with blob and container soft ` +
+        `delete on, kept at least the configured days, so deleted exports can be recovered. Config \`minimumRetentionDays\` ` +
+        `(${BLOB_SOFT_DELETE_DAYS.min}-${BLOB_SOFT_DELETE_DAYS.max}, default 7).`,
     enforcementLevel: "mandatory",
-    remediationSteps: "Add a storage:BlobServiceProperties for the account (blobServicesName \"default\") with deleteRetentionPolicy and containerDeleteRetentionPolicy { enabled: true, days: <at least the minimum> } (the platform keeps 30 days).",
+    remediationSteps:
+        'Add a storage:BlobServiceProperties for the account (blobServicesName "default") with deleteRetentionPolicy and ' +
+        "containerDeleteRetentionPolicy { enabled: true, days: <at least the minimum> } (the platform keeps 30 days).",
     configSchema: {
         properties: {
             minimumRetentionDays: {
@@ -163,16 +212,24 @@ export const storageSoftDelete: FhirStackPolicy = {
         for (const account of index.of(TYPES.storageAccount)) {
             const services = index.blobServicesOf(account);
             if (services.length === 0) {
-                reportViolation(`${label(account)} has no blob service properties: blob and container soft delete are off by default`, account.urn);
+                reportViolation(
+                    `${label(account)} has no blob service properties: blob and container soft delete are off by default`,
+                    account.urn,
+                );
                 continue;
             }
             for (const svc of services) {
                 for (const [prop, what] of Object.entries(SOFT_DELETE_POLICIES)) {
                     const policy = obj(svc.props[prop]);
                     const days = typeof policy?.days === "number" ? policy.days : undefined;
-                    if (policy?.enabled !== true) reportViolation(`${label(svc)} of ${label(account)}: ${what} soft delete is off`, svc.urn);
+                    if (policy?.enabled !== true)
+                        reportViolation(`${label(svc)} of ${label(account)}: ${what} soft delete is off`, svc.urn);
                     else if (days === undefined || days < minimumRetentionDays) {
-                        reportViolation(`${label(svc)} of ${label(account)}: ${what} soft delete keeps ${days ?? "unset"} days, below the minimum of ${minimumRetentionDays}`, svc.urn);
+                        reportViolation(
+                            `${label(svc)} of ${label(account)}: ${what} soft delete keeps ${days ?? "unset"} days, below the minimum ` +
+                                `of ${minimumRetentionDays}`,
+                            svc.urn,
+                        );
                     }
                 }
             }

@@ -4,7 +4,7 @@
  * be tagged: they carry the account in their description.
  */
 import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../../azure/naming";
-import { FhirResourcePolicy, TYPES, obj, str } from "./common";
+import { type FhirResourcePolicy, TYPES, obj, str } from "./common";
 
 /**
  * azure-native types with no `tags` input, because Azure gives them no tags (tagging them is impossible, not
@@ -29,9 +29,14 @@ function taggable(type: string): boolean {
 
 export const resourcesTagged: FhirResourcePolicy = {
     name: "resources-tagged",
-    description: `Every Azure resource that can carry tags has the ${ACCOUNT_TAG} tag (or ${PLATFORM_TAG} for stack-wide resources); role assignments, which cannot, carry "[fhir-platform account=<name>]" in their description.`,
+    description:
+        `Every Azure resource that can carry tags has the ${ACCOUNT_TAG} tag (or ${PLATFORM_TAG} for stack-wide resources); ` +
+        `role assignments, which cannot, carry "[fhir-platform account=<name>]" in their description.`,
     enforcementLevel: "mandatory",
-    remediationSteps: `Create resources through the platform components (they tag everything); for a hand-written resource, add tags { "${ACCOUNT_TAG}": "<account>" } or { "${PLATFORM_TAG}": "<scope>" }, and build role assignment descriptions with accountDescription() from azure/naming.ts.`,
+    remediationSteps:
+        `Create resources through the platform components (they tag everything); for a hand-written resource, add tags ` +
+        `{ "${ACCOUNT_TAG}": "<account>" } or { "${PLATFORM_TAG}": "<scope>" }, and build role assignment descriptions ` +
+        `with accountDescription() from azure/naming.ts.`,
     validateResource: (args, reportViolation) => {
         if (args.type === TYPES.roleAssignment) {
             if (accountFromDescription(args.props.description) === undefined) {
@@ -54,9 +59,12 @@ export interface RequiredTagsConfig {
 export const requiredTags: FhirResourcePolicy = {
     name: "required-tags",
     description:
-        "Every Azure resource that can carry tags has the tags the organisation requires (config `requiredTags`, e.g. owner, environment, dataClassification; default none), each with a value. Tag names compare case-insensitively, as in Azure.",
+        "Every Azure resource that can carry tags has the tags the organisation requires (config `requiredTags`, e.g. owner, " +
+        "environment, dataClassification; default none), each with a value. Tag names compare case-insensitively, as in Azure.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Add the tags to stack config fhir-platform:tags (every resource gets them) or to the account's tags; resources that Azure cannot tag are never checked.",
+    remediationSteps:
+        "Add the tags to stack config fhir-platform:tags (every resource gets them) or to the account's tags; resources that Azure " +
+        "cannot tag are never checked.",
     configSchema: {
         properties: {
             requiredTags: {
@@ -71,9 +79,14 @@ export const requiredTags: FhirResourcePolicy = {
     validateResource: (args, reportViolation) => {
         const { requiredTags: required } = args.getConfig<RequiredTagsConfig>();
         if (required.length === 0 || !taggable(args.type)) return;
-        const present = new Set(Object.entries(obj(args.props.tags) ?? {}).filter(([, v]) => str(v) !== undefined).map(([k]) => k.toLowerCase()));
+        const present = new Set(
+            Object.entries(obj(args.props.tags) ?? {})
+                .filter(([, v]) => str(v) !== undefined)
+                .map(([k]) => k.toLowerCase()),
+        );
         const missing = required.filter((t) => !present.has(t.toLowerCase()));
-        if (missing.length > 0) reportViolation(`${args.type} '${args.name}' lacks required tag${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`);
+        if (missing.length > 0)
+            reportViolation(`${args.type} '${args.name}' lacks required tag${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`);
     },
 };
 

@@ -6,9 +6,9 @@
  *
  *   npm run verify:demo
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { ARM_AUDIENCE, startFakeArmServer } from "../fakes/armServer";
 import { FakeSigner } from "../fakes/jwt";
 import { startFakeManagedIdentity } from "../fakes/managedIdentity";
@@ -55,7 +55,9 @@ async function main(): Promise<number> {
         signer,
         tenantId: TENANT,
         knownResources: () => [
-            ...["contoso", "fabrikam", "northwind", "tailspin", "woodgrove", "litware", "adatum", "proseware", "fourthcoffee"].map((a) => fhir.audienceOf(a)),
+            ...["contoso", "fabrikam", "northwind", "tailspin", "woodgrove", "litware", "adatum", "proseware", "fourthcoffee"].map((a) =>
+                fhir.audienceOf(a),
+            ),
             staleAudience,
             ARM_AUDIENCE,
         ],
@@ -81,7 +83,22 @@ async function main(): Promise<number> {
             2,
         ),
     );
-    const argv = ["--outputs", outputsFile, "--credential", "managed-identity", "--concurrency", "3", "--timeout-ms", "2000", "--retries", "2", "--arm-endpoint", arm.baseUrl, "--json", path.join(dir, "report.json")];
+    const argv = [
+        "--outputs",
+        outputsFile,
+        "--credential",
+        "managed-identity",
+        "--concurrency",
+        "3",
+        "--timeout-ms",
+        "2000",
+        "--retries",
+        "2",
+        "--arm-endpoint",
+        arm.baseUrl,
+        "--json",
+        path.join(dir, "report.json"),
+    ];
     process.stdout.write(`$ npm run verify -- ${argv.join(" ").replaceAll(dir, "$TMP").replace(arm.baseUrl, "$FAKE_ARM")}\n`);
     try {
         const code = await runVerify(argv, {
@@ -91,7 +108,9 @@ async function main(): Promise<number> {
         process.stdout.write(`exit code ${code}\n`);
         const report = fs.readFileSync(path.join(dir, "report.json"), "utf8");
         const leaked = signer.issued.filter((t) => report.includes(t));
-        process.stdout.write(`(${signer.issued.length} tokens issued by the fake identity endpoint; ${leaked.length} found in the JSON report)\n`);
+        process.stdout.write(
+            `(${signer.issued.length} tokens issued by the fake identity endpoint; ${leaked.length} found in the JSON report)\n`,
+        );
         return code;
     } finally {
         restoreEnv();

@@ -1,7 +1,7 @@
 /** Shared by the engine tests: the dev stack as a small engine-test stack, and the offline plan of a project's stack. */
-import * as fs from "fs";
-import * as path from "path";
-import { EngineProject, StateResource, npmRun, repoPlacementLock, repoStackConfig } from "../../engine/harness";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { EngineProject, type StateResource, npmRun, repoPlacementLock, repoStackConfig } from "../../engine/harness";
 import { REPO_ROOT } from "../../engine/paths";
 import type { Plan } from "../../harness/plan";
 

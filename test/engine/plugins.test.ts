@@ -1,8 +1,8 @@
 /** The engine kit's own parts, without a deployment: the fake ARM's rules, the language host's helpers, the launch shims. */
-import * as childProcess from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { mockState } from "../../harness/mockRun";
 import { FakeArmTable, UNKNOWN, armState, diffInputs, previewOutputs } from "../../engine/plugins/fakeArm";
 import { findResourcePackages, runArguments } from "../../engine/plugins/languageHost";
@@ -22,38 +22,75 @@ describe("fake ARM", () => {
     });
 
     test("a type it does not know gets an ARM-shaped ID from its name input and placement", () => {
-        const inGroup = armState("azure-native:network:NetworkSecurityGroup", "nsg", { resourceGroupName: "rg-a", networkSecurityGroupName: "nsg-a" }, SUB);
+        const inGroup = armState(
+            "azure-native:network:NetworkSecurityGroup",
+            "nsg",
+            { resourceGroupName: "rg-a", networkSecurityGroupName: "nsg-a" },
+            SUB,
+        );
         expect(inGroup.id).toBe(`/subscriptions/${SUB}/resourceGroups/rg-a/providers/Microsoft.Network/networkSecurityGroups/nsg-a`);
         expect(inGroup.outputs.name).toBe("nsg-a");
-        const scoped = armState("azure-native:authorization:ManagementLockByScope", "lock", { scope: "/subscriptions/x/resourceGroups/rg-a", lockName: "l" }, SUB);
+        const scoped = armState(
+            "azure-native:authorization:ManagementLockByScope",
+            "lock",
+            { scope: "/subscriptions/x/resourceGroups/rg-a", lockName: "l" },
+            SUB,
+        );
         expect(scoped.id).toBe("/subscriptions/x/resourceGroups/rg-a/providers/Microsoft.Authorization/managementLockByScopes/l");
     });
 
     test("diff: names, placement and create-only settings replace; other settings update; unknowns count as changes", () => {
         const key = "azure-native:keyvault:Key";
-        const olds = { resourceGroupName: "rg", vaultName: "kv", keyName: "k", properties: { kty: "RSA", keySize: 3072 }, tags: { a: "1" } };
+        const olds = {
+            resourceGroupName: "rg",
+            vaultName: "kv",
+            keyName: "k",
+            properties: { kty: "RSA", keySize: 3072 },
+            tags: { a: "1" },
+        };
         expect(diffInputs(key, olds, { ...olds })).toEqual({ changed: [], replaces: [] });
         expect(diffInputs(key, olds, { ...olds, tags: { a: "2" } })).toEqual({ changed: ["tags"], replaces: [] });
         expect(diffInputs(key, olds, { ...olds, keyName: "k2" })).toEqual({ changed: ["keyName"], replaces: ["keyName"] });
-        expect(diffInputs(key, olds, { ...olds, properties: { kty: "RSA", keySize: 2048 } })).toEqual({ changed: ["properties"], replaces: ["properties"] });
+        expect(diffInputs(key, olds, { ...olds, properties: { kty: "RSA", keySize: 2048 } })).toEqual({
+            changed: ["properties"],
+            replaces: ["properties"],
+        });
         expect(diffInputs(key, olds, { ...olds, location: "northeurope" }).replaces).toEqual(["location"]);
         const storage = "azure-native:storage:StorageAccount";
-        expect(diffInputs(storage, { sku: { name: "Standard_LRS" } }, { sku: { name: "Standard_ZRS" } })).toEqual({ changed: ["sku"], replaces: [] });
-        expect(diffInputs(storage, { accountName: "a" }, { accountName: UNKNOWN })).toEqual({ changed: ["accountName"], replaces: ["accountName"] });
+        expect(diffInputs(storage, { sku: { name: "Standard_LRS" } }, { sku: { name: "Standard_ZRS" } })).toEqual({
+            changed: ["sku"],
+            replaces: [],
+        });
+        expect(diffInputs(storage, { accountName: "a" }, { accountName: UNKNOWN })).toEqual({
+            changed: ["accountName"],
+            replaces: ["accountName"],
+        });
         // A role assignment cannot be modified, only replaced.
-        expect(diffInputs("azure-native:authorization:RoleAssignment", { description: "a" }, { description: "b" }).replaces).toEqual(["description"]);
+        expect(diffInputs("azure-native:authorization:RoleAssignment", { description: "a" }, { description: "b" }).replaces).toEqual([
+            "description",
+        ]);
     });
 
     test("preview outputs: inputs as given, Azure-computed values unknown on create and kept on update", () => {
         const inputs = { vaultName: "kv", properties: { tenantId: "t" } };
         const computed = { vaultName: "kv", name: "kv", properties: { tenantId: "t", vaultUri: "https://kv.vault.azure.net/" } };
-        expect(previewOutputs(inputs, computed)).toEqual({ vaultName: "kv", name: UNKNOWN, properties: { tenantId: "t", vaultUri: UNKNOWN } });
+        expect(previewOutputs(inputs, computed)).toEqual({
+            vaultName: "kv",
+            name: UNKNOWN,
+            properties: { tenantId: "t", vaultUri: UNKNOWN },
+        });
         expect(previewOutputs(inputs, computed, computed)).toEqual(computed);
     });
 
     test("the table refuses to create over an existing ID (as azure-native does) and deleting what is gone succeeds", () => {
         const table = new FakeArmTable(fs.mkdtempSync(path.join(os.tmpdir(), "fake-arm-")));
-        const rec = { id: "/subscriptions/s/resourceGroups/rg", urn: "urn:a", type: "azure-native:resources:ResourceGroup", inputs: {}, outputs: {} };
+        const rec = {
+            id: "/subscriptions/s/resourceGroups/rg",
+            urn: "urn:a",
+            type: "azure-native:resources:ResourceGroup",
+            inputs: {},
+            outputs: {},
+        };
         table.create(rec);
         expect(() => table.create({ ...rec, urn: "urn:b" })).toThrow(/already exists \(created by urn:a\)/);
         // ARM IDs are case-insensitive.
@@ -78,18 +115,34 @@ describe("language host", () => {
 
     test("starts the program with @pulumi/pulumi/cmd/run and the real host's flags", () => {
         const info = new ProgramInfo().setRootDirectory("/p").setProgramDirectory("/p").setEntryPoint(".");
-        const req = new RunRequest().setMonitorAddress("127.0.0.1:1").setProject("fhir-platform").setStack("dev").setPwd("/p").setDryrun(true).setParallel(8).setOrganization("organization").setInfo(info);
+        const req = new RunRequest()
+            .setMonitorAddress("127.0.0.1:1")
+            .setProject("fhir-platform")
+            .setStack("dev")
+            .setPwd("/p")
+            .setDryrun(true)
+            .setParallel(8)
+            .setOrganization("organization")
+            .setInfo(info);
         expect(runArguments(req, "/run.js", "127.0.0.1:2")).toEqual([
             "/run.js",
-            "--monitor", "127.0.0.1:1",
-            "--engine", "127.0.0.1:2",
-            "--organization", "organization",
-            "--project", "fhir-platform",
-            "--root-directory", "/p",
-            "--stack", "dev",
-            "--pwd", "/p",
+            "--monitor",
+            "127.0.0.1:1",
+            "--engine",
+            "127.0.0.1:2",
+            "--organization",
+            "organization",
+            "--project",
+            "fhir-platform",
+            "--root-directory",
+            "/p",
+            "--stack",
+            "dev",
+            "--pwd",
+            "/p",
             "--dry-run",
-            "--parallel", "8",
+            "--parallel",
+            "8",
             ".",
         ]);
     });
@@ -120,15 +173,22 @@ function announcedPort(command: string, args: string[], cwd: string): Promise<nu
 
 describe("launch plugins", () => {
     test("pulumi-analyzer-policy starts the policy pack from its directory", async () => {
-        await expect(announcedPort(path.join(BIN_DIR, "pulumi-analyzer-policy"), ["127.0.0.1:1", "."], path.join(REPO_ROOT, "policies"))).resolves.toBeGreaterThan(0);
+        await expect(
+            announcedPort(path.join(BIN_DIR, "pulumi-analyzer-policy"), ["127.0.0.1:1", "."], path.join(REPO_ROOT, "policies")),
+        ).resolves.toBeGreaterThan(0);
     });
 
     test("pulumi-resource-pulumi-nodejs starts the SDK's dynamic provider host", async () => {
-        await expect(announcedPort(path.join(BIN_DIR, "pulumi-resource-pulumi-nodejs"), ["127.0.0.1:1"], REPO_ROOT)).resolves.toBeGreaterThan(0);
+        await expect(
+            announcedPort(path.join(BIN_DIR, "pulumi-resource-pulumi-nodejs"), ["127.0.0.1:1"], REPO_ROOT),
+        ).resolves.toBeGreaterThan(0);
     });
 
     test("fake providers are installed at the SDKs' exact versions", async () => {
-        for (const [pkg, name] of [["@pulumi/azure-native", "azure-native"], ["@pulumi/random", "random"]]) {
+        for (const [pkg, name] of [
+            ["@pulumi/azure-native", "azure-native"],
+            ["@pulumi/random", "random"],
+        ]) {
             const dir = path.join(PULUMI_HOME, "plugins", `resource-${name}-v${installedVersion(pkg)}`);
             await expect(announcedPort(path.join(dir, `pulumi-resource-${name}`), ["127.0.0.1:1"], REPO_ROOT)).resolves.toBeGreaterThan(0);
         }

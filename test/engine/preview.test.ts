@@ -2,9 +2,9 @@
  * `pulumi preview` of the dev stack under the real engine (the CLI, the Node language host, the fake providers and
  * the CrossGuard pack loaded through PulumiPolicy.yaml), on a stack that has never been deployed.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { EngineProject } from "../../engine/harness";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { EngineProject } from "../../engine/harness";
 import { POLICY_PACK_NAME } from "../../policies/policies";
 import { POLICY_PACK_DIR, allUrns, devConfig, devProject, offlinePlan } from "./helpers";
 
@@ -61,7 +61,9 @@ describe("pulumi preview --policy-pack policies on the dev stack", () => {
         try {
             const r = await project.pulumi(["preview", "--stack", "dev"]);
             expect(r.code).not.toBe(0);
-            expect(r.stderr).toContain("Stack 'dev' with configuration key 'fhir-platform:rbacPropagationSeconds' must be of type 'integer'");
+            expect(r.stderr).toContain(
+                "Stack 'dev' with configuration key 'fhir-platform:rbacPropagationSeconds' must be of type 'integer'",
+            );
             // The program never ran: nothing was planned.
             expect(r.stdout).not.toContain("to create");
         } finally {

@@ -6,8 +6,8 @@
  * Every request needs a bearer token from the fake identity endpoint with aud https://management.azure.com. Each
  * account's key versions are built relative to `nowMs`, so ages and expiries are exact without waiting.
  */
-import * as http from "http";
-import type { AddressInfo } from "net";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { FakeSigner } from "./jwt";
 
 export const FAKE_SUBSCRIPTION_ID = "00000000-0000-4000-8000-00000000d001";
@@ -60,9 +60,11 @@ export interface FakeArmServer {
 }
 
 const rg = (account: string): string => `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-fhir-dev-${account}`;
-export const fakeFhirServiceId = (account: string): string => `${rg(account)}/providers/Microsoft.HealthcareApis/workspaces/ws${account}/fhirservices/${account}`;
+export const fakeFhirServiceId = (account: string): string =>
+    `${rg(account)}/providers/Microsoft.HealthcareApis/workspaces/ws${account}/fhirservices/${account}`;
 export const fakeKeyId = (account: string): string => `${rg(account)}/providers/Microsoft.KeyVault/vaults/kv-${account}/keys/fhir-cmk`;
-export const fakeKeyUri = (account: string, version = IN_USE_VERSION): string => `https://kv-${account}.vault.azure.net/keys/fhir-cmk/${version}`;
+export const fakeKeyUri = (account: string, version = IN_USE_VERSION): string =>
+    `https://kv-${account}.vault.azure.net/keys/fhir-cmk/${version}`;
 
 interface VersionSpec {
     version: string;
@@ -84,21 +86,51 @@ function scenario(account: string, b: FakeKeyBehaviour): { keyUrl: string; versi
         case "forbidden":
         case "deleted":
         case "foreign-next-link":
-            return { keyUrl: inUse, versions: [{ version: OLDER_VERSION, createdAgoS: 120 * D }, { version: IN_USE_VERSION, createdAgoS: 30 * D }] };
+            return {
+                keyUrl: inUse,
+                versions: [
+                    { version: OLDER_VERSION, createdAgoS: 120 * D },
+                    { version: IN_USE_VERSION, createdAgoS: 30 * D },
+                ],
+            };
         case "pending":
-            return { keyUrl: inUse, versions: [{ version: IN_USE_VERSION, createdAgoS: 95 * D }, { version: NEWER_VERSION, createdAgoS: 3 * H }] };
+            return {
+                keyUrl: inUse,
+                versions: [
+                    { version: IN_USE_VERSION, createdAgoS: 95 * D },
+                    { version: NEWER_VERSION, createdAgoS: 3 * H },
+                ],
+            };
         case "lagging":
-            return { keyUrl: inUse, versions: [{ version: IN_USE_VERSION, createdAgoS: 95 * D }, { version: NEWER_VERSION, createdAgoS: 5 * D }] };
+            return {
+                keyUrl: inUse,
+                versions: [
+                    { version: IN_USE_VERSION, createdAgoS: 95 * D },
+                    { version: NEWER_VERSION, createdAgoS: 5 * D },
+                ],
+            };
         case "expiring":
             return { keyUrl: inUse, versions: [{ version: IN_USE_VERSION, createdAgoS: 20 * D, expiresInS: 10 * D }] };
         case "expired":
             return { keyUrl: inUse, versions: [{ version: IN_USE_VERSION, createdAgoS: 400 * D, expiresInS: -2 * D }] };
         case "disabled":
-            return { keyUrl: inUse, versions: [{ version: OLDER_VERSION, createdAgoS: 60 * D }, { version: IN_USE_VERSION, createdAgoS: 30 * D, enabled: false, updatedAgoS: D }] };
+            return {
+                keyUrl: inUse,
+                versions: [
+                    { version: OLDER_VERSION, createdAgoS: 60 * D },
+                    { version: IN_USE_VERSION, createdAgoS: 30 * D, enabled: false, updatedAgoS: D },
+                ],
+            };
         case "versionless":
-            return { keyUrl: `https://kv-${account}.vault.azure.net/keys/fhir-cmk`, versions: [{ version: IN_USE_VERSION, createdAgoS: 30 * D }] };
+            return {
+                keyUrl: `https://kv-${account}.vault.azure.net/keys/fhir-cmk`,
+                versions: [{ version: IN_USE_VERSION, createdAgoS: 30 * D }],
+            };
         case "other-key":
-            return { keyUrl: `https://kv-elsewhere.vault.azure.net/keys/fhir-cmk/${IN_USE_VERSION}`, versions: [{ version: IN_USE_VERSION, createdAgoS: 30 * D }] };
+            return {
+                keyUrl: `https://kv-elsewhere.vault.azure.net/keys/fhir-cmk/${IN_USE_VERSION}`,
+                versions: [{ version: IN_USE_VERSION, createdAgoS: 30 * D }],
+            };
     }
 }
 
@@ -106,7 +138,12 @@ function armError(code: string, message: string): { error: { code: string; messa
     return { error: { code, message } };
 }
 
-export async function startFakeArmServer(opts: { signer: FakeSigner; tenantId: string; nowMs: number; accounts: Record<string, FakeArmAccount> }): Promise<FakeArmServer> {
+export async function startFakeArmServer(opts: {
+    signer: FakeSigner;
+    tenantId: string;
+    nowMs: number;
+    accounts: Record<string, FakeArmAccount>;
+}): Promise<FakeArmServer> {
     const requests: FakeArmRequest[] = [];
     const nowS = Math.floor(opts.nowMs / 1000);
     let baseUrl = "";
@@ -130,19 +167,29 @@ export async function startFakeArmServer(opts: { signer: FakeSigner; tenantId: s
         const token = auth.startsWith("Bearer ") ? auth.slice("Bearer ".length) : "";
         const verdict = token ? opts.signer.verify(token) : ({ ok: false, reason: "no bearer token" } as const);
         if (!verdict.ok) return send(401, armError("InvalidAuthenticationToken", `The access token is invalid: ${verdict.reason}.`));
-        if (verdict.claims.aud !== ARM_AUDIENCE) return send(401, armError("InvalidAuthenticationToken", `The access token has an invalid audience '${verdict.claims.aud}'.`));
-        if (verdict.claims.tid !== opts.tenantId) return send(401, armError("InvalidAuthenticationTokenTenant", `The access token is from the wrong issuer tenant '${verdict.claims.tid}'.`));
+        if (verdict.claims.aud !== ARM_AUDIENCE)
+            return send(401, armError("InvalidAuthenticationToken", `The access token has an invalid audience '${verdict.claims.aud}'.`));
+        if (verdict.claims.tid !== opts.tenantId)
+            return send(
+                401,
+                armError("InvalidAuthenticationTokenTenant", `The access token is from the wrong issuer tenant '${verdict.claims.tid}'.`),
+            );
 
         const spec = opts.accounts[account];
         if (!spec || kind === "unknown") return send(404, armError("ResourceNotFound", `The resource '${url.pathname}' was not found.`));
         const wanted = kind === "fhir" ? "2024-03-31" : "2024-11-01";
-        if (apiVersion !== wanted) return send(400, armError("InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid for this fake; expected '${wanted}'.`));
+        if (apiVersion !== wanted)
+            return send(
+                400,
+                armError("InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid for this fake; expected '${wanted}'.`),
+            );
         if (spec.behaviour === "forbidden") {
             return send(
                 403,
                 armError(
                     "AuthorizationFailed",
-                    `The client '${String(verdict.claims.oid)}' with object id '${String(verdict.claims.oid)}' does not have authorization to perform action 'read' over scope '${url.pathname}' or the scope is invalid.`,
+                    `The client '${String(verdict.claims.oid)}' with object id '${String(verdict.claims.oid)}' does not have ` +
+                        `authorization to perform action 'read' over scope '${url.pathname}' or the scope is invalid.`,
                 ),
             );
         }
@@ -153,10 +200,14 @@ export async function startFakeArmServer(opts: { signer: FakeSigner; tenantId: s
                 name: `ws${account}/${account}`,
                 type: "Microsoft.HealthcareApis/workspaces/fhirservices",
                 location: "westeurope",
-                properties: { provisioningState: "Succeeded", encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: keyUrl } } },
+                properties: {
+                    provisioningState: "Succeeded",
+                    encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: keyUrl } },
+                },
             });
         }
-        if (spec.behaviour === "deleted") return send(404, armError("KeyNotFound", `The key 'fhir-cmk' was not found in vault 'kv-${account}'.`));
+        if (spec.behaviour === "deleted")
+            return send(404, armError("KeyNotFound", `The key 'fhir-cmk' was not found in vault 'kv-${account}'.`));
         // One version per page: the check must follow nextLink to see them all.
         const page = Number(url.searchParams.get("$skiptoken") ?? "0");
         const v = versions[page];

@@ -3,8 +3,8 @@
  * Every request must carry a bearer token signed by the fake identity endpoint, unexpired, whose aud is the
  * account's audience (its base URL unless overridden). Each account answers according to its behaviour.
  */
-import * as http from "http";
-import type { AddressInfo } from "net";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { FAKE_SUBSCRIPTION_ID, fakeFhirServiceId, fakeKeyId, fakeKeyUri } from "./armServer";
 import type { FakeSigner } from "./jwt";
 
@@ -67,16 +67,27 @@ export function capabilityStatement(withExport: boolean): Record<string, unknown
         rest: [
             {
                 mode: "server",
-                security: { service: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/restful-security-service", code: "OAuth" }] }] },
+                security: {
+                    service: [{ coding: [{ system: "http://terminology.hl7.org/CodeSystem/restful-security-service", code: "OAuth" }] }],
+                },
                 resource: [
                     {
                         type: "Patient",
                         interaction: [{ code: "read" }, { code: "search-type" }],
-                        ...(withExport ? { operation: [{ name: "export", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export" }] } : {}),
+                        ...(withExport
+                            ? {
+                                  operation: [
+                                      { name: "export", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export" },
+                                  ],
+                              }
+                            : {}),
                     },
                 ],
                 operation: withExport
-                    ? [{ name: "export", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" }, { name: "convert-data", definition: "http://example/convert" }]
+                    ? [
+                          { name: "export", definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export" },
+                          { name: "convert-data", definition: "http://example/convert" },
+                      ]
                     : [{ name: "convert-data", definition: "http://example/convert" }],
             },
         ],
@@ -87,7 +98,11 @@ function outcome(code: string, diagnostics: string): Record<string, unknown> {
     return { resourceType: "OperationOutcome", issue: [{ severity: "error", code, diagnostics }] };
 }
 
-export async function startFakeFhirServer(opts: { signer: FakeSigner; tenantId: string; accounts: Record<string, FakeAccountSpec> }): Promise<FakeFhirServer> {
+export async function startFakeFhirServer(opts: {
+    signer: FakeSigner;
+    tenantId: string;
+    accounts: Record<string, FakeAccountSpec>;
+}): Promise<FakeFhirServer> {
     const requests: FakeRequest[] = [];
     const throttled = new Map<string, number>();
     const hung = new Set<http.ServerResponse>();
@@ -136,20 +151,29 @@ export async function startFakeFhirServer(opts: { signer: FakeSigner; tenantId: 
         if (verdict.ok && verdict.claims.aud !== audience) problem = `The audience '${verdict.claims.aud}' is invalid`;
         else if (verdict.ok && verdict.claims.tid !== tenant) problem = `The issuer tenant '${verdict.claims.tid}' is invalid`;
         if (problem) {
-            const challenge = `Bearer authorization_uri="https://login.microsoftonline.com/${tenant}", resource_id="${audience}", realm="${audience}", error="invalid_token", error_description="${problem}"`;
+            const challenge =
+                `Bearer authorization_uri="https://login.microsoftonline.com/${tenant}", resource_id="${audience}", ` +
+                `realm="${audience}", error="invalid_token", error_description="${problem}"`;
             const diag = spec.echoTokenOn401 ? `${problem}; received Authorization: ${auth}` : problem;
             return send(401, outcome("login", diag), { "www-authenticate": challenge });
         }
 
         if (spec.behaviour === "server-error") {
-            return send(500, outcome("exception", "The customer-managed key for this service could not be accessed (KeyVault: Forbidden)."));
+            return send(
+                500,
+                outcome("exception", "The customer-managed key for this service could not be accessed (KeyVault: Forbidden)."),
+            );
         }
         if (spec.behaviour === "throttled") {
             const n = throttled.get(account) ?? 0;
             if (n < (spec.throttle ?? 1)) {
                 throttled.set(account, n + 1);
                 const retryAfter = spec.retryAfter === undefined ? "1" : spec.retryAfter;
-                return send(spec.throttleStatus ?? 429, outcome("throttled", "Too many requests"), retryAfter === null ? {} : { "retry-after": retryAfter });
+                return send(
+                    spec.throttleStatus ?? 429,
+                    outcome("throttled", "Too many requests"),
+                    retryAfter === null ? {} : { "retry-after": retryAfter },
+                );
             }
         }
         if (path === "/metadata") return send(200, capabilityStatement(spec.export ?? true));
@@ -206,7 +230,11 @@ export interface FakeOutputOptions {
  * Stack outputs (the `accounts` map) for accounts served by the fake, shaped like FhirAccountOutputs. Without
  * `keyCheck` they are the outputs of a stack deployed before the key check existed (no fhirServiceId/keyId).
  */
-export function fakeStackOutputs(fhir: FakeFhirServer, tenantId: string, accounts: Record<string, FakeOutputOptions>): { accounts: Record<string, Record<string, unknown>> } {
+export function fakeStackOutputs(
+    fhir: FakeFhirServer,
+    tenantId: string,
+    accounts: Record<string, FakeOutputOptions>,
+): { accounts: Record<string, Record<string, unknown>> } {
     const out: Record<string, Record<string, unknown>> = {};
     for (const [name, a] of Object.entries(accounts)) {
         const fhirUrl = a.fhirUrl ?? fhir.urlOf(name);
@@ -230,7 +258,7 @@ export function fakeStackOutputs(fhir: FakeFhirServer, tenantId: string, account
             keyName: "fhir-cmk",
             keyVaultNetwork: a.keyVaultNetwork ?? "trustedServices",
             ...(a.keyCheck ? { fhirServiceId: fakeFhirServiceId(name), keyId: fakeKeyId(name), keyRotationDays: 90 } : {}),
-            ...(a.exportEnabled ?? true ? { exportStorageAccount: `st${name}` } : {}),
+            ...((a.exportEnabled ?? true) ? { exportStorageAccount: `st${name}` } : {}),
             exportEnabled: a.exportEnabled ?? true,
             smartProxyEnabled: a.smartProxyEnabled ?? false,
         };

@@ -1,5 +1,5 @@
 /** HS256 JWTs for the fakes: the fake managed identity endpoint signs, the fake FHIR service verifies. */
-import * as crypto from "crypto";
+import * as crypto from "node:crypto";
 
 export interface Claims {
     aud: string;

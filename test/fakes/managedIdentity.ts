@@ -6,10 +6,10 @@
  *   { access_token, expires_on (epoch seconds), resource, token_type }.
  * Tokens are HS256 JWTs whose aud is the requested resource. Unknown resources get Entra's AADSTS500011.
  */
-import * as crypto from "crypto";
-import * as http from "http";
-import type { AddressInfo } from "net";
-import { FakeSigner } from "./jwt";
+import * as crypto from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { FakeSigner } from "./jwt";
 
 export interface FakeManagedIdentityOptions {
     signer: FakeSigner;
@@ -32,7 +32,15 @@ export interface FakeManagedIdentity {
 }
 
 /** Variables that would make @azure/identity pick another managed identity source or the token-exchange path. */
-const OTHER_SOURCES = ["IDENTITY_SERVER_THUMBPRINT", "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"];
+const OTHER_SOURCES = [
+    "IDENTITY_SERVER_THUMBPRINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "IMDS_ENDPOINT",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+];
 
 export async function startFakeManagedIdentity(opts: FakeManagedIdentityOptions): Promise<FakeManagedIdentity> {
     const secret = crypto.randomBytes(16).toString("hex");
@@ -47,18 +55,28 @@ export async function startFakeManagedIdentity(opts: FakeManagedIdentityOptions)
         const resource = url.searchParams.get("resource");
         requests.push({ resource, apiVersion: url.searchParams.get("api-version"), clientId: url.searchParams.get("client_id") });
         if (req.method !== "GET" || url.pathname !== "/msi/token") return json(res, 404, { error: "not_found" });
-        if (req.headers["x-identity-header"] !== secret) return json(res, 401, { error: "unauthorized", error_description: "missing or wrong X-IDENTITY-HEADER" });
-        if (url.searchParams.get("api-version") !== "2019-08-01") return json(res, 400, { error: "invalid_request", error_description: "api-version" });
+        if (req.headers["x-identity-header"] !== secret)
+            return json(res, 401, { error: "unauthorized", error_description: "missing or wrong X-IDENTITY-HEADER" });
+        if (url.searchParams.get("api-version") !== "2019-08-01")
+            return json(res, 400, { error: "invalid_request", error_description: "api-version" });
         const known = new Set(opts.knownResources());
         if (!resource || !known.has(resource)) {
             return json(res, 400, {
                 error: "invalid_resource",
-                error_description: `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${opts.tenantId}.`,
+                error_description:
+                    `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ` + `${opts.tenantId}.`,
             });
         }
         const now = Math.floor(Date.now() / 1000);
         const exp = now + 3600;
-        const token = opts.signer.sign({ aud: resource, iss: `https://sts.windows.net/${opts.tenantId}/`, tid: opts.tenantId, oid: principalId, iat: now, exp });
+        const token = opts.signer.sign({
+            aud: resource,
+            iss: `https://sts.windows.net/${opts.tenantId}/`,
+            tid: opts.tenantId,
+            oid: principalId,
+            iat: now,
+            exp,
+        });
         return json(res, 200, { access_token: token, expires_on: String(exp), resource, token_type: "Bearer", client_id: "fake-client" });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -3,13 +3,13 @@
  * that counts every resource registration (so "a bad config registers nothing" can be asserted), and lookups over
  * the resources the mock harness captured (by type, by account, by URN).
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigProblem, ConfigValidationError, PlacementLock, RawConfig, lockFileName } from "../../config";
+import { type ConfigProblem, ConfigValidationError, type PlacementLock, type RawConfig, lockFileName } from "../../config";
 import { defineStack } from "../../program";
-import { CapturedResource, MockRunResult, mockState } from "../../harness/mockRun";
+import { type CapturedResource, type MockRunResult, mockState } from "../../harness/mockRun";
 import { configMap, runStack } from "../../harness/runStack";
 import { configSource } from "../../harness/stackFiles";
 
@@ -150,7 +150,11 @@ export class Captured {
     one(type: string, name: string): CapturedResource {
         const found = this.resources.filter((r) => r.type === type && r.name === name);
         if (found.length !== 1) {
-            throw new Error(`expected one ${type} named ${name}, found ${found.length}; have: ${this.ofType(type).map((r) => r.name).join(", ")}`);
+            throw new Error(
+                `expected one ${type} named ${name}, found ${found.length}; have: ${this.ofType(type)
+                    .map((r) => r.name)
+                    .join(", ")}`,
+            );
         }
         return found[0];
     }

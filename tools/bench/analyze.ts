@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import type { CapturedResource } from "../../harness/mockRun";
 import { buildGraph, criticalPath, crossAccountDependencies, customSignature } from "./graph";
 import type { PathSummary, RunAnalysis } from "./types";
@@ -22,7 +22,8 @@ export function analyzeRun(resources: CapturedResource[]): RunAnalysis {
         else shapes.set(key, { steps: cp.steps, accounts: 1, example: { account: a, chain: cp.chain } });
     }
     const cross = crossAccountDependencies(g);
-    const perAccount = (custom: boolean) => accounts.map((a) => resources.filter((r) => r.custom === custom && g.accountOf.get(r.urn) === a).length);
+    const perAccount = (custom: boolean) =>
+        accounts.map((a) => resources.filter((r) => r.custom === custom && g.accountOf.get(r.urn) === a).length);
     const customCounts = perAccount(true);
     const total = customCounts.reduce((x, y) => x + y, 0);
     return {
@@ -37,8 +38,14 @@ export function analyzeRun(resources: CapturedResource[]): RunAnalysis {
             .filter((r) => r.custom)
             .map((r) => {
                 // What it waits for, by name: the baseline must wire the same data flow, not just the same values.
-                const waitsFor = (g.deps.get(r.urn) ?? []).map((d) => g.byUrn.get(d)!.name).sort().join(",");
-                return `${r.type}::${r.name}::${createHash("sha1").update(`${customSignature(r)}::after=${waitsFor}`).digest("hex").slice(0, 16)}`;
+                const waitsFor = (g.deps.get(r.urn) ?? [])
+                    .map((d) => g.byUrn.get(d)!.name)
+                    .sort()
+                    .join(",");
+                return `${r.type}::${r.name}::${createHash("sha1")
+                    .update(`${customSignature(r)}::after=${waitsFor}`)
+                    .digest("hex")
+                    .slice(0, 16)}`;
             }),
     };
 }

@@ -4,8 +4,8 @@
  * mocks and reports wall time, peak RSS, peak heap, and what was registered; after a program run, the time of the
  * policy pack over the captured stack.
  */
-import * as fs from "fs";
-import { performance } from "perf_hooks";
+import * as fs from "node:fs";
+import { performance } from "node:perf_hooks";
 import { runStack } from "../../harness/runStack";
 import { runUnderMocks } from "../../harness/mockRun";
 import { flatProgram } from "./flat";
@@ -16,7 +16,10 @@ import type { ChildJob, ChildResult } from "./types";
 async function main(): Promise<void> {
     const [jobFile, resultFile] = process.argv.slice(2);
     const job = JSON.parse(fs.readFileSync(jobFile, "utf8")) as ChildJob;
-    const input = JSON.parse(fs.readFileSync(job.inputFile, "utf8")) as { configMap: Record<string, string>; plan: Parameters<typeof flatProgram>[0] };
+    const input = JSON.parse(fs.readFileSync(job.inputFile, "utf8")) as {
+        configMap: Record<string, string>;
+        plan: Parameters<typeof flatProgram>[0];
+    };
     if (global.gc) global.gc();
     const rssBefore = process.memoryUsage().rss;
     let peakHeap = process.memoryUsage().heapUsed;
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
 main().then(
     () => process.exit(0),
     (e: unknown) => {
-        console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+        console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
         process.exit(1);
     },
 );

@@ -2,7 +2,7 @@
 import { formatSteps, shortType } from "./graph";
 import type { SizeResult } from "./measure";
 import type { ProfileSummary } from "./profile";
-import { Machine, TARGETS, checkTargets, profileTable, renderSvg, resultsTable, spreadTable } from "./report";
+import { type Machine, TARGETS, checkTargets, profileTable, renderSvg, resultsTable, spreadTable } from "./report";
 
 export const FINDINGS_START = "<!-- findings:start (kept by npm run bench) -->";
 export const FINDINGS_END = "<!-- findings:end -->";
@@ -44,17 +44,36 @@ export function renderBenchmarksMd(d: BenchDocument): string {
         "",
         `- Machine: ${m.cores} cores, ${m.memoryGiB} GiB memory, CPU ${m.cpuModel}, ${m.platform}`,
         `- Node ${m.node}; @pulumi/pulumi in mock mode (\`pulumi.runtime.setMocks\`); programs loaded through ${m.loader}`,
-        `- Command: \`${m.command}\` (repetitions per size and mode: ${results.map((r) => `${r.reps} at ${r.accounts}`).join(", ")}; median shown; whole run ${(d.elapsedMs / 1000).toFixed(0)} s)`,
+        `- Command: \`${m.command}\` (repetitions per size and mode: ${results.map((r) => `${r.reps} at ${r.accounts}`).join(", ")}; ` +
+            `median shown; whole run ${(d.elapsedMs / 1000).toFixed(0)} s)`,
         `- Date: ${m.date}`,
         "",
         "## What is measured",
         "",
-        "- **program**: the real stack program (`defineStack`: config parsing and validation, placement, `FhirPlatform`, one `FhirAccount` per account with its components) run by `harness/runStack.ts` under the SDK's mocks.",
-        "- **baseline**: `tools/bench/flat.ts`, the same custom resources (azure-native, `random:RandomString`, the RBAC-propagation wait, the explicit providers), same names, inputs, options, data flow and stack outputs, registered from one flat function with no components, no config parsing and no validation (it reads a plan resolved beforehand). The bench checks that both register the same custom resources (type, name, provider, protect, inputs, and which custom resources each waits for); the last row of the targets table says whether they did.",
-        "- Generated stacks (`tools/bench/generate.ts`): N accounts with varied options (RSA 2048/3072, export on for 3 in 4, import for 1 in 5, SMART proxy + CORS for 1 in 3, 0–3 FHIR data-plane grants, 1 in 10 private behind a workspace private endpoint, tags). Placement **shared** with Azure's default quotas (10 FHIR services per workspace, 10 workspaces and 100 FHIR services per subscription), and as many subscriptions as placement needs (one per 100 accounts with this mix); no quota raised.",
-        "- Each measurement runs in a fresh Node process (`tools/bench/child.ts`) after the SDK and both programs are loaded; the clock covers the program run until every registration has been answered and the stack outputs resolved. Peak RSS is `process.resourceUsage().maxRSS` (includes Node, ts-node and the SDK: see \"RSS before the run\"); heap is what V8 has committed at the end of the run (`process.memoryUsage().heapTotal`; V8 seldom gives heap back mid-run, so it is close to the peak). A sampled peak of `heapUsed` is kept in the JSON output (`--json`) but not shown: the program runs almost entirely in promise callbacks, so a timer-based sampler rarely gets to run.",
-        "- **policy pack**: `runPolicyPack` (harness/policyRunner.ts: every resource and stack policy of the CrossGuard pack, default config, as `npm run plan` and the analyzer run them) over the stack the program captured, timed in the same child process right after the program's figures are taken (and a garbage collection), so it adds nothing to the program's time or memory columns.",
-        "- Critical path: from the captured dependency graph (dependencies and property dependencies, a dependency on a component expanded to its custom resources), the longest chain of custom resources ending at each account's FHIR service. Cross-account check: every dependency of a resource under one `FhirAccount` onto a resource under another.",
+        "- **program**: the real stack program (`defineStack`: config parsing and validation, placement, `FhirPlatform`, one " +
+            "`FhirAccount` per account with its components) run by `harness/runStack.ts` under the SDK's mocks.",
+        "- **baseline**: `tools/bench/flat.ts`, the same custom resources (azure-native, `random:RandomString`, the RBAC-propagation " +
+            "wait, the explicit providers), same names, inputs, options, data flow and stack outputs, registered from one flat function " +
+            "with no components, no config parsing and no validation (it reads a plan resolved beforehand). The bench checks that both " +
+            "register the same custom resources (type, name, provider, protect, inputs, and which custom resources each waits for); the " +
+            "last row of the targets table says whether they did.",
+        "- Generated stacks (`tools/bench/generate.ts`): N accounts with varied options (RSA 2048/3072, export on for 3 in 4, import " +
+            "for 1 in 5, SMART proxy + CORS for 1 in 3, 0–3 FHIR data-plane grants, 1 in 10 private behind a workspace private endpoint, " +
+            "tags). Placement **shared** with Azure's default quotas (10 FHIR services per workspace, 10 workspaces and 100 FHIR services " +
+            "per subscription), and as many subscriptions as placement needs (one per 100 accounts with this mix); no quota raised.",
+        "- Each measurement runs in a fresh Node process (`tools/bench/child.ts`) after the SDK and both programs are loaded; the " +
+            "clock covers the program run until every registration has been answered and the stack outputs resolved. Peak RSS is " +
+            '`process.resourceUsage().maxRSS` (includes Node, ts-node and the SDK: see "RSS before the run"); heap is what V8 has ' +
+            "committed at the end of the run (`process.memoryUsage().heapTotal`; V8 seldom gives heap back mid-run, so it is close to the " +
+            "peak). A sampled peak of `heapUsed` is kept in the JSON output (`--json`) but not shown: the program runs almost entirely in " +
+            "promise callbacks, so a timer-based sampler rarely gets to run.",
+        "- **policy pack**: `runPolicyPack` (harness/policyRunner.ts: every resource and stack policy of the CrossGuard pack, default " +
+            "config, as `npm run plan` and the analyzer run them) over the stack the program captured, timed in the same child process " +
+            "right after the program's figures are taken (and a garbage collection), so it adds nothing to the program's time or memory " +
+            "columns.",
+        "- Critical path: from the captured dependency graph (dependencies and property dependencies, a dependency on a component " +
+            "expanded to its custom resources), the longest chain of custom resources ending at each account's FHIR service. " +
+            "Cross-account check: every dependency of a resource under one `FhirAccount` onto a resource under another.",
         "",
         "## Results",
         "",
@@ -74,11 +93,18 @@ export function renderBenchmarksMd(d: BenchDocument): string {
         "",
         "## Critical path per account",
         "",
-        `Target: identity ∥ vault → key → grant → wait → (export storage → blob grant →) FHIR service, i.e. after the account's resource group: ${TARGETS.criticalPaths.map(formatSteps).join("; or without storage: ")}.`,
+        `Target: identity ∥ vault → key → grant → wait → (export storage → blob grant →) FHIR service, i.e. after the account's ` +
+            `resource group: ${TARGETS.criticalPaths.map(formatSteps).join("; or without storage: ")}.`,
         "",
-        ...[...paths].map(([k, v]) => `- ${v.accounts} account-runs: **${k}** (${v.example.chain.length} custom resources), e.g. ${v.example.account}: ${v.example.chain.map((c) => `\`${c.name}\` (${shortType(c.type)})`).join(" → ")}`),
+        ...[...paths].map(
+            ([k, v]) =>
+                `- ${v.accounts} account-runs: **${k}** (${v.example.chain.length} custom resources), e.g. ${v.example.account}: ` +
+                `${v.example.chain.map((c) => `\`${c.name}\` (${shortType(c.type)})`).join(" → ")}`,
+        ),
         "",
-        `The user-assigned identity (\`resources:ResourceGroup\` → \`managedidentity:UserAssignedIdentity\` → grant) runs beside the vault and key; export storage and its grant, and the shared workspace, run beside them too. ${last ? `At ${last.accounts} accounts: ${last.analysis.dependenciesChecked} dependencies checked, ${last.analysis.crossAccountEdges.length} cross an account boundary, ${last.analysis.sharedDependencies} point at shared resources (Log Analytics, shared workspaces).` : ""}`,
+        `The user-assigned identity (\`resources:ResourceGroup\` → \`managedidentity:UserAssignedIdentity\` → grant) runs beside the ` +
+            `vault and key; export storage and its grant, and the shared workspace, run beside them too. ` +
+            `${last ? `At ${last.accounts} accounts: ${last.analysis.dependenciesChecked} dependencies checked, ${last.analysis.crossAccountEdges.length} cross an account boundary, ${last.analysis.sharedDependencies} point at shared resources (Log Analytics, shared workspaces).` : ""}`,
         "",
     ];
     if (d.profiles.length) {

@@ -23,8 +23,8 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
 import {
     AHDS_PRIVATE_DNS_ZONES,
-    AhdsPrivateDnsZone,
-    BuiltInRoleName,
+    type AhdsPrivateDnsZone,
+    type BuiltInRoleName,
     FHIR_AUDIT_LOG_CATEGORY,
     KEY_VAULT_AUDIT_LOG_CATEGORY,
     STORAGE_BLOB_LOG_CATEGORIES,
@@ -40,7 +40,13 @@ import { cmkKeyInputs, keyResourceName, vaultInputs } from "../../components/cus
 import { diagnosticInputs } from "../../components/diagnostics";
 import { blobServiceInputs, exportStorageInputs } from "../../components/exportStorage";
 import { privateDnsZoneGroupInputs, privateEndpointInputs } from "../../components/fhirWorkspace";
-import { dataPlaneGrantArgs, dataPlaneGrantName, fhirServiceInputs, registryGrantArgs, registryGrantName } from "../../components/fhirService";
+import {
+    dataPlaneGrantArgs,
+    dataPlaneGrantName,
+    fhirServiceInputs,
+    registryGrantArgs,
+    registryGrantName,
+} from "../../components/fhirService";
 import { cryptoGrantKey } from "../../config/ownership";
 import type { PlatformConfig } from "../../config/schema";
 import type { Placement } from "../../config/placement";
@@ -97,12 +103,24 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const ids: Partial<Record<AhdsPrivateDnsZone, pulumi.Output<string>>> = {};
         for (const zone of Object.keys(AHDS_PRIVATE_DNS_ZONES) as AhdsPrivateDnsZone[]) {
             const tags = platformTags("platform");
-            const z = new privatedns.PrivateZone(`platform-dns-${zone}`, { privateZoneName: AHDS_PRIVATE_DNS_ZONES[zone], resourceGroupName: rg!.name, location: "Global", tags }, { provider: home, protect });
+            const z = new privatedns.PrivateZone(
+                `platform-dns-${zone}`,
+                { privateZoneName: AHDS_PRIVATE_DNS_ZONES[zone], resourceGroupName: rg!.name, location: "Global", tags },
+                { provider: home, protect },
+            );
             for (const vnet of cfg.privateDns!.virtualNetworkIds!) {
                 const link = names.virtualNetworkLink(vnet);
                 new privatedns.VirtualNetworkLink(
                     `platform-dns-${zone}-${link}`,
-                    { virtualNetworkLinkName: link, privateZoneName: z.name, resourceGroupName: rg!.name, location: "Global", virtualNetwork: { id: vnet }, registrationEnabled: false, tags },
+                    {
+                        virtualNetworkLinkName: link,
+                        privateZoneName: z.name,
+                        resourceGroupName: rg!.name,
+                        location: "Global",
+                        virtualNetwork: { id: vnet },
+                        registrationEnabled: false,
+                        tags,
+                    },
                     { provider: home },
                 );
             }
@@ -113,16 +131,32 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
 
     const accountByName = new Map(cfg.accounts.map((a) => [a.name, a]));
     /** Returns the workspace's name as created, and as planned (from the suffix alone, for the storage firewall rule). */
-    const workspace = (group: string, rgName: pulumi.Input<string>, suffix: pulumi.Input<string>, subnet: string | undefined, tags: Record<string, string>, provider: Provider) => {
+    const workspace = (
+        group: string,
+        rgName: pulumi.Input<string>,
+        suffix: pulumi.Input<string>,
+        subnet: string | undefined,
+        tags: Record<string, string>,
+        provider: Provider,
+    ) => {
         const plannedName = pulumi.interpolate`${names.workspace(group, "")}${suffix}`;
-        const ws = new healthcareapis.Workspace(`${group}-workspace`, { workspaceName: plannedName, resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
+        const ws = new healthcareapis.Workspace(
+            `${group}-workspace`,
+            { workspaceName: plannedName, resourceGroupName: rgName, location: cfg.location, tags },
+            { provider, protect },
+        );
         if (subnet) {
             const pe = new network.PrivateEndpoint(
                 `${group}-workspace-pe`,
-                privateEndpointInputs({ group, resourceGroupName: rgName, location: cfg.location, tags, privateEndpointSubnetId: subnet }, ws.id),
+                privateEndpointInputs(
+                    { group, resourceGroupName: rgName, location: cfg.location, tags, privateEndpointSubnetId: subnet },
+                    ws.id,
+                ),
                 { provider },
             );
-            new network.PrivateDnsZoneGroup(`${group}-workspace-pe-dns`, privateDnsZoneGroupInputs(pe.name, rgName, zoneIds!), { provider });
+            new network.PrivateDnsZoneGroup(`${group}-workspace-pe-dns`, privateDnsZoneGroupInputs(pe.name, rgName, zoneIds!), {
+                provider,
+            });
         }
         return { workspaceName: ws.name, plannedName };
     };
@@ -133,9 +167,16 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const provider = providers.get(first.subscription)!;
         const rgName = names.workspaceResourceGroup(stack, group);
         const tags = platformTags(`workspace:${group}`);
-        const wsRg = new resources.ResourceGroup(`ws-${group}-rg`, { resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
+        const wsRg = new resources.ResourceGroup(
+            `ws-${group}-rg`,
+            { resourceGroupName: rgName, location: cfg.location, tags },
+            { provider, protect },
+        );
         const suffix = new random.RandomString(`ws-${group}-suffix`, suffixArgs, { protect });
-        shared.set(group, { ...workspace(group, wsRg.name, suffix.result, accountByName.get(first.account)!.privateEndpointSubnetId, tags, provider), rgName });
+        shared.set(group, {
+            ...workspace(group, wsRg.name, suffix.result, accountByName.get(first.account)!.privateEndpointSubnetId, tags, provider),
+            rgName,
+        });
     }
 
     const accountOutputs: Record<string, unknown> = {};
@@ -144,15 +185,37 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const sub = subs.get(p.subscription)!;
         const provider = providers.get(p.subscription)!;
         const tags = { ...cfg.tags, ...a.tags, [ACCOUNT_TAG]: a.name, [STACK_TAG]: stack };
-        const grant = (name: string, role: BuiltInRoleName, scope: pulumi.Input<string>, principalId: pulumi.Input<string>, key: string, description: string, isProtected = false) =>
+        const grant = (
+            name: string,
+            role: BuiltInRoleName,
+            scope: pulumi.Input<string>,
+            principalId: pulumi.Input<string>,
+            key: string,
+            description: string,
+            isProtected = false,
+        ) =>
             new authorization.RoleAssignment(
                 name,
-                roleAssignmentInputs({ account: a.name, stack, subscriptionId: sub.subscriptionId, role, scope, principalId, principalType: "ServicePrincipal", key, description }),
+                roleAssignmentInputs({
+                    account: a.name,
+                    stack,
+                    subscriptionId: sub.subscriptionId,
+                    role,
+                    scope,
+                    principalId,
+                    principalType: "ServicePrincipal",
+                    key,
+                    description,
+                }),
                 { provider, protect: isProtected && protect },
             );
 
         const rgName = names.accountResourceGroup(stack, a.name);
-        const accountRg = new resources.ResourceGroup(`${a.name}-rg`, { resourceGroupName: rgName, location: cfg.location, tags }, { provider, protect });
+        const accountRg = new resources.ResourceGroup(
+            `${a.name}-rg`,
+            { resourceGroupName: rgName, location: cfg.location, tags },
+            { provider, protect },
+        );
         const suffix = new random.RandomString(`${a.name}-suffix`, suffixArgs, { protect });
         const identity = new managedidentity.UserAssignedIdentity(
             `${a.name}-identity`,
@@ -160,26 +223,43 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             { provider, protect },
         );
         const sharedWs = shared.get(p.workspaceGroup);
-        const { workspaceName, plannedName } = sharedWs ?? workspace(a.name, accountRg.name, suffix.result, a.privateEndpointSubnetId, tags, provider);
+        const { workspaceName, plannedName } =
+            sharedWs ?? workspace(a.name, accountRg.name, suffix.result, a.privateEndpointSubnetId, tags, provider);
         const workspaceRg = sharedWs ? sharedWs.rgName : rgName;
 
         const vault = new keyvault.Vault(
             `${a.name}-vault`,
-            vaultInputs({ account: a.name, resourceGroupName: accountRg.name, location: cfg.location, tenantId: cfg.tenantId, suffix: suffix.result, network: a.keyVaultNetwork, tags }),
+            vaultInputs({
+                account: a.name,
+                resourceGroupName: accountRg.name,
+                location: cfg.location,
+                tenantId: cfg.tenantId,
+                suffix: suffix.result,
+                network: a.keyVaultNetwork,
+                tags,
+            }),
             { provider, protect },
         );
-        new monitor.DiagnosticSetting(`${a.name}-vault-audit`, diagnosticInputs(vault.id, lawId, [KEY_VAULT_AUDIT_LOG_CATEGORY], "AllMetrics"), { provider });
+        new monitor.DiagnosticSetting(
+            `${a.name}-vault-audit`,
+            diagnosticInputs(vault.id, lawId, [KEY_VAULT_AUDIT_LOG_CATEGORY], "AllMetrics"),
+            { provider },
+        );
         const first = p.keys[0].name;
         let key!: keyvault.Key;
         let cryptoGrant!: authorization.RoleAssignment;
         for (const k of p.keys) {
             const isCurrent = k.name === p.currentKey.name;
             const keyName = keyResourceName(a.name, k.name, first);
-            const created = new keyvault.Key(keyName, cmkKeyInputs({ resourceGroupName: accountRg.name, key: k, tags, vaultName: vault.name }), {
-                provider,
-                protect,
-                ignoreChanges: ["properties", "tags"],
-            });
+            const created = new keyvault.Key(
+                keyName,
+                cmkKeyInputs({ resourceGroupName: accountRg.name, key: k, tags, vaultName: vault.name }),
+                {
+                    provider,
+                    protect,
+                    ignoreChanges: ["properties", "tags"],
+                },
+            );
             const g = grant(
                 `${keyName}-crypto-grant`,
                 "Key Vault Crypto Service Encryption User",
@@ -191,14 +271,19 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             );
             if (isCurrent) [key, cryptoGrant] = [created, g];
         }
-        const wait = new RbacPropagationWait(`${a.name}-cmk-grant-propagation`, { trigger: cryptoGrant.id, seconds: cfg.rbacPropagationSeconds });
+        const wait = new RbacPropagationWait(`${a.name}-cmk-grant-propagation`, {
+            trigger: cryptoGrant.id,
+            seconds: cfg.rbacPropagationSeconds,
+        });
         const keyUri = key.keyUriWithVersion;
         const vaultUri = vault.properties.apply((v) => v.vaultUri ?? "");
 
         let storageName: pulumi.Output<string> | undefined;
         let storageGrant: authorization.RoleAssignment | undefined;
         if (a.export || a.import) {
-            const fhirServiceResourceIdPlanned = plannedName.apply((ws) => fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name)));
+            const fhirServiceResourceIdPlanned = plannedName.apply((ws) =>
+                fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name)),
+            );
             const workspaceResourceId = plannedName.apply((ws) => healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws));
             const account = new storage.StorageAccount(
                 `${a.name}-export-storage`,
@@ -217,9 +302,24 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
                 }),
                 { provider, protect, dependsOn: [wait] },
             );
-            const blob = new storage.BlobServiceProperties(`${a.name}-export-blob-service`, blobServiceInputs(account.name, accountRg.name), { provider });
-            new monitor.DiagnosticSetting(`${a.name}-export-blob-audit`, diagnosticInputs(blob.id, lawId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"), { provider });
-            storageGrant = grant(`${a.name}-export-blob-grant`, "Storage Blob Data Contributor", account.id, identity.principalId, "identity/export-storage", `FHIR service identity of ${a.name} writes $export output`);
+            const blob = new storage.BlobServiceProperties(
+                `${a.name}-export-blob-service`,
+                blobServiceInputs(account.name, accountRg.name),
+                { provider },
+            );
+            new monitor.DiagnosticSetting(
+                `${a.name}-export-blob-audit`,
+                diagnosticInputs(blob.id, lawId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
+                { provider },
+            );
+            storageGrant = grant(
+                `${a.name}-export-blob-grant`,
+                "Storage Blob Data Contributor",
+                account.id,
+                identity.principalId,
+                "identity/export-storage",
+                `FHIR service identity of ${a.name} writes $export output`,
+            );
             storageName = account.name;
         }
 
@@ -227,10 +327,24 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         const url = workspaceName.apply((ws) => fhirServiceUrl(ws, serviceName));
         const fhir = new healthcareapis.FhirService(
             `${a.name}-fhir`,
-            fhirServiceInputs({ account: a.name, settings: a, workspaceName, resourceGroupName: workspaceRg, location: cfg.location, identityId: identity.id, keyUri, tenantId: cfg.tenantId, exportStorageName: storageName, tags, url }),
+            fhirServiceInputs({
+                account: a.name,
+                settings: a,
+                workspaceName,
+                resourceGroupName: workspaceRg,
+                location: cfg.location,
+                identityId: identity.id,
+                keyUri,
+                tenantId: cfg.tenantId,
+                exportStorageName: storageName,
+                tags,
+                url,
+            }),
             { provider, protect, dependsOn: storageGrant ? [wait, storageGrant] : [wait] },
         );
-        new monitor.DiagnosticSetting(`${a.name}-fhir-audit`, diagnosticInputs(fhir.id, lawId, [FHIR_AUDIT_LOG_CATEGORY], "AllMetrics"), { provider });
+        new monitor.DiagnosticSetting(`${a.name}-fhir-audit`, diagnosticInputs(fhir.id, lawId, [FHIR_AUDIT_LOG_CATEGORY], "AllMetrics"), {
+            provider,
+        });
         for (const g of a.grants) {
             new authorization.RoleAssignment(
                 dataPlaneGrantName(a.name, g),
@@ -242,7 +356,16 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             new authorization.RoleAssignment(
                 registryGrantName(a.name, registryId),
                 roleAssignmentInputs(
-                    registryGrantArgs({ account: a.name, stack, subscriptionId: sub.subscriptionId, identityPrincipalId: identity.principalId, sharedRegistryIds: cfg.sharedRegistryIds }, registryId),
+                    registryGrantArgs(
+                        {
+                            account: a.name,
+                            stack,
+                            subscriptionId: sub.subscriptionId,
+                            identityPrincipalId: identity.principalId,
+                            sharedRegistryIds: cfg.sharedRegistryIds,
+                        },
+                        registryId,
+                    ),
                 ),
                 { provider },
             );
@@ -276,6 +399,12 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
         };
     }
     const lock: Record<string, { subscription: string; workspace: string; keys: Placement["keys"] }> = {};
-    for (const p of [...plan.placements].sort((x, y) => x.account.localeCompare(y.account))) lock[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup, keys: p.keys };
-    return { accounts: accountOutputs, logAnalyticsWorkspaceId: lawId, placement: lock, unlockedAccounts: plan.placements.map((p) => p.account).sort() };
+    for (const p of [...plan.placements].sort((x, y) => x.account.localeCompare(y.account)))
+        lock[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup, keys: p.keys };
+    return {
+        accounts: accountOutputs,
+        logAnalyticsWorkspaceId: lawId,
+        placement: lock,
+        unlockedAccounts: plan.placements.map((p) => p.account).sort(),
+    };
 }

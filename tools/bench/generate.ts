@@ -4,7 +4,7 @@
  * default AHDS quotas need (100 FHIR services and 10 workspaces per subscription, 10 services per workspace).
  */
 import { AHDS_DEFAULT_QUOTAS, FHIR_DATA_ROLES, PRINCIPAL_TYPES } from "../../azure";
-import { RawConfig, placeAccounts, validateConfig } from "../../config";
+import { type RawConfig, placeAccounts, validateConfig } from "../../config";
 
 export const BENCH_STACK = "bench";
 export const BENCH_TENANT = "72f988bf-0000-4000-8000-00000000b001";
@@ -34,7 +34,9 @@ export function generateAccount(i: number): Record<string, unknown> {
     const grantCount = i % 4;
     if (grantCount > 0) {
         // Only roles the account can use (config refuses Exporter without export, Importer without import).
-        const roles = FHIR_DATA_ROLES.filter((r) => (r !== "FHIR Data Exporter" || a.export !== false) && (r !== "FHIR Data Importer" || a.import === true));
+        const roles = FHIR_DATA_ROLES.filter(
+            (r) => (r !== "FHIR Data Exporter" || a.export !== false) && (r !== "FHIR Data Importer" || a.import === true),
+        );
         a.grants = Array.from({ length: grantCount }, (_, j) => ({
             principalId: guidFor(0x11110000 + j, i, j),
             principalType: PRINCIPAL_TYPES[(i + j) % PRINCIPAL_TYPES.length],
@@ -43,7 +45,8 @@ export function generateAccount(i: number): Record<string, unknown> {
     }
     if (i % 10 === 9) {
         a.publicNetworkAccess = "Disabled";
-        a.privateEndpointSubnetId = "/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-bench/subnets/snet-pe";
+        a.privateEndpointSubnetId =
+            "/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-bench/subnets/snet-pe";
     }
     if (i % 6 === 1) a.tags = { costCenter: `cc-${1000 + i}` };
     return a;
@@ -66,7 +69,15 @@ export function generateRawConfig(n: number): RawConfig {
         rbacPropagationSeconds: 120,
         tags: { environment: "bench" },
         // Private accounts (every tenth) resolve through zones the stack creates and links to the bench VNet.
-        ...(n >= 10 ? { privateDns: { virtualNetworkIds: ["/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-bench"] } } : {}),
+        ...(n >= 10
+            ? {
+                  privateDns: {
+                      virtualNetworkIds: [
+                          "/subscriptions/00000000-0000-4000-8000-00000000b001/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-bench",
+                      ],
+                  },
+              }
+            : {}),
         accounts,
     };
     const first = Math.max(1, Math.ceil(n / AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription));

@@ -34,7 +34,10 @@ export function buildGraph(resources: CapturedResource[]): Graph {
     for (const r of resources) {
         if (!r.custom) continue;
         const direct = new Set([...r.dependencies, ...Object.values(r.propertyDependencies).flat()]);
-        deps.set(r.urn, [...new Set([...direct].flatMap((d) => customsUnder(d)))].filter((d) => d !== r.urn));
+        deps.set(
+            r.urn,
+            [...new Set([...direct].flatMap((d) => customsUnder(d)))].filter((d) => d !== r.urn),
+        );
     }
     const accountOf = new Map<string, string>();
     for (const r of resources) {

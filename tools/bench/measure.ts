@@ -2,10 +2,10 @@
  * The bench driver: for each size, generate a stack, resolve the baseline's plan, then run the program and the flat
  * baseline in fresh child processes (interleaved, `reps` times each) and take medians.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { spawnSync } from "child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { placeAccounts, validateConfig } from "../../config";
 import { configMap } from "../../harness/runStack";
 import { PROJECT_DIR } from "../../harness/stackFiles";
@@ -82,14 +82,23 @@ export function prepareInputs(accounts: number, dir: string): { file: string; su
     const plan: FlatPlan = { stack: BENCH_STACK, config, placements };
     const file = path.join(dir, `input-${accounts}.json`);
     fs.writeFileSync(file, JSON.stringify({ configMap: configMap(raw), plan }));
-    return { file, subscriptions: new Set(placements.map((p) => p.subscription)).size, workspaces: new Set(placements.map((p) => p.workspaceGroup)).size };
+    return {
+        file,
+        subscriptions: new Set(placements.map((p) => p.subscription)).size,
+        workspaces: new Set(placements.map((p) => p.workspaceGroup)).size,
+    };
 }
 
 /** Compiles the project (tsc, no source maps) into `outDir`, for `BenchOptions.compiledDir`. */
 export function compileProject(outDir: string): void {
     const tsc = require.resolve("typescript/bin/tsc");
-    const res = spawnSync(process.execPath, [tsc, "-p", path.join(PROJECT_DIR, "tsconfig.json"), "--noEmit", "false", "--outDir", outDir, "--sourceMap", "false"], { encoding: "utf8" });
-    if (!fs.existsSync(path.join(outDir, "tools", "bench", "child.js"))) throw new Error(`tsc could not compile the project for --compiled:\n${res.stdout}${res.stderr}`);
+    const res = spawnSync(
+        process.execPath,
+        [tsc, "-p", path.join(PROJECT_DIR, "tsconfig.json"), "--noEmit", "false", "--outDir", outDir, "--sourceMap", "false"],
+        { encoding: "utf8" },
+    );
+    if (!fs.existsSync(path.join(outDir, "tools", "bench", "child.js")))
+        throw new Error(`tsc could not compile the project for --compiled:\n${res.stdout}${res.stderr}`);
 }
 
 /** Runs one measurement in a fresh Node process and returns what it reported. */
@@ -101,11 +110,22 @@ export function runChild(job: ChildJob, dir: string, profileDir?: string, compil
     const args = [
         "--expose-gc",
         ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${job.mode}-${job.accounts}.cpuprofile`] : []),
-        ...(compiledDir ? [path.join(compiledDir, "tools", "bench", "child.js")] : ["-r", "ts-node/register/transpile-only", path.join(__dirname, "child.ts")]),
+        ...(compiledDir
+            ? [path.join(compiledDir, "tools", "bench", "child.js")]
+            : ["-r", "ts-node/register/transpile-only", path.join(__dirname, "child.ts")]),
         jobFile,
         resultFile,
     ];
-    const res = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...(compiledDir ? { NODE_PATH: path.join(PROJECT_DIR, "node_modules") } : {}) } });
+    const res = spawnSync(process.execPath, args, {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        env: {
+            ...process.env,
+            TS_NODE_TRANSPILE_ONLY: "true",
+            ...(compiledDir ? { NODE_PATH: path.join(PROJECT_DIR, "node_modules") } : {}),
+        },
+    });
     if (res.status !== 0 || !fs.existsSync(resultFile)) {
         throw new Error(`bench child (${job.mode}, ${job.accounts} accounts) failed with ${res.status ?? res.signal}:\n${res.stderr}`);
     }
@@ -115,7 +135,9 @@ export function runChild(job: ChildJob, dir: string, profileDir?: string, compil
 function figures(rs: ChildResult[]): ModeFigures {
     const policy = rs.every((r) => r.policy) ? rs.map((r) => r.policy!) : undefined;
     return {
-        ...(policy ? { policy: { wallMs: stat(policy.map((p) => p.wallMs)), mandatory: policy[0].mandatory, advisory: policy[0].advisory } } : {}),
+        ...(policy
+            ? { policy: { wallMs: stat(policy.map((p) => p.wallMs)), mandatory: policy[0].mandatory, advisory: policy[0].advisory } }
+            : {}),
         wallMs: stat(rs.map((r) => r.wallMs)),
         peakRssBytes: stat(rs.map((r) => r.peakRssBytes)),
         peakHeapBytes: stat(rs.map((r) => r.peakHeapBytes)),
@@ -145,7 +167,12 @@ export function runBenchmark(options: BenchOptions): SizeResult[] {
             let profile: { profile: string; profileWindowUs: [number, number] } | undefined;
             if (options.profileDir) {
                 fs.mkdirSync(options.profileDir, { recursive: true });
-                const r = runChild({ mode: "program", accounts, inputFile: input.file, analyze: false }, dir, options.profileDir, options.compiledDir);
+                const r = runChild(
+                    { mode: "program", accounts, inputFile: input.file, analyze: false },
+                    dir,
+                    options.profileDir,
+                    options.compiledDir,
+                );
                 profile = { profile: path.join(options.profileDir, `program-${accounts}.cpuprofile`), profileWindowUs: r.windowUs };
             }
             const pa = runs.program[0].analysis!;

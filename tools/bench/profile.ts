@@ -2,7 +2,7 @@
  * Summarizes a V8 CPU profile (`node --cpu-prof`) of a bench child: self time by where the code lives (package, or
  * our file), and the hottest functions, counting only samples inside the timed window.
  */
-import * as fs from "fs";
+import * as fs from "node:fs";
 
 interface ProfileNode {
     id: number;
@@ -27,7 +27,14 @@ export interface ProfileSummary {
 }
 
 /** Frames worth an inclusive figure: the SDK's per-promise stack capture, and resource construction. */
-export const DEFAULT_INCLUSIVE = ["debuggablePromise", "prepareStackTrace", "CustomResource", "ComponentResource", "registerOutputs", "apply"];
+export const DEFAULT_INCLUSIVE = [
+    "debuggablePromise",
+    "prepareStackTrace",
+    "CustomResource",
+    "ComponentResource",
+    "registerOutputs",
+    "apply",
+];
 
 /** Where a frame's code lives: an npm package, one of our files, Node itself, or a V8 pseudo-frame. */
 export function placeOf(url: string, functionName: string): string {
@@ -43,7 +50,12 @@ export function placeOf(url: string, functionName: string): string {
     return url;
 }
 
-export function summarizeProfile(file: string, windowUs?: [number, number], inclusiveNames: string[] = DEFAULT_INCLUSIVE, top = 15): ProfileSummary {
+export function summarizeProfile(
+    file: string,
+    windowUs?: [number, number],
+    inclusiveNames: string[] = DEFAULT_INCLUSIVE,
+    top = 15,
+): ProfileSummary {
     const p = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
     const parent = new Map<number, number>();
@@ -81,8 +93,14 @@ export function summarizeProfile(file: string, windowUs?: [number, number], incl
     const share = (us: number) => (total ? Math.round((us / total) * 1000) / 10 : 0);
     return {
         totalMs: ms(total),
-        byPlace: [...places].sort((a, b) => b[1] - a[1]).slice(0, top).map(([place, us]) => ({ place, ms: ms(us), share: share(us) })),
-        topFunctions: [...fns].sort((a, b) => b[1].us - a[1].us).slice(0, top).map(([fn, v]) => ({ fn, place: v.place, ms: ms(v.us), share: share(v.us) })),
+        byPlace: [...places]
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, top)
+            .map(([place, us]) => ({ place, ms: ms(us), share: share(us) })),
+        topFunctions: [...fns]
+            .sort((a, b) => b[1].us - a[1].us)
+            .slice(0, top)
+            .map(([fn, v]) => ({ fn, place: v.place, ms: ms(v.us), share: share(v.us) })),
         inclusive: [...incl].map(([fn, us]) => ({ fn, ms: ms(us), share: share(us) })),
         ours: ["components/", "scripts/"].map((prefix) => {
             const us = [...places].filter(([p]) => p.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);

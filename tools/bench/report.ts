@@ -39,8 +39,22 @@ export const TARGETS: Targets = {
     growthFrom: 100,
     growthTo: 300,
     criticalPaths: [
-        [["keyvault:Vault"], ["keyvault:Key"], ["authorization:RoleAssignment"], ["dynamic:RbacPropagationWait"], ["storage:StorageAccount"], ["authorization:RoleAssignment"], ["healthcareapis:FhirService"]],
-        [["keyvault:Vault"], ["keyvault:Key"], ["authorization:RoleAssignment"], ["dynamic:RbacPropagationWait"], ["healthcareapis:FhirService"]],
+        [
+            ["keyvault:Vault"],
+            ["keyvault:Key"],
+            ["authorization:RoleAssignment"],
+            ["dynamic:RbacPropagationWait"],
+            ["storage:StorageAccount"],
+            ["authorization:RoleAssignment"],
+            ["healthcareapis:FhirService"],
+        ],
+        [
+            ["keyvault:Vault"],
+            ["keyvault:Key"],
+            ["authorization:RoleAssignment"],
+            ["dynamic:RbacPropagationWait"],
+            ["healthcareapis:FhirService"],
+        ],
     ],
     policyMaxMs: 5000,
     policyAt: 300,
@@ -73,7 +87,11 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
         if (!r) continue;
         const x = ratio(r, "wallMs");
         const m = ratio(r, "peakRssBytes");
-        checks.push({ name: `overhead at ${n} accounts`, ok: x <= t.ratioMax && m <= t.ratioMax, detail: `time ${r2(x)}, peak RSS ${r2(m)} (target ≤ ${r2(t.ratioMax)})` });
+        checks.push({
+            name: `overhead at ${n} accounts`,
+            ok: x <= t.ratioMax && m <= t.ratioMax,
+            detail: `time ${r2(x)}, peak RSS ${r2(m)} (target ≤ ${r2(t.ratioMax)})`,
+        });
     }
     const a = by.get(t.growthFrom);
     const b = by.get(t.growthTo);
@@ -93,7 +111,9 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
         checks.push({
             name: `policy pack at ${t.policyAt} accounts`,
             ok: atPolicy.wallMs.median <= t.policyMaxMs,
-            detail: `${s1(atPolicy.wallMs.median)} s (target ≤ ${s1(t.policyMaxMs)} s); ${atPolicy.mandatory} mandatory, ${atPolicy.advisory} advisory violations`,
+            detail:
+                `${s1(atPolicy.wallMs.median)} s (target ≤ ${s1(t.policyMaxMs)} s); ${atPolicy.mandatory} mandatory, ` +
+                `${atPolicy.advisory} advisory violations`,
         });
     }
     if (a?.program.policy && b?.program.policy) {
@@ -106,42 +126,70 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
         });
     }
     const worst = results.flatMap((r) => r.analysis.criticalPaths.map((p) => p.steps));
-    const okPath = worst.every((steps) => t.criticalPaths.some((target) => JSON.stringify(pathAfterPrelude(steps)) === JSON.stringify(target)));
+    const okPath = worst.every((steps) =>
+        t.criticalPaths.some((target) => JSON.stringify(pathAfterPrelude(steps)) === JSON.stringify(target)),
+    );
     checks.push({ name: "critical path", ok: okPath && worst.length > 0, detail: [...new Set(worst.map(formatSteps))].join("; ") });
     const cross = results.reduce((n, r) => n + r.analysis.crossAccountEdges.length, 0);
-    checks.push({ name: "no cross-account dependencies", ok: cross === 0, detail: `${cross} edges from one account's resources to another's` });
+    checks.push({
+        name: "no cross-account dependencies",
+        ok: cross === 0,
+        detail: `${cross} edges from one account's resources to another's`,
+    });
     const mismatch = results.reduce((n, r) => n + r.mismatch.onlyProgram.length + r.mismatch.onlyFlat.length, 0);
-    checks.push({ name: "baseline registers the program's custom resources", ok: mismatch === 0, detail: `${mismatch} custom resources differ (type, name, provider, protect, inputs, dependencies)` });
+    checks.push({
+        name: "baseline registers the program's custom resources",
+        ok: mismatch === 0,
+        detail: `${mismatch} custom resources differ (type, name, provider, protect, inputs, dependencies)`,
+    });
     return checks;
 }
 
 export function resultsTable(results: SizeResult[]): string {
     const head =
-        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | time program (s) | time baseline (s) | time ratio | policy pack (s) | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS ratio | heap committed program / baseline (MiB) | critical path | cross-account deps |\n" +
+        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | " +
+        "time program (s) | time baseline (s) | time ratio | policy pack (s) | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS " +
+        "ratio | heap committed program / baseline (MiB) | critical path | cross-account deps |\n" +
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     const rows = results.map((r) => {
         const a = r.analysis;
-        const perAccount = `${a.customPerAccount.min === a.customPerAccount.max ? a.customPerAccount.min : `${a.customPerAccount.min}–${a.customPerAccount.max}`} (avg ${r2(a.customPerAccount.total / r.accounts)}) + ${a.componentsPerAccount.max}`;
-        return `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} (${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ${r2(ratio(r, "wallMs"))} | ${r.program.policy ? s1(r.program.policy.wallMs.median) : "–"} | ${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ${mb(r.program.heapTotalBytes.median)} / ${mb(r.flat.heapTotalBytes.median)} | ${a.longestCriticalPath} | ${a.crossAccountEdges.length} |`;
+        const perAccount =
+            `${a.customPerAccount.min === a.customPerAccount.max ? a.customPerAccount.min : `${a.customPerAccount.min}–${a.customPerAccount.max}`} ` +
+            `(avg ${r2(a.customPerAccount.total / r.accounts)}) + ${a.componentsPerAccount.max}`;
+        return (
+            `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} ` +
+            `(${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ` +
+            `${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ` +
+            `${r2(ratio(r, "wallMs"))} | ${r.program.policy ? s1(r.program.policy.wallMs.median) : "–"} | ` +
+            `${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ` +
+            `${mb(r.program.heapTotalBytes.median)} / ${mb(r.flat.heapTotalBytes.median)} | ${a.longestCriticalPath} | ` +
+            `${a.crossAccountEdges.length} |`
+        );
     });
     return [head, ...rows].join("\n");
 }
 
 export function spreadTable(results: SizeResult[]): string {
-    const head = "| accounts | program time min–max (s) | baseline time min–max (s) | policy pack min–max (s) | program RSS min–max (MiB) | baseline RSS min–max (MiB) | RSS before the run (MiB) |\n|---:|---:|---:|---:|---:|---:|---:|";
+    const head =
+        "| accounts | program time min–max (s) | baseline time min–max (s) | policy pack min–max (s) | program RSS min–max (MiB) | " +
+        "baseline RSS min–max (MiB) | RSS before the run (MiB) |\n|---:|---:|---:|---:|---:|---:|---:|";
     const policy = (r: SizeResult) => (r.program.policy ? `${s1(r.program.policy.wallMs.min)}–${s1(r.program.policy.wallMs.max)}` : "–");
     return [
         head,
         ...results.map(
             (r) =>
-                `| ${r.accounts} | ${s1(r.program.wallMs.min)}–${s1(r.program.wallMs.max)} | ${s1(r.flat.wallMs.min)}–${s1(r.flat.wallMs.max)} | ${policy(r)} | ${mb(r.program.peakRssBytes.min)}–${mb(r.program.peakRssBytes.max)} | ${mb(r.flat.peakRssBytes.min)}–${mb(r.flat.peakRssBytes.max)} | ${mb(r.program.rssBeforeBytes)} |`,
+                `| ${r.accounts} | ${s1(r.program.wallMs.min)}–${s1(r.program.wallMs.max)} | ` +
+                `${s1(r.flat.wallMs.min)}–${s1(r.flat.wallMs.max)} | ${policy(r)} | ` +
+                `${mb(r.program.peakRssBytes.min)}–${mb(r.program.peakRssBytes.max)} | ` +
+                `${mb(r.flat.peakRssBytes.min)}–${mb(r.flat.peakRssBytes.max)} | ${mb(r.program.rssBeforeBytes)} |`,
         ),
     ].join("\n");
 }
 
 export function profileTable(p: ProfileSummary, rows = 10): string {
     return [
-        `Timed window: ${s1(p.totalMs)} s of samples. This project's own code: ${p.ours.map((o) => `${o.place} ${Math.round(o.ms)} ms (${o.share}%)`).join(", ")}.`,
+        `Timed window: ${s1(p.totalMs)} s of samples. This project's own code: ` +
+            `${p.ours.map((o) => `${o.place} ${Math.round(o.ms)} ms (${o.share}%)`).join(", ")}.`,
         "",
         "| where (self time) | ms | share |",
         "|---|---:|---:|",
@@ -178,14 +226,19 @@ export function renderSvg(results: SizeResult[], title: string): string {
     const xMax = niceMax(Math.max(...xs));
     const panels = [
         { x0: 70, label: "wall time (s)", get: (r: SizeResult, m: "program" | "flat") => r[m].wallMs.median / 1000 },
-        { x0: 70 + panelW + 70, label: "peak RSS (MiB)", get: (r: SizeResult, m: "program" | "flat") => r[m].peakRssBytes.median / 2 ** 20 },
+        {
+            x0: 70 + panelW + 70,
+            label: "peak RSS (MiB)",
+            get: (r: SizeResult, m: "program" | "flat") => r[m].peakRssBytes.median / 2 ** 20,
+        },
     ];
     const series = [
         { mode: "program" as const, color: "#1f6feb", dash: "", name: "program (components)" },
         { mode: "flat" as const, color: "#d4731a", dash: "6 4", name: "flat baseline" },
     ];
     const out: string[] = [
-        `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" ` +
+            `font-size="12">`,
         `<rect width="${W}" height="${H}" fill="white"/>`,
         `<text x="${W / 2}" y="24" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
     ];
@@ -205,17 +258,27 @@ export function renderSvg(results: SizeResult[], title: string): string {
         out.push(`<text x="${p.x0}" y="${top - 8}">${escapeXml(p.label)}</text>`);
         for (const s of series) {
             const pts = results.map((r) => `${sx(r.accounts).toFixed(1)},${sy(p.get(r, s.mode)).toFixed(1)}`);
-            out.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
-            for (const r of results) out.push(`<circle cx="${sx(r.accounts).toFixed(1)}" cy="${sy(p.get(r, s.mode)).toFixed(1)}" r="3" fill="${s.color}"><title>${s.name}, ${r.accounts} accounts: ${p.get(r, s.mode).toFixed(1)}</title></circle>`);
+            out.push(
+                `<polyline points="${pts.join(" ")}" fill="none" stroke="${s.color}" ` +
+                    `stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
+            );
+            for (const r of results)
+                out.push(
+                    `<circle cx="${sx(r.accounts).toFixed(1)}" cy="${sy(p.get(r, s.mode)).toFixed(1)}" r="3" ` +
+                        `fill="${s.color}"><title>${s.name}, ${r.accounts} accounts: ${p.get(r, s.mode).toFixed(1)}</title></circle>`,
+                );
         }
         out.push("</g>");
     }
     series.forEach((s, i) => {
         const y = H - 14;
         const x = 70 + i * 220;
-        out.push(`<line x1="${x}" x2="${x + 30}" y1="${y - 4}" y2="${y - 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+        out.push(
+            `<line x1="${x}" x2="${x + 30}" y1="${y - 4}" y2="${y - 4}" stroke="${s.color}" ` +
+                `stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
+        );
         out.push(`<text x="${x + 36}" y="${y}">${escapeXml(s.name)}</text>`);
     });
     out.push("</svg>");
-    return out.join("\n") + "\n";
+    return `${out.join("\n")}\n`;
 }

@@ -2,14 +2,13 @@
  * `npm run bench` as a library: measures, renders BENCHMARKS.md and docs/benchmark.svg, and returns the exit code
  * (scripts/bench.ts parses the arguments).
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { compileProject, runBenchmark } from "./measure";
-import { Machine, checkTargets } from "./report";
+import { type Machine, checkTargets } from "./report";
 import { renderBenchmarksMd, renderBenchSvg } from "./document";
 import { summarizeProfile } from "./profile";
-
 
 export interface BenchArgs {
     sizes: number[];
@@ -54,15 +53,29 @@ export function runBench(args: BenchArgs): number {
             console.error(
                 `  ${r.mode.padEnd(7)} ${String(r.accounts).padStart(4)} accounts, rep ${rep + 1}: ${(r.wallMs / 1000).toFixed(2)} s, ` +
                     `peak RSS ${Math.round(r.peakRssBytes / 2 ** 20)} MiB, ${r.custom} custom + ${r.components} components` +
-                    `${r.policy ? `, policy pack ${(r.policy.wallMs / 1000).toFixed(2)} s` : ""} (${((Date.now() - started) / 1000).toFixed(0)} s elapsed)`,
+                    `${r.policy ? `, policy pack ${(r.policy.wallMs / 1000).toFixed(2)} s` : ""} ` +
+                    `(${((Date.now() - started) / 1000).toFixed(0)} s elapsed)`,
             ),
     });
     const profiles = profileDir
-        ? results.filter((r) => r.profile && fs.existsSync(r.profile)).map((r) => ({ accounts: r.accounts, summary: summarizeProfile(r.profile!, r.profileWindowUs) }))
+        ? results
+              .filter((r) => r.profile && fs.existsSync(r.profile))
+              .map((r) => ({ accounts: r.accounts, summary: summarizeProfile(r.profile!, r.profileWindowUs) }))
         : [];
     if (compiledDir) fs.rmSync(compiledDir, { recursive: true, force: true });
-    const m = machine(argv, args.compiled ? "compiled JavaScript (tsc, no source maps), plain node" : "ts-node (transpile-only), as the Pulumi Node language host runs a TypeScript program");
-    const md = renderBenchmarksMd({ results, machine: m, profiles, elapsedMs: Date.now() - started, previous: args.out && fs.existsSync(args.out) ? fs.readFileSync(args.out, "utf8") : undefined });
+    const m = machine(
+        argv,
+        args.compiled
+            ? "compiled JavaScript (tsc, no source maps), plain node"
+            : "ts-node (transpile-only), as the Pulumi Node language host runs a TypeScript program",
+    );
+    const md = renderBenchmarksMd({
+        results,
+        machine: m,
+        profiles,
+        elapsedMs: Date.now() - started,
+        previous: args.out && fs.existsSync(args.out) ? fs.readFileSync(args.out, "utf8") : undefined,
+    });
     if (args.out) fs.writeFileSync(args.out, md);
     if (args.svg) {
         fs.mkdirSync(path.dirname(args.svg), { recursive: true });
@@ -76,4 +89,3 @@ export function runBench(args: BenchArgs): number {
     for (const c of failed) console.error(`bench: ${c.name}: ${c.detail}`);
     return failed.length ? 1 : 0;
 }
-

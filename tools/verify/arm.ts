@@ -41,9 +41,7 @@ export interface ArmOptions {
 }
 
 /** A failed ARM read: the HTTP outcome (non-2xx or network) or a reply that is not what the spec says. */
-export type ArmFailure =
-    | { kind: "http"; what: string; outcome: HttpOutcome }
-    | { kind: "malformed"; what: string; reason: string };
+export type ArmFailure = { kind: "http"; what: string; outcome: HttpOutcome } | { kind: "malformed"; what: string; reason: string };
 
 export type ArmResult<T> = { ok: true; value: T } | { ok: false; failure: ArmFailure };
 
@@ -64,7 +62,8 @@ async function getJson(url: string, what: string, opts: ArmOptions): Promise<Arm
         ...(opts.clock ? { clock: opts.clock } : {}),
         ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
     });
-    if (outcome.kind === "network" || outcome.status < 200 || outcome.status > 299) return { ok: false, failure: { kind: "http", what, outcome } };
+    if (outcome.kind === "network" || outcome.status < 200 || outcome.status > 299)
+        return { ok: false, failure: { kind: "http", what, outcome } };
     try {
         return { ok: true, value: JSON.parse(outcome.body) as unknown };
     } catch {
@@ -82,7 +81,10 @@ export interface ArmFhirService {
 export function parseFhirService(body: unknown): ArmFhirService | undefined {
     if (!isRecord(body) || !isRecord(body.properties)) return undefined;
     const props = body.properties;
-    const cmk = isRecord(props.encryption) && isRecord(props.encryption.customerManagedKeyEncryption) ? props.encryption.customerManagedKeyEncryption : undefined;
+    const cmk =
+        isRecord(props.encryption) && isRecord(props.encryption.customerManagedKeyEncryption)
+            ? props.encryption.customerManagedKeyEncryption
+            : undefined;
     const url = cmk?.keyEncryptionKeyUrl;
     return {
         ...(typeof url === "string" && url ? { keyEncryptionKeyUrl: url } : {}),
@@ -95,7 +97,9 @@ export async function getFhirService(fhirServiceId: string, opts: ArmOptions): P
     const r = await getJson(armUrl(opts.endpoint, fhirServiceId, FHIR_SERVICE_API_VERSION), what, opts);
     if (!r.ok) return r;
     const svc = parseFhirService(r.value);
-    return svc ? { ok: true, value: svc } : { ok: false, failure: { kind: "malformed", what, reason: "no `properties` in the FHIR service resource" } };
+    return svc
+        ? { ok: true, value: svc }
+        : { ok: false, failure: { kind: "malformed", what, reason: "no `properties` in the FHIR service resource" } };
 }
 
 /** One key version from Keys_ListVersions; times are epoch seconds, as ARM sends them. */
@@ -140,10 +144,12 @@ export async function listKeyVersions(keyId: string, opts: ArmOptions): Promise<
     const versions: KeyVersion[] = [];
     let url: string | undefined = armUrl(opts.endpoint, keyId, KEY_VAULT_API_VERSION, "/versions");
     for (let page = 1; url; page++) {
-        if (page > MAX_PAGES) return { ok: false, failure: { kind: "malformed", what, reason: `more than ${MAX_PAGES} pages of versions` } };
+        if (page > MAX_PAGES)
+            return { ok: false, failure: { kind: "malformed", what, reason: `more than ${MAX_PAGES} pages of versions` } };
         const r = await getJson(url, what, opts);
         if (!r.ok) return r;
-        if (!isRecord(r.value) || !Array.isArray(r.value.value)) return { ok: false, failure: { kind: "malformed", what, reason: "no `value` array in the list of key versions" } };
+        if (!isRecord(r.value) || !Array.isArray(r.value.value))
+            return { ok: false, failure: { kind: "malformed", what, reason: "no `value` array in the list of key versions" } };
         for (const item of r.value.value) {
             const v = parseKeyVersion(item);
             if (v) versions.push(v);
@@ -158,7 +164,14 @@ export async function listKeyVersions(keyId: string, opts: ArmOptions): Promise<
                 return { ok: false, failure: { kind: "malformed", what, reason: "nextLink is not a URL" } };
             }
             if (nextOrigin !== origin) {
-                return { ok: false, failure: { kind: "malformed", what, reason: `nextLink leads to ${nextOrigin}, not ${origin}: not followed (the ARM token goes nowhere else)` } };
+                return {
+                    ok: false,
+                    failure: {
+                        kind: "malformed",
+                        what,
+                        reason: `nextLink leads to ${nextOrigin}, not ${origin}: not followed (the ARM token goes nowhere else)`,
+                    },
+                };
             }
             url = next;
         }

@@ -8,14 +8,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { getTokenWithin, scopeFor, sendsTenant, type CredentialKind } from "./credential";
 import { redact } from "./redact";
-import {
-    callerClaims,
-    diagnoseNetwork,
-    diagnoseResponse,
-    diagnoseToken,
-    type CallerClaims,
-    type Diagnosis,
-} from "./diagnose";
+import { callerClaims, diagnoseNetwork, diagnoseResponse, diagnoseToken, type CallerClaims, type Diagnosis } from "./diagnose";
 import { getWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
 import { checkKey, type KeyCheckOutcome, type KeyStatus } from "./keys";
 import { tenantOf, type AccountTarget } from "./targets";
@@ -59,7 +52,10 @@ export const READ_PROBE_PATH = "Patient?_summary=count";
 interface CapabilityStatement {
     resourceType?: unknown;
     fhirVersion?: unknown;
-    rest?: { operation?: { name?: unknown; definition?: unknown }[]; resource?: { type?: unknown; operation?: { name?: unknown; definition?: unknown }[] }[] }[];
+    rest?: {
+        operation?: { name?: unknown; definition?: unknown }[];
+        resource?: { type?: unknown; operation?: { name?: unknown; definition?: unknown }[] }[];
+    }[];
 }
 
 function isExportOperation(op: { name?: unknown; definition?: unknown }): boolean {
@@ -125,7 +121,10 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
               onRetry: (info) => opts.onRetry?.({ account: t.account, check: "key", ...info }),
           }).catch((err: unknown) => {
               const summary = redact(`key: internal error: ${(err as Error).message}`);
-              return { check: { name: "key", status: "fail", detail: summary }, diagnoses: [{ code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] }] };
+              return {
+                  check: { name: "key", status: "fail", detail: summary },
+                  diagnoses: [{ code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] }],
+              };
           })
         : Promise.resolve({ check: { name: "key", status: "skip", detail: "key check off" }, diagnoses: [] });
     const done = async (): Promise<AccountResult> => {
@@ -191,7 +190,10 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
     const cs = (meta ?? {}) as CapabilityStatement;
     const version = typeof cs.fhirVersion === "string" ? cs.fhirVersion : undefined;
     if (cs.resourceType !== "CapabilityStatement" || !version?.startsWith("4.")) {
-        const got = cs.resourceType === "CapabilityStatement" ? `fhirVersion ${version ?? "missing"}` : `resourceType ${typeof cs.resourceType === "string" ? cs.resourceType : "missing"}`;
+        const got =
+            cs.resourceType === "CapabilityStatement"
+                ? `fhirVersion ${version ?? "missing"}`
+                : `resourceType ${typeof cs.resourceType === "string" ? cs.resourceType : "missing"}`;
         fail(
             "metadata",
             `GET /metadata: not a FHIR R4 CapabilityStatement (${got})`,
@@ -199,19 +201,33 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
                 code: "bad-capability-statement",
                 summary: `GET /metadata: not a FHIR R4 CapabilityStatement (${got})`,
                 facts: [`${t.fhirUrl}/metadata answered 200 with ${got}`],
-                remedies: ["fhirUrl must be the FHIR service root of an R4 (fhir-R4) service; something else (a proxy, another API) answered"],
+                remedies: [
+                    "fhirUrl must be the FHIR service root of an R4 (fhir-R4) service; something else (a proxy, another API) answered",
+                ],
             },
             metaOutcome,
         );
         skip(["read", "export", "smart"], "no capability statement");
         return done();
     }
-    checks.push({ name: "metadata", status: "pass", detail: `CapabilityStatement, FHIR ${version}`, httpStatus: 200, attempts: metaOutcome.attempts });
+    checks.push({
+        name: "metadata",
+        status: "pass",
+        detail: `CapabilityStatement, FHIR ${version}`,
+        httpStatus: 200,
+        attempts: metaOutcome.attempts,
+    });
 
     // 3. An authenticated read: the data-plane role works for this caller.
     const readOutcome = await get("read", READ_PROBE_PATH);
     if ((await expectOk("read", `GET /${READ_PROBE_PATH}`, readOutcome)) !== undefined) {
-        checks.push({ name: "read", status: "pass", detail: "authenticated read allowed", httpStatus: 200, attempts: readOutcome.attempts });
+        checks.push({
+            name: "read",
+            status: "pass",
+            detail: "authenticated read allowed",
+            httpStatus: 200,
+            attempts: readOutcome.attempts,
+        });
     }
 
     // 4. $export advertised when export is on.
@@ -225,7 +241,8 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
                 summary,
                 facts: ["no operation named export in rest[].operation or rest[].resource[].operation"],
                 remedies: [
-                    "the service's exportConfiguration.storageAccountName is missing or not applied yet: run `pulumi up` and check the FHIR service's export settings",
+                    "the service's exportConfiguration.storageAccountName is missing or not applied yet: run `pulumi up` and check " +
+                        "the FHIR service's export settings",
                     "the service's identity needs Storage Blob Data Contributor on the export storage account",
                 ],
             });
@@ -241,14 +258,28 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
             const missing = ["authorization_endpoint", "token_endpoint"].filter((k) => typeof s[k] !== "string" || !(s[k] as string));
             if (missing.length) {
                 const summary = `SMART configuration lacks ${missing.join(" and ")}`;
-                fail("smart", summary, {
-                    code: "smart-configuration",
+                fail(
+                    "smart",
                     summary,
-                    facts: [`${t.fhirUrl}/.well-known/smart-configuration answered without ${missing.join(", ")}`],
-                    remedies: ["SMART on FHIR needs the service's smartProxyEnabled and an authority that publishes OpenID configuration: check the FHIR service's authenticationConfiguration"],
-                }, smartOutcome);
+                    {
+                        code: "smart-configuration",
+                        summary,
+                        facts: [`${t.fhirUrl}/.well-known/smart-configuration answered without ${missing.join(", ")}`],
+                        remedies: [
+                            "SMART on FHIR needs the service's smartProxyEnabled and an authority that publishes OpenID " +
+                                "configuration: check the FHIR service's authenticationConfiguration",
+                        ],
+                    },
+                    smartOutcome,
+                );
             } else {
-                checks.push({ name: "smart", status: "pass", detail: "SMART configuration with authorization and token endpoints", httpStatus: 200, attempts: smartOutcome.attempts });
+                checks.push({
+                    name: "smart",
+                    status: "pass",
+                    detail: "SMART configuration with authorization and token endpoints",
+                    httpStatus: 200,
+                    attempts: smartOutcome.attempts,
+                });
             }
         }
     } else skip(["smart"], "SMART off");

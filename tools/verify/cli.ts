@@ -2,8 +2,8 @@
  * `npm run verify -- --stack dev`: proves each account's FHIR service answers with the identity and roles the stack
  * set up. Exit code 0 when every account is healthy, 1 when any fails, 2 on a usage or configuration error.
  */
-import * as fs from "fs";
-import { parseArgs } from "util";
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
 import type { TokenCredential } from "@azure/identity";
 import { checkAccount, type AccountResult } from "./check";
 import { CREDENTIAL_KINDS, createCredential, isCredentialKind, type CredentialKind } from "./credential";
@@ -93,28 +93,27 @@ function armEndpoint(raw: string | undefined, problems: string[]): string {
     return u.origin;
 }
 
+const VERIFY_OPTIONS = {
+    stack: { type: "string" },
+    outputs: { type: "string" },
+    credential: { type: "string" },
+    account: { type: "string", multiple: true },
+    concurrency: { type: "string" },
+    "timeout-ms": { type: "string" },
+    retries: { type: "string" },
+    json: { type: "string" },
+    "key-lag-hours": { type: "string" },
+    "key-expiry-warn-days": { type: "string" },
+    "arm-endpoint": { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
-    let values;
+    let values: ReturnType<
+        typeof parseArgs<{ args: string[]; options: typeof VERIFY_OPTIONS; strict: true; allowPositionals: false }>
+    >["values"];
     try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                stack: { type: "string" },
-                outputs: { type: "string" },
-                credential: { type: "string" },
-                account: { type: "string", multiple: true },
-                concurrency: { type: "string" },
-                "timeout-ms": { type: "string" },
-                retries: { type: "string" },
-                json: { type: "string" },
-                "key-lag-hours": { type: "string" },
-                "key-expiry-warn-days": { type: "string" },
-                "arm-endpoint": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
+        ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: VERIFY_OPTIONS }));
     } catch (err) {
         throw new VerifyConfigError([(err as Error).message]);
     }
@@ -177,7 +176,11 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
         targets = parseTargets(outputs, args.accounts);
     } catch (err) {
         const problems = err instanceof VerifyConfigError ? err.problems : [(err as Error).message];
-        io.stderr(redact(`verify: cannot read the stack outputs:${problems.map((p) => `\n  - ${p}`).join("")}\n(npm run verify -- --help for usage)`));
+        io.stderr(
+            redact(
+                `verify: cannot read the stack outputs:${problems.map((p) => `\n  - ${p}`).join("")}\n(npm run verify -- --help for usage)`,
+            ),
+        );
         return EXIT.usage;
     }
 

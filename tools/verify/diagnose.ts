@@ -97,7 +97,11 @@ export function bodyExcerpt(body: string, max = 300): string | undefined {
     let text = body.trim();
     if (!text) return undefined;
     try {
-        const json = JSON.parse(text) as { resourceType?: string; issue?: { diagnostics?: string; code?: string }[]; error?: { message?: string } };
+        const json = JSON.parse(text) as {
+            resourceType?: string;
+            issue?: { diagnostics?: string; code?: string }[];
+            error?: { message?: string };
+        };
         if (json.resourceType === "OperationOutcome" && Array.isArray(json.issue)) {
             text = json.issue.map((i) => [i.code, i.diagnostics].filter(Boolean).join(": ")).join("; ");
         } else if (json.error?.message) {
@@ -134,21 +138,29 @@ export function diagnoseUnauthorized(t: AccountTarget, what: string, res: HttpRe
     if (audienceMismatch) {
         summary = `${what}: 401 Unauthorized: the service expects audience ${challengeResource}, the stack says ${t.audience}`;
         remedies.push(
-            `the audience output is stale or wrong: verify asks for a token for the stack's audience, so fix the stack (or re-run \`pulumi up\` and \`pulumi stack output\`) until audience is ${challengeResource}`,
+            `the audience output is stale or wrong: verify asks for a token for the stack's audience, so fix the stack (or re-run ` +
+                `\`pulumi up\` and \`pulumi stack output\`) until audience is ${challengeResource}`,
         );
     } else if (caller.aud && trimSlash(caller.aud) !== trimSlash(t.audience)) {
         summary = `${what}: 401 Unauthorized: token audience ${caller.aud} is not ${t.audience}`;
     }
     if (challengeTenant && expectedTenant && challengeTenant.toLowerCase() !== expectedTenant.toLowerCase()) {
         summary = `${what}: 401 Unauthorized: the service trusts tenant ${challengeTenant}, the stack says ${expectedTenant}`;
-        remedies.push(`the FHIR service's authenticationConfiguration.authority is not the stack's: fix fhir-platform:tenantId and re-run \`pulumi up\``);
+        remedies.push(
+            `the FHIR service's authenticationConfiguration.authority is not the stack's: fix fhir-platform:tenantId and re-run ` +
+                `\`pulumi up\``,
+        );
     } else if (caller.tid && expectedTenant && caller.tid.toLowerCase() !== expectedTenant.toLowerCase()) {
         summary = `${what}: 401 Unauthorized: token from tenant ${caller.tid}, the service trusts ${expectedTenant}`;
     }
-    if (!audienceMismatch) remedies.push(
-        `request the token for scope ${t.audience}/.default from tenant ${expectedTenant ?? t.authority} (Azure CLI: \`az login --tenant ${expectedTenant ?? "<tenant>"}\`)`,
+    if (!audienceMismatch)
+        remedies.push(
+            `request the token for scope ${t.audience}/.default from tenant ${expectedTenant ?? t.authority} (Azure CLI: \`az login ` +
+                `--tenant ${expectedTenant ?? "<tenant>"}\`)`,
+        );
+    remedies.push(
+        "a token for another FHIR service, or for Azure Resource Manager, is rejected: each account's service has its own audience",
     );
-    remedies.push("a token for another FHIR service, or for Azure Resource Manager, is rejected: each account's service has its own audience");
     return { code: "unauthorized", summary, facts: withBody(facts, res), remedies };
 }
 
@@ -158,17 +170,28 @@ export function diagnoseForbidden(t: AccountTarget, what: string, res: HttpRespo
     const exporter: BuiltInRoleName = "FHIR Data Exporter";
     const who = caller.oid ?? "<your object id>";
     const facts = [
-        `the token is valid (audience ${t.audience}) but its principal ${caller.oid ?? "(object id unknown)"} holds no FHIR data-plane role that allows this read`,
+        `the token is valid (audience ${t.audience}) but its principal ${caller.oid ?? "(object id unknown)"} holds no FHIR ` +
+            `data-plane role that allows this read`,
         "GET /metadata is anonymous on the FHIR service; reads and searches need FHIR Data Reader (or Writer, Exporter, Contributor)",
     ];
     const remedies = [
-        `grant ${reader} (${BUILT_IN_ROLES[reader]}): \`az role assignment create --assignee-object-id ${who} --role "${reader}" --scope ${scope}\`, or add it to the account's grants in the stack config and run \`pulumi up\``,
+        `grant ${reader} (${BUILT_IN_ROLES[reader]}): \`az role assignment create --assignee-object-id ${who} --role "${reader}" ` +
+            `--scope ${scope}\`, or add it to the account's grants in the stack config and run \`pulumi up\``,
     ];
     if (t.exportEnabled) {
-        remedies.push(`export is on for this account: whoever runs $export also needs ${exporter} (${BUILT_IN_ROLES[exporter]}), which includes read`);
+        remedies.push(
+            `export is on for this account: whoever runs $export also needs ${exporter} (${BUILT_IN_ROLES[exporter]}), which includes read`,
+        );
     }
-    remedies.push(`role assignments take a few minutes to reach the data plane: if you just granted one, run verify again shortly (${ROLE_DOCS})`);
-    return { code: "forbidden", summary: `${what}: 403 Forbidden: grant ${reader}${t.exportEnabled ? ` (and ${exporter} for $export)` : ""}`, facts: withBody(facts, res), remedies };
+    remedies.push(
+        `role assignments take a few minutes to reach the data plane: if you just granted one, run verify again shortly (${ROLE_DOCS})`,
+    );
+    return {
+        code: "forbidden",
+        summary: `${what}: 403 Forbidden: grant ${reader}${t.exportEnabled ? ` (and ${exporter} for $export)` : ""}`,
+        facts: withBody(facts, res),
+        remedies,
+    };
 }
 
 /** What the key check found that explains a 500 by itself (a key the service cannot use). */
@@ -195,22 +218,47 @@ export function diagnoseServerError(t: AccountTarget, what: string, res: HttpRes
     // The version the service really uses (key check) beats the stack's output, which is only what the last `up` set.
     const keyUri = key?.keyUrl ?? t.keyUri;
     if (keyUri) facts.push(`customer-managed key: ${keyUri}`);
-    if (t.identityPrincipalId) facts.push(`the service reaches the key as identity ${t.identityPrincipalId}${t.identityResourceId ? ` (${t.identityResourceId})` : ""}`);
+    if (t.identityPrincipalId)
+        facts.push(
+            `the service reaches the key as identity ${t.identityPrincipalId}${t.identityResourceId ? ` (${t.identityResourceId})` : ""}`,
+        );
     const verdict = keyVerdict(key);
     if (verdict) facts.push(`the key check (Azure Resource Manager) found that ${verdict}`);
-    else if (key && key.problems.length === 0 && key.enabled) facts.push(`the key check found the version in use enabled${key.expiresAt ? "" : " and without expiry"}: look at access (role, firewall) first`);
-    if (t.keyVaultNetwork === "allNetworks") facts.push("the vault accepts all networks (keyVaultNetwork: allNetworks): its firewall is not the cause");
-    const keyStep = `make sure the key is enabled and not expired: \`az keyvault key show --id ${keyUri ?? "<keyUri>"} --query attributes\`; re-enable with \`az keyvault key set-attributes --id ${keyUri ?? "<keyUri>"} --enabled true\` or extend --expires (never disable a version a service still uses)`;
-    const grantStep = `re-grant ${CMK_ROLE} (${BUILT_IN_ROLES[CMK_ROLE]}) to the identity on the key: \`az role assignment create --assignee-object-id ${t.identityPrincipalId ?? "<identity principal id>"} --assignee-principal-type ServicePrincipal --role "${CMK_ROLE}" --scope ${t.keyVaultId ?? "<vault resource id>"}/keys/${keyName ?? "<key>"}\` (or \`pulumi up\`, which owns that grant)`;
+    else if (key && key.problems.length === 0 && key.enabled)
+        facts.push(
+            `the key check found the version in use enabled${key.expiresAt ? "" : " and without expiry"}: look at access (role, ` +
+                `firewall) first`,
+        );
+    if (t.keyVaultNetwork === "allNetworks")
+        facts.push("the vault accepts all networks (keyVaultNetwork: allNetworks): its firewall is not the cause");
+    const keyStep =
+        `make sure the key is enabled and not expired: \`az keyvault key show --id ${keyUri ?? "<keyUri>"} --query ` +
+        `attributes\`; re-enable with \`az keyvault key set-attributes --id ${keyUri ?? "<keyUri>"} --enabled true\` or ` +
+        `extend --expires (never disable a version a service still uses)`;
+    const grantStep =
+        `re-grant ${CMK_ROLE} (${BUILT_IN_ROLES[CMK_ROLE]}) to the identity on the key: \`az role assignment create ` +
+        `--assignee-object-id ${t.identityPrincipalId ?? "<identity principal id>"} --assignee-principal-type ` +
+        `ServicePrincipal --role "${CMK_ROLE}" --scope ` +
+        `${t.keyVaultId ?? "<vault resource id>"}/keys/${keyName ?? "<key>"}\` (or \`pulumi up\`, which owns that ` +
+        `grant)`;
     const firewallSteps =
         t.keyVaultNetwork === "trustedServices"
             ? [
-                  `the vault firewall denies all but trusted Microsoft services (keyVaultNetwork: trustedServices). The FHIR CMK page requires that bypass, yet Key Vault's trusted-services list does not name Health Data Services (a known documentation conflict), so the firewall may be what blocks the service: check \`az keyvault show --name ${vault} --query properties.networkAcls\` shows bypass AzureServices (else \`az keyvault update --name ${vault} --bypass AzureServices\`)`,
-                  `     if it does and the 500s go on, as a diagnosis step set this account's keyVaultNetwork: allNetworks in the stack config and \`pulumi up\`: if the 500s stop, the firewall was the cause (keep it open only as long as you must)`,
+                  `the vault firewall denies all but trusted Microsoft services (keyVaultNetwork: trustedServices). The FHIR CMK page ` +
+                      `requires that bypass, yet Key Vault's trusted-services list does not name Health Data Services (a known ` +
+                      `documentation conflict), so the firewall may be what blocks the service: check \`az keyvault show --name ${vault} ` +
+                      `--query properties.networkAcls\` shows bypass AzureServices (else \`az keyvault update --name ${vault} --bypass ` +
+                      `AzureServices\`)`,
+                  `     if it does and the 500s go on, as a diagnosis step set this account's keyVaultNetwork: allNetworks in the ` +
+                      `stack config and \`pulumi up\`: if the 500s stop, the firewall was the cause (keep it open only as long as you ` +
+                      `must)`,
               ]
             : t.keyVaultNetwork === "allNetworks"
               ? []
-              : [`if the vault has a firewall, allow trusted Microsoft services: \`az keyvault update --name ${vault} --bypass AzureServices\``];
+              : [
+                    `if the vault has a firewall, allow trusted Microsoft services: \`az keyvault update --name ${vault} --bypass ` +
+                        `AzureServices\``,
+                ];
     const recoverStep = "a deleted key or vault can be recovered from soft delete (`az keyvault key recover`, `az keyvault recover`)";
     const steps = verdict ? [keyStep, grantStep, ...firewallSteps, recoverStep] : [grantStep, keyStep, ...firewallSteps, recoverStep];
     let n = 0;
@@ -219,7 +267,9 @@ export function diagnoseServerError(t: AccountTarget, what: string, res: HttpRes
         ...steps.map((step) => (step.startsWith("     ") ? step : `  ${++n}. ${step}`)),
         "otherwise the service itself is failing: check its resource health and the AuditLogs diagnostics in Log Analytics",
     ];
-    const summary = verdict ? `${what}: ${res.status} server error: ${verdict}` : `${what}: ${res.status} server error: likely lost access to its CMK key ${keyUri ?? ""}`.trim();
+    const summary = verdict
+        ? `${what}: ${res.status} server error: ${verdict}`
+        : `${what}: ${res.status} server error: likely lost access to its CMK key ${keyUri ?? ""}`.trim();
     return { code: "server-error", summary, facts: withBody(facts, res), remedies };
 }
 
@@ -240,13 +290,18 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
             return t.fhirUrl;
         }
     })();
-    const viaEndpoint = `run verify from a network peered with that VNet, whose DNS resolves ${host} to the private endpoint's address through the private DNS zone linked to the VNet (${PRIVATE_LINK_DOCS})`;
+    const viaEndpoint =
+        `run verify from a network peered with that VNet, whose DNS resolves ${host} to the private endpoint's ` +
+        `address through the private DNS zone linked to the VNet (${PRIVATE_LINK_DOCS})`;
     const privateHint =
         t.publicNetworkAccess === "Disabled"
-            ? `this account is private (publicNetworkAccess: Disabled): its service is reachable only through the private endpoint on its workspace: ${viaEndpoint}`
+            ? `this account is private (publicNetworkAccess: Disabled): its service is reachable only through the private endpoint on ` +
+              `its workspace: ${viaEndpoint}`
             : t.publicNetworkAccess === "Enabled"
-              ? `this account is public (publicNetworkAccess: Enabled), so no private endpoint is involved: look at this machine's network, proxy and DNS`
-              : `if the workspace's public network access is disabled, the service is only reachable through its private endpoint: ${viaEndpoint}`;
+              ? `this account is public (publicNetworkAccess: Enabled), so no private endpoint is involved: look at this machine's ` +
+                `network, proxy and DNS`
+              : `if the workspace's public network access is disabled, the service is only reachable through its private endpoint: ` +
+                `${viaEndpoint}`;
     const facts = [`${f.message}${f.code ? ` (${f.code})` : ""}`];
     switch (f.error) {
         case "dns":
@@ -254,7 +309,10 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
                 code: "network",
                 summary: `${what}: DNS lookup for ${host} failed${f.code ? ` (${f.code})` : ""}: network or private endpoint`,
                 facts,
-                remedies: [privateHint, "otherwise check that the FHIR service exists and the fhirUrl output is current (`pulumi stack output accounts`)"],
+                remedies: [
+                    privateHint,
+                    "otherwise check that the FHIR service exists and the fhirUrl output is current (`pulumi stack output accounts`)",
+                ],
             };
         case "timeout":
             return {
@@ -262,7 +320,8 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
                 summary: `${what}: no answer from ${host} within ${timeoutMs} ms: network or private endpoint`,
                 facts,
                 remedies: [
-                    "a firewall or proxy drops the traffic, or the name resolves to a private endpoint address this network cannot route to",
+                    "a firewall or proxy drops the traffic, or the name resolves to a private endpoint address this network cannot " +
+                        "route to",
                     privateHint,
                     "if the service is just slow, raise --timeout-ms",
                 ],
@@ -280,7 +339,9 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
                 code: "network",
                 summary: `${what}: TLS failure talking to ${host}`,
                 facts,
-                remedies: ["a TLS-inspecting proxy is in the way: trust its CA (NODE_EXTRA_CA_CERTS) or bypass it for *.azurehealthcareapis.com"],
+                remedies: [
+                    "a TLS-inspecting proxy is in the way: trust its CA (NODE_EXTRA_CA_CERTS) or bypass it for *.azurehealthcareapis.com",
+                ],
             };
         default:
             return { code: "network", summary: `${what}: request to ${host} failed: ${redact(f.message)}`, facts, remedies: [privateHint] };
@@ -297,7 +358,11 @@ export function diagnoseResponse(t: AccountTarget, what: string, res: HttpRespon
         code: "unexpected-status",
         summary: `${what}: unexpected ${res.status}`,
         facts: withBody([`GET ${what} answered ${res.status}`], res),
-        remedies: [res.status === 404 ? "check that fhirUrl points at the FHIR service root (https://<workspace>-<fhir>.fhir.azurehealthcareapis.com)" : "see the service's answer above"],
+        remedies: [
+            res.status === 404
+                ? "check that fhirUrl points at the FHIR service root (https://<workspace>-<fhir>.fhir.azurehealthcareapis.com)"
+                : "see the service's answer above",
+        ],
     };
 }
 
@@ -309,19 +374,22 @@ export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unk
     const tenant = tenantOf(t.authority);
     // DefaultAzureCredential's chain: one line per credential tried, rather than one long paragraph.
     const chained = (err as { errors?: unknown }).errors;
-    const facts = Array.isArray(chained) && chained.length
-        ? chained.map((e) => {
-              const m = redact(e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ");
-              return `${e instanceof Error ? e.name : "Error"}: ${m.length > 200 ? `${m.slice(0, 200)}…` : m}`;
-          })
-        : [`${name}: ${message}`];
+    const facts =
+        Array.isArray(chained) && chained.length
+            ? chained.map((e) => {
+                  const m = redact(e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ");
+                  return `${e instanceof Error ? e.name : "Error"}: ${m.length > 200 ? `${m.slice(0, 200)}…` : m}`;
+              })
+            : [`${name}: ${message}`];
     facts.push(`scope ${t.audience}/.default, tenant ${tenant ?? "?"}, credential ${credentialKind}`);
     if (name === "TokenTimeoutError") {
         return {
             code: "token",
             summary: "token: no token in time (credential endpoint unreachable?)",
             facts,
-            remedies: ["the identity endpoint (IMDS, App Service, Entra ID) did not answer: check network access to it, or raise --timeout-ms"],
+            remedies: [
+                "the identity endpoint (IMDS, App Service, Entra ID) did not answer: check network access to it, or raise --timeout-ms",
+            ],
         };
     }
     if (/AADSTS500011|resource principal/i.test(raw)) {
@@ -329,16 +397,24 @@ export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unk
             code: "token",
             summary: `token: Entra ID knows no resource ${t.audience} in tenant ${tenant ?? "?"} (wrong audience or tenant)`,
             facts,
-            remedies: [`check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the service's tenant`],
+            remedies: [
+                `check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the ` +
+                    `service's tenant`,
+            ],
         };
     }
-    if (/not configured to acquire tokens for tenant|AADSTS90002|AADSTS700016|AADSTS50020|AADSTS90072|tenant[^.]*(not found|does not exist|is invalid)/i.test(raw)) {
+    if (
+        /not configured to acquire tokens for tenant|AADSTS90002|AADSTS700016|AADSTS50020|AADSTS90072|tenant[^.]*(not found|does not exist|is invalid)/i.test(
+            raw,
+        )
+    ) {
         return {
             code: "token",
             summary: `token: wrong tenant: cannot get a token from tenant ${tenant ?? "?"}`,
             facts,
             remedies: [
-                `sign in to the stack's tenant: \`az login --tenant ${tenant ?? "<tenant>"}\`, or set AZURE_TENANT_ID for a service principal / workload identity`,
+                `sign in to the stack's tenant: \`az login --tenant ${tenant ?? "<tenant>"}\`, or set AZURE_TENANT_ID for a service ` +
+                    `principal / workload identity`,
                 `if the stack's tenantId (authority ${t.authority}) is a placeholder, fix it in the stack config`,
             ],
         };
@@ -350,10 +426,12 @@ export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unk
         facts,
         remedies: [
             credentialKind === "managed-identity"
-                ? "no managed identity endpoint here: run on an Azure host with an identity, or set IDENTITY_ENDPOINT/IDENTITY_HEADER (App Service); AZURE_CLIENT_ID picks a user-assigned identity"
+                ? "no managed identity endpoint here: run on an Azure host with an identity, or set IDENTITY_ENDPOINT/IDENTITY_HEADER " +
+                  "(App Service); AZURE_CLIENT_ID picks a user-assigned identity"
                 : credentialKind === "workload-identity"
                   ? "workload identity needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
-                  : `sign in (\`az login --tenant ${tenant ?? "<tenant>"}\`), set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pick one with --credential`,
+                  : `sign in (\`az login --tenant ${tenant ?? "<tenant>"}\`), set ` +
+                    `AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pick one with --credential`,
         ],
     };
 }

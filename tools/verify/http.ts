@@ -94,7 +94,10 @@ export function classifyNetworkError(err: unknown): { error: NetworkErrorKind; c
     if (code === "ECONNREFUSED") return { error: "refused", code };
     if (code && RESET_CODES.has(code)) return { error: "reset", code };
     if (code && TIMEOUT_CODES.has(code)) return { error: "timeout", code };
-    if (code && (code.startsWith("ERR_TLS") || code.startsWith("CERT_") || code.includes("SELF_SIGNED") || code === "DEPTH_ZERO_SELF_SIGNED_CERT")) {
+    if (
+        code &&
+        (code.startsWith("ERR_TLS") || code.startsWith("CERT_") || code.includes("SELF_SIGNED") || code === "DEPTH_ZERO_SELF_SIGNED_CERT")
+    ) {
         return { error: "tls", code };
     }
     return code ? { error: "other", code } : { error: "other" };
@@ -123,7 +126,10 @@ export interface GetOptions {
 /** Only the first bytes of an error body matter for diagnosis. */
 const MAX_BODY_CHARS = 64 * 1024;
 
-async function attempt(url: string, opts: GetOptions): Promise<{ status: number; headers: Headers; body: string } | { failure: HttpNetworkFailure["error"]; code?: string; message: string }> {
+async function attempt(
+    url: string,
+    opts: GetOptions,
+): Promise<{ status: number; headers: Headers; body: string } | { failure: HttpNetworkFailure["error"]; code?: string; message: string }> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -164,14 +164,18 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
     const refreshUp = `${refreshUpOnly} (or run the scheduled workflow .github/workflows/key-rotation.yml)`;
 
     // The newest enabled version, whatever the service uses (for the report, and for every remedy that moves it).
-    const enabled = (versions ?? []).filter((v) => v.enabled && v.created !== undefined).sort((a, b) => (a.created as number) - (b.created as number));
+    const enabled = (versions ?? [])
+        .filter((v) => v.enabled && v.created !== undefined)
+        .sort((a, b) => (a.created as number) - (b.created as number));
     const latest = enabled.at(-1);
     if (latest) status.latestEnabledVersion = latest.version;
     if (latest?.created !== undefined && t.keyRotationDays !== undefined) {
         const latestAgeHours = (nowMs / 1000 - latest.created) / 3600;
         if (latestAgeHours > t.keyRotationDays * 24 + lagHours) {
             status.notes.push(
-                `the newest enabled version is ${formatHours(latestAgeHours)} old although the stack rotates every ${t.keyRotationDays} d: is the key's rotation policy in place? (\`az keyvault key rotation-policy show --vault-name ${stackKey.vaultName} --name ${stackKey.keyName}\`, ${ROTATION_DOCS})`,
+                `the newest enabled version is ${formatHours(latestAgeHours)} old although the stack rotates every ` +
+                    `${t.keyRotationDays} d: is the key's rotation policy in place? (\`az keyvault key rotation-policy show --vault-name ` +
+                    `${stackKey.vaultName} --name ${stackKey.keyName}\`, ${ROTATION_DOCS})`,
             );
         }
     }
@@ -180,7 +184,10 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
         add("no-cmk", {
             summary: "key: the FHIR service has no customer-managed key (encryption.customerManagedKeyEncryption is empty)",
             facts: [`the stack expects a key of ${stackName}`],
-            remedies: [`run \`pulumi up\`: the program gives the service the versioned URI of its key (CMK can be added to an existing service, ${CMK_DOCS})`],
+            remedies: [
+                `run \`pulumi up\`: the program gives the service the versioned URI of its key (CMK can be added to an existing ` +
+                    `service, ${CMK_DOCS})`,
+            ],
         });
         return { status, diagnoses };
     }
@@ -198,7 +205,8 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
             summary: `key: the FHIR service uses ${used.vaultName}/${used.keyName}, not the stack's key ${stackName}`,
             facts: [`the service's key URL: ${keyUrl}`, `the stack's key: ${t.keyId ?? "?"}`],
             remedies: [
-                `the service's encryption was changed outside Pulumi, or the stack moved to a new key and \`pulumi up\` has not run since: ${refreshUp} puts the stack's key on the service`,
+                `the service's encryption was changed outside Pulumi, or the stack moved to a new key and \`pulumi up\` has not run ` +
+                    `since: ${refreshUp} puts the stack's key on the service`,
                 `keep ${used.vaultName}/${used.keyName} enabled until the service has moved off it: data is wrapped with it until then`,
             ],
         });
@@ -208,7 +216,8 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
         add("versionless", {
             summary: `key: the FHIR service has a versionless key URL ${keyUrl}`,
             facts: [
-                "Microsoft documents only versioned key URIs for FHIR CMK and says its keys are rotated manually; no Health Data Services page says the service follows a versionless URI to new versions",
+                "Microsoft documents only versioned key URIs for FHIR CMK and says its keys are rotated manually; no Health Data " +
+                    "Services page says the service follows a versionless URI to new versions",
                 ...(latest ? [`the newest enabled version is ${latest.version}`] : []),
             ],
             remedies: [`${refreshUp}: the program gives the service the versioned URI of the newest version (${CMK_DOCS})`],
@@ -221,10 +230,13 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
     const inUse = versions.find((v) => v.version.toLowerCase() === used.version?.toLowerCase());
     if (!inUse) {
         add("unknown-version", {
-            summary: `key: the version the FHIR service uses (${short(used.version)}) is not among the ${versions.length} version(s) of ${stackName}`,
+            summary:
+                `key: the version the FHIR service uses (${short(used.version)}) is not among the ${versions.length} version(s) ` +
+                `of ${stackName}`,
             facts: [`the service's key URL: ${keyUrl}`, ...(latest ? [`the newest enabled version is ${latest.version}`] : [])],
             remedies: [
-                "a FHIR service that cannot use its key answers 500: find out where that version went (the vault's AuditEvent logs, table AZKVAuditLogs in Log Analytics)",
+                "a FHIR service that cannot use its key answers 500: find out where that version went (the vault's AuditEvent logs, " +
+                    "table AZKVAuditLogs in Log Analytics)",
                 `${refreshUp} moves the service to the newest version`,
             ],
         });
@@ -242,16 +254,23 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
         status.expiresInHours = Math.round((inUse.expires - nowMs / 1000) / 3600);
     }
     const moveToNewer = `or move the service to a newer version: ${
-        latest && latest.version !== inUse.version ? `${latest.version} exists, so` : `\`az keyvault key rotate --vault-name ${stackKey.vaultName} --name ${stackKey.keyName}\`, then`
+        latest && latest.version !== inUse.version
+            ? `${latest.version} exists, so`
+            : `\`az keyvault key rotate --vault-name ${stackKey.vaultName} --name ${stackKey.keyName}\`, then`
     } ${refreshUp}; keep this version enabled`;
-    const keepEnabled = `never disable a version a FHIR service or storage account still uses: disable an old version only once verify shows every service on a newer one (storage picks up new versions within a day)`;
+    const keepEnabled =
+        `never disable a version a FHIR service or storage account still uses: disable an old version only once ` +
+        `verify shows every service on a newer one (storage picks up new versions within a day)`;
 
     if (!inUse.enabled) {
         add("disabled", {
-            summary: `key: the version the FHIR service uses (${short(inUse.version)}) is disabled: the service cannot use its key and answers 500`,
+            summary:
+                `key: the version the FHIR service uses (${short(inUse.version)}) is disabled: the service cannot use its key ` +
+                `and answers 500`,
             facts: [`version in use: ${uri}`, ...(inUse.updated !== undefined ? [`last changed ${dateOf(inUse.updated)}`] : [])],
             remedies: [
-                `re-enable it now: \`az keyvault key set-attributes --id ${uri} --enabled true\` (a Key Vault data-plane call: needs Key Vault Crypto Officer on the vault and a network its firewall lets through)`,
+                `re-enable it now: \`az keyvault key set-attributes --id ${uri} --enabled true\` (a Key Vault data-plane call: needs ` +
+                    `Key Vault Crypto Officer on the vault and a network its firewall lets through)`,
                 keepEnabled,
             ],
         });
@@ -259,23 +278,33 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
     const nowS = nowMs / 1000;
     if (inUse.expires !== undefined && inUse.expires <= nowS) {
         add("expired", {
-            summary: `key: the version the FHIR service uses (${short(inUse.version)}) expired ${dateOf(inUse.expires)}: Key Vault still unwraps with it but no longer wraps`,
-            facts: [`version in use: ${uri}`, "an expired version can still decrypt (unwrap) what it protected, but nothing new can be wrapped with it: the service cannot protect new data keys"],
+            summary:
+                `key: the version the FHIR service uses (${short(inUse.version)}) expired ${dateOf(inUse.expires)}: Key Vault ` +
+                `still unwraps with it but no longer wraps`,
+            facts: [
+                `version in use: ${uri}`,
+                "an expired version can still decrypt (unwrap) what it protected, but nothing new can be wrapped with it: the service " +
+                    "cannot protect new data keys",
+            ],
             remedies: [
-                `extend it: \`az keyvault key set-attributes --id ${uri} --expires <later date>\` (the rotation policy gives new versions no expiry)`,
+                `extend it: \`az keyvault key set-attributes --id ${uri} --expires <later date>\` (the rotation policy gives new ` +
+                    `versions no expiry)`,
                 moveToNewer,
             ],
         });
     } else if (inUse.expires !== undefined && inUse.expires - nowS <= expiryWarnDays * 86_400) {
         add("expiring", {
-            summary: `key: the version the FHIR service uses (${short(inUse.version)}) expires in ${formatHours((inUse.expires - nowS) / 3600)} (${dateOf(inUse.expires)})`,
+            summary:
+                `key: the version the FHIR service uses (${short(inUse.version)}) expires in ` +
+                `${formatHours((inUse.expires - nowS) / 3600)} (${dateOf(inUse.expires)})`,
             facts: [
                 `version in use: ${uri}`,
                 `warning threshold: --key-expiry-warn-days ${expiryWarnDays}`,
                 "once expired, Key Vault still unwraps with it but no longer wraps: the service cannot protect new data keys",
             ],
             remedies: [
-                `extend it before then: \`az keyvault key set-attributes --id ${uri} --expires <later date>\` (the rotation policy gives new versions no expiry, so this one was set by hand or by an older policy)`,
+                `extend it before then: \`az keyvault key set-attributes --id ${uri} --expires <later date>\` (the rotation policy ` +
+                    `gives new versions no expiry, so this one was set by hand or by an older policy)`,
                 moveToNewer,
             ],
         });
@@ -290,26 +319,33 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
         status.newerSince = isoOf(firstNewer.created);
         if (lag > lagHours) {
             add("lagging", {
-                summary: `key: rotation has not reached the service: it uses ${short(inUse.version)} although ${short(firstNewer.version)} has been enabled for ${formatHours(lag)}`,
+                summary:
+                    `key: rotation has not reached the service: it uses ${short(inUse.version)} although ` +
+                    `${short(firstNewer.version)} has been enabled for ${formatHours(lag)}`,
                 facts: [
                     `version in use: ${uri}${inUse.created !== undefined ? ` (created ${dateOf(inUse.created)})` : ""}`,
-                    `newer enabled version${newer.length > 1 ? `s: ${newer.length}, the first` : ""}: ${firstNewer.version} (created ${dateOf(firstNewer.created)})`,
+                    `newer enabled version${newer.length > 1 ? `s: ${newer.length}, the first` : ""}: ${firstNewer.version} (created ` +
+                        `${dateOf(firstNewer.created)})`,
                     `allowed lag: --key-lag-hours ${lagHours} (the daily workflow's window plus a margin)`,
                 ],
                 remedies: [
-                    `run the workflow .github/workflows/key-rotation.yml, or ${refreshUpOnly}: the refresh reads the new version, the update moves the service to it in place (encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl)`,
-                    "if the scheduled workflow should have done this: look at its recent runs (failed, disabled, or not covering this stack)",
+                    `run the workflow .github/workflows/key-rotation.yml, or ${refreshUpOnly}: the refresh reads the new version, the ` +
+                        `update moves the service to it in place (encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl)`,
+                    "if the scheduled workflow should have done this: look at its recent runs (failed, disabled, or not covering this " +
+                        "stack)",
                     `keep ${short(inUse.version)} enabled: ${keepEnabled}`,
                 ],
             });
         } else {
             status.notes.push(
-                `newer version ${firstNewer.version} was created ${formatHours(lag)} ago: within --key-lag-hours ${lagHours}, the scheduled \`pulumi refresh && pulumi up\` moves the service to it`,
+                `newer version ${firstNewer.version} was created ${formatHours(lag)} ago: within --key-lag-hours ${lagHours}, the ` +
+                    `scheduled \`pulumi refresh && pulumi up\` moves the service to it`,
             );
         }
     }
     const disabledOld = versions.filter((v) => !v.enabled && v.version !== inUse.version).length;
-    if (disabledOld) status.notes.push(`${disabledOld} other version(s) disabled: fine only if nothing (FHIR service, export storage) still uses them`);
+    if (disabledOld)
+        status.notes.push(`${disabledOld} other version(s) disabled: fine only if nothing (FHIR service, export storage) still uses them`);
     return { status, diagnoses };
 }
 
@@ -335,7 +371,9 @@ export const KEY_CHECK_SKIPPED = "skipped: stack outputs lack fhirServiceId/keyI
 
 /** Reader scopes for the key check: the resource groups of the FHIR service and of the key (once each). */
 function readerScopes(t: AccountTarget): string[] {
-    const scopes = [t.fhirServiceId, t.keyId].map((id) => (id ? resourceGroupScope(id) : undefined)).filter((s): s is string => s !== undefined);
+    const scopes = [t.fhirServiceId, t.keyId]
+        .map((id) => (id ? resourceGroupScope(id) : undefined))
+        .filter((s): s is string => s !== undefined);
     return [...new Set(scopes.map((s) => s.toLowerCase()))].map((lower) => scopes.find((s) => s.toLowerCase() === lower) as string);
 }
 
@@ -349,9 +387,20 @@ function errorCodeOf(body: string): string | undefined {
 }
 
 /** A failed ARM read becomes a key-check diagnosis. */
-export function diagnoseArmFailure(t: AccountTarget, f: ArmFailure, callerOid: string | undefined, armEndpoint: string, isKeyList: boolean): Diagnosis {
+export function diagnoseArmFailure(
+    t: AccountTarget,
+    f: ArmFailure,
+    callerOid: string | undefined,
+    armEndpoint: string,
+    isKeyList: boolean,
+): Diagnosis {
     if (f.kind === "malformed") {
-        return { code: "arm-error", summary: `key: ${f.what}: unexpected answer from Azure Resource Manager: ${f.reason}`, facts: [], remedies: ["check --arm-endpoint, and any proxy between you and Azure Resource Manager"] };
+        return {
+            code: "arm-error",
+            summary: `key: ${f.what}: unexpected answer from Azure Resource Manager: ${f.reason}`,
+            facts: [],
+            remedies: ["check --arm-endpoint, and any proxy between you and Azure Resource Manager"],
+        };
     }
     const o = f.outcome;
     if (o.kind === "network") {
@@ -361,14 +410,18 @@ export function diagnoseArmFailure(t: AccountTarget, f: ArmFailure, callerOid: s
             summary: `key: ${f.what}: cannot reach Azure Resource Manager (${host}): ${o.error}`,
             facts: [redact(`${o.message}${o.code ? ` (${o.code})` : ""}`)],
             remedies: [
-                `the key check needs outbound HTTPS to ${host}; it is the control plane, so neither the workspace's private endpoint nor the vault firewall is involved`,
+                `the key check needs outbound HTTPS to ${host}; it is the control plane, so neither the workspace's private endpoint ` +
+                    `nor the vault firewall is involved`,
                 "a proxy or firewall on this network blocks it, or --arm-endpoint is wrong (another cloud has another endpoint)",
             ],
         };
     }
     const excerpt = bodyExcerpt(o.body);
     const code = errorCodeOf(o.body);
-    const facts = [`${o.status}${code ? ` ${code}` : ""} after ${o.attempts} attempt(s)`, ...(excerpt ? [`Azure Resource Manager said: ${excerpt}`] : [])];
+    const facts = [
+        `${o.status}${code ? ` ${code}` : ""} after ${o.attempts} attempt(s)`,
+        ...(excerpt ? [`Azure Resource Manager said: ${excerpt}`] : []),
+    ];
     if (o.status === 403) {
         const who = callerOid ?? "<your object id>";
         const scopes = readerScopes(t);
@@ -378,9 +431,12 @@ export function diagnoseArmFailure(t: AccountTarget, f: ArmFailure, callerOid: s
             facts: [`caller object id ${callerOid ?? "(unknown)"}`, ...facts],
             remedies: [
                 ...(scopes.length ? scopes : ["<the account's resource group id>"]).map(
-                    (scope) => `grant ${READER_ROLE.name} (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ${who} --role ${READER_ROLE.name} --scope ${scope}\``,
+                    (scope) =>
+                        `grant ${READER_ROLE.name} (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ${who} ` +
+                        `--role ${READER_ROLE.name} --scope ${scope}\``,
                 ),
-                "the key check reads only control-plane metadata (the service's key URL, the key's versions and their dates), never key material; role assignments take a few minutes to apply",
+                "the key check reads only control-plane metadata (the service's key URL, the key's versions and their dates), never " +
+                    "key material; role assignments take a few minutes to apply",
             ],
         };
     }
@@ -390,7 +446,10 @@ export function diagnoseArmFailure(t: AccountTarget, f: ArmFailure, callerOid: s
             code: "arm-unauthorized",
             summary: `key: ${f.what}: 401 Unauthorized: Azure Resource Manager rejected the token`,
             facts,
-            remedies: [`the key check needs a token for ${armResourceFor(armEndpoint)} from the subscription's tenant ${tenant ?? "?"} (Azure CLI: \`az login --tenant ${tenant ?? "<tenant>"}\`)`],
+            remedies: [
+                `the key check needs a token for ${armResourceFor(armEndpoint)} from the subscription's tenant ${tenant ?? "?"} ` +
+                    `(Azure CLI: \`az login --tenant ${tenant ?? "<tenant>"}\`)`,
+            ],
         };
     }
     if (o.status === 404) {
@@ -402,7 +461,8 @@ export function diagnoseArmFailure(t: AccountTarget, f: ArmFailure, callerOid: s
                 facts,
                 remedies: [
                     "a FHIR service whose key is deleted answers 500; with soft delete and purge protection the key can be recovered:",
-                    `  \`az keyvault key list-deleted --vault-name ${key.vaultName}\` then \`az keyvault key recover --vault-name ${key.vaultName} --name ${key.keyName}\` (a deleted vault: \`az keyvault recover --name ${key.vaultName}\`)`,
+                    `  \`az keyvault key list-deleted --vault-name ${key.vaultName}\` then \`az keyvault key recover --vault-name ` +
+                        `${key.vaultName} --name ${key.keyName}\` (a deleted vault: \`az keyvault recover --name ${key.vaultName}\`)`,
                     "if the keyId output is stale, `pulumi refresh` and `pulumi stack output` give the current one",
                 ],
             };
@@ -411,13 +471,26 @@ export function diagnoseArmFailure(t: AccountTarget, f: ArmFailure, callerOid: s
             code: "arm-not-found",
             summary: `key: ${f.what}: 404: Azure Resource Manager knows no such resource`,
             facts,
-            remedies: ["the stack outputs are stale (run `pulumi refresh` and verify again), the resource was deleted, or this identity sees another subscription or tenant"],
+            remedies: [
+                "the stack outputs are stale (run `pulumi refresh` and verify again), the resource was deleted, or this identity sees " +
+                    "another subscription or tenant",
+            ],
         };
     }
     if (o.status === 429 || o.status === 503) {
-        return { code: "arm-error", summary: `key: ${f.what}: still ${o.status} after ${o.attempts} attempts`, facts, remedies: ["Azure Resource Manager is throttling or unavailable: run again later, or with more --retries"] };
+        return {
+            code: "arm-error",
+            summary: `key: ${f.what}: still ${o.status} after ${o.attempts} attempts`,
+            facts,
+            remedies: ["Azure Resource Manager is throttling or unavailable: run again later, or with more --retries"],
+        };
     }
-    return { code: "arm-error", summary: `key: ${f.what}: unexpected ${o.status} from Azure Resource Manager`, facts, remedies: ["see Azure Resource Manager's answer above"] };
+    return {
+        code: "arm-error",
+        summary: `key: ${f.what}: unexpected ${o.status} from Azure Resource Manager`,
+        facts,
+        remedies: ["see Azure Resource Manager's answer above"],
+    };
 }
 
 /** One line for the key section of the report. */
@@ -427,9 +500,19 @@ export function describeKey(s: KeyStatus): string {
     const parts = [`${s.keyName}/${s.version}`];
     if (s.enabled === false) parts.push("DISABLED");
     else if (s.isLatest === true) parts.push("latest enabled version");
-    else if (s.isLatest === false) parts.push(s.newerVersion ? `NOT latest: ${short(s.newerVersion)} exists since ${s.newerSince?.slice(0, 10)}` : "NOT the latest enabled version");
+    else if (s.isLatest === false)
+        parts.push(
+            s.newerVersion
+                ? `NOT latest: ${short(s.newerVersion)} exists since ${s.newerSince?.slice(0, 10)}`
+                : "NOT the latest enabled version",
+        );
     if (s.ageHours !== undefined) parts.push(`${formatHours(s.ageHours)} old`);
-    if (s.expiresInHours !== undefined) parts.push(s.expiresInHours < 0 ? `EXPIRED ${s.expiresAt?.slice(0, 10)}` : `expires ${s.expiresAt?.slice(0, 10)} (in ${formatHours(s.expiresInHours)})`);
+    if (s.expiresInHours !== undefined)
+        parts.push(
+            s.expiresInHours < 0
+                ? `EXPIRED ${s.expiresAt?.slice(0, 10)}`
+                : `expires ${s.expiresAt?.slice(0, 10)} (in ${formatHours(s.expiresInHours)})`,
+        );
     else if (s.enabled !== undefined) parts.push("no expiry");
     return parts.join(", ");
 }
@@ -437,7 +520,11 @@ export function describeKey(s: KeyStatus): string {
 /** Runs the key check for one account. Never throws. */
 export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise<KeyCheckOutcome> {
     if (!t.fhirServiceId || !t.keyId) return { check: { name: "key", status: "skip", detail: KEY_CHECK_SKIPPED }, diagnoses: [] };
-    const fail = (d: Diagnosis, status?: KeyStatus): KeyCheckOutcome => ({ check: { name: "key", status: "fail", detail: d.summary }, diagnoses: [d], ...(status ? { status } : {}) });
+    const fail = (d: Diagnosis, status?: KeyStatus): KeyCheckOutcome => ({
+        check: { name: "key", status: "fail", detail: d.summary },
+        diagnoses: [d],
+        ...(status ? { status } : {}),
+    });
 
     let token: string;
     try {

@@ -8,7 +8,8 @@ export async function runPool<T, R>(
     worker: (item: T, index: number) => Promise<R>,
     onSettled?: (result: R, index: number) => void,
 ): Promise<R[]> {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     const results = new Array<R>(items.length);
     let next = 0;
     const lane = async (): Promise<void> => {

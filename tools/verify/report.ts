@@ -19,7 +19,10 @@ export interface VerifyReport {
     accounts: AccountResult[];
 }
 
-export function buildReport(results: AccountResult[], meta: { stack?: string; credential: string; startedAt: Date; durationMs: number }): VerifyReport {
+export function buildReport(
+    results: AccountResult[],
+    meta: { stack?: string; credential: string; startedAt: Date; durationMs: number },
+): VerifyReport {
     const healthy = results.filter((r) => r.healthy).length;
     return redactDeep({
         ...(meta.stack ? { stack: meta.stack } : {}),
@@ -46,7 +49,9 @@ export function renderTable(results: AccountResult[]): string {
         const result = r.healthy ? "healthy" : (r.diagnoses[0]?.summary ?? "failed");
         return [r.account, ...cells, result];
     });
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.slice().map((row) => (i < row.length - 1 ? (row[i] as string).length : 0))));
+    const widths = header.map((h, i) =>
+        Math.max(h.length, ...rows.slice().map((row) => (i < row.length - 1 ? (row[i] as string).length : 0))),
+    );
     const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] as number))).join("  ");
     return redact([line(header), ...rows.map(line)].join("\n"));
 }
@@ -82,5 +87,8 @@ export function renderDiagnoses(results: AccountResult[]): string {
 
 export function renderSummary(report: VerifyReport): string {
     const s = report.summary;
-    return `${s.healthy}/${s.accounts} account(s) healthy${s.failed ? `, ${s.failed} failed` : ""} (${report.durationMs} ms, credential ${report.credential})`;
+    return (
+        `${s.healthy}/${s.accounts} account(s) healthy${s.failed ? `, ${s.failed} failed` : ""} (${report.durationMs} ms, ` +
+        `credential ${report.credential})`
+    );
 }

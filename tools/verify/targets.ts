@@ -2,8 +2,8 @@
  * What `verify` checks: the per-account stack outputs (components/fhirAccount.ts `FhirAccountOutputs`), read from
  * `pulumi stack output --json` or from a JSON file of the same shape, validated field by field.
  */
-import { execFile } from "child_process";
-import * as fs from "fs";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
 
 /** The fields of one account's stack outputs that verification reads. */
 export interface AccountTarget {
@@ -64,7 +64,8 @@ const OPTIONAL_STRINGS = [
 /** ARM IDs the key check builds requests from: anything else is a configuration problem, not an account failure. */
 const ARM_ID_SHAPES = {
     fhirServiceId: {
-        pattern: /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.HealthcareApis\/workspaces\/[^/]+\/fhirservices\/[^/]+$/i,
+        pattern:
+            /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.HealthcareApis\/workspaces\/[^/]+\/fhirservices\/[^/]+$/i,
         shape: "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.HealthcareApis/workspaces/<ws>/fhirservices/<name>",
     },
     keyId: {
@@ -98,7 +99,9 @@ export function parseTargets(stackOutputs: unknown, only: string[] = []): Accoun
             const v = raw[field];
             if (v === undefined || v === null) return undefined;
             if (typeof v !== "string" || v === SECRET_PLACEHOLDER) {
-                problems.push(`accounts.${account}.${field}: expected a plain string, got ${v === SECRET_PLACEHOLDER ? "a secret" : typeof v}`);
+                problems.push(
+                    `accounts.${account}.${field}: expected a plain string, got ${v === SECRET_PLACEHOLDER ? "a secret" : typeof v}`,
+                );
                 return undefined;
             }
             return v;
@@ -137,7 +140,10 @@ export function parseTargets(stackOutputs: unknown, only: string[] = []): Accoun
         targets.push(target as AccountTarget);
     }
     const unknown = only.filter((name) => !(name in root));
-    if (unknown.length) problems.push(`--account: no such account in the stack outputs: ${unknown.join(", ")} (have: ${Object.keys(root).join(", ") || "none"})`);
+    if (unknown.length)
+        problems.push(
+            `--account: no such account in the stack outputs: ${unknown.join(", ")} (have: ${Object.keys(root).join(", ") || "none"})`,
+        );
     if (problems.length) throw new VerifyConfigError(problems);
     const selected = only.length ? targets.filter((t) => only.includes(t.account)) : targets;
     if (!selected.length) throw new VerifyConfigError(["the stack outputs list no accounts"]);
@@ -165,8 +171,15 @@ export function readStackOutputs(stack: string, pulumiBin = "pulumi", cwd?: stri
     return new Promise((resolve, reject) => {
         execFile(pulumiBin, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
             if (err) {
-                const detail = String(stderr || err.message).trim().split("\n").slice(-3).join(" ");
-                const hint = (err as NodeJS.ErrnoException).code === "ENOENT" ? " (is the Pulumi CLI installed and on PATH? or pass --outputs FILE)" : "";
+                const detail = String(stderr || err.message)
+                    .trim()
+                    .split("\n")
+                    .slice(-3)
+                    .join(" ");
+                const hint =
+                    (err as NodeJS.ErrnoException).code === "ENOENT"
+                        ? " (is the Pulumi CLI installed and on PATH? or pass --outputs FILE)"
+                        : "";
                 reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` failed: ${detail}${hint}`]));
                 return;
             }
