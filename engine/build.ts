@@ -16,6 +16,7 @@ import * as childProcess from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { localImportClosure } from "../tools/imports";
 import { BIN_DIR, DIST_DIR, ENGINE_DIR, PULUMI_BIN, PULUMI_HOME, REPO_ROOT, installedVersion, pinnedVersion } from "./paths";
 
 const PKG_MODULE = "github.com/pulumi/pulumi/pkg/v3";
@@ -81,21 +82,18 @@ export function buildCli(): void {
     );
 }
 
-function sourcesOf(dir: string): string[] {
-    return fs
-        .readdirSync(dir, { withFileTypes: true })
-        .flatMap((e) => (e.isDirectory() ? sourcesOf(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+/** The plugins' entry points (engine/tsconfig.json `files`). */
+const PLUGIN_ENTRIES = ["engine/plugins/languageHost.ts", "engine/plugins/fakeProvider.ts"];
+
+/** Every repository file the plugins compile from (relative to the repository), read from their imports. */
+export function pluginSources(): string[] {
+    return localImportClosure(REPO_ROOT, PLUGIN_ENTRIES);
 }
 
 /** The TypeScript plugins, compiled by this project's TypeScript. */
 export function buildPlugins(): void {
     const tsconfig = path.join(ENGINE_DIR, "tsconfig.json");
-    const sources = [
-        tsconfig,
-        path.join(REPO_ROOT, "tsconfig.json"),
-        ...sourcesOf(path.join(ENGINE_DIR, "plugins")),
-        path.join(REPO_ROOT, "scripts", "lib", "mockRun.ts"),
-    ];
+    const sources = [tsconfig, path.join(REPO_ROOT, "tsconfig.json"), ...pluginSources().map((f) => path.join(REPO_ROOT, f))];
     const stamp = hashOf(sources.map((f) => `${f}\n${fs.readFileSync(f, "utf8")}`));
     const outputs = ["languageHost.js", "fakeProvider.js"].map((f) => path.join(DIST_DIR, "engine", "plugins", f));
     cached("plugins (tsc)", path.join(BIN_DIR, ".plugins.stamp"), stamp, outputs, () => {

@@ -5,6 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pluginSources } from "../engine/build";
+import { importsOf, resolveImport } from "../tools/imports";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -39,27 +41,12 @@ function sourceFiles(dir = ROOT, out: string[] = []): string[] {
     return out;
 }
 
-/** Relative module specifiers of static imports, re-exports, dynamic imports and requires. */
-function importsOf(source: string): string[] {
-    const specs = new Set<string>();
-    for (const m of source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']*)["']/gm))
-        specs.add(m[1]);
-    return [...specs];
-}
-
-function resolveImport(from: string, spec: string): string | undefined {
-    const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
-    for (const cand of [`${base}.ts`, `${base}/index.ts`, base])
-        if (fs.existsSync(path.join(ROOT, cand)) && cand.endsWith(".ts")) return cand;
-    return undefined;
-}
-
 /** Every import that runs against the layer order, as `from -> to`. */
 function layerViolations(files: string[], read: (f: string) => string): string[] {
     const out: string[] = [];
     for (const file of files) {
         for (const spec of importsOf(read(file))) {
-            const target = resolveImport(file, spec);
+            const target = resolveImport(ROOT, file, spec);
             if (!target) continue;
             const [from, to] = [layerOf(file), layerOf(target)];
             if (to > from || (target.startsWith("test/") && !file.startsWith("test/"))) out.push(`${file} -> ${target}`);
@@ -85,4 +72,12 @@ test("the check catches a backwards import (a component importing the offline ha
     expect(layerViolations(Object.keys(fake), (f) => fake[f])).toEqual(["components/fhirService.ts -> harness/runStack.ts"]);
     const fromTest: Record<string, string> = { "tools/verify/check.ts": `import { FakeFhir } from "../../test/fakes/fhirServer";` };
     expect(layerViolations(Object.keys(fromTest), (f) => fromTest[f])).toEqual(["tools/verify/check.ts -> test/fakes/fhirServer.ts"]);
+});
+
+test("the engine build hashes every file its plugins compile from, wherever it lives (a moved file once broke it)", () => {
+    const sources = pluginSources();
+    expect(sources).toEqual(expect.arrayContaining(["engine/plugins/fakeProvider.ts", "engine/plugins/fakeArm.ts", "harness/mockRun.ts"]));
+    for (const f of sources) expect(fs.existsSync(path.join(ROOT, f))).toBe(true);
+    // The closure follows imports transitively and only inside the repository.
+    expect(sources.every((f) => !f.includes("node_modules"))).toBe(true);
 });
