@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigValidationError } from "./config";
 import { defineStack } from "./program";
+import { skipSdkPromiseStacks } from "./program/sdkStacks";
+
+// Before any resource: the SDK's per-promise debug stacks are most of a large preview's time (program/sdkStacks.ts).
+skipSdkPromiseStacks();
 
 // Every key set in the namespace (so a misspelled one is an error, not silently ignored), read as pulumi.Config does.
 const config = new pulumi.Config(CONFIG_NAMESPACE);

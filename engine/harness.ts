@@ -25,7 +25,7 @@ export function usesBuiltEngine(): boolean {
 }
 
 /** Files of the program a project directory needs (copied; its source folders and `node_modules` are linked). */
-const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"];
+const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
 const PROGRAM_LINKS = ["azure", "config", "components", "program", "node_modules"];
 
 export interface CommandResult {
@@ -55,7 +55,10 @@ export interface EngineProjectOptions {
     config: Record<string, unknown>;
     /** A placement lock to put beside the stack file (`Pulumi.<stack>.placement.json`). */
     placementLock?: unknown;
-    /** Type-check the program with ts-node, as a user's `pulumi up` does (slower); default transpile only. */
+    /**
+     * Force ts-node's type checking (PULUMI_NODEJS_TRANSPILE_ONLY=false: slower); by default the project decides, as for
+     * a user: Pulumi.yaml's runtime tsconfig (tsconfig.pulumi.json) sets noCheck.
+     */
     typeCheck?: boolean;
 }
 
@@ -121,7 +124,7 @@ export class EngineProject {
             PULUMI_SKIP_UPDATE_CHECK: "true",
             // Nothing may be downloaded: a missing plugin is an error, not a fetch.
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            PULUMI_NODEJS_TRANSPILE_ONLY: this.typeCheck ? "false" : "true",
+            ...(this.typeCheck ? { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } : {}),
             FHIR_FAKE_ARM_DIR: this.armDir,
             CI: "true",
         };

@@ -7,6 +7,7 @@
  */
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { skipSdkPromiseStacks } from "../program/sdkStacks";
 
 export interface CapturedResource {
     urn: string;
@@ -215,6 +216,8 @@ function waitForRPCs(): Promise<void> {
  */
 export async function runUnderMocks(program: () => Record<string, unknown>, options: MockRunOptions): Promise<MockRunResult> {
     const project = options.project ?? "fhir-platform";
+    // What index.ts does before its first resource, so programs run here cost what they cost under the language host.
+    skipSdkPromiseStacks();
     pulumi.runtime.setAllConfig(options.config);
     const providerSubscriptions = new Map<string, string>();
     const defaultSubscription = "00000000-0000-0000-0000-000000000000";

@@ -1,0 +1,49 @@
+/**
+ * The Pulumi SDK's per-promise debug stacks, skipped: the biggest single cost of a preview of a large stack.
+ *
+ * `debuggablePromise` (@pulumi/pulumi/runtime/debuggable.js) runs `new Error().stack` for every promise the SDK makes
+ * (several per output property of every resource: a FHIR service has dozens) and keeps the text only to print it when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set. Under the language host, `source-map-support` (registered by
+ * @pulumi/pulumi/cmd/run for every program) maps each frame of each of those stacks to its TypeScript source. Measured
+ * at 100 accounts in the language host's mode (BENCHMARKS.md): 60% of the program's time.
+ *
+ * This wraps that export so the capture runs with `Error.stackTraceLimit = 0`: the SDK still tracks every promise for
+ * its leak report, and every other error (a config error, a bug in a component, a provider failure) keeps its whole
+ * stack, mapped to the TypeScript source. Nothing changes when PULUMI_DEBUG_PROMISE_LEAKS is set (the stacks are then
+ * printed, so they are kept) or FHIR_PLATFORM_SDK_PROMISE_STACKS=1 (to compare, or to debug the SDK itself).
+ */
+
+type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+
+interface DebuggableModule {
+    debuggablePromise: DebuggablePromise & { withoutStacks?: true };
+}
+
+/** Whether the SDK's promise stacks are wanted as they are (see above). */
+export function promiseStacksWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+    return !!env.PULUMI_DEBUG_PROMISE_LEAKS || env.FHIR_PLATFORM_SDK_PROMISE_STACKS === "1";
+}
+
+/**
+ * Installs the wrapper once per process (idempotent). Returns whether the SDK's promises now skip their stacks: false
+ * when they are wanted, or when this SDK version no longer has the export (then nothing is changed).
+ */
+export function skipSdkPromiseStacks(env: NodeJS.ProcessEnv = process.env): boolean {
+    if (promiseStacksWanted(env)) return false;
+    // An internal module of the SDK, without type declarations: checked at run time instead.
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as Partial<DebuggableModule>;
+    const original = debuggable.debuggablePromise;
+    if (typeof original !== "function") return false;
+    if (original.withoutStacks) return true;
+    const wrapped = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
+    debuggable.debuggablePromise = Object.assign(wrapped, { withoutStacks: true as const });
+    return true;
+}

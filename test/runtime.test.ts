@@ -1,0 +1,79 @@
+/**
+ * How `pulumi preview`/`up` start the program (README, "Run pulumi preview fast"): Pulumi.yaml points the Node language
+ * host at tsconfig.pulumi.json, whose `noCheck` makes the host transpile without type checking, while `npm test`
+ * type-checks everything with tsconfig.json. Read here as @pulumi/pulumi's cmd/run reads them.
+ */
+import * as childProcess from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import ts from "typescript";
+import { projectRuntime } from "../tools/bench/host";
+
+const root = path.resolve(__dirname, "..");
+const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
+// The SDK's own reader: only the file's own compilerOptions, no `extends` (tsutils.loadTypeScriptCompilerOptions).
+const tsutils = require("@pulumi/pulumi/tsutils") as { loadTypeScriptCompilerOptions(p: string): Record<string, unknown> };
+
+test("Pulumi.yaml runs the program through tsconfig.pulumi.json, a TypeScript project", () => {
+    expect(projectRuntime(root)).toEqual({ typescript: true, tsconfig: "tsconfig.pulumi.json", nodeargs: [] });
+});
+
+test("the host reads noCheck from tsconfig.pulumi.json itself, and CommonJS options that override its nodenext defaults", () => {
+    const own = tsutils.loadTypeScriptCompilerOptions(path.join(root, "tsconfig.pulumi.json"));
+    expect(own).toMatchObject({ noCheck: true, module: "commonjs", moduleResolution: "node" });
+    // The same file read in full (with `extends`): still strict, still the project's files, entry point included.
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+        path.join(root, "tsconfig.pulumi.json"),
+        {},
+        {
+            ...ts.sys,
+            onUnRecoverableConfigFileDiagnostic: (d) => {
+                throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+            },
+        },
+    );
+    expect(parsed?.errors).toEqual([]);
+    expect(parsed?.options).toMatchObject({ strict: true, noCheck: true, module: ts.ModuleKind.CommonJS });
+    expect(parsed?.fileNames).toContain(path.join(root, "index.ts"));
+});
+
+test("npm test still type-checks everything: tsconfig.json has no noCheck and is what tsc runs", () => {
+    expect(tsutils.loadTypeScriptCompilerOptions(path.join(root, "tsconfig.json")).noCheck).toBeUndefined();
+    const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.test).toContain("tsc --noEmit -p tsconfig.json");
+});
+
+test("the bench's emulation of the host follows the installed SDK's cmd/run (so the bench measures what users run)", () => {
+    const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    const index = fs.readFileSync(path.join(sdk, "cmd", "run", "index.js"), "utf8");
+    const run = fs.readFileSync(path.join(sdk, "cmd", "run", "run.js"), "utf8");
+    expect(index).toContain('require("source-map-support/register")');
+    expect(run).toContain('process.env["PULUMI_NODEJS_TSCONFIG_PATH"] ?? defaultTsConfigPath');
+    expect(run).toContain('transpileOnly = transpileOnlyEnv === "true"');
+    expect(run).toContain("transpileOnly = compilerOptions.noCheck");
+    expect(run).toMatch(/target: "ES2020",\s+module: useNodeNext \? "nodenext" : "commonjs",/);
+});
+
+function runUnderHost(env: Record<string, string>): { status: number | null; stderr: string; stdout: string } {
+    const script =
+        `const { transpileOnly } = require(${JSON.stringify(path.join(root, "tools", "bench", "languageHost.js"))})` +
+        `.registerLikeLanguageHost(${JSON.stringify(root)}, { typescript: true });` +
+        `console.log(JSON.stringify({ transpileOnly }));` +
+        `require(${JSON.stringify(path.join(root, "test", "fixtures", "failingProgram.ts"))});`;
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PULUMI_NODEJS_|TS_NODE_)/.test(k)));
+    const r = childProcess.spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", env: { ...clean, ...env } });
+    return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+test("under the host's setup the program is transpiled only, and a real error's stack points at the TypeScript line", () => {
+    const r = runUnderHost({ PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.pulumi.json" });
+    expect(r.status).not.toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ transpileOnly: true });
+    expect(r.stderr).toContain("a bug in a component");
+    expect(r.stderr).toMatch(/at registerSomething \(.*test[/\\]fixtures[/\\]failingProgram\.ts:3:11\)/);
+});
+
+test("without the project's tsconfig the host would type-check (the setup the bench calls before)", () => {
+    const r = runUnderHost({});
+    expect(JSON.parse(r.stdout.trim().split("\n")[0])).toEqual({ transpileOnly: false });
+});

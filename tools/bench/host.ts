@@ -1,0 +1,105 @@
+/**
+ * The program as the Pulumi Node language host runs it (tools/bench/hostChild.js), in three setups measured side by
+ * side in one run:
+ * - **before**: the project as it was before preview speed was worked on: no runtime tsconfig (ts-node type-checks
+ *   with tsconfig.json) and the SDK's per-promise stacks kept (FHIR_PLATFORM_SDK_PROMISE_STACKS=1);
+ * - **after**: the project as Pulumi.yaml configures it now (runtime.options: tsconfig, nodeargs);
+ * - **compiled**: the alternative not chosen: JavaScript compiled by tsc (with source maps), as `main: <dir>/index.js`
+ *   with `typescript: false` would run it, plus the same nodeargs.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import * as yaml from "js-yaml";
+import { PROJECT_DIR } from "../../harness/stackFiles";
+
+export const HOST_MODES = ["before", "after", "compiled"] as const;
+export type HostMode = (typeof HOST_MODES)[number];
+
+/** What one host child reported (times in ms from the process's start). */
+export interface HostResult {
+    mode: HostMode;
+    accounts: number;
+    /** ts-node's mode as the host decided it (null: no ts-node, compiled JavaScript). */
+    transpileOnly: boolean | null;
+    /** Node, the SDK, ts-node and the harness loaded; the entry point not yet required. */
+    startupMs: number;
+    /** The entry point required: every module loaded (and type-checked, if so) and every resource constructed. */
+    entryMs: number;
+    /** Every registration answered and the stack outputs resolved. */
+    programMs: number;
+    /** The policy pack over the registered resources, after the program. */
+    packMs: number;
+    /** Peak RSS when the program finished (before the pack), and at the end. */
+    peakRssBytes: number;
+    peakRssWithPackBytes: number;
+    resources: number;
+    mandatory: number;
+    advisory: number;
+}
+
+/** Pulumi.yaml's `runtime.options` that decide how the language host starts the program. */
+export interface ProjectRuntime {
+    typescript: boolean;
+    tsconfig?: string;
+    nodeargs: string[];
+}
+
+export function projectRuntime(projectDir: string = PROJECT_DIR): ProjectRuntime {
+    const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+        runtime?: string | { options?: { typescript?: boolean; tsconfig?: string; nodeargs?: string } };
+    };
+    const options = typeof project.runtime === "object" ? (project.runtime.options ?? {}) : {};
+    return {
+        typescript: options.typescript !== false,
+        ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}),
+        nodeargs: (options.nodeargs ?? "").split(/\s+/).filter(Boolean),
+    };
+}
+
+export interface HostSetup {
+    mode: HostMode;
+    nodeargs: string[];
+    env: Record<string, string>;
+    compiledDir?: string;
+}
+
+/** The three setups (see the file comment); `compiledDir` holds `compileProject(dir, true)`. */
+export function hostSetups(runtime: ProjectRuntime, compiledDir: string): HostSetup[] {
+    const setups: HostSetup[] = [
+        { mode: "before", nodeargs: [], env: { FHIR_PLATFORM_SDK_PROMISE_STACKS: "1" } },
+        { mode: "after", nodeargs: runtime.nodeargs, env: runtime.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: runtime.tsconfig } : {} },
+    ];
+    setups.push({ mode: "compiled", nodeargs: runtime.nodeargs, env: {}, compiledDir });
+    return setups;
+}
+
+/** Variables that would change how the emulated host loads the program: the setup decides them, not the caller's shell. */
+const HOST_VARIABLES = /^(PULUMI_NODEJS_|TS_NODE_|NODE_OPTIONS$|FHIR_PLATFORM_SDK_PROMISE_STACKS$|PULUMI_DEBUG_PROMISE_LEAKS$)/;
+
+/** Runs one host child: a fresh Node process with the setup's node arguments and variables. */
+export function runHostChild(setup: HostSetup, accounts: number, inputFile: string, dir: string, harnessDir?: string): HostResult {
+    const tag = `${setup.mode}-${accounts}-${process.hrtime.bigint()}`;
+    const jobFile = path.join(dir, `host-job-${tag}.json`);
+    const resultFile = path.join(dir, `host-result-${tag}.json`);
+    const job = {
+        accounts,
+        inputFile,
+        projectDir: PROJECT_DIR,
+        ...(harnessDir ? { harnessDir } : {}),
+        ...(setup.compiledDir ? { compiledDir: setup.compiledDir } : {}),
+    };
+    fs.writeFileSync(jobFile, JSON.stringify(job));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !HOST_VARIABLES.test(k)));
+    const res = spawnSync(process.execPath, [...setup.nodeargs, path.join(__dirname, "hostChild.js"), jobFile, resultFile], {
+        cwd: PROJECT_DIR,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        // The compiled harness (and the compiled setup) resolve packages from the project, so the SDK is one module.
+        env: { ...env, ...setup.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules") },
+    });
+    if (res.status !== 0 || !fs.existsSync(resultFile)) {
+        throw new Error(`bench host child (${setup.mode}, ${accounts} accounts) failed with ${res.status ?? res.signal}:\n${res.stderr}`);
+    }
+    return { mode: setup.mode, ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as Omit<HostResult, "mode">) };
+}
