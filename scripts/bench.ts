@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { PROJECT_DIR } from "../harness/stackFiles";
+import { HOST_MODES } from "../tools/bench/host";
 import { runBench } from "../tools/bench/run";
 import { type CommandIo, consoleCommandIo, parseCommand, runCommand, usageError } from "../tools/command";
 
@@ -20,6 +21,11 @@ export const SPEC = {
         reps: { type: "string", value: "N", help: "repetitions per size (default 3, 2 from 300 accounts)" },
         profile: { type: "boolean", default: false, help: "keep a CPU profile per run and summarize where the time goes" },
         compiled: { type: "boolean", default: false, help: "run the children from tsc output with plain node (writes nothing by default)" },
+        "host-modes": {
+            type: "string",
+            value: "M,M,...|none",
+            help: "language-host setups to measure: before, after, compiled (default all; --quick: after)",
+        },
         out: { type: "string", value: "FILE", help: "the report (default BENCHMARKS.md)" },
         svg: { type: "string", value: "FILE", help: "the plot (default docs/benchmark.svg)" },
         json: { type: "string", value: "FILE", help: "every measurement as JSON" },
@@ -33,6 +39,9 @@ export function main(argv: string[], io: CommandIo = consoleCommandIo): number {
     const sizes = (v.sizes ?? (v.quick ? "1,10,30" : "1,10,100,300")).split(",").map((s) => Number(s.trim()));
     if (sizes.some((n) => !Number.isInteger(n) || n < 1)) return usageError(SPEC, "--sizes takes whole numbers ≥ 1, comma-separated", io);
     const reps = v.reps ?? (v.quick ? "1" : undefined);
+    const hostModes = (v["host-modes"] ?? (v.quick ? "after" : HOST_MODES.join(","))).split(",").map((s) => s.trim());
+    const unknownMode = hostModes.find((m) => m !== "none" && !(HOST_MODES as readonly string[]).includes(m));
+    if (unknownMode !== undefined) return usageError(SPEC, `--host-modes takes ${HOST_MODES.join(", ")} or none, not "${unknownMode}"`, io);
     if (reps !== undefined && !/^[1-9]\d*$/.test(reps)) return usageError(SPEC, "--reps takes a whole number ≥ 1", io);
     const writes = !v.quick && !v.compiled;
     const out = v.out ?? (writes ? path.join(PROJECT_DIR, "BENCHMARKS.md") : undefined);
@@ -44,6 +53,7 @@ export function main(argv: string[], io: CommandIo = consoleCommandIo): number {
         quick: v.quick,
         profile: v.profile,
         compiled: v.compiled,
+        hostModes: HOST_MODES.filter((m) => hostModes.includes(m)),
         ...(out ? { out } : {}),
         ...(svg ? { svg } : {}),
         ...(v.json ? { json: v.json } : {}),

@@ -1,5 +1,6 @@
 import * as yaml from "js-yaml";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { placeAccounts, validateConfig } from "../config";
 import type { CapturedResource } from "../harness/mockRun";
@@ -9,9 +10,10 @@ import { analyzeRun } from "../tools/bench/analyze";
 import { type FlatPlan, flatProgram } from "../tools/bench/flat";
 import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
 import { buildGraph, compareCustomResources, criticalPath, crossAccountDependencies } from "../tools/bench/graph";
-import { runBenchmark } from "../tools/bench/measure";
+import { type HostFigures, type SizeResult, prepareInputs, runBenchmark } from "../tools/bench/measure";
+import { hostSetups, projectRuntime, runHostChild } from "../tools/bench/host";
 import { FINDINGS_END, FINDINGS_START, keptFindings, renderBenchmarksMd } from "../tools/bench/document";
-import { TARGETS, checkTargets, pathAfterPrelude, renderSvg } from "../tools/bench/report";
+import { TARGETS, checkTargets, hostChecks, hostTable, pathAfterPrelude, renderSvg } from "../tools/bench/report";
 
 /** With export storage: the storage is encrypted with the key at creation, so it waits for the grant's propagation. */
 const EXPECTED_STEPS = [
@@ -177,6 +179,66 @@ describe("the bench driver (fresh child processes, tiny sizes)", () => {
         const svg = renderSvg(results, "t");
         expect(svg.startsWith("<svg")).toBe(true);
         expect(svg.match(/<polyline /g)).toHaveLength(4);
+    });
+});
+
+describe("the language host's setups (fresh child processes)", () => {
+    test("the project's setup runs index.ts transpiled only, with the pack, and every figure is in order", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-bench-test-"));
+        try {
+            const input = prepareInputs(1, dir);
+            const after = hostSetups(projectRuntime(), "unused").find((s) => s.mode === "after")!;
+            expect(after.env).toEqual({ PULUMI_NODEJS_TSCONFIG_PATH: "tsconfig.pulumi.json" });
+            const r = runHostChild(after, 1, input.file, dir);
+            expect(r.transpileOnly).toBe(true);
+            expect(r.resources).toBeGreaterThan(20);
+            expect(r.mandatory).toBe(0);
+            expect(0 < r.startupMs && r.startupMs < r.entryMs && r.entryMs < r.programMs).toBe(true);
+            expect(r.packMs).toBeGreaterThan(0);
+            expect(r.peakRssWithPackBytes).toBeGreaterThanOrEqual(r.peakRssBytes);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    test("the before setup keeps the SDK's promise stacks and type-checks with tsconfig.json", () => {
+        const before = hostSetups(projectRuntime(), "unused").find((s) => s.mode === "before")!;
+        expect(before).toEqual({ mode: "before", nodeargs: [], env: { FHIR_PLATFORM_SDK_PROMISE_STACKS: "1" } });
+    });
+
+    test("targets: program + pack at 100 and 300 accounts, peak RSS at 300, growth; the table compares with before", () => {
+        const figures = (totalS: number, rssMiB: number, resources: number): HostFigures => {
+            const st = (v: number) => ({ median: v, min: v, max: v });
+            return {
+                reps: 1,
+                transpileOnly: true,
+                startupMs: 1000,
+                entryMs: 2000,
+                programMs: st(totalS * 1000 - 500),
+                packMs: st(500),
+                totalMs: st(totalS * 1000),
+                peakRssBytes: st(rssMiB * 2 ** 20),
+                resources,
+                mandatory: 0,
+                advisory: 0,
+            };
+        };
+        const size = (accounts: number, before: HostFigures, after: HostFigures) =>
+            ({ accounts, host: { before, after } }) as unknown as SizeResult;
+        const results = [
+            size(100, figures(40, 1200, 2000), figures(9.5, 1100, 2000)),
+            size(300, figures(120, 3000, 6000), figures(33, 2100, 6000)),
+        ];
+        expect(hostChecks(results).map((c) => [c.name, c.ok])).toEqual([
+            ["language host at 100 accounts: program + policy pack", true],
+            ["language host at 300 accounts: program + policy pack", false],
+            ["language host peak RSS at 300 accounts", false],
+            ["language host growth 100 → 300", false],
+        ]);
+        const table = hostTable(results);
+        expect(table).toContain("| 100 | after (Pulumi.yaml as committed) | transpile only | 1.00 | 2.00 | 9.00 | 0.50 | **9.50** |");
+        expect(table).toMatch(/\| 100 \| after .* \| ×4\.21 faster \|/);
+        expect(table).toMatch(/\| 300 \| before .* \| – \|/);
     });
 });
 

@@ -2,7 +2,7 @@
 import { formatSteps, shortType } from "./graph";
 import type { SizeResult } from "./measure";
 import type { ProfileSummary } from "./profile";
-import { type Machine, TARGETS, checkTargets, profileTable, renderSvg, resultsTable, spreadTable } from "./report";
+import { type Machine, TARGETS, checkTargets, hostTable, profileTable, renderSvg, resultsTable, spreadTable } from "./report";
 
 export const FINDINGS_START = "<!-- findings:start (kept by npm run bench) -->";
 export const FINDINGS_END = "<!-- findings:end -->";
@@ -48,7 +48,32 @@ export function renderBenchmarksMd(d: BenchDocument): string {
             `median shown; whole run ${(d.elapsedMs / 1000).toFixed(0)} s)`,
         `- Date: ${m.date}`,
         "",
-        "## What is measured",
+        ...(results.some((r) => r.host)
+            ? [
+                  "## The program as `pulumi preview` runs it (language host mode)",
+                  "",
+                  "Each row: a fresh Node process set up as @pulumi/pulumi's `cmd/run` sets up a program " +
+                      "(`tools/bench/hostChild.js`: `source-map-support`, then ts-node with the tsconfig the host is given, type-checking " +
+                      "unless that file's own `compilerOptions.noCheck` or PULUMI_NODEJS_TRANSPILE_ONLY says otherwise, and the node " +
+                      "arguments of `runtime.options.nodeargs`), which loads the entry point `index.ts` under the SDK's mocks with the " +
+                      "generated stack's config, then runs the policy pack over what it registered. Times count from the process's " +
+                      "start: **startup** (Node, SDK, ts-node, harness), **entry loaded** (every module of the program loaded, compiled, " +
+                      "type-checked if so, every resource constructed), **program done** (every registration answered, outputs " +
+                      "resolved). The engine's own work (diffing, the providers, the analyzer's gRPC round trips) is not in these " +
+                      "figures: see the engine's figures in the findings.",
+                  "",
+                  "- **before**: the project before the preview-speed work: no runtime tsconfig (ts-node type-checks with " +
+                      "tsconfig.json), the SDK's per-promise debug stacks captured and source-mapped.",
+                  "- **after**: the project as committed: `runtime.options.tsconfig: tsconfig.pulumi.json` (`noCheck`), and " +
+                      "`program/sdkStacks.ts` (index.ts skips the SDK's per-promise stacks; real errors keep theirs).",
+                  "- **compiled JavaScript**: the alternative measured and not chosen: the project compiled by tsc with source " +
+                      "maps and run without ts-node (`main` pointing at the output), same node arguments.",
+                  "",
+                  hostTable(results),
+                  "",
+              ]
+            : []),
+        "## What is measured (composition: the program against a flat baseline)",
         "",
         "- **program**: the real stack program (`defineStack`: config parsing and validation, placement, `FhirPlatform`, one " +
             "`FhirAccount` per account with its components) run by `harness/runStack.ts` under the SDK's mocks.",
@@ -75,7 +100,7 @@ export function renderBenchmarksMd(d: BenchDocument): string {
             "expanded to its custom resources), the longest chain of custom resources ending at each account's FHIR service. " +
             "Cross-account check: every dependency of a resource under one `FhirAccount` onto a resource under another.",
         "",
-        "## Results",
+        "## Results (composition)",
         "",
         resultsTable(results),
         "",

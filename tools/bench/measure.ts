@@ -12,6 +12,7 @@ import { PROJECT_DIR } from "../../harness/stackFiles";
 import { BENCH_STACK, generateRawConfig } from "./generate";
 import type { FlatPlan } from "./flat";
 import { compareCustomResources } from "./graph";
+import { type HostMode, type HostResult, type HostSetup, runHostChild } from "./host";
 import type { BenchMode, ChildJob, ChildResult, RunAnalysis } from "./types";
 
 export interface BenchOptions {
@@ -27,6 +28,31 @@ export interface BenchOptions {
     compiledDir?: string;
     /** Called after each child, for progress output. */
     onResult?: (r: ChildResult, rep: number) => void;
+    /** Also run the program in the language host's setups (tools/bench/host.ts), `reps` times each. */
+    host?: {
+        setups: HostSetup[];
+        /** The project compiled with source maps: the children's harness and policy pack come from here. */
+        harnessDir: string;
+        reps: (accounts: number, mode: HostMode) => number;
+        onResult?: (r: HostResult, rep: number) => void;
+    };
+}
+
+/** The medians (and spread) of one language-host setup at one size. */
+export interface HostFigures {
+    reps: number;
+    transpileOnly: boolean | null;
+    startupMs: number;
+    entryMs: number;
+    /** Process start until the program is done. */
+    programMs: Stat;
+    packMs: Stat;
+    /** Program plus policy pack: what the targets are about. */
+    totalMs: Stat;
+    peakRssBytes: Stat;
+    resources: number;
+    mandatory: number;
+    advisory: number;
 }
 
 export interface Stat {
@@ -62,6 +88,8 @@ export interface SizeResult {
     profile?: string;
     /** Timed window of the profiled run, to cut startup out of the profile. */
     profileWindowUs?: [number, number];
+    /** The language host's setups, when measured. */
+    host?: Partial<Record<HostMode, HostFigures>>;
 }
 
 export function median(xs: number[]): number {
@@ -89,12 +117,19 @@ export function prepareInputs(accounts: number, dir: string): { file: string; su
     };
 }
 
-/** Compiles the project (tsc, no source maps) into `outDir`, for `BenchOptions.compiledDir`. */
-export function compileProject(outDir: string): void {
+/**
+ * Compiles the project into `outDir` (tsc without type checking: npm test does that), for `BenchOptions.compiledDir`
+ * (no source maps) and the language host's compiled setup (with source maps, as a compiled project would ship them).
+ */
+export function compileProject(outDir: string, sourceMaps = false): void {
     const tsc = require.resolve("typescript/bin/tsc");
     const res = spawnSync(
         process.execPath,
-        [tsc, "-p", path.join(PROJECT_DIR, "tsconfig.json"), "--noEmit", "false", "--outDir", outDir, "--sourceMap", "false"],
+        [
+            tsc,
+            ...["-p", path.join(PROJECT_DIR, "tsconfig.json"), "--noEmit", "false", "--noCheck", "--outDir", outDir],
+            ...["--sourceMap", String(sourceMaps)],
+        ],
         { encoding: "utf8" },
     );
     if (!fs.existsSync(path.join(outDir, "tools", "bench", "child.js")))
@@ -148,6 +183,37 @@ function figures(rs: ChildResult[]): ModeFigures {
     };
 }
 
+function hostFigures(rs: HostResult[]): HostFigures {
+    return {
+        reps: rs.length,
+        transpileOnly: rs[0].transpileOnly,
+        startupMs: median(rs.map((r) => r.startupMs)),
+        entryMs: median(rs.map((r) => r.entryMs)),
+        programMs: stat(rs.map((r) => r.programMs)),
+        packMs: stat(rs.map((r) => r.packMs)),
+        totalMs: stat(rs.map((r) => r.programMs + r.packMs)),
+        peakRssBytes: stat(rs.map((r) => r.peakRssBytes)),
+        resources: rs[0].resources,
+        mandatory: rs[0].mandatory,
+        advisory: rs[0].advisory,
+    };
+}
+
+/** Each setup `reps` times, interleaved (before, after, compiled, before, ...) so drift hits all alike. */
+function measureHost(host: NonNullable<BenchOptions["host"]>, accounts: number, inputFile: string, dir: string) {
+    const runs = new Map<HostMode, HostResult[]>(host.setups.map((s) => [s.mode, []]));
+    const most = Math.max(...host.setups.map((s) => host.reps(accounts, s.mode)));
+    for (let rep = 0; rep < most; rep++) {
+        for (const setup of host.setups) {
+            if (rep >= host.reps(accounts, setup.mode)) continue;
+            const r = runHostChild(setup, accounts, inputFile, dir, host.harnessDir);
+            runs.get(setup.mode)!.push(r);
+            host.onResult?.(r, rep);
+        }
+    }
+    return Object.fromEntries([...runs].map(([mode, rs]) => [mode, hostFigures(rs)])) as Partial<Record<HostMode, HostFigures>>;
+}
+
 export function runBenchmark(options: BenchOptions): SizeResult[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-bench-"));
     try {
@@ -188,6 +254,7 @@ export function runBenchmark(options: BenchOptions): SizeResult[] {
                 analysis: { ...pa, customSignatures: [] },
                 mismatch: { onlyProgram: cmp.onlyInA, onlyFlat: cmp.onlyInB },
                 ...(profile ?? {}),
+                ...(options.host ? { host: measureHost(options.host, accounts, input.file, dir) } : {}),
             };
         });
     } finally {

@@ -1,5 +1,6 @@
 /** Renders bench results: the BENCHMARKS.md text and a hand-written SVG plot (time and memory against accounts). */
 import { formatSteps } from "./graph";
+import { HOST_MODES, type HostMode } from "./host";
 import type { SizeResult } from "./measure";
 import type { ProfileSummary } from "./profile";
 
@@ -26,6 +27,10 @@ export interface Targets {
     /** The policy pack over the captured stack at `policyAt` accounts: at most this long (issue 11). */
     policyMaxMs: number;
     policyAt: number;
+    /** Language host, project's setup ("after"), program plus policy pack: at most this long at these sizes (issue 14). */
+    hostMaxMs: [accounts: number, ms: number][];
+    hostRssAt: number;
+    hostRssMaxBytes: number;
 }
 
 /**
@@ -58,6 +63,12 @@ export const TARGETS: Targets = {
     ],
     policyMaxMs: 5000,
     policyAt: 300,
+    hostMaxMs: [
+        [100, 10_000],
+        [300, 30_000],
+    ],
+    hostRssAt: 300,
+    hostRssMaxBytes: 2 * 2 ** 30,
 };
 
 export const s1 = (ms: number) => (ms / 1000).toFixed(2);
@@ -125,6 +136,7 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
             detail: `time ×${r2(gt)} for ×${r2(gr)} resources (target ≤ ×${r2(t.growthMax)})`,
         });
     }
+    checks.push(...hostChecks(results, t));
     const worst = results.flatMap((r) => r.analysis.criticalPaths.map((p) => p.steps));
     const okPath = worst.every((steps) =>
         t.criticalPaths.some((target) => JSON.stringify(pathAfterPrelude(steps)) === JSON.stringify(target)),
@@ -143,6 +155,70 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
         detail: `${mismatch} custom resources differ (type, name, provider, protect, inputs, dependencies)`,
     });
     return checks;
+}
+
+/** The language host's targets, on the project's own setup ("after"). */
+export function hostChecks(results: SizeResult[], t: Targets = TARGETS): TargetCheck[] {
+    const after = (n: number) => results.find((r) => r.accounts === n)?.host?.after;
+    const checks: TargetCheck[] = [];
+    for (const [n, maxMs] of t.hostMaxMs) {
+        const h = after(n);
+        if (!h) continue;
+        checks.push({
+            name: `language host at ${n} accounts: program + policy pack`,
+            ok: h.totalMs.median <= maxMs,
+            detail: `${s1(h.totalMs.median)} s (program ${s1(h.programMs.median)} s + pack ${s1(h.packMs.median)} s; target ≤ ${s1(maxMs)} s)`,
+        });
+    }
+    const atRss = after(t.hostRssAt);
+    if (atRss) {
+        checks.push({
+            name: `language host peak RSS at ${t.hostRssAt} accounts`,
+            ok: atRss.peakRssBytes.median <= t.hostRssMaxBytes,
+            detail: `${mb(atRss.peakRssBytes.median)} MiB (target ≤ ${mb(t.hostRssMaxBytes)} MiB)`,
+        });
+    }
+    const a = after(t.growthFrom);
+    const b = after(t.growthTo);
+    if (a && b) {
+        const gt = b.totalMs.median / a.totalMs.median;
+        const gm = b.peakRssBytes.median / a.peakRssBytes.median;
+        checks.push({
+            name: `language host growth ${t.growthFrom} → ${t.growthTo}`,
+            ok: gt <= t.growthMax && gm <= t.growthMax,
+            detail: `time ×${r2(gt)}, peak RSS ×${r2(gm)} for ×${r2(b.resources / a.resources)} resources (target ≤ ×${r2(t.growthMax)})`,
+        });
+    }
+    return checks;
+}
+
+const HOST_SETUP_NAMES: Record<HostMode, string> = {
+    before: "before (type-checked, SDK promise stacks)",
+    after: "after (Pulumi.yaml as committed)",
+    compiled: "compiled JavaScript (not chosen)",
+};
+
+/** Per size and setup: process start to program done, the pack, their sum, peak RSS; and the speed-up of each setup. */
+export function hostTable(results: SizeResult[]): string {
+    const head =
+        "| accounts | setup | ts-node | startup (s) | entry loaded (s) | program done (s) | policy pack (s) | **program + pack (s)** | " +
+        "min–max (s) | peak RSS (MiB) | vs before |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|";
+    const rows: string[] = [];
+    for (const r of results) {
+        const before = r.host?.before;
+        for (const mode of HOST_MODES) {
+            const h = r.host?.[mode];
+            if (!h) continue;
+            const tsNode = h.transpileOnly === null ? "none" : h.transpileOnly ? "transpile only" : "type check";
+            rows.push(
+                `| ${r.accounts} | ${HOST_SETUP_NAMES[mode]} | ${tsNode} | ${s1(h.startupMs)} | ${s1(h.entryMs)} | ` +
+                    `${s1(h.programMs.median)} | ${s1(h.packMs.median)} | **${s1(h.totalMs.median)}** | ` +
+                    `${s1(h.totalMs.min)}–${s1(h.totalMs.max)} | ${mb(h.peakRssBytes.median)} | ` +
+                    `${before && mode !== "before" ? `×${r2(before.totalMs.median / h.totalMs.median)} faster` : "–"} |`,
+            );
+        }
+    }
+    return [head, ...rows].join("\n");
 }
 
 export function resultsTable(results: SizeResult[]): string {
