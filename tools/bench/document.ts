@@ -18,7 +18,7 @@ export function keptFindings(previous: string | undefined): string | undefined {
 export interface BenchDocument {
     results: SizeResult[];
     machine: Machine;
-    profiles: { accounts: number; summary: ProfileSummary }[];
+    profiles: { accounts: number; what?: string; summary: ProfileSummary }[];
     elapsedMs: number;
     previous?: string;
 }
@@ -133,8 +133,8 @@ export function renderBenchmarksMd(d: BenchDocument): string {
         "",
     ];
     if (d.profiles.length) {
-        lines.push("## CPU profile of the program (this run)", "");
-        for (const p of d.profiles) lines.push(`### ${p.accounts} accounts`, "", profileTable(p.summary), "");
+        lines.push("## CPU profiles (this run)", "");
+        for (const p of d.profiles) lines.push(`### ${p.accounts} accounts${p.what ? `: ${p.what}` : ""}`, "", profileTable(p.summary), "");
     }
     lines.push("## Findings", "", FINDINGS_START, keptFindings(d.previous) ?? "_No findings written yet._", FINDINGS_END, "");
     return lines.join("\n");

@@ -78,7 +78,15 @@ export function hostSetups(runtime: ProjectRuntime, compiledDir: string): HostSe
 const HOST_VARIABLES = /^(PULUMI_NODEJS_|TS_NODE_|NODE_OPTIONS$|FHIR_PLATFORM_SDK_PROMISE_STACKS$|PULUMI_DEBUG_PROMISE_LEAKS$)/;
 
 /** Runs one host child: a fresh Node process with the setup's node arguments and variables. */
-export function runHostChild(setup: HostSetup, accounts: number, inputFile: string, dir: string, harnessDir?: string): HostResult {
+export function runHostChild(
+    setup: HostSetup,
+    accounts: number,
+    inputFile: string,
+    dir: string,
+    harnessDir?: string,
+    /** Write a V8 CPU profile of the whole process here, named `host-<mode>-<accounts>.cpuprofile`. */
+    profileDir?: string,
+): HostResult {
     const tag = `${setup.mode}-${accounts}-${process.hrtime.bigint()}`;
     const jobFile = path.join(dir, `host-job-${tag}.json`);
     const resultFile = path.join(dir, `host-result-${tag}.json`);
@@ -91,7 +99,10 @@ export function runHostChild(setup: HostSetup, accounts: number, inputFile: stri
     };
     fs.writeFileSync(jobFile, JSON.stringify(job));
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !HOST_VARIABLES.test(k)));
-    const res = spawnSync(process.execPath, [...setup.nodeargs, path.join(__dirname, "hostChild.js"), jobFile, resultFile], {
+    const profile = profileDir
+        ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `host-${setup.mode}-${accounts}.cpuprofile`]
+        : [];
+    const res = spawnSync(process.execPath, [...setup.nodeargs, ...profile, path.join(__dirname, "hostChild.js"), jobFile, resultFile], {
         cwd: PROJECT_DIR,
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,

@@ -90,6 +90,8 @@ export interface SizeResult {
     profileWindowUs?: [number, number];
     /** The language host's setups, when measured. */
     host?: Partial<Record<HostMode, HostFigures>>;
+    /** CPU profile of one extra run of the project's own setup ("after"), whole process, when profiling. */
+    hostProfile?: string;
 }
 
 export function median(xs: number[]): number {
@@ -214,6 +216,15 @@ function measureHost(host: NonNullable<BenchOptions["host"]>, accounts: number, 
     return Object.fromEntries([...runs].map(([mode, rs]) => [mode, hostFigures(rs)])) as Partial<Record<HostMode, HostFigures>>;
 }
 
+/** One more run of the "after" setup under the CPU profiler (not counted in the figures). */
+function profileHost(host: NonNullable<BenchOptions["host"]>, accounts: number, inputFile: string, dir: string, profileDir: string) {
+    const after = host.setups.find((s) => s.mode === "after");
+    if (!after) return {};
+    fs.mkdirSync(profileDir, { recursive: true });
+    runHostChild(after, accounts, inputFile, dir, host.harnessDir, profileDir);
+    return { hostProfile: path.join(profileDir, `host-after-${accounts}.cpuprofile`) };
+}
+
 export function runBenchmark(options: BenchOptions): SizeResult[] {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fhir-bench-"));
     try {
@@ -255,6 +266,7 @@ export function runBenchmark(options: BenchOptions): SizeResult[] {
                 mismatch: { onlyProgram: cmp.onlyInA, onlyFlat: cmp.onlyInB },
                 ...(profile ?? {}),
                 ...(options.host ? { host: measureHost(options.host, accounts, input.file, dir) } : {}),
+                ...(options.host && options.profileDir ? profileHost(options.host, accounts, input.file, dir, options.profileDir) : {}),
             };
         });
     } finally {

@@ -26,7 +26,10 @@ export interface ProfileSummary {
     ours: { place: string; ms: number; share: number }[];
 }
 
-/** Frames worth an inclusive figure: the SDK's per-promise stack capture, and resource construction. */
+/**
+ * Frames worth an inclusive figure: the SDK's per-promise stack capture, resource construction, the stack trace each
+ * resource records for its source position (`Resource.callsites`), alias URNs, and ts-node's transpiling.
+ */
 export const DEFAULT_INCLUSIVE = [
     "debuggablePromise",
     "prepareStackTrace",
@@ -34,7 +37,13 @@ export const DEFAULT_INCLUSIVE = [
     "ComponentResource",
     "registerOutputs",
     "apply",
+    "callsites",
+    "collapseAliasToUrn",
+    "transpileModule",
 ];
+
+/** This project's folders (README, "Layout"): the program's (azure, config, components, program), then the pack's and the harness's. */
+export const OUR_FOLDERS = ["azure", "config", "components", "program", "policies", "harness", "tools"];
 
 /** Where a frame's code lives: an npm package, one of our files, Node itself, or a V8 pseudo-frame. */
 export function placeOf(url: string, functionName: string): string {
@@ -45,7 +54,7 @@ export function placeOf(url: string, functionName: string): string {
         return pkg[1];
     }
     if (url.startsWith("node:")) return "node internals";
-    const ours = /\/(components|scripts)\/(.*)$/.exec(url);
+    const ours = new RegExp(`/(${OUR_FOLDERS.join("|")})/(.*)$`).exec(url);
     if (ours) return `${ours[1]}/${ours[2]}`;
     return url;
 }
@@ -102,7 +111,7 @@ export function summarizeProfile(
             .slice(0, top)
             .map(([fn, v]) => ({ fn, place: v.place, ms: ms(v.us), share: share(v.us) })),
         inclusive: [...incl].map(([fn, us]) => ({ fn, ms: ms(us), share: share(us) })),
-        ours: ["components/", "scripts/"].map((prefix) => {
+        ours: OUR_FOLDERS.map((folder) => `${folder}/`).map((prefix) => {
             const us = [...places].filter(([p]) => p.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
             return { place: prefix, ms: ms(us), share: share(us) };
         }),

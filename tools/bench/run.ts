@@ -81,9 +81,20 @@ export function runBench(args: BenchArgs): number {
             ),
     });
     const profiles = profileDir
-        ? results
-              .filter((r) => r.profile && fs.existsSync(r.profile))
-              .map((r) => ({ accounts: r.accounts, summary: summarizeProfile(r.profile!, r.profileWindowUs) }))
+        ? results.flatMap((r) => [
+              ...(r.hostProfile && fs.existsSync(r.hostProfile)
+                  ? [{ accounts: r.accounts, what: "language host, after (whole process)", summary: summarizeProfile(r.hostProfile) }]
+                  : []),
+              ...(r.profile && fs.existsSync(r.profile)
+                  ? [
+                        {
+                            accounts: r.accounts,
+                            what: "composition: program under mocks (timed run)",
+                            summary: summarizeProfile(r.profile, r.profileWindowUs),
+                        },
+                    ]
+                  : []),
+          ])
         : [];
     for (const d of [compiledDir, hostCompiledDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
     const m = machine(
