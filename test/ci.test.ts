@@ -15,6 +15,7 @@ import {
     stackInfo,
 } from "../tools/ci";
 import { PROJECT_DIR } from "../harness/stackFiles";
+import { main } from "../scripts/ci";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -186,12 +187,25 @@ describe("npm run ci:stacks against a git history", () => {
     };
     const stackFile = (config: Record<string, unknown>) =>
         yaml.dump({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`fhir-platform:${k}`, v])) });
-    const run = (...args: string[]) =>
+    /** The command as CI runs it: its own process (entry point, exit code, stdout and stderr as written). */
+    const spawn = (...args: string[]) =>
         spawnSync(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "ci.ts"), "--dir", repo, ...args],
             { cwd: ROOT, encoding: "utf8" },
         );
+    /**
+     * The same `main` in this process (a child costs a Node start and a TypeScript compile, ~2 s of CPU), printing as
+     * `consoleCommandIo` does: one line per call, `out` to stdout, `err` to stderr.
+     */
+    const run = (...args: string[]) => {
+        const printed = { stdout: "", stderr: "" };
+        const status = main(["--dir", repo, ...args], {
+            out: (t) => void (printed.stdout += `${t}\n`),
+            err: (t) => void (printed.stderr += `${t}\n`),
+        });
+        return { status, ...printed };
+    };
 
     beforeEach(() => {
         repo = fs.mkdtempSync(path.join(os.tmpdir(), "ci-git-"));
@@ -216,7 +230,7 @@ describe("npm run ci:stacks against a git history", () => {
 
         const out = path.join(repo, "github-output");
         const summary = path.join(repo, "summary.md");
-        const r = run("--base", "main", "--json", "--github-output", out, "--summary", summary);
+        const r = spawn("--base", "main", "--json", "--github-output", out, "--summary", summary);
         expect(r.status).toBe(0);
         const selection = JSON.parse(r.stdout) as Selection;
         expect([selection.plan, selection.deploy]).toEqual([["staging"], ["staging"]]);
