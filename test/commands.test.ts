@@ -23,6 +23,23 @@ import * as placementReport from "../scripts/placement-report";
 import * as plan from "../scripts/plan";
 import * as shards from "../scripts/shards";
 
+/**
+ * decommission runs the stack itself, and its tests compare with a run of their own: one run per stack and options
+ * serves them all (the runs are deterministic; a call with other options still gets its own run).
+ */
+jest.mock("../harness/runStack", () => {
+    const actual = jest.requireActual<typeof import("../harness/runStack")>("../harness/runStack");
+    const runs = new Map<string, ReturnType<typeof actual.runStack>>();
+    return {
+        ...actual,
+        runStack: (options: Parameters<typeof actual.runStack>[0]) => {
+            const key = JSON.stringify(options);
+            if (!runs.has(key)) runs.set(key, actual.runStack(options));
+            return runs.get(key)!;
+        },
+    };
+});
+
 function capture(): { io: CommandIo; out: string[]; err: string[] } {
     const out: string[] = [];
     const err: string[] = [];

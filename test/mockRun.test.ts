@@ -1,5 +1,17 @@
-import { engineUrn, maskValue, SECRET_MASK } from "../harness/mockRun";
+import { engineUrn, maskValue, type MockRunResult, SECRET_MASK } from "../harness/mockRun";
 import { runStack } from "../harness/runStack";
+
+/** One mock run of the dev stack, shared by the tests that only read it. */
+let dev: MockRunResult;
+beforeAll(async () => {
+    dev = await runStack({ stack: "dev" });
+});
+
+test("the dev stack runs twice in one process and registers the same resources", async () => {
+    const again = await runStack({ stack: "dev" });
+    expect(dev.resources.length).toBeGreaterThan(30);
+    expect(again.resources.map((r) => r.urn)).toEqual(dev.resources.map((r) => r.urn));
+});
 
 describe("mock harness", () => {
     test("URNs chain every ancestor type except the stack's, as the engine does", () => {
@@ -23,8 +35,8 @@ describe("mock harness", () => {
         });
     });
 
-    test("captured resources carry parent, provider, dependencies and protect from the engine request", async () => {
-        const { resources } = await runStack({ stack: "dev" });
+    test("captured resources carry parent, provider, dependencies and protect from the engine request", () => {
+        const { resources } = dev;
         const vault = resources.find((r) => r.type === "azure-native:keyvault:Vault" && r.name === "contoso-vault")!;
         expect(vault.urn).toBe(
             "urn:pulumi:dev::fhir-platform::fhir-platform:index:FhirPlatform$fhir-platform:index:FhirAccount$fhir-platform:index:CustomerManagedKey$azure-native:keyvault:Vault::contoso-vault",
@@ -39,8 +51,8 @@ describe("mock harness", () => {
 });
 
 describe("stack outputs a verifier and an operator need", () => {
-    test("each account exports its key vault ID and network mode; custom resources carry mock outputs", async () => {
-        const { resources, outputs } = await runStack({ stack: "dev" });
+    test("each account exports its key vault ID and network mode; custom resources carry mock outputs", () => {
+        const { resources, outputs } = dev;
         const accounts = (outputs as { accounts: Record<string, { keyVaultId: string; publicNetworkAccess: string; keyUri: string }> })
             .accounts;
         const vault = resources.find((r) => r.name === "tailspin-vault")!;
