@@ -5,6 +5,9 @@
  */
 import { ACCOUNT_TAG, PLATFORM_TAG, accountFromDescription } from "../azure/naming";
 import { type Captured, T, capture, inputs, pid, rawConfig } from "./helpers/stack";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
+
+expectWarnings(notYetLocked("iso"));
 
 const accounts = ["contoso", "fabrikam", "tailspin"].map((name, i) => ({
     name,

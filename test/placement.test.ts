@@ -6,6 +6,9 @@
 import { type PlacementLock, type PlacementResult, parsePlacementLock, placeAccounts, validateConfig } from "../config";
 import { canonical, generatedRawConfig, summarize } from "../tools/placementReport";
 import { type Captured, SUB_A, SUB_B, SUB_C, T, accountNames, capture, inputs, pid, rawConfig, shuffled } from "./helpers/stack";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
+
+expectWarnings(notYetLocked("multi"));
 
 const shared = (names: string[], overrides: Record<string, unknown> = {}) =>
     validateConfig(

@@ -6,6 +6,9 @@ import { KNOWN_AFTER_DEPLOY, MockValues, buildPlan, PLATFORM_GROUP, renderMarkdo
 import type { MockRunResult } from "../harness/mockRun";
 import { runStack } from "../harness/runStack";
 import { runPolicyPack } from "../harness/policyRunner";
+import { expectWarnings } from "./helpers/warnings";
+
+expectWarnings(/Pulumi\.review\.yaml: account 'acme', field 'accounts\[0\]\.initialImportMode': initial import mode blocks API writes/);
 
 /** Runs the plan CLI in-process, capturing what it prints. */
 async function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

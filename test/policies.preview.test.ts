@@ -7,6 +7,7 @@
  */
 import type { CapturedResource } from "../harness/mockRun";
 import { configMap, runStack } from "../harness/runStack";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
 import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
 import {
     type PolicyReport,
@@ -18,6 +19,8 @@ import {
 } from "../harness/policyRunner";
 import { policies } from "../policies/policies";
 import { CHECKED_AT_UP, UnknownValueError } from "../policies/rules/common";
+
+expectWarnings(notYetLocked("bench"));
 
 type Props = Record<string, any>;
 let dev: CapturedResource[];

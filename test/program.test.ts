@@ -7,6 +7,9 @@ import { ConfigValidationError, type PlacementLock, resolveStack } from "../conf
 import { configMap } from "../harness/runStack";
 import { configSource } from "../harness/stackFiles";
 import { T, accountNames, capture, inputs, problemsOf, projectDirWith, rawConfig, runCounting } from "./helpers/stack";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
+
+expectWarnings(notYetLocked("t"), notYetLocked("mode"));
 
 describe("a bad config registers nothing", () => {
     test("the counting harness does see registrations of a good config (so zero below means something)", async () => {

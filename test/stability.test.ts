@@ -5,6 +5,9 @@
  */
 import type { PlacementLock } from "../config";
 import { type Captured, T, capture, inputs, pid, rawConfig, type RawAccount } from "./helpers/stack";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
+
+expectWarnings(notYetLocked("stab"));
 
 const base: RawAccount[] = [
     { name: "contoso", grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" }] },
