@@ -1,10 +1,24 @@
+/**
+ * The mock harness, and the dev stack as it captures it. The dev stack's URNs and Azure names are pinned in a
+ * snapshot: a change that renames a Pulumi resource (a new URN: the engine would delete and recreate it, or refuse
+ * because it is protected) or an Azure resource must update it on purpose (`npx jest test/mockRun.test.ts -u`), and
+ * say in its commit why, with aliases where a URN moves. Mock-generated parts of names (random suffixes) read
+ * "(known after deploy)".
+ */
 import { engineUrn, maskValue, type MockRunResult, SECRET_MASK } from "../harness/mockRun";
+import { buildPlan } from "../harness/plan";
 import { runStack } from "../harness/runStack";
 
 /** One mock run of the dev stack, shared by the tests that only read it. */
 let dev: MockRunResult;
 beforeAll(async () => {
     dev = await runStack({ stack: "dev" });
+});
+
+test("dev stack: every URN and the Azure name of every cloud resource", () => {
+    const plan = buildPlan("dev", dev.resources);
+    const lines = plan.groups.flatMap((g) => g.resources.map((r) => `${r.urn}${r.azureName ? `  "${r.azureName}"` : ""}`)).sort();
+    expect(lines).toMatchSnapshot();
 });
 
 test("the dev stack runs twice in one process and registers the same resources", async () => {
