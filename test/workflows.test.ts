@@ -263,3 +263,21 @@ describe("key rotation reaches every FHIR service of every deployable stack on a
         expect(steps.findIndex(isAzureLogin)).toBeLessThan(verify);
     });
 });
+
+test("this repository's CI (.ci/run) runs exactly the README's test command, and that command runs every test", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const quickStart = /## Quick start \(two commands\)\n\n```sh\n([^`]*)```/.exec(readme)?.[1] ?? "";
+    const commands = quickStart
+        .trim()
+        .split("\n")
+        .map((l) => l.replace(/\s+#.*$/, "").trim());
+    expect(commands).toEqual(["npm ci && npm run plan -- --stack dev", "npm ci && npm run test:all"]);
+    const ciLines = fs
+        .readFileSync(path.join(root, ".ci", "run"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() && !l.startsWith("#") && !/^(set |cd )/.test(l));
+    expect(ciLines).toEqual([commands[1]]);
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    const testAll = fs.readFileSync(path.join(root, pkg.scripts["test:all"].replace(/^bash /, "")), "utf8");
+    for (const step of ["npm test", "npm run engine:build", "npm run test:engine"]) expect(testAll).toContain(step);
+});
