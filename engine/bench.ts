@@ -64,7 +64,7 @@ export async function benchEngine({ sizes, reps, policies, typeCheck }: EngineBe
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     console.log(
         `pulumi ${version}, ${os.cpus().length} cores, Node ${node}; policy pack ${policies ? "on" : "off"}; program ` +
-            `${typeCheck ? "type-checked" : "transpile-only"}`,
+            `${typeCheck ? "type-checked (PULUMI_NODEJS_TRANSPILE_ONLY=false)" : "as Pulumi.yaml configures it (tsconfig.pulumi.json, noCheck)"}`,
     );
     console.log("");
     console.log("| accounts | resources in the preview | wall time (median) | runs |");

@@ -15,7 +15,7 @@ export const SPEC = {
         sizes: { type: "string", value: "N,N,...", default: "10,100", help: "account counts (default 10,100)" },
         reps: { type: "string", value: "N", default: "2", help: "previews per size (default 2)" },
         "no-policy-pack": { type: "boolean", default: false, help: "preview without the policy pack" },
-        "type-check": { type: "boolean", default: false, help: "let the language host type-check the program" },
+        "type-check": { type: "boolean", default: false, help: "force the language host to type-check the program" },
     },
 } as const;
 

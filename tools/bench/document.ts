@@ -53,11 +53,11 @@ export function renderBenchmarksMd(d: BenchDocument): string {
                   "## The program as `pulumi preview` runs it (language host mode)",
                   "",
                   "Each row: a fresh Node process set up as @pulumi/pulumi's `cmd/run` sets up a program " +
-                      "(`tools/bench/hostChild.js`: `source-map-support`, then ts-node with the tsconfig the host is given, type-checking " +
+                      "(`tools/bench/hostChild.js` through `tools/bench/languageHost.js`: `source-map-support`, then ts-node with the tsconfig the host is given, type-checking " +
                       "unless that file's own `compilerOptions.noCheck` or PULUMI_NODEJS_TRANSPILE_ONLY says otherwise, and the node " +
                       "arguments of `runtime.options.nodeargs`), which loads the entry point `index.ts` under the SDK's mocks with the " +
                       "generated stack's config, then runs the policy pack over what it registered. Times count from the process's " +
-                      "start: **startup** (Node, SDK, ts-node, harness), **entry loaded** (every module of the program loaded, compiled, " +
+                      "start: **startup** (Node, SDK, ts-node, and the mock harness and policy pack, precompiled so a type-checking setup pays only for the program, as under the real host where the pack runs in the analyzer), **entry loaded** (every module of the program loaded, compiled, " +
                       "type-checked if so, every resource constructed), **program done** (every registration answered, outputs " +
                       "resolved). The engine's own work (diffing, the providers, the analyzer's gRPC round trips) is not in these " +
                       "figures: see the engine's figures in the findings.",
