@@ -59,10 +59,23 @@ function cached(name: string, stampFile: string, stamp: string, outputs: string[
     log(`${name}: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** Where Go's official installer puts it (https://go.dev/doc/install), for a PATH without it (a bare CI shell). */
+const GO_INSTALL_DIR = "/usr/local/go/bin";
+
+/** `go`: $GO if set, else from PATH, else from Go's default install location; an error that says how to fix it. */
+export function goBinary(env: NodeJS.ProcessEnv = process.env, exists: (f: string) => boolean = fs.existsSync): string {
+    if (env.GO) return env.GO;
+    const dirs = [...(env.PATH ?? "").split(path.delimiter).filter(Boolean), GO_INSTALL_DIR];
+    const found = dirs.map((d) => path.join(d, "go")).find(exists);
+    if (!found) throw new Error(`Go not found on PATH or in ${GO_INSTALL_DIR}: install Go 1.26 (https://go.dev/doc/install) or set GO=<path to go>`);
+    return found;
+}
+
 /** The CLI. GOFLAGS=-mod=readonly: the pin is go.mod + go.sum as committed, never re-resolved. */
 export function buildCli(): void {
     const version = pinnedVersion();
-    const goVersion = run("go", ["version"], ENGINE_DIR).trim();
+    const go = goBinary();
+    const goVersion = run(go, ["version"], ENGINE_DIR).trim();
     const gomod = fs.readFileSync(path.join(ENGINE_DIR, "go.mod"), "utf8");
     const gosum = fs.readFileSync(path.join(ENGINE_DIR, "go.sum"), "utf8");
     const ldflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}`;
@@ -73,7 +86,7 @@ export function buildCli(): void {
         [PULUMI_BIN],
         () => {
             log(`building pulumi ${version} from Go modules (a cold build downloads ~1.6 GB of modules and compiles for several minutes)`);
-            run("go", ["build", "-trimpath", "-ldflags", ldflags, "-o", PULUMI_BIN, `${PKG_MODULE}/cmd/pulumi`], ENGINE_DIR, {
+            run(go, ["build", "-trimpath", "-ldflags", ldflags, "-o", PULUMI_BIN, `${PKG_MODULE}/cmd/pulumi`], ENGINE_DIR, {
                 ...process.env,
                 GOFLAGS: "-mod=readonly",
                 GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local",

@@ -14,6 +14,7 @@ import { type HostFigures, type SizeResult, prepareInputs, runBenchmark } from "
 import { hostSetups, projectRuntime, runHostChild } from "../tools/bench/host";
 import { FINDINGS_END, FINDINGS_START, keptFindings, renderBenchmarksMd } from "../tools/bench/document";
 import { TARGETS, checkTargets, hostChecks, hostTable, pathAfterPrelude, renderSvg } from "../tools/bench/report";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
 
 /** With export storage: the storage is encrypted with the key at creation, so it waits for the grant's propagation. */
 const EXPECTED_STEPS = [
@@ -47,6 +48,8 @@ describe("generated stacks", () => {
 });
 
 describe("program vs flat baseline, in process (6 accounts)", () => {
+    // The generated stack has no placement lock: the program says so.
+    expectWarnings(notYetLocked(BENCH_STACK));
     let program: CapturedResource[];
     let flat: CapturedResource[];
     let programOutputs: Record<string, unknown>;
