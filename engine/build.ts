@@ -67,7 +67,10 @@ export function goBinary(env: NodeJS.ProcessEnv = process.env, exists: (f: strin
     if (env.GO) return env.GO;
     const dirs = [...(env.PATH ?? "").split(path.delimiter).filter(Boolean), GO_INSTALL_DIR];
     const found = dirs.map((d) => path.join(d, "go")).find(exists);
-    if (!found) throw new Error(`Go not found on PATH or in ${GO_INSTALL_DIR}: install Go 1.26 (https://go.dev/doc/install) or set GO=<path to go>`);
+    if (!found)
+        throw new Error(
+            `Go not found on PATH or in ${GO_INSTALL_DIR}: install Go 1.26 (https://go.dev/doc/install) or set GO=<path to go>`,
+        );
     return found;
 }
 
