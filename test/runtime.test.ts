@@ -7,7 +7,7 @@ import * as childProcess from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
-import { projectRuntime } from "../tools/bench/host";
+import { projectRuntime, withoutHostVariables } from "../tools/bench/host";
 
 const root = path.resolve(__dirname, "..");
 const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
@@ -60,7 +60,7 @@ function runUnderHost(env: Record<string, string>): { status: number | null; std
         `.registerLikeLanguageHost(${JSON.stringify(root)}, { typescript: true });` +
         `console.log(JSON.stringify({ transpileOnly }));` +
         `require(${JSON.stringify(path.join(root, "test", "fixtures", "failingProgram.ts"))});`;
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PULUMI_NODEJS_|TS_NODE_)/.test(k)));
+    const clean = withoutHostVariables(process.env);
     const r = childProcess.spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", env: { ...clean, ...env } });
     return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }

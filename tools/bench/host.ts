@@ -9,9 +9,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
 import { PROJECT_DIR } from "../../harness/stackFiles";
+import { cpuProfileArgs, runJob } from "./job";
 
 export const HOST_MODES = ["before", "after", "compiled"] as const;
 export type HostMode = (typeof HOST_MODES)[number];
@@ -77,6 +77,16 @@ export function hostSetups(runtime: ProjectRuntime, compiledDir: string): HostSe
 /** Variables that would change how the emulated host loads the program: the setup decides them, not the caller's shell. */
 const HOST_VARIABLES = /^(PULUMI_NODEJS_|TS_NODE_|NODE_OPTIONS$|FHIR_PLATFORM_SDK_PROMISE_STACKS$|PULUMI_DEBUG_PROMISE_LEAKS$)/;
 
+/** `env` without the variables that decide how the host loads the program (HOST_VARIABLES). */
+export function withoutHostVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return Object.fromEntries(Object.entries(env).filter(([k]) => !HOST_VARIABLES.test(k)));
+}
+
+/** The file name of a host child's CPU profile. */
+export function hostProfileName(mode: HostMode, accounts: number): string {
+    return `host-${mode}-${accounts}.cpuprofile`;
+}
+
 /** Runs one host child: a fresh Node process with the setup's node arguments and variables. */
 export function runHostChild(
     setup: HostSetup,
@@ -84,12 +94,9 @@ export function runHostChild(
     inputFile: string,
     dir: string,
     harnessDir?: string,
-    /** Write a V8 CPU profile of the whole process here, named `host-<mode>-<accounts>.cpuprofile`. */
+    /** Write a V8 CPU profile of the whole process here, named by `hostProfileName`. */
     profileDir?: string,
 ): HostResult {
-    const tag = `${setup.mode}-${accounts}-${process.hrtime.bigint()}`;
-    const jobFile = path.join(dir, `host-job-${tag}.json`);
-    const resultFile = path.join(dir, `host-result-${tag}.json`);
     const job = {
         accounts,
         inputFile,
@@ -97,20 +104,14 @@ export function runHostChild(
         ...(harnessDir ? { harnessDir } : {}),
         ...(setup.compiledDir ? { compiledDir: setup.compiledDir } : {}),
     };
-    fs.writeFileSync(jobFile, JSON.stringify(job));
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !HOST_VARIABLES.test(k)));
-    const profile = profileDir
-        ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `host-${setup.mode}-${accounts}.cpuprofile`]
-        : [];
-    const res = spawnSync(process.execPath, [...setup.nodeargs, ...profile, path.join(__dirname, "hostChild.js"), jobFile, resultFile], {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
+    const profile = profileDir ? cpuProfileArgs(profileDir, hostProfileName(setup.mode, accounts)) : [];
+    const result = runJob<Omit<HostResult, "mode">>(
+        `host ${setup.mode}, ${accounts} accounts`,
+        dir,
+        job,
+        [...setup.nodeargs, ...profile, path.join(__dirname, "hostChild.js")],
         // The compiled harness (and the compiled setup) resolve packages from the project, so the SDK is one module.
-        env: { ...env, ...setup.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules") },
-    });
-    if (res.status !== 0 || !fs.existsSync(resultFile)) {
-        throw new Error(`bench host child (${setup.mode}, ${accounts} accounts) failed with ${res.status ?? res.signal}:\n${res.stderr}`);
-    }
-    return { mode: setup.mode, ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as Omit<HostResult, "mode">) };
+        { ...withoutHostVariables(process.env), ...setup.env, NODE_PATH: path.join(PROJECT_DIR, "node_modules") },
+    );
+    return { mode: setup.mode, ...result };
 }

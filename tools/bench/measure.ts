@@ -12,7 +12,8 @@ import { PROJECT_DIR } from "../../harness/stackFiles";
 import { BENCH_STACK, generateRawConfig } from "./generate";
 import type { FlatPlan } from "./flat";
 import { compareCustomResources } from "./graph";
-import { type HostMode, type HostResult, type HostSetup, runHostChild } from "./host";
+import { type HostMode, type HostResult, type HostSetup, hostProfileName, runHostChild } from "./host";
+import { cpuProfileArgs, runJob } from "./job";
 import type { BenchMode, ChildJob, ChildResult, RunAnalysis } from "./types";
 
 export interface BenchOptions {
@@ -140,33 +141,18 @@ export function compileProject(outDir: string, sourceMaps = false): void {
 
 /** Runs one measurement in a fresh Node process and returns what it reported. */
 export function runChild(job: ChildJob, dir: string, profileDir?: string, compiledDir?: string): ChildResult {
-    const tag = `${job.mode}-${job.accounts}-${process.hrtime.bigint()}`;
-    const jobFile = path.join(dir, `job-${tag}.json`);
-    const resultFile = path.join(dir, `result-${tag}.json`);
-    fs.writeFileSync(jobFile, JSON.stringify(job));
     const args = [
         "--expose-gc",
-        ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-name", `${job.mode}-${job.accounts}.cpuprofile`] : []),
+        ...(profileDir ? cpuProfileArgs(profileDir, `${job.mode}-${job.accounts}.cpuprofile`) : []),
         ...(compiledDir
             ? [path.join(compiledDir, "tools", "bench", "child.js")]
             : ["-r", "ts-node/register/transpile-only", path.join(__dirname, "child.ts")]),
-        jobFile,
-        resultFile,
     ];
-    const res = spawnSync(process.execPath, args, {
-        cwd: PROJECT_DIR,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-            ...process.env,
-            TS_NODE_TRANSPILE_ONLY: "true",
-            ...(compiledDir ? { NODE_PATH: path.join(PROJECT_DIR, "node_modules") } : {}),
-        },
+    return runJob<ChildResult>(`${job.mode}, ${job.accounts} accounts`, dir, job, args, {
+        ...process.env,
+        TS_NODE_TRANSPILE_ONLY: "true",
+        ...(compiledDir ? { NODE_PATH: path.join(PROJECT_DIR, "node_modules") } : {}),
     });
-    if (res.status !== 0 || !fs.existsSync(resultFile)) {
-        throw new Error(`bench child (${job.mode}, ${job.accounts} accounts) failed with ${res.status ?? res.signal}:\n${res.stderr}`);
-    }
-    return JSON.parse(fs.readFileSync(resultFile, "utf8")) as ChildResult;
 }
 
 function figures(rs: ChildResult[]): ModeFigures {
@@ -222,7 +208,7 @@ function profileHost(host: NonNullable<BenchOptions["host"]>, accounts: number, 
     if (!after) return {};
     fs.mkdirSync(profileDir, { recursive: true });
     runHostChild(after, accounts, inputFile, dir, host.harnessDir, profileDir);
-    return { hostProfile: path.join(profileDir, `host-after-${accounts}.cpuprofile`) };
+    return { hostProfile: path.join(profileDir, hostProfileName(after.mode, accounts)) };
 }
 
 export function runBenchmark(options: BenchOptions): SizeResult[] {

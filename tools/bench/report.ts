@@ -108,13 +108,15 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
     const b = by.get(t.growthTo);
     if (a && b) {
         for (const mode of ["program", "flat"] as const) {
-            const gt = b[mode].wallMs.median / a[mode].wallMs.median;
-            const gm = b[mode].peakRssBytes.median / a[mode].peakRssBytes.median;
-            checks.push({
-                name: `${mode === "program" ? "program" : "baseline"} growth ${t.growthFrom} → ${t.growthTo}`,
-                ok: gt <= t.growthMax && gm <= t.growthMax,
-                detail: `time ×${r2(gt)}, peak RSS ×${r2(gm)} (target ≤ ×${r2(t.growthMax)})`,
-            });
+            const name = `${mode === "program" ? "program" : "baseline"} growth ${t.growthFrom} → ${t.growthTo}`;
+            checks.push(
+                growthCheck(
+                    name,
+                    [a[mode].wallMs.median, b[mode].wallMs.median],
+                    [a[mode].peakRssBytes.median, b[mode].peakRssBytes.median],
+                    t,
+                ),
+            );
         }
     }
     const atPolicy = by.get(t.policyAt)?.program.policy;
@@ -157,6 +159,17 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
     return checks;
 }
 
+/** Time and peak RSS from `growthFrom` to `growthTo` accounts, each within `growthMax`. */
+function growthCheck(name: string, time: [number, number], rss: [number, number], t: Targets, what = ""): TargetCheck {
+    const gt = time[1] / time[0];
+    const gm = rss[1] / rss[0];
+    return {
+        name,
+        ok: gt <= t.growthMax && gm <= t.growthMax,
+        detail: `time ×${r2(gt)}, peak RSS ×${r2(gm)}${what} (target ≤ ×${r2(t.growthMax)})`,
+    };
+}
+
 /** The language host's targets, on the project's own setup ("after"). */
 export function hostChecks(results: SizeResult[], t: Targets = TARGETS): TargetCheck[] {
     const after = (n: number) => results.find((r) => r.accounts === n)?.host?.after;
@@ -181,13 +194,15 @@ export function hostChecks(results: SizeResult[], t: Targets = TARGETS): TargetC
     const a = after(t.growthFrom);
     const b = after(t.growthTo);
     if (a && b) {
-        const gt = b.totalMs.median / a.totalMs.median;
-        const gm = b.peakRssBytes.median / a.peakRssBytes.median;
-        checks.push({
-            name: `language host growth ${t.growthFrom} → ${t.growthTo}`,
-            ok: gt <= t.growthMax && gm <= t.growthMax,
-            detail: `time ×${r2(gt)}, peak RSS ×${r2(gm)} for ×${r2(b.resources / a.resources)} resources (target ≤ ×${r2(t.growthMax)})`,
-        });
+        checks.push(
+            growthCheck(
+                `language host growth ${t.growthFrom} → ${t.growthTo}`,
+                [a.totalMs.median, b.totalMs.median],
+                [a.peakRssBytes.median, b.peakRssBytes.median],
+                t,
+                ` for ×${r2(b.resources / a.resources)} resources`,
+            ),
+        );
     }
     return checks;
 }
