@@ -128,6 +128,21 @@ describe("GitHub Actions workflows", () => {
         for (const u of ups) expect(u.with?.policyPacks).toBe("policies");
     });
 
+    test("every pulumi preview skips the CLI's per-step checkpoints (a preview writes no state; BENCHMARKS.md)", () => {
+        const pulumiSteps = files.flatMap((f) =>
+            jobsOf(f).flatMap(([job, j]) =>
+                (j.steps ?? []).filter(isPulumi).map((s) => ({ file: f, job, command: s.with?.command, env: s.env })),
+            ),
+        );
+        const previews = pulumiSteps.filter((s) => s.command === "preview");
+        expect(previews.map((s) => `${s.file}:${s.job}`).sort()).toEqual(["pull-request.yml:preview", "shards.yml:preview"]);
+        for (const s of previews)
+            expect({ step: `${s.file}:${s.job}`, env: s.env }).toEqual({
+                step: `${s.file}:${s.job}`,
+                env: { PULUMI_SKIP_CHECKPOINTS: "true" },
+            });
+    });
+
     test("every output a workflow reads from ci:stacks is one ci:stacks writes, and every job output read exists", () => {
         const written = githubOutputs(selectStacks([], []))
             .split("\n")
