@@ -15,7 +15,12 @@ import { type CpuSplit, type ProcessRole, sampleCpu } from "./cpu";
 import { EngineProject, engineBinary, runCommand } from "./harness";
 import { REPO_ROOT } from "./paths";
 
-export type EngineCommand = "preview" | "up";
+/**
+ * `preview` and `up` of a stack never deployed (everything to create); `grow`: `up` of a stack of N accounts already
+ * deployed (checkpoints at end, not measured) to which GROW_BY accounts were added: a day-2 change.
+ */
+export type EngineCommand = "preview" | "up" | "grow";
+export const GROW_BY = 10;
 /** `every-step`: the CLI's default; `at-end`: PULUMI_SKIP_CHECKPOINTS=true. */
 export type Checkpoints = "every-step" | "at-end";
 
@@ -80,6 +85,13 @@ export function caseArgs(c: EngineCase): string[] {
     return c.command === "preview"
         ? ["preview", "--stack", BENCH_STACK, ...pack]
         : ["up", "--yes", "--skip-preview", "--stack", BENCH_STACK, ...pack];
+}
+
+/** For `grow`: deploys the N accounts (checkpoints at end), then writes the stack file with GROW_BY accounts more. */
+async function deployBeforeGrowing(project: EngineProject, c: EngineCase): Promise<void> {
+    const r = await project.pulumi(caseArgs({ ...c, command: "up" }), { env: checkpointVariable("at-end") });
+    if (r.code !== 0) throw new Error(`the first up of ${c.accounts} accounts failed:\n${r.output.slice(-4000)}`);
+    project.writeStackConfig(benchStackConfig(c.accounts + GROW_BY));
 }
 
 /** PULUMI_SKIP_CHECKPOINTS for a case, set either way (the harness's own choice for previews is overridden). */
@@ -157,6 +169,7 @@ export async function runCase(
     const profileDir = path.join(project.dir, ".profiles");
     fs.mkdirSync(profileDir, { recursive: true });
     try {
+        if (c.command === "grow") await deployBeforeGrowing(project, c);
         const loadBefore = os.loadavg()[0];
         let maxLoad = loadBefore;
         const loadTimer = setInterval(() => (maxLoad = Math.max(maxLoad, os.loadavg()[0])), 1000);

@@ -3,7 +3,7 @@
  * process, the CLI's profile and the targets. The section sits between markers that `npm run bench` keeps.
  */
 import * as fs from "node:fs";
-import type { CliProfile, EngineCase, EngineRun, ParallelWaits } from "./bench";
+import { type CliProfile, type EngineCase, type EngineRun, GROW_BY, type ParallelWaits } from "./bench";
 import { PROCESS_ROLES } from "./cpu";
 import type { CrashResult } from "./crash";
 import { ENGINE_END, ENGINE_START, keptBlock } from "../tools/bench/document";
@@ -97,17 +97,22 @@ function sizes(runs: EngineRun[]): number[] {
 
 function commandTable(runs: EngineRun[], command: EngineCase["command"]): string[] {
     const cols: [string, Omit<EngineCase, "accounts" | "command">][] =
-        command === "preview"
+        command === "grow"
             ? [
-                  ["**checkpoints at end, pack** (as CI runs it)", { checkpoints: "at-end", pack: true }],
-                  ["checkpoints at end, no pack", { checkpoints: "at-end", pack: false }],
-                  ["every-step checkpoints (CLI default), pack", { checkpoints: "every-step", pack: true }],
-              ]
-            : [
                   ["every-step checkpoints (CLI default), pack", { checkpoints: "every-step", pack: true }],
                   ["checkpoints at end, pack", { checkpoints: "at-end", pack: true }],
-                  ["checkpoints at end, no pack", { checkpoints: "at-end", pack: false }],
-              ];
+              ]
+            : command === "preview"
+              ? [
+                    ["**checkpoints at end, pack** (as CI runs it)", { checkpoints: "at-end", pack: true }],
+                    ["checkpoints at end, no pack", { checkpoints: "at-end", pack: false }],
+                    ["every-step checkpoints (CLI default), pack", { checkpoints: "every-step", pack: true }],
+                ]
+              : [
+                    ["every-step checkpoints (CLI default), pack", { checkpoints: "every-step", pack: true }],
+                    ["checkpoints at end, pack", { checkpoints: "at-end", pack: true }],
+                    ["checkpoints at end, no pack", { checkpoints: "at-end", pack: false }],
+                ];
     const lines = [
         `| accounts | resources | ${cols.map(([h]) => h).join(" | ")} | CLI CPU saving snapshots (every-step) |`,
         `|---:|---:|${cols.map(() => "---:").join("|")}|---:|`,
@@ -272,6 +277,13 @@ export function renderEngineSection(d: EngineBenchData): string {
         "### `pulumi up --yes --skip-preview` (the engine's own cost)",
         "",
         ...commandTable(runs, "up"),
+        "",
+        `### \`pulumi up\` of ${GROW_BY} accounts added to a deployed stack of N (a day-2 change)`,
+        "",
+        "Steps that change nothing write no checkpoint (pkg/v3 backend/snapshot.go, sameSnapshotMutation.mustWrite): only " +
+            "the new accounts' steps save the whole snapshot. Resources: created by this `up`.",
+        "",
+        ...commandTable(runs, "grow"),
         "",
         "### Where the CPU goes",
         "",

@@ -89,7 +89,9 @@ export function sampleCpu(rootPid: number, intervalMs = 100): { stop(): CpuSplit
             while (p !== undefined && p > 1 && p !== rootPid) p = parents.get(p);
             if (p !== rootPid) continue;
             const known = seen.get(pid);
-            const role = known?.role ?? processRole(readCommandLine(pid));
+            // Read every time: between fork and exec a new process still shows its parent's command line.
+            const line = readCommandLine(pid);
+            const role = line ? processRole(line) : (known?.role ?? "other");
             seen.set(pid, { role, ticks: Math.max(known?.ticks ?? 0, st.ticks), rssPages: Math.max(known?.rssPages ?? 0, st.rssPages) });
         }
     };

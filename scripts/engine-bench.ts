@@ -36,7 +36,12 @@ export const SPEC = {
         "Exit codes: 0 measured, 1 a run failed, 2 usage.",
     options: {
         sizes: { type: "string", value: "N,N,...", default: "10,30,50,100,300", help: "account counts (default 10,30,50,100,300)" },
-        commands: { type: "string", value: "C,C", default: "preview,up", help: "preview, up or both (default both)" },
+        commands: {
+            type: "string",
+            value: "C,...",
+            default: "preview,up,grow",
+            help: "preview, up (a new stack), grow (10 accounts added to a deployed one); default all",
+        },
         checkpoints: { type: "string", value: "M,M", default: "at-end,every-step", help: "at-end, every-step or both (default both)" },
         pack: { type: "string", value: "on,off", default: "on,off", help: "with the policy pack, without, or both (default both)" },
         reps: { type: "string", value: "N", default: "1", help: "runs per case (default 1)" },
@@ -58,7 +63,11 @@ export const SPEC = {
         },
         "node-profile": { type: "boolean", default: false, help: "also keep V8 CPU profiles of the Node processes and summarize them" },
         json: { type: "string", value: "FILE", help: "every run as JSON" },
-        "from-json": { type: "string", value: "FILE", help: "measure nothing: render the section from a --json file of an earlier run" },
+        "from-json": {
+            type: "string",
+            value: "FILE,...",
+            help: "measure nothing: render the section from --json files of earlier runs (merged in order)",
+        },
         out: { type: "string", value: "FILE", help: "the report to update (default BENCHMARKS.md for the full matrix, none otherwise)" },
     },
 } as const;
@@ -68,7 +77,10 @@ function list<T extends string>(value: string, allowed: readonly T[]): T[] | und
     return items.every((i) => (allowed as readonly string[]).includes(i)) ? (items as T[]) : undefined;
 }
 
-/** The cases of the matrix: per size and command, at-end with and without the pack, every-step with it. */
+/**
+ * The cases of the matrix: per size and command, at-end with and without the pack, every-step with it (grow: with the
+ * pack only).
+ */
 export function matrix(
     sizes: number[],
     commands: EngineCommand[],
@@ -85,7 +97,7 @@ export function matrix(
                 { command, accounts, pack: true, checkpoints: "every-step" },
             ];
             for (const c of shapes) {
-                if (!checkpoints.includes(c.checkpoints) || !packs.includes(c.pack)) continue;
+                if (!checkpoints.includes(c.checkpoints) || !packs.includes(c.pack) || (command === "grow" && !c.pack)) continue;
                 for (let i = 0; i < reps; i++) cases.push(c);
             }
         }
@@ -93,12 +105,28 @@ export function matrix(
     return cases;
 }
 
+/** Several runs' data as one: runs and crashes in order, the last --parallel figure, the commands and times summed. */
+export function mergeData(parts: EngineBenchData[]): EngineBenchData {
+    const parallel = parts.map((p) => p.parallel).filter((p) => p !== undefined);
+    return {
+        meta: {
+            ...parts[0].meta,
+            command: parts.map((p) => p.meta.command).join("`, then `"),
+            date: parts[parts.length - 1].meta.date,
+            elapsedSeconds: parts.reduce((n, p) => n + p.meta.elapsedSeconds, 0),
+        },
+        runs: parts.flatMap((p) => p.runs),
+        crashes: parts.flatMap((p) => p.crashes ?? []),
+        ...(parallel.length ? { parallel: parallel[parallel.length - 1] } : {}),
+    };
+}
+
 export async function main(argv: string[], io: CommandIo = consoleCommandIo): Promise<number> {
     const parsed = parseCommand(argv, SPEC, io);
     if ("exitCode" in parsed) return parsed.exitCode;
     const v = parsed.values;
     const sizes = v.sizes.split(",").map(Number);
-    const commands = list<EngineCommand>(v.commands, ["preview", "up"]);
+    const commands = list<EngineCommand>(v.commands, ["preview", "up", "grow"]);
     const checkpoints = list<Checkpoints>(v.checkpoints, ["at-end", "every-step"]);
     const packs = list(v.pack, ["on", "off"]);
     if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !/^[1-9]\d*$/.test(v.reps) || !/^[1-9]\d*$/.test(v["max-minutes"]))
@@ -120,7 +148,8 @@ export async function main(argv: string[], io: CommandIo = consoleCommandIo): Pr
     );
     if (v["from-json"]) {
         const target = v.out ?? path.join(REPO_ROOT, "BENCHMARKS.md");
-        updateBenchmarksMd(target, JSON.parse(fs.readFileSync(v["from-json"], "utf8")) as EngineBenchData);
+        const parts = v["from-json"].split(",").map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as EngineBenchData);
+        updateBenchmarksMd(target, mergeData(parts));
         io.err(`wrote ${path.relative(process.cwd(), target)}`);
         return 0;
     }

@@ -92,6 +92,11 @@ describe("the benchmark's cases and readings", () => {
             "up every-step true",
         ]);
         expect(matrix([10, 100], ["up"], ["every-step"], [true], 2)).toHaveLength(4);
+        // grow (accounts added to a deployed stack): with the pack only.
+        expect(matrix([100], ["grow"], ["at-end", "every-step"], [true, false], 1).map((c) => `${c.checkpoints} ${c.pack}`)).toEqual([
+            "at-end true",
+            "every-step true",
+        ]);
     });
 
     test("up runs as pulumi/actions runs it (--yes --skip-preview); the pack is given by path", () => {
