@@ -12,7 +12,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { mockState } from "../../harness/mockRun";
+import { mockState } from "../../harness/mockState";
 
 export type PropertyMap = Record<string, unknown>;
 
