@@ -169,6 +169,30 @@ function profileTable(runs: EngineRun[]): string[] {
     return lines;
 }
 
+/** The program's own V8 profile (runs with --node-profile): where its CPU goes, and how much of it is this project's code. */
+function programProfiles(runs: EngineRun[]): string[] {
+    const lines: string[] = [];
+    for (const r of runs) {
+        const program = r.nodeProfiles?.find((p) => p.role === "program");
+        if (!program) continue;
+        const p = program.summary;
+        const ours = p.ours.reduce((n, o) => n + o.ms, 0);
+        lines.push(
+            "",
+            `The program's V8 profile, ${r.command} of ${r.accounts} accounts (\`--node-profile\`): ${(p.totalMs / 1000).toFixed(1)} s of ` +
+                `samples; this project's code ${(ours / 1000).toFixed(2)} s (${p.ours
+                    .filter((o) => o.ms > 0)
+                    .map((o) => `${o.place} ${o.ms} ms`)
+                    .join(", ")}).`,
+            "",
+            "| where (self time) | s | share |",
+            "|---|---:|---:|",
+            ...p.byPlace.slice(0, 10).map((b) => `| ${b.place} | ${(b.ms / 1000).toFixed(2)} | ${b.share}% |`),
+        );
+    }
+    return lines;
+}
+
 interface TargetCheck {
     name: string;
     ok: boolean | undefined;
@@ -256,7 +280,7 @@ export function renderEngineSection(d: EngineBenchData): string {
     const { meta: m, runs } = d;
     const maxLoad = Math.max(...runs.map((r) => r.load.max));
     return [
-        "## The real engine: `pulumi preview` and `pulumi up` at 10, 100 and 300 accounts",
+        `## The real engine: \`pulumi preview\` and \`pulumi up\` at ${sizes(runs).join(", ")} accounts`,
         "",
         `- Command: \`${m.command}\` (${runs.length} runs, ${(m.elapsedSeconds / 60).toFixed(0)} minutes); ${m.date}`,
         `- ${m.pulumi} built from Go modules (engine/go.mod), ${m.cores} cores (${m.cpuModel}), Node ${m.node}; highest 1-minute load ` +
@@ -290,6 +314,7 @@ export function renderEngineSection(d: EngineBenchData): string {
         ...cpuTable(runs),
         "",
         ...profileTable(runs),
+        ...programProfiles(runs),
         "",
         "### A crash in the middle of `up`",
         "",

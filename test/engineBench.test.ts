@@ -199,6 +199,23 @@ describe("the real-engine section of BENCHMARKS.md", () => {
         expect(md).toContain("69 still unknown to the state");
     });
 
+    test("with --node-profile, the program's profile says how much of it is this project's code", () => {
+        const summary = {
+            totalMs: 20000,
+            byPlace: [{ place: "@pulumi/pulumi/.", ms: 5000, share: 25 }],
+            topFunctions: [],
+            inclusive: [],
+            ours: [
+                { place: "components/", ms: 120, share: 0.6 },
+                { place: "config/", ms: 0, share: 0 },
+            ],
+        };
+        const profiled = { ...runs[0], nodeProfiles: [{ role: "program" as const, summary }] };
+        const md = renderEngineSection({ meta: META, runs: [profiled] });
+        expect(md).toContain("this project's code 0.12 s (components/ 120 ms)");
+        expect(md).toContain("| @pulumi/pulumi/. | 5.00 | 25% |");
+    });
+
     test("bench:engine replaces only its section; npm run bench keeps it", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "benchmarks-")), "BENCHMARKS.md");
         fs.writeFileSync(file, `# Benchmarks\n\nIntro.\n\n${ENGINE_START}\nold\n${ENGINE_END}\n\n## Findings\n\nKept.\n`);
