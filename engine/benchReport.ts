@@ -33,6 +33,9 @@ export const ENGINE_TARGETS = {
     upAt100: 60,
 };
 
+/** The recommended accounts per stack (docs/SHARDING.md): where a first `up` with per-step checkpoints stays near a minute. */
+export const SHARD_ACCOUNTS = 40;
+
 const s1 = (x: number) => `${x.toFixed(1)} s`;
 
 export function caseLabel(c: EngineCase): string {
@@ -233,6 +236,19 @@ export function engineTargets(runs: EngineRun[]): TargetCheck[] {
             detail: u ? `${s1(u.seconds)} (target ≤ ${t.upAt100} s)` : "not measured",
         });
     }
+    // The shard size docs/SHARDING.md recommends, with the checkpoints `up` keeps.
+    const shardUp = up(SHARD_ACCOUNTS, "every-step");
+    checks.push({
+        name: `engine's own cost of \`pulumi up\` at the recommended shard size (${SHARD_ACCOUNTS} accounts), checkpoints every-step`,
+        ok: shardUp && !shardUp.stoppedAtLimit && shardUp.seconds <= t.upAt100,
+        detail: shardUp ? `${s1(shardUp.seconds)} (target ≤ ${t.upAt100} s)` : "not measured",
+    });
+    const shardPreview = preview(SHARD_ACCOUNTS);
+    checks.push({
+        name: `\`pulumi preview\` at the recommended shard size (${SHARD_ACCOUNTS} accounts)`,
+        ok: shardPreview && shardPreview.seconds <= t.previewAt100,
+        detail: shardPreview ? `${s1(shardPreview.seconds)} (target ≤ ${t.previewAt100} s)` : "not measured",
+    });
     return checks;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:engine [-- --sizes 10,30,50,100,300] [--commands preview,up] [--checkpoints every-step,at-end]
+ * `npm run bench:engine [-- --sizes 10,40,100,300] [--commands preview,up] [--checkpoints every-step,at-end]
  * [--pack on,off] [--reps N] [--max-minutes M] [--crash-accounts N] [--parallel-accounts N] [--node-profile]
  * [--json FILE] [--out FILE]`: the real engine at scale (engine/bench.ts), a crash in the middle of `up`
  * (engine/crash.ts) and `--parallel` against the RBAC wait; the full run writes BENCHMARKS.md's real-engine section
@@ -35,7 +35,12 @@ export const SPEC = {
         "BENCHMARKS.md's real-engine section (about 2 hours on 2 quiet cores). Needs npm run engine:build.\n" +
         "Exit codes: 0 measured, 1 a run failed, 2 usage.",
     options: {
-        sizes: { type: "string", value: "N,N,...", default: "10,30,50,100,300", help: "account counts (default 10,30,50,100,300)" },
+        sizes: {
+            type: "string",
+            value: "N,N,...",
+            default: "10,40,100,300",
+            help: "account counts (default 10,40,100,300: 40 is the recommended shard size)",
+        },
         commands: {
             type: "string",
             value: "C,...",
