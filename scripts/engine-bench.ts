@@ -13,6 +13,7 @@ import {
     type EngineCase,
     type EngineCommand,
     type EngineRun,
+    type ParallelWaits,
     benchEngine,
     engineVersions,
     parallelWaits,
@@ -162,14 +163,36 @@ export async function main(argv: string[], io: CommandIo = consoleCommandIo): Pr
     try {
         buildSupport();
         const versions = await engineVersions();
-        const runs: EngineRun[] = await benchEngine({
+        const runs: EngineRun[] = [];
+        const crashes: CrashResult[] = [];
+        let parallel: ParallelWaits | undefined;
+        const snapshot = (): EngineBenchData => ({
+            meta: {
+                command: `npm run bench:engine${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
+                pulumi: versions.pulumi,
+                node: versions.node,
+                cores: os.cpus().length,
+                cpuModel: os.cpus()[0]?.model ?? "unknown",
+                date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+                elapsedSeconds: (Date.now() - started) / 1000,
+            },
+            runs,
+            crashes,
+            ...(parallel ? { parallel } : {}),
+        });
+        // The JSON is rewritten after every measurement: a run that fails later keeps what it measured.
+        const save = () => v.json && fs.writeFileSync(v.json, `${JSON.stringify(snapshot(), null, 2)}\n`);
+        await benchEngine({
             cases,
             profileCli: true,
             profileNode: v["node-profile"],
             maxMinutes: Number(v["max-minutes"]),
-            onRun: (run, i, total) => io.err(`[${i + 1}/${total}] ${formatRun(run)}`),
+            onRun: (run, i, total) => {
+                runs.push(run);
+                save();
+                io.err(`[${i + 1}/${total}] ${formatRun(run)}`);
+            },
         });
-        const crashes: CrashResult[] = [];
         for (const checkpoints of crashAccounts ? (["every-step", "at-end"] as const) : []) {
             for (const signal of CRASH_SIGNALS) {
                 const c = await crashUp({ accounts: crashAccounts, checkpoints, signal });
@@ -178,22 +201,14 @@ export async function main(argv: string[], io: CommandIo = consoleCommandIo): Pr
                         `${c.pendingOperations} pending; recovery ${c.recovery.stateMatchesAzure ? "complete" : `left ${c.recovery.orphansLeft}`}`,
                 );
                 crashes.push(c);
+                save();
             }
         }
-        const parallel = parallelAccounts ? await parallelWaits(parallelAccounts, 15) : undefined;
+        parallel = parallelAccounts ? await parallelWaits(parallelAccounts, 15) : undefined;
         if (parallel)
             io.err(`--parallel: default ${parallel.defaultSeconds.toFixed(1)} s, unbounded ${parallel.unboundedSeconds.toFixed(1)} s`);
-        const meta = {
-            command: `npm run bench:engine${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
-            pulumi: versions.pulumi,
-            node: versions.node,
-            cores: os.cpus().length,
-            cpuModel: os.cpus()[0]?.model ?? "unknown",
-            date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-            elapsedSeconds: (Date.now() - started) / 1000,
-        };
-        const data: EngineBenchData = { meta, runs, crashes, ...(parallel ? { parallel } : {}) };
-        if (v.json) fs.writeFileSync(v.json, `${JSON.stringify(data, null, 2)}\n`);
+        save();
+        const data = snapshot();
         if (out) {
             updateBenchmarksMd(out, data);
             io.err(`wrote ${path.relative(process.cwd(), out)}`);
