@@ -17,20 +17,25 @@ import {
     type AhdsPrivateDnsZone,
     CMK_KEY_SIZES,
     CMK_MAX_VAULT_PLUS_KEY_NAME,
+    EXPORT_RETENTION_DAYS,
     EXPORT_STORAGE_REDUNDANCIES,
     FHIR_DATA_ROLES,
     FHIR_REGIONS,
     FHIR_RETIRED_REGIONS,
     FHIR_VERSION_POLICIES,
     GUID_PATTERN,
+    HIPAA_SIX_YEARS_DAYS,
     KEY_ROTATION_DAYS,
     LOCATION_PATTERN,
+    LOG_ANALYTICS_RETENTION,
+    LOG_ANALYTICS_WORKSPACE_ID,
     PRINCIPAL_TYPES,
     RBAC_PROPAGATION_SECONDS,
     RETIRED_FEATURES,
     SMART_DATA_ACTIONS,
     ZRS_REGIONS,
     acrLoginServer,
+    isTotalRetentionAccepted,
 } from "../azure/facts";
 import {
     ACCOUNT_NAME_PATTERN,
@@ -120,7 +125,6 @@ const tags = () =>
 const SUBNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const VNET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 const PRIVATE_DNS_ZONE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i;
-const LOG_ANALYTICS_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"] as const;
 
@@ -351,6 +355,10 @@ const AccountSchema = z.strictObject(
             })
             .optional(),
         keyVaultNetwork: oneOf(KEY_VAULT_NETWORKS).default("trustedServices"),
+        /** Overrides the stack's exportRetentionDays for this account's export storage. */
+        exportRetentionDays: wholeNumber(EXPORT_RETENTION_DAYS.min, EXPORT_RETENTION_DAYS.max).optional(),
+        /** Copy this account's `$export` output to the stack's recoveryCopy.location (object replication): PHI in a second region. */
+        recoveryCopy: bool().default(false),
         tags: tags(),
         /** Pinned workspace group (shared workspace) or absent for automatic placement. */
         workspace: text()
@@ -381,6 +389,12 @@ const SubscriptionSchema = z.strictObject(
         fhirServicesPerWorkspace: wholeNumber(1, 1000).default(AHDS_DEFAULT_QUOTAS.fhirServicesPerWorkspace),
         workspaces: wholeNumber(1, 1000).default(AHDS_DEFAULT_QUOTAS.workspacesPerSubscription),
         fhirServices: wholeNumber(1, 10000).default(AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription),
+        /**
+         * Whether this stack sends the subscription's Activity Log to its Log Analytics workspace (a subscription
+         * diagnostic setting, one per subscription across every stack): false when another stack or an existing setup
+         * does it.
+         */
+        activityLog: bool().default(true),
     },
     { error: typed("an object { name, subscriptionId }") },
 );
@@ -444,12 +458,57 @@ const LogAnalyticsSchema = z.strictObject(
     {
         /** Existing workspace resource ID; when absent the stack creates one. */
         workspaceId: text()
-            .regex(LOG_ANALYTICS_ID, { error: (iss) => `must be a Log Analytics workspace resource ID, got ${describe(iss.input)}` })
+            .regex(LOG_ANALYTICS_WORKSPACE_ID, {
+                error: (iss) => `must be a Log Analytics workspace resource ID, got ${describe(iss.input)}`,
+            })
             .optional(),
-        /** Source: Log Analytics "Data retention": 30 to 730 days interactive retention on PerGB2018. */
-        retentionDays: wholeNumber(30, 730).default(90),
+        /**
+         * Analytics (interactive) retention of the created workspace and of the audit tables (azure/facts.ts
+         * LOG_ANALYTICS_RETENTION: 30 to 730 days on PerGB2018).
+         */
+        retentionDays: wholeNumber(LOG_ANALYTICS_RETENTION.interactive.min, LOG_ANALYTICS_RETENTION.interactive.max).default(
+            LOG_ANALYTICS_RETENTION.interactive.default,
+        ),
+        /**
+         * Total retention of the tables the audit logs land in (analytics, then low-cost long-term retention): 4 to 730
+         * days, or whole years up to 12 (1095, 1460, 1826, 2191, ...). Default 2191, six years (HIPAA's 45 CFR
+         * 164.316(b)(2)(i), applied to audit logs).
+         */
+        totalRetentionDays: z
+            .number({ error: typed("a number of days") })
+            .superRefine((days, ctx) => {
+                if (isTotalRetentionAccepted(days)) return;
+                const years = LOG_ANALYTICS_RETENTION.totalYears;
+                const nearest = [...years].sort((a, b) => Math.abs(a - days) - Math.abs(b - days))[0];
+                ctx.addIssue({
+                    code: "custom",
+                    message:
+                        `${describe(days)} days is not a total retention Azure accepts: ${LOG_ANALYTICS_RETENTION.total.min} to ` +
+                        `${LOG_ANALYTICS_RETENTION.tableInteractive.max} days, or whole years: ${years.join(", ")} (Microsoft Learn, "Manage ` +
+                        `data retention in a Log Analytics workspace", Tables - Update)` +
+                        (days > LOG_ANALYTICS_RETENTION.tableInteractive.max && days <= LOG_ANALYTICS_RETENTION.total.max
+                            ? `; did you mean ${nearest}?`
+                            : ""),
+                });
+            })
+            .default(HIPAA_SIX_YEARS_DAYS),
+        /**
+         * With an existing workspace: whether this stack sets the audit tables' retention there (default no: the
+         * workspace's owner does). The tables are shared with whatever else sends to the workspace.
+         */
+        manageTableRetention: bool().optional(),
     },
-    { error: typed("an object { workspaceId? , retentionDays? }") },
+    { error: typed("an object { workspaceId?, retentionDays?, totalRetentionDays?, manageTableRetention? }") },
+);
+
+/** The optional copy of each opted-in account's `$export` output in a second region (docs/recovery.md). */
+const RecoveryCopySchema = z.strictObject(
+    {
+        location: text("the second region, e.g. northeurope").regex(LOCATION_PATTERN, {
+            error: (iss) => `must be a region name like northeurope, got ${describe(iss.input)}`,
+        }),
+    },
+    { error: typed("an object { location }") },
 );
 
 /** Every `fhir-platform:*` key. Scalars are declared in Pulumi.yaml with the same types and defaults. */
@@ -494,7 +553,14 @@ export const PlatformSchema = z.strictObject({
     placement: oneOf(["dedicated", "shared"], "dedicated (a workspace per account) or shared (accounts packed into workspaces)").default(
         "dedicated",
     ),
-    logAnalytics: LogAnalyticsSchema.default({ retentionDays: 90 }),
+    logAnalytics: LogAnalyticsSchema.default({
+        retentionDays: LOG_ANALYTICS_RETENTION.interactive.default,
+        totalRetentionDays: HIPAA_SIX_YEARS_DAYS,
+    }),
+    /** Days after which the lifecycle policy deletes every blob in export storage (per account: exportRetentionDays). */
+    exportRetentionDays: wholeNumber(EXPORT_RETENTION_DAYS.min, EXPORT_RETENTION_DAYS.max).default(EXPORT_RETENTION_DAYS.default),
+    /** Where opted-in accounts (`recoveryCopy: true`) get a copy of their `$export` output; absent: nowhere. */
+    recoveryCopy: RecoveryCopySchema.optional(),
     protectStatefulResources: bool().default(true),
     rbacPropagationSeconds: wholeNumber(0, RBAC_PROPAGATION_SECONDS.max).default(RBAC_PROPAGATION_SECONDS.default),
     /** Required when an account is private (publicNetworkAccess: Disabled). */
@@ -848,6 +914,9 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
         }
     });
 
+    auditRetentionRules(raw, p);
+    recoveryCopyRules(raw, p);
+
     if (privateAccounts.length > 0 && raw.privateDns === undefined) {
         p.add(
             ["privateDns"],
@@ -856,6 +925,61 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
                 "FHIR host. Give zoneIds { workspace, fhir } of existing zones, or virtualNetworkIds to link zones this stack creates",
         );
     }
+}
+
+/** What the stack sets of the audit tables' retention, and where (README, "Audit retention"). */
+function auditRetentionRules(raw: RawConfig, p: Problems): void {
+    const law = isRecord(raw.logAnalytics) ? raw.logAnalytics : undefined;
+    if (!law) return;
+    const existing = law.workspaceId !== undefined;
+    if (law.manageTableRetention !== undefined && !existing) {
+        p.add(
+            ["logAnalytics", "manageTableRetention"],
+            "applies only with workspaceId (an existing workspace): the stack always sets the audit tables' retention in the " +
+                "workspace it creates; delete the key",
+        );
+    }
+    if (existing && law.manageTableRetention !== true) {
+        for (const key of ["retentionDays", "totalRetentionDays"] as const) {
+            if (law[key] === undefined) continue;
+            p.add(
+                ["logAnalytics", key],
+                "is not applied to an existing workspace: its retention is its owner's (the stack never changes the workspace's " +
+                    "default retention). Set manageTableRetention: true to have this stack set the audit tables' retention there " +
+                    "(they hold whatever else sends to the workspace too), or delete the key",
+            );
+        }
+    }
+    const interactive = typeof law.retentionDays === "number" ? law.retentionDays : LOG_ANALYTICS_RETENTION.interactive.default;
+    if (typeof law.totalRetentionDays === "number" && law.totalRetentionDays < interactive) {
+        p.add(
+            ["logAnalytics", "totalRetentionDays"],
+            `${law.totalRetentionDays} days is shorter than the analytics retention (retentionDays: ${interactive}), which it includes`,
+        );
+    }
+}
+
+/** A recovery copy is of $export output, in a second region, for accounts that opt in. */
+function recoveryCopyRules(raw: RawConfig, p: Problems): void {
+    const recovery = isRecord(raw.recoveryCopy) ? raw.recoveryCopy : undefined;
+    if (recovery && typeof recovery.location === "string" && recovery.location === raw.location) {
+        p.add(
+            ["recoveryCopy", "location"],
+            `'${recovery.location}' is the stack's own location: the recovery copy goes to a second region (a regional outage takes ` +
+                "both otherwise)",
+        );
+    }
+    (Array.isArray(raw.accounts) ? raw.accounts : []).forEach((a, i) => {
+        if (!isRecord(a) || a.recoveryCopy !== true) return;
+        if (a.export === false) p.add(["accounts", i, "recoveryCopy"], "needs export: true (the copy is made of $export output)");
+        if (raw.recoveryCopy === undefined) {
+            p.add(
+                ["accounts", i, "recoveryCopy"],
+                `needs the stack's ${CONFIG_NAMESPACE}:recoveryCopy: { location: <second region> } (where the copy of this account's ` +
+                    "exported PHI may go: an opt-in per stack and per account)",
+            );
+        }
+    });
 }
 
 /**

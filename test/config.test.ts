@@ -40,7 +40,7 @@ describe("defaults", () => {
     const cfg = validateConfig(rawConfig([ok("contoso")]));
     const a = cfg.accounts[0];
 
-    test("account defaults: RSA 3072, export on, import off, the retired SMART proxy off, public, no grants", () => {
+    test("account defaults: RSA 3072, export on, import off, the retired SMART proxy off, public, no grants, no recovery copy", () => {
         expect(a).toEqual({
             name: "contoso",
             keyName: "fhir-cmk",
@@ -58,12 +58,14 @@ describe("defaults", () => {
             resourceVersionPolicy: "versioned",
             resourceVersionOverrides: {},
             usCoreMissingData: false,
+            recoveryCopy: false,
         });
     });
 
     test(
         "platform defaults: dedicated placement, protection on, 600 s RBAC wait (Microsoft's 10 minutes), listed regions only, " +
-            "created Log Analytics",
+            "created Log Analytics keeping audit tables 90 days interactively and 2191 days (six years) in total, exports deleted " +
+            "after 30 days, no recovery copy",
         () => {
             expect(cfg.placement).toBe("dedicated");
             expect(cfg.protectStatefulResources).toBe(true);
@@ -71,15 +73,17 @@ describe("defaults", () => {
             expect(cfg.allowUnlistedLocation).toBe(false);
             expect(cfg.privateDns).toBeUndefined();
             expect([cfg.environment, cfg.deploy]).toEqual([undefined, true]);
-            expect(cfg.logAnalytics).toEqual({ retentionDays: 90 });
+            expect(cfg.logAnalytics).toEqual({ retentionDays: 90, totalRetentionDays: 2191 });
+            expect(cfg.exportRetentionDays).toBe(30);
+            expect(cfg.recoveryCopy).toBeUndefined();
             expect(cfg.tags).toEqual({});
         },
     );
 
     // "Supported FHIR features", Service limits: "By default, each subscription is limited to a maximum of 10 FHIR services".
-    test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 10 FHIR per subscription)", () => {
+    test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 10 FHIR per subscription); Activity Log sent", () => {
         expect(cfg.subscriptions).toEqual([
-            { name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 10 },
+            { name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 10, activityLog: true },
         ]);
         expect(AHDS_DEFAULT_QUOTAS).toEqual({
             fhirServicesPerWorkspace: 10,
@@ -114,6 +118,7 @@ describe("defaults", () => {
                     logAnalytics: {
                         workspaceId: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law`,
                         retentionDays: 30,
+                        manageTableRetention: true,
                     },
                 },
             ),
@@ -936,5 +941,125 @@ describe("FHIR service options", () => {
         ]);
         expect(configWarnings(cfg)[0].message).toMatch(/blocks API writes/);
         expect(configWarnings(cfg)[1].message).toMatch(/no history for AuditEvent/);
+    });
+});
+
+describe("audit retention, Activity Log, export lifecycle and recovery copy", () => {
+    const LAW = `/subscriptions/${SUB_B}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central`;
+
+    // "Manage data retention in a Log Analytics workspace", Tables - Update: totalRetentionInDays "can be between 4 and
+    // 730; or 1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018, or 4383".
+    test("total retention: 4-730 days or whole years up to 12; six years is 2191, and 2190 gets that suggestion", () => {
+        for (const totalRetentionDays of [90, 730, 1095, 2191, 4383])
+            expect(
+                validateConfig(rawConfig([ok("contoso")], { logAnalytics: { totalRetentionDays } })).logAnalytics.totalRetentionDays,
+            ).toBe(totalRetentionDays);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { totalRetentionDays: 2190 } }),
+            "logAnalytics.totalRetentionDays",
+            undefined,
+            /2190 days is not a total retention Azure accepts: 4 to 730 days, or whole years: 1095, 1460, 1826, 2191,.*; did you mean 2191\?/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { totalRetentionDays: 5000 } }),
+            "logAnalytics.totalRetentionDays",
+            undefined,
+            /^5000 days is not a total retention Azure accepts: .*Tables - Update\)$/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { retentionDays: 365, totalRetentionDays: 180 } }),
+            "logAnalytics.totalRetentionDays",
+            undefined,
+            /180 days is shorter than the analytics retention \(retentionDays: 365\), which it includes/,
+        );
+    });
+
+    test("an existing workspace: the stack sets no retention there unless manageTableRetention is true", () => {
+        const c = validateConfig(rawConfig([ok("contoso")], { logAnalytics: { workspaceId: LAW } }));
+        expect(c.logAnalytics.manageTableRetention).toBeUndefined();
+        for (const key of ["retentionDays", "totalRetentionDays"])
+            expectOneProblem(
+                rawConfig([ok("contoso")], { logAnalytics: { workspaceId: LAW, [key]: 730 } }),
+                `logAnalytics.${key}`,
+                undefined,
+                /is not applied to an existing workspace: its retention is its owner's .*Set manageTableRetention: true/,
+            );
+        expect(
+            validateConfig(
+                rawConfig([ok("contoso")], { logAnalytics: { workspaceId: LAW, manageTableRetention: true, totalRetentionDays: 2556 } }),
+            ).logAnalytics,
+        ).toEqual({ workspaceId: LAW, manageTableRetention: true, retentionDays: 90, totalRetentionDays: 2556 });
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { manageTableRetention: true } }),
+            "logAnalytics.manageTableRetention",
+            undefined,
+            /applies only with workspaceId .*the stack always sets the audit tables' retention in the workspace it creates/,
+        );
+    });
+
+    test("Activity Log per subscription: a boolean, default true", () => {
+        const c = validateConfig(
+            rawConfig([ok("contoso")], {
+                subscriptions: [
+                    { name: "one", subscriptionId: SUB_A },
+                    { name: "two", subscriptionId: SUB_B, activityLog: false },
+                ],
+            }),
+        );
+        expect(c.subscriptions.map((s) => s.activityLog)).toEqual([true, false]);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { subscriptions: [{ name: "one", subscriptionId: SUB_A, activityLog: "no" }] }),
+            "subscriptions[0].activityLog",
+            undefined,
+            /must be a boolean \(true or false\), got "no"/,
+        );
+    });
+
+    test("export retention: 1 to 365 days, stack-wide (default 30) and per account", () => {
+        const c = validateConfig(rawConfig([ok("contoso"), ok("fabrikam", { exportRetentionDays: 7 })], { exportRetentionDays: 60 }));
+        expect([c.exportRetentionDays, c.accounts[0].exportRetentionDays, c.accounts[1].exportRetentionDays]).toEqual([60, undefined, 7]);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { exportRetentionDays: 0 }),
+            "exportRetentionDays",
+            undefined,
+            /whole number from 1 to 365/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso", { exportRetentionDays: 400 })]),
+            "accounts[0].exportRetentionDays",
+            "contoso",
+            /whole number from 1 to 365, got 400/,
+        );
+    });
+
+    test("a recovery copy is an opt-in per stack (a second region) and per account (with export on); every problem at once", () => {
+        const c = validateConfig(
+            rawConfig([ok("contoso", { recoveryCopy: true }), ok("fabrikam")], { recoveryCopy: { location: "northeurope" } }),
+        );
+        expect([c.recoveryCopy, c.accounts.map((a) => a.recoveryCopy)]).toEqual([{ location: "northeurope" }, [true, false]]);
+        const problems = problemsOf(() =>
+            validateConfig(
+                rawConfig([ok("contoso", { recoveryCopy: true, export: false }), ok("fabrikam", { recoveryCopy: true })], {
+                    recoveryCopy: { location: "westeurope" },
+                }),
+            ),
+        );
+        expect(problems.map(formatProblem)).toEqual([
+            "field 'recoveryCopy.location': 'westeurope' is the stack's own location: the recovery copy goes to a second region (a " +
+                "regional outage takes both otherwise)",
+            "account 'contoso', field 'accounts[0].recoveryCopy': needs export: true (the copy is made of $export output)",
+        ]);
+        expectOneProblem(
+            rawConfig([ok("contoso", { recoveryCopy: true })]),
+            "accounts[0].recoveryCopy",
+            "contoso",
+            /needs the stack's fhir-platform:recoveryCopy: \{ location: <second region> \}/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso")], { recoveryCopy: { location: "North Europe" } }),
+            "recoveryCopy.location",
+            undefined,
+            /must be a region name like northeurope, got "North Europe"/,
+        );
     });
 });

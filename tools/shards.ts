@@ -138,7 +138,10 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
             const bySubId = new Map(config.subscriptions.map((sub) => [sub.subscriptionId, sub.name]));
             for (const p of placement.placements) touch(p.subscription).accounts += 1;
             for (const i of mine) {
-                const u = touch(bySubId.get(i.subscriptionId)!);
+                // An existing Log Analytics workspace may live in a subscription the stack does not deploy into.
+                const subName = bySubId.get(i.subscriptionId);
+                if (subName === undefined) continue;
+                const u = touch(subName);
                 if (i.type === "Microsoft.Resources/resourceGroups") u.resourceGroups += 1;
                 else if (i.type === "Microsoft.Authorization/roleAssignments") u.roleAssignments += 1;
                 else if (i.type === "Microsoft.HealthcareApis/workspaces") u.workspaces += 1;
