@@ -2,11 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { type ExportStorageRedundancy, STORAGE_BLOB_LOG_CATEGORIES, exportStorageSku } from "../azure/facts";
+import { type ExportStorageRedundancy, STORAGE_BLOB_LOG_CATEGORIES } from "../azure/facts";
 import { diagnosticInputs } from "./diagnostics";
 import { names } from "../azure/naming";
+import { RecoveryCopy } from "./recoveryCopy";
 import { roleGrant } from "./roleGrant";
 import { type AccountScope, componentOptions } from "./scope";
+import { blobServiceInputs, hardenedStorageInputs, lifecyclePolicyInputs, recoveryContainerInputs } from "./storageInputs";
+
+export { EXPORT_SOFT_DELETE_DAYS, blobServiceInputs } from "./storageInputs";
 
 export interface ExportStorageArgs extends AccountScope {
     suffix: pulumi.Input<string>;
@@ -25,10 +29,13 @@ export interface ExportStorageArgs extends AccountScope {
     logAnalyticsWorkspaceId: pulumi.Input<string>;
     /** ZRS where the region offers it, else LRS (azure/facts.ts ZRS_REGIONS); never geo-redundant. */
     redundancy: ExportStorageRedundancy;
+    /** Days after which the lifecycle policy deletes every blob: `$export` output, staged `$import` files. */
+    retentionDays: number;
+    /** The second region of this account's recovery copy (docs/recovery.md); absent: no copy. */
+    recoveryLocation?: string;
+    /** Redundancy of the recovery copy's storage (ZRS where its region offers it, else LRS). */
+    recoveryRedundancy?: ExportStorageRedundancy;
 }
-
-/** Days deleted blobs and containers stay recoverable. */
-export const EXPORT_SOFT_DELETE_DAYS = 30;
 
 /**
  * The account's `$export` (and `$import`) storage: StorageV2, HTTPS only, TLS 1.2, no public blob access, no shared
@@ -50,6 +57,10 @@ export class ExportStorage extends pulumi.ComponentResource {
     readonly account: storage.StorageAccount;
     readonly blobService: storage.BlobServiceProperties;
     readonly blobDiagnostics: monitor.DiagnosticSetting;
+    readonly lifecycle: storage.ManagementPolicy;
+    /** The container `$export?_container=recovery` writes to, replicated to the second region (with a recovery copy). */
+    readonly recoveryContainer?: storage.BlobContainer;
+    readonly recovery?: RecoveryCopy;
     readonly grant: authorization.RoleAssignment;
     readonly accountName: pulumi.Output<string>;
 
@@ -67,9 +78,22 @@ export class ExportStorage extends pulumi.ComponentResource {
             protect: args.protect,
             ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}),
         });
+        // Object replication needs versioning and the change feed on its source (azure/facts.ts).
+        const recovery = args.recoveryLocation !== undefined;
         this.blobService = new storage.BlobServiceProperties(
             `${name}-export-blob-service`,
-            blobServiceInputs(this.account.name, args.resourceGroupName),
+            blobServiceInputs(
+                this.account.name,
+                args.resourceGroupName,
+                recovery ? { versioning: true, changeFeedDays: args.retentionDays } : {},
+            ),
+            { parent: this },
+        );
+        // Exported PHI ages out: every blob is deleted `retentionDays` after it was written, then kept soft-deleted for
+        // EXPORT_SOFT_DELETE_DAYS more (docs/recovery.md).
+        this.lifecycle = new storage.ManagementPolicy(
+            `${name}-export-lifecycle`,
+            lifecyclePolicyInputs(this.account.name, args.resourceGroupName, args.retentionDays),
             { parent: this },
         );
         this.blobDiagnostics = new monitor.DiagnosticSetting(
@@ -92,6 +116,39 @@ export class ExportStorage extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        if (recovery) {
+            // Both containers must exist before the replication rule names them; versioning first.
+            this.recoveryContainer = new storage.BlobContainer(
+                `${name}-export-recovery-container`,
+                recoveryContainerInputs(this.account.name, args.resourceGroupName),
+                { parent: this, dependsOn: [this.blobService] },
+            );
+            this.recovery = new RecoveryCopy(
+                name,
+                {
+                    account: args.account,
+                    stack: args.stack,
+                    subscriptionId: args.subscriptionId,
+                    tenantId: args.tenantId,
+                    resourceGroupName: args.resourceGroupName,
+                    location: args.recoveryLocation!,
+                    protect: args.protect,
+                    tags: args.tags,
+                    suffix: args.suffix,
+                    identityId: args.identityId,
+                    keyVaultUri: args.keyVaultUri,
+                    keyName: args.keyName,
+                    logAnalyticsWorkspaceId: args.logAnalyticsWorkspaceId,
+                    redundancy: args.recoveryRedundancy ?? args.redundancy,
+                    retentionDays: args.retentionDays,
+                    sourceAccountName: this.account.name,
+                    sourceAccountId: this.account.id,
+                    sourceContainerName: this.recoveryContainer.name,
+                },
+                // Encrypted with the key at creation too: after the key grant's propagation, never after the FHIR service.
+                { parent: this, ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}) },
+            );
+        }
         this.accountName = this.account.name;
         this.registerOutputs({ accountName: this.accountName });
     }
@@ -115,52 +172,9 @@ export function exportStorageInputs(
         | "tags"
     >,
 ): storage.StorageAccountArgs {
-    return {
+    return hardenedStorageInputs({
+        ...args,
         accountName: pulumi.interpolate`${names.storage(args.account, "")}${args.suffix}`,
-        resourceGroupName: args.resourceGroupName,
-        location: args.location,
-        kind: "StorageV2",
-        sku: { name: exportStorageSku(args.redundancy) },
-        enableHttpsTrafficOnly: true,
-        minimumTlsVersion: "TLS1_2",
-        allowBlobPublicAccess: false,
-        allowSharedKeyAccess: false,
-        defaultToOAuthAuthentication: true,
-        allowCrossTenantReplication: false,
-        isHnsEnabled: false,
-        identity: { type: "UserAssigned", userAssignedIdentities: [args.identityId] },
-        encryption: {
-            keySource: "Microsoft.Keyvault",
-            keyVaultProperties: { keyVaultUri: args.keyVaultUri, keyName: args.keyName },
-            encryptionIdentity: { encryptionUserAssignedIdentity: args.identityId },
-            requireInfrastructureEncryption: true,
-            services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
-        },
-        publicNetworkAccess: "Enabled",
-        networkRuleSet: {
-            defaultAction: "Deny",
-            bypass: "AzureServices",
-            ipRules: [],
-            virtualNetworkRules: [],
-            resourceAccessRules: [
-                { tenantId: args.tenantId, resourceId: args.fhirServiceResourceId },
-                { tenantId: args.tenantId, resourceId: args.workspaceResourceId },
-            ],
-        },
-        tags: args.tags,
-    };
-}
-
-/** Blob and container soft delete on the export storage. */
-export function blobServiceInputs(
-    accountName: pulumi.Input<string>,
-    resourceGroupName: pulumi.Input<string>,
-): storage.BlobServicePropertiesArgs {
-    return {
-        accountName,
-        resourceGroupName,
-        blobServicesName: "default",
-        deleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
-        containerDeleteRetentionPolicy: { enabled: true, days: EXPORT_SOFT_DELETE_DAYS },
-    };
+        admittedResourceIds: [args.fhirServiceResourceId, args.workspaceResourceId],
+    });
 }

@@ -4,6 +4,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import {
     type ExportStorageRedundancy,
     acrLoginServer,
+    defaultExportStorageRedundancy,
     entraAuthority,
     fhirServiceResourceId,
     healthWorkspaceResourceId,
@@ -30,6 +31,10 @@ export interface PlatformContext {
     sharedRegistryIds: readonly string[];
     /** Redundancy of every export storage account (ZRS where the region offers it, else LRS). */
     exportStorageRedundancy: ExportStorageRedundancy;
+    /** Days export storage keeps a blob, unless the account says otherwise. */
+    exportRetentionDays: number;
+    /** The second region where opted-in accounts get a recovery copy; absent: no account may have one. */
+    recoveryCopyLocation?: string;
     /** Zones every private endpoint registers in (from config, or created by the platform). */
     privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
     tags: Record<string, string>;
@@ -72,6 +77,10 @@ export interface FhirAccountOutputs {
     keyVaultId: pulumi.Output<string>;
     /** Absent when the account has neither export nor import. */
     exportStorageAccount?: pulumi.Output<string>;
+    /** Days the export storage keeps a blob before its lifecycle policy deletes it (absent without storage). */
+    exportRetentionDays?: number;
+    /** The second-region copy of `$export` output (absent unless the account opted in): what the recovery workflow reads. */
+    recoveryCopy?: { storageAccount: pulumi.Output<string>; location: string; container: string };
     exportEnabled: boolean;
     importEnabled: boolean;
     /** Authorities of the SMART on FHIR (Enhanced) identity providers the service accepts tokens from. */
@@ -178,6 +187,8 @@ export class FhirAccount extends pulumi.ComponentResource {
             child,
         );
 
+        const exportRetentionDays = a.exportRetentionDays ?? ctx.exportRetentionDays;
+        const recoveryLocation = a.recoveryCopy && a.export ? ctx.recoveryCopyLocation : undefined;
         // Encrypted with the key at creation: after the key grant's propagation wait.
         const storage =
             a.export || a.import
@@ -199,6 +210,10 @@ export class FhirAccount extends pulumi.ComponentResource {
                           ),
                           logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
                           redundancy: ctx.exportStorageRedundancy,
+                          retentionDays: exportRetentionDays,
+                          ...(recoveryLocation
+                              ? { recoveryLocation, recoveryRedundancy: defaultExportStorageRedundancy(recoveryLocation) }
+                              : {}),
                       },
                       { ...child, dependsOn: [this.cmk.wait] },
                   )
@@ -247,7 +262,16 @@ export class FhirAccount extends pulumi.ComponentResource {
             keyRotationDays: args.placement.currentKey.rotationDays,
             keyVaultUri: this.cmk.vaultUri,
             keyVaultId: this.cmk.vault.id,
-            ...(storage ? { exportStorageAccount: storage.accountName } : {}),
+            ...(storage ? { exportStorageAccount: storage.accountName, exportRetentionDays } : {}),
+            ...(storage?.recovery && recoveryLocation
+                ? {
+                      recoveryCopy: {
+                          storageAccount: storage.recovery.accountName,
+                          location: recoveryLocation,
+                          container: names.recoveryContainer(),
+                      },
+                  }
+                : {}),
             exportEnabled: a.export,
             importEnabled: a.import,
             smartIdentityProviders: a.smartIdentityProviders.map((p) => p.authority),

@@ -4,10 +4,18 @@ import { Provider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { AHDS_PRIVATE_DNS_ZONES, type AhdsPrivateDnsZone, defaultExportStorageRedundancy } from "../azure/facts";
+import * as monitor from "@pulumi/azure-native/monitor";
+import {
+    AHDS_PRIVATE_DNS_ZONES,
+    type AhdsPrivateDnsZone,
+    defaultExportStorageRedundancy,
+    logAnalyticsWorkspaceParts,
+} from "../azure/facts";
 import type { PlatformConfig, SubscriptionConfig } from "../config/schema";
 import { PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
 import type { Placement } from "../config/placement";
+import { AuditLogRetention } from "./auditLogRetention";
+import { activityLogInputs } from "./diagnostics";
 import { FhirAccount, type FhirAccountOutputs, type PlatformContext } from "./fhirAccount";
 import { FhirWorkspace } from "./fhirWorkspace";
 
@@ -19,12 +27,17 @@ export interface FhirPlatformArgs {
 
 /**
  * The stack-wide root: one azure-native provider per subscription (so every resource's subscription is explicit),
- * Log Analytics for audit logs, the private DNS zones of the workspaces' private endpoints (unless existing zones are
- * given), shared workspaces, and one FhirAccount per account, keyed by account name.
+ * Log Analytics for audit logs (and the retention of the tables they land in), each subscription's Activity Log sent
+ * there, the private DNS zones of the workspaces' private endpoints (unless existing zones are given), shared
+ * workspaces, and one FhirAccount per account, keyed by account name.
  */
 export class FhirPlatform extends pulumi.ComponentResource {
     readonly providers = new Map<string, Provider>();
     readonly logAnalyticsWorkspaceId: pulumi.Output<string>;
+    /** Retention of the audit tables: in the created workspace, or in an existing one with manageTableRetention. */
+    readonly auditRetention?: AuditLogRetention;
+    /** Per subscription (by config name) the stack sends the Activity Log of. */
+    readonly activityLogs = new Map<string, monitor.SubscriptionDiagnosticSetting>();
     /** Created private DNS zones and their VNet links (when config lists virtualNetworkIds). */
     readonly privateDnsZones = new Map<AhdsPrivateDnsZone, privatedns.PrivateZone>();
     readonly virtualNetworkLinks: privatedns.VirtualNetworkLink[] = [];
@@ -82,6 +95,51 @@ export class FhirPlatform extends pulumi.ComponentResource {
                 { parent: this, provider: homeProvider, protect },
             );
             this.logAnalyticsWorkspaceId = law.id;
+            this.auditRetention = new AuditLogRetention(
+                "platform-audit-retention",
+                {
+                    workspaceName: law.name,
+                    resourceGroupName: rg!.name,
+                    retentionDays: cfg.logAnalytics.retentionDays,
+                    totalRetentionDays: cfg.logAnalytics.totalRetentionDays,
+                    protect,
+                },
+                { parent: this, providers: [homeProvider!] },
+            );
+        }
+        if (cfg.logAnalytics.workspaceId && cfg.logAnalytics.manageTableRetention) {
+            // An existing workspace: only its audit tables' retention, through a provider for its own subscription.
+            const w = logAnalyticsWorkspaceParts(cfg.logAnalytics.workspaceId);
+            const sub = cfg.subscriptions.find((x) => x.subscriptionId === w.subscriptionId && this.providers.has(x.name));
+            const provider = sub
+                ? this.providers.get(sub.name)!
+                : new Provider("azure-log-analytics", { subscriptionId: w.subscriptionId, location: cfg.location }, { parent: this });
+            this.auditRetention = new AuditLogRetention(
+                "platform-audit-retention",
+                {
+                    workspaceName: w.workspaceName,
+                    resourceGroupName: w.resourceGroupName,
+                    retentionDays: cfg.logAnalytics.retentionDays,
+                    totalRetentionDays: cfg.logAnalytics.totalRetentionDays,
+                    protect,
+                },
+                { parent: this, providers: [provider] },
+            );
+        }
+        // Control-plane audit: every subscription the stack deploys into sends its Activity Log to the workspace, unless
+        // its config leaves that to another stack or an existing setup (one owner per subscription: config/ownership.ts).
+        for (const s of cfg.subscriptions.filter((x) => this.providers.has(x.name) && x.activityLog)) {
+            this.activityLogs.set(
+                s.name,
+                new monitor.SubscriptionDiagnosticSetting(
+                    `platform-activity-log-${s.name}`,
+                    activityLogInputs(this.logAnalyticsWorkspaceId),
+                    {
+                        parent: this,
+                        provider: this.providers.get(s.name),
+                    },
+                ),
+            );
         }
 
         let privateDnsZoneIds: PlatformContext["privateDnsZoneIds"];
@@ -129,6 +187,8 @@ export class FhirPlatform extends pulumi.ComponentResource {
             rbacPropagationSeconds: cfg.rbacPropagationSeconds,
             sharedRegistryIds: cfg.sharedRegistryIds,
             exportStorageRedundancy: cfg.exportStorageRedundancy ?? defaultExportStorageRedundancy(cfg.location),
+            exportRetentionDays: cfg.exportRetentionDays,
+            ...(cfg.recoveryCopy ? { recoveryCopyLocation: cfg.recoveryCopy.location } : {}),
             ...(privateDnsZoneIds ? { privateDnsZoneIds } : {}),
             tags: cfg.tags,
         };

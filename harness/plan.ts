@@ -60,6 +60,17 @@ export interface AccountSummary {
     smartIdentityProviders?: string[];
     acrLoginServers?: string[];
     usCoreMissingData?: boolean;
+    /** Days the export storage's lifecycle policy keeps a blob. */
+    exportRetentionDays?: number;
+    /** Region of the account's recovery copy of `$export` output, when it has one. */
+    recoveryCopy?: string;
+}
+
+/** What a reviewer checks stack-wide: how long audit logs are kept, and which subscriptions send their Activity Log. */
+export interface PlatformSummary {
+    auditTables: { table: string; retentionDays?: number; totalRetentionDays?: number }[];
+    /** Subscription IDs whose Activity Log this stack sends to Log Analytics. */
+    activityLog: string[];
 }
 
 export interface Plan {
@@ -69,6 +80,8 @@ export interface Plan {
     counts: { total: number; custom: number; components: number; protected: number; accounts: number };
     /** Per account (group name). */
     summaries: Record<string, AccountSummary>;
+    /** Stack-wide settings (optional so plans written before it existed still read). */
+    platform?: PlatformSummary;
     policy?: PolicyReport;
     /** Valid settings a reviewer should notice (initial import mode, no-version history): see configWarnings. */
     warnings?: ConfigProblem[];
@@ -235,6 +248,11 @@ const T = {
     fhir: "azure-native:healthcareapis:FhirService",
     endpoint: "azure-native:network:PrivateEndpoint",
     grant: "azure-native:authorization:RoleAssignment",
+    storage: "azure-native:storage:StorageAccount",
+    lifecycle: "azure-native:storage:ManagementPolicy",
+    table: "azure-native:operationalinsights:Table",
+    activityLog: "azure-native:monitor:SubscriptionDiagnosticSetting",
+    provider: "pulumi:providers:azure-native",
 } as const;
 
 /** The few inputs the summary reads (captured inputs are plain JSON: every field may be missing). */
@@ -285,6 +303,10 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
     const overrides = Object.entries(policy?.resourceTypeOverrides ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
     const versioning =
         policy?.default !== undefined ? `${String(policy.default)}${overrides.length ? ` (${overrides.join(", ")})` : ""}` : undefined;
+    const lifecycle = own.find((r) => r.type === T.lifecycle)?.inputs as LifecycleInputs | undefined;
+    const retention = lifecycle?.policy?.rules?.[0]?.definition?.actions?.baseBlob?.delete?.daysAfterCreationGreaterThan;
+    const fhirLocation = own.find((r) => r.type === T.fhir)?.inputs.location;
+    const recovery = own.find((r) => r.type === T.storage && fhirLocation !== undefined && r.inputs.location !== fhirLocation);
     const grants: Record<string, number> = {};
     for (const g of own.filter((r) => r.type === T.grant)) {
         const role = builtInRoleName(String(g.inputs.roleDefinitionId ?? ""));
@@ -314,7 +336,46 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
         smartIdentityProviders: (fhir?.authenticationConfiguration?.smartIdentityProviders ?? []).map((p) => String(p.authority)),
         acrLoginServers: (fhir?.acrConfiguration?.loginServers ?? []).map(String),
         usCoreMissingData: fhir?.implementationGuidesConfiguration?.usCoreMissingData === true,
+        ...(typeof retention === "number" ? { exportRetentionDays: retention } : {}),
+        ...(recovery ? { recoveryCopy: String(recovery.inputs.location) } : {}),
     };
+}
+
+interface LifecycleInputs {
+    policy?: { rules?: { definition?: { actions?: { baseBlob?: { delete?: { daysAfterCreationGreaterThan?: unknown } } } } }[] };
+}
+
+/** The stack-wide settings, from the platform's resources. */
+export function summarizePlatform(platform: readonly CapturedResource[], all: readonly CapturedResource[]): PlatformSummary {
+    const days = (v: unknown) => (typeof v === "number" ? v : undefined);
+    const subscriptionOf = (r: CapturedResource) =>
+        String(all.find((p) => p.type === T.provider && r.provider?.startsWith(`${p.urn}::`))?.inputs.subscriptionId ?? "default");
+    return {
+        auditTables: platform
+            .filter((r) => r.type === T.table)
+            .map((r) => ({
+                table: String(r.inputs.tableName),
+                ...(days(r.inputs.retentionInDays) !== undefined ? { retentionDays: days(r.inputs.retentionInDays) } : {}),
+                ...(days(r.inputs.totalRetentionInDays) !== undefined ? { totalRetentionDays: days(r.inputs.totalRetentionInDays) } : {}),
+            }))
+            .sort((a, b) => a.table.localeCompare(b.table)),
+        activityLog: platform
+            .filter((r) => r.type === T.activityLog)
+            .map(subscriptionOf)
+            .sort(),
+    };
+}
+
+/** One line: audit table retention, Activity Log. */
+export function platformSummaryLine(s: PlatformSummary): string {
+    const tables = s.auditTables.map(
+        (t) =>
+            `${t.table} ${t.retentionDays ?? "workspace default"} d, ${t.totalRetentionDays ?? t.retentionDays ?? "workspace default"} d in total`,
+    );
+    return [
+        `audit retention ${tables.length ? tables.join("; ") : "not set by this stack"}`,
+        `Activity Log to Log Analytics: ${s.activityLog.length ? `subscription ${s.activityLog.join(", ")}` : "none from this stack"}`,
+    ].join("; ");
 }
 
 /** One line: key, network, export/import, SMART identity providers, CORS, grants. */
@@ -332,7 +393,9 @@ export function summaryLine(s: AccountSummary): string {
     return [
         key,
         `network ${network}${vault ? `, ${vault}` : ""}`,
-        `export ${onOff(s.export)}, import ${onOff(s.import)}${s.initialImportMode ? " (INITIAL MODE: API writes blocked)" : ""}`,
+        `export ${onOff(s.export)}, import ${onOff(s.import)}${s.initialImportMode ? " (INITIAL MODE: API writes blocked)" : ""}` +
+            `${s.exportRetentionDays !== undefined ? `, exports deleted after ${s.exportRetentionDays} days` : ""}` +
+            `${s.recoveryCopy ? `, recovery copy in ${s.recoveryCopy}` : ""}`,
         // The SMART on FHIR proxy is retired: shown only if something still turns it on (the policy pack denies it).
         `SMART ${s.smartIdentityProviders?.length ? `identity providers ${s.smartIdentityProviders.join(" ")}` : "none"}` +
             `${s.smartProxy ? " (RETIRED SMART PROXY ON)" : ""}`,
@@ -396,6 +459,7 @@ export function buildPlan(
     const all = planGroups.flatMap((g) => g.resources);
     const summaries: Record<string, AccountSummary> = {};
     for (const name of order) if (name !== PLATFORM_GROUP) summaries[name] = summarizeAccount(raw.get(name)!, resources);
+    const platform = raw.has(PLATFORM_GROUP) ? summarizePlatform(raw.get(PLATFORM_GROUP)!, resources) : undefined;
     return {
         format: PLAN_FORMAT,
         stack,
@@ -408,6 +472,7 @@ export function buildPlan(
             accounts: planGroups.filter((g) => g.name !== PLATFORM_GROUP).length,
         },
         summaries,
+        ...(platform ? { platform } : {}),
         ...(policy ? { policy: sanitizeReport(policy, mock) } : {}),
     };
 }
@@ -500,6 +565,7 @@ export function renderText(plan: Plan, options: { inputs?: boolean } = {}): stri
         const custom = g.resources.filter((r) => r.custom).length;
         lines.push(`${groupLabel(g.name)}: ${g.resources.length} resources (${custom} cloud, ${g.resources.length - custom} components)`);
         if (plan.summaries[g.name]) lines.push(`  summary: ${summaryLine(plan.summaries[g.name])}`);
+        if (g.name === PLATFORM_GROUP && plan.platform) lines.push(`  summary: ${platformSummaryLine(plan.platform)}`);
         for (const r of g.resources) {
             lines.push(`  + ${resourceLine(r)}`);
             if (r.parent) lines.push(`      parent: ${r.parent}`);
@@ -570,6 +636,7 @@ export function renderMarkdown(plan: Plan): string {
             );
         }),
         "",
+        ...(plan.platform ? [`**Platform**: ${md(platformSummaryLine(plan.platform))}`, ""] : []),
         ...summaryMarkdown(plan.summaries),
         ...policy.table,
     ];

@@ -151,6 +151,11 @@ export const TYPE_FACTS: Readonly<Record<string, TypeFacts>> = {
         ],
     ),
     "azure-native:monitor:DiagnosticSetting": azure(["resourceUri", "name"]),
+    "azure-native:monitor:SubscriptionDiagnosticSetting": azure(["name"]),
+    "azure-native:operationalinsights:Table": azure(["resourceGroupName", "workspaceName", "tableName"]),
+    "azure-native:storage:ManagementPolicy": azure(["resourceGroupName", "accountName", "managementPolicyName"]),
+    "azure-native:storage:BlobContainer": azure(["resourceGroupName", "accountName", "containerName"]),
+    "azure-native:storage:ObjectReplicationPolicy": azure(["resourceGroupName", "accountName", "objectReplicationPolicyId"]),
     "random:index/randomString:RandomString": {
         identity: [],
         rules: [

@@ -159,8 +159,8 @@ describe("plan diff", () => {
             expect(r.out).toMatch(/^Plan diff of stack 't': main \(000000000000\) → working tree/);
             expect(r.out).toContain("FAILED: ");
             expect(r.markdown).toContain("## Plan diff: stack `t` (`main (000000000000)` → this change)");
-            expect(r.markdown).toContain("| gamma | changed | 0 | 5 | 1 | 0 | 0 |");
-            expect(r.markdown).toMatch(/<details><summary>account gamma: 5 removed, 1 changed, 1 ignored changes<\/summary>\n\n```diff\n/);
+            expect(r.markdown).toContain("| gamma | changed | 0 | 6 | 1 | 0 | 0 |");
+            expect(r.markdown).toMatch(/<details><summary>account gamma: 6 removed, 1 changed, 1 ignored changes<\/summary>\n\n```diff\n/);
         });
 
         test("a new key (the way to change a key's size) adds a key and moves the FHIR service to it", () => {
@@ -189,6 +189,7 @@ describe("plan diff", () => {
                 "gamma-export-blob-audit",
                 "gamma-export-blob-grant",
                 "gamma-export-blob-service",
+                "gamma-export-lifecycle",
                 "gamma-export-storage",
             ]);
             expect(d.errors.filter((e) => e.group === "gamma")).toEqual([
@@ -262,10 +263,10 @@ describe("plan diff", () => {
         expect(JSON.stringify(base)).not.toContain("/vaults/");
     });
 
-    test("the summary line carries key, network, export/import, SMART identity providers, CORS and grants by role", () => {
+    test("the summary line carries key, network, export/import and retention, SMART identity providers, CORS and grants by role", () => {
         expect(summaryLine(base.summaries.alpha)).toBe(
             "key fhir-cmk RSA 3072, rotates every 365 days; network public (Entra ID auth), key vault trusted services only; export " +
-                "on, import off; " +
+                "on, import off, exports deleted after 30 days; " +
                 "SMART none; CORS https://app.alpha.example; history versioned; grants 1x FHIR Data Exporter, 2x FHIR Data Reader",
         );
         expect(summaryLine(base.summaries.gamma)).toMatch(/; SMART none; CORS none; history versioned; grants none$/);

@@ -23,6 +23,8 @@ import * as monitor from "@pulumi/azure-native/monitor";
 import * as authorization from "@pulumi/azure-native/authorization";
 import {
     AHDS_PRIVATE_DNS_ZONES,
+    AUDIT_LOG_TABLES,
+    type AuditLogTable,
     type AhdsPrivateDnsZone,
     type BuiltInRoleName,
     FHIR_AUDIT_LOG_CATEGORY,
@@ -39,8 +41,10 @@ import { ACCOUNT_TAG, PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../.
 import { RbacPropagationWait } from "../../components/rbacPropagationWait";
 import { roleAssignmentInputs } from "../../components/roleGrant";
 import { cmkKeyInputs, keyResourceName, vaultInputs } from "../../components/customerManagedKey";
-import { diagnosticInputs } from "../../components/diagnostics";
+import { activityLogInputs, diagnosticInputs } from "../../components/diagnostics";
+import { auditTableInputs } from "../../components/auditLogRetention";
 import { blobServiceInputs, exportStorageInputs } from "../../components/exportStorage";
+import { lifecyclePolicyInputs } from "../../components/storageInputs";
 import { privateDnsZoneGroupInputs, privateEndpointInputs } from "../../components/fhirWorkspace";
 import {
     dataPlaneGrantArgs,
@@ -63,6 +67,9 @@ export interface FlatPlan {
 /** Registers every custom resource of the plan; returns the same stack outputs as `defineStack`. */
 export function flatProgram(plan: FlatPlan): Record<string, unknown> {
     const { stack, config: cfg } = plan;
+    // What the bench's generated stacks never use is not mirrored: say so rather than measure something else.
+    if (cfg.recoveryCopy || cfg.logAnalytics.manageTableRetention)
+        throw new Error("the flat baseline mirrors neither recovery copies nor an existing workspace's tables");
     const protect = cfg.protectStatefulResources;
     const platformTags = (scope: string) => ({ ...cfg.tags, [PLATFORM_TAG]: scope, [STACK_TAG]: stack });
     const subs = new Map(cfg.subscriptions.map((s) => [s.name, s]));
@@ -87,7 +94,7 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
     if (cfg.logAnalytics.workspaceId) {
         lawId = pulumi.output(cfg.logAnalytics.workspaceId);
     } else {
-        lawId = new operationalinsights.Workspace(
+        const law = new operationalinsights.Workspace(
             "platform-log-analytics",
             {
                 workspaceName: names.logAnalytics(stack),
@@ -98,7 +105,28 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
                 tags: platformTags("platform"),
             },
             { provider: home, protect },
-        ).id;
+        );
+        lawId = law.id;
+        for (const table of Object.keys(AUDIT_LOG_TABLES) as AuditLogTable[]) {
+            new operationalinsights.Table(
+                `platform-audit-retention-${table}`,
+                auditTableInputs(
+                    {
+                        workspaceName: law.name,
+                        resourceGroupName: rg!.name,
+                        retentionDays: cfg.logAnalytics.retentionDays,
+                        totalRetentionDays: cfg.logAnalytics.totalRetentionDays,
+                    },
+                    table,
+                ),
+                { provider: home, protect },
+            );
+        }
+    }
+    for (const s of cfg.subscriptions.filter((x) => providers.has(x.name) && x.activityLog)) {
+        new monitor.SubscriptionDiagnosticSetting(`platform-activity-log-${s.name}`, activityLogInputs(lawId), {
+            provider: providers.get(s.name),
+        });
     }
     let zoneIds: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> } | undefined = cfg.privateDns?.zoneIds;
     if (createZones) {
@@ -310,6 +338,11 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
                 blobServiceInputs(account.name, accountRg.name),
                 { provider },
             );
+            new storage.ManagementPolicy(
+                `${a.name}-export-lifecycle`,
+                lifecyclePolicyInputs(account.name, accountRg.name, a.exportRetentionDays ?? cfg.exportRetentionDays),
+                { provider },
+            );
             new monitor.DiagnosticSetting(
                 `${a.name}-export-blob-audit`,
                 diagnosticInputs(blob.id, lawId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
@@ -394,7 +427,9 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             keyRotationDays: p.currentKey.rotationDays,
             keyVaultUri: vaultUri,
             keyVaultId: vault.id,
-            ...(storageName ? { exportStorageAccount: storageName } : {}),
+            ...(storageName
+                ? { exportStorageAccount: storageName, exportRetentionDays: a.exportRetentionDays ?? cfg.exportRetentionDays }
+                : {}),
             exportEnabled: a.export,
             importEnabled: a.import,
             smartIdentityProviders: a.smartIdentityProviders.map((x) => x.authority),
