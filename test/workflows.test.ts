@@ -83,7 +83,8 @@ describe("GitHub Actions workflows", () => {
     test.each(files)("%s: every job that runs Pulumi installs the dependencies first (pulumi/actions v7 runs no npm install)", (file) => {
         for (const [name, job] of jobsOf(file)) {
             const steps = job.steps ?? [];
-            const pulumi = steps.findIndex(isPulumi);
+            // A step with no command only installs the CLI (it runs no program, so needs no dependencies).
+            const pulumi = steps.findIndex((s) => isPulumi(s) && s.with?.command !== undefined);
             if (pulumi < 0) continue;
             expect({ name, npmCiBefore: steps.slice(0, pulumi).some((s) => s.run?.startsWith("npm ci")) }).toEqual({
                 name,
@@ -125,7 +126,8 @@ describe("GitHub Actions workflows", () => {
                 .map((u) => `${u.file}:${u.job}`)
                 .sort(),
         ).toEqual(["deploy.yml:up", "key-rotation.yml:rotate"]);
-        for (const u of ups) expect(u.with?.policyPacks).toBe("policies");
+        // Every step that runs the program (a command) loads the policy pack; one with no command only installs the CLI.
+        for (const u of ups.filter((x) => x.with?.command !== undefined)) expect(u.with?.policyPacks).toBe("policies");
     });
 
     test("every output a workflow reads from ci:stacks is one ci:stacks writes, and every job output read exists", () => {
@@ -261,6 +263,39 @@ describe("key rotation reaches every FHIR service of every deployable stack on a
         const verify = steps.findIndex((s) => /npm run verify -- --stack "\$PULUMI_STACK" --credential azure-cli/.test(s.run ?? ""));
         expect(verify).toBeGreaterThan(steps.indexOf(up!));
         expect(steps.findIndex(isAzureLogin)).toBeLessThan(verify);
+    });
+});
+
+describe("the optional recovery export (docs/recovery.md)", () => {
+    const wf = load("recovery-export.yml") as Workflow & { on: { schedule?: { cron: string }[] } };
+    const job = wf.jobs?.export as Job;
+    const steps = job.steps ?? [];
+    const start = steps.find((s) => s.run?.includes("$export"));
+
+    test("off unless FHIR_RECOVERY_EXPORT is 'true'; when on, nightly over the deployable stacks, behind each environment, only on main", () => {
+        expect(wf.on.schedule?.[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
+        expect(wf.jobs?.select.if).toBe("vars.FHIR_RECOVERY_EXPORT == 'true'");
+        expect(job.if).toContain("vars.FHIR_RECOVERY_EXPORT == 'true'");
+        expect(job.if).toContain("github.ref == 'refs/heads/main'");
+        expect(wf.jobs?.select.steps?.some((s) => s.run?.includes("npm run --silent ci:stacks -- --all"))).toBe(true);
+        expect(job.strategy?.matrix?.stack).toBe("${{ fromJSON(needs.select.outputs.deploy) }}");
+        expect(job.environment).toBe("${{ matrix.stack }}");
+    });
+
+    test("never deploys: the Pulumi step only installs the CLI; the export reads the stack's outputs", () => {
+        expect(steps.filter(isPulumi).map((s) => s.with?.command)).toEqual([undefined]);
+        expect(start?.run).toContain('pulumi stack output accounts --json --show-secrets=false --stack "$PULUMI_STACK"');
+        expect(steps.findIndex(isAzureLogin)).toBeLessThan(steps.indexOf(start!));
+    });
+
+    test("exports only opted-in accounts, into the container and to the region their stack outputs name, asynchronously", () => {
+        // components/fhirAccount.ts FhirAccountOutputs.recoveryCopy: { storageAccount, location, container }.
+        expect(start?.run).toContain("select(.value.recoveryCopy != null)");
+        expect(start?.run).toContain(".value.recoveryCopy.container");
+        expect(start?.run).toContain('"$url/\\$export?_container=$container"');
+        expect(start?.run).toContain('-H "Prefer: respond-async"');
+        expect(start?.run).toContain('-H "Accept: application/fhir+json"');
+        expect(start?.run).toMatch(/az account get-access-token --resource "\$url"/);
     });
 });
 
