@@ -28,7 +28,9 @@ const target: AccountTarget = {
     audience: "https://wscontoso-contoso.fhir.azurehealthcareapis.com",
     authority: "https://login.microsoftonline.com/72f988bf-0000-4000-8000-000000000001",
     exportEnabled: true,
-    smartProxyEnabled: false,
+    smartIdentityProviders: [],
+    acrLoginServers: [],
+    acrTemplateImages: [],
 };
 
 describe("backoff", () => {
@@ -230,7 +232,9 @@ describe("stack outputs", () => {
                         audience: "ftp://x",
                         authority: "https://login.microsoftonline.com/t",
                         exportEnabled: true,
-                        smartProxyEnabled: false,
+                        smartIdentityProviders: [],
+                        acrLoginServers: [],
+                        acrTemplateImages: [],
                     },
                 },
             });
