@@ -459,12 +459,16 @@ describe("exit codes and inputs", () => {
     });
 
     it("exits 2 when the outputs are not this stack's", async () => {
-        const run = await verify(["--outputs", writeOutputs({ accounts: { x: { fhirUrl: 3, exportEnabled: "yes" } } })]);
+        const run = await verify([
+            "--outputs",
+            writeOutputs({ accounts: { x: { fhirUrl: 3, exportEnabled: "yes", smartProxyEnabled: "no" } } }),
+        ]);
         expect(run.code).toBe(2);
         expect(run.stderr).toContain("accounts.x.fhirUrl: expected a plain string, got number");
         expect(run.stderr).toContain("accounts.x.audience: missing");
         expect(run.stderr).toContain("accounts.x.exportEnabled: expected true or false");
-        expect(run.stderr).not.toContain("smartProxyEnabled"); // optional: absent from stacks deployed since the proxy's retirement
+        // Optional (absent from stacks deployed since the proxy's retirement), but a wrong type is still refused.
+        expect(run.stderr).toContain("accounts.x.smartProxyEnabled: expected true or false");
         const typed = await verify([
             "--outputs",
             writeOutputs({
@@ -474,7 +478,6 @@ describe("exit codes and inputs", () => {
                         audience: "https://a",
                         authority: "https://login.microsoftonline.com/t",
                         exportEnabled: true,
-                        smartProxyEnabled: "no",
                         importEnabled: 1,
                         acrTemplateImages: "one.azurecr.io/t",
                     },
@@ -482,7 +485,6 @@ describe("exit codes and inputs", () => {
             }),
         ]);
         expect(typed.code).toBe(2);
-        expect(typed.stderr).toContain("accounts.y.smartProxyEnabled: expected true or false");
         expect(typed.stderr).toContain("accounts.y.importEnabled: expected true or false");
         expect(typed.stderr).toContain("accounts.y.acrTemplateImages: expected a list of plain strings");
     });

@@ -299,10 +299,15 @@ describe("smoke classification (pure)", () => {
     ] as const)("%s failure %i %j: %s", (kind, status, text, cause) => {
         expect((kind === "export" ? classifyExportFailure : classifyConvertFailure)(status, text)).toBe(cause);
     });
-    it("template references: a digest is kept, an unpinned image gets :latest", () => {
-        expect(templateReference(IMAGE)).toEqual({ reference: IMAGE, loginServer: ACR, pinned: true });
-        expect(templateReference(`${ACR}/t`)).toEqual({ reference: `${ACR}/t:latest`, loginServer: ACR, pinned: false });
-        expect(templateReference(`${ACR}/t:v2`).reference).toBe(`${ACR}/t:v2`);
+    it("template references: a digest or a tag is kept, an image with neither gets :latest", () => {
+        expect(templateReference(IMAGE)).toEqual({ reference: IMAGE, loginServer: ACR, guessedTag: false });
+        expect(templateReference(`${ACR}/t`)).toEqual({ reference: `${ACR}/t:latest`, loginServer: ACR, guessedTag: true });
+        // The dev stack's image names carry their tag (imageName "hl7v2templates:default").
+        expect(templateReference(`${ACR}/hl7v2templates:default`)).toEqual({
+            reference: `${ACR}/hl7v2templates:default`,
+            loginServer: ACR,
+            guessedTag: false,
+        });
     });
     it("container names are valid (3-63 lowercase letters, digits, hyphens) and differ per run", () => {
         const a = smokeContainerName(NOW, () => 0);

@@ -133,12 +133,15 @@ export const CONVERT_PROBE = {
     inputData: "MSH|^~\\&|FHIRPLATFORM|VERIFY|||20260101000000||ADT^A01|VERIFY0001|P|2.5\r",
 } as const;
 
-/** `<loginServer>/<image>[@digest]` from the outputs → a template reference: pinned by digest, else `:latest`. */
-export function templateReference(image: string): { reference: string; loginServer: string; pinned: boolean } {
+/**
+ * `<loginServer>/<image>[:tag][@digest]` from the outputs → a template reference: as given when it has a digest or a
+ * tag, else with `:latest` (`guessedTag`).
+ */
+export function templateReference(image: string): { reference: string; loginServer: string; guessedTag: boolean } {
     const loginServer = image.split("/")[0] ?? image;
-    const pinned = image.includes("@");
     const last = image.split("/").pop() ?? image;
-    return { reference: pinned || last.includes(":") ? image : `${image}:latest`, loginServer, pinned };
+    const guessedTag = !image.includes("@") && !last.includes(":");
+    return { reference: guessedTag ? `${image}:latest` : image, loginServer, guessedTag };
 }
 
 export type ExportFailureCause = "identity" | "firewall" | "rbac" | "failed";
@@ -589,7 +592,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             });
             return;
         }
-        const note = ref.pinned ? "" : " (not pinned: verify used :latest)";
+        const note = ref.guessedTag ? " (no tag or digest in the outputs: verify used :latest)" : "";
         if (r.status >= 200 && r.status < 300) {
             add("convert", "pass", `template ${ref.reference} fetched and applied${note}`);
             return;
