@@ -9,7 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BUILT_IN_ROLES } from "../azure/facts";
+import { BUILT_IN_ROLES, RETIRED_FEATURES } from "../azure/facts";
 import type { AccountResult } from "../tools/verify/check";
 import { runVerify, type VerifyIo } from "../tools/verify/cli";
 import { createCredential } from "../tools/verify/credential";
@@ -246,7 +246,8 @@ describe("verify against fake identity and FHIR endpoints", () => {
         const proxy = account(run, "oldproxy");
         expect(proxy.diagnoses.map((d) => d.code)).toEqual(["smart-proxy-retired"]);
         const text = [proxy.diagnoses[0]!.summary, ...proxy.diagnoses[0]!.facts, ...proxy.diagnoses[0]!.remedies].join("\n");
-        expect(text).toContain("21 September 2026");
+        expect(proxy.diagnoses[0]!.summary).toBe(`SMART on FHIR proxy in use: it was retired on ${RETIRED_FEATURES.smartProxy.retired}`);
+        expect(text).toContain("21st September 2026"); // the announcement, cited
         expect(text).toContain("AadSmartOnFhirProxy/authorize");
         expect(text).toContain("smartIdentityProviders");
         const broken = account(run, "smartbroken");

@@ -6,6 +6,7 @@
  * these functions.
  */
 import type { TokenCredential } from "@azure/identity";
+import { RETIRED_FEATURES } from "../../azure/facts";
 import { getTokenWithin, scopeFor, sendsTenant, type CredentialKind } from "./credential";
 import { redact } from "./redact";
 import { callerClaims, diagnoseNetwork, diagnoseResponse, diagnoseToken, type CallerClaims, type Diagnosis } from "./diagnose";
@@ -127,7 +128,8 @@ export function assessSmartConfiguration(t: AccountTarget, body: unknown): Diagn
     }
     const proxied = [endpoint("authorization_endpoint"), endpoint("token_endpoint")].some((u) => u?.includes("AadSmartOnFhirProxy"));
     if (proxied || t.smartProxyEnabled === true) {
-        const summary = "SMART on FHIR proxy in use: it is retired (Azure Updates: 21 September 2026)";
+        const retired = RETIRED_FEATURES.smartProxy;
+        const summary = `SMART on FHIR proxy in use: it was retired on ${retired.retired}`;
         return {
             code: "smart-proxy-retired",
             summary,
@@ -135,11 +137,11 @@ export function assessSmartConfiguration(t: AccountTarget, body: unknown): Diagn
                 ...(proxied ? [`the SMART endpoints point at the proxy: ${endpoint("authorization_endpoint")}`] : []),
                 ...(t.smartProxyEnabled === true ? ["the stack outputs say smartProxyEnabled: true (deployed before the retirement)"] : []),
                 providers,
-                "applications relying on the SMART on FHIR proxy report errors since its retirement",
+                `applications relying on the SMART on FHIR proxy report errors since its retirement (${retired.source})`,
             ],
             remedies: [
-                "move the SMART apps to SMART on FHIR (Enhanced): remove smartProxy from the account's stack config, declare the " +
-                    "identity provider in smartIdentityProviders, and `pulumi up` (https://learn.microsoft.com/azure/healthcare-apis/fhir/smart-on-fhir)",
+                `move the SMART apps to ${retired.instead}: remove smartProxy from the account's stack config (config now refuses it), ` +
+                    "declare the identity provider in smartIdentityProviders, and `pulumi up` (https://learn.microsoft.com/azure/healthcare-apis/fhir/smart-on-fhir)",
             ],
         };
     }
