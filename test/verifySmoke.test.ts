@@ -282,6 +282,23 @@ describe("without --smoke nothing is written", () => {
     });
 });
 
+describe("no ARM token", () => {
+    it("export and import fail as the smoke test's own ARM problem, with the token diagnosis; nothing is written", async () => {
+        const s = await rig.setup({ cloudless: full() });
+        // Another cloud's ARM: the fake tenant knows no such resource, so no ARM token (and no request leaves the machine).
+        const run = await rig.verify(s, ["--smoke", "--arm-endpoint", "https://management.usgovcloudapi.net"]);
+        const r = resultOf(run, "cloudless");
+        const smoke = r.diagnoses.filter((d) => d.code.startsWith("smoke-"));
+        expect(smoke.map((d) => d.code)).toEqual(["smoke-arm", "smoke-arm"]);
+        expect(smoke.map((d) => d.summary.split(":")[0])).toEqual(["export", "import"]);
+        expect(smoke[0]!.summary).toContain(
+            "export: no token for Azure Resource Manager: Entra ID knows no resource https://management.usgovcloudapi.net",
+        );
+        expect(s.fhir.requests.some((q) => q.path === "/$export")).toBe(false);
+        expect(part(r, "convert")[0]?.status).toBe("pass"); // $convert-data needs no ARM
+    });
+});
+
 describe("smoke classification (pure)", () => {
     // The export's storage error code comes first, then its status; $convert-data's words, then its status.
     it.each([

@@ -197,8 +197,11 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
     };
     const failPart = (name: SmokePartName, problem: SmokeProblem, d: Omit<Diagnosis, "code">): void => {
         add(name, "fail", d.summary);
-        diagnoses.push({ code: `smoke-${problem}`, ...d, summary: redact(d.summary) });
+        diagnoses.push({ code: `smoke-${problem}`, summary: redact(d.summary), facts: d.facts, remedies: d.remedies });
     };
+    /** No ARM token: the token diagnosis, as this part's failure. */
+    const noArmToken = (name: SmokePartName, d: Diagnosis): void =>
+        failPart(name, "arm", { ...d, summary: d.summary.replace(/^token:/, `${name}: no token for Azure Resource Manager:`) });
     const fhir = (
         method: "GET" | "POST" | "DELETE",
         url: string,
@@ -293,10 +296,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
     async function smokeExport(ids: { storageAccountId: string; storageAccount: string; fhirServiceId: string }): Promise<void> {
         const a = await armOpts();
         if ("diagnosis" in a) {
-            failPart("export", "arm", {
-                ...a.diagnosis,
-                summary: a.diagnosis.summary.replace(/^token:/, "export: no token for Azure Resource Manager:"),
-            });
+            noArmToken("export", a.diagnosis);
             return;
         }
         const container = opts.containerName ?? smokeContainerName(clock.now(), clock.random);
@@ -666,11 +666,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         const svc = await readService();
         if (!svc) {
             const a = await armOpts();
-            if ("diagnosis" in a)
-                failPart("import", "arm", {
-                    ...a.diagnosis,
-                    summary: a.diagnosis.summary.replace(/^token:/, "import: no token for Azure Resource Manager:"),
-                });
+            if ("diagnosis" in a) noArmToken("import", a.diagnosis);
             return;
         }
         if (!svc.ok) {
