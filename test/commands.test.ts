@@ -129,6 +129,29 @@ function project(accounts: Record<string, unknown>[]): string {
     return dir;
 }
 
+test("every command that reads a stack file takes --stack as the Pulumi CLI does (<org>/<stack>), and refuses a malformed one", async () => {
+    const dir = project([{ name: "contoso" }]);
+    const c = capture();
+    expect(placeCommand.main(["--stack", "acme/t", "--project-dir", dir], c.io)).toBe(0);
+    expect(fs.existsSync(path.join(dir, "Pulumi.t.placement.json"))).toBe(true);
+    expect(placeCommand.main(["--stack", "acme/fhir-platform/t", "--project-dir", dir, "--check"], c.io)).toBe(0);
+    const planned: string[] = [];
+    const code = await plan.main(["--stack", "acme/t", "--project-dir", dir, "--no-policies"], {
+        out: (t) => void planned.push(t),
+        err: () => undefined,
+    });
+    expect({ code, head: planned.join("").split("\n")[0] }).toEqual({
+        code: 0,
+        head: "Offline plan of stack 't' (real program, Pulumi SDK mock mode; no cloud calls)",
+    });
+    const bad = capture();
+    expect(placeCommand.main(["--stack", "acme/other/t", "--project-dir", dir], bad.io)).toBe(2);
+    expect(await decommissionCommand.main(["--stack", "a/b/c/d", "--account", "contoso"], bad.io)).toBe(2);
+    expect(bad.err.join("\n")).toMatch(
+        /--stack acme\/other\/t: project 'other' is not this project \('fhir-platform'\)[\s\S]*--stack a\/b\/c\/d: expected/,
+    );
+});
+
 describe("place (tools/place.ts)", () => {
     test("writes the lock, then --check finds it up to date; a new account makes it out of date", () => {
         const dir = project([{ name: "contoso", keySize: 2048 }]);
@@ -193,6 +216,15 @@ describe("decommission (tools/decommission.ts)", () => {
             expected.map((u) => `pulumi state unprotect --stack dev --yes '${u}'`),
         );
         expect(steps?.lines.join("\n")).not.toMatch(/contoso|fabrikam/);
+    });
+
+    test("--stack <org>/<stack>, as the runbook writes it: reads Pulumi.<stack>.yaml and prints commands for <org>/<stack>", async () => {
+        const c = capture();
+        expect(await decommissionCommand.main(["--stack", "acme/dev", "--account", "tailspin"], c.io)).toBe(0);
+        const unprotect = c.out.filter((l) => l.startsWith("pulumi state unprotect"));
+        expect(unprotect.length).toBeGreaterThan(5);
+        for (const l of unprotect) expect(l).toMatch(/^pulumi state unprotect --stack acme\/dev --yes 'urn:pulumi:dev::fhir-platform::/);
+        expect(c.out.join("\n")).toMatch(/pulumi preview --stack acme\/dev .* then pulumi up --stack acme\/dev/);
     });
 
     test("an account the stack does not have: nothing to print (the command exits 2)", async () => {
