@@ -1,6 +1,6 @@
 /**
- * `npm run place -- --stack <name> [--check] [--accept-key-settings <account> ...]`: writes (or checks) the stack's
- * placement lock (tools/place.ts).
+ * `npm run place -- --stack <name> [--check] [--accept-key-settings <account> ...] [--forget <account> ...]`: writes
+ * (or checks) the stack's placement lock (tools/place.ts).
  */
 import { ConfigValidationError } from "../config";
 import { PROJECT_DIR } from "../harness/stackFiles";
@@ -21,7 +21,13 @@ export const SPEC = {
             type: "string",
             multiple: true,
             value: "ACCOUNT",
-            help: "record the config's key settings for an account whose rotation policy you changed in Key Vault",
+            help: "record the config's keyRotationDays for an account whose rotation policy you changed in Key Vault",
+        },
+        forget: {
+            type: "string",
+            multiple: true,
+            value: "ACCOUNT",
+            help: "drop what the lock records for an account never deployed (e.g. a keySize typo) and place it again",
         },
         "project-dir": { type: "string", value: "DIR", help: "where the stack file and its lock are (default: this repository)" },
     },
@@ -39,6 +45,7 @@ export function main(argv: string[], io: CommandIo = consoleCommandIo): number {
             projectDir: values["project-dir"] ?? PROJECT_DIR,
             check: values.check,
             acceptKeySettings: values["accept-key-settings"] ?? [],
+            forget: values.forget ?? [],
         });
         for (const line of r.lines) io.out(line);
         for (const line of r.errors) io.err(line);

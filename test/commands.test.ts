@@ -194,6 +194,44 @@ describe("place (tools/place.ts)", () => {
         );
     });
 
+    test("--accept-key-settings records a rotation interval only: a key size stays refused, with both ways out", () => {
+        const dir = project([{ name: "contoso", keySize: 3072 }]);
+        place({ stack: "t", projectDir: dir });
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.t.yaml"),
+            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 3072", "keySize: 2048"),
+        );
+        const c = capture();
+        expect(placeCommand.main(["--stack", "t", "--project-dir", dir, "--accept-key-settings", "contoso"], c.io)).toBe(2);
+        const message = c.err.join("\n");
+        expect(message).toMatch(/field 'accounts\[0\]\.keySize': 2048 differs from key 'fhir-cmk' as Azure created it \(3072 bits/);
+        expect(message).toMatch(
+            /set keyName to a new name \(e\.g\. fhir-cmk-2\) with keySize: 2048;.*\(docs\/keys\.md, "Changing a key's size"\)/,
+        );
+        expect(message).toMatch(/Never deployed \(a typo before the first pulumi up\)\? .*npm run place -- --stack t --forget contoso/);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8")).accounts.contoso.keys[0].size).toBe(3072);
+    });
+
+    test("--forget <account>: a key-size typo before the first deployment is recorded as the config now says; only for locked accounts", () => {
+        const dir = project([{ name: "contoso", keySize: 3072 }, { name: "fabrikam" }]);
+        place({ stack: "t", projectDir: dir });
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.t.yaml"),
+            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 3072", "keySize: 2048"),
+        );
+        const c = capture();
+        expect(placeCommand.main(["--stack", "t", "--project-dir", dir, "--forget", "contoso"], c.io)).toBe(0);
+        expect(c.out[0]).toMatch(/^contoso\s+subscription main\s+workspace contoso {2}\(new\)$/);
+        const lock = JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8"));
+        expect(lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 2048, rotationDays: 365 }]);
+        expect(lock.accounts.fabrikam.keys).toEqual([{ name: "fhir-cmk", size: 3072, rotationDays: 365 }]);
+        expect(place({ stack: "t", projectDir: dir, forget: ["globex"] })).toEqual({
+            code: 2,
+            lines: [],
+            errors: ["--forget: 'globex' not in Pulumi.t.placement.json; it holds: contoso, fabrikam"],
+        });
+    });
+
     test("--accept-key-settings for an account the stack does not have names the accounts it has", () => {
         const dir = project([{ name: "contoso" }]);
         expect(place({ stack: "t", projectDir: dir, acceptKeySettings: ["contosso"] })).toEqual({
