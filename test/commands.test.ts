@@ -152,6 +152,12 @@ test("every command that reads a stack file takes --stack as the Pulumi CLI does
     );
 });
 
+/** Replaces text in the test project's stack file. */
+function editStack(dir: string, from: string, to: string): void {
+    const file = path.join(dir, "Pulumi.t.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(from, to));
+}
+
 describe("place (tools/place.ts)", () => {
     test("writes the lock, then --check finds it up to date; a new account makes it out of date", () => {
         const dir = project([{ name: "contoso", keySize: 2048 }]);
@@ -169,10 +175,7 @@ describe("place (tools/place.ts)", () => {
             lines: [expect.any(String), "Pulumi.t.placement.json is up to date"],
             errors: [],
         });
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.t.yaml"),
-            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 2048", "keySize: 2048\n    - name: fabrikam"),
-        );
+        editStack(dir, "keySize: 2048", "keySize: 2048\n    - name: fabrikam");
         const stale = place({ stack: "t", projectDir: dir, check: true });
         expect(stale.code).toBe(1);
         expect(stale.lines.at(-1)).toBe("Pulumi.t.placement.json is out of date: run npm run place -- --stack t");
@@ -181,10 +184,7 @@ describe("place (tools/place.ts)", () => {
     test("a rotation interval changed after deployment is refused (exit 2) until it is recorded on purpose", () => {
         const dir = project([{ name: "contoso", keyRotationDays: 365 }]);
         place({ stack: "t", projectDir: dir });
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.t.yaml"),
-            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keyRotationDays: 365", "keyRotationDays: 90"),
-        );
+        editStack(dir, "keyRotationDays: 365", "keyRotationDays: 90");
         const c = capture();
         expect(placeCommand.main(["--stack", "t", "--project-dir", dir], c.io)).toBe(2);
         expect(c.err.join("\n")).toMatch(/account 'contoso', field 'accounts\[0\]\.keyRotationDays': 90 differs from key 'fhir-cmk'/);
@@ -197,10 +197,7 @@ describe("place (tools/place.ts)", () => {
     test("--accept-key-settings records a rotation interval only: a key size stays refused, with both ways out", () => {
         const dir = project([{ name: "contoso", keySize: 3072 }]);
         place({ stack: "t", projectDir: dir });
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.t.yaml"),
-            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 3072", "keySize: 2048"),
-        );
+        editStack(dir, "keySize: 3072", "keySize: 2048");
         const c = capture();
         expect(placeCommand.main(["--stack", "t", "--project-dir", dir, "--accept-key-settings", "contoso"], c.io)).toBe(2);
         const message = c.err.join("\n");
@@ -215,10 +212,7 @@ describe("place (tools/place.ts)", () => {
     test("--forget <account>: a key-size typo before the first deployment is recorded as the config now says; only for locked accounts", () => {
         const dir = project([{ name: "contoso", keySize: 3072 }, { name: "fabrikam" }]);
         place({ stack: "t", projectDir: dir });
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.t.yaml"),
-            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 3072", "keySize: 2048"),
-        );
+        editStack(dir, "keySize: 3072", "keySize: 2048");
         const c = capture();
         expect(placeCommand.main(["--stack", "t", "--project-dir", dir, "--forget", "contoso"], c.io)).toBe(0);
         expect(c.out[0]).toMatch(/^contoso\s+subscription main\s+workspace contoso {2}\(new\)$/);
