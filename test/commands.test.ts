@@ -15,6 +15,7 @@ import { accountOf } from "../harness/plan";
 import { TENANT, SUB_A } from "./helpers/stack";
 import * as bench from "../scripts/bench";
 import * as ci from "../scripts/ci";
+import * as ciComment from "../scripts/ci-comment";
 import * as decommissionCommand from "../scripts/decommission";
 import * as engineBench from "../scripts/engine-bench";
 import * as engineBuild from "../scripts/engine-build";
@@ -49,6 +50,7 @@ function capture(): { io: CommandIo; out: string[]; err: string[] } {
 const COMMANDS: [string, CommandSpec<Record<string, OptionSpec>>][] = [
     ["bench", bench.SPEC],
     ["ci:stacks", ci.SPEC],
+    ["ci:comment", ciComment.SPEC],
     ["decommission", decommissionCommand.SPEC],
     ["bench:engine", engineBench.SPEC],
     ["engine:build", engineBuild.SPEC],
