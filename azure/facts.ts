@@ -18,6 +18,8 @@ export const BUILT_IN_ROLES = {
     "FHIR Data Contributor": "5a1fc7df-4bf1-4951-a576-89034ee01acd",
     "FHIR Data Converter": "a1705bd2-3a8f-45a5-8683-466fcfd5cc24",
     "FHIR SMART User": "4ba50f17-9666-485c-a643-ff00808643f0",
+    /** "Role allows user or principal to perform bulk operations" (Integration): `$bulk-update` on the service. */
+    "FHIR Data Bulk Operator": "804db8d3-32c7-4ad4-a975-3f6f90d5f5f5",
     /** keys/read, wrapKey, unwrapKey: what a service needs for CMK. */
     "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
@@ -40,7 +42,12 @@ export const BUILT_IN_ROLES = {
 
 export type BuiltInRoleName = keyof typeof BUILT_IN_ROLES;
 
-/** The seven FHIR data-plane roles people and apps may be granted (same source as above). */
+/**
+ * The FHIR data-plane roles people and apps may be granted (same source as above): the seven the platform started with,
+ * and FHIR Data Bulk Operator, which "Bulk update" (healthcare-apis/fhir/fhir-bulk-update) names as the least-privilege
+ * role for `$bulk-update` ("FHIR Data Bulk Operator: Provides access to bulk operations in the FHIR service"), where
+ * otherwise only FHIR Data Contributor would do.
+ */
 export const FHIR_DATA_ROLES = [
     "FHIR Data Reader",
     "FHIR Data Writer",
@@ -49,6 +56,7 @@ export const FHIR_DATA_ROLES = [
     "FHIR Data Contributor",
     "FHIR Data Converter",
     "FHIR SMART User",
+    "FHIR Data Bulk Operator",
 ] as const satisfies readonly BuiltInRoleName[];
 export type FhirDataRole = (typeof FHIR_DATA_ROLES)[number];
 
@@ -121,14 +129,17 @@ export type CmkKeySize = (typeof CMK_KEY_SIZES)[number];
 export const KEY_VAULT_SOFT_DELETE_DAYS = { min: 7, max: 90, default: 90 } as const;
 
 /**
- * Default AHDS quotas. Source: Microsoft Learn, "FHIR service: features supported" (service limits), 2026:
- * 10 FHIR services per workspace, 10 workspaces per subscription, 100 FHIR services per subscription.
- * Quotas can be raised by a support request, so config may override them per subscription.
+ * Default AHDS quotas. Source: Microsoft Learn, "Supported FHIR features" (healthcare-apis/fhir/fhir-features-supported),
+ * Service limits: "Subscription Limit - By default, each subscription is limited to a maximum of 10 FHIR services. The
+ * limit can be used in one or many workspaces." (an earlier release assumed 100 here: `pulumi up` would have failed at
+ * the 11th service); 10 FHIR services per workspace and 10 workspaces per subscription are the defaults the same
+ * limits give a workspace. Quotas are raised only by a support request that Microsoft grants, so config may declare a
+ * raised quota per subscription (`subscriptions[].fhirServices`), never assume one.
  */
 export const AHDS_DEFAULT_QUOTAS = {
     fhirServicesPerWorkspace: 10,
     workspacesPerSubscription: 10,
-    fhirServicesPerSubscription: 100,
+    fhirServicesPerSubscription: 10,
 } as const;
 
 /**
@@ -166,6 +177,8 @@ export const SMART_DATA_ACTIONS = ["Read"] as const;
  * the public cloud) and "Naming rules": registry names are 5-50 alphanumerics.
  */
 export const ACR_LOGIN_SERVER_SUFFIX = ".azurecr.io";
+/** Same page: "You can register up to 20 Azure Container Registry servers in the FHIR service." */
+export const ACR_MAX_REGISTRIES = 20;
 export const ACR_REGISTRY_ID =
     /^\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/([a-zA-Z0-9]{5,50})$/i;
 
@@ -202,14 +215,15 @@ export const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 export const LOCATION_PATTERN = /^[a-z]+[a-z0-9]*$/;
 
 /**
- * Regions where the AHDS FHIR service is offered. Source: Microsoft Learn, "Azure Health Data Services regional
- * availability" (healthcare-apis/regional-availability), as of October 2026; qatarcentral has a retirement announced.
- * A subscription may have its own restrictions; a region added later is accepted with `allowUnlistedLocation: true`.
+ * Regions where the AHDS FHIR service is offered. Source: Microsoft Learn, "Regional availability of services and
+ * features" (healthcare-apis/services-features-regional-availability), the "FHIR service" column, as read in November
+ * 2026. Not listed: canadaeast (no FHIR service), qatarcentral ("Azure Health Data Services will be retired in the Qatar
+ * Central region on 31 October 2025"). South Africa North is listed ("South Africa North | ✓"). A subscription may have
+ * its own restrictions; a region Microsoft adds later is accepted with `allowUnlistedLocation: true`.
  */
 export const FHIR_REGIONS = [
     "australiaeast",
     "canadacentral",
-    "canadaeast",
     "centralindia",
     "eastus",
     "eastus2",
@@ -219,7 +233,7 @@ export const FHIR_REGIONS = [
     "koreacentral",
     "northcentralus",
     "northeurope",
-    "qatarcentral",
+    "southafricanorth",
     "southcentralus",
     "southeastasia",
     "swedencentral",
@@ -231,6 +245,95 @@ export const FHIR_REGIONS = [
     "westus2",
     "westus3",
 ] as const;
+
+/**
+ * Regions where AHDS had the FHIR service and no longer has it, with what Microsoft said (same page as FHIR_REGIONS):
+ * config refuses them even with `allowUnlistedLocation`.
+ */
+export const FHIR_RETIRED_REGIONS: Readonly<Record<string, string>> = {
+    qatarcentral:
+        'Azure Health Data Services was retired in Qatar Central on 31 October 2025 (Microsoft Learn, "Regional availability of ' +
+        'services and features": "Azure Health Data Services will be retired in the Qatar Central region on 31 October 2025")',
+};
+
+/**
+ * Regions where Azure Storage offers zone-redundant storage (ZRS) for standard general-purpose v2 accounts. Source:
+ * Microsoft Learn, "Azure regions that support zone-redundant storage (ZRS)" (storage/common/redundancy-regions-zrs),
+ * "Standard storage accounts: ZRS for standard general-purpose v2 storage accounts is available for a subset of Azure
+ * regions", as read in November 2026 (programmatic names from "Azure regions list", reliability/regions-list). Regions
+ * without availability zones (of the FHIR regions: northcentralus, westcentralus, ukwest) refuse a `Standard_ZRS`
+ * account, so export storage there is `Standard_LRS`.
+ */
+export const ZRS_REGIONS = [
+    "australiaeast",
+    "brazilsouth",
+    "canadacentral",
+    "centralindia",
+    "centralus",
+    "chinanorth3",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "koreacentral",
+    "mexicocentral",
+    "northeurope",
+    "norwayeast",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southcentralus",
+    "southeastasia",
+    "spaincentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "uaenorth",
+    "uksouth",
+    "usgovvirginia",
+    "westeurope",
+    "westus2",
+    "westus3",
+] as const;
+
+/**
+ * Redundancy of the export storage account. Zone-redundant where the region offers it, locally redundant elsewhere.
+ * Not geo-redundant on purpose: exports are regenerable copies of PHI (the FHIR service holds the data), and GRS/GZRS
+ * would copy PHI to a second region the stack does not otherwise use (the reason Checkov's CKV_AZURE_206 finding is
+ * accepted; README decisions table).
+ */
+export const EXPORT_STORAGE_REDUNDANCIES = ["ZRS", "LRS"] as const;
+export type ExportStorageRedundancy = (typeof EXPORT_STORAGE_REDUNDANCIES)[number];
+
+/** The redundancy export storage gets by default in a region: ZRS where it is offered, else LRS. */
+export function defaultExportStorageRedundancy(location: string): ExportStorageRedundancy {
+    return (ZRS_REGIONS as readonly string[]).includes(location) ? "ZRS" : "LRS";
+}
+
+/** The storage SKU name for a redundancy (Standard performance: `$export` writes a few large blobs). */
+export function exportStorageSku(redundancy: ExportStorageRedundancy): "Standard_ZRS" | "Standard_LRS" {
+    return redundancy === "ZRS" ? "Standard_ZRS" : "Standard_LRS";
+}
+
+/**
+ * Features Microsoft retired, each with its announcement. Config refuses them and the policy pack denies them.
+ * SMART on FHIR proxy: Azure Updates, "SMART on FHIR proxy feature in Azure Health Data Services will be retired on 21st
+ * September 2026 - Transition to SMART on FHIR (Enhanced)" (published 29 September 2023): "After 21 September 2026,
+ * applications relying on SMART on FHIR proxy will report errors in accessing the FHIR service." Its replacement is
+ * SMART on FHIR (Enhanced) with `authenticationConfiguration.smartIdentityProviders` and the FHIR SMART User role.
+ */
+export const RETIRED_FEATURES = {
+    smartProxy: {
+        retired: "2026-09-21",
+        source: 'Azure Updates, "SMART on FHIR proxy feature in Azure Health Data Services will be retired on 21st September 2026"',
+        instead:
+            "SMART on FHIR (Enhanced): smartIdentityProviders (authenticationConfiguration.smartIdentityProviders) with the FHIR SMART " +
+            "User role",
+    },
+} as const;
 
 /**
  * Private DNS zones of the AHDS workspace private endpoint (group `healthcareworkspace`). Source: Microsoft Learn,
@@ -256,8 +359,12 @@ export const RBAC_PROPAGATION_SECONDS = { default: 600, max: 1800 } as const;
 /**
  * Key Vault key rotation policy. Source: Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key
  * Vault": the minimum rotation interval is 7 days; `expiryTime` in the policy is the expiry of each *new* version;
- * the `Notify` action needs an expiry. ARM `Keys_CreateIfNotExist` (REST "Keys - Create If Not Exist") "does not
- * update existing keys": key size, type, operations and rotation policy are fixed once the key exists (through ARM).
+ * the `Notify` action needs an expiry. ARM `Keys_CreateIfNotExist` (REST "Keys - Create If Not Exist") creates only the
+ * first version of a key: sent again with other parameters it answers 400 `KeyCreationParametersDidNotMatchExistingKey`
+ * ("This API can only be used for creating the first version of a new key (no subsequent versions can be created, and
+ * existing keys cannot be updated)", Azure/bicep#8283). Key size, type, operations and rotation policy are therefore
+ * fixed once the key exists, as far as ARM goes; the rotation policy can still be edited on the data plane
+ * (`az keyvault key rotation-policy update`, Key Vault Crypto Officer, through the vault firewall).
  */
 export const KEY_ROTATION_DAYS = { min: 28, max: 3650, default: 365 } as const;
 

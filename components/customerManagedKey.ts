@@ -84,8 +84,9 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
             (k) =>
                 new keyvault.Key(keyResourceName(name, k.name, first), cmkKeyInputs({ ...args, key: k, vaultName: this.vault.name }), {
                     ...stateful,
-                    // ARM "Keys - Create If Not Exist" never updates an existing key: a changed input would be a silent
-                    // no-op and a diff on every preview. What is fixed at creation is guarded by the placement lock.
+                    // ARM "Keys - Create If Not Exist" creates only the first version: a changed input sent again fails with 400
+                    // KeyCreationParametersDidNotMatchExistingKey (Azure/bicep#8283). What is fixed at creation is guarded by
+                    // the placement lock.
                     ignoreChanges: ["properties", "tags"],
                 }),
         );

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { STORAGE_BLOB_LOG_CATEGORIES } from "../azure/facts";
+import { type ExportStorageRedundancy, STORAGE_BLOB_LOG_CATEGORIES, exportStorageSku } from "../azure/facts";
 import { diagnosticInputs } from "./diagnostics";
 import { names } from "../azure/naming";
 import { roleGrant } from "./roleGrant";
@@ -23,6 +23,8 @@ export interface ExportStorageArgs extends AccountScope {
     fhirServiceResourceId: pulumi.Input<string>;
     workspaceResourceId: pulumi.Input<string>;
     logAnalyticsWorkspaceId: pulumi.Input<string>;
+    /** ZRS where the region offers it, else LRS (azure/facts.ts ZRS_REGIONS); never geo-redundant. */
+    redundancy: ExportStorageRedundancy;
 }
 
 /** Days deleted blobs and containers stay recoverable. */
@@ -109,6 +111,7 @@ export function exportStorageInputs(
         | "keyName"
         | "fhirServiceResourceId"
         | "workspaceResourceId"
+        | "redundancy"
         | "tags"
     >,
 ): storage.StorageAccountArgs {
@@ -117,7 +120,7 @@ export function exportStorageInputs(
         resourceGroupName: args.resourceGroupName,
         location: args.location,
         kind: "StorageV2",
-        sku: { name: "Standard_ZRS" },
+        sku: { name: exportStorageSku(args.redundancy) },
         enableHttpsTrafficOnly: true,
         minimumTlsVersion: "TLS1_2",
         allowBlobPublicAccess: false,

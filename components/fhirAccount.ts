@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import { entraAuthority, fhirServiceResourceId, healthWorkspaceResourceId } from "../azure/facts";
+import {
+    type ExportStorageRedundancy,
+    acrLoginServer,
+    entraAuthority,
+    fhirServiceResourceId,
+    healthWorkspaceResourceId,
+} from "../azure/facts";
 import type { AccountConfig, SubscriptionConfig } from "../config/schema";
 import { ACCOUNT_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
 import type { Placement } from "../config/placement";
@@ -22,6 +28,8 @@ export interface PlatformContext {
     rbacPropagationSeconds: number;
     /** Container registries several accounts may use for `$convert-data`. */
     sharedRegistryIds: readonly string[];
+    /** Redundancy of every export storage account (ZRS where the region offers it, else LRS). */
+    exportStorageRedundancy: ExportStorageRedundancy;
     /** Zones every private endpoint registers in (from config, or created by the platform). */
     privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
     tags: Record<string, string>;
@@ -65,7 +73,13 @@ export interface FhirAccountOutputs {
     /** Absent when the account has neither export nor import. */
     exportStorageAccount?: pulumi.Output<string>;
     exportEnabled: boolean;
-    smartProxyEnabled: boolean;
+    importEnabled: boolean;
+    /** Authorities of the SMART on FHIR (Enhanced) identity providers the service accepts tokens from. */
+    smartIdentityProviders: string[];
+    /** Login servers of the `$convert-data` template registries (the identity has AcrPull there). */
+    acrLoginServers: string[];
+    /** `$convert-data` template images: `<loginServer>/<imageName>`, with `@<digest>` when pinned. */
+    acrTemplateImages: string[];
     /** trustedServices or allNetworks: tells verify whether the vault firewall can explain a lost key. */
     keyVaultNetwork: string;
     /** Enabled, or Disabled with a private endpoint on the workspace: tells verify what a network failure means. */
@@ -184,6 +198,7 @@ export class FhirAccount extends pulumi.ComponentResource {
                               healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws),
                           ),
                           logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
+                          redundancy: ctx.exportStorageRedundancy,
                       },
                       { ...child, dependsOn: [this.cmk.wait] },
                   )
@@ -208,6 +223,8 @@ export class FhirAccount extends pulumi.ComponentResource {
             // workspace may be shared: it depends on it through workspaceName.
             { ...child, dependsOn: storage ? [this.cmk.wait, storage.grant] : [this.cmk.wait] },
         );
+        // A dedicated private workspace registers its DNS records once its one FHIR service exists.
+        this.workspace?.attachPrivateDns([this.fhir.service], [names.fhirService(a.name)]);
 
         this.outputs = {
             subscription: sub.name,
@@ -232,7 +249,12 @@ export class FhirAccount extends pulumi.ComponentResource {
             keyVaultId: this.cmk.vault.id,
             ...(storage ? { exportStorageAccount: storage.accountName } : {}),
             exportEnabled: a.export,
-            smartProxyEnabled: a.smartProxy,
+            importEnabled: a.import,
+            smartIdentityProviders: a.smartIdentityProviders.map((p) => p.authority),
+            acrLoginServers: (a.acr?.registryIds ?? []).map(acrLoginServer),
+            acrTemplateImages: (a.acr?.ociArtifacts ?? []).map(
+                (o) => `${o.loginServer.toLowerCase()}/${o.imageName}${o.digest ? `@${o.digest}` : ""}`,
+            ),
             keyVaultNetwork: a.keyVaultNetwork,
             publicNetworkAccess: a.publicNetworkAccess,
         };

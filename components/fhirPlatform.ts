@@ -4,7 +4,7 @@ import { Provider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { AHDS_PRIVATE_DNS_ZONES, type AhdsPrivateDnsZone } from "../azure/facts";
+import { AHDS_PRIVATE_DNS_ZONES, type AhdsPrivateDnsZone, defaultExportStorageRedundancy } from "../azure/facts";
 import type { PlatformConfig, SubscriptionConfig } from "../config/schema";
 import { PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
 import type { Placement } from "../config/placement";
@@ -128,6 +128,7 @@ export class FhirPlatform extends pulumi.ComponentResource {
             protect,
             rbacPropagationSeconds: cfg.rbacPropagationSeconds,
             sharedRegistryIds: cfg.sharedRegistryIds,
+            exportStorageRedundancy: cfg.exportStorageRedundancy ?? defaultExportStorageRedundancy(cfg.location),
             ...(privateDnsZoneIds ? { privateDnsZoneIds } : {}),
             tags: cfg.tags,
         };
@@ -195,6 +196,15 @@ export class FhirPlatform extends pulumi.ComponentResource {
                     },
                     inSub(sub),
                 ),
+            );
+        }
+        // A shared private workspace registers its DNS records after all its members' FHIR services, and again whenever
+        // its member set changes (FhirWorkspace.attachPrivateDns).
+        for (const [group, ws] of this.sharedWorkspaces) {
+            const members = args.placements.filter((p) => p.workspaceGroup === group).map((p) => this.accounts.get(p.account)!);
+            ws.attachPrivateDns(
+                members.map((m) => m.fhir.service),
+                members.map((m) => m.fhir.serviceName),
             );
         }
         this.registerOutputs({ logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId });

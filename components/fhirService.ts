@@ -15,7 +15,6 @@ export type FhirServiceSettings = Pick<
     | "export"
     | "import"
     | "initialImportMode"
-    | "smartProxy"
     | "smartIdentityProviders"
     | "cors"
     | "resourceVersionPolicy"
@@ -53,6 +52,8 @@ export class FhirService extends pulumi.ComponentResource {
     readonly registryGrants: authorization.RoleAssignment[];
     readonly url: pulumi.Output<string>;
     readonly id: pulumi.Output<string>;
+    /** The service's Azure name (the last segment of its host name). */
+    readonly serviceName: string;
 
     /** `opts.dependsOn`: what must be in place (and have propagated) before the service is created, e.g. the key grant's wait. */
     constructor(name: string, args: FhirServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -65,6 +66,7 @@ export class FhirService extends pulumi.ComponentResource {
         );
         const a = args.settings;
         const serviceName = names.fhirService(args.account);
+        this.serviceName = serviceName;
         if ((a.export || a.import) && args.exportStorageName === undefined) {
             throw new pulumi.ResourceError(`FhirService ${args.account}: export or import is on but no export storage was given`, this);
         }
@@ -122,7 +124,9 @@ export function fhirServiceInputs(
         authenticationConfiguration: {
             authority: entraAuthority(args.tenantId),
             audience: args.url,
-            smartProxyEnabled: a.smartProxy,
+            // The SMART on FHIR proxy is retired (azure/facts.ts RETIRED_FEATURES): always off, which also turns it off on a
+            // service deployed when it was allowed.
+            smartProxyEnabled: false,
             ...(a.smartIdentityProviders.length > 0 ? { smartIdentityProviders: a.smartIdentityProviders } : {}),
         },
         ...(a.export ? { exportConfiguration: { storageAccountName: args.exportStorageName } } : {}),

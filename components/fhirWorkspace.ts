@@ -23,8 +23,12 @@ export interface FhirWorkspaceArgs extends Pick<AccountScope, "resourceGroupName
 export class FhirWorkspace extends pulumi.ComponentResource {
     readonly workspace: healthcareapis.Workspace;
     readonly privateEndpoint?: network.PrivateEndpoint;
-    readonly privateDnsZoneGroup?: network.PrivateDnsZoneGroup;
+    /** Set by attachPrivateDns, after the workspace's FHIR services. */
+    privateDnsZoneGroup?: network.PrivateDnsZoneGroup;
     readonly workspaceName: pulumi.Output<string>;
+    private readonly dnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
+    private readonly resourceGroupName: pulumi.Input<string>;
+    private readonly componentName: string;
     /**
      * The same name, computed from the group and the suffix only: it resolves without waiting for the workspace to be
      * created. For references that need the name but not the workspace (the export storage firewall rule), so they
@@ -59,17 +63,46 @@ export class FhirWorkspace extends pulumi.ComponentResource {
                 privateEndpointInputs({ ...args, privateEndpointSubnetId: args.privateEndpointSubnetId }, this.workspace.id),
                 { parent: this },
             );
-            // Registers the endpoint's A records (workspace and FHIR host names) in the zones: without it nothing in the
-            // VNet resolves the service to its private IP.
-            this.privateDnsZoneGroup = new network.PrivateDnsZoneGroup(
-                `${name}-workspace-pe-dns`,
-                privateDnsZoneGroupInputs(this.privateEndpoint.name, args.resourceGroupName, args.privateDnsZoneIds),
-                { parent: this },
-            );
+            this.dnsZoneIds = args.privateDnsZoneIds;
         }
+        this.resourceGroupName = args.resourceGroupName;
+        this.componentName = name;
         this.workspaceName = this.workspace.name;
         this.registerOutputs({ workspaceName: this.workspaceName });
     }
+
+    /**
+     * Registers the endpoint's A records (workspace and FHIR host names) in the private DNS zones, once the workspace's
+     * FHIR services exist: without the zone group nothing in the VNet resolves a service to its private IP, and the
+     * endpoint only registers the services the workspace had when the zone group was written (Microsoft Learn,
+     * "Configure Private Link for Azure Health Data Services": "Every time a new service gets added into the Private
+     * Link enabled workspace, wait for the provisioning to complete. Refresh the private endpoint if DNS A records are
+     * not getting updated for the newly added service(s)"). So the zone group waits for `services`, and is written again
+     * (replaced, deleting first: it keeps its name) whenever the set of member services changes; the records are absent
+     * for the few seconds in between. Called once, by whoever creates the workspace's services (FhirAccount for a
+     * dedicated workspace, FhirPlatform for a shared one); a workspace without a private endpoint ignores it.
+     */
+    attachPrivateDns(services: pulumi.Resource[], memberServiceNames: string[]): network.PrivateDnsZoneGroup | undefined {
+        if (!this.privateEndpoint || !this.dnsZoneIds) return undefined;
+        if (this.privateDnsZoneGroup)
+            throw new pulumi.ResourceError(`FhirWorkspace ${this.componentName}: private DNS attached twice`, this);
+        this.privateDnsZoneGroup = new network.PrivateDnsZoneGroup(
+            `${this.componentName}-workspace-pe-dns`,
+            privateDnsZoneGroupInputs(this.privateEndpoint.name, this.resourceGroupName, this.dnsZoneIds),
+            {
+                parent: this,
+                dependsOn: services,
+                replacementTrigger: dnsMembershipTrigger(memberServiceNames),
+                deleteBeforeReplace: true,
+            },
+        );
+        return this.privateDnsZoneGroup;
+    }
+}
+
+/** The zone group's replacement trigger: the workspace's member FHIR services, sorted (order never matters). */
+export function dnsMembershipTrigger(memberServiceNames: readonly string[]): string {
+    return [...new Set(memberServiceNames)].sort().join(",");
 }
 
 /** The workspace's private endpoint (pure: the bench's flat baseline registers the same). */

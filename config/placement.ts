@@ -9,11 +9,13 @@
  * workspace with room (shared) or the first subscription with room (dedicated). `npm run place` writes the lock.
  *
  * The lock also remembers what Azure fixes when it creates an account's customer-managed key: its name, size and
- * rotation policy (ARM's "Keys - Create If Not Exist" never updates an existing key). A config that changes them for a
- * deployed key would be a silent no-op in Azure, so it is an error naming the account and what to do; a new key name
+ * rotation policy (ARM's "Keys - Create If Not Exist" creates only a key's first version and answers 400
+ * KeyCreationParametersDidNotMatchExistingKey to other parameters). A config that changes them for a deployed key could
+ * never reach Azure, so it is an error naming the account and what to do; a new key name
  * is a new key, and the lock keeps the old ones, which the program keeps (and keeps granted) so nothing they
  * encrypted is lost.
  */
+import { AHDS_DEFAULT_QUOTAS } from "../azure/facts";
 import type { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./schema";
 
 /** A customer-managed key as Azure created it (fixed from then on). */
@@ -105,8 +107,9 @@ function resolveKeys(
     const path = `accounts[${index}]`;
     const stack = /^Pulumi\.(.+)\.placement\.json$/.exec(lockFile)?.[1] ?? "<stack>";
     const fixed =
-        'Azure sets a key\'s size and rotation policy only when it creates the key (ARM "Keys - Create If Not Exist" never ' +
-        "updates an existing key), so this change would never reach Azure";
+        'Azure sets a key\'s size and rotation policy only when it creates the key (ARM "Keys - Create If Not Exist" refuses ' +
+        "other parameters for an existing key: 400 KeyCreationParametersDidNotMatchExistingKey), so this change would never reach " +
+        "Azure";
     const sizeChanged = same.size !== wanted.size;
     const rotationRefused = same.rotationDays !== wanted.rotationDays && !accept;
     if (sizeChanged) {
@@ -256,22 +259,20 @@ export function placeAccounts(
         while (groups.has(poolName(poolCounter)) || byName.has(poolName(poolCounter))) poolCounter++;
         return poolName(poolCounter);
     };
+    // Accounts that fit nowhere, by the subscriptions they could go to (all, or the one they pin): one problem each.
+    const unplaced = new Map<string, { subs: SubscriptionConfig[]; accounts: string[] }>();
+    const refuse = (a: AccountConfig, subsForA: SubscriptionConfig[]) => {
+        const key = subsForA.map((s) => s.name).join(",");
+        const entry = unplaced.get(key) ?? { subs: subsForA, accounts: [] };
+        entry.accounts.push(a.name);
+        unplaced.set(key, entry);
+    };
     for (const a of free) {
         const subsForA = candidateSubs(a);
         if (dedicated) {
             const sub = subsForA.find((s) => subHasRoom(s, true));
-            if (!sub) {
-                problems.push({
-                    path: "subscriptions",
-                    account: a.name,
-                    message:
-                        `no subscription has room for another workspace ` +
-                        `(${subsForA.map((s) => `${s.name}: ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); ` +
-                        `add a subscription, raise a quota, or use placement: shared`,
-                });
-                continue;
-            }
-            addTo(a, a.name, sub.name);
+            if (sub) addTo(a, a.name, sub.name);
+            else refuse(a, subsForA);
             continue;
         }
         const target = [...groups.values()]
@@ -288,18 +289,28 @@ export function placeAccounts(
             continue;
         }
         const sub = subsForA.find((s) => subHasRoom(s, true));
-        if (!sub) {
-            problems.push({
-                path: "subscriptions",
-                account: a.name,
-                message:
-                    `no subscription has room for another FHIR service or workspace ` +
-                    `(${subsForA.map((s) => `${s.name}: ${servicesIn(s.name)}/${s.fhirServices} FHIR services, ${workspacesIn(s.name)}/${s.workspaces} workspaces`).join(", ")}); ` +
-                    `add a subscription or raise a quota`,
-            });
-            continue;
-        }
-        addTo(a, nextPool(), sub.name);
+        if (sub) addTo(a, nextPool(), sub.name);
+        else refuse(a, subsForA);
+    }
+    for (const { subs: full, accounts } of unplaced.values()) {
+        const usage = full
+            .map(
+                (s) =>
+                    `'${s.name}' ${servicesIn(s.name)}/${s.fhirServices} FHIR services, ${workspacesIn(s.name)}/${s.workspaces} workspaces`,
+            )
+            .join("; ");
+        const pinned = full.length === 1 && full.length < cfg.subscriptions.length;
+        problems.push({
+            path: "subscriptions",
+            account: accounts.join(", "),
+            message:
+                `${accounts.length === 1 ? "does" : `${accounts.length} accounts do`} not fit: ${pinned ? "the pinned subscription is full" : "every subscription is full"} (${usage}). ` +
+                `Azure's default quota is ${AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription} FHIR services per subscription ` +
+                `(Microsoft Learn, "Supported FHIR features", Service limits). Either add a subscription to subscriptions (each holds ` +
+                `${AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription} at the default quotas)${pinned ? " and pin the account there, or unpin it" : ""}, or, ` +
+                `where Microsoft granted a quota increase for a subscription, declare it there: fhirServices: <granted>` +
+                `${dedicated ? ", workspaces: <granted>" : ""}`,
+        });
     }
 
     // 3. Capacity and consistency of the result (pins and locks can overfill what step 2 never would).
@@ -329,15 +340,21 @@ export function placeAccounts(
     for (const s of cfg.subscriptions) {
         const w = workspacesIn(s.name);
         const f = servicesIn(s.name);
+        // Only pins and the lock can get here: placement never overfills. A lock written before the quota was corrected
+        // (an earlier release assumed 100 FHIR services per subscription) lands here too: deployed accounts never move,
+        // so the way out is the quota Microsoft granted, or moving accounts by hand (decommission, then re-create).
+        const wayOut =
+            `; declare the quota Microsoft granted this subscription (subscriptions: - name: ${s.name} … fhirServices/workspaces), ` +
+            `or place fewer accounts here (pins; the placement lock keeps deployed accounts where they are)`;
         if (w > s.workspaces)
             problems.push({
                 path: "subscriptions",
-                message: `subscription '${s.name}' would hold ${w} workspaces; its quota is ${s.workspaces}`,
+                message: `subscription '${s.name}' would hold ${w} workspaces; its quota is ${s.workspaces}${wayOut}`,
             });
         if (f > s.fhirServices)
             problems.push({
                 path: "subscriptions",
-                message: `subscription '${s.name}' would hold ${f} FHIR services; its quota is ${s.fhirServices}`,
+                message: `subscription '${s.name}' would hold ${f} FHIR services; its quota is ${s.fhirServices}${wayOut}`,
             });
     }
 

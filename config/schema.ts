@@ -10,21 +10,26 @@
  */
 import { z } from "zod";
 import {
+    ACR_MAX_REGISTRIES,
     ACR_REGISTRY_ID,
     AHDS_DEFAULT_QUOTAS,
     AHDS_PRIVATE_DNS_ZONES,
     type AhdsPrivateDnsZone,
     CMK_KEY_SIZES,
     CMK_MAX_VAULT_PLUS_KEY_NAME,
+    EXPORT_STORAGE_REDUNDANCIES,
     FHIR_DATA_ROLES,
     FHIR_REGIONS,
+    FHIR_RETIRED_REGIONS,
     FHIR_VERSION_POLICIES,
     GUID_PATTERN,
     KEY_ROTATION_DAYS,
     LOCATION_PATTERN,
     PRINCIPAL_TYPES,
     RBAC_PROPAGATION_SECONDS,
+    RETIRED_FEATURES,
     SMART_DATA_ACTIONS,
+    ZRS_REGIONS,
     acrLoginServer,
 } from "../azure/facts";
 import {
@@ -206,7 +211,13 @@ const AcrSchema = z.strictObject(
             .array(registryId(), {
                 error: typed("a list of registry resource IDs", "list the registries (resource IDs) the templates come from"),
             })
-            .min(1, { error: "must list at least one registry" }),
+            .min(1, { error: "must list at least one registry" })
+            .max(ACR_MAX_REGISTRIES, {
+                error: (iss) =>
+                    `lists ${(iss.input as unknown[]).length} registries; a FHIR service accepts at most ${ACR_MAX_REGISTRIES} ` +
+                    `(Microsoft Learn, "Configure settings for $convert-data": "You can register up to 20 Azure Container Registry ` +
+                    `servers in the FHIR service")`,
+            }),
         ociArtifacts: z
             .array(
                 z.strictObject(
@@ -294,7 +305,18 @@ const AccountSchema = z.strictObject(
         import: bool().default(false),
         /** `$import` in initial mode: for loading an empty service; blocks API writes while on. */
         initialImportMode: bool().default(false),
-        smartProxy: bool().default(false),
+        /**
+         * The SMART on FHIR proxy, retired by Microsoft on 2026-09-21: only `false` (the default, which also turns it off on
+         * a service deployed earlier) is accepted.
+         */
+        smartProxy: bool()
+            .refine((on) => !on, {
+                error:
+                    `the SMART on FHIR proxy was retired on ${RETIRED_FEATURES.smartProxy.retired} (${RETIRED_FEATURES.smartProxy.source}: ` +
+                    `"applications relying on SMART on FHIR proxy will report errors"); use ${RETIRED_FEATURES.smartProxy.instead}, ` +
+                    "and delete smartProxy from the account",
+            })
+            .default(false),
         /** Other identity providers for SMART on FHIR (authenticationConfiguration.smartIdentityProviders). */
         smartIdentityProviders: z.array(SmartIdentityProviderSchema, { error: typed("a list of { authority, applications }") }).default([]),
         /**
@@ -351,7 +373,11 @@ const SubscriptionSchema = z.strictObject(
             error: (iss) => `must be 1 to 24 lowercase letters, digits and hyphens, starting with a letter, got ${describe(iss.input)}`,
         }),
         subscriptionId: guid("a subscription ID"),
-        /** Quotas; defaults are Azure's. Raise them only when Azure raised them for this subscription. */
+        /**
+         * AHDS quotas of this subscription. The defaults are Azure's (10 FHIR services per subscription, 10 per workspace,
+         * 10 workspaces); declare a higher value only where Microsoft granted a quota increase for this subscription (a
+         * support request): placement trusts it, and `pulumi up` fails at Azure's quota otherwise.
+         */
         fhirServicesPerWorkspace: wholeNumber(1, 1000).default(AHDS_DEFAULT_QUOTAS.fhirServicesPerWorkspace),
         workspaces: wholeNumber(1, 1000).default(AHDS_DEFAULT_QUOTAS.workspacesPerSubscription),
         fhirServices: wholeNumber(1, 10000).default(AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription),
@@ -452,6 +478,11 @@ export const PlatformSchema = z.strictObject({
     }),
     /** Accept a location missing from FHIR_REGIONS (a region added after this release). */
     allowUnlistedLocation: bool().default(false),
+    /**
+     * Redundancy of every export storage account: ZRS or LRS. Absent: ZRS where the region offers it, LRS elsewhere
+     * (azure/facts.ts ZRS_REGIONS). Never geo-redundant: exports are regenerable copies of PHI.
+     */
+    exportStorageRedundancy: oneOf(EXPORT_STORAGE_REDUNDANCIES, "ZRS or LRS (never geo-redundant: exports are copies of PHI)").optional(),
     tenantId: guid("the Entra tenant ID"),
     subscriptions: z
         .array(SubscriptionSchema, {
@@ -642,7 +673,11 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
         if (raw[key] !== undefined) p.add([key], `${why} '${CONFIG_NAMESPACE}:${key}' from the stack file`);
 
     const location = str(raw.location);
-    if (
+    const retired = location !== undefined && Object.hasOwn(FHIR_RETIRED_REGIONS, location) ? FHIR_RETIRED_REGIONS[location] : undefined;
+    if (retired) {
+        // Not even allowUnlistedLocation: the region is known to have lost the service.
+        p.add(["location"], `'${location}': ${retired}; pick another region (${FHIR_REGIONS.join(", ")})`);
+    } else if (
         location &&
         LOCATION_PATTERN.test(location) &&
         raw.allowUnlistedLocation !== true &&
@@ -651,9 +686,16 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
         p.add(
             ["location"],
             `'${location}' is not a region where Microsoft offers the AHDS FHIR service${suggest(location, FHIR_REGIONS)}; regions ` +
-                `(Microsoft Learn, ` +
-                `"Azure Health Data Services regional availability"): ${FHIR_REGIONS.join(", ")}. If Microsoft added it since, set ` +
-                `${CONFIG_NAMESPACE}:allowUnlistedLocation: true`,
+                `(Microsoft Learn, "Regional availability of services and features"): ${FHIR_REGIONS.join(", ")}. If Microsoft ` +
+                `added it since, set ${CONFIG_NAMESPACE}:allowUnlistedLocation: true`,
+        );
+    }
+    if (raw.exportStorageRedundancy === "ZRS" && location && !(ZRS_REGIONS as readonly string[]).includes(location)) {
+        p.add(
+            ["exportStorageRedundancy"],
+            `ZRS is not offered in '${location}' (Microsoft Learn, "Azure regions that support zone-redundant storage (ZRS)": ` +
+                `regions without availability zones refuse a Standard_ZRS account); use LRS, or delete the key (the default is ` +
+                `ZRS where offered, LRS elsewhere)`,
         );
     }
 

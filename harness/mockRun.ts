@@ -29,6 +29,10 @@ export interface CapturedResource {
     ignoreChanges: string[];
     /** Earlier URNs of this resource (aliases), as the SDK sends them: URNs, or `name=...` for alias specs. */
     aliases: string[];
+    /** The `replacementTrigger` resource option: the engine replaces the resource when it differs from the recorded one. */
+    replacementTrigger?: unknown;
+    /** The `deleteBeforeReplace` resource option. */
+    deleteBeforeReplace: boolean;
 }
 
 export interface MockRunOptions {
@@ -176,6 +180,8 @@ type MonitorRequest = {
     getProvider(): string;
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
+    getDeletebeforereplace(): boolean;
+    getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
     getIgnorechangesList(): string[];
     getAliasurnsList(): string[];
     getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
@@ -270,6 +276,8 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
                     propertyDependencies,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    deleteBeforeReplace: req.getDeletebeforereplace() === true,
+                    ...(req.getReplacementTrigger() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
                     ignoreChanges: req.getIgnorechangesList(),
                     aliases: [
                         ...req.getAliasurnsList(),

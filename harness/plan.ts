@@ -30,6 +30,8 @@ export interface PlanResource extends Pick<CapturedResource, "urn" | "type" | "n
     dependsOn: string[];
     /** Input paths whose changes the engine ignores once the resource exists. */
     ignoreChanges?: string[];
+    /** The `replacementTrigger` option: a different value on the next run makes the engine replace the resource. */
+    replacementTrigger?: unknown;
     /** Input path -> the mock outputs its `(known after deploy)` parts stand for (`<output> of <resource>`), in order. */
     unknowns?: Record<string, string[]>;
 }
@@ -318,7 +320,7 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
     };
 }
 
-/** One line: key, network, export/import, SMART proxy, CORS, grants. */
+/** One line: key, network, export/import, SMART identity providers, CORS, grants. */
 export function summaryLine(s: AccountSummary): string {
     const onOff = (b: boolean) => (b ? "on" : "off");
     const k = s.key;
@@ -334,8 +336,9 @@ export function summaryLine(s: AccountSummary): string {
         key,
         `network ${network}${vault ? `, ${vault}` : ""}`,
         `export ${onOff(s.export)}, import ${onOff(s.import)}${s.initialImportMode ? " (INITIAL MODE: API writes blocked)" : ""}`,
-        `SMART proxy ` +
-            `${onOff(s.smartProxy)}${s.smartIdentityProviders?.length ? `, SMART identity providers ${s.smartIdentityProviders.join(" ")}` : ""}`,
+        // The SMART on FHIR proxy is retired: shown only if something still turns it on (the policy pack denies it).
+        `SMART ${s.smartIdentityProviders?.length ? `identity providers ${s.smartIdentityProviders.join(" ")}` : "none"}` +
+            `${s.smartProxy ? " (RETIRED SMART PROXY ON)" : ""}`,
         `CORS ${s.corsOrigins.length ? s.corsOrigins.join(" ") : "none"}`,
         ...(s.versioning ? [`history ${s.versioning}`] : []),
         ...(s.acrLoginServers?.length ? [`$convert-data registries ${s.acrLoginServers.join(" ")}`] : []),
@@ -373,6 +376,7 @@ export function buildPlan(
             inputs: sanitized.inputs,
             ...(Object.keys(sanitized.unknowns).length ? { unknowns: sanitized.unknowns } : {}),
             ...(r.ignoreChanges.length ? { ignoreChanges: [...r.ignoreChanges] } : {}),
+            ...(r.replacementTrigger !== undefined ? { replacementTrigger: r.replacementTrigger } : {}),
             dependsOn: [...deps]
                 .filter((u) => byUrn.get(u)?.custom)
                 .map(nameOf)

@@ -24,7 +24,10 @@ import { type ChangeEffect, TYPE_FACTS, ruleFor, underPath } from "./planFacts";
 
 /** A resource of one side of the diff: what every plan JSON carries, older ones included. */
 export interface SideResource
-    extends Pick<PlanResource, "urn" | "type" | "name" | "custom" | "protect" | "inputs" | "azureName" | "provider"> {
+    extends Pick<
+        PlanResource,
+        "urn" | "type" | "name" | "custom" | "protect" | "inputs" | "azureName" | "provider" | "replacementTrigger"
+    > {
     unknowns: Record<string, string[]>;
     ignoreChanges: string[];
 }
@@ -137,6 +140,7 @@ export function readPlanDocument(doc: unknown, mock: MockValues, label: string):
                 ignoreChanges: Array.isArray(r.ignoreChanges) ? r.ignoreChanges.filter((p): p is string => typeof p === "string") : [],
                 ...(azureName !== undefined ? { azureName } : {}),
                 ...(typeof r.provider === "string" ? { provider: r.provider } : {}),
+                ...(r.replacementTrigger !== undefined ? { replacementTrigger: r.replacementTrigger } : {}),
             };
         });
         return { name: g.name, resources };
@@ -210,6 +214,18 @@ function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyM
             after: head.provider,
             effect: "replace",
             why: "another provider (subscription): the resource is created anew there",
+        });
+    }
+    // The engine's rule (pkg resource/deploy step_generator.go shouldTriggerReplace): a trigger absent on either side
+    // replaces nothing; two recorded values that differ replace the resource.
+    const trigger = (r: SideResource) => (r.replacementTrigger === undefined ? undefined : JSON.stringify(r.replacementTrigger));
+    if (trigger(base) !== undefined && trigger(head) !== undefined && trigger(base) !== trigger(head)) {
+        changes.push({
+            path: "[replacementTrigger]",
+            before: trigger(base),
+            after: trigger(head),
+            effect: "replace",
+            why: "its replacementTrigger changed: the engine replaces it (a private endpoint's DNS zone group follows its workspace's services)",
         });
     }
     if (base.protect !== head.protect) {

@@ -48,6 +48,9 @@ export interface TypeFacts {
 }
 
 const PATH = "part of the resource's ARM path (azure-native diff.go)";
+/** Azure/bicep#8283: "existing keys cannot be updated". */
+const KEY_CREATE_ONLY =
+    "ARM Keys - Create If Not Exist refuses other parameters for an existing key (400 KeyCreationParametersDidNotMatchExistingKey)";
 const LOCATION: InputRule = {
     path: "location",
     effect: "replace",
@@ -85,12 +88,12 @@ export const TYPE_FACTS: Readonly<Record<string, TypeFacts>> = {
     "azure-native:keyvault:Key": azure(
         ["resourceGroupName", "vaultName", "keyName"],
         [
-            { path: "properties.kty", effect: "create-only", why: "ARM Keys - Create If Not Exist never writes an existing key" },
-            { path: "properties.keySize", effect: "create-only", why: "ARM Keys - Create If Not Exist never writes an existing key" },
+            { path: "properties.kty", effect: "create-only", why: KEY_CREATE_ONLY },
+            { path: "properties.keySize", effect: "create-only", why: KEY_CREATE_ONLY },
             {
                 path: "properties.rotationPolicy",
                 effect: "create-only",
-                why: "ARM Keys - Create If Not Exist never writes an existing key",
+                why: KEY_CREATE_ONLY,
             },
         ],
     ),

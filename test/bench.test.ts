@@ -31,17 +31,17 @@ const EXPECTED_STEPS = [
 const EXPECTED_STEPS_NO_STORAGE = [...EXPECTED_STEPS.slice(0, 5), ["healthcareapis:FhirService"]];
 
 describe("generated stacks", () => {
-    test("300 accounts place with default quotas into 3 shared subscriptions, options varied", () => {
+    test("300 accounts place with Azure's default quotas (10 FHIR services each) into 30 subscriptions, options varied", () => {
         const raw = generateRawConfig(300);
         const cfg = validateConfig(raw);
         const placement = placeAccounts(cfg);
         expect(placement.problems).toEqual([]);
-        expect(new Set(placement.placements.map((p) => p.subscription)).size).toBe(3);
+        expect(new Set(placement.placements.map((p) => p.subscription)).size).toBe(30);
         const values = (f: (a: (typeof cfg.accounts)[number]) => unknown) => [...new Set(cfg.accounts.map(f))].map(String).sort();
         expect(values((a) => a.keySize)).toEqual(["2048", "3072"]);
         expect(values((a) => a.export)).toEqual(["false", "true"]);
         expect(values((a) => a.import)).toEqual(["false", "true"]);
-        expect(values((a) => a.cors !== undefined && a.smartProxy)).toEqual(["false", "true"]);
+        expect(values((a) => a.cors !== undefined && a.smartIdentityProviders.length > 0)).toEqual(["false", "true"]);
         expect(values((a) => a.grants.length)).toEqual(["0", "1", "2", "3"]);
         expect(values((a) => a.publicNetworkAccess)).toEqual(["Disabled", "Enabled"]);
     });

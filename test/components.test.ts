@@ -26,6 +26,7 @@ const MICROSOFT_ROLE_GUIDS: Record<string, string> = {
     "FHIR Data Contributor": "5a1fc7df-4bf1-4951-a576-89034ee01acd",
     "FHIR Data Converter": "a1705bd2-3a8f-45a5-8683-466fcfd5cc24",
     "FHIR SMART User": "4ba50f17-9666-485c-a643-ff00808643f0",
+    "FHIR Data Bulk Operator": "804db8d3-32c7-4ad4-a975-3f6f90d5f5f5",
     "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
@@ -65,7 +66,12 @@ const accounts = [
         keySize: 2048,
         keyRotationDays: 180,
         import: true,
-        smartProxy: true,
+        smartIdentityProviders: [
+            {
+                authority: "https://idp.fabrikam.example/realms/fhir",
+                applications: [{ clientId: "66666666-6666-4666-8666-666666666666", audience: "https://fhir.fabrikam.example" }],
+            },
+        ],
         cors: { origins: ["https://portal.fabrikam.example"], methods: ["GET", "POST"], maxAge: 600, allowCredentials: true },
         grants: ALL_ROLES_GRANTS,
     },
@@ -154,7 +160,7 @@ describe("CMK key", () => {
         }
     });
 
-    test("create-only key settings are ignored after creation (ARM never updates an existing key: no permanent diff)", () => {
+    test("create-only key settings are ignored after creation (ARM refuses other parameters for an existing key: no failed update)", () => {
         for (const k of s.ofType(T.key)) expect(k.ignoreChanges).toEqual(["properties", "tags"]);
     });
 
@@ -187,6 +193,15 @@ describe("CMK key", () => {
 });
 
 describe("export storage", () => {
+    // "Azure regions that support zone-redundant storage (ZRS)": westeurope offers ZRS; northcentralus has no zones.
+    test("zone-redundant where the region offers ZRS, locally redundant elsewhere, or as configured; never geo-redundant", async () => {
+        expect(inputs(one(s, "contoso", T.storage)).sku).toEqual({ name: "Standard_ZRS" });
+        const ncus = await capture(rawConfig([{ name: "contoso" }], { location: "northcentralus" }), { stack: "comp" });
+        expect(inputs(one(ncus, "contoso", T.storage)).sku).toEqual({ name: "Standard_LRS" });
+        const lrs = await capture(rawConfig([{ name: "contoso" }], { exportStorageRedundancy: "LRS" }), { stack: "comp" });
+        expect(inputs(one(lrs, "contoso", T.storage)).sku).toEqual({ name: "Standard_LRS" });
+    });
+
     test("HTTPS only, TLS 1.2, no public blob access, no shared key, firewall deny + trusted services", () => {
         const st = inputs(one(s, "contoso", T.storage));
         expect(st).toEqual(
@@ -304,7 +319,7 @@ describe("FHIR service", () => {
         expect(fhir("contoso").importConfiguration).toEqual({ enabled: false });
     });
 
-    test("Entra authority for the tenant, audience = the service's own URL, SMART proxy from config", () => {
+    test("Entra authority for the tenant, audience = the service's own URL, the retired SMART proxy always off, SMART identity providers from config", () => {
         const a = fhir("contoso").authenticationConfiguration;
         const ws = fhir("contoso").workspaceName;
         expect(a).toEqual({
@@ -312,7 +327,23 @@ describe("FHIR service", () => {
             audience: `https://${ws}-contoso.fhir.azurehealthcareapis.com`,
             smartProxyEnabled: false,
         });
-        expect(fhir("fabrikam").authenticationConfiguration.smartProxyEnabled).toBe(true);
+        expect(fhir("fabrikam").authenticationConfiguration).toEqual({
+            authority: `https://login.microsoftonline.com/${TENANT}`,
+            audience: `https://${fhir("fabrikam").workspaceName}-fabrikam.fhir.azurehealthcareapis.com`,
+            smartProxyEnabled: false,
+            smartIdentityProviders: [
+                {
+                    authority: "https://idp.fabrikam.example/realms/fhir",
+                    applications: [
+                        {
+                            clientId: "66666666-6666-4666-8666-666666666666",
+                            audience: "https://fhir.fabrikam.example",
+                            allowedDataActions: ["Read"],
+                        },
+                    ],
+                },
+            ],
+        });
     });
 
     test("CORS from config; none when not configured", () => {
@@ -384,6 +415,17 @@ describe("private DNS", () => {
         expect(s.ofType(T.dnsZoneGroup)).toHaveLength(1);
     });
 
+    // "Configure Private Link for Azure Health Data Services": A records are registered for the services the workspace has
+    // when the endpoint's DNS is written, so the zone group waits for them and is re-written when the member set changes.
+    test("the zone group is written after the workspace's FHIR service, replaced (deleting first) when its member services change", () => {
+        const group = one(s, "tailspin", T.dnsZoneGroup);
+        expect(group.dependencies).toContain(one(s, "tailspin", T.fhir).urn);
+        expect(group.replacementTrigger).toBe("tailspin");
+        expect(group.deleteBeforeReplace).toBe(true);
+        // Nothing waits for it: it is a leaf, off the critical path.
+        expect(s.resources.filter((r) => r.dependencies.includes(group.urn))).toEqual([]);
+    });
+
     test("with existing zones (hub and spoke) the stack creates none and points the zone group at them", () => {
         expect(flipped.ofType(T.privateZone)).toHaveLength(0);
         expect(flipped.ofType(T.vnetLink)).toHaveLength(0);
@@ -440,8 +482,8 @@ describe("role assignments", () => {
 
     test("no grant is scoped to a workspace, resource group or subscription, and none uses a privileged role", () => {
         const grants = s.ofType(T.grant);
-        // contoso: crypto + blob + 2 data-plane; fabrikam: crypto + blob + 7; tailspin: crypto; importer: crypto + blob.
-        expect(grants.length).toBe(4 + 9 + 1 + 2);
+        // contoso: crypto + blob + 2 data-plane; fabrikam: crypto + blob + 8; tailspin: crypto; importer: crypto + blob.
+        expect(grants.length).toBe(4 + 10 + 1 + 2);
         for (const g of grants) {
             const scope = inputs(g).scope as string;
             expect(scope).toMatch(/\/(keys\/fhir-cmk|storageAccounts\/[a-z0-9]+|fhirservices\/[a-z0-9]+)$/);
@@ -613,8 +655,15 @@ describe("outputs per account", () => {
                 resourceGroupName: "rg-fhir-comp-contoso",
                 workspaceResourceGroupName: "rg-fhir-comp-contoso",
                 exportEnabled: true,
-                smartProxyEnabled: false,
+                importEnabled: false,
+                smartIdentityProviders: [],
+                acrLoginServers: [],
+                acrTemplateImages: [],
             }),
+        );
+        expect(o).not.toHaveProperty("smartProxyEnabled");
+        expect(s.outputs("fabrikam")).toEqual(
+            expect.objectContaining({ importEnabled: true, smartIdentityProviders: ["https://idp.fabrikam.example/realms/fhir"] }),
         );
         expect(o.keyUri).toBe(inputs(one(s, "contoso", T.fhir)).encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl);
         expect(o.identityClientId).not.toBe(o.identityPrincipalId);

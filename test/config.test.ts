@@ -40,7 +40,7 @@ describe("defaults", () => {
     const cfg = validateConfig(rawConfig([ok("contoso")]));
     const a = cfg.accounts[0];
 
-    test("account defaults: RSA 3072, export on, import off, SMART proxy off, public, no grants", () => {
+    test("account defaults: RSA 3072, export on, import off, the retired SMART proxy off, public, no grants", () => {
         expect(a).toEqual({
             name: "contoso",
             keyName: "fhir-cmk",
@@ -76,14 +76,15 @@ describe("defaults", () => {
         },
     );
 
-    test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 100 FHIR per subscription)", () => {
+    // "Supported FHIR features", Service limits: "By default, each subscription is limited to a maximum of 10 FHIR services".
+    test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 10 FHIR per subscription)", () => {
         expect(cfg.subscriptions).toEqual([
-            { name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 100 },
+            { name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 10 },
         ]);
         expect(AHDS_DEFAULT_QUOTAS).toEqual({
             fhirServicesPerWorkspace: 10,
             workspacesPerSubscription: 10,
-            fhirServicesPerSubscription: 100,
+            fhirServicesPerSubscription: 10,
         });
     });
 
@@ -96,7 +97,6 @@ describe("defaults", () => {
                         keyRotationDays: 90,
                         export: false,
                         import: true,
-                        smartProxy: true,
                         grants: [{ principalId: pid(3).toUpperCase(), principalType: "User", role: "FHIR SMART User", description: "app" }],
                         cors: { origins: ["https://app.example.com"] },
                         publicNetworkAccess: "Disabled",
@@ -136,7 +136,6 @@ describe("defaults", () => {
                 keyRotationDays: 90,
                 export: false,
                 import: true,
-                smartProxy: true,
                 publicNetworkAccess: "Disabled",
                 tags: { costCenter: "cc1" },
             }),
@@ -574,6 +573,79 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
         ["brazilsouth", /not a region where Microsoft offers the AHDS FHIR service.*allowUnlistedLocation: true/],
     ])("location %p is refused with a suggestion", (location, message) => {
         expectOneProblem(rawConfig([ok("contoso")], { location }), "location", undefined, message);
+    });
+
+    // "Regional availability of services and features": no FHIR service in Canada East; AHDS retired in Qatar Central on
+    // 31 October 2025; South Africa North offers it.
+    test("canadaeast is not a FHIR region; southafricanorth is", () => {
+        expectOneProblem(
+            rawConfig([ok("contoso")], { location: "canadaeast" }),
+            "location",
+            undefined,
+            /'canadaeast' is not a region where Microsoft offers the AHDS FHIR service; regions .*"Regional availability of services and features"/,
+        );
+        expect(validateConfig(rawConfig([ok("contoso")], { location: "southafricanorth" })).location).toBe("southafricanorth");
+    });
+
+    test("qatarcentral is refused as retired, even with allowUnlistedLocation", () => {
+        for (const allowUnlistedLocation of [false, true])
+            expectOneProblem(
+                rawConfig([ok("contoso")], { location: "qatarcentral", allowUnlistedLocation }),
+                "location",
+                undefined,
+                /'qatarcentral': Azure Health Data Services was retired in Qatar Central on 31 October 2025.*pick another region/,
+            );
+    });
+
+    test("smartProxy: true is refused (retired 2026-09-21), pointing to SMART on FHIR (Enhanced); false is accepted", () => {
+        expectOneProblem(
+            rawConfig([ok("contoso", { smartProxy: true })]),
+            "accounts[0].smartProxy",
+            "contoso",
+            /SMART on FHIR proxy was retired on 2026-09-21 .*will report errors.*use SMART on FHIR \(Enhanced\): smartIdentityProviders/,
+        );
+        expect(validateConfig(rawConfig([ok("contoso", { smartProxy: false })])).accounts[0].smartProxy).toBe(false);
+    });
+
+    test("exportStorageRedundancy: absent by default (ZRS where offered, else LRS, decided by the platform); ZRS refused where not offered", () => {
+        expect(validateConfig(rawConfig([ok("contoso")])).exportStorageRedundancy).toBeUndefined();
+        expect(
+            validateConfig(rawConfig([ok("contoso")], { location: "ukwest", exportStorageRedundancy: "LRS" })).exportStorageRedundancy,
+        ).toBe("LRS");
+        expectOneProblem(
+            rawConfig([ok("contoso")], { location: "northcentralus", exportStorageRedundancy: "ZRS" }),
+            "exportStorageRedundancy",
+            undefined,
+            /ZRS is not offered in 'northcentralus'.*"Azure regions that support zone-redundant storage \(ZRS\)"/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso")], { exportStorageRedundancy: "GRS" }),
+            "exportStorageRedundancy",
+            undefined,
+            /must be ZRS or LRS \(never geo-redundant: exports are copies of PHI\), got "GRS"/,
+        );
+    });
+
+    test("acr.registryIds: at most 20 registries per FHIR service", () => {
+        const reg = (i: number) =>
+            `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/templates${String(i).padStart(2, "0")}`;
+        expect(
+            validateConfig(rawConfig([ok("contoso", { acr: { registryIds: Array.from({ length: 20 }, (_, i) => reg(i)) } })])).accounts[0]
+                .acr?.registryIds,
+        ).toHaveLength(20);
+        expectOneProblem(
+            rawConfig([ok("contoso", { acr: { registryIds: Array.from({ length: 21 }, (_, i) => reg(i)) } })]),
+            "accounts[0].acr.registryIds",
+            "contoso",
+            /lists 21 registries; a FHIR service accepts at most 20 .*"You can register up to 20 Azure Container Registry servers/,
+        );
+    });
+
+    test("FHIR Data Bulk Operator can be granted", () => {
+        const c = validateConfig(
+            rawConfig([ok("contoso", { grants: [{ principalId: pid(1), principalType: "User", role: "FHIR Data Bulk Operator" }] })]),
+        );
+        expect(c.accounts[0].grants[0].role).toBe("FHIR Data Bulk Operator");
     });
 
     test("a region Microsoft added later is accepted only with allowUnlistedLocation: true", () => {

@@ -27,38 +27,99 @@ const moved = (before: PlacementResult, after: PlacementResult) => {
 };
 const workspacesOf = (r: PlacementResult) => new Set(r.placements.map((p) => p.workspaceGroup));
 
+/** Three subscriptions at Azure's default quotas (10 FHIR services each). */
+const THREE_SUBS = {
+    subscriptions: [
+        { name: "main", subscriptionId: SUB_A },
+        { name: "second", subscriptionId: SUB_B },
+        { name: "third", subscriptionId: SUB_C },
+    ],
+};
+
+// "Supported FHIR features", Service limits: "By default, each subscription is limited to a maximum of 10 FHIR services".
+describe("Azure's default quota: 10 FHIR services per subscription", () => {
+    test("25 accounts, shared, one subscription at default quotas: refused, naming the 15 that do not fit and both ways out", () => {
+        const r = placeAccounts(shared(accountNames(25)));
+        expect(r.problems).toEqual([
+            {
+                path: "subscriptions",
+                account: accountNames(25).slice(10).join(", "),
+                message: expect.stringMatching(
+                    /^15 accounts do not fit: every subscription is full \('main' 10\/10 FHIR services, 1\/10 workspaces\)\. Azure's default quota is 10 FHIR services per subscription \(Microsoft Learn, "Supported FHIR features", Service limits\)\. Either add a subscription to subscriptions .*, or, where Microsoft granted a quota increase for a subscription, declare it there: fhirServices: <granted>$/,
+                ),
+            },
+        ]);
+        expect(r.placements).toHaveLength(10);
+    });
+
+    test("with three subscriptions the same 25 are placed 10/10/5, one workspace each", () => {
+        const r = placeAccounts(shared(accountNames(25), THREE_SUBS));
+        expect(r.problems).toEqual([]);
+        const per = (sub: string) => r.placements.filter((p) => p.subscription === sub);
+        expect([per("main").length, per("second").length, per("third").length]).toEqual([10, 10, 5]);
+        expect(new Set(per("main").map((p) => p.workspaceGroup))).toEqual(new Set(["pool01"]));
+        expect(new Set(per("second").map((p) => p.workspaceGroup))).toEqual(new Set(["pool02"]));
+        expect(new Set(per("third").map((p) => p.workspaceGroup))).toEqual(new Set(["pool03"]));
+    });
+
+    test("a declared (granted) quota raises the limit: 25 in one subscription", () => {
+        const r = placeAccounts(shared(accountNames(25), { subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServices: 25 }] }));
+        expect(r.problems).toEqual([]);
+        expect(new Set(r.placements.map((p) => p.subscription))).toEqual(new Set(["main"]));
+    });
+
+    test("a lock written under the old 100 assumption is refused with the way out; locked accounts are not moved", () => {
+        const lock: PlacementLock = {
+            version: 1,
+            accounts: Object.fromEntries(
+                accountNames(12).map((a, i) => [a, { subscription: "main", workspace: i < 10 ? "pool01" : "pool02" }]),
+            ),
+        };
+        const r = placeAccounts(shared(accountNames(12), THREE_SUBS), lock);
+        expect(r.placements.every((p) => p.subscription === "main")).toBe(true);
+        expect(r.problems).toEqual([
+            {
+                path: "subscriptions",
+                message: expect.stringMatching(
+                    /^subscription 'main' would hold 12 FHIR services; its quota is 10; declare the quota Microsoft granted this subscription/,
+                ),
+            },
+        ]);
+    });
+});
+
 describe("packing (shared)", () => {
     const names = accountNames(25);
-    const first = placeAccounts(shared(names));
+    const first = placeAccounts(shared(names, THREE_SUBS));
 
     test("25 accounts yield 3 workspaces of 10, 10 and 5", () => {
         expect(first.problems).toEqual([]);
         expect([...workspacesOf(first)].sort()).toEqual(["pool01", "pool02", "pool03"]);
         const sizes = [...workspacesOf(first)].sort().map((w) => first.placements.filter((p) => p.workspaceGroup === w).length);
         expect(sizes).toEqual([10, 10, 5]);
-        expect(first.placements.every((p) => !p.dedicated && p.subscription === "main")).toBe(true);
+        expect(first.placements.every((p) => !p.dedicated)).toBe(true);
         expect(first.newlyPlaced).toHaveLength(25);
     });
 
     test("adding a 26th account (sorting before all others) moves no other account", () => {
-        const after = placeAccounts(shared(["aardvark", ...names]), first.lock);
+        const after = placeAccounts(shared(["aardvark", ...names], THREE_SUBS), first.lock);
         expect(after.problems).toEqual([]);
         expect(moved(first, after)).toEqual([]);
         expect(after.newlyPlaced).toEqual(["aardvark"]);
-        expect(where(after).aardvark).toBe("main/pool03");
+        expect(where(after).aardvark).toBe("third/pool03");
     });
 
     test("without the lock the same addition would move accounts: the lock is what makes placement stable", () => {
-        expect(moved(first, placeAccounts(shared(["aardvark", ...names])))).not.toEqual([]);
+        expect(moved(first, placeAccounts(shared(["aardvark", ...names], THREE_SUBS)))).not.toEqual([]);
     });
 
     test("removing the 3rd account moves no other account, and its slot is reused by the next new one", () => {
         const without3 = names.filter((n) => n !== "acct003");
-        const after = placeAccounts(shared(without3), first.lock);
+        const after = placeAccounts(shared(without3, THREE_SUBS), first.lock);
         expect(after.problems).toEqual([]);
         expect(moved(first, after)).toEqual([]);
         expect(Object.keys(after.lock.accounts)).not.toContain("acct003");
-        const refill = placeAccounts(shared([...without3, "zebra"]), after.lock);
+        const refill = placeAccounts(shared([...without3, "zebra"], THREE_SUBS), after.lock);
         expect(where(refill).zebra).toBe("main/pool01");
         expect(moved(first, refill)).toEqual([]);
     });
@@ -66,8 +127,8 @@ describe("packing (shared)", () => {
     test("reordering with or without the lock changes nothing", () => {
         for (const seed of [7, 8]) {
             const order = shuffled(names, seed);
-            expect(canonical(placeAccounts(shared(order), first.lock))).toBe(canonical(first));
-            expect(canonical(placeAccounts(shared(order)))).toBe(canonical(first));
+            expect(canonical(placeAccounts(shared(order, THREE_SUBS), first.lock))).toBe(canonical(first));
+            expect(canonical(placeAccounts(shared(order, THREE_SUBS)))).toBe(canonical(first));
         }
     });
 
@@ -91,7 +152,7 @@ describe("packing (shared)", () => {
 });
 
 describe("quota validation", () => {
-    test("11 accounts pinned to one workspace fail, naming the workspace", () => {
+    test("11 accounts pinned to one workspace fail, naming the workspace (and the subscription's quota)", () => {
         const cfg = validateConfig(
             rawConfig(
                 accountNames(11).map((name) => ({ name, workspace: "team1" })),
@@ -99,9 +160,10 @@ describe("quota validation", () => {
             ),
         );
         const r = placeAccounts(cfg);
-        expect(r.problems).toHaveLength(1);
+        expect(r.problems).toHaveLength(2);
         expect(r.problems[0].message).toMatch(/workspace 'team1' would hold 11 FHIR services; subscription 'main' allows 10 per workspace/);
         expect(r.problems[0].account).toBe("acct011");
+        expect(r.problems[1].message).toMatch(/subscription 'main' would hold 11 FHIR services; its quota is 10/);
     });
 
     test("10 pinned to one workspace is fine", () => {
@@ -121,7 +183,9 @@ describe("quota validation", () => {
         const r = placeAccounts(validateConfig(rawConfig(accountNames(11).map((name) => ({ name })))));
         expect(r.problems).toHaveLength(1);
         expect(r.problems[0]).toEqual(expect.objectContaining({ account: "acct011", path: "subscriptions" }));
-        expect(r.problems[0].message).toMatch(/main: 10\/10 workspaces/);
+        expect(r.problems[0].message).toMatch(
+            /^does not fit: every subscription is full \('main' 10\/10 FHIR services, 10\/10 workspaces\).*declare it there: fhirServices: <granted>, workspaces: <granted>$/,
+        );
     });
 
     test("dedicated mode spills into the next subscription when there is one", () => {
@@ -143,15 +207,32 @@ describe("quota validation", () => {
         expect(r.placements.every((p) => p.dedicated && p.workspaceGroup === p.account)).toBe(true);
     });
 
-    test("shared mode over 100 FHIR services in one subscription fails, naming the subscription and its counts", () => {
-        const r = placeAccounts(shared(accountNames(101)));
+    test("an account pinned to a full subscription is refused, pointing at the pin", () => {
+        const r = placeAccounts(
+            shared([...accountNames(10), "pinned"], {
+                ...THREE_SUBS,
+                accounts: [...accountNames(10).map((name) => ({ name, subscription: "main" })), { name: "pinned", subscription: "main" }],
+            }),
+        );
+        expect(r.problems).toEqual([
+            expect.objectContaining({
+                account: "pinned",
+                message: expect.stringMatching(/^does not fit: the pinned subscription is full .*pin the account there, or unpin it/),
+            }),
+        ]);
+    });
+
+    test("shared mode with a granted quota of 100 FHIR services: the 101st fails, naming the subscription and its counts", () => {
+        const r = placeAccounts(shared(accountNames(101), { subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServices: 100 }] }));
         expect(r.problems).toHaveLength(1);
-        expect(r.problems[0].message).toMatch(/main: 100\/100 FHIR services, 10\/10 workspaces/);
+        expect(r.problems[0].message).toMatch(/'main' 100\/100 FHIR services, 10\/10 workspaces/);
     });
 
     test("quota overrides per subscription: raised per-workspace limit packs 25 accounts into 2 workspaces", () => {
         const r = placeAccounts(
-            shared(accountNames(25), { subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 20 }] }),
+            shared(accountNames(25), {
+                subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 20, fhirServices: 25 }],
+            }),
         );
         expect(r.problems).toEqual([]);
         expect(workspacesOf(r).size).toBe(2);
@@ -178,7 +259,10 @@ describe("quota validation", () => {
         const cfg = validateConfig(
             rawConfig(
                 accountNames(11).map((name) => ({ name, workspace: "team1" })),
-                { placement: "shared", subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 11 }] },
+                {
+                    placement: "shared",
+                    subscriptions: [{ name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 11, fhirServices: 11 }],
+                },
             ),
         );
         expect(placeAccounts(cfg).problems).toEqual([]);
@@ -251,8 +335,8 @@ describe("the lock wins over config, loudly", () => {
     });
 });
 
-describe("250 generated accounts over 3 subscriptions", () => {
-    const raw = generatedRawConfig(250, 3);
+describe("250 generated accounts over 25 subscriptions at Azure's default quotas", () => {
+    const raw = generatedRawConfig(250, 25);
     const cfg = validateConfig(raw);
     const first = placeAccounts(cfg);
 
@@ -263,10 +347,18 @@ describe("250 generated accounts over 3 subscriptions", () => {
         expect(summary.withinQuotas).toBe(true);
         for (const s of summary.subscriptions) {
             expect(s.workspaces).toBeLessThanOrEqual(10);
-            expect(s.fhirServices).toBeLessThanOrEqual(100);
+            expect(s.fhirServices).toBeLessThanOrEqual(10);
         }
         for (const w of summary.workspaces) expect(w.members).toBeLessThanOrEqual(10);
-        expect(summary.subscriptions.map((s) => s.fhirServices)).toEqual([100, 100, 50]);
+        expect(summary.subscriptions.map((s) => s.fhirServices)).toEqual(Array(25).fill(10));
+    });
+
+    test("with a granted quota of 100 declared, 3 subscriptions hold them 100/100/50", () => {
+        const granted = placeAccounts(validateConfig(generatedRawConfig(250, 3, 100)));
+        expect(granted.problems).toEqual([]);
+        expect(summarize(validateConfig(generatedRawConfig(250, 3, 100)), granted).subscriptions.map((s) => s.fhirServices)).toEqual([
+            100, 100, 50,
+        ]);
     });
 
     test("a shuffled order (with the lock) gives the identical placement", () => {
@@ -384,7 +476,7 @@ describe("create-only key settings are remembered by the lock", () => {
                 path: "accounts[0].keySize",
                 account: "contoso",
                 message: expect.stringMatching(
-                    /^2048 differs from key 'fhir-cmk' as Azure created it \(3072 bits, recorded in Pulumi\.dev\.placement\.json\): Azure sets a key's size .* never updates an existing key.*Keep keySize: 3072, or move to a new key: set keyName to a new name \(e\.g\. fhir-cmk-2\) with keySize: 2048/,
+                    /^2048 differs from key 'fhir-cmk' as Azure created it \(3072 bits, recorded in Pulumi\.dev\.placement\.json\): Azure sets a key's size .* refuses other parameters for an existing key: 400 KeyCreationParametersDidNotMatchExistingKey.*Keep keySize: 3072, or move to a new key: set keyName to a new name \(e\.g\. fhir-cmk-2\) with keySize: 2048/,
                 ),
             },
         ]);

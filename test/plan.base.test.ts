@@ -66,7 +66,7 @@ beforeAll(() => {
     git("add", `Pulumi.${STACK}.yaml`);
     git("commit", "-q", "-m", "stack t with alpha");
     // The change under review: a second account.
-    writeStack(rawConfig([{ name: "alpha" }, { name: "beta", smartProxy: true }]));
+    writeStack(rawConfig([{ name: "alpha" }, { name: "beta", usCoreMissingData: true }]));
 });
 
 afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
@@ -107,7 +107,7 @@ describe("npm run plan -- --base", () => {
         expect(r.stdout).toMatch(/^platform: no change \(\d+ resources\)$/m);
         expect(r.stdout).toMatch(/^account alpha: no change \(\d+ resources\)$/m);
         expect(r.stdout).toMatch(/^account beta: new \(\d+ resources\)$/m);
-        expect(r.stdout).toMatch(/^ {2}summary: key fhir-cmk RSA 3072, .*SMART proxy on;/m);
+        expect(r.stdout).toMatch(/^ {2}summary: key fhir-cmk RSA 3072, .*US Core missing data accepted;/m);
         expect(r.stderr).toMatch(/base plan at HEAD ready after \d+ ms/);
         const d = (JSON.parse(fs.readFileSync(json, "utf8")) as { diff: PlanDiff }).diff;
         expect(d.groups.map((g) => [g.name, g.status])).toEqual([

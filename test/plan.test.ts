@@ -101,7 +101,7 @@ describe("offline plan", () => {
             expect(md).toContain("| `fhir-public-network-access` |");
             expect(md).toMatch(/<details><summary>account contoso \(\d+\)<\/summary>/);
             expect(md).toMatch(
-                /^- \*\*fabrikam\*\*: key fhir-cmk RSA 2048, .*SMART proxy on, SMART identity providers https:\/\/login\.fabrikam\.example\/realms\/fhir; CORS https:\/\/portal\.fabrikam\.example; history versioned; grants 1x FHIR Data Importer, 1x FHIR SMART User$/m,
+                /^- \*\*fabrikam\*\*: key fhir-cmk RSA 2048, .*SMART identity providers https:\/\/login\.fabrikam\.example\/realms\/fhir; CORS https:\/\/portal\.fabrikam\.example; history versioned; grants 1x FHIR Data Importer, 1x FHIR SMART User$/m,
             );
             expect(md).toMatch(/^- \*\*contoso\*\*: .*history versioned \(Patient: versioned-update\);/m);
             expect(md).toMatch(/^- \*\*tailspin\*\*: .*\$convert-data registries tailspintemplates\.azurecr\.io;/m);

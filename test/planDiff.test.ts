@@ -262,13 +262,13 @@ describe("plan diff", () => {
         expect(JSON.stringify(base)).not.toContain("/vaults/");
     });
 
-    test("the summary line carries key, network, export/import, SMART proxy, CORS and grants by role", () => {
+    test("the summary line carries key, network, export/import, SMART identity providers, CORS and grants by role", () => {
         expect(summaryLine(base.summaries.alpha)).toBe(
             "key fhir-cmk RSA 3072, rotates every 365 days; network public (Entra ID auth), key vault trusted services only; export " +
                 "on, import off; " +
-                "SMART proxy off; CORS https://app.alpha.example; history versioned; grants 1x FHIR Data Exporter, 2x FHIR Data Reader",
+                "SMART none; CORS https://app.alpha.example; history versioned; grants 1x FHIR Data Exporter, 2x FHIR Data Reader",
         );
-        expect(summaryLine(base.summaries.gamma)).toMatch(/; SMART proxy off; CORS none; history versioned; grants none$/);
+        expect(summaryLine(base.summaries.gamma)).toMatch(/; SMART none; CORS none; history versioned; grants none$/);
     });
 
     test("a base plan from an older plan script (raw mock values, no unknowns, no summaries) still diffs", () => {
@@ -291,6 +291,44 @@ describe("plan diff", () => {
         const d = diffPlans(readPlanDocument(old, MockValues.fromRun(baseRun.resources), "old"), sideOf(base));
         expect(d.counts).toEqual({ added: 0, removed: 0, changed: 0, replaced: 0, renamed: 0, ignored: 0 });
         expect(() => readPlanDocument({ resources: [] }, MockValues.none, "the plan at main")).toThrow("the plan at main: not a plan");
+    });
+});
+
+// "Configure Private Link for Azure Health Data Services": a service added to a private workspace gets its A record only
+// when the endpoint's DNS is written again; the zone group's replacementTrigger makes the engine re-write it.
+describe("a private shared workspace that gains a member", () => {
+    const SUBNET =
+        "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
+    const priv = (name: string): RawAccount => ({ name, publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET });
+    const raw = (accounts: RawAccount[]) =>
+        rawConfig(accounts, {
+            placement: "shared",
+            privateDns: { virtualNetworkIds: [SUBNET.replace(/\/subnets\/s$/, "")] },
+        });
+    const sharedLock: PlacementLock = {
+        version: 1,
+        accounts: { alpha: { subscription: "main", workspace: "pool01", keys: [{ name: "fhir-cmk", size: 3072, rotationDays: 365 }] } },
+    };
+
+    test("replaces the workspace endpoint's DNS zone group (after all members' services), and nothing else of the others", async () => {
+        const before = planFrom(await run(raw([priv("alpha")]), { lock: sharedLock }));
+        const after = planFrom(await run(raw([priv("alpha"), priv("beta")]), { lock: sharedLock }));
+        const zoneGroup = after.groups.flatMap((g) => g.resources).find((r) => r.type === "azure-native:network:PrivateDnsZoneGroup")!;
+        expect(zoneGroup.replacementTrigger).toBe("alpha,beta");
+        expect(zoneGroup.dependsOn).toEqual(expect.arrayContaining(["alpha-fhir", "beta-fhir"]));
+        const d = diff(before, after);
+        const platform = group(d, "(platform)");
+        expect(platform.changed).toEqual([
+            expect.objectContaining({
+                name: "pool01-workspace-pe-dns",
+                action: "replace",
+                changes: [
+                    expect.objectContaining({ path: "[replacementTrigger]", before: '"alpha"', after: '"alpha,beta"', effect: "replace" }),
+                ],
+            }),
+        ]);
+        expect(group(d, "alpha").changed).toEqual([]);
+        expect(text(d)).toContain("[replacementTrigger]");
     });
 });
 

@@ -421,6 +421,20 @@ cases("no-azure-api-for-fhir", () => {
     });
 });
 
+cases("fhir-no-smart-proxy", () => {
+    test("compliant: the dev stack's services send smartProxyEnabled: false", async () => {
+        expect(fhir("fabrikam-fhir").inputs.authenticationConfiguration).toMatchObject({ smartProxyEnabled: false });
+        expect(await onResource("fhir-no-smart-proxy", fhir("fabrikam-fhir"))).toEqual([]);
+    });
+    test("violating: smartProxyEnabled: true", async () => {
+        const on = structuredClone(fhir("fabrikam-fhir"));
+        props(on).authenticationConfiguration.smartProxyEnabled = true;
+        expect(await onResource("fhir-no-smart-proxy", on)).toEqual([
+            { message: "the retired SMART on FHIR proxy is enabled (retired 2026-09-21)" },
+        ]);
+    });
+});
+
 cases("fhir-public-network-access", () => {
     test("compliant: tailspin's workspace has a private endpoint; exempt accounts are not reported", async () => {
         const found = await onStack("fhir-public-network-access", dev);
@@ -1272,7 +1286,7 @@ cases("acr-registry-isolation", () => {
 });
 
 test("every policy has a name, description, level, remediation and test cases here; config schemas carry defaults", () => {
-    expect(policies.length).toBe(43);
+    expect(policies.length).toBe(44);
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
     for (const p of policies) {
         expect(p.description.length).toBeGreaterThan(20);

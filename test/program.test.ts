@@ -38,7 +38,7 @@ describe("a bad config registers nothing", () => {
         [
             "11 accounts, dedicated, one subscription (placement)",
             rawConfig(accountNames(11).map((name) => ({ name }))),
-            /no subscription has room/,
+            /does not fit: every subscription is full.*fhirServices: <granted>/,
         ],
         [
             "11 pinned to one workspace (placement)",

@@ -16,7 +16,11 @@ function writeStack(dir: string, stack: string, values: Record<string, unknown>)
     fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml.dump({ config }));
 }
 
-function stackValues(accounts: string[], subscriptions = [sub(1)], extra: Record<string, unknown> = {}): Record<string, unknown> {
+function stackValues(
+    accounts: string[],
+    subscriptions: Record<string, unknown>[] = [sub(1)],
+    extra: Record<string, unknown> = {},
+): Record<string, unknown> {
     return {
         location: "westeurope",
         tenantId: TENANT,
@@ -86,6 +90,9 @@ describe("environments: shards are checked against each other only within one en
         writeStack(dir, "prod", stackValues(names("p"), [sub(7)]));
         expect(checkShards(["staging", "prod"], dir).problems.map(formatShardProblem)).toEqual([
             expect.stringContaining(
+                `subscription ${sub(7).subscriptionId} (sub7 in staging, sub7 in prod) would hold 12 FHIR services across these stacks`,
+            ),
+            expect.stringContaining(
                 `subscription ${sub(7).subscriptionId} (sub7 in staging, sub7 in prod) would hold 12 AHDS workspaces across these stacks`,
             ),
         ]);
@@ -150,9 +157,11 @@ test("two shards sharing a subscription are held to its AHDS quota in sum", () =
     writeStack(dir, "x", stackValues(names("x"), [sub(7)]));
     writeStack(dir, "y", stackValues(names("y"), [{ ...sub(7), name: "shared" }]));
     const r = checkShards(["x", "y"], dir);
-    // Each stack alone fits (6 of 10 workspaces); together they need 12.
+    // Each stack alone fits (6 of 10 FHIR services and workspaces); together they need 12 of each.
     expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
     expect(r.problems.map(formatShardProblem)).toEqual([
+        `field 'subscriptions': subscription ${sub(7).subscriptionId} (sub7 in x, shared in y) would hold 12 FHIR services across ` +
+            `these stacks; the limit is 10 (AHDS quota)`,
         `field 'subscriptions': subscription ${sub(7).subscriptionId} (sub7 in x, shared in y) would hold 12 AHDS workspaces across ` +
             `these stacks; the limit is 10 (AHDS quota)`,
     ]);
@@ -165,7 +174,8 @@ test("role assignments per subscription are capped at Azure's fixed limit", () =
         role: "FHIR Data Reader",
     }));
     const accounts = Array.from({ length: 100 }, (_, i) => ({ name: `acct${String(i).padStart(3, "0")}`, grants }));
-    writeStack(dir, "big", stackValues([], [sub(3)], { placement: "shared", accounts }));
+    // A granted quota of 100 FHIR services (Azure's default is 10), so the role-assignment limit is what binds.
+    writeStack(dir, "big", stackValues([], [{ ...sub(3), fhirServices: 100 }], { placement: "shared", accounts }));
     const r = checkShards(["big"], dir);
     // 100 accounts x (crypto + storage + 40 grants) = 4200 > 4000.
     expect(r.subscriptions[0].roleAssignments).toBe(4200);

@@ -13,7 +13,7 @@ const base: RawAccount[] = [
     { name: "contoso", grants: [{ principalId: pid(1), principalType: "Group", role: "FHIR Data Reader" }] },
     { name: "fabrikam", keySize: 2048, import: true, grants: [{ principalId: pid(2), principalType: "User", role: "FHIR SMART User" }] },
     { name: "tailspin", export: false },
-    { name: "wingtip", smartProxy: true },
+    { name: "wingtip", usCoreMissingData: true },
 ];
 const extra: RawAccount = { name: "adatum", grants: [{ principalId: pid(3), principalType: "Group", role: "FHIR Data Writer" }] };
 

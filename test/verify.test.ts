@@ -404,7 +404,10 @@ describe("exit codes and inputs", () => {
     });
 
     it("exits 2 when the outputs are not this stack's", async () => {
-        const run = await verify(["--outputs", writeOutputs({ accounts: { x: { fhirUrl: 3, exportEnabled: "yes" } } })]);
+        const run = await verify([
+            "--outputs",
+            writeOutputs({ accounts: { x: { fhirUrl: 3, exportEnabled: "yes", smartProxyEnabled: "no" } } }),
+        ]);
         expect(run.code).toBe(2);
         expect(run.stderr).toContain("accounts.x.fhirUrl: expected a plain string, got number");
         expect(run.stderr).toContain("accounts.x.audience: missing");

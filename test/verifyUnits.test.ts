@@ -211,7 +211,8 @@ describe("stack outputs", () => {
         expect(targets.map((t) => t.account).sort()).toEqual(["contoso", "fabrikam", "tailspin"]);
         const byName = Object.fromEntries(targets.map((t) => [t.account, t]));
         expect(byName.tailspin!.exportEnabled).toBe(false);
-        expect(byName.fabrikam!.smartProxyEnabled).toBe(true);
+        // The SMART on FHIR proxy is retired: the outputs no longer carry it, and verify reads its absence as off.
+        expect(targets.every((t) => t.smartProxyEnabled === false)).toBe(true);
         for (const t of targets) {
             expect(t.audience).toBe(t.fhirUrl);
             expect(t.authority).toMatch(/^https:\/\/login\.microsoftonline\.com\/[0-9a-f-]{36}$/);

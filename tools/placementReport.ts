@@ -1,5 +1,5 @@
 /**
- * Placement of a generated large platform (default 250 accounts over 3 subscriptions, shared workspaces): accounts
+ * Placement of a generated large platform (default 250 accounts over 25 subscriptions, shared workspaces): accounts
  * per subscription and per workspace, the quota check, and proof that a shuffled account order (with the lock of the
  * first run) yields the same placement. Pure: no Pulumi runtime.
  * `npm run placement:report` prints it (scripts/placement-report.ts).
@@ -11,8 +11,11 @@ export function generatedSubscriptionId(i: number): string {
     return `00000000-0000-4000-8000-${String(i + 1).padStart(12, "0")}`;
 }
 
-/** A raw config of `accounts` accounts (cust0001...) over `subscriptions` subscriptions (shard01...), shared placement. */
-export function generatedRawConfig(accounts: number, subscriptions: number): RawConfig {
+/**
+ * A raw config of `accounts` accounts (cust0001...) over `subscriptions` subscriptions (shard01...), shared placement,
+ * at Azure's default quotas unless `fhirServices` declares a quota Microsoft granted (FHIR services per subscription).
+ */
+export function generatedRawConfig(accounts: number, subscriptions: number, fhirServices?: number): RawConfig {
     return {
         location: "westeurope",
         tenantId: "72f988bf-0000-4000-8000-000000000001",
@@ -20,6 +23,7 @@ export function generatedRawConfig(accounts: number, subscriptions: number): Raw
         subscriptions: Array.from({ length: subscriptions }, (_, i) => ({
             name: `shard${String(i + 1).padStart(2, "0")}`,
             subscriptionId: generatedSubscriptionId(i),
+            ...(fhirServices !== undefined ? { fhirServices } : {}),
         })),
         accounts: Array.from({ length: accounts }, (_, i) => ({ name: `cust${String(i + 1).padStart(4, "0")}` })),
     };
@@ -78,17 +82,19 @@ export function canonical(result: PlacementResult): string {
     return JSON.stringify(result.lock.accounts);
 }
 
-/** The report's lines for `accounts` generated accounts over `subscriptions` subscriptions. */
-export function placementReport(accounts: number, subscriptions: number): string[] {
-    const raw = generatedRawConfig(accounts, subscriptions);
+/** The report's lines for `accounts` generated accounts over `subscriptions` subscriptions (quota: see generatedRawConfig). */
+export function placementReport(accounts: number, subscriptions: number, fhirServices?: number): string[] {
+    const raw = generatedRawConfig(accounts, subscriptions, fhirServices);
     const cfg = validateConfig(raw);
     const first = placeAccounts(cfg);
     const summary = summarize(cfg, first);
+    const q = cfg.subscriptions[0];
     const lines: string[] = [];
     lines.push(
-        `${accounts} accounts, ${subscriptions} subscriptions, placement: shared (quotas: 10 FHIR/workspace, 10 workspaces and 100 ` +
-            `FHIR/subscription)`,
+        `${accounts} accounts, ${subscriptions} subscriptions, placement: shared (quotas: ${q.fhirServicesPerWorkspace} FHIR/workspace, ` +
+            `${q.workspaces} workspaces and ${q.fhirServices} FHIR/subscription${fhirServices !== undefined ? ", declared as granted" : ", Azure's defaults"})`,
     );
+    for (const p of first.problems) lines.push(`problem: ${p.account ? `${p.account}: ` : ""}${p.message}`);
     lines.push("");
     lines.push("subscription  workspaces  FHIR services");
     for (const s of summary.subscriptions)

@@ -5,7 +5,7 @@
  */
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import { type PolicyResource, validateResourceOfType } from "@pulumi/policy";
-import { NAME_RULES } from "../../azure/facts";
+import { NAME_RULES, RETIRED_FEATURES } from "../../azure/facts";
 import {
     CHECKED_AT_UP,
     type ExemptAccountsConfig,
@@ -140,6 +140,21 @@ export const noAzureApiForFhir: FhirResourcePolicy = {
         "from Azure API for FHIR).",
     validateResource: validateResourceOfType(healthcareapis.Service, (svc, _args, reportViolation) => {
         reportViolation(`Azure API for FHIR '${svc.resourceName ?? "(unnamed)"}' is retired`);
+    }),
+};
+
+export const fhirNoSmartProxy: FhirResourcePolicy = {
+    name: "fhir-no-smart-proxy",
+    description:
+        `The SMART on FHIR proxy is retired (${RETIRED_FEATURES.smartProxy.source}): after ` +
+        `${RETIRED_FEATURES.smartProxy.retired} applications relying on it report errors. FHIR services keep it off.`,
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        `Set authenticationConfiguration.smartProxyEnabled to false (or leave it out) and move SMART apps to ` +
+        `${RETIRED_FEATURES.smartProxy.instead}.`,
+    validateResource: validateResourceOfType(healthcareapis.FhirService, (fhir, _args, reportViolation) => {
+        const on = known(() => fhir.authenticationConfiguration?.smartProxyEnabled);
+        if (on === true) reportViolation(`the retired SMART on FHIR proxy is enabled (retired ${RETIRED_FEATURES.smartProxy.retired})`);
     }),
 };
 
@@ -323,6 +338,7 @@ export const fhirServicePolicies = [
     fhirExportToStorage,
     fhirAuthentication,
     noAzureApiForFhir,
+    fhirNoSmartProxy,
     fhirPublicNetworkAccess,
     fhirCors,
     fhirSmartIdentityProviders,

@@ -32,6 +32,8 @@ import {
     fhirServiceResourceId,
     fhirServiceUrl,
     healthWorkspaceResourceId,
+    acrLoginServer,
+    defaultExportStorageRedundancy,
 } from "../../azure/facts";
 import { ACCOUNT_TAG, PLATFORM_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../../azure/naming";
 import { RbacPropagationWait } from "../../components/rbacPropagationWait";
@@ -298,6 +300,7 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
                     keyName: p.currentKey.name,
                     fhirServiceResourceId: fhirServiceResourceIdPlanned,
                     workspaceResourceId,
+                    redundancy: defaultExportStorageRedundancy(cfg.location),
                     tags,
                 }),
                 { provider, protect, dependsOn: [wait] },
@@ -393,7 +396,12 @@ export function flatProgram(plan: FlatPlan): Record<string, unknown> {
             keyVaultId: vault.id,
             ...(storageName ? { exportStorageAccount: storageName } : {}),
             exportEnabled: a.export,
-            smartProxyEnabled: a.smartProxy,
+            importEnabled: a.import,
+            smartIdentityProviders: a.smartIdentityProviders.map((x) => x.authority),
+            acrLoginServers: (a.acr?.registryIds ?? []).map(acrLoginServer),
+            acrTemplateImages: (a.acr?.ociArtifacts ?? []).map(
+                (o) => `${o.loginServer.toLowerCase()}/${o.imageName}${o.digest ? `@${o.digest}` : ""}`,
+            ),
             keyVaultNetwork: a.keyVaultNetwork,
             publicNetworkAccess: a.publicNetworkAccess,
         };

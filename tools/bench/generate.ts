@@ -1,7 +1,8 @@
 /**
- * Generated stacks for the benchmark: N accounts with varied options (key size, export/import, SMART proxy, CORS,
- * 0-3 data-plane grants, tags, private endpoints), placed in shared workspaces across as many subscriptions as the
- * default AHDS quotas need (100 FHIR services and 10 workspaces per subscription, 10 services per workspace).
+ * Generated stacks for the benchmark: N accounts with varied options (key size, export/import, SMART identity
+ * providers, CORS, 0-3 data-plane grants, tags, private endpoints), placed in shared workspaces across as many
+ * subscriptions as Azure's default AHDS quotas need (10 FHIR services per subscription, 10 per workspace: 100 accounts
+ * take 10 subscriptions).
  */
 import { AHDS_DEFAULT_QUOTAS, FHIR_DATA_ROLES, PRINCIPAL_TYPES } from "../../azure";
 import { type RawConfig, placeAccounts, validateConfig } from "../../config";
@@ -28,7 +29,13 @@ export function generateAccount(i: number): Record<string, unknown> {
     if (i % 4 === 3) a.export = false;
     if (i % 5 === 0) a.import = true;
     if (i % 3 === 0) {
-        a.smartProxy = true;
+        // A SMART on FHIR (Enhanced) app with a browser front end: its own identity provider and CORS.
+        a.smartIdentityProviders = [
+            {
+                authority: `https://idp${i}.example.com/realms/fhir`,
+                applications: [{ clientId: guidFor(0x66660000, i), audience: `https://fhir${i}.example.com` }],
+            },
+        ];
         a.cors = { origins: [`https://app${i}.example.com`], methods: ["GET", "POST", "OPTIONS"], maxAge: 600 };
     }
     const grantCount = i % 4;
@@ -58,7 +65,7 @@ function subscription(k: number): Record<string, unknown> {
 
 /**
  * The raw `fhir-platform:*` values of a generated stack with `n` accounts. Placement is shared with default quotas;
- * subscriptions are added until placement reports no problem (ceil(n/100) with this mix).
+ * subscriptions are added until placement reports no problem (ceil(n/10) with this mix).
  */
 export function generateRawConfig(n: number): RawConfig {
     const accounts = Array.from({ length: n }, (_, i) => generateAccount(i));

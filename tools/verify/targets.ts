@@ -133,7 +133,8 @@ export function parseTargets(stackOutputs: unknown, only: string[] = []): Accoun
             } else target.keyRotationDays = rotation;
         }
         for (const field of ["exportEnabled", "smartProxyEnabled"] as const) {
-            const v = raw[field];
+            // smartProxyEnabled is gone from the outputs (the SMART on FHIR proxy is retired): absent means off.
+            const v = field === "smartProxyEnabled" ? (raw[field] ?? false) : raw[field];
             if (typeof v !== "boolean") problems.push(`accounts.${account}.${field}: expected true or false`);
             else target[field] = v;
         }
