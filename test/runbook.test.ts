@@ -27,7 +27,13 @@ test("the 'Constrain roles' condition lists exactly the roles the stack assigns:
 
 test("every role the runbook names with an ID has Azure's ID for it (azure/facts.ts)", () => {
     const named = [...runbook.matchAll(/\*\*([A-Za-z ]+)\*\* \(`([0-9a-f-]{36})`\)/g)].map((m) => [m[1], m[2]]);
-    expect(named.map(([role]) => role).sort()).toEqual(["Key Vault Crypto Officer", "Role Based Access Control Administrator"]);
+    expect(named.map(([role]) => role).sort()).toEqual([
+        "FHIR Data Converter",
+        "FHIR Data Exporter",
+        "Key Vault Crypto Officer",
+        "Role Based Access Control Administrator",
+        "Storage Blob Data Contributor",
+    ]);
     for (const [role, id] of named) expect({ role, id }).toEqual({ role, id: BUILT_IN_ROLES[role as keyof typeof BUILT_IN_ROLES] });
     expect(runbook.match(GUID)?.length).toBeGreaterThan(10);
 });
