@@ -156,10 +156,13 @@ export function mockState(
             const policyId = inputs.objectReplicationPolicyId === "default" ? fakeGuid("orp", accountId) : inputs.objectReplicationPolicyId;
             id = `${accountId}/objectReplicationPolicies/${inputs.objectReplicationPolicyId}`;
             state.policyId = policyId;
-            state.rules = ((inputs.rules as Record<string, unknown>[] | undefined) ?? []).map((r, i) => ({
-                ...r,
-                ruleId: r.ruleId ?? fakeGuid("orp-rule", `${accountId}/${i}`),
-            }));
+            // Under the engine's preview an input not known yet is a placeholder, not a list: left as it is.
+            if (Array.isArray(inputs.rules)) {
+                state.rules = (inputs.rules as Record<string, unknown>[]).map((r, i) => ({
+                    ...r,
+                    ruleId: r.ruleId ?? fakeGuid("orp-rule", `${accountId}/${i}`),
+                }));
+            }
             break;
         }
         case "azure-native:operationalinsights:Workspace":
