@@ -1381,6 +1381,21 @@ cases("log-analytics-audit-retention", () => {
             ),
             expect.stringMatching(/^the Activity Log \(control plane\) land in table AzureActivity of workspace 'rg-sec\/law-central'/),
         ]);
+        // A table left at the workspace's default (-1) in a workspace the stack does not hold: its retention is unknown here.
+        const defaulted = [
+            ...managed,
+            fake("azure-native:operationalinsights:Table", "ext-StorageBlobLogs", {
+                workspaceName: "law-central",
+                resourceGroupName: "rg-sec",
+                tableName: "StorageBlobLogs",
+                retentionInDays: -1,
+            }),
+        ];
+        expect((await onStack("log-analytics-audit-retention", defaulted)).map((f) => f.message)).toEqual([
+            "Table 'ext-StorageBlobLogs' (StorageBlobLogs of workspace 'rg-sec/law-central') keeps blob reads, writes and deletes of " +
+                "export storage for the workspace's default retention (not in the stack) in total, below the minimum of 2191",
+            expect.stringMatching(/^the Activity Log \(control plane\) land in table AzureActivity/),
+        ]);
     });
 });
 

@@ -388,8 +388,9 @@ export const logAnalyticsAuditRetention: FhirStackPolicy = {
                 const total = days(knownOr(() => t.props.totalRetentionInDays, undefined)) ?? interactive;
                 if (total === undefined || total < minimumTotalRetentionDays) {
                     reportViolation(
-                        `${label(t)} (${table} of ${wsLabel}) keeps ${AUDIT_LOG_TABLES[table]} ${total ?? "for the workspace default of"} days ` +
-                            `in total, below the minimum of ${minimumTotalRetentionDays}`,
+                        `${label(t)} (${table} of ${wsLabel}) keeps ${AUDIT_LOG_TABLES[table]} ` +
+                            `${total === undefined ? "for the workspace's default retention (not in the stack)" : `${total} days`} in total, below ` +
+                            `the minimum of ${minimumTotalRetentionDays}`,
                         t.urn,
                     );
                 }
