@@ -391,21 +391,24 @@ describe("renames and replacements, on a small program", () => {
         expect(d.warnings.map((w) => w.resource)).toEqual(["key-vault"]);
     });
 
-    test("a create-only change of a protected resource (its region) is an error naming it and why; 'West Europe' is no change", async () => {
+    test("a vault's region change: azure-native updates (no mutability mark), Azure refuses; a warning naming why, not a replacement", async () => {
         const before = await vaultPlan("vault", true);
         const d = diff(before, await vaultPlan("vault", true, "northeurope"));
         expect(d.groups[0].changed.map((c) => [c.name, c.action, c.changes.map((x) => [x.path, x.effect])])).toEqual([
-            ["vault", "replace", [["location", "replace"]]],
+            ["vault", "update", [["location", "refused"]]],
         ]);
-        expect(d.errors).toEqual([
+        expect(d.errors).toEqual([]);
+        expect(d.warnings).toEqual([
             {
                 group: "(platform)",
                 resource: "vault",
                 type: "azure-native:keyvault:Vault",
-                message: expect.stringMatching(/^protected resource would be replaced .*: location; the engine refuses/),
+                message: expect.stringMatching(
+                    /^azure-native sends this as an update, which Azure refuses: location \(a key vault cannot move/,
+                ),
             },
         ]);
-        expect(text(d)).toContain('      location: "westeurope" → "northeurope"  <- replace: a resource\'s region is fixed at creation');
+        expect(text(d)).toContain('      location: "westeurope" → "northeurope"  <- Azure refuses this update: a key vault cannot move');
         // azure-native compares locations without case and spaces.
         expect(diff(before, await vaultPlan("vault", true, "West Europe")).counts).toEqual({
             added: 0,

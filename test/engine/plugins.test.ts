@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { mockState } from "../../harness/mockRun";
-import { FakeArmTable, UNKNOWN, armState, diffInputs, previewOutputs } from "../../engine/plugins/fakeArm";
+import { FakeArmTable, UNKNOWN, armState, checkInputs, diffInputs, previewOutputs } from "../../engine/plugins/fakeArm";
 import { findResourcePackages, runArguments } from "../../engine/plugins/languageHost";
 import { BIN_DIR, PULUMI_HOME, REPO_ROOT, installedVersion } from "../../engine/paths";
 import { RunRequest, ProgramInfo } from "@pulumi/pulumi/proto/language_pb";
@@ -39,7 +39,7 @@ describe("fake ARM", () => {
         expect(scoped.id).toBe("/subscriptions/x/resourceGroups/rg-a/providers/Microsoft.Authorization/managementLockByScopes/l");
     });
 
-    test("diff: names, placement and create-only settings replace; other settings update; unknowns count as changes", () => {
+    test("diff as azure-native's: path parameters and the table's replace paths replace; nested create-only settings update", () => {
         const key = "azure-native:keyvault:Key";
         const olds = {
             resourceGroupName: "rg",
@@ -51,11 +51,11 @@ describe("fake ARM", () => {
         expect(diffInputs(key, olds, { ...olds })).toEqual({ changed: [], replaces: [] });
         expect(diffInputs(key, olds, { ...olds, tags: { a: "2" } })).toEqual({ changed: ["tags"], replaces: [] });
         expect(diffInputs(key, olds, { ...olds, keyName: "k2" })).toEqual({ changed: ["keyName"], replaces: ["keyName"] });
+        // azure-native sends a key-size change as an update (KeyProperties has no mutability mark); Azure refuses it.
         expect(diffInputs(key, olds, { ...olds, properties: { kty: "RSA", keySize: 2048 } })).toEqual({
             changed: ["properties"],
-            replaces: ["properties"],
+            replaces: [],
         });
-        expect(diffInputs(key, olds, { ...olds, location: "northeurope" }).replaces).toEqual(["location"]);
         const storage = "azure-native:storage:StorageAccount";
         expect(diffInputs(storage, { sku: { name: "Standard_LRS" } }, { sku: { name: "Standard_ZRS" } })).toEqual({
             changed: ["sku"],
@@ -65,10 +65,62 @@ describe("fake ARM", () => {
             changed: ["accountName"],
             replaces: ["accountName"],
         });
-        // A role assignment cannot be modified, only replaced.
-        expect(diffInputs("azure-native:authorization:RoleAssignment", { description: "a" }, { description: "b" }).replaces).toEqual([
-            "description",
+        // forceNewMap: a storage account's location and isHnsEnabled; azure-native ignores case and spaces in a location.
+        expect(diffInputs(storage, { location: "westeurope" }, { location: "northeurope" }).replaces).toEqual(["location"]);
+        expect(diffInputs(storage, { location: "westeurope" }, { location: "West Europe" })).toEqual({ changed: [], replaces: [] });
+        expect(diffInputs(storage, { encryption: { requireInfrastructureEncryption: true } }, { encryption: {} }).replaces).toEqual([]);
+        // A vault's location has no mutability mark: an update (Azure refuses it; the plan says so).
+        expect(diffInputs("azure-native:keyvault:Vault", { location: "westeurope" }, { location: "northeurope" }).replaces).toEqual([]);
+        // The FHIR service's kind has no mutability mark in 2024-03-31: an update.
+        expect(diffInputs("azure-native:healthcareapis:FhirService", { kind: "fhir-R4" }, { kind: "fhir-Stu3" })).toEqual({
+            changed: ["kind"],
+            replaces: [],
+        });
+        // A role assignment: principalId and scope replace (forceNewMap); its description, principalType update.
+        const ra = "azure-native:authorization:RoleAssignment";
+        expect(diffInputs(ra, { description: "a", principalType: "User" }, { description: "b", principalType: "Group" }).replaces).toEqual(
+            [],
+        );
+        expect(diffInputs(ra, { principalId: "a" }, { principalId: "b" }).replaces).toEqual(["principalId"]);
+        // A type the table does not list: its name-like inputs (path parameters) replace, the rest updates.
+        const table = "azure-native:operationalinsights:Table";
+        expect(diffInputs(table, { tableName: "t", retentionInDays: 30 }, { tableName: "u", retentionInDays: 60 })).toEqual({
+            changed: ["retentionInDays", "tableName"],
+            replaces: ["tableName"],
+        });
+    });
+
+    test("check as azure-native's: location and azureApiVersion filled in, required properties, types and name rules reported", () => {
+        const ctx = { olds: {}, resourceGroupLocation: (rg: string) => (rg === "rg-a" ? "westeurope" : undefined) };
+        const vault = "azure-native:keyvault:Vault";
+        const ok = checkInputs(
+            vault,
+            { resourceGroupName: "rg-a", vaultName: "kv-a", properties: { tenantId: "t", sku: { family: "A", name: "standard" } } },
+            ctx,
+        );
+        expect(ok.failures).toEqual([]);
+        expect(ok.inputs).toMatchObject({ location: "westeurope", azureApiVersion: "2024-11-01" });
+        const bad = checkInputs(
+            vault,
+            { resourceGroupName: "rg-b", vaultName: "kv_a", properties: { sku: { name: "standard" }, enableSoftDelete: "yes" } },
+            ctx,
+        );
+        expect(bad.failures).toEqual([
+            "missing required property 'location'. Either set it explicitly or configure it with 'pulumi config set azure-native:location <value>'.",
+            "missing required property 'properties.tenantId'",
+            "missing required property 'properties.sku.family'",
+            "'properties.enableSoftDelete' should be of type 'boolean' but got a string",
+            "'vaultName' does not match expression '^[a-zA-Z0-9-]{3,24}$'",
         ]);
+        // Unknown values are not validated; an unknown resource group makes the location unknown.
+        const unknown = checkInputs(vault, { resourceGroupName: UNKNOWN, vaultName: UNKNOWN, properties: UNKNOWN }, ctx);
+        expect(unknown).toEqual({ inputs: expect.objectContaining({ location: UNKNOWN }), failures: [] });
+        expect(
+            checkInputs("azure-native:healthcareapis:Workspace", { resourceGroupName: "rg-a", workspaceName: "ab", location: "x" }, ctx)
+                .failures,
+        ).toEqual(["'workspaceName' is too short (2): at least 3 characters required"]);
+        // A type the table does not list passes unchanged.
+        expect(checkInputs("azure-native:operationalinsights:Table", { a: 1 }, ctx)).toEqual({ inputs: { a: 1 }, failures: [] });
     });
 
     test("preview outputs: inputs as given, Azure-computed values unknown on create and kept on update", () => {
