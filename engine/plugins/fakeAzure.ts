@@ -196,14 +196,15 @@ function globalNameOf(type: string, inputs: PropertyMap): string | undefined {
     return input ? lower(inputs[input]) : undefined;
 }
 
-function checkGlobalName(tenant: FakeTenant, type: string, id: string, inputs: PropertyMap): void {
+function checkGlobalName(tenant: FakeTenant, type: string, inputs: PropertyMap): void {
     const name = globalNameOf(type, inputs);
     if (!name) return;
     if (type === VAULT && tenant.deletedVault(name)) {
         const e = ARM_ERRORS.vaultNameInDeletedState;
         throw new ArmError(e.code, e.message(name), 409);
     }
-    const holder = tenant.resources().find((r) => r.type === type && r.globalName === name && r.id.toLowerCase() !== id.toLowerCase());
+    // Held by any stack of the tenant (the same ID from another stack's table is the same Azure resource).
+    const holder = tenant.resources().find((r) => r.type === type && r.globalName === name);
     if (!holder) return;
     const e = type === VAULT ? ARM_ERRORS.vaultNameTaken : type === STORAGE ? ARM_ERRORS.storageNameTaken : ARM_ERRORS.workspaceNameTaken;
     throw new ArmError(e.code, e.message(name), 409);
@@ -306,7 +307,7 @@ export class FakeAzure {
         checkRegion(record.type, record.inputs);
         checkSku(record.type, record.inputs);
         checkRetired(record.type, record.inputs);
-        checkGlobalName(this.tenant, record.type, record.id, record.inputs);
+        checkGlobalName(this.tenant, record.type, record.inputs);
         checkQuotas(this.tenant, record.type, record.id, subscriptionId);
         checkKeyAccess(this.table, record.type, record.inputs);
         const outputs =

@@ -4,7 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { mockState } from "../../harness/mockRun";
-import { FakeArmTable, UNKNOWN, armState, checkInputs, diffInputs, previewOutputs } from "../../engine/plugins/fakeArm";
+import { type ArmRecord, FakeArmTable, UNKNOWN, armState, checkInputs, diffInputs, previewOutputs } from "../../engine/plugins/fakeArm";
+import { FakeAzure, FakeTenant } from "../../engine/plugins/fakeAzure";
+import { AHDS_DEFAULT_QUOTAS, BUILT_IN_ROLES } from "../../azure/facts";
 import { findResourcePackages, runArguments } from "../../engine/plugins/languageHost";
 import { BIN_DIR, PULUMI_HOME, REPO_ROOT, installedVersion } from "../../engine/paths";
 import { RunRequest, ProgramInfo } from "@pulumi/pulumi/proto/language_pb";
@@ -244,5 +246,200 @@ describe("launch plugins", () => {
             const dir = path.join(PULUMI_HOME, "plugins", `resource-${name}-v${installedVersion(pkg)}`);
             await expect(announcedPort(path.join(dir, `pulumi-resource-${name}`), ["127.0.0.1:1"], REPO_ROOT)).resolves.toBeGreaterThan(0);
         }
+    });
+});
+
+describe("fake Azure: the Azure rules, each from azure/facts.ts", () => {
+    const RG = `/subscriptions/${SUB}/resourceGroups/rg-a`;
+    const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "fake-azure-"));
+    let tenantDir: string;
+    let azure: FakeAzure;
+    const saved = { ...process.env };
+    beforeEach(() => {
+        tenantDir = tmp();
+        azure = new FakeAzure(new FakeArmTable(tmp()), new FakeTenant(tenantDir));
+    });
+    afterEach(() => {
+        process.env = { ...saved };
+    });
+
+    function record(type: string, name: string, inputs: Record<string, unknown>, subscription = SUB): ArmRecord {
+        const { id, outputs } = armState(type, name, inputs, subscription);
+        return { id, urn: `urn:pulumi:s::p::${type}::${name}`, type, inputs, outputs };
+    }
+    const vault = (name: string, extra: Record<string, unknown> = {}) =>
+        record("azure-native:keyvault:Vault", name, {
+            resourceGroupName: "rg-a",
+            vaultName: name,
+            location: "westeurope",
+            properties: {
+                tenantId: "t",
+                sku: { family: "A", name: "standard" },
+                softDeleteRetentionInDays: 7,
+                enablePurgeProtection: true,
+                ...extra,
+            },
+        });
+
+    test("vault and storage names are unique across the tenant (another stack's table), and a deleted vault's name is kept until its retention ends", () => {
+        azure.create(vault("kv-shared"), SUB);
+        const otherStack = new FakeAzure(new FakeArmTable(tmp()), new FakeTenant(tenantDir));
+        expect(() => otherStack.create(vault("kv-shared"), SUB)).toThrow(/Code="VaultAlreadyExists".*'kv-shared' is already in use/);
+        const storage = (n: string) =>
+            record("azure-native:storage:StorageAccount", n, {
+                resourceGroupName: "rg-a",
+                accountName: n,
+                location: "westeurope",
+                kind: "StorageV2",
+                sku: { name: "Standard_LRS" },
+            });
+        azure.create(storage("stshared"), SUB);
+        expect(() => otherStack.create(storage("stshared"), SUB)).toThrow(/StorageAccountAlreadyTaken/);
+        azure.delete(vault("kv-shared").id);
+        expect(() => otherStack.create(vault("kv-shared"), SUB)).toThrow(/Code="ConflictError".*already exists in deleted state/);
+        process.env.FHIR_FAKE_NOW = String(Date.now() + 8 * 24 * 3600 * 1000);
+        expect(otherStack.create(vault("kv-shared"), SUB).id).toContain("kv-shared");
+    });
+
+    test("Keys_CreateIfNotExist: other key parameters answer 400; the same ones return the key unchanged", () => {
+        const key = record("azure-native:keyvault:Key", "k", {
+            resourceGroupName: "rg-a",
+            vaultName: "kv-a",
+            keyName: "k",
+            properties: { kty: "RSA", keySize: 3072 },
+        });
+        const created = azure.create(key, SUB);
+        expect(() => azure.update(created, { ...key.inputs, properties: { kty: "RSA", keySize: 2048 } }, {}, SUB)).toThrow(
+            /Code="KeyCreationParametersDidNotMatchExistingKey"/,
+        );
+        const same = azure.update(created, { ...key.inputs, tags: { a: "b" } }, { changed: true }, SUB);
+        expect(same.outputs).toEqual(created.outputs);
+    });
+
+    test("a FHIR service with a customer-managed key fails until its identity's crypto grant is older than the propagation delay", () => {
+        process.env.FHIR_FAKE_RBAC_PROPAGATION_SECONDS = "60";
+        const t0 = Date.UTC(2027, 0, 1);
+        process.env.FHIR_FAKE_NOW = String(t0);
+        const v = azure.create(vault("kv-a"), SUB);
+        azure.create(
+            record("azure-native:keyvault:Key", "k", {
+                resourceGroupName: "rg-a",
+                vaultName: "kv-a",
+                keyName: "k",
+                properties: { kty: "RSA" },
+            }),
+            SUB,
+        );
+        const identity = azure.create(
+            record("azure-native:managedidentity:UserAssignedIdentity", "id", {
+                resourceGroupName: "rg-a",
+                resourceName: "id-a",
+                location: "westeurope",
+            }),
+            SUB,
+        );
+        const fhir = record("azure-native:healthcareapis:FhirService", "f", {
+            resourceGroupName: "rg-a",
+            workspaceName: "wsa",
+            fhirServiceName: "fhira",
+            location: "westeurope",
+            identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
+            encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: "https://kv-a.vault.azure.net/keys/k/0123" } },
+        });
+        expect(() => azure.create(fhir, SUB)).toThrow(/Code="ForbiddenByRbac"/);
+        azure.create(
+            record("azure-native:authorization:RoleAssignment", "g", {
+                scope: `${v.id}/keys/k`,
+                roleAssignmentName: "00000000-0000-4000-8000-000000000001",
+                principalId: identity.outputs.principalId,
+                roleDefinitionId: `/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES["Key Vault Crypto Service Encryption User"]}`,
+            }),
+            SUB,
+        );
+        process.env.FHIR_FAKE_NOW = String(t0 + 30_000);
+        expect(() => azure.create(fhir, SUB)).toThrow(/ForbiddenByRbac/);
+        process.env.FHIR_FAKE_NOW = String(t0 + 61_000);
+        expect(azure.create(fhir, SUB).id).toMatch(/fhirservices\/fhira$/);
+    });
+
+    test("regions, ZRS and the retired SMART proxy are refused with ARM's codes; quotas per subscription count every stack's services", () => {
+        const ws = (location: string) =>
+            record("azure-native:healthcareapis:Workspace", "w", { resourceGroupName: "rg-a", workspaceName: "wsa", location });
+        expect(() => azure.create(ws("qatarcentral"), SUB)).toThrow(/LocationNotAvailableForResourceType.*retired in Qatar Central/);
+        expect(() => azure.create(ws("canadaeast"), SUB)).toThrow(/LocationNotAvailableForResourceType/);
+        const zrs = record("azure-native:storage:StorageAccount", "s", {
+            resourceGroupName: "rg-a",
+            accountName: "sta",
+            location: "ukwest",
+            kind: "StorageV2",
+            sku: { name: "Standard_ZRS" },
+        });
+        expect(() => azure.create(zrs, SUB)).toThrow(/SkuNotAvailable/);
+        const fhir = (name: string, extra: Record<string, unknown> = {}, subscription = SUB) =>
+            record(
+                "azure-native:healthcareapis:FhirService",
+                name,
+                {
+                    resourceGroupName: "rg-a",
+                    workspaceName: `ws${name}`,
+                    fhirServiceName: name,
+                    location: "westeurope",
+                    ...extra,
+                },
+                subscription,
+            );
+        process.env.FHIR_FAKE_NOW = "2026-09-22T00:00:00Z";
+        expect(() => azure.create(fhir("smart", { authenticationConfiguration: { smartProxyEnabled: true } }), SUB)).toThrow(
+            /SMART on FHIR proxy was retired on 2026-09-21/,
+        );
+        const otherStack = new FakeAzure(new FakeArmTable(tmp()), new FakeTenant(tenantDir));
+        for (let i = 0; i < AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription; i++) otherStack.create(fhir(`f${i}`), SUB);
+        expect(() => azure.create(fhir("f10"), SUB)).toThrow(/Code="QuotaExceeded".*FHIR services per subscription.*Maximum allowed: 10/);
+        // Another subscription has its own quota; a raised quota is Microsoft's to grant (FHIR_FAKE_QUOTAS).
+        const d002 = "00000000-0000-4000-8000-00000000d002";
+        expect(azure.create(fhir("f10", {}, d002), d002).id).toContain("d002");
+        process.env.FHIR_FAKE_QUOTAS = JSON.stringify({ [SUB]: { fhirServicesPerSubscription: 11 } });
+        expect(azure.create(fhir("f11"), SUB).id).toContain("f11");
+    });
+
+    test("a private endpoint's DNS zone group gets A records for the FHIR services its workspace had when it was written", () => {
+        const wsId = `${RG}/providers/Microsoft.HealthcareApis/workspaces/wsa`;
+        azure.create(
+            record("azure-native:network:PrivateEndpoint", "pe", {
+                resourceGroupName: "rg-a",
+                privateEndpointName: "pe-a",
+                privateLinkServiceConnections: [{ privateLinkServiceId: wsId }],
+            }),
+            SUB,
+        );
+        const service = (n: string) =>
+            record("azure-native:healthcareapis:FhirService", n, {
+                resourceGroupName: "rg-a",
+                workspaceName: "wsa",
+                fhirServiceName: n,
+                location: "westeurope",
+            });
+        azure.create(service("one"), SUB);
+        const zone = `${RG}/providers/Microsoft.Network/privateDnsZones/privatelink.fhir.azurehealthcareapis.com`;
+        const group = azure.create(
+            record("azure-native:network:PrivateDnsZoneGroup", "dns", {
+                resourceGroupName: "rg-a",
+                privateEndpointName: "pe-a",
+                privateDnsZoneGroupName: "default",
+                privateDnsZoneConfigs: [{ name: "fhir", privateDnsZoneId: zone }],
+            }),
+            SUB,
+        );
+        const names = (r: ArmRecord) =>
+            ((r.outputs.privateDnsZoneConfigs as { recordSets: { fqdn: string }[] }[])[0].recordSets ?? []).map((x) => x.fqdn);
+        expect(names(group)).toEqual(["wsa-one.privatelink.fhir.azurehealthcareapis.com"]);
+        azure.create(service("two"), SUB);
+        // The record set is what was written: the new service has none until the group is written again.
+        expect(names(azure.table.get(group.id)!)).toEqual(["wsa-one.privatelink.fhir.azurehealthcareapis.com"]);
+        const rewritten = azure.update(group, group.inputs, group.outputs, SUB);
+        expect(names(rewritten)).toEqual([
+            "wsa-one.privatelink.fhir.azurehealthcareapis.com",
+            "wsa-two.privatelink.fhir.azurehealthcareapis.com",
+        ]);
     });
 });
