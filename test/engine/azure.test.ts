@@ -67,4 +67,38 @@ describe("Azure's refusals reach pulumi up", () => {
         expect(fqdns).toContain(`${fhir?.inputs.workspaceName}-${fhir?.inputs.fhirServiceName}.privatelink.fhir.azurehealthcareapis.com`);
         expect(fqdns).toContain(`${fhir?.inputs.workspaceName}.privatelink.workspace.azurehealthcareapis.com`);
     });
+
+    test("an account added to a private shared workspace gets its A record: the zone group is written again after its service", async () => {
+        const base = devConfig();
+        const tailspin = accountsOf(base).find((a) => a.name === "tailspin");
+        const config = (names: string[]) => ({
+            ...base,
+            "fhir-platform:placement": "shared",
+            "fhir-platform:accounts": names.map((name) => ({ ...tailspin, name })),
+        });
+        const p = await Project.create({ stack: "dev", config: config(["tailspin"]) });
+        projects.push(p);
+        const fqdns = () =>
+            p
+                .armRecords()
+                .filter((x) => x.type === "azure-native:network:PrivateDnsZoneGroup")
+                .flatMap((x) =>
+                    (x.outputs.privateDnsZoneConfigs as { recordSets?: { fqdn: string }[] }[]).flatMap((c) =>
+                        (c.recordSets ?? []).map((s) => s.fqdn),
+                    ),
+                )
+                .filter((f) => f.includes(".privatelink.fhir."))
+                .sort();
+        const first = await p.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
+        expect({ code: first.code, output: first.code === 0 ? "" : first.output }).toEqual({ code: 0, output: "" });
+        expect(fqdns()).toHaveLength(1);
+        p.writeStackConfig(config(["tailspin", "wingtip"]));
+        const second = await p.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
+        expect({ code: second.code, output: second.code === 0 ? "" : second.output }).toEqual({ code: 0, output: "" });
+        const services = p.armRecords().filter((x) => x.type === "azure-native:healthcareapis:FhirService");
+        expect(services).toHaveLength(2);
+        expect(fqdns()).toEqual(
+            services.map((s) => `${s.inputs.workspaceName}-${s.inputs.fhirServiceName}.privatelink.fhir.azurehealthcareapis.com`).sort(),
+        );
+    });
 });

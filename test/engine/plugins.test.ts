@@ -10,6 +10,10 @@ import { AHDS_DEFAULT_QUOTAS, BUILT_IN_ROLES } from "../../azure/facts";
 import { findResourcePackages, runArguments } from "../../engine/plugins/languageHost";
 import { BIN_DIR, PULUMI_HOME, REPO_ROOT, installedVersion } from "../../engine/paths";
 import { RunRequest, ProgramInfo } from "@pulumi/pulumi/proto/language_pb";
+import * as grpc from "@grpc/grpc-js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { CheckRequest, type CheckResponse } from "@pulumi/pulumi/proto/provider_pb";
 
 const SUB = "00000000-0000-4000-8000-00000000d001";
 
@@ -236,6 +240,42 @@ describe("launch plugins", () => {
         await expect(
             announcedPort(path.join(BIN_DIR, "pulumi-resource-pulumi-nodejs"), ["127.0.0.1:1"], REPO_ROOT),
         ).resolves.toBeGreaterThan(0);
+    });
+
+    test("a name the REST spec rejects fails the installed fake azure-native's Check over gRPC, in azure-native's words", async () => {
+        const dir = path.join(PULUMI_HOME, "plugins", `resource-azure-native-v${installedVersion("@pulumi/azure-native")}`);
+        const armDir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-arm-"));
+        const env = {
+            ...process.env,
+            FHIR_FAKE_ARM_DIR: armDir,
+            PATH: [path.join(REPO_ROOT, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
+        };
+        const child = childProcess.spawn(path.join(dir, "pulumi-resource-azure-native"), ["127.0.0.1:1"], {
+            cwd: REPO_ROOT,
+            env,
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        try {
+            const port = await new Promise<number>((resolve) =>
+                child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().split("\n")[0]))),
+            );
+            const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+            const news = Struct.fromJavaScript({
+                resourceGroupName: "rg-a",
+                vaultName: "kv_with_underscore",
+                location: "westeurope",
+                properties: { tenantId: "t", sku: { family: "A", name: "standard" } },
+            });
+            const req = new CheckRequest().setUrn("urn:pulumi:dev::fhir-platform::azure-native:keyvault:Vault::v").setNews(news);
+            const resp = await new Promise<CheckResponse>((resolve, reject) => client.check(req, (e, r) => (e ? reject(e) : resolve(r))));
+            expect(resp.getFailuresList().map((f) => f.getReason())).toEqual([
+                "'vaultName' does not match expression '^[a-zA-Z0-9-]{3,24}$'",
+            ]);
+            expect(resp.getInputs()?.toJavaScript()).toMatchObject({ azureApiVersion: "2024-11-01" });
+            client.close();
+        } finally {
+            child.kill();
+        }
     });
 
     test("fake providers are installed at the SDKs' exact versions", async () => {

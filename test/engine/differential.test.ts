@@ -1,0 +1,185 @@
+/**
+ * The offline plan and the engine agree: for the dev stack and its variants, `npm run plan` (SDK mock mode) and
+ * `pulumi preview` (the real engine, the fake providers with azure-native's Check and Diff) list the same resources,
+ * the same inputs (where both know the value), the same protect flags; and on a deployed dev stack the plan diff's
+ * verdicts (create, update, replace, delete) are the engine's.
+ */
+import { type EngineProject, EngineProject as Project, repoPlacementLock } from "../../engine/harness";
+import { UNKNOWN } from "../../engine/plugins/fakeArm";
+import { KNOWN_AFTER_DEPLOY, type Plan, inputLeaves } from "../../harness/plan";
+import { diffPlans, sideOf } from "../../harness/planDiff";
+import { type Account, accountsOf, devConfig, offlinePlanDocument } from "./helpers";
+
+interface PreviewState {
+    urn: string;
+    type: string;
+    custom?: boolean;
+    protect?: boolean;
+    inputs?: Record<string, unknown>;
+}
+interface Step {
+    op: string;
+    urn: string;
+    newState?: PreviewState;
+}
+
+async function preview(project: EngineProject): Promise<Step[]> {
+    const r = await project.pulumi(["preview", "--json", "--stack", project.stack]);
+    if (r.code !== 0) throw new Error(`pulumi preview failed:\n${r.output}`);
+    return ((JSON.parse(r.stdout) as { steps?: Step[] }).steps ?? []).filter(
+        (s) => s.newState?.type !== "pulumi:pulumi:Stack" && !/::default(_[0-9_]+)?$/.test(s.urn),
+    );
+}
+
+function planResources(plan: Plan) {
+    return new Map(plan.groups.flatMap((g) => g.resources.map((r) => [r.urn, r] as const)));
+}
+
+/** Input leaves the plan knows (no mock value in them), compared with the engine's where the engine knows them too. */
+function inputMismatches(plan: Plan, steps: Step[]): string[] {
+    const planned = planResources(plan);
+    const out: string[] = [];
+    for (const s of steps) {
+        const p = planned.get(s.urn);
+        if (!p || !s.newState?.custom) continue;
+        const engine = new Map(inputLeaves(s.newState.inputs ?? {}));
+        for (const [path, value] of inputLeaves(p.inputs)) {
+            if (JSON.stringify(value).includes(KNOWN_AFTER_DEPLOY)) continue;
+            const got = engine.get(path);
+            if (got === undefined && [...engine.keys()].some((k) => k.startsWith(`${path}.`) || k.startsWith(`${path}[`))) continue;
+            if (typeof got === "string" && got.includes(UNKNOWN)) continue;
+            if (JSON.stringify(got) !== JSON.stringify(value))
+                out.push(`${s.urn} ${path}: plan ${JSON.stringify(value)}, engine ${JSON.stringify(got)}`);
+        }
+        // What the engine has beyond the plan: only what azure-native's Check adds (azureApiVersion, a location).
+        for (const path of engine.keys()) {
+            const top = path.split(/[.[]/)[0];
+            if (!(top in (p.inputs as Record<string, unknown>)) && top !== "azureApiVersion" && top !== "location" && !top.startsWith("__"))
+                out.push(`${s.urn} ${path}: only the engine has it`);
+        }
+    }
+    return out;
+}
+
+async function compareFresh(config: Record<string, unknown>, lock: unknown): Promise<void> {
+    const project = await Project.create({ stack: "dev", config, placementLock: lock });
+    try {
+        const [plan, steps] = [await offlinePlanDocument(project), await preview(project)];
+        const planned = planResources(plan);
+        expect(steps.map((s) => s.urn).sort()).toEqual([...planned.keys()].sort());
+        expect(steps.filter((s) => s.op !== "create")).toEqual([]);
+        expect(inputMismatches(plan, steps)).toEqual([]);
+        const protect = (urns: [string, boolean][]) =>
+            urns
+                .filter(([, p]) => p)
+                .map(([u]) => u)
+                .sort();
+        expect(protect(steps.map((s) => [s.urn, s.newState?.protect === true]))).toEqual(
+            protect([...planned].map(([u, r]) => [u, r.protect])),
+        );
+    } finally {
+        project.remove();
+    }
+}
+
+const dev = () => devConfig();
+const withAccounts = (f: (a: Account) => Account) => {
+    const c = dev();
+    return { ...c, "fhir-platform:accounts": accountsOf(c).map(f) };
+};
+const SUBNET = accountsOf(dev()).find((a) => a.name === "tailspin")?.privateEndpointSubnetId;
+
+describe("npm run plan and pulumi preview agree on resources, inputs and protect flags", () => {
+    test("the dev stack (dedicated workspaces)", () => compareFresh(dev(), repoPlacementLock("dev")));
+    test("shared placement", () => compareFresh({ ...dev(), "fhir-platform:placement": "shared" }, undefined));
+    test("every account private", () =>
+        compareFresh(
+            withAccounts((a) => ({ ...a, privateEndpointSubnetId: SUBNET, publicNetworkAccess: "Disabled", export: false })),
+            undefined,
+        ));
+    test("import and a container registry on every account", () =>
+        compareFresh(
+            withAccounts((a) => ({
+                ...a,
+                import: true,
+                acr: {
+                    registryIds: [
+                        `/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-t/providers/Microsoft.ContainerRegistry/registries/${a.name}templates`,
+                    ],
+                },
+            })),
+            undefined,
+        ));
+    // Issue 22: the CLI gives a bare key the project's namespace (`tags` is `fhir-platform:tags`); the offline plan does
+    // not yet, so its tags differ from the engine's until that lands.
+    test.failing("a key written without the fhir-platform: namespace (fails until issue 22's stack-file reading lands)", () => {
+        const c = dev();
+        delete c["fhir-platform:tags"];
+        return compareFresh({ ...c, tags: { environment: "dev", owner: "someone-else" } }, repoPlacementLock("dev"));
+    });
+});
+
+describe("on a deployed dev stack, the plan diff's verdicts are the engine's", () => {
+    let project: EngineProject;
+    let base: Plan;
+    beforeAll(async () => {
+        project = await Project.create({ stack: "dev", config: dev(), placementLock: repoPlacementLock("dev") });
+        const up = await project.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
+        if (up.code !== 0) throw new Error(up.output);
+        base = await offlinePlanDocument(project);
+    });
+    afterAll(() => project?.remove());
+
+    async function verdicts(config: Record<string, unknown>): Promise<{ plan: Record<string, string>; engine: Record<string, string> }> {
+        project.writeStackConfig(config);
+        try {
+            const head = await offlinePlanDocument(project);
+            const d = diffPlans(sideOf(base), sideOf(head));
+            const plan: Record<string, string> = {};
+            for (const g of d.groups) {
+                for (const r of g.added) plan[r.urn] = "create";
+                for (const r of g.removed) plan[r.urn] = "delete";
+                for (const c of g.changed) if (c.action !== "ignored") plan[c.urn] = c.action;
+            }
+            const engine: Record<string, string> = {};
+            for (const s of await preview(project)) {
+                if (s.op === "same") continue;
+                engine[s.urn] = ["replace", "create-replacement", "delete-replaced"].includes(s.op) ? "replace" : s.op;
+            }
+            return { plan, engine };
+        } finally {
+            project.writeStackConfig(dev());
+        }
+    }
+
+    test("a grant's principalType and description change: an update (azure-native replaces only on principalId and scope)", async () => {
+        const v = await verdicts(
+            withAccounts((a) =>
+                a.name === "contoso"
+                    ? {
+                          ...a,
+                          grants: (a.grants as Record<string, unknown>[]).map((g) => ({
+                              ...g,
+                              principalType: "User",
+                              description: "changed",
+                          })),
+                      }
+                    : a,
+            ),
+        );
+        expect(v.engine).toEqual(v.plan);
+        expect(Object.values(v.plan)).toContain("update");
+        expect(Object.values(v.plan)).not.toContain("replace");
+    });
+
+    test("a new account: its resources created; tags changed: updates", async () => {
+        const c = dev();
+        const v = await verdicts({
+            ...c,
+            "fhir-platform:tags": { environment: "dev", owner: "another-team" },
+            "fhir-platform:accounts": [...accountsOf(c), { name: "northwind", keySize: 2048 }],
+        });
+        expect(v.engine).toEqual(v.plan);
+        expect(Object.values(v.plan)).toEqual(expect.arrayContaining(["create", "update"]));
+    });
+});
