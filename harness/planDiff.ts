@@ -213,7 +213,7 @@ function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyM
             path: "[provider]",
             before: base.provider,
             after: head.provider,
-            effect: "refused",
+            effect: "caution",
             why:
                 "another provider (subscription): azure-native's DiffConfig reports no change, so the engine neither replaces nor " +
                 "moves it and it stays where it is; move an account with npm run decommission and a new account instead",
@@ -389,6 +389,8 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
         }
         const change: ResourceChange = { ...ref(r), protect: b.r.protect, action, changes };
         groups.get(group)!.changed.push(change);
+        const moved = changes.find((c) => c.path === "[provider]");
+        if (moved) problem(warnings, group, change, `its provider changes (${moved.before} → ${moved.after}): ${moved.why}`);
         const refused = changes.filter((c) => c.effect === "refused");
         if (refused.length)
             problem(
