@@ -1,10 +1,12 @@
 /**
  * The fake Azure Resource Manager behind the fake `azure-native` and `random` providers: what a resource's ID and
- * outputs are, what a change to its inputs means (update or replace), and a table of the resources that "exist".
+ * outputs are, what azure-native's Check and Diff make of its inputs, and a table of the resources that "exist".
  *
+ * Check and Diff follow the one table of provider rules (azure/providerRules.ts), which the offline plan diff reads too;
+ * a type the table does not list is checked as given and replaced only on its name-like inputs (its path parameters).
  * Outputs come from the offline harness's `mockState` (the same Azure-shaped IDs, principal IDs, versioned key URIs
  * and vault URIs the mock-mode tests see), with a generic ARM-shaped fallback for any type it does not know, so a
- * resource type added to the components works here without a change.
+ * resource type added to the components works here without a change. What Azure refuses is fakeAzure.ts's.
  *
  * The table is one JSON file per resource ID in a directory (`FHIR_FAKE_ARM_DIR`): it outlives the provider process,
  * so a second `pulumi up` or a destroy sees what the first created, and tests can read it.
