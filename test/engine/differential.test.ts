@@ -196,6 +196,21 @@ describe("on a deployed dev stack, the plan diff's verdicts are the engine's", (
         expect(Object.values(v.plan)).not.toContain("replace");
     });
 
+    test("a deployed key's size change is refused by the plan and by the program under the engine, before anything reaches Azure", async () => {
+        // Azure would answer 400 KeyCreationParametersDidNotMatchExistingKey (the fake's rule, plugins.test.ts); the
+        // placement lock refuses the change first, naming the account and the field.
+        project.writeStackConfig(withAccounts((a) => (a.name === "contoso" ? { ...a, keySize: 2048 } : a)));
+        try {
+            await expect(offlinePlanDocument(project)).rejects.toThrow(/accounts\[0\]\.keySize/);
+            const r = await project.pulumi(["preview", "--stack", "dev"]);
+            expect(r.code).not.toBe(0);
+            expect(r.output).toMatch(/accounts\[0\]\.keySize/);
+            expect(r.output).toContain("contoso");
+        } finally {
+            project.writeStackConfig(dev());
+        }
+    });
+
     test("a new account: its resources created; tags changed: updates", async () => {
         const c = dev();
         const v = await verdicts({
