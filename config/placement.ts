@@ -51,8 +51,8 @@ export interface PlacementLock {
 
 export interface PlacementOptions {
     /**
-     * Accounts whose current key settings are taken from the config even where the lock records others: for a rotation
-     * policy changed in Key Vault itself (`npm run place -- --accept-key-settings <account>`).
+     * Accounts whose current key's rotation interval is taken from the config even where the lock records another: for a
+     * rotation policy changed in Key Vault itself (`npm run place -- --accept-key-settings <account>`). Never its size.
      */
     acceptKeySettings?: readonly string[];
 }
@@ -88,8 +88,9 @@ const keyOf = (a: AccountConfig): LockedKey => ({ name: a.keyName, size: a.keySi
 
 /**
  * The account's keys: the lock's, then the config's current key when it is new (creation order is kept: it decides
- * resource names). A current key the lock records with other settings is a problem (Azure would never apply them),
- * unless the account is in `accept`.
+ * resource names). A current key the lock records with another size is a problem (Azure would never apply it: a new
+ * key name moves to another size, `npm run place -- --forget` corrects an account never deployed); another rotation
+ * interval is a problem unless the account is in `accept` (the policy was changed in Key Vault itself).
  */
 function resolveKeys(
     a: AccountConfig,
@@ -103,38 +104,39 @@ function resolveKeys(
     const recorded = entry?.keys ?? [];
     const same = recorded.find((k) => k.name === wanted.name);
     if (!same) return { keys: [...recorded, wanted], currentKey: wanted };
-    if (!accept) {
-        const path = `accounts[${index}]`;
-        const fixed =
-            'Azure sets a key\'s size and rotation policy only when it creates the key (ARM "Keys - Create If Not Exist" refuses ' +
-            "other parameters for an existing key: 400 KeyCreationParametersDidNotMatchExistingKey), so this change would never reach " +
-            "Azure";
-        if (same.size !== wanted.size) {
-            problems.push({
-                path: `${path}.keySize`,
-                account: a.name,
-                message:
-                    `${wanted.size} differs from key '${same.name}' as Azure created it (${same.size} bits, recorded in ${lockFile}): ` +
-                    `${fixed}. ` +
-                    `Keep keySize: ${same.size}, or move to a new key: set keyName to a new name (e.g. ${nextKeyName(recorded)}) with ` +
-                    `keySize: ${wanted.size} ` +
-                    `(README, "Changing a key's size"); the old key is kept, so nothing it encrypted is lost`,
-            });
-        }
-        if (same.rotationDays !== wanted.rotationDays) {
-            problems.push({
-                path: `${path}.keyRotationDays`,
-                account: a.name,
-                message:
-                    `${wanted.rotationDays} differs from key '${same.name}''s rotation policy as Azure created it ` +
-                    `(${same.rotationDays} days, recorded in ${lockFile}): ${fixed}. ` +
-                    `Keep keyRotationDays: ${same.rotationDays}; or change the policy in Key Vault (az keyvault key rotation-policy ` +
-                    `update, README "Changing a key's rotation") ` +
-                    `and then record it: npm run place -- --stack <stack> --accept-key-settings ${a.name}`,
-            });
-        }
-        return { keys: recorded, currentKey: same };
+    const path = `accounts[${index}]`;
+    const stack = /^Pulumi\.(.+)\.placement\.json$/.exec(lockFile)?.[1] ?? "<stack>";
+    const fixed =
+        'Azure sets a key\'s size and rotation policy only when it creates the key (ARM "Keys - Create If Not Exist" refuses ' +
+        "other parameters for an existing key: 400 KeyCreationParametersDidNotMatchExistingKey), so this change would never reach " +
+        "Azure";
+    const sizeChanged = same.size !== wanted.size;
+    const rotationRefused = same.rotationDays !== wanted.rotationDays && !accept;
+    if (sizeChanged) {
+        problems.push({
+            path: `${path}.keySize`,
+            account: a.name,
+            message:
+                `${wanted.size} differs from key '${same.name}' as Azure created it (${same.size} bits, recorded in ${lockFile}): ` +
+                `${fixed}. Keep keySize: ${same.size}, or move to a new key: set keyName to a new name (e.g. ${nextKeyName(recorded)}) ` +
+                `with keySize: ${wanted.size}; the old key is kept, so nothing it encrypted is lost (docs/keys.md, "Changing a key's ` +
+                `size"). Never deployed (a typo before the first pulumi up)? Nothing exists to protect: npm run place -- --stack ` +
+                `${stack} --forget ${a.name} records the config as it is`,
+        });
     }
+    if (rotationRefused) {
+        problems.push({
+            path: `${path}.keyRotationDays`,
+            account: a.name,
+            message:
+                `${wanted.rotationDays} differs from key '${same.name}''s rotation policy as Azure created it ` +
+                `(${same.rotationDays} days, recorded in ${lockFile}): ${fixed}. ` +
+                `Keep keyRotationDays: ${same.rotationDays}; or change the policy in Key Vault (az keyvault key rotation-policy ` +
+                `update, docs/keys.md "Changing a key's rotation interval") and then record it: npm run place -- --stack ${stack} ` +
+                `--accept-key-settings ${a.name}`,
+        });
+    }
+    if (sizeChanged || rotationRefused) return { keys: recorded, currentKey: same };
     return { keys: recorded.map((k) => (k === same ? wanted : k)), currentKey: wanted };
 }
 

@@ -429,7 +429,16 @@ const PrivateDnsSchema = z.strictObject(
                     error: typed("a list of VNet IDs"),
                 },
             )
-            .min(1, { error: "must list at least one VNet ID (the VNets whose clients resolve the FHIR services privately)" })
+            .min(1, { error: "must list one VNet ID (the VNet whose clients resolve the FHIR services privately)" })
+            // "Configure Private Link for Azure Health Data Services": "Make sure you associate only a single virtual network
+            // with the DNS zone. If you need to support multiple virtual networks, you must create separate DNS zones in
+            // different resource groups" (linking several causes resolution conflicts and 403s).
+            .max(1, {
+                error:
+                    "must list a single VNet: Microsoft's Private Link page for AHDS says to \"associate only a single virtual network " +
+                    'with the DNS zone" (several cause resolution conflicts and HTTP 403). For more VNets, link existing zones to a hub ' +
+                    "VNet whose resolver the others forward to, and give zoneIds instead",
+            })
             .optional(),
     },
     {
@@ -722,11 +731,6 @@ function crossFieldRules(raw: RawConfig, p: Problems): void {
                 "stack creates and links): give exactly one of the two",
         );
     }
-    const vnets = Array.isArray(dns?.virtualNetworkIds) ? dns.virtualNetworkIds.map((v) => str(v)?.toLowerCase()) : [];
-    vnets.forEach((v, i) => {
-        if (v !== undefined && vnets.indexOf(v) !== i)
-            p.add(["privateDns", "virtualNetworkIds", i], `${String((dns!.virtualNetworkIds as unknown[])[i])} is listed twice`);
-    });
 
     const firstIndex = new Map<string, number>();
     const privateAccounts: string[] = [];

@@ -25,8 +25,8 @@ export function usesBuiltEngine(): boolean {
 }
 
 /** Files of the program a project directory needs (copied; its source folders and `node_modules` are linked). */
-const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
-const PROGRAM_LINKS = ["azure", "config", "components", "program", "node_modules"];
+export const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
+export const PROGRAM_LINKS = ["azure", "config", "components", "program", "node_modules"];
 
 export interface CommandResult {
     code: number;
@@ -96,6 +96,11 @@ export class EngineProject {
         const init = await project.pulumi(["stack", "init", options.stack]);
         if (init.code !== 0) throw new Error(`pulumi stack init failed:\n${init.output}`);
         return project;
+    }
+
+    /** A project directory prepared elsewhere (`npm run pulumi`: engine/cli.ts), with its backend and fake ARM table. */
+    static open(dir: string, stack: string): EngineProject {
+        return new EngineProject(dir, stack, false);
     }
 
     get stackFile(): string {

@@ -11,6 +11,7 @@ import { FHIR_DATA_ROLES, builtInRoleName } from "../azure/facts";
 import type { CapturedResource } from "./mockRun";
 import { nameInput } from "./planFacts";
 import type { PolicyReport, PolicyViolation } from "./policyRunner";
+import type { LockDrift } from "./runStack";
 
 export const PLATFORM_GROUP = "(platform)";
 const ACCOUNT_COMPONENT = "fhir-platform:index:FhirAccount";
@@ -72,6 +73,8 @@ export interface Plan {
     policy?: PolicyReport;
     /** Valid settings a reviewer should notice (initial import mode, no-version history): see configWarnings. */
     warnings?: ConfigProblem[];
+    /** Present when the placement lock and the config disagree on which accounts exist (or there is no lock). */
+    lock?: LockDrift;
 }
 
 // ---- input paths ---------------------------------------------------------------------------------------------------
@@ -458,6 +461,63 @@ export function violationLine(v: PolicyViolation): string {
     return `[${v.enforcementLevel}] ${v.policyName}: ${where}: ${v.message}`;
 }
 
+/**
+ * What the placement lock and the config disagree on, for a reviewer: accounts `pulumi up` would create and delete, that a
+ * rename is both, and the ways out. Empty when they agree.
+ */
+export function lockDriftLines(plan: Pick<Plan, "stack" | "lock">): string[] {
+    const d = plan.lock;
+    if (!d) return [];
+    const place = `npm run place -- --stack ${plan.stack}`;
+    if (!d.exists) return [`No placement lock yet (${d.file}): ${place} writes it; commit it with the stack file (CI checks it).`];
+    const list = (names: string[]) => names.map((n) => `'${n}'`).join(", ");
+    const lines: string[] = [];
+    if (d.dropped.length)
+        lines.push(
+            `In ${d.file}, not in the config: ${list(d.dropped)}. pulumi up would delete every resource of ` +
+                `${d.dropped.length === 1 ? "this account" : "these accounts"}: FHIR service and its data, key vault and keys, ` +
+                "storage, identity, grants (protected resources refuse, and the update fails).",
+        );
+    if (d.created.length)
+        lines.push(
+            `In the config, not in ${d.file}: ${list(d.created)}. pulumi up would create every resource of ` +
+                `${d.created.length === 1 ? "this account" : "these accounts"}; ${place} places ${d.created.length === 1 ? "it" : "them"} ` +
+                "(commit the lock with the config).",
+        );
+    if (d.dropped.length && d.created.length)
+        lines.push(
+            "If an account was renamed: a rename is a delete of every resource of the old name plus a create of every resource " +
+                "of the new one. Nothing moves: the new account starts with an empty FHIR service and a new key; the old one's data " +
+                "is deleted with it.",
+        );
+    if (d.dropped.length) {
+        const first = d.dropped[0];
+        lines.push(
+            `To keep ${list(d.dropped)}: put ${d.dropped.length === 1 ? "it" : "them"} back in Pulumi.${plan.stack}.yaml. ` +
+                `To remove ${d.dropped.length === 1 ? "it" : "one"} on purpose: with the account still in the config, ` +
+                `npm run decommission -- --stack ${plan.stack} --account ${first} (docs/runbook.md), then remove it and run ${place}. ` +
+                `Never deployed? ${place} records the config as it is.`,
+        );
+    }
+    return lines;
+}
+
+/** Whether the plan fails on the placement lock: accounts it holds that the config dropped. */
+export function lockDropsAccounts(plan: Pick<Plan, "lock">): boolean {
+    return (plan.lock?.dropped.length ?? 0) > 0;
+}
+
+function lockText(plan: Plan): string[] {
+    const lines = lockDriftLines(plan);
+    if (!lines.length) return [];
+    return [
+        "Placement lock:",
+        ...lines.map((l) => `  ${l}`),
+        ...(lockDropsAccounts(plan) ? ["FAILED: accounts in the placement lock are missing from the config"] : []),
+        "",
+    ];
+}
+
 export function mandatoryViolations(plan: Plan): PolicyViolation[] {
     return plan.policy?.violations.filter((v) => v.enforcementLevel === "mandatory") ?? [];
 }
@@ -470,8 +530,7 @@ function warningText(plan: Plan): string[] {
 }
 
 export function policyText(plan: Plan): string[] {
-    if (!plan.policy) return warningText(plan);
-    return [...warningText(plan), ...policyLines(plan)];
+    return [...lockText(plan), ...warningText(plan), ...policyLines(plan)];
 }
 
 function policyLines(plan: Plan): string[] {
@@ -519,12 +578,18 @@ export function md(s: string): string {
 /** The policy verdict line and violation table of the markdown plan. */
 export function policyMarkdown(plan: Plan): { verdict: string; table: string[] } {
     const mandatory = mandatoryViolations(plan).length;
-    const verdict = plan.policy
+    const policy = plan.policy
         ? mandatory > 0
             ? `:x: **${mandatory} mandatory policy violation(s)**`
             : ":white_check_mark: **No mandatory policy violation**"
         : "_Policies not run._";
+    const verdict = lockDropsAccounts(plan)
+        ? `:x: **Accounts in the placement lock are missing from the config** (see Placement lock)\n\n${policy}`
+        : policy;
     const table: string[] = [];
+    const lock = lockDriftLines(plan);
+    if (lock.length)
+        table.push("### Placement lock", "", ...lock.map((l) => `- ${lockDropsAccounts(plan) ? ":x:" : ":warning:"} ${md(l)}`), "");
     if (plan.warnings?.length) {
         table.push("### Review", "", ...plan.warnings.map((w) => `- :warning: ${md(formatProblem(w))}`), "");
     }

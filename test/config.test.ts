@@ -663,6 +663,16 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
         );
     });
 
+    // "Configure Private Link for Azure Health Data Services": "associate only a single virtual network with the DNS zone".
+    test("privateDns.virtualNetworkIds takes a single VNet", () => {
+        expectOneProblem(
+            rawConfig([privateAccount("tailspin")], { privateDns: { virtualNetworkIds: [VNET, `${VNET}2`] } }),
+            "privateDns.virtualNetworkIds",
+            undefined,
+            /must list a single VNet: .*"associate only a single virtual network with the DNS zone".*give zoneIds instead/,
+        );
+    });
+
     test("privateDns takes existing zones (hub and spoke) or VNets to link created zones", () => {
         const zones = {
             workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"),
@@ -679,9 +689,8 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
     test.each([
         [{ zoneIds: {}, virtualNetworkIds: [VNET] }, "privateDns", /exactly one of the two/],
         [{}, "privateDns", /exactly one of the two/],
-        [{ virtualNetworkIds: [] }, "privateDns.virtualNetworkIds", /at least one VNet/],
+        [{ virtualNetworkIds: [] }, "privateDns.virtualNetworkIds", /must list one VNet ID/],
         [{ virtualNetworkIds: ["vnet-hub"] }, "privateDns.virtualNetworkIds[0]", /virtual network resource ID/],
-        [{ virtualNetworkIds: [VNET, VNET.toUpperCase()] }, "privateDns.virtualNetworkIds[1]", /listed twice/],
         [
             {
                 zoneIds: {

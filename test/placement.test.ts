@@ -486,7 +486,7 @@ describe("create-only key settings are remembered by the lock", () => {
         const r = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, {}, "Pulumi.dev.placement.json");
         expect(r.problems.map((p) => [p.path, p.account])).toEqual([["accounts[0].keyRotationDays", "contoso"]]);
         expect(r.problems[0].message).toMatch(
-            /az keyvault key rotation-policy update.*npm run place -- --stack <stack> --accept-key-settings contoso/,
+            /az keyvault key rotation-policy update, docs\/keys\.md .*npm run place -- --stack dev --accept-key-settings contoso/,
         );
         const accepted = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, { acceptKeySettings: ["contoso"] });
         expect(accepted.problems).toEqual([]);

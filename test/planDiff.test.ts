@@ -15,6 +15,7 @@ import { KNOWN_AFTER_DEPLOY, MockValues, type Plan, buildPlan, summaryLine } fro
 import { type PlanDiff, diffPlans, readPlanDocument, renderDiffText, sideOf } from "../harness/planDiff";
 import { runPlan } from "../harness/planCommand";
 import { type RawAccount, TENANT, pid, rawConfig, run } from "./helpers/stack";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
 
 const STACK = "t";
 const grants = [
@@ -297,6 +298,8 @@ describe("plan diff", () => {
 // "Configure Private Link for Azure Health Data Services": a service added to a private workspace gets its A record only
 // when the endpoint's DNS is written again; the zone group's replacementTrigger makes the engine re-write it.
 describe("a private shared workspace that gains a member", () => {
+    // beta is new to the lock: the program says so.
+    expectWarnings(notYetLocked(STACK));
     const SUBNET =
         "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
     const priv = (name: string): RawAccount => ({ name, publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET });
