@@ -521,3 +521,90 @@ export const FHIR_BACKUP_RETENTION_DAYS = 7;
  * exported into a folder in that container").
  */
 export const OBJECT_REPLICATION_DESTINATION_POLICY_ID = "default";
+
+/**
+ * Names Azure keeps unique across all of Azure, not per resource group: a name another tenant holds cannot be created.
+ * Sources: "Naming rules and restrictions for Azure resources" (Microsoft.KeyVault/vaults, Microsoft.Storage/storageAccounts:
+ * "Resource name must be unique across Azure") and, for AHDS workspaces, the FHIR host name `<workspace>-<service>` the
+ * workspace name is part of (fhirServiceUrl above). Soft-deleted vaults keep their name until purged (below).
+ */
+export const GLOBALLY_UNIQUE_NAME_INPUTS: Readonly<Record<string, string>> = {
+    "azure-native:keyvault:Vault": "vaultName",
+    "azure-native:storage:StorageAccount": "accountName",
+    "azure-native:healthcareapis:Workspace": "workspaceName",
+};
+
+/** What ARM answers, code and message, for the refusals the program must cope with; each with where it was seen. */
+export const ARM_ERRORS = {
+    /** Key Vault "Azure Key Vault soft-delete overview": a deleted vault's name stays taken until it is purged or recovered. */
+    vaultNameInDeletedState: {
+        code: "ConflictError",
+        message: (name: string) =>
+            `A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault. (${name})`,
+        source: 'Microsoft Learn, "Azure Key Vault soft-delete overview" (a soft-deleted vault\'s name cannot be reused until purged)',
+    },
+    vaultNameTaken: {
+        code: "VaultAlreadyExists",
+        message: (name: string) =>
+            `The vault name '${name}' is already in use. Vault names are globally unique so it is possible that the name is already taken.`,
+        source: 'Microsoft Learn, "Troubleshoot Azure Key Vault" / ARM deployment errors (VaultAlreadyExists)',
+    },
+    storageNameTaken: {
+        code: "StorageAccountAlreadyTaken",
+        message: (name: string) => `The storage account named ${name} is already taken.`,
+        source: 'Microsoft Learn, "Resolve errors for storage account names" (StorageAccountAlreadyTaken)',
+    },
+    /** The code ARM uses for any name conflict; AHDS's own message for a taken workspace name is not documented. */
+    workspaceNameTaken: {
+        code: "Conflict",
+        message: (name: string) => `The workspace name '${name}' is not available (AHDS workspace names are part of a global host name).`,
+        source: "not documented by AHDS: ARM's generic Conflict code, message written here",
+    },
+    /** REST "Keys - Create If Not Exist" (docs/keys.md): a key exists; other parameters are refused. */
+    keyParametersDiffer: {
+        code: "KeyCreationParametersDidNotMatchExistingKey",
+        message:
+            "This API can only be used for creating the first version of a new key (no subsequent versions can be created, and " +
+            "existing keys cannot be updated)",
+        source: 'Key Vault management REST reference "Keys - Create If Not Exist"; the code as reported in Azure/bicep#8283',
+    },
+    /**
+     * Key Vault's RBAC refusal, seen when a service's identity reaches a key before its role assignment propagated
+     * (MicrosoftDocs/azure-docs#65704, hashicorp/terraform-provider-azurerm#27817). How AHDS and Storage wrap it when a
+     * create with a customer-managed key fails is not documented: the fake passes Key Vault's answer through.
+     */
+    keyAccessDenied: {
+        code: "ForbiddenByRbac",
+        message:
+            "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions " +
+            "were changed recently, please observe propagation time.",
+        source: "Key Vault ForbiddenByRbac as quoted in MicrosoftDocs/azure-docs#65704; AHDS/Storage wrapping not documented",
+    },
+    /** ARM's answer for a region a resource type is not offered in. */
+    locationNotAvailable: {
+        code: "LocationNotAvailableForResourceType",
+        message: (location: string, armType: string, offered: readonly string[]) =>
+            `The provided location '${location}' is not available for resource type '${armType}'. List of available regions for ` +
+            `the resource type is '${offered.join(",")}'.`,
+        source: 'Microsoft Learn, "Resolve errors for SKU not available" / "LocationNotAvailableForResourceType" (ARM)',
+    },
+    /** Storage's answer for a SKU the region does not offer (ZRS outside ZRS_REGIONS); the exact text is not documented. */
+    skuNotAvailable: {
+        code: "SkuNotAvailable",
+        message: (sku: string, location: string) => `The requested SKU '${sku}' is not available in location '${location}'.`,
+        source: 'Microsoft Learn, "Resolve errors for SKU not available" (code SkuNotAvailable; message written here)',
+    },
+    /** A quota reached: ARM's QuotaExceeded code; AHDS's own message text is not documented. */
+    quotaExceeded: {
+        code: "QuotaExceeded",
+        message: (what: string, limit: number) =>
+            `Operation results in exceeding quota limits of ${what}. Maximum allowed: ${limit}. Please submit a support request to raise the limit.`,
+        source: 'AHDS_DEFAULT_QUOTAS above; ARM code QuotaExceeded ("Resolve errors for resource quotas"); message written here',
+    },
+    /** A retired feature switched on: the announcement says applications "will report errors"; ARM's answer is not documented. */
+    featureRetired: {
+        code: "BadRequest",
+        message: (feature: string, retired: string, instead: string) => `${feature} was retired on ${retired}; use ${instead}.`,
+        source: "RETIRED_FEATURES above (Azure Updates); ARM's answer not documented, message written here",
+    },
+} as const;

@@ -66,6 +66,8 @@ export class EngineProject {
     readonly stateDir: string;
     readonly armDir: string;
     readonly arm: FakeArmTable;
+    /** Settings of the fake Azure for the next commands (FHIR_FAKE_RBAC_PROPAGATION_SECONDS, FHIR_FAKE_TENANT_DIR, …). */
+    fakeAzureEnv: Record<string, string> = {};
 
     private constructor(
         readonly dir: string,
@@ -131,6 +133,7 @@ export class EngineProject {
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             ...(this.typeCheck ? { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } : {}),
             FHIR_FAKE_ARM_DIR: this.armDir,
+            ...this.fakeAzureEnv,
             CI: "true",
         };
     }

@@ -338,10 +338,10 @@ describe("a private shared workspace that gains a member", () => {
 
 describe("renames and replacements, on a small program", () => {
     /** A vault (and a grant on it) under a logical name: the Azure name stays kv-fixed. */
-    async function vaultPlan(logicalName: string, protect: boolean, location = "westeurope"): Promise<Plan> {
+    async function vaultPlan(logicalName: string, protect: boolean, location = "westeurope", rgLocation = "westeurope"): Promise<Plan> {
         const r = await runUnderMocks(
             () => {
-                const rg = new resources.ResourceGroup("rg", { resourceGroupName: "rg-fixed", location: "westeurope" });
+                const rg = new resources.ResourceGroup("rg", { resourceGroupName: "rg-fixed", location: rgLocation });
                 const vault = new keyvault.Vault(
                     logicalName,
                     {
@@ -395,21 +395,30 @@ describe("renames and replacements, on a small program", () => {
         expect(d.warnings.map((w) => w.resource)).toEqual(["key-vault"]);
     });
 
-    test("a create-only change of a protected resource (its region) is an error naming it and why; 'West Europe' is no change", async () => {
+    test("a vault's region change: azure-native updates (no mutability mark), Azure refuses; a warning naming why, not a replacement", async () => {
         const before = await vaultPlan("vault", true);
         const d = diff(before, await vaultPlan("vault", true, "northeurope"));
         expect(d.groups[0].changed.map((c) => [c.name, c.action, c.changes.map((x) => [x.path, x.effect])])).toEqual([
-            ["vault", "replace", [["location", "replace"]]],
+            ["vault", "update", [["location", "refused"]]],
         ]);
-        expect(d.errors).toEqual([
+        expect(d.errors).toEqual([]);
+        expect(d.warnings).toEqual([
             {
                 group: "(platform)",
                 resource: "vault",
                 type: "azure-native:keyvault:Vault",
-                message: expect.stringMatching(/^protected resource would be replaced .*: location; the engine refuses/),
+                message: expect.stringMatching(
+                    /^azure-native sends this as an update, which Azure refuses: location \(a key vault cannot move/,
+                ),
             },
         ]);
-        expect(text(d)).toContain('      location: "westeurope" → "northeurope"  <- replace: a resource\'s region is fixed at creation');
+        expect(text(d)).toContain('      location: "westeurope" → "northeurope"  <- Azure refuses this update: a key vault cannot move');
+        // A resource group's location is on azure-native's forceNewMap: a replacement (the group is not protected here).
+        const moved = diff(before, await vaultPlan("vault", true, "westeurope", "northeurope"));
+        expect(moved.groups[0].changed.map((c) => [c.name, c.action, c.changes.map((x) => [x.path, x.effect, x.why])])).toEqual([
+            ["rg", "replace", [["location", "replace", expect.stringContaining("replacement.go forceNewMap")]]],
+        ]);
+        expect(moved.warnings.map((w) => w.message)).toEqual(["would be replaced (azure-native deletes it first): location"]);
         // azure-native compares locations without case and spaces.
         expect(diff(before, await vaultPlan("vault", true, "West Europe")).counts).toEqual({
             added: 0,
@@ -419,5 +428,39 @@ describe("renames and replacements, on a small program", () => {
             renamed: 0,
             ignored: 0,
         });
+    });
+});
+
+describe("a resource that moves to another provider (subscription)", () => {
+    const side = (provider: string) => ({
+        groups: [
+            {
+                name: "alpha",
+                resources: [
+                    {
+                        urn: "urn:pulumi:t::fhir-platform::azure-native:keyvault:Vault::alpha-cmk-vault",
+                        type: "azure-native:keyvault:Vault",
+                        name: "alpha-cmk-vault",
+                        custom: true,
+                        protect: true,
+                        inputs: { vaultName: "kv-alpha" },
+                        provider,
+                        unknowns: {},
+                        ignoreChanges: [],
+                    },
+                ],
+            },
+        ],
+    });
+
+    test("is not called a replacement: azure-native's DiffConfig reports no change, so it stays where it is; a warning says so", () => {
+        const d = diffPlans(side("azure-sub-a"), side("azure-sub-b"));
+        expect(d.counts).toMatchObject({ changed: 1, replaced: 0 });
+        expect(d.errors).toEqual([]);
+        expect(d.warnings.map((w) => w.message)).toEqual([
+            expect.stringMatching(
+                /^its provider changes \(azure-sub-a → azure-sub-b\): another provider \(subscription\): azure-native's DiffConfig/,
+            ),
+        ]);
     });
 });
