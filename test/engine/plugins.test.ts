@@ -126,7 +126,7 @@ describe("fake ARM", () => {
                 .failures,
         ).toEqual(["'workspaceName' is too short (2): at least 3 characters required"]);
         // A type the table does not list passes unchanged.
-        expect(checkInputs("azure-native:operationalinsights:Table", { a: 1 }, ctx)).toEqual({ inputs: { a: 1 }, failures: [] });
+        expect(checkInputs("azure-native:network:NetworkSecurityGroup", { a: 1 }, ctx)).toEqual({ inputs: { a: 1 }, failures: [] });
     });
 
     test("preview outputs: inputs as given, Azure-computed values unknown on create and kept on update", () => {
