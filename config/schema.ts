@@ -9,6 +9,7 @@
  * that relate fields run over the raw input even when fields are invalid, so one run reports everything.
  */
 import { z } from "zod";
+import { ACCOUNT_DEFAULTS, CORS_DEFAULTS, PLATFORM_DEFAULTS } from "../azure/defaults";
 import {
     ACR_MAX_REGISTRIES,
     ACR_REGISTRY_ID,
@@ -24,7 +25,6 @@ import {
     FHIR_RETIRED_REGIONS,
     FHIR_VERSION_POLICIES,
     GUID_PATTERN,
-    HIPAA_SIX_YEARS_DAYS,
     KEY_ROTATION_DAYS,
     LOCATION_PATTERN,
     LOG_ANALYTICS_RETENTION,
@@ -164,10 +164,10 @@ const CorsSchema = z.strictObject(
         origins: stringList("list at least one origin when cors is set").min(1, {
             error: "must list at least one origin when cors is set",
         }),
-        headers: stringList().default(["*"]),
-        methods: z.array(oneOf(CORS_METHODS), { error: typed("a list of strings") }).default(["GET", "OPTIONS"]),
+        headers: stringList().default([...CORS_DEFAULTS.headers]),
+        methods: z.array(oneOf(CORS_METHODS), { error: typed("a list of strings") }).default([...CORS_DEFAULTS.methods]),
         maxAge: wholeNumber(0, 99999).optional(),
-        allowCredentials: bool().default(false),
+        allowCredentials: bool().default(CORS_DEFAULTS.allowCredentials),
     },
     { error: typed("an object with origins (and optionally headers, methods, maxAge, allowCredentials)") },
 );
@@ -294,7 +294,7 @@ const AccountSchema = z.strictObject(
          * Name of the account's current CMK key in its vault. Key size and rotation policy are fixed when Azure creates a
          * key, so moving to another size means a new key: a new name (the placement lock keeps the old one).
          */
-        keyName: keyName.default(CMK_KEY_NAME),
+        keyName: keyName.default(ACCOUNT_DEFAULTS.keyName),
         keySize: z
             .literal(CMK_KEY_SIZES, {
                 error: (iss) =>
@@ -302,13 +302,13 @@ const AccountSchema = z.strictObject(
                         ? `${iss.input} is not a key size Azure accepts for a FHIR customer-managed key; use ${CMK_KEY_SIZES.join(" or ")}`
                         : `must be a number (${CMK_KEY_SIZES.join(" or ")}), got ${describe(iss.input)}`,
             })
-            .default(3072),
+            .default(ACCOUNT_DEFAULTS.keySize),
         /** Days after which Key Vault rotates the key (creates a new version). */
-        keyRotationDays: wholeNumber(KEY_ROTATION_DAYS.min, KEY_ROTATION_DAYS.max).default(KEY_ROTATION_DAYS.default),
-        export: bool().default(true),
-        import: bool().default(false),
+        keyRotationDays: wholeNumber(KEY_ROTATION_DAYS.min, KEY_ROTATION_DAYS.max).default(ACCOUNT_DEFAULTS.keyRotationDays),
+        export: bool().default(ACCOUNT_DEFAULTS.export),
+        import: bool().default(ACCOUNT_DEFAULTS.import),
         /** `$import` in initial mode: for loading an empty service; blocks API writes while on. */
-        initialImportMode: bool().default(false),
+        initialImportMode: bool().default(ACCOUNT_DEFAULTS.initialImportMode),
         /**
          * The SMART on FHIR proxy, retired by Microsoft on 2026-09-21: only `false` (the default, which also turns it off on
          * a service deployed earlier) is accepted.
@@ -327,7 +327,7 @@ const AccountSchema = z.strictObject(
          * How the service keeps resource history ("Versioning policy and history management"). `versioned`, the
          * service's own default: every version kept for audit, and no client needs If-Match.
          */
-        resourceVersionPolicy: oneOf(FHIR_VERSION_POLICIES).default("versioned"),
+        resourceVersionPolicy: oneOf(FHIR_VERSION_POLICIES).default(ACCOUNT_DEFAULTS.resourceVersionPolicy),
         /** Per FHIR resource type (e.g. Patient), a policy that overrides the default. */
         resourceVersionOverrides: z
             .record(z.string(), oneOf(FHIR_VERSION_POLICIES), { error: typed("a map of FHIR resource types to versioning policies") })
@@ -343,7 +343,7 @@ const AccountSchema = z.strictObject(
             })
             .default({}),
         /** US Core: accept resources that lack must-support data (implementationGuidesConfiguration.usCoreMissingData). */
-        usCoreMissingData: bool().default(false),
+        usCoreMissingData: bool().default(ACCOUNT_DEFAULTS.usCoreMissingData),
         acr: AcrSchema.optional(),
         grants: z.array(GrantSchema, { error: typed("a list of grants") }).default([]),
         cors: CorsSchema.optional(),
@@ -354,7 +354,7 @@ const AccountSchema = z.strictObject(
                 error: (iss) => `must be a subnet resource ID (/subscriptions/…/virtualNetworks/…/subnets/…), got ${describe(iss.input)}`,
             })
             .optional(),
-        keyVaultNetwork: oneOf(KEY_VAULT_NETWORKS).default("trustedServices"),
+        keyVaultNetwork: oneOf(KEY_VAULT_NETWORKS).default(ACCOUNT_DEFAULTS.keyVaultNetwork),
         /** Overrides the stack's exportRetentionDays for this account's export storage. */
         exportRetentionDays: wholeNumber(EXPORT_RETENTION_DAYS.min, EXPORT_RETENTION_DAYS.max).optional(),
         /** Copy this account's `$export` output to the stack's recoveryCopy.location (object replication): PHI in a second region. */
@@ -476,7 +476,7 @@ const LogAnalyticsSchema = z.strictObject(
          * LOG_ANALYTICS_RETENTION: 30 to 730 days on PerGB2018).
          */
         retentionDays: wholeNumber(LOG_ANALYTICS_RETENTION.interactive.min, LOG_ANALYTICS_RETENTION.interactive.max).default(
-            LOG_ANALYTICS_RETENTION.interactive.default,
+            PLATFORM_DEFAULTS.logAnalyticsRetentionDays,
         ),
         /**
          * Total retention of the tables the audit logs land in (analytics, then low-cost long-term retention): 4 to 730
@@ -500,7 +500,7 @@ const LogAnalyticsSchema = z.strictObject(
                             : ""),
                 });
             })
-            .default(HIPAA_SIX_YEARS_DAYS),
+            .default(PLATFORM_DEFAULTS.logAnalyticsTotalRetentionDays),
         /**
          * With an existing workspace: whether this stack sets the audit tables' retention there (default no: the
          * workspace's owner does). The tables are shared with whatever else sends to the workspace.
@@ -563,15 +563,15 @@ export const PlatformSchema = z.strictObject({
         "dedicated",
     ),
     logAnalytics: LogAnalyticsSchema.default({
-        retentionDays: LOG_ANALYTICS_RETENTION.interactive.default,
-        totalRetentionDays: HIPAA_SIX_YEARS_DAYS,
+        retentionDays: PLATFORM_DEFAULTS.logAnalyticsRetentionDays,
+        totalRetentionDays: PLATFORM_DEFAULTS.logAnalyticsTotalRetentionDays,
     }),
     /** Days after which the lifecycle policy deletes every blob in export storage (per account: exportRetentionDays). */
-    exportRetentionDays: wholeNumber(EXPORT_RETENTION_DAYS.min, EXPORT_RETENTION_DAYS.max).default(EXPORT_RETENTION_DAYS.default),
+    exportRetentionDays: wholeNumber(EXPORT_RETENTION_DAYS.min, EXPORT_RETENTION_DAYS.max).default(PLATFORM_DEFAULTS.exportRetentionDays),
     /** Where opted-in accounts (`recoveryCopy: true`) get a copy of their `$export` output; absent: nowhere. */
     recoveryCopy: RecoveryCopySchema.optional(),
     protectStatefulResources: bool().default(true),
-    rbacPropagationSeconds: wholeNumber(0, RBAC_PROPAGATION_SECONDS.max).default(RBAC_PROPAGATION_SECONDS.default),
+    rbacPropagationSeconds: wholeNumber(0, RBAC_PROPAGATION_SECONDS.max).default(PLATFORM_DEFAULTS.rbacPropagationSeconds),
     /** Required when an account is private (publicNetworkAccess: Disabled). */
     privateDns: PrivateDnsSchema.optional(),
     /** Container registries that several accounts may list for `$convert-data` (otherwise one registry, one account). */
