@@ -1077,22 +1077,3 @@ export function readRawConfig(source: ConfigSource): RawConfig {
 export function loadConfig(source: ConfigSource, sourceName?: string): PlatformConfig {
     return validateConfig(readRawConfig(source), sourceName);
 }
-
-/**
- * Sharding: the same account must not be managed by two stacks. Given each shard's accounts, returns one problem
- * per account name that appears in more than one shard.
- */
-export function findCrossShardDuplicates(shards: { stack: string; accounts: string[] }[]): ConfigProblem[] {
-    const owners = new Map<string, string[]>();
-    for (const shard of shards) {
-        for (const name of new Set(shard.accounts)) owners.set(name, [...(owners.get(name) ?? []), shard.stack]);
-    }
-    return [...owners.entries()]
-        .filter(([, stacks]) => stacks.length > 1)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, stacks]) => ({
-            path: "accounts",
-            account: name,
-            message: `appears in more than one shard: ${stacks.join(", ")}; an account must belong to exactly one stack`,
-        }));
-}

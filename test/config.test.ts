@@ -6,7 +6,6 @@ import {
     type ConfigProblem,
     ConfigValidationError,
     configWarnings,
-    findCrossShardDuplicates,
     formatProblem,
     loadConfig,
     readRawConfig,
@@ -558,16 +557,6 @@ describe("reading config from a Pulumi-like source", () => {
         const cfg = loadConfig({ get: (k) => map[k] });
         expect(cfg.rbacPropagationSeconds).toBe(30);
         expect(cfg.accounts.map((a) => a.name)).toEqual(["contoso"]);
-    });
-});
-
-describe("sharding", () => {
-    test("an account in two shards is reported once, naming both stacks", () => {
-        const problems = findCrossShardDuplicates([
-            { stack: "eu1", accounts: ["contoso", "fabrikam"] },
-            { stack: "eu2", accounts: ["fabrikam", "tailspin", "tailspin"] },
-        ]);
-        expect(problems).toEqual([{ path: "accounts", account: "fabrikam", message: expect.stringContaining("eu1, eu2") }]);
     });
 });
 
