@@ -11,7 +11,8 @@
  * suffix as a placeholder (or, in tests, the real value).
  */
 import { AHDS_PRIVATE_DNS_ZONES, AUDIT_LOG_TABLES, type BuiltInRoleName, logAnalyticsWorkspaceParts } from "../azure/facts";
-import type { AccountConfig, ConfigProblem, PlatformConfig } from "./schema";
+import type { ConfigProblem } from "./problems";
+import type { AccountConfig, PlatformConfig } from "./schema";
 import { cryptoGrantKey, names, stableGuid } from "../azure/naming";
 import type { Placement } from "./placement";
 
