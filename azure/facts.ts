@@ -371,3 +371,240 @@ export const KEY_ROTATION_DAYS = { min: 28, max: 3650, default: 365 } as const;
 /** Diagnostic log categories. Sources: Microsoft Learn "Supported logs for Microsoft.KeyVault/vaults" and "for Microsoft.Storage/storageAccounts/blobServices". */
 export const KEY_VAULT_AUDIT_LOG_CATEGORY = "AuditEvent";
 export const STORAGE_BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
+
+/**
+ * Where the audit logs land, and how long Log Analytics keeps them. Source: Microsoft Learn, "Manage data retention in
+ * a Log Analytics workspace" (azure-monitor/logs/data-retention-configure): "You can extend the analytics retention
+ * period of tables with the Analytics plan up to two years", "To retain data in the same table beyond the default
+ * retention period, extend the table's total retention to up to 12 years"; "When you shorten a table's total
+ * retention, Azure Monitor Logs waits 30 days before removing the data"; "When you increase total retention, the new
+ * retention period applies to all data that was already ingested into the table and wasn't yet removed". Its REST
+ * section (Tables - Update) gives the values: `retentionInDays` "can be between 4 and 730", `totalRetentionInDays`
+ * "can be between 4 and 730; or 1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018, or 4383" (past two years, whole
+ * years only: six years is 2191 days, and 2190 is refused); "The PUT API sets retentionInDays and totalRetentionInDays
+ * to the default value if you don't set non-null values" (azure-native sends a PUT: the stack always sends both).
+ * azure-native 3.28's `operationalinsights:Table` uses API 2023-09-01 with the same ranges ("between 4 and 730",
+ * "between 4 and 4383").
+ */
+export const LOG_ANALYTICS_RETENTION = {
+    /** Workspace default retention on PerGB2018 (Workspaces API), and the analytics retention of a table. */
+    interactive: { min: 30, max: 730, default: 90 },
+    /** Table retention accepted by the Tables API (below 31 days saves nothing: 31 are included in ingestion). */
+    tableInteractive: { min: 4, max: 730 },
+    total: { min: 4, max: 4383, default: 2191 },
+    /** Past 730 days, total retention is one of these (1 to 12 years). */
+    totalYears: [1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018, 4383],
+} as const;
+
+/** An existing Log Analytics workspace's resource ID: subscription, resource group, name. */
+export const LOG_ANALYTICS_WORKSPACE_ID =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)$/i;
+
+/** The parts of a Log Analytics workspace resource ID. */
+export function logAnalyticsWorkspaceParts(id: string): { subscriptionId: string; resourceGroupName: string; workspaceName: string } {
+    const m = LOG_ANALYTICS_WORKSPACE_ID.exec(id);
+    if (!m) throw new Error(`not a Log Analytics workspace resource ID: ${id}`);
+    return { subscriptionId: m[1].toLowerCase(), resourceGroupName: m[2], workspaceName: m[3] };
+}
+
+/** Whether Azure accepts `days` as a table's total retention (see LOG_ANALYTICS_RETENTION). */
+export function isTotalRetentionAccepted(days: number): boolean {
+    const t = LOG_ANALYTICS_RETENTION;
+    return (days >= t.total.min && days <= t.tableInteractive.max) || (t.totalYears as readonly number[]).includes(days);
+}
+
+/**
+ * Six years, in the days Azure accepts: HIPAA's documentation retention ("Retain the documentation ... for 6 years
+ * from the date of its creation or the date when it last was in effect", 45 CFR 164.316(b)(2)(i)), which
+ * organisations apply to audit logs. 6 × 365 = 2190 is not an accepted value; 2191 is (LOG_ANALYTICS_RETENTION).
+ */
+export const HIPAA_SIX_YEARS_DAYS = 2191;
+
+/**
+ * The Log Analytics tables the platform's audit logs land in. FHIR `AuditLogs` and Key Vault `AuditEvent`, sent
+ * without `logAnalyticsDestinationType`, go to `AzureDiagnostics` ("Resource logs in Azure Monitor", Azure diagnostics
+ * mode: "all data from any diagnostic setting will be collected in the AzureDiagnostics table"; Key Vault's resource-specific `AZKVAuditLogs`
+ * needs `Dedicated`, which the API returns as null: azure-rest-api-specs #22400); blob `StorageRead/Write/Delete`
+ * always land in `StorageBlobLogs` ("Monitor Azure Blob Storage"); the Activity Log in `AzureActivity` ("Activity log
+ * data in a Log Analytics workspace is stored in a table called AzureActivity", "Activity log in Azure Monitor").
+ */
+export const AUDIT_LOG_TABLES = {
+    AzureDiagnostics: "FHIR AuditLogs and Key Vault AuditEvent",
+    StorageBlobLogs: "blob reads, writes and deletes of export storage",
+    AzureActivity: "the Activity Log (control plane)",
+} as const;
+export type AuditLogTable = keyof typeof AUDIT_LOG_TABLES;
+
+/**
+ * Tables Azure keeps longer than the workspace default at no charge. Source: "Manage data retention in a Log Analytics
+ * workspace", Log tables with 90-day default retention: "By default, the Usage and AzureActivity tables keep data for
+ * at least 90 days at no charge". The stack never gives them less analytics retention than that.
+ */
+export const FREE_ANALYTICS_RETENTION_DAYS: Readonly<Partial<Record<AuditLogTable, number>>> = { AzureActivity: 90 };
+
+/**
+ * Activity Log categories a subscription diagnostic setting can send. Source: Microsoft Learn, "Azure Activity Log event
+ * schema" (categories: Administrative "contains the record of all create, update, delete, and action operations
+ * performed through Resource Manager ... also includes any changes to role-based access control"; Security: alerts from
+ * Microsoft Defender for Cloud; Policy: "all effect action operations performed by Azure Policy"; Service Health,
+ * Resource Health, Alert, Autoscale, Recommendation) and the ARM category names of `Microsoft.Insights/diagnosticSettings`
+ * at subscription scope. Activity Log data in Log Analytics carries no ingestion or retention charge for the
+ * `AzureActivity` table's free 90 days ("Manage data retention in a Log Analytics workspace"), so the stack sends them all.
+ */
+export const ACTIVITY_LOG_CATEGORIES = [
+    "Administrative",
+    "Security",
+    "ServiceHealth",
+    "Alert",
+    "Recommendation",
+    "Policy",
+    "Autoscale",
+    "ResourceHealth",
+] as const;
+export type ActivityLogCategory = (typeof ACTIVITY_LOG_CATEGORIES)[number];
+/** The categories every subscription must send at least (key URL changes, role assignment deletions, firewall edits). */
+export const REQUIRED_ACTIVITY_LOG_CATEGORIES = ["Administrative", "Security", "Policy"] as const satisfies readonly ActivityLogCategory[];
+
+/**
+ * Diagnostic settings limits. Source: "Diagnostic settings in Azure Monitor": "Each resource can have up to five
+ * diagnostic settings"; "Activity log in Azure Monitor": "You can send the activity log from any single subscription to up
+ * to five workspaces". One category cannot go to one destination from two settings: ARM answers Conflict "Data sink
+ * '<workspace>' is already used in diagnostic setting '<name>' for category '<category>'" (Azure/bicep-registry-modules
+ * #3407; Azure/Community-Policy #188: "You can't have two diag settings going to the same LA workspace ... for the same
+ * category"). So one stack, and only one, owns a subscription's Activity Log setting.
+ */
+export const DIAGNOSTIC_SETTINGS_PER_RESOURCE = 5;
+
+/**
+ * Blob lifecycle management. Source: Microsoft Learn, "Azure Blob Storage lifecycle management overview": "If you don't
+ * define a prefix match, then, the rule applies to all blobs within the storage account"; the Delete action applies to
+ * block and append blobs ("The current release supports blockBlob and appendBlob blob types. Only the Delete action is
+ * supported for appendBlob"); `daysAfterCreationGreaterThan` is "the condition for actions on the current version or
+ * previous version of a blob or a blob snapshot"; "A lifecycle management policy will not delete the current version of
+ * a blob until any previous versions or snapshots associated with that blob have been deleted"; "When you add or edit the
+ * rules of a lifecycle policy, it can take up to 24 hours for changes to go into effect and for the first execution to
+ * start"; a policy does not operate on system containers ($logs). With blob soft delete on, a deleted blob stays
+ * soft-deleted for the retention period: "Even if the policy is deleting the blobs, those blobs might still exist in a soft
+ * deleted state or as an older version" (Blob Storage FAQ, "I don't see capacity changes even though the policy is
+ * executing and deleting the blobs"). Storage's one policy per account is named `default` (Management Policies - Create
+ * Or Update: "It should always be 'default'").
+ */
+export const EXPORT_RETENTION_DAYS = { min: 1, max: 365, default: 30 } as const;
+export const MANAGEMENT_POLICY_NAME = "default";
+/** Upper bound, in days, of how late a lifecycle deletion can be: a day for a new policy to take effect, a day per run. */
+export const LIFECYCLE_LAG_DAYS = 2;
+
+/**
+ * What Microsoft keeps of a FHIR service, and what it does not. Source: Microsoft Learn, "Business continuity and
+ * disaster recovery considerations" (healthcare-apis/business-continuity-disaster-recovery): "Azure Health Data
+ * Services automatically keeps backups of your data for the FHIR service for the last seven days"; "The support team
+ * handles the backups and restores of the FHIR database. To restore the data, customers need to submit a support ticket"
+ * (service name, restore point within the last seven days); "For a large or active database, the restore might take
+ * several hours to several days", answering 503 meanwhile; "Cross-region disaster recovery isn't currently supported in
+ * Azure Health Data Services"; it "can't handle" a deleted service, or a disaster that disables the region.
+ */
+export const FHIR_BACKUP_RETENTION_DAYS = 7;
+
+/**
+ * Object replication, the platform's optional copy of `$export` output in a second region. Source: Microsoft Learn,
+ * "Object replication for block blobs" (storage/blobs/object-replication-overview): "Change feed: Must be enabled on the
+ * source account"; "Blob versioning: Must be enabled on both the source and destination accounts"; "supports block
+ * blobs only"; "supported for accounts that are encrypted with either microsoft-managed keys or customer-managed keys";
+ * "The source and destination accounts may be in the same region or in different regions"; "The source and destination
+ * containers must both exist before you can specify them in a rule"; "After you create the replication policy, write
+ * operations to the destination container aren't permitted"; a delete in the source makes the current version a
+ * previous version, and "This state is replicated to the destination account"; the policy is created on the destination
+ * first (policy ID `default`, rule IDs empty), then on the source with the IDs Azure returned; with
+ * AllowCrossTenantReplication false, "you must now provide the full resource ID" of both accounts. The FHIR service
+ * writes `$export` output as block blobs (microsoft/fhir-server AzureExportDestinationClient: CloudBlockBlob, block
+ * lists) into the container named by `_container` ("Export your FHIR data": "If a container is specified, the data is
+ * exported into a folder in that container").
+ */
+export const OBJECT_REPLICATION_DESTINATION_POLICY_ID = "default";
+
+/**
+ * Names Azure keeps unique across all of Azure, not per resource group: a name another tenant holds cannot be created.
+ * Sources: "Naming rules and restrictions for Azure resources" (Microsoft.KeyVault/vaults, Microsoft.Storage/storageAccounts:
+ * "Resource name must be unique across Azure") and, for AHDS workspaces, the FHIR host name `<workspace>-<service>` the
+ * workspace name is part of (fhirServiceUrl above). Soft-deleted vaults keep their name until purged (below).
+ */
+export const GLOBALLY_UNIQUE_NAME_INPUTS: Readonly<Record<string, string>> = {
+    "azure-native:keyvault:Vault": "vaultName",
+    "azure-native:storage:StorageAccount": "accountName",
+    "azure-native:healthcareapis:Workspace": "workspaceName",
+};
+
+/** What ARM answers, code and message, for the refusals the program must cope with; each with where it was seen. */
+export const ARM_ERRORS = {
+    /** Key Vault "Azure Key Vault soft-delete overview": a deleted vault's name stays taken until it is purged or recovered. */
+    vaultNameInDeletedState: {
+        code: "ConflictError",
+        message: (name: string) =>
+            `A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault. (${name})`,
+        source: 'Microsoft Learn, "Azure Key Vault soft-delete overview" (a soft-deleted vault\'s name cannot be reused until purged)',
+    },
+    vaultNameTaken: {
+        code: "VaultAlreadyExists",
+        message: (name: string) =>
+            `The vault name '${name}' is already in use. Vault names are globally unique so it is possible that the name is already taken.`,
+        source: 'Microsoft Learn, "Troubleshoot Azure Key Vault" / ARM deployment errors (VaultAlreadyExists)',
+    },
+    storageNameTaken: {
+        code: "StorageAccountAlreadyTaken",
+        message: (name: string) => `The storage account named ${name} is already taken.`,
+        source: 'Microsoft Learn, "Resolve errors for storage account names" (StorageAccountAlreadyTaken)',
+    },
+    /** The code ARM uses for any name conflict; AHDS's own message for a taken workspace name is not documented. */
+    workspaceNameTaken: {
+        code: "Conflict",
+        message: (name: string) => `The workspace name '${name}' is not available (AHDS workspace names are part of a global host name).`,
+        source: "not documented by AHDS: ARM's generic Conflict code, message written here",
+    },
+    /** REST "Keys - Create If Not Exist" (docs/keys.md): a key exists; other parameters are refused. */
+    keyParametersDiffer: {
+        code: "KeyCreationParametersDidNotMatchExistingKey",
+        message:
+            "This API can only be used for creating the first version of a new key (no subsequent versions can be created, and " +
+            "existing keys cannot be updated)",
+        source: 'Key Vault management REST reference "Keys - Create If Not Exist"; the code as reported in Azure/bicep#8283',
+    },
+    /**
+     * Key Vault's RBAC refusal, seen when a service's identity reaches a key before its role assignment propagated
+     * (MicrosoftDocs/azure-docs#65704, hashicorp/terraform-provider-azurerm#27817). How AHDS and Storage wrap it when a
+     * create with a customer-managed key fails is not documented: the fake passes Key Vault's answer through.
+     */
+    keyAccessDenied: {
+        code: "ForbiddenByRbac",
+        message:
+            "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions " +
+            "were changed recently, please observe propagation time.",
+        source: "Key Vault ForbiddenByRbac as quoted in MicrosoftDocs/azure-docs#65704; AHDS/Storage wrapping not documented",
+    },
+    /** ARM's answer for a region a resource type is not offered in. */
+    locationNotAvailable: {
+        code: "LocationNotAvailableForResourceType",
+        message: (location: string, armType: string, offered: readonly string[]) =>
+            `The provided location '${location}' is not available for resource type '${armType}'. List of available regions for ` +
+            `the resource type is '${offered.join(",")}'.`,
+        source: 'Microsoft Learn, "Resolve errors for SKU not available" / "LocationNotAvailableForResourceType" (ARM)',
+    },
+    /** Storage's answer for a SKU the region does not offer (ZRS outside ZRS_REGIONS); the exact text is not documented. */
+    skuNotAvailable: {
+        code: "SkuNotAvailable",
+        message: (sku: string, location: string) => `The requested SKU '${sku}' is not available in location '${location}'.`,
+        source: 'Microsoft Learn, "Resolve errors for SKU not available" (code SkuNotAvailable; message written here)',
+    },
+    /** A quota reached: ARM's QuotaExceeded code; AHDS's own message text is not documented. */
+    quotaExceeded: {
+        code: "QuotaExceeded",
+        message: (what: string, limit: number) =>
+            `Operation results in exceeding quota limits of ${what}. Maximum allowed: ${limit}. Please submit a support request to raise the limit.`,
+        source: 'AHDS_DEFAULT_QUOTAS above; ARM code QuotaExceeded ("Resolve errors for resource quotas"); message written here',
+    },
+    /** A retired feature switched on: the announcement says applications "will report errors"; ARM's answer is not documented. */
+    featureRetired: {
+        code: "BadRequest",
+        message: (feature: string, retired: string, instead: string) => `${feature} was retired on ${retired}; use ${instead}.`,
+        source: "RETIRED_FEATURES above (Azure Updates); ARM's answer not documented, message written here",
+    },
+} as const;

@@ -70,6 +70,15 @@ export const names = {
         `link-${virtualNetworkId.split("/").pop()!.slice(0, 60)}-${createHash("sha256").update(virtualNetworkId.toLowerCase()).digest("hex").slice(0, 8)}`,
     /** Every diagnostic setting the platform creates (one per resource, so one name is enough). */
     diagnosticSetting: () => "audit-to-log-analytics",
+    /**
+     * A subscription's Activity Log setting: the same name in every stack, so two stacks that would both send one
+     * subscription's Activity Log derive the same Azure resource and the ownership check refuses them.
+     */
+    activityLogSetting: () => "fhir-platform-activity-log",
+    /** The second-region storage account holding an account's recovery copy (`sr`, where export storage is `st`). */
+    recoveryStorage: (account: string, suffix: string) => `sr${account}${suffix}`,
+    /** The container `$export` writes the recovery copy to, replicated to the same container in the second region. */
+    recoveryContainer: () => "recovery",
 };
 
 /** Longest key vault name the naming scheme can produce (for the 94-character CMK rule). */
@@ -95,4 +104,12 @@ export function stableGuid(...parts: string[]): string {
     h[8] = (h[8] & 0x3f) | 0x80;
     const hex = h.subarray(0, 16).toString("hex");
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The crypto grant's stable key (part of its role assignment name) for one of an account's keys: the first (and usually
+ * only) key keeps the original.
+ */
+export function cryptoGrantKey(keyName: string, firstKeyName: string): string {
+    return keyName === firstKeyName ? "identity/cmk" : `identity/cmk/${keyName}`;
 }

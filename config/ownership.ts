@@ -10,9 +10,10 @@
  * state-kept random suffix (vault, storage, workspace) are unique per owner by construction: they carry the owner's
  * suffix as a placeholder (or, in tests, the real value).
  */
-import { AHDS_PRIVATE_DNS_ZONES, type BuiltInRoleName } from "../azure/facts";
-import type { AccountConfig, ConfigProblem, PlatformConfig } from "./schema";
-import { names, stableGuid } from "../azure/naming";
+import { AHDS_PRIVATE_DNS_ZONES, AUDIT_LOG_TABLES, type BuiltInRoleName, logAnalyticsWorkspaceParts } from "../azure/facts";
+import type { ConfigProblem } from "./problems";
+import type { AccountConfig, PlatformConfig } from "./schema";
+import { cryptoGrantKey, names, stableGuid } from "../azure/naming";
 import type { Placement } from "./placement";
 
 /** Who would own an Azure resource, and which config field renames it. */
@@ -24,6 +25,8 @@ export interface Owner {
     field: string;
     /** The account, when an account owns the resource. */
     account?: string;
+    /** How to resolve a collision, before the list of fields (default "Rename one of"). */
+    fix?: string;
 }
 
 export interface AzureIdentity {
@@ -39,11 +42,6 @@ export interface AzureIdentity {
 /** The random suffix of an owner (account or workspace group), or a placeholder before it exists. */
 export type SuffixOf = (owner: "account" | "workspaceGroup", name: string) => string;
 const placeholderSuffix: SuffixOf = (kind, name) => `{suffix of ${kind} ${name}}`;
-
-/** The crypto grant's stable key for one of an account's keys: the first (and usually only) key keeps the original. */
-export function cryptoGrantKey(keyName: string, firstKeyName: string): string {
-    return keyName === firstKeyName ? "identity/cmk" : `identity/cmk/${keyName}`;
-}
 
 /** Role assignments an account creates, by their stable key (components/customerManagedKey, exportStorage, fhirService). */
 function roleAssignmentKeys(a: AccountConfig, keyNames: string[]): { key: string; role: BuiltInRoleName }[] {
@@ -72,12 +70,38 @@ export function azureIdentities(
     const add = (subscriptionId: string, scope: string, type: string, name: string, owner: Owner) =>
         out.push({ subscriptionId, scope, type, name, owner });
     const rgType = "Microsoft.Resources/resourceGroups";
+    const tableType = "Microsoft.OperationalInsights/workspaces/tables";
+    const auditTables = Object.keys(AUDIT_LOG_TABLES);
+
+    // One Activity Log setting per subscription the stack deploys into, under the same name in every stack.
+    const used = new Set([cfg.subscriptions[0].name, ...placements.map((p) => p.subscription)]);
+    cfg.subscriptions.forEach((s, i) => {
+        if (!used.has(s.name) || !s.activityLog) return;
+        add(s.subscriptionId, "subscription", "Microsoft.Insights/diagnosticSettings", names.activityLogSetting(), {
+            ...platform,
+            field: `subscriptions[${i}].activityLog`,
+            fix: "Leave it to one stack: set activityLog: false on one of",
+        });
+    });
+    // The audit tables of an existing workspace, when this stack sets their retention (those of a created one: below).
+    if (cfg.logAnalytics.workspaceId && cfg.logAnalytics.manageTableRetention) {
+        const w = logAnalyticsWorkspaceParts(cfg.logAnalytics.workspaceId);
+        for (const t of auditTables)
+            add(w.subscriptionId, `${w.resourceGroupName}/${w.workspaceName}`, tableType, t, {
+                ...platform,
+                field: "logAnalytics.manageTableRetention",
+                fix: "Leave the workspace's tables to one stack: set manageTableRetention: false on one of",
+            });
+    }
 
     const zonesCreated = cfg.privateDns?.virtualNetworkIds !== undefined && placements.length > 0;
     if (!cfg.logAnalytics.workspaceId || zonesCreated) {
         const rg = names.platformResourceGroup(stack);
         add(home, "subscription", rgType, rg, platform);
-        if (!cfg.logAnalytics.workspaceId) add(home, rg, "Microsoft.OperationalInsights/workspaces", names.logAnalytics(stack), platform);
+        if (!cfg.logAnalytics.workspaceId) {
+            add(home, rg, "Microsoft.OperationalInsights/workspaces", names.logAnalytics(stack), platform);
+            for (const t of auditTables) add(home, `${rg}/${names.logAnalytics(stack)}`, tableType, t, platform);
+        }
         if (zonesCreated) {
             for (const zone of Object.values(AHDS_PRIVATE_DNS_ZONES)) {
                 add(home, rg, "Microsoft.Network/privateDnsZones", zone, platform);
@@ -122,6 +146,8 @@ export function azureIdentities(
         add(sub, rg, "Microsoft.KeyVault/vaults", vault, owner);
         for (const k of p.keys) add(sub, `${rg}/${vault}`, "Microsoft.KeyVault/vaults/keys", k.name, owner);
         if (a.export || a.import) add(sub, rg, "Microsoft.Storage/storageAccounts", names.storage(a.name, suffix), owner);
+        if (a.recoveryCopy && cfg.recoveryCopy && a.export)
+            add(sub, rg, "Microsoft.Storage/storageAccounts", names.recoveryStorage(a.name, suffix), owner);
         let ws = workspaceOf.get(p.workspaceGroup);
         if (p.dedicated) {
             ws = { sub, rg, name: names.workspace(a.name, suffix) };
@@ -156,6 +182,8 @@ const KIND: Readonly<Record<string, string>> = {
     "Microsoft.Network/privateDnsZones": "private DNS zone",
     "Microsoft.Network/privateDnsZones/virtualNetworkLinks": "VNet link",
     "Microsoft.OperationalInsights/workspaces": "Log Analytics workspace",
+    "Microsoft.OperationalInsights/workspaces/tables": "Log Analytics table",
+    "Microsoft.Insights/diagnosticSettings": "Activity Log diagnostic setting",
     "Microsoft.Authorization/roleAssignments": "role assignment",
 };
 
@@ -187,13 +215,14 @@ export function ownershipConflicts(identities: AzureIdentity[], subscriptionName
             ),
         ];
         const account = claims.find((c) => c.owner.account !== undefined)?.owner.account;
+        const fix = claims.find((c) => c.owner.fix !== undefined)?.owner.fix ?? "Rename one of";
         problems.push({
             path: claims.find((c) => c.owner.field !== "stack name")?.owner.field ?? "stack name",
             ...(account ? { account } : {}),
             message:
                 `${describeIdentity(claims[0], subscriptionName)} would be managed by ${owners.join(" and ")}: two Pulumi resources ` +
                 `for one Azure resource ` +
-                `(settings fight on every update, deleting one deletes the other's). Rename one of: ${fields.join(", ")}`,
+                `(settings fight on every update, deleting one deletes the other's). ${fix}: ${fields.join(", ")}`,
         });
     }
     return problems;

@@ -25,6 +25,8 @@ export interface StackArgs {
     projectDir: string;
     /** Placement options (`npm run place -- --accept-key-settings`); the program itself passes none. */
     placementOptions?: PlacementOptions;
+    /** The placement lock to resolve with instead of the file's (`npm run place -- --forget`); the program passes none. */
+    lock?: PlacementLock;
 }
 
 /** The stack file a stack's config comes from. */
@@ -49,7 +51,7 @@ export function resolveStack(args: StackArgs): ResolvedStack {
     const config = loadConfig(args.config, stackFileName(args.stack));
     const placement = placeAccounts(
         config,
-        readPlacementLock(args.projectDir, args.stack),
+        args.lock ?? readPlacementLock(args.projectDir, args.stack),
         args.placementOptions,
         lockFileName(args.stack),
     );

@@ -25,8 +25,8 @@ export function usesBuiltEngine(): boolean {
 }
 
 /** Files of the program a project directory needs (copied; its source folders and `node_modules` are linked). */
-const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
-const PROGRAM_LINKS = ["azure", "config", "components", "program", "node_modules"];
+export const PROGRAM_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
+export const PROGRAM_LINKS = ["azure", "config", "components", "program", "node_modules"];
 
 export interface CommandResult {
     code: number;
@@ -117,6 +117,8 @@ export class EngineProject {
     readonly stateDir: string;
     readonly armDir: string;
     readonly arm: FakeArmTable;
+    /** Settings of the fake Azure for the next commands (FHIR_FAKE_RBAC_PROPAGATION_SECONDS, FHIR_FAKE_TENANT_DIR, …). */
+    fakeAzureEnv: Record<string, string> = {};
 
     private constructor(
         readonly dir: string,
@@ -147,6 +149,11 @@ export class EngineProject {
         return project;
     }
 
+    /** A project directory prepared elsewhere (`npm run pulumi`: engine/cli.ts), with its backend and fake ARM table. */
+    static open(dir: string, stack: string): EngineProject {
+        return new EngineProject(dir, stack, false);
+    }
+
     get stackFile(): string {
         return path.join(this.dir, `Pulumi.${this.stack}.yaml`);
     }
@@ -166,7 +173,7 @@ export class EngineProject {
 
     /** The environment every CLI run of this project gets (engineEnv); a preview adds checkpointEnv's setting. */
     env(): NodeJS.ProcessEnv {
-        return engineEnv({ stateDir: this.stateDir, armDir: this.armDir, typeCheck: this.typeCheck });
+        return { ...engineEnv({ stateDir: this.stateDir, armDir: this.armDir, typeCheck: this.typeCheck }), ...this.fakeAzureEnv };
     }
 
     /**

@@ -73,6 +73,37 @@ export function mockState(
         case "azure-native:monitor:DiagnosticSetting":
             id = `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`;
             break;
+        case "azure-native:operationalinsights:Table":
+            id = `${rg}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}/tables/${inputs.tableName}`;
+            state.name = inputs.tableName;
+            break;
+        case "azure-native:monitor:SubscriptionDiagnosticSetting":
+            id = `${sub}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}`;
+            break;
+        case "azure-native:storage:ManagementPolicy":
+            id = `${rg}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/managementPolicies/${inputs.managementPolicyName}`;
+            state.name = inputs.managementPolicyName;
+            break;
+        case "azure-native:storage:BlobContainer":
+            id = `${rg}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/blobServices/default/containers/${inputs.containerName}`;
+            state.name = inputs.containerName;
+            break;
+        case "azure-native:storage:ObjectReplicationPolicy": {
+            // Azure gives the destination's policy (created as "default") and its rules IDs; the source repeats them. (The
+            // mock keeps the requested name in the ID.)
+            const accountId = `${rg}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}`;
+            const policyId = inputs.objectReplicationPolicyId === "default" ? fakeGuid("orp", accountId) : inputs.objectReplicationPolicyId;
+            id = `${accountId}/objectReplicationPolicies/${inputs.objectReplicationPolicyId}`;
+            state.policyId = policyId;
+            // Under the engine's preview an input not known yet is a placeholder, not a list: left as it is.
+            if (Array.isArray(inputs.rules)) {
+                state.rules = (inputs.rules as Record<string, unknown>[]).map((r, i) => ({
+                    ...r,
+                    ruleId: r.ruleId ?? fakeGuid("orp-rule", `${accountId}/${i}`),
+                }));
+            }
+            break;
+        }
         case "azure-native:operationalinsights:Workspace":
             id = `${rg}/providers/Microsoft.OperationalInsights/workspaces/${inputs.workspaceName}`;
             state.name = inputs.workspaceName;

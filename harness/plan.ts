@@ -11,6 +11,7 @@ import { FHIR_DATA_ROLES, builtInRoleName } from "../azure/facts";
 import type { CapturedResource } from "./mockRun";
 import { nameInput } from "./planFacts";
 import type { PolicyReport, PolicyViolation } from "./policyRunner";
+import type { LockDrift } from "./runStack";
 
 export const PLATFORM_GROUP = "(platform)";
 const ACCOUNT_COMPONENT = "fhir-platform:index:FhirAccount";
@@ -60,6 +61,17 @@ export interface AccountSummary {
     smartIdentityProviders?: string[];
     acrLoginServers?: string[];
     usCoreMissingData?: boolean;
+    /** Days the export storage's lifecycle policy keeps a blob. */
+    exportRetentionDays?: number;
+    /** Region of the account's recovery copy of `$export` output, when it has one. */
+    recoveryCopy?: string;
+}
+
+/** What a reviewer checks stack-wide: how long audit logs are kept, and which subscriptions send their Activity Log. */
+export interface PlatformSummary {
+    auditTables: { table: string; retentionDays?: number; totalRetentionDays?: number }[];
+    /** Subscription IDs whose Activity Log this stack sends to Log Analytics. */
+    activityLog: string[];
 }
 
 export interface Plan {
@@ -69,9 +81,13 @@ export interface Plan {
     counts: { total: number; custom: number; components: number; protected: number; accounts: number };
     /** Per account (group name). */
     summaries: Record<string, AccountSummary>;
+    /** Stack-wide settings (optional so plans written before it existed still read). */
+    platform?: PlatformSummary;
     policy?: PolicyReport;
     /** Valid settings a reviewer should notice (initial import mode, no-version history): see configWarnings. */
     warnings?: ConfigProblem[];
+    /** Present when the placement lock and the config disagree on which accounts exist (or there is no lock). */
+    lock?: LockDrift;
 }
 
 // ---- input paths ---------------------------------------------------------------------------------------------------
@@ -235,6 +251,11 @@ const T = {
     fhir: "azure-native:healthcareapis:FhirService",
     endpoint: "azure-native:network:PrivateEndpoint",
     grant: "azure-native:authorization:RoleAssignment",
+    storage: "azure-native:storage:StorageAccount",
+    lifecycle: "azure-native:storage:ManagementPolicy",
+    table: "azure-native:operationalinsights:Table",
+    activityLog: "azure-native:monitor:SubscriptionDiagnosticSetting",
+    provider: "pulumi:providers:azure-native",
 } as const;
 
 /** The few inputs the summary reads (captured inputs are plain JSON: every field may be missing). */
@@ -285,6 +306,10 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
     const overrides = Object.entries(policy?.resourceTypeOverrides ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
     const versioning =
         policy?.default !== undefined ? `${String(policy.default)}${overrides.length ? ` (${overrides.join(", ")})` : ""}` : undefined;
+    const lifecycle = own.find((r) => r.type === T.lifecycle)?.inputs as LifecycleInputs | undefined;
+    const retention = lifecycle?.policy?.rules?.[0]?.definition?.actions?.baseBlob?.delete?.daysAfterCreationGreaterThan;
+    const fhirLocation = own.find((r) => r.type === T.fhir)?.inputs.location;
+    const recovery = own.find((r) => r.type === T.storage && fhirLocation !== undefined && r.inputs.location !== fhirLocation);
     const grants: Record<string, number> = {};
     for (const g of own.filter((r) => r.type === T.grant)) {
         const role = builtInRoleName(String(g.inputs.roleDefinitionId ?? ""));
@@ -314,7 +339,46 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
         smartIdentityProviders: (fhir?.authenticationConfiguration?.smartIdentityProviders ?? []).map((p) => String(p.authority)),
         acrLoginServers: (fhir?.acrConfiguration?.loginServers ?? []).map(String),
         usCoreMissingData: fhir?.implementationGuidesConfiguration?.usCoreMissingData === true,
+        ...(typeof retention === "number" ? { exportRetentionDays: retention } : {}),
+        ...(recovery ? { recoveryCopy: String(recovery.inputs.location) } : {}),
     };
+}
+
+interface LifecycleInputs {
+    policy?: { rules?: { definition?: { actions?: { baseBlob?: { delete?: { daysAfterCreationGreaterThan?: unknown } } } } }[] };
+}
+
+/** The stack-wide settings, from the platform's resources. */
+export function summarizePlatform(platform: readonly CapturedResource[], all: readonly CapturedResource[]): PlatformSummary {
+    const days = (v: unknown) => (typeof v === "number" ? v : undefined);
+    const subscriptionOf = (r: CapturedResource) =>
+        String(all.find((p) => p.type === T.provider && r.provider?.startsWith(`${p.urn}::`))?.inputs.subscriptionId ?? "default");
+    return {
+        auditTables: platform
+            .filter((r) => r.type === T.table)
+            .map((r) => ({
+                table: String(r.inputs.tableName),
+                ...(days(r.inputs.retentionInDays) !== undefined ? { retentionDays: days(r.inputs.retentionInDays) } : {}),
+                ...(days(r.inputs.totalRetentionInDays) !== undefined ? { totalRetentionDays: days(r.inputs.totalRetentionInDays) } : {}),
+            }))
+            .sort((a, b) => a.table.localeCompare(b.table)),
+        activityLog: platform
+            .filter((r) => r.type === T.activityLog)
+            .map(subscriptionOf)
+            .sort(),
+    };
+}
+
+/** One line: audit table retention, Activity Log. */
+export function platformSummaryLine(s: PlatformSummary): string {
+    const tables = s.auditTables.map(
+        (t) =>
+            `${t.table} ${t.retentionDays ?? "workspace default"} d, ${t.totalRetentionDays ?? t.retentionDays ?? "workspace default"} d in total`,
+    );
+    return [
+        `audit retention ${tables.length ? tables.join("; ") : "not set by this stack"}`,
+        `Activity Log to Log Analytics: ${s.activityLog.length ? `subscription ${s.activityLog.join(", ")}` : "none from this stack"}`,
+    ].join("; ");
 }
 
 /** One line: key, network, export/import, SMART identity providers, CORS, grants. */
@@ -332,7 +396,9 @@ export function summaryLine(s: AccountSummary): string {
     return [
         key,
         `network ${network}${vault ? `, ${vault}` : ""}`,
-        `export ${onOff(s.export)}, import ${onOff(s.import)}${s.initialImportMode ? " (INITIAL MODE: API writes blocked)" : ""}`,
+        `export ${onOff(s.export)}, import ${onOff(s.import)}${s.initialImportMode ? " (INITIAL MODE: API writes blocked)" : ""}` +
+            `${s.exportRetentionDays !== undefined ? `, exports deleted after ${s.exportRetentionDays} days` : ""}` +
+            `${s.recoveryCopy ? `, recovery copy in ${s.recoveryCopy}` : ""}`,
         // The SMART on FHIR proxy is retired: shown only if something still turns it on (the policy pack denies it).
         `SMART ${s.smartIdentityProviders?.length ? `identity providers ${s.smartIdentityProviders.join(" ")}` : "none"}` +
             `${s.smartProxy ? " (RETIRED SMART PROXY ON)" : ""}`,
@@ -396,6 +462,7 @@ export function buildPlan(
     const all = planGroups.flatMap((g) => g.resources);
     const summaries: Record<string, AccountSummary> = {};
     for (const name of order) if (name !== PLATFORM_GROUP) summaries[name] = summarizeAccount(raw.get(name)!, resources);
+    const platform = raw.has(PLATFORM_GROUP) ? summarizePlatform(raw.get(PLATFORM_GROUP)!, resources) : undefined;
     return {
         format: PLAN_FORMAT,
         stack,
@@ -408,6 +475,7 @@ export function buildPlan(
             accounts: planGroups.filter((g) => g.name !== PLATFORM_GROUP).length,
         },
         summaries,
+        ...(platform ? { platform } : {}),
         ...(policy ? { policy: sanitizeReport(policy, mock) } : {}),
     };
 }
@@ -458,6 +526,63 @@ export function violationLine(v: PolicyViolation): string {
     return `[${v.enforcementLevel}] ${v.policyName}: ${where}: ${v.message}`;
 }
 
+/**
+ * What the placement lock and the config disagree on, for a reviewer: accounts `pulumi up` would create and delete, that a
+ * rename is both, and the ways out. Empty when they agree.
+ */
+export function lockDriftLines(plan: Pick<Plan, "stack" | "lock">): string[] {
+    const d = plan.lock;
+    if (!d) return [];
+    const place = `npm run place -- --stack ${plan.stack}`;
+    if (!d.exists) return [`No placement lock yet (${d.file}): ${place} writes it; commit it with the stack file (CI checks it).`];
+    const list = (names: string[]) => names.map((n) => `'${n}'`).join(", ");
+    const lines: string[] = [];
+    if (d.dropped.length)
+        lines.push(
+            `In ${d.file}, not in the config: ${list(d.dropped)}. pulumi up would delete every resource of ` +
+                `${d.dropped.length === 1 ? "this account" : "these accounts"}: FHIR service and its data, key vault and keys, ` +
+                "storage, identity, grants (protected resources refuse, and the update fails).",
+        );
+    if (d.created.length)
+        lines.push(
+            `In the config, not in ${d.file}: ${list(d.created)}. pulumi up would create every resource of ` +
+                `${d.created.length === 1 ? "this account" : "these accounts"}; ${place} places ${d.created.length === 1 ? "it" : "them"} ` +
+                "(commit the lock with the config).",
+        );
+    if (d.dropped.length && d.created.length)
+        lines.push(
+            "If an account was renamed: a rename is a delete of every resource of the old name plus a create of every resource " +
+                "of the new one. Nothing moves: the new account starts with an empty FHIR service and a new key; the old one's data " +
+                "is deleted with it.",
+        );
+    if (d.dropped.length) {
+        const first = d.dropped[0];
+        lines.push(
+            `To keep ${list(d.dropped)}: put ${d.dropped.length === 1 ? "it" : "them"} back in Pulumi.${plan.stack}.yaml. ` +
+                `To remove ${d.dropped.length === 1 ? "it" : "one"} on purpose: with the account still in the config, ` +
+                `npm run decommission -- --stack ${plan.stack} --account ${first} (docs/runbook.md), then remove it and run ${place}. ` +
+                `Never deployed? ${place} records the config as it is.`,
+        );
+    }
+    return lines;
+}
+
+/** Whether the plan fails on the placement lock: accounts it holds that the config dropped. */
+export function lockDropsAccounts(plan: Pick<Plan, "lock">): boolean {
+    return (plan.lock?.dropped.length ?? 0) > 0;
+}
+
+function lockText(plan: Plan): string[] {
+    const lines = lockDriftLines(plan);
+    if (!lines.length) return [];
+    return [
+        "Placement lock:",
+        ...lines.map((l) => `  ${l}`),
+        ...(lockDropsAccounts(plan) ? ["FAILED: accounts in the placement lock are missing from the config"] : []),
+        "",
+    ];
+}
+
 export function mandatoryViolations(plan: Plan): PolicyViolation[] {
     return plan.policy?.violations.filter((v) => v.enforcementLevel === "mandatory") ?? [];
 }
@@ -470,8 +595,7 @@ function warningText(plan: Plan): string[] {
 }
 
 export function policyText(plan: Plan): string[] {
-    if (!plan.policy) return warningText(plan);
-    return [...warningText(plan), ...policyLines(plan)];
+    return [...lockText(plan), ...warningText(plan), ...policyLines(plan)];
 }
 
 function policyLines(plan: Plan): string[] {
@@ -500,6 +624,7 @@ export function renderText(plan: Plan, options: { inputs?: boolean } = {}): stri
         const custom = g.resources.filter((r) => r.custom).length;
         lines.push(`${groupLabel(g.name)}: ${g.resources.length} resources (${custom} cloud, ${g.resources.length - custom} components)`);
         if (plan.summaries[g.name]) lines.push(`  summary: ${summaryLine(plan.summaries[g.name])}`);
+        if (g.name === PLATFORM_GROUP && plan.platform) lines.push(`  summary: ${platformSummaryLine(plan.platform)}`);
         for (const r of g.resources) {
             lines.push(`  + ${resourceLine(r)}`);
             if (r.parent) lines.push(`      parent: ${r.parent}`);
@@ -519,12 +644,18 @@ export function md(s: string): string {
 /** The policy verdict line and violation table of the markdown plan. */
 export function policyMarkdown(plan: Plan): { verdict: string; table: string[] } {
     const mandatory = mandatoryViolations(plan).length;
-    const verdict = plan.policy
+    const policy = plan.policy
         ? mandatory > 0
             ? `:x: **${mandatory} mandatory policy violation(s)**`
             : ":white_check_mark: **No mandatory policy violation**"
         : "_Policies not run._";
+    const verdict = lockDropsAccounts(plan)
+        ? `:x: **Accounts in the placement lock are missing from the config** (see Placement lock)\n\n${policy}`
+        : policy;
     const table: string[] = [];
+    const lock = lockDriftLines(plan);
+    if (lock.length)
+        table.push("### Placement lock", "", ...lock.map((l) => `- ${lockDropsAccounts(plan) ? ":x:" : ":warning:"} ${md(l)}`), "");
     if (plan.warnings?.length) {
         table.push("### Review", "", ...plan.warnings.map((w) => `- :warning: ${md(formatProblem(w))}`), "");
     }
@@ -570,6 +701,7 @@ export function renderMarkdown(plan: Plan): string {
             );
         }),
         "",
+        ...(plan.platform ? [`**Platform**: ${md(platformSummaryLine(plan.platform))}`, ""] : []),
         ...summaryMarkdown(plan.summaries),
         ...policy.table,
     ];

@@ -89,7 +89,9 @@ export async function planAtRef(o: BasePlanOptions): Promise<BasePlan> {
                     maxBuffer: 256 * 1024 * 1024,
                 },
                 (error, _stdout, stderr) => {
-                    if (!error) return resolve();
+                    // Exit code 1 is a plan that fails its own checks (e.g. accounts its placement lock holds and its config
+                    // dropped): it is still the base's plan, and the head's verdict is what this run reports.
+                    if (!error || (error.code === 1 && fs.existsSync(out))) return resolve();
                     const text = String(stderr)
                         .replace(/^plan of .* took \d+ ms\n?/m, "")
                         .trim();

@@ -1,13 +1,23 @@
 /**
  * The offline plan command (scripts/plan.ts parses its arguments): runs the stack program under mocks, the policy
  * pack, and with `base` the plan of the same stack at a git ref, then prints the plan (or the diff) and writes the
- * JSON and markdown files. Returns the exit code: 0 pass, 1 a mandatory policy violation or a protected resource
- * deleted or replaced, 2 invalid config or usage.
+ * JSON and markdown files. Returns the exit code: 0 pass, 1 a mandatory policy violation, a protected resource
+ * deleted or replaced, or accounts in the placement lock that the config no longer lists; 2 invalid config or usage.
  */
 import * as fs from "node:fs";
 import { ConfigValidationError } from "../config/schema";
 import type { StackRun } from "./runStack";
-import { type Plan, buildPlan, MockValues, mandatoryViolations, policyMarkdown, policyText, renderMarkdown, renderText } from "./plan";
+import {
+    type Plan,
+    buildPlan,
+    lockDropsAccounts,
+    MockValues,
+    mandatoryViolations,
+    policyMarkdown,
+    policyText,
+    renderMarkdown,
+    renderText,
+} from "./plan";
 import { type BasePlan, BasePlanError, planAtRef } from "./planBase";
 import {
     type DiffContext,
@@ -59,9 +69,9 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
                   (error: unknown) => ({ error }),
               );
     const headMissing = o.base !== undefined && !fs.existsSync(stackFile(o.stack, projectDir));
-    let run: StackRun;
+    let run: StackRun | undefined;
     try {
-        run = headMissing ? { resources: [], outputs: {}, warnings: [] } : await runStack({ stack: o.stack, projectDir });
+        run = headMissing ? undefined : await runStack({ stack: o.stack, projectDir });
     } catch (e) {
         await base;
         const message =
@@ -77,10 +87,16 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
             );
         return 2;
     }
+    const resources = run?.resources ?? [];
     const report: PolicyReport | undefined =
-        o.policies === false ? undefined : await (await import("./policyRunner")).runPolicyPack(run.resources, o.policyConfig);
-    const mock = MockValues.fromRun(run.resources);
-    const plan = { ...buildPlan(o.stack, run.resources, report, mock), ...(run.warnings.length ? { warnings: run.warnings } : {}) };
+        o.policies === false ? undefined : await (await import("./policyRunner")).runPolicyPack(resources, o.policyConfig);
+    const mock = MockValues.fromRun(resources);
+    const drift = run && (!run.lock.exists || run.lock.created.length + run.lock.dropped.length > 0) ? run.lock : undefined;
+    const plan: Plan = {
+        ...buildPlan(o.stack, resources, report, mock),
+        ...(run?.warnings.length ? { warnings: run.warnings } : {}),
+        ...(drift ? { lock: drift } : {}),
+    };
 
     let diff: PlanDiff | undefined;
     let text: string;
@@ -122,7 +138,7 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
     if (o.json)
         fs.writeFileSync(
             o.json,
-            `${JSON.stringify({ ...plan, outputs: mock.sanitizeDeep(run.outputs), ...(diff ? { diff } : {}) }, null, 2)}\n`,
+            `${JSON.stringify({ ...plan, outputs: mock.sanitizeDeep(run?.outputs ?? {}), ...(diff ? { diff } : {}) }, null, 2)}\n`,
         );
     if (o.markdown) fs.writeFileSync(o.markdown, markdown);
     // Timing goes to stderr so stdout (the plan) is identical across runs.
@@ -131,5 +147,5 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
 }
 
 function failed(plan: Plan, diff?: PlanDiff): boolean {
-    return mandatoryViolations(plan).length > 0 || (diff?.errors.length ?? 0) > 0;
+    return mandatoryViolations(plan).length > 0 || lockDropsAccounts(plan) || (diff?.errors.length ?? 0) > 0;
 }

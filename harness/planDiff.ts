@@ -1,8 +1,9 @@
 /**
  * The plan diff: what a change does to a stack, from two offline plans of it (base and head). Per account: resources
  * added, removed, changed (every input change, `path: before → after`), renamed (a URN that moved while the Azure
- * resource stayed: it needs an alias), and which changes Azure can only make by replacing the resource
- * (planFacts.ts). Deleting or replacing a protected resource is an error: the engine refuses, and data would be lost.
+ * resource stayed: it needs an alias), which changes azure-native replaces on and which updates Azure refuses (planFacts.ts,
+ * from azure/providerRules.ts). Deleting or replacing a protected resource is an error: the engine refuses, and data
+ * would be lost; an update Azure refuses is a warning (`pulumi up` would fail there).
  * Pure functions; a base plan may come from an older plan script (only URN, type, name, inputs and protect needed).
  */
 import {
@@ -212,8 +213,10 @@ function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyM
             path: "[provider]",
             before: base.provider,
             after: head.provider,
-            effect: "replace",
-            why: "another provider (subscription): the resource is created anew there",
+            effect: "caution",
+            why:
+                "another provider (subscription): azure-native's DiffConfig reports no change, so the engine neither replaces nor " +
+                "moves it and it stays where it is; move an account with npm run decommission and a new account instead",
         });
     }
     // The engine's rule (pkg resource/deploy step_generator.go shouldTriggerReplace): a trigger absent on either side
@@ -241,8 +244,8 @@ function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyM
 }
 
 function actionOf(changes: InputChange[]): ResourceChange["action"] | undefined {
-    if (changes.some((c) => c.effect === "replace" || c.effect === "create-only")) return "replace";
-    if (changes.some((c) => c.effect === "update" || c.effect === "caution")) return "update";
+    if (changes.some((c) => c.effect === "replace")) return "replace";
+    if (changes.some((c) => c.effect === "update" || c.effect === "caution" || c.effect === "refused")) return "update";
     return changes.length ? "ignored" : undefined;
 }
 
@@ -386,15 +389,23 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
         }
         const change: ResourceChange = { ...ref(r), protect: b.r.protect, action, changes };
         groups.get(group)!.changed.push(change);
+        const moved = changes.find((c) => c.path === "[provider]");
+        if (moved) problem(warnings, group, change, `its provider changes (${moved.before} → ${moved.after}): ${moved.why}`);
+        const refused = changes.filter((c) => c.effect === "refused");
+        if (refused.length)
+            problem(
+                warnings,
+                group,
+                change,
+                `azure-native sends this as an update, which Azure refuses: ${refused.map((c) => c.path).join(", ")} ` +
+                    `(${[...new Set(refused.map((c) => c.why))].join("; ")}); \`pulumi up\` would fail at this resource`,
+            );
         if (action !== "replace") continue;
         const paths = changes
-            .filter((c) => c.effect === "replace" || c.effect === "create-only")
+            .filter((c) => c.effect === "replace")
             .map((c) => c.path)
             .join(", ");
-        const azureReplaces = changes.some((c) => c.effect === "replace");
-        const how = azureReplaces
-            ? "would be replaced (azure-native deletes it first)"
-            : "cannot take this change in place (Azure fixes it at creation): it takes a new resource";
+        const how = "would be replaced (azure-native deletes it first)";
         if (b.r.protect)
             problem(
                 errors,
@@ -463,8 +474,8 @@ function changeLine(c: InputChange): string {
     const note =
         c.effect === "replace"
             ? `  <- replace: ${c.why}`
-            : c.effect === "create-only"
-              ? `  <- create-only: ${c.why}`
+            : c.effect === "refused"
+              ? `  <- Azure refuses this update: ${c.why}`
               : c.effect === "caution"
                 ? `  <- caution: ${c.why}`
                 : c.effect === "ignored"

@@ -1,4 +1,12 @@
-import { CONFIG_NAMESPACE, type ConfigProblem, type RawConfig, type ResolvedStack, resolveStack } from "../config";
+import {
+    CONFIG_NAMESPACE,
+    type ConfigProblem,
+    type RawConfig,
+    type ResolvedStack,
+    lockFileName,
+    readPlacementLock,
+    resolveStack,
+} from "../config";
 import { defineStack } from "../program";
 import { type MockRunResult, runUnderMocks } from "./mockRun";
 import { PROJECT_DIR, configSource, readStackConfig, toConfigMap } from "./stackFiles";
@@ -14,6 +22,34 @@ export interface RunStackOptions {
 export interface StackRun extends MockRunResult {
     /** Valid settings a reviewer should notice (what the program logs as warnings). */
     warnings: ConfigProblem[];
+    /** Where the placement lock and the config disagree on which accounts exist. */
+    lock: LockDrift;
+}
+
+/** Accounts the placement lock and the config disagree on (both lists sorted). */
+export interface LockDrift {
+    /** `Pulumi.<stack>.placement.json`. */
+    file: string;
+    /** Whether the stack has a placement lock at all. */
+    exists: boolean;
+    /** In the config, not in the lock: `pulumi up` creates every resource of these accounts. */
+    created: string[];
+    /** In the lock, not in the config: `pulumi up` deletes every resource of these accounts (protected ones refuse). */
+    dropped: string[];
+}
+
+/** Which accounts the lock and the config disagree on, from a resolved stack and the lock it was resolved with. */
+export function lockDrift(stack: string, projectDir: string, resolved: ResolvedStack): LockDrift {
+    const lock = readPlacementLock(projectDir, stack);
+    const names = new Set(resolved.config.accounts.map((a) => a.name));
+    return {
+        file: lockFileName(stack),
+        exists: lock !== undefined,
+        created: [...resolved.placement.newlyPlaced].sort(),
+        dropped: Object.keys(lock?.accounts ?? {})
+            .filter((a) => !names.has(a))
+            .sort(),
+    };
 }
 
 /** Runs the real stack program (index.ts's `defineStack`) under mocks. Rejects with ConfigValidationError on bad config. */
@@ -32,7 +68,7 @@ export function runStack(options: RunStackOptions): Promise<StackRun> {
     return runUnderMocks(() => ({ ...defineStack(args, resolved) }), {
         stack: options.stack,
         config,
-    }).then((run) => ({ ...run, warnings: resolved.warnings }));
+    }).then((run) => ({ ...run, warnings: resolved.warnings, lock: lockDrift(options.stack, projectDir, resolved) }));
 }
 
 /** Builds a namespaced config map from plain values: `{ location: "westeurope", accounts: [...] }`. */

@@ -3,7 +3,7 @@
  * account on purpose (tools/decommission.ts). Runs nothing.
  */
 import { ConfigValidationError } from "../config";
-import { type CommandIo, consoleCommandIo, parseCommand, runCommand, usageError } from "../tools/command";
+import { type CommandIo, consoleCommandIo, parseCommand, runCommand, stackArgument, usageError } from "../tools/command";
 import { decommission } from "../tools/decommission";
 
 export const SPEC = {
@@ -13,7 +13,11 @@ export const SPEC = {
         "Prints the exact `pulumi state unprotect` commands for one account's protected resources (and only its), then the\n" +
         "steps to remove it. Runs nothing. Exit codes: 0 printed, 2 no such account, invalid config or usage.",
     options: {
-        stack: { type: "string", value: "NAME", help: "the stack: Pulumi.<NAME>.yaml (required)" },
+        stack: {
+            type: "string",
+            value: "NAME",
+            help: "the stack: Pulumi.<NAME>.yaml (required); <org>/<NAME> prints the pulumi commands for Pulumi Cloud's <org>/<NAME>",
+        },
         account: { type: "string", value: "ACCOUNT", help: "the account to remove (required)" },
         "project-dir": { type: "string", value: "DIR", help: "where the stack file and its lock are (default: this repository)" },
     },
@@ -24,10 +28,12 @@ export async function main(argv: string[], io: CommandIo = consoleCommandIo): Pr
     if ("exitCode" in parsed) return parsed.exitCode;
     const { values } = parsed;
     if (!values.stack || !values.account) return usageError(SPEC, "--stack and --account are required", io);
+    const stack = stackArgument(values.stack, SPEC, io);
+    if ("exitCode" in stack) return stack.exitCode;
     try {
-        const plan = await decommission(values.stack, values.account, values["project-dir"]);
+        const plan = await decommission(stack.stack, values.account, values["project-dir"], stack.ref);
         if (!plan) {
-            io.err(`stack '${values.stack}' has no protected resources of account '${values.account}'`);
+            io.err(`stack '${stack.ref}' has no protected resources of account '${values.account}'`);
             return 2;
         }
         for (const line of plan.lines) io.out(line);

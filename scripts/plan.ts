@@ -4,22 +4,24 @@
  *
  * Runs the real stack program in the Pulumi SDK's mock mode (no Azure credentials, no Pulumi CLI), prints every
  * resource it would register grouped by account, then runs the policy pack over them. With --base, prints what changed
- * since the plan of the same stack at that git ref instead. Exit codes: 0 plan passes, 1 mandatory policy violation or
- * a protected resource deleted or replaced, 2 invalid config or usage.
+ * since the plan of the same stack at that git ref instead. Exit codes: 0 plan passes, 1 mandatory policy violation, a
+ * protected resource deleted or replaced, or accounts in the placement lock missing from the config; 2 invalid config or
+ * usage.
  */
 import * as fs from "node:fs";
 import { type PlanIo, consoleIo, runPlan } from "../harness/planCommand";
 import { PROJECT_DIR } from "../harness/stackFiles";
-import { parseCommand, runCommand, usage, usageError } from "../tools/command";
+import { parseCommand, runCommand, stackArgument, usage, usageError } from "../tools/command";
 
 export const SPEC = {
     run: "npm run plan --",
     synopsis: "--stack <name> [options]",
     description:
         "Plans the stack offline (the real program under Pulumi's mocks, no credentials) and runs the policy pack.\n" +
-        "Exit codes: 0 pass; 1 mandatory policy violation, or a protected resource deleted or replaced; 2 invalid config or usage.",
+        "Exit codes: 0 pass; 1 mandatory policy violation, a protected resource deleted or replaced, or accounts in the placement\n" +
+        "lock missing from the config; 2 invalid config or usage.",
     options: {
-        stack: { type: "string", value: "NAME", help: "the stack to plan: Pulumi.<NAME>.yaml (required)" },
+        stack: { type: "string", value: "NAME", help: "the stack to plan: Pulumi.<NAME>.yaml (required; <org>/<NAME> works too)" },
         base: {
             type: "string",
             value: "REF",
@@ -61,6 +63,8 @@ export async function main(argv: string[], io: PlanIo = consoleIo): Promise<numb
         const found = stacks.length ? stacks.map((s) => `Pulumi.${s}.yaml (--stack ${s})`).join(", ") : "none";
         return usageError(SPEC, `--stack is required (no stack is chosen for you); stack files in ${projectDir}: ${found}`, lineIo);
     }
+    const stack = stackArgument(values.stack, SPEC, lineIo);
+    if ("exitCode" in stack) return stack.exitCode;
     // The policy config is checked before the program runs: a typo costs a second, not a whole plan.
     let policyConfig: Record<string, unknown> | undefined;
     if (values["policy-config"] !== undefined) {
@@ -78,7 +82,7 @@ export async function main(argv: string[], io: PlanIo = consoleIo): Promise<numb
         }
     }
     const options = {
-        stack: values.stack,
+        stack: stack.stack,
         projectDir,
         inputs: values.inputs === true,
         policies: values["no-policies"] !== true,

@@ -15,7 +15,9 @@ import { accountOf } from "../harness/plan";
 import { TENANT, SUB_A } from "./helpers/stack";
 import * as bench from "../scripts/bench";
 import * as ci from "../scripts/ci";
+import * as ciComment from "../scripts/ci-comment";
 import * as decommissionCommand from "../scripts/decommission";
+import * as docsConfig from "../scripts/docs-config";
 import * as engineBench from "../scripts/engine-bench";
 import * as engineBuild from "../scripts/engine-build";
 import * as placeCommand from "../scripts/place";
@@ -49,7 +51,9 @@ function capture(): { io: CommandIo; out: string[]; err: string[] } {
 const COMMANDS: [string, CommandSpec<Record<string, OptionSpec>>][] = [
     ["bench", bench.SPEC],
     ["ci:stacks", ci.SPEC],
+    ["ci:comment", ciComment.SPEC],
     ["decommission", decommissionCommand.SPEC],
+    ["docs:config", docsConfig.SPEC],
     ["bench:engine", engineBench.SPEC],
     ["engine:build", engineBuild.SPEC],
     ["place", placeCommand.SPEC],
@@ -129,6 +133,35 @@ function project(accounts: Record<string, unknown>[]): string {
     return dir;
 }
 
+test("every command that reads a stack file takes --stack as the Pulumi CLI does (<org>/<stack>), and refuses a malformed one", async () => {
+    const dir = project([{ name: "contoso" }]);
+    const c = capture();
+    expect(placeCommand.main(["--stack", "acme/t", "--project-dir", dir], c.io)).toBe(0);
+    expect(fs.existsSync(path.join(dir, "Pulumi.t.placement.json"))).toBe(true);
+    expect(placeCommand.main(["--stack", "acme/fhir-platform/t", "--project-dir", dir, "--check"], c.io)).toBe(0);
+    const planned: string[] = [];
+    const code = await plan.main(["--stack", "acme/t", "--project-dir", dir, "--no-policies"], {
+        out: (t) => void planned.push(t),
+        err: () => undefined,
+    });
+    expect({ code, head: planned.join("").split("\n")[0] }).toEqual({
+        code: 0,
+        head: "Offline plan of stack 't' (real program, Pulumi SDK mock mode; no cloud calls)",
+    });
+    const bad = capture();
+    expect(placeCommand.main(["--stack", "acme/other/t", "--project-dir", dir], bad.io)).toBe(2);
+    expect(await decommissionCommand.main(["--stack", "a/b/c/d", "--account", "contoso"], bad.io)).toBe(2);
+    expect(bad.err.join("\n")).toMatch(
+        /--stack acme\/other\/t: project 'other' is not this project \('fhir-platform'\)[\s\S]*--stack a\/b\/c\/d: expected/,
+    );
+});
+
+/** Replaces text in the test project's stack file. */
+function editStack(dir: string, from: string, to: string): void {
+    const file = path.join(dir, "Pulumi.t.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(from, to));
+}
+
 describe("place (tools/place.ts)", () => {
     test("writes the lock, then --check finds it up to date; a new account makes it out of date", () => {
         const dir = project([{ name: "contoso", keySize: 2048 }]);
@@ -146,10 +179,7 @@ describe("place (tools/place.ts)", () => {
             lines: [expect.any(String), "Pulumi.t.placement.json is up to date"],
             errors: [],
         });
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.t.yaml"),
-            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keySize: 2048", "keySize: 2048\n    - name: fabrikam"),
-        );
+        editStack(dir, "keySize: 2048", "keySize: 2048\n    - name: fabrikam");
         const stale = place({ stack: "t", projectDir: dir, check: true });
         expect(stale.code).toBe(1);
         expect(stale.lines.at(-1)).toBe("Pulumi.t.placement.json is out of date: run npm run place -- --stack t");
@@ -158,10 +188,7 @@ describe("place (tools/place.ts)", () => {
     test("a rotation interval changed after deployment is refused (exit 2) until it is recorded on purpose", () => {
         const dir = project([{ name: "contoso", keyRotationDays: 365 }]);
         place({ stack: "t", projectDir: dir });
-        fs.writeFileSync(
-            path.join(dir, "Pulumi.t.yaml"),
-            fs.readFileSync(path.join(dir, "Pulumi.t.yaml"), "utf8").replace("keyRotationDays: 365", "keyRotationDays: 90"),
-        );
+        editStack(dir, "keyRotationDays: 365", "keyRotationDays: 90");
         const c = capture();
         expect(placeCommand.main(["--stack", "t", "--project-dir", dir], c.io)).toBe(2);
         expect(c.err.join("\n")).toMatch(/account 'contoso', field 'accounts\[0\]\.keyRotationDays': 90 differs from key 'fhir-cmk'/);
@@ -169,6 +196,38 @@ describe("place (tools/place.ts)", () => {
         expect(JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8")).accounts.contoso.keys[0].rotationDays).toBe(
             90,
         );
+    });
+
+    test("--accept-key-settings records a rotation interval only: a key size stays refused, with both ways out", () => {
+        const dir = project([{ name: "contoso", keySize: 3072 }]);
+        place({ stack: "t", projectDir: dir });
+        editStack(dir, "keySize: 3072", "keySize: 2048");
+        const c = capture();
+        expect(placeCommand.main(["--stack", "t", "--project-dir", dir, "--accept-key-settings", "contoso"], c.io)).toBe(2);
+        const message = c.err.join("\n");
+        expect(message).toMatch(/field 'accounts\[0\]\.keySize': 2048 differs from key 'fhir-cmk' as Azure created it \(3072 bits/);
+        expect(message).toMatch(
+            /set keyName to a new name \(e\.g\. fhir-cmk-2\) with keySize: 2048;.*\(docs\/keys\.md, "Changing a key's size"\)/,
+        );
+        expect(message).toMatch(/Never deployed \(a typo before the first pulumi up\)\? .*npm run place -- --stack t --forget contoso/);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8")).accounts.contoso.keys[0].size).toBe(3072);
+    });
+
+    test("--forget <account>: a key-size typo before the first deployment is recorded as the config now says; only for locked accounts", () => {
+        const dir = project([{ name: "contoso", keySize: 3072 }, { name: "fabrikam" }]);
+        place({ stack: "t", projectDir: dir });
+        editStack(dir, "keySize: 3072", "keySize: 2048");
+        const c = capture();
+        expect(placeCommand.main(["--stack", "t", "--project-dir", dir, "--forget", "contoso"], c.io)).toBe(0);
+        expect(c.out[0]).toMatch(/^contoso\s+subscription main\s+workspace contoso {2}\(new\)$/);
+        const lock = JSON.parse(fs.readFileSync(path.join(dir, "Pulumi.t.placement.json"), "utf8"));
+        expect(lock.accounts.contoso.keys).toEqual([{ name: "fhir-cmk", size: 2048, rotationDays: 365 }]);
+        expect(lock.accounts.fabrikam.keys).toEqual([{ name: "fhir-cmk", size: 3072, rotationDays: 365 }]);
+        expect(place({ stack: "t", projectDir: dir, forget: ["globex"] })).toEqual({
+            code: 2,
+            lines: [],
+            errors: ["--forget: 'globex' not in Pulumi.t.placement.json; it holds: contoso, fabrikam"],
+        });
     });
 
     test("--accept-key-settings for an account the stack does not have names the accounts it has", () => {
@@ -193,6 +252,15 @@ describe("decommission (tools/decommission.ts)", () => {
             expected.map((u) => `pulumi state unprotect --stack dev --yes '${u}'`),
         );
         expect(steps?.lines.join("\n")).not.toMatch(/contoso|fabrikam/);
+    });
+
+    test("--stack <org>/<stack>, as the runbook writes it: reads Pulumi.<stack>.yaml and prints commands for <org>/<stack>", async () => {
+        const c = capture();
+        expect(await decommissionCommand.main(["--stack", "acme/dev", "--account", "tailspin"], c.io)).toBe(0);
+        const unprotect = c.out.filter((l) => l.startsWith("pulumi state unprotect"));
+        expect(unprotect.length).toBeGreaterThan(5);
+        for (const l of unprotect) expect(l).toMatch(/^pulumi state unprotect --stack acme\/dev --yes 'urn:pulumi:dev::fhir-platform::/);
+        expect(c.out.join("\n")).toMatch(/pulumi preview --stack acme\/dev .* then pulumi up --stack acme\/dev/);
     });
 
     test("an account the stack does not have: nothing to print (the command exits 2)", async () => {

@@ -6,7 +6,7 @@
 import { BUILT_IN_ROLES, FHIR_DATA_ROLES, type FhirDataRole, roleDefinitionId } from "../azure";
 import { ACCOUNT_TAG, STACK_TAG } from "../azure/naming";
 import type { CapturedResource } from "../harness/mockRun";
-import { type Captured, SUB_A, T, TENANT, capture, inputs, pid, rawConfig } from "./helpers/stack";
+import { type Captured, SUB_A, SUB_B, SUB_C, T, TENANT, capture, inputs, pid, rawConfig } from "./helpers/stack";
 import { expectWarnings } from "./helpers/warnings";
 
 expectWarnings(
@@ -791,5 +791,264 @@ describe("component names (0.2: leaf components named after their account, child
         expect(aliasesOf("fhir-platform:index:ExportStorage", "contoso")).toEqual(["name=contoso-export"]);
         expect(aliasesOf("fhir-platform:index:FhirService", "contoso")).toEqual(["name=contoso-fhir"]);
         expect(aliasesOf("fhir-platform:index:FhirWorkspace", "contoso")).toEqual(["name=contoso-workspace", "name=ws-contoso"]);
+    });
+});
+
+describe("audit retention: the tables the audit logs land in", () => {
+    const tables = (c: Captured): Record<string, CapturedResource> =>
+        Object.fromEntries(c.ofType(T.table).map((t) => [String(inputs(t).tableName), t]));
+
+    test("AzureDiagnostics, StorageBlobLogs and AzureActivity of the created workspace: 90 days, 2191 in total (six years)", () => {
+        const law = s.ofType(T.logAnalytics)[0];
+        const t = tables(s);
+        expect(Object.keys(t).sort()).toEqual(["AzureActivity", "AzureDiagnostics", "StorageBlobLogs"]);
+        for (const table of Object.values(t)) {
+            expect(inputs(table)).toEqual({
+                workspaceName: inputs(law).workspaceName,
+                resourceGroupName: "rg-fhir-comp-platform",
+                tableName: inputs(table).tableName,
+                retentionInDays: 90,
+                totalRetentionInDays: 2191,
+            });
+            // After the workspace (by its name and resource group) and nothing else; nothing of an account waits for it.
+            expect(new Set(table.dependencies.map((u) => s.byUrn.get(u)!.type))).toEqual(new Set([T.logAnalytics, T.rg]));
+            expect(s.resources.some((r) => r.dependencies.includes(table.urn))).toBe(false);
+            expect([table.protect, s.providerName(table)]).toEqual([true, "azure-main"]);
+            expect(s.ancestors(table)[0].type).toBe("fhir-platform:index:AuditLogRetention");
+        }
+        for (const table of flipped.ofType(T.table)) expect(table.protect).toBe(false);
+    });
+
+    test("configured retention; AzureActivity keeps at least its free 90 days", async () => {
+        const c = await capture(rawConfig([{ name: "contoso" }], { logAnalytics: { retentionDays: 30, totalRetentionDays: 1095 } }), {
+            stack: "comp",
+        });
+        expect(inputs(c.ofType(T.logAnalytics)[0]).retentionInDays).toBe(30);
+        const t = tables(c);
+        expect([inputs(t.AzureDiagnostics).retentionInDays, inputs(t.AzureDiagnostics).totalRetentionInDays]).toEqual([30, 1095]);
+        expect([inputs(t.StorageBlobLogs).retentionInDays, inputs(t.StorageBlobLogs).totalRetentionInDays]).toEqual([30, 1095]);
+        expect([inputs(t.AzureActivity).retentionInDays, inputs(t.AzureActivity).totalRetentionInDays]).toEqual([90, 1095]);
+    });
+
+    test("an existing workspace: no table by default; with manageTableRetention, its tables through a provider for its subscription", async () => {
+        const law = `/subscriptions/${SUB_C}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central`;
+        const plain = await capture(rawConfig([{ name: "contoso" }], { logAnalytics: { workspaceId: law } }), { stack: "comp" });
+        expect(plain.ofType(T.table)).toEqual([]);
+        const managed = await capture(
+            rawConfig([{ name: "contoso" }], { logAnalytics: { workspaceId: law, manageTableRetention: true, totalRetentionDays: 2556 } }),
+            { stack: "comp" },
+        );
+        expect(managed.ofType(T.logAnalytics)).toEqual([]);
+        const provider = managed.one(T.provider, "azure-log-analytics");
+        expect(inputs(provider).subscriptionId).toBe(SUB_C);
+        for (const table of managed.ofType(T.table)) {
+            expect(inputs(table)).toMatchObject({ workspaceName: "law-central", resourceGroupName: "rg-sec", totalRetentionInDays: 2556 });
+            expect(managed.providerName(table)).toBe("azure-log-analytics");
+        }
+        // In one of the stack's own subscriptions: that subscription's provider, no extra one.
+        const own = await capture(
+            rawConfig([{ name: "contoso" }], { logAnalytics: { workspaceId: law.replace(SUB_C, SUB_A), manageTableRetention: true } }),
+            { stack: "comp" },
+        );
+        expect(own.ofType(T.provider).map((p) => p.name)).toEqual(["azure-main"]);
+        expect(own.ofType(T.table).map((t) => own.providerName(t))).toEqual(["azure-main", "azure-main", "azure-main"]);
+    });
+});
+
+describe("control-plane audit: each subscription's Activity Log", () => {
+    const twoSubs = (extra: Record<string, unknown> = {}) =>
+        rawConfig([{ name: "contoso" }, { name: "fabrikam", subscription: "two" }], {
+            subscriptions: [
+                { name: "main", subscriptionId: SUB_A },
+                { name: "two", subscriptionId: SUB_B, ...extra },
+                { name: "spare", subscriptionId: SUB_C },
+            ],
+        });
+
+    test("one setting per subscription the stack deploys into, through its provider, every category to Log Analytics", async () => {
+        const c = await capture(twoSubs(), { stack: "comp" });
+        const law = c.ofType(T.logAnalytics)[0];
+        const settings = c.ofType(T.activityLog);
+        expect(settings.map((x) => [x.name, c.providerName(x)])).toEqual([
+            ["platform-activity-log-main", "azure-main"],
+            ["platform-activity-log-two", "azure-two"],
+        ]);
+        for (const x of settings) {
+            expect(inputs(x)).toEqual({
+                name: "fhir-platform-activity-log",
+                workspaceId: law.id,
+                logs: [
+                    "Administrative",
+                    "Security",
+                    "ServiceHealth",
+                    "Alert",
+                    "Recommendation",
+                    "Policy",
+                    "Autoscale",
+                    "ResourceHealth",
+                ].map((category) => ({ category, enabled: true })),
+            });
+            expect(x.protect).toBe(false);
+            expect(x.dependencies.map((u) => c.byUrn.get(u)!.type)).toEqual([T.logAnalytics]);
+        }
+    });
+
+    test("activityLog: false leaves a subscription's setting to another stack or an existing setup", async () => {
+        const c = await capture(twoSubs({ activityLog: false }), { stack: "comp" });
+        expect(c.ofType(T.activityLog).map((x) => x.name)).toEqual(["platform-activity-log-main"]);
+    });
+});
+
+describe("exported PHI ages out: a lifecycle policy on every export storage account", () => {
+    test("every blob (no prefix) deleted N days after creation, versions and snapshots too; append blobs deleted", () => {
+        for (const account of ["contoso", "fabrikam", "importer"]) {
+            const m = one(s, account, T.lifecycle);
+            const after = { daysAfterCreationGreaterThan: 30 };
+            expect(inputs(m)).toEqual({
+                accountName: inputs(one(s, account, T.storage)).accountName,
+                resourceGroupName: `rg-fhir-comp-${account}`,
+                managementPolicyName: "default",
+                policy: {
+                    rules: [
+                        {
+                            name: "delete-block-blobs",
+                            enabled: true,
+                            type: "Lifecycle",
+                            definition: {
+                                filters: { blobTypes: ["blockBlob"] },
+                                actions: { baseBlob: { delete: after }, version: { delete: after }, snapshot: { delete: after } },
+                            },
+                        },
+                        {
+                            name: "delete-append-blobs",
+                            enabled: true,
+                            type: "Lifecycle",
+                            definition: { filters: { blobTypes: ["appendBlob"] }, actions: { baseBlob: { delete: after } } },
+                        },
+                    ],
+                },
+            });
+            expect(m.protect).toBe(false);
+            expect(m.dependencies).toContain(one(s, account, T.storage).urn);
+            expect(s.outputs(account).exportRetentionDays).toBe(30);
+        }
+        expect(s.ofAccount("tailspin", T.lifecycle)).toEqual([]);
+        expect(s.outputs("tailspin").exportRetentionDays).toBeUndefined();
+    });
+
+    test("the stack's exportRetentionDays, and an account's own", async () => {
+        const c = await capture(
+            rawConfig([{ name: "contoso" }, { name: "fabrikam", exportRetentionDays: 7 }], { exportRetentionDays: 90 }),
+            {
+                stack: "comp",
+            },
+        );
+        const days = (a: string) =>
+            inputs(one(c, a, T.lifecycle)).policy.rules[0].definition.actions.baseBlob.delete.daysAfterCreationGreaterThan;
+        expect([days("contoso"), days("fabrikam")]).toEqual([90, 7]);
+    });
+});
+
+describe("recovery copy: an opted-in account's $export output replicated to a second region", () => {
+    let r: Captured;
+    beforeAll(async () => {
+        r = await capture(
+            rawConfig([{ name: "contoso", recoveryCopy: true, exportRetentionDays: 14 }, { name: "fabrikam" }], {
+                recoveryCopy: { location: "northcentralus" },
+            }),
+            { stack: "comp" },
+        );
+    });
+    const byName = (name: string) => r.resources.find((x) => x.name === name && x.custom)!;
+
+    test("storage in the second region, hardened and encrypted like export storage, admitting nothing but trusted services", () => {
+        const source = inputs(byName("contoso-export-storage"));
+        const copy = byName("contoso-recovery-storage");
+        const { accountName, location, sku, networkRuleSet, ...rest } = inputs(copy);
+        const { accountName: _a, location: _l, sku: _s, networkRuleSet: sourceRules, ...sourceRest } = source;
+        expect(rest).toEqual(sourceRest);
+        expect(accountName).toMatch(/^srcontoso[a-z0-9]{6}$/);
+        // northcentralus has no availability zones: LRS there, ZRS in westeurope.
+        expect([location, sku, source.sku]).toEqual(["northcentralus", { name: "Standard_LRS" }, { name: "Standard_ZRS" }]);
+        expect(networkRuleSet).toEqual({ ...sourceRules, resourceAccessRules: [] });
+        expect(copy.protect).toBe(true);
+        // Encrypted with the key at creation: after the key grant's propagation; not after the workspace or FHIR service.
+        const deps = copy.dependencies.map((u) => r.byUrn.get(u)!.type);
+        expect(deps).toContain(T.wait);
+        expect(deps).not.toContain(T.workspace);
+        expect(deps).not.toContain(T.fhir);
+        expect(r.outputs("contoso").recoveryCopy).toEqual({
+            storageAccount: accountName,
+            location: "northcentralus",
+            container: "recovery",
+        });
+        expect(r.outputs("fabrikam").recoveryCopy).toBeUndefined();
+        expect(r.ofAccount("fabrikam", T.storage)).toHaveLength(1);
+    });
+
+    test("versioning on both blob services, the change feed on the source (kept as long as the exports); soft delete, audit, lifecycle on the copy", () => {
+        const source = inputs(byName("contoso-export-blob-service"));
+        const copy = inputs(byName("contoso-recovery-blob-service"));
+        expect([source.isVersioningEnabled, source.changeFeed]).toEqual([true, { enabled: true, retentionInDays: 14 }]);
+        expect([copy.isVersioningEnabled, copy.changeFeed]).toEqual([true, undefined]);
+        expect(copy.deleteRetentionPolicy).toEqual(source.deleteRetentionPolicy);
+        expect(inputs(byName("fabrikam-export-blob-service")).isVersioningEnabled).toBeUndefined();
+        expect(diagnosticsOf(r, byName("contoso-recovery-blob-service").id!).logs.map((l: { category: string }) => l.category)).toEqual([
+            "StorageRead",
+            "StorageWrite",
+            "StorageDelete",
+        ]);
+        const lifecycle = inputs(byName("contoso-recovery-lifecycle"));
+        expect(lifecycle.accountName).toBe(inputs(byName("contoso-recovery-storage")).accountName);
+        expect(lifecycle.policy).toEqual(inputs(byName("contoso-export-lifecycle")).policy);
+    });
+
+    test("replication: recovery containers on both sides, the destination's policy first, the source's with its IDs", () => {
+        const sourceContainer = byName("contoso-export-recovery-container");
+        const copyContainer = byName("contoso-recovery-container");
+        expect(inputs(sourceContainer)).toEqual({
+            accountName: inputs(byName("contoso-export-storage")).accountName,
+            resourceGroupName: "rg-fhir-comp-contoso",
+            containerName: "recovery",
+            publicAccess: "None",
+        });
+        expect(inputs(copyContainer).accountName).toBe(inputs(byName("contoso-recovery-storage")).accountName);
+        // Versioning before the policy names the containers.
+        expect(sourceContainer.dependencies).toContain(byName("contoso-export-blob-service").urn);
+        expect(copyContainer.dependencies).toContain(byName("contoso-recovery-blob-service").urn);
+
+        const destination = byName("contoso-recovery-replication-destination");
+        const source = byName("contoso-recovery-replication-source");
+        const ids = { sourceAccount: byName("contoso-export-storage").id, destinationAccount: byName("contoso-recovery-storage").id };
+        expect(inputs(destination)).toEqual({
+            accountName: inputs(byName("contoso-recovery-storage")).accountName,
+            resourceGroupName: "rg-fhir-comp-contoso",
+            objectReplicationPolicyId: "default",
+            ...ids,
+            rules: [{ sourceContainer: "recovery", destinationContainer: "recovery" }],
+        });
+        expect(inputs(source)).toEqual({
+            accountName: inputs(byName("contoso-export-storage")).accountName,
+            resourceGroupName: "rg-fhir-comp-contoso",
+            objectReplicationPolicyId: destination.outputs.policyId,
+            ...ids,
+            rules: [
+                {
+                    ruleId: (destination.outputs.rules as { ruleId: string }[])[0].ruleId,
+                    sourceContainer: "recovery",
+                    destinationContainer: "recovery",
+                },
+            ],
+        });
+        expect(source.dependencies).toContain(destination.urn);
+        expect(destination.dependencies).toEqual(expect.arrayContaining([sourceContainer.urn, copyContainer.urn]));
+    });
+
+    test("nothing of the copy is on the FHIR service's path; nothing is granted on it", () => {
+        const fhir = one(r, "contoso", T.fhir);
+        const copy = r.resources.filter((x) => /contoso-(recovery|export-recovery)/.test(x.name)).map((x) => x.urn);
+        expect(copy.length).toBeGreaterThan(6);
+        for (const dep of fhir.dependencies) expect(copy).not.toContain(dep);
+        expect(r.ofAccount("contoso", T.grant).filter((g) => String(inputs(g).scope).includes("srcontoso"))).toEqual([]);
     });
 });

@@ -6,7 +6,6 @@ import {
     type ConfigProblem,
     ConfigValidationError,
     configWarnings,
-    findCrossShardDuplicates,
     formatProblem,
     loadConfig,
     readRawConfig,
@@ -20,6 +19,8 @@ const VNET = `/subscriptions/${SUB_A}/resourceGroups/net/providers/Microsoft.Net
 const zoneId = (zone: string) => `/subscriptions/${SUB_A}/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/${zone}`;
 const SUBNET = `/subscriptions/${SUB_A}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/s`;
 const privateAccount = (name: string) => ok(name, { publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET });
+const REGISTRY = (name: string) => `/subscriptions/${SUB_A}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/${name}`;
+const LAW = `/subscriptions/${SUB_B}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central`;
 
 /** The problems whose path is exactly `path` (and, when given, whose account is `account`). */
 function at(problems: ConfigProblem[], path: string, account?: string): ConfigProblem[] {
@@ -40,7 +41,7 @@ describe("defaults", () => {
     const cfg = validateConfig(rawConfig([ok("contoso")]));
     const a = cfg.accounts[0];
 
-    test("account defaults: RSA 3072, export on, import off, the retired SMART proxy off, public, no grants", () => {
+    test("account defaults: RSA 3072, export on, import off, the retired SMART proxy off, public, no grants, no recovery copy", () => {
         expect(a).toEqual({
             name: "contoso",
             keyName: "fhir-cmk",
@@ -58,12 +59,14 @@ describe("defaults", () => {
             resourceVersionPolicy: "versioned",
             resourceVersionOverrides: {},
             usCoreMissingData: false,
+            recoveryCopy: false,
         });
     });
 
     test(
         "platform defaults: dedicated placement, protection on, 600 s RBAC wait (Microsoft's 10 minutes), listed regions only, " +
-            "created Log Analytics",
+            "created Log Analytics keeping audit tables 90 days interactively and 2191 days (six years) in total, exports deleted " +
+            "after 30 days, no recovery copy",
         () => {
             expect(cfg.placement).toBe("dedicated");
             expect(cfg.protectStatefulResources).toBe(true);
@@ -71,15 +74,17 @@ describe("defaults", () => {
             expect(cfg.allowUnlistedLocation).toBe(false);
             expect(cfg.privateDns).toBeUndefined();
             expect([cfg.environment, cfg.deploy]).toEqual([undefined, true]);
-            expect(cfg.logAnalytics).toEqual({ retentionDays: 90 });
+            expect(cfg.logAnalytics).toEqual({ retentionDays: 90, totalRetentionDays: 2191 });
+            expect(cfg.exportRetentionDays).toBe(30);
+            expect(cfg.recoveryCopy).toBeUndefined();
             expect(cfg.tags).toEqual({});
         },
     );
 
     // "Supported FHIR features", Service limits: "By default, each subscription is limited to a maximum of 10 FHIR services".
-    test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 10 FHIR per subscription)", () => {
+    test("subscription quotas default to Azure's (10 FHIR per workspace, 10 workspaces, 10 FHIR per subscription); Activity Log sent", () => {
         expect(cfg.subscriptions).toEqual([
-            { name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 10 },
+            { name: "main", subscriptionId: SUB_A, fhirServicesPerWorkspace: 10, workspaces: 10, fhirServices: 10, activityLog: true },
         ]);
         expect(AHDS_DEFAULT_QUOTAS).toEqual({
             fhirServicesPerWorkspace: 10,
@@ -114,6 +119,7 @@ describe("defaults", () => {
                     logAnalytics: {
                         workspaceId: `/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law`,
                         retentionDays: 30,
+                        manageTableRetention: true,
                     },
                 },
             ),
@@ -536,6 +542,97 @@ describe("every problem at once", () => {
         expect(error.message).toContain("account 'wingtip', field 'accounts[4].subscription': unknown subscription 'nowhere'");
         expect(error.name).toBe("ConfigValidationError");
     });
+
+    // zod skips a refinement once anything below it failed: the rules that relate fields (config/rules.ts) are told to
+    // run anyway, on what did parse.
+    test("rules that relate fields still run when the fields around them are wrong", () => {
+        const problems = problemsOf(() =>
+            validateConfig(
+                rawConfig(
+                    [
+                        ok("contoso", {
+                            keySize: 4096,
+                            export: false,
+                            publicNetworkAccess: "Disabled",
+                            grants: [
+                                { principalId: "nobody", principalType: "User", role: "FHIR Data Exporter" },
+                                { principalId: pid(1), principalType: "Usr", role: "FHIR Data Reader" },
+                            ],
+                            cors: { origins: ["*", "ftp://x"], allowCredentials: true, maxAge: -1 },
+                            acr: {
+                                registryIds: [REGISTRY("tpl001"), "tpl002"],
+                                ociArtifacts: [{ loginServer: "tpl01.azurecr.io", imageName: 1 }],
+                            },
+                        }),
+                        ok("contoso", { subscription: "mian", tags: { n: 1 } }),
+                    ],
+                    { location: "westeurope", logAnalytics: { workspaceId: LAW, retentionDays: 60, totalRetentionDays: 3000 } },
+                ),
+            ),
+        );
+        expect(problems.map((p) => `${p.account ?? "-"} ${p.path}`).sort()).toEqual(
+            [
+                "contoso accounts[0].keySize",
+                "contoso accounts[0].grants[0].principalId",
+                "contoso accounts[0].grants[0].role", // Exporter with export off: a rule
+                "contoso accounts[0].grants[1].principalType",
+                "contoso accounts[0].privateEndpointSubnetId", // a rule
+                "contoso accounts[0].cors.origins[0]", // '*' with credentials: a rule
+                "contoso accounts[0].cors.origins[1]",
+                "contoso accounts[0].cors.maxAge",
+                "contoso accounts[0].acr.registryIds[1]",
+                "contoso accounts[0].acr.ociArtifacts[0].loginServer", // not a listed registry's: a rule
+                "contoso accounts[0].acr.ociArtifacts[0].imageName",
+                "contoso accounts[1].name", // duplicate: a rule
+                "contoso accounts[1].subscription", // unknown subscription: a rule
+                "contoso accounts[1].tags.n",
+                "- privateDns", // required by a private account: a rule
+                "- logAnalytics.retentionDays", // not applied to an existing workspace: a rule
+                "- logAnalytics.totalRetentionDays",
+                "- logAnalytics.totalRetentionDays", // set, though wrong: not applied either (a rule about the key, not its value)
+            ].sort(),
+        );
+        expect(at(problems, "logAnalytics.totalRetentionDays").map((p) => p.message)).toEqual([
+            expect.stringMatching(/^3000 days is not a total retention Azure accepts/),
+            expect.stringMatching(/^is not applied to an existing workspace/),
+        ]);
+    });
+
+    test("a list over its limit still has its items checked, and hides no other problem", () => {
+        const registries = Array.from({ length: 21 }, (_, i) => REGISTRY(`tpl${String(i).padStart(3, "0")}`));
+        const problems = problemsOf(() =>
+            validateConfig(
+                rawConfig([ok("contoso", { acr: { registryIds: [...registries.slice(1), "tpl000"] } }), ok("contoso")], {
+                    privateDns: { virtualNetworkIds: [VNET, "vnet-2"] },
+                }),
+            ),
+        );
+        expect(problems.map((p) => p.path)).toEqual(
+            expect.arrayContaining([
+                "accounts[0].acr.registryIds",
+                "accounts[0].acr.registryIds[20]",
+                "privateDns.virtualNetworkIds",
+                "privateDns.virtualNetworkIds[1]",
+                "accounts[1].name",
+            ]),
+        );
+        expect(problems).toHaveLength(5);
+    });
+
+    // A rule reads only values that parsed: 2.5 days is not also "shorter than the analytics retention", a string is not
+    // also "more than a single VNet", and a malformed subnet is not also "required".
+    test("a value with a problem of its own is not read by the rules that relate it to others", () => {
+        expect(
+            problemsOf(() =>
+                validateConfig(
+                    rawConfig([ok("contoso", { publicNetworkAccess: "Disabled", privateEndpointSubnetId: "snet-1" })], {
+                        privateDns: { virtualNetworkIds: "vnet-hub" },
+                        logAnalytics: { retentionDays: 365, totalRetentionDays: 2.5 },
+                    }),
+                ),
+            ).map((p) => p.path),
+        ).toEqual(["logAnalytics.totalRetentionDays", "privateDns.virtualNetworkIds", "accounts[0].privateEndpointSubnetId"]);
+    });
 });
 
 describe("reading config from a Pulumi-like source", () => {
@@ -553,16 +650,6 @@ describe("reading config from a Pulumi-like source", () => {
         const cfg = loadConfig({ get: (k) => map[k] });
         expect(cfg.rbacPropagationSeconds).toBe(30);
         expect(cfg.accounts.map((a) => a.name)).toEqual(["contoso"]);
-    });
-});
-
-describe("sharding", () => {
-    test("an account in two shards is reported once, naming both stacks", () => {
-        const problems = findCrossShardDuplicates([
-            { stack: "eu1", accounts: ["contoso", "fabrikam"] },
-            { stack: "eu2", accounts: ["fabrikam", "tailspin", "tailspin"] },
-        ]);
-        expect(problems).toEqual([{ path: "accounts", account: "fabrikam", message: expect.stringContaining("eu1, eu2") }]);
     });
 });
 
@@ -663,6 +750,16 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
         );
     });
 
+    // "Configure Private Link for Azure Health Data Services": "associate only a single virtual network with the DNS zone".
+    test("privateDns.virtualNetworkIds takes a single VNet", () => {
+        expectOneProblem(
+            rawConfig([privateAccount("tailspin")], { privateDns: { virtualNetworkIds: [VNET, `${VNET}2`] } }),
+            "privateDns.virtualNetworkIds",
+            undefined,
+            /must list a single VNet: .*"associate only a single virtual network with the DNS zone".*give zoneIds instead/,
+        );
+    });
+
     test("privateDns takes existing zones (hub and spoke) or VNets to link created zones", () => {
         const zones = {
             workspace: zoneId("privatelink.workspace.azurehealthcareapis.com"),
@@ -679,9 +776,8 @@ describe("Azure behaviour the config must respect (issue: Azure behaviour before
     test.each([
         [{ zoneIds: {}, virtualNetworkIds: [VNET] }, "privateDns", /exactly one of the two/],
         [{}, "privateDns", /exactly one of the two/],
-        [{ virtualNetworkIds: [] }, "privateDns.virtualNetworkIds", /at least one VNet/],
+        [{ virtualNetworkIds: [] }, "privateDns.virtualNetworkIds", /must list one VNet ID/],
         [{ virtualNetworkIds: ["vnet-hub"] }, "privateDns.virtualNetworkIds[0]", /virtual network resource ID/],
-        [{ virtualNetworkIds: [VNET, VNET.toUpperCase()] }, "privateDns.virtualNetworkIds[1]", /listed twice/],
         [
             {
                 zoneIds: {
@@ -936,5 +1032,125 @@ describe("FHIR service options", () => {
         ]);
         expect(configWarnings(cfg)[0].message).toMatch(/blocks API writes/);
         expect(configWarnings(cfg)[1].message).toMatch(/no history for AuditEvent/);
+    });
+});
+
+describe("audit retention, Activity Log, export lifecycle and recovery copy", () => {
+    const LAW = `/subscriptions/${SUB_B}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central`;
+
+    // "Manage data retention in a Log Analytics workspace", Tables - Update: totalRetentionInDays "can be between 4 and
+    // 730; or 1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018, or 4383".
+    test("total retention: 4-730 days or whole years up to 12; six years is 2191, and 2190 gets that suggestion", () => {
+        for (const totalRetentionDays of [90, 730, 1095, 2191, 4383])
+            expect(
+                validateConfig(rawConfig([ok("contoso")], { logAnalytics: { totalRetentionDays } })).logAnalytics.totalRetentionDays,
+            ).toBe(totalRetentionDays);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { totalRetentionDays: 2190 } }),
+            "logAnalytics.totalRetentionDays",
+            undefined,
+            /2190 days is not a total retention Azure accepts: 4 to 730 days, or whole years: 1095, 1460, 1826, 2191,.*; did you mean 2191\?/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { totalRetentionDays: 5000 } }),
+            "logAnalytics.totalRetentionDays",
+            undefined,
+            /^5000 days is not a total retention Azure accepts: .*Tables - Update\)$/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { retentionDays: 365, totalRetentionDays: 180 } }),
+            "logAnalytics.totalRetentionDays",
+            undefined,
+            /180 days is shorter than the analytics retention \(retentionDays: 365\), which it includes/,
+        );
+    });
+
+    test("an existing workspace: the stack sets no retention there unless manageTableRetention is true", () => {
+        const c = validateConfig(rawConfig([ok("contoso")], { logAnalytics: { workspaceId: LAW } }));
+        expect(c.logAnalytics.manageTableRetention).toBeUndefined();
+        for (const key of ["retentionDays", "totalRetentionDays"])
+            expectOneProblem(
+                rawConfig([ok("contoso")], { logAnalytics: { workspaceId: LAW, [key]: 730 } }),
+                `logAnalytics.${key}`,
+                undefined,
+                /is not applied to an existing workspace: its retention is its owner's .*Set manageTableRetention: true/,
+            );
+        expect(
+            validateConfig(
+                rawConfig([ok("contoso")], { logAnalytics: { workspaceId: LAW, manageTableRetention: true, totalRetentionDays: 2556 } }),
+            ).logAnalytics,
+        ).toEqual({ workspaceId: LAW, manageTableRetention: true, retentionDays: 90, totalRetentionDays: 2556 });
+        expectOneProblem(
+            rawConfig([ok("contoso")], { logAnalytics: { manageTableRetention: true } }),
+            "logAnalytics.manageTableRetention",
+            undefined,
+            /applies only with workspaceId .*the stack always sets the audit tables' retention in the workspace it creates/,
+        );
+    });
+
+    test("Activity Log per subscription: a boolean, default true", () => {
+        const c = validateConfig(
+            rawConfig([ok("contoso")], {
+                subscriptions: [
+                    { name: "one", subscriptionId: SUB_A },
+                    { name: "two", subscriptionId: SUB_B, activityLog: false },
+                ],
+            }),
+        );
+        expect(c.subscriptions.map((s) => s.activityLog)).toEqual([true, false]);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { subscriptions: [{ name: "one", subscriptionId: SUB_A, activityLog: "no" }] }),
+            "subscriptions[0].activityLog",
+            undefined,
+            /must be a boolean \(true or false\), got "no"/,
+        );
+    });
+
+    test("export retention: 1 to 365 days, stack-wide (default 30) and per account", () => {
+        const c = validateConfig(rawConfig([ok("contoso"), ok("fabrikam", { exportRetentionDays: 7 })], { exportRetentionDays: 60 }));
+        expect([c.exportRetentionDays, c.accounts[0].exportRetentionDays, c.accounts[1].exportRetentionDays]).toEqual([60, undefined, 7]);
+        expectOneProblem(
+            rawConfig([ok("contoso")], { exportRetentionDays: 0 }),
+            "exportRetentionDays",
+            undefined,
+            /whole number from 1 to 365/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso", { exportRetentionDays: 400 })]),
+            "accounts[0].exportRetentionDays",
+            "contoso",
+            /whole number from 1 to 365, got 400/,
+        );
+    });
+
+    test("a recovery copy is an opt-in per stack (a second region) and per account (with export on); every problem at once", () => {
+        const c = validateConfig(
+            rawConfig([ok("contoso", { recoveryCopy: true }), ok("fabrikam")], { recoveryCopy: { location: "northeurope" } }),
+        );
+        expect([c.recoveryCopy, c.accounts.map((a) => a.recoveryCopy)]).toEqual([{ location: "northeurope" }, [true, false]]);
+        const problems = problemsOf(() =>
+            validateConfig(
+                rawConfig([ok("contoso", { recoveryCopy: true, export: false }), ok("fabrikam", { recoveryCopy: true })], {
+                    recoveryCopy: { location: "westeurope" },
+                }),
+            ),
+        );
+        expect(problems.map(formatProblem)).toEqual([
+            "field 'recoveryCopy.location': 'westeurope' is the stack's own location: the recovery copy goes to a second region (a " +
+                "regional outage takes both otherwise)",
+            "account 'contoso', field 'accounts[0].recoveryCopy': needs export: true (the copy is made of $export output)",
+        ]);
+        expectOneProblem(
+            rawConfig([ok("contoso", { recoveryCopy: true })]),
+            "accounts[0].recoveryCopy",
+            "contoso",
+            /needs the stack's fhir-platform:recoveryCopy: \{ location: <second region> \}/,
+        );
+        expectOneProblem(
+            rawConfig([ok("contoso")], { recoveryCopy: { location: "North Europe" } }),
+            "recoveryCopy.location",
+            undefined,
+            /must be a region name like northeurope, got "North Europe"/,
+        );
     });
 });

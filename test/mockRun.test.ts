@@ -5,7 +5,7 @@
  * say in its commit why, with aliases where a URN moves. Mock-generated parts of names (random suffixes) read
  * "(known after deploy)".
  */
-import { engineUrn, maskValue, type MockRunResult, SECRET_MASK } from "../harness/mockRun";
+import { engineUrn, maskValue, type MockRunResult, mockState, SECRET_MASK } from "../harness/mockRun";
 import { buildPlan } from "../harness/plan";
 import { runStack } from "../harness/runStack";
 
@@ -75,5 +75,59 @@ describe("stack outputs a verifier and an operator need", () => {
         expect(accounts.contoso.publicNetworkAccess).toBe("Enabled");
         const key = resources.find((r) => r.type === "azure-native:keyvault:Key" && r.name === "contoso-cmk")!;
         expect(key.outputs.keyUriWithVersion).toBe(accounts.contoso.keyUri);
+    });
+});
+
+describe("mock state of object replication policies (also the engine fake's outputs)", () => {
+    const SUB = "00000000-0000-4000-8000-00000000d001";
+    const base = { resourceGroupName: "rg", sourceAccount: "/s", destinationAccount: "/d" };
+
+    test("the destination (created as 'default') gets a policy ID and rule IDs; the source keeps what it was given", () => {
+        const dest = mockState(
+            "azure-native:storage:ObjectReplicationPolicy",
+            "dest",
+            {
+                ...base,
+                accountName: "srcopy",
+                objectReplicationPolicyId: "default",
+                rules: [{ sourceContainer: "recovery", destinationContainer: "recovery" }],
+            },
+            SUB,
+        );
+        expect(dest.state.policyId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(dest.state.rules).toEqual([
+            { sourceContainer: "recovery", destinationContainer: "recovery", ruleId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+        ]);
+        const rules = dest.state.rules as { ruleId: string }[];
+        const source = mockState(
+            "azure-native:storage:ObjectReplicationPolicy",
+            "source",
+            {
+                ...base,
+                accountName: "stsource",
+                objectReplicationPolicyId: dest.state.policyId,
+                rules,
+            },
+            SUB,
+        );
+        expect([source.state.policyId, source.state.rules]).toEqual([dest.state.policyId, rules]);
+    });
+
+    // Under the engine's preview the source's rules come from the destination's outputs: a placeholder, not a list
+    // (the dev stack's preview failed with "(inputs.rules ?? []).map is not a function").
+    test("rules not known yet (a preview placeholder) are passed through, not mapped", () => {
+        const placeholder = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        const source = mockState(
+            "azure-native:storage:ObjectReplicationPolicy",
+            "source",
+            {
+                ...base,
+                accountName: "stsource",
+                objectReplicationPolicyId: placeholder,
+                rules: placeholder,
+            },
+            SUB,
+        );
+        expect(source.state.rules).toBe(placeholder);
     });
 });

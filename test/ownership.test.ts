@@ -18,7 +18,7 @@ import { FHIR_DATA_ROLES } from "../azure";
 import type { CapturedResource } from "../harness/mockRun";
 import { configMap } from "../harness/runStack";
 import { configSource } from "../harness/stackFiles";
-import { SUB_A, SUB_B, capture, pid, projectDirWith, rawConfig } from "./helpers/stack";
+import { SUB_A, SUB_B, SUB_C, capture, pid, projectDirWith, rawConfig } from "./helpers/stack";
 import { expectWarnings, notYetLocked } from "./helpers/warnings";
 
 // The generated stacks' names vary with the seed.
@@ -177,12 +177,26 @@ const ARM: Record<string, { type: string; name: string; scope: (i: Record<string
         name: "roleAssignmentName",
         scope: () => "subscription",
     },
+    "azure-native:operationalinsights:Table": {
+        type: "Microsoft.OperationalInsights/workspaces/tables",
+        name: "tableName",
+        scope: (i) => `${i.resourceGroupName}/${i.workspaceName}`,
+    },
+    // A subscription's diagnostic setting: its name is unique in the subscription.
+    "azure-native:monitor:SubscriptionDiagnosticSetting": {
+        type: "Microsoft.Insights/diagnosticSettings",
+        name: "name",
+        scope: () => "subscription",
+    },
 };
 /** Named after their parent resource, with a fixed name: unique whenever the parent is. */
 const CHILDREN_OF_NAMED = [
     "azure-native:monitor:DiagnosticSetting",
     "azure-native:network:PrivateDnsZoneGroup",
     "azure-native:storage:BlobServiceProperties",
+    "azure-native:storage:ManagementPolicy",
+    "azure-native:storage:BlobContainer",
+    "azure-native:storage:ObjectReplicationPolicy",
 ];
 
 function registeredIdentities(resources: CapturedResource[]): string[] {
@@ -268,6 +282,27 @@ describe("the derived identities are exactly what the program registers", () => 
     });
 });
 
+test("a recovery copy's storage and an existing workspace's tables (in a subscription the stack does not deploy into) are derived as registered", async () => {
+    const raw = rawConfig([{ name: "contoso", recoveryCopy: true }, { name: "fabrikam" }], {
+        recoveryCopy: { location: "northeurope" },
+        logAnalytics: {
+            workspaceId: `/subscriptions/${SUB_C}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central`,
+            manageTableRetention: true,
+        },
+    });
+    const c = await capture(raw, { stack: "own" });
+    const r = resolved(raw)!;
+    const suffix = (logical: string) => String(c.resources.find((x) => x.name === logical)!.outputs.result);
+    const derived = azureIdentities("own", r.config, r.placements, (_kind, name) => suffix(`${name}-suffix`))
+        .map((i) => [i.subscriptionId, i.scope, i.type, i.name].join("|").toLowerCase())
+        .sort();
+    expect(derived).toEqual(registeredIdentities(c.resources));
+    expect(derived.filter((d) => d.includes("|srcontoso"))).toHaveLength(1);
+    expect(
+        derived.filter((d) => d.startsWith(`${SUB_C}|rg-sec/law-central|microsoft.operationalinsights/workspaces/tables|`)),
+    ).toHaveLength(3);
+});
+
 describe("collisions across stacks that share a subscription", () => {
     const identities = (stack: string, raw: RawConfig) => {
         const r = resolved(raw)!;
@@ -277,7 +312,14 @@ describe("collisions across stacks that share a subscription", () => {
     test("stack 'a-ws' with account 'g' and stack 'a' with workspace group 'g' both derive rg-fhir-a-ws-g", () => {
         const problems = ownershipConflicts([
             ...identities("a-ws", rawConfig([{ name: "g" + "ro" }, { name: "other" }])),
-            ...identities("a", rawConfig([{ name: "contoso", workspace: "gro" }], { placement: "shared" })),
+            // The Activity Log setting of the subscription is another stack's (below): this test is about resource groups.
+            ...identities(
+                "a",
+                rawConfig([{ name: "contoso", workspace: "gro" }], {
+                    placement: "shared",
+                    subscriptions: [{ name: "main", subscriptionId: SUB_A, activityLog: false }],
+                }),
+            ),
         ]);
         expect(problems).toEqual([
             {
@@ -298,10 +340,14 @@ describe("collisions across stacks that share a subscription", () => {
             ...identities("dev", rawConfig([{ name: "fabrikam" }])),
         ]);
         expect(problems.map((p) => p.message.split(" would")[0])).toEqual([
+            `Activity Log diagnostic setting 'fhir-platform-activity-log' (subscription ${SUB_A})`,
             `resource group 'rg-fhir-dev-platform' (subscription ${SUB_A})`,
             `Log Analytics workspace 'log-fhir-dev' in rg-fhir-dev-platform (subscription ${SUB_A})`,
+            `Log Analytics table 'AzureDiagnostics' in rg-fhir-dev-platform/log-fhir-dev (subscription ${SUB_A})`,
+            `Log Analytics table 'StorageBlobLogs' in rg-fhir-dev-platform/log-fhir-dev (subscription ${SUB_A})`,
+            `Log Analytics table 'AzureActivity' in rg-fhir-dev-platform/log-fhir-dev (subscription ${SUB_A})`,
         ]);
-        expect(problems[0].message).toContain("Rename one of: the stack name 'Dev', the stack name 'dev'");
+        expect(problems[1].message).toContain("Rename one of: the stack name 'Dev', the stack name 'dev'");
     });
 
     test("stacks 'dev_1' and 'dev-1' derive the same names (underscores become hyphens)", () => {
@@ -310,7 +356,7 @@ describe("collisions across stacks that share a subscription", () => {
                 ...identities("dev_1", rawConfig([{ name: "contoso" }])),
                 ...identities("dev-1", rawConfig([{ name: "fabrikam" }])),
             ]),
-        ).toHaveLength(2);
+        ).toHaveLength(6);
     });
 
     test("the same stacks in different subscriptions do not collide", () => {
@@ -336,4 +382,75 @@ test("within a stack, the check runs before anything is registered (a hand-edite
     ).toThrow(
         /key 'fhir-cmk' in rg-fhir-t-contoso\/kv-contoso-\{suffix of account contoso\} \(subscription 'main'\) would be managed by account 'contoso' of stack 't' and account 'contoso' of stack 't'/,
     );
+});
+
+describe("one owner for what several stacks could each claim: a subscription's Activity Log, an existing workspace's tables", () => {
+    const identities = (stack: string, raw: RawConfig) => {
+        const r = resolved(raw)!;
+        return azureIdentities(stack, r.config, r.placements);
+    };
+    const LAW = `/subscriptions/${SUB_B}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central`;
+    const shards = (a: RawConfig, b: RawConfig) => ownershipConflicts([...identities("prod-eu-1", a), ...identities("prod-eu-2", b)]);
+
+    test("two shards in one subscription both sending its Activity Log are refused, naming both fields and the way out", () => {
+        const problems = shards(
+            rawConfig([{ name: "contoso" }], { logAnalytics: { workspaceId: LAW } }),
+            rawConfig([{ name: "fabrikam" }], { logAnalytics: { workspaceId: LAW } }),
+        );
+        expect(problems).toEqual([
+            {
+                path: "subscriptions[0].activityLog",
+                message:
+                    `Activity Log diagnostic setting 'fhir-platform-activity-log' (subscription ${SUB_A}) would be managed by the platform ` +
+                    "of stack 'prod-eu-1' and the platform of stack 'prod-eu-2': two Pulumi resources for one Azure resource (settings " +
+                    "fight on every update, deleting one deletes the other's). Leave it to one stack: set activityLog: false on one of: " +
+                    "subscriptions[0].activityLog of stack 'prod-eu-1', subscriptions[0].activityLog of stack 'prod-eu-2'",
+            },
+        ]);
+    });
+
+    test("with activityLog: false in all but one shard, or in every shard (an existing setup), nothing collides", () => {
+        const off = { logAnalytics: { workspaceId: LAW }, subscriptions: [{ name: "main", subscriptionId: SUB_A, activityLog: false }] };
+        expect(
+            shards(rawConfig([{ name: "contoso" }], { logAnalytics: { workspaceId: LAW } }), rawConfig([{ name: "fabrikam" }], off)),
+        ).toEqual([]);
+        expect(shards(rawConfig([{ name: "contoso" }], off), rawConfig([{ name: "fabrikam" }], off))).toEqual([]);
+        // Off: no setting derived at all.
+        expect(
+            identities("x", rawConfig([{ name: "contoso" }], off)).filter((i) => i.type === "Microsoft.Insights/diagnosticSettings"),
+        ).toEqual([]);
+    });
+
+    test("a subscription listed but not used by any account gets no setting; each used one gets exactly one", () => {
+        const ids = identities(
+            "x",
+            rawConfig([{ name: "contoso", subscription: "two" }], {
+                subscriptions: [
+                    { name: "one", subscriptionId: SUB_A },
+                    { name: "two", subscriptionId: SUB_B },
+                    { name: "three", subscriptionId: SUB_C },
+                ],
+            }),
+        ).filter((i) => i.type === "Microsoft.Insights/diagnosticSettings");
+        // The first subscription hosts Log Analytics, so it is always used.
+        expect(ids.map((i) => i.subscriptionId)).toEqual([SUB_A, SUB_B]);
+    });
+
+    test("two stacks managing an existing workspace's tables are refused; only one may set manageTableRetention", () => {
+        const manage = { logAnalytics: { workspaceId: LAW, manageTableRetention: true } };
+        const off = { subscriptions: [{ name: "main", subscriptionId: SUB_A, activityLog: false }] };
+        const problems = shards(rawConfig([{ name: "contoso" }], manage), rawConfig([{ name: "fabrikam" }], { ...manage, ...off }));
+        expect(problems.map((p) => [p.path, p.message.split(" would")[0]])).toEqual([
+            ["logAnalytics.manageTableRetention", `Log Analytics table 'AzureDiagnostics' in rg-sec/law-central (subscription ${SUB_B})`],
+            ["logAnalytics.manageTableRetention", `Log Analytics table 'StorageBlobLogs' in rg-sec/law-central (subscription ${SUB_B})`],
+            ["logAnalytics.manageTableRetention", `Log Analytics table 'AzureActivity' in rg-sec/law-central (subscription ${SUB_B})`],
+        ]);
+        expect(problems[0].message).toContain("Leave the workspace's tables to one stack: set manageTableRetention: false on one of");
+        expect(
+            shards(
+                rawConfig([{ name: "contoso" }], manage),
+                rawConfig([{ name: "fabrikam" }], { ...off, logAnalytics: { workspaceId: LAW } }),
+            ),
+        ).toEqual([]);
+    });
 });

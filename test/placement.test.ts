@@ -486,7 +486,7 @@ describe("create-only key settings are remembered by the lock", () => {
         const r = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, {}, "Pulumi.dev.placement.json");
         expect(r.problems.map((p) => [p.path, p.account])).toEqual([["accounts[0].keyRotationDays", "contoso"]]);
         expect(r.problems[0].message).toMatch(
-            /az keyvault key rotation-policy update.*npm run place -- --stack <stack> --accept-key-settings contoso/,
+            /az keyvault key rotation-policy update, docs\/keys\.md .*npm run place -- --stack dev --accept-key-settings contoso/,
         );
         const accepted = placeAccounts(withKey({ keyRotationDays: 90 }), deployed, { acceptKeySettings: ["contoso"] });
         expect(accepted.problems).toEqual([]);
@@ -527,5 +527,21 @@ describe("create-only key settings are remembered by the lock", () => {
                 "Pulumi.x.placement.json",
             ),
         ).toThrow(/Pulumi\.x\.placement\.json: account 'contoso' has malformed keys/);
+    });
+
+    test("a lock entry without its subscription or workspace is refused; a file that is no lock says so", () => {
+        const lock = (accounts: unknown) => JSON.stringify({ version: 1, accounts });
+        expect(() => parsePlacementLock(lock({ contoso: { subscription: "main" } }), "Pulumi.x.placement.json")).toThrow(
+            "Pulumi.x.placement.json: account 'contoso' has a malformed entry (expected { subscription, workspace, keys? })",
+        );
+        for (const text of [lock(null), lock([]), JSON.stringify({ version: 2, accounts: {} }), "[]"])
+            expect(() => parsePlacementLock(text, "Pulumi.x.placement.json")).toThrow(
+                'Pulumi.x.placement.json: not a placement lock (expected {"version": 1, "accounts": {...}})',
+            );
+    });
+
+    test("a valid lock is read as written, so `npm run place -- --check` sees any difference from the lock it would write", () => {
+        const text = JSON.stringify({ accounts: { contoso: { workspace: "contoso", subscription: "main", note: "x" } }, version: 1 });
+        expect(JSON.stringify(parsePlacementLock(text, "Pulumi.x.placement.json"))).toBe(text);
     });
 });

@@ -15,6 +15,7 @@ import { KNOWN_AFTER_DEPLOY, MockValues, type Plan, buildPlan, summaryLine } fro
 import { type PlanDiff, diffPlans, readPlanDocument, renderDiffText, sideOf } from "../harness/planDiff";
 import { runPlan } from "../harness/planCommand";
 import { type RawAccount, TENANT, pid, rawConfig, run } from "./helpers/stack";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
 
 const STACK = "t";
 const grants = [
@@ -159,8 +160,8 @@ describe("plan diff", () => {
             expect(r.out).toMatch(/^Plan diff of stack 't': main \(000000000000\) → working tree/);
             expect(r.out).toContain("FAILED: ");
             expect(r.markdown).toContain("## Plan diff: stack `t` (`main (000000000000)` → this change)");
-            expect(r.markdown).toContain("| gamma | changed | 0 | 5 | 1 | 0 | 0 |");
-            expect(r.markdown).toMatch(/<details><summary>account gamma: 5 removed, 1 changed, 1 ignored changes<\/summary>\n\n```diff\n/);
+            expect(r.markdown).toContain("| gamma | changed | 0 | 6 | 1 | 0 | 0 |");
+            expect(r.markdown).toMatch(/<details><summary>account gamma: 6 removed, 1 changed, 1 ignored changes<\/summary>\n\n```diff\n/);
         });
 
         test("a new key (the way to change a key's size) adds a key and moves the FHIR service to it", () => {
@@ -189,6 +190,7 @@ describe("plan diff", () => {
                 "gamma-export-blob-audit",
                 "gamma-export-blob-grant",
                 "gamma-export-blob-service",
+                "gamma-export-lifecycle",
                 "gamma-export-storage",
             ]);
             expect(d.errors.filter((e) => e.group === "gamma")).toEqual([
@@ -262,10 +264,10 @@ describe("plan diff", () => {
         expect(JSON.stringify(base)).not.toContain("/vaults/");
     });
 
-    test("the summary line carries key, network, export/import, SMART identity providers, CORS and grants by role", () => {
+    test("the summary line carries key, network, export/import and retention, SMART identity providers, CORS and grants by role", () => {
         expect(summaryLine(base.summaries.alpha)).toBe(
             "key fhir-cmk RSA 3072, rotates every 365 days; network public (Entra ID auth), key vault trusted services only; export " +
-                "on, import off; " +
+                "on, import off, exports deleted after 30 days; " +
                 "SMART none; CORS https://app.alpha.example; history versioned; grants 1x FHIR Data Exporter, 2x FHIR Data Reader",
         );
         expect(summaryLine(base.summaries.gamma)).toMatch(/; SMART none; CORS none; history versioned; grants none$/);
@@ -297,6 +299,8 @@ describe("plan diff", () => {
 // "Configure Private Link for Azure Health Data Services": a service added to a private workspace gets its A record only
 // when the endpoint's DNS is written again; the zone group's replacementTrigger makes the engine re-write it.
 describe("a private shared workspace that gains a member", () => {
+    // beta is new to the lock: the program says so.
+    expectWarnings(notYetLocked(STACK));
     const SUBNET =
         "/subscriptions/00000000-0000-4000-8000-0000000000a1/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s";
     const priv = (name: string): RawAccount => ({ name, publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET });
@@ -334,10 +338,10 @@ describe("a private shared workspace that gains a member", () => {
 
 describe("renames and replacements, on a small program", () => {
     /** A vault (and a grant on it) under a logical name: the Azure name stays kv-fixed. */
-    async function vaultPlan(logicalName: string, protect: boolean, location = "westeurope"): Promise<Plan> {
+    async function vaultPlan(logicalName: string, protect: boolean, location = "westeurope", rgLocation = "westeurope"): Promise<Plan> {
         const r = await runUnderMocks(
             () => {
-                const rg = new resources.ResourceGroup("rg", { resourceGroupName: "rg-fixed", location: "westeurope" });
+                const rg = new resources.ResourceGroup("rg", { resourceGroupName: "rg-fixed", location: rgLocation });
                 const vault = new keyvault.Vault(
                     logicalName,
                     {
@@ -391,21 +395,30 @@ describe("renames and replacements, on a small program", () => {
         expect(d.warnings.map((w) => w.resource)).toEqual(["key-vault"]);
     });
 
-    test("a create-only change of a protected resource (its region) is an error naming it and why; 'West Europe' is no change", async () => {
+    test("a vault's region change: azure-native updates (no mutability mark), Azure refuses; a warning naming why, not a replacement", async () => {
         const before = await vaultPlan("vault", true);
         const d = diff(before, await vaultPlan("vault", true, "northeurope"));
         expect(d.groups[0].changed.map((c) => [c.name, c.action, c.changes.map((x) => [x.path, x.effect])])).toEqual([
-            ["vault", "replace", [["location", "replace"]]],
+            ["vault", "update", [["location", "refused"]]],
         ]);
-        expect(d.errors).toEqual([
+        expect(d.errors).toEqual([]);
+        expect(d.warnings).toEqual([
             {
                 group: "(platform)",
                 resource: "vault",
                 type: "azure-native:keyvault:Vault",
-                message: expect.stringMatching(/^protected resource would be replaced .*: location; the engine refuses/),
+                message: expect.stringMatching(
+                    /^azure-native sends this as an update, which Azure refuses: location \(a key vault cannot move/,
+                ),
             },
         ]);
-        expect(text(d)).toContain('      location: "westeurope" → "northeurope"  <- replace: a resource\'s region is fixed at creation');
+        expect(text(d)).toContain('      location: "westeurope" → "northeurope"  <- Azure refuses this update: a key vault cannot move');
+        // A resource group's location is on azure-native's forceNewMap: a replacement (the group is not protected here).
+        const moved = diff(before, await vaultPlan("vault", true, "westeurope", "northeurope"));
+        expect(moved.groups[0].changed.map((c) => [c.name, c.action, c.changes.map((x) => [x.path, x.effect, x.why])])).toEqual([
+            ["rg", "replace", [["location", "replace", expect.stringContaining("replacement.go forceNewMap")]]],
+        ]);
+        expect(moved.warnings.map((w) => w.message)).toEqual(["would be replaced (azure-native deletes it first): location"]);
         // azure-native compares locations without case and spaces.
         expect(diff(before, await vaultPlan("vault", true, "West Europe")).counts).toEqual({
             added: 0,
@@ -415,5 +428,39 @@ describe("renames and replacements, on a small program", () => {
             renamed: 0,
             ignored: 0,
         });
+    });
+});
+
+describe("a resource that moves to another provider (subscription)", () => {
+    const side = (provider: string) => ({
+        groups: [
+            {
+                name: "alpha",
+                resources: [
+                    {
+                        urn: "urn:pulumi:t::fhir-platform::azure-native:keyvault:Vault::alpha-cmk-vault",
+                        type: "azure-native:keyvault:Vault",
+                        name: "alpha-cmk-vault",
+                        custom: true,
+                        protect: true,
+                        inputs: { vaultName: "kv-alpha" },
+                        provider,
+                        unknowns: {},
+                        ignoreChanges: [],
+                    },
+                ],
+            },
+        ],
+    });
+
+    test("is not called a replacement: azure-native's DiffConfig reports no change, so it stays where it is; a warning says so", () => {
+        const d = diffPlans(side("azure-sub-a"), side("azure-sub-b"));
+        expect(d.counts).toMatchObject({ changed: 1, replaced: 0 });
+        expect(d.errors).toEqual([]);
+        expect(d.warnings.map((w) => w.message)).toEqual([
+            expect.stringMatching(
+                /^its provider changes \(azure-sub-a → azure-sub-b\): another provider \(subscription\): azure-native's DiffConfig/,
+            ),
+        ]);
     });
 });

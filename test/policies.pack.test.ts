@@ -251,6 +251,7 @@ describe.each(MODES)("a deliberately broken stack, %s", (_mode, options) => {
             "storage-cmk-encryption",
             "storage-https-only",
             "storage-infrastructure-encryption",
+            "storage-lifecycle-delete",
             "storage-minimum-tls",
             "storage-network-restricted",
             "storage-no-cross-tenant-replication",
@@ -310,8 +311,19 @@ describe("enforcement config (as --policy-pack-config)", () => {
                 .map((v) => v.resourceName)
                 .sort(),
         ).toEqual(["contoso-cmk", "contoso-vault", "fabrikam-cmk", "fabrikam-vault", "tailspin-cmk", "tailspin-vault"]);
-        // Every Azure resource that can carry tags, and nothing else (no grant, setting, blob service or zone group).
-        const untaggable = ["RoleAssignment", "DiagnosticSetting", "BlobServiceProperties", "PrivateDnsZoneGroup"];
+        // Every Azure resource that can carry tags, and nothing else (no grant, setting, blob service, zone group, table,
+        // lifecycle policy, container or replication policy).
+        const untaggable = [
+            "RoleAssignment",
+            "DiagnosticSetting",
+            "SubscriptionDiagnosticSetting",
+            "BlobServiceProperties",
+            "PrivateDnsZoneGroup",
+            "Table",
+            "ManagementPolicy",
+            "BlobContainer",
+            "ObjectReplicationPolicy",
+        ];
         const taggable = dev.filter((r) => r.custom && r.type.startsWith("azure-native:") && !untaggable.includes(r.type.split(":")[2]));
         expect(
             of("required-tags")

@@ -550,6 +550,10 @@ cases("storage-soft-delete", () => {
         ]);
         const found = await onStack("storage-soft-delete", dev, { "storage-soft-delete": { minimumRetentionDays: 31 } });
         expect(found.map((f) => f.message)).toEqual([
+            "BlobServiceProperties 'contoso-recovery-blob-service' of StorageAccount 'contoso-recovery-storage': blob soft delete keeps " +
+                "30 days, below the minimum of 31",
+            "BlobServiceProperties 'contoso-recovery-blob-service' of StorageAccount 'contoso-recovery-storage': container soft " +
+                "delete keeps 30 days, below the minimum of 31",
             "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': blob soft delete keeps " +
                 "30 days, below the minimum of 31",
             "BlobServiceProperties 'contoso-export-blob-service' of StorageAccount 'contoso-export-storage': container soft delete " +
@@ -1033,9 +1037,17 @@ describe("tag rules never flag resources Azure cannot tag", () => {
             const config = { "required-tags": { requiredTags: ["owner", "dataClassification"] } };
             const untaggable = [
                 ...untaggableFakes(),
-                ...["contoso-fhir-audit", "contoso-export-blob-service", "tailspin-workspace-pe-dns", "contoso-cmk-crypto-grant"].map((n) =>
-                    byName(dev, n),
-                ),
+                ...[
+                    "contoso-fhir-audit",
+                    "contoso-export-blob-service",
+                    "tailspin-workspace-pe-dns",
+                    "contoso-cmk-crypto-grant",
+                    "platform-activity-log-dev",
+                    "platform-audit-retention-AzureDiagnostics",
+                    "contoso-export-lifecycle",
+                    "contoso-export-recovery-container",
+                    "contoso-recovery-replication-source",
+                ].map((n) => byName(dev, n)),
             ];
             for (const r of untaggable) expect([r.name, await onResource(name, r, config)]).toEqual([r.name, []]);
         },
@@ -1285,8 +1297,208 @@ cases("acr-registry-isolation", () => {
     });
 });
 
+const TABLE = (t: string) => `platform-audit-retention-${t}`;
+const LAW_EXTERNAL =
+    "/subscriptions/00000000-0000-4000-8000-00000000d001/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central";
+
+cases("log-analytics-audit-retention", () => {
+    test("compliant: the dev stack's three audit tables keep 90 days and 2191 in total, after deployment and on a first preview", async () => {
+        expect(await onStack("log-analytics-audit-retention", dev)).toEqual([]);
+        expect(await onStack("log-analytics-audit-retention", dev, {}, firstPreview)).toEqual([]);
+    });
+    test("violating: AzureDiagnostics kept two years in total, StorageBlobLogs without a retention setting", async () => {
+        const broken = edited(dev, TABLE("AzureDiagnostics"), (t) => (props(t).totalRetentionInDays = 730)).filter(
+            (r) => r.name !== TABLE("StorageBlobLogs"),
+        );
+        const expected = [
+            {
+                message:
+                    "Table 'platform-audit-retention-AzureDiagnostics' (AzureDiagnostics of Workspace 'platform-log-analytics') keeps FHIR " +
+                    "AuditLogs and Key Vault AuditEvent 730 days in total, below the minimum of 2191",
+                urn: byName(dev, TABLE("AzureDiagnostics")).urn,
+            },
+            {
+                message:
+                    "blob reads, writes and deletes of export storage land in table StorageBlobLogs of Workspace 'platform-log-analytics' " +
+                    "(from DiagnosticSetting 'contoso-recovery-blob-audit'), which has no retention setting in the stack: Azure keeps them " +
+                    "for the workspace's default retention only",
+                urn: byName(dev, "platform-log-analytics").urn,
+            },
+        ];
+        expect(await onStack("log-analytics-audit-retention", broken)).toEqual(expected);
+        expect(await onStack("log-analytics-audit-retention", broken, {}, firstPreview)).toEqual(expected);
+        // An organisation that keeps two years asks for two years.
+        const twoYears = { "log-analytics-audit-retention": { minimumTotalRetentionDays: 730 } };
+        expect((await onStack("log-analytics-audit-retention", broken, twoYears)).map((f) => f.urn)).toEqual([
+            byName(dev, "platform-log-analytics").urn,
+        ]);
+    });
+    test("violating: analytics retention below a configured minimum (AzureActivity's free 90 days included)", async () => {
+        const found = await onStack("log-analytics-audit-retention", dev, {
+            "log-analytics-audit-retention": { minimumRetentionDays: 120 },
+        });
+        expect(found.map((f) => f.message)).toEqual(
+            ["AzureDiagnostics", "StorageBlobLogs", "AzureActivity"].map((t) =>
+                expect.stringMatching(
+                    new RegExp(`^Table '${TABLE(t)}' \\(${t} of .*\\) keeps 90 days of analytics retention, below the minimum of 120$`),
+                ),
+            ),
+        );
+    });
+    test("a table is related to its workspace by name when the dependency is gone; another workspace's table does not count", async () => {
+        const byNameOnly = edited(dev, TABLE("AzureActivity"), (t) => (t.propertyDependencies.workspaceName = []));
+        expect(await onStack("log-analytics-audit-retention", byNameOnly)).toEqual([]);
+        const elsewhere = edited(byNameOnly, TABLE("AzureActivity"), (t) => (props(t).workspaceName = "law-other"));
+        expect((await onStack("log-analytics-audit-retention", elsewhere)).map((f) => f.message)).toEqual([
+            expect.stringMatching(/^the Activity Log \(control plane\) land in table AzureActivity of Workspace 'platform-log-analytics'/),
+        ]);
+    });
+    test("an existing workspace: not judged unless the stack manages one of its tables, then judged like its own", async () => {
+        // Audit settings pointed at an external workspace, the created workspace and its tables gone.
+        const external = dev
+            .filter((r) => r.type !== "azure-native:operationalinsights:Workspace" && r.type !== "azure-native:operationalinsights:Table")
+            .map((r) => {
+                if (!/DiagnosticSetting$/.test(r.type)) return r;
+                const copy = structuredClone(r);
+                props(copy).workspaceId = LAW_EXTERNAL;
+                copy.propertyDependencies.workspaceId = [];
+                return copy;
+            });
+        expect(await onStack("log-analytics-audit-retention", external)).toEqual([]);
+        const managed = [
+            ...external,
+            fake("azure-native:operationalinsights:Table", "ext-AzureDiagnostics", {
+                workspaceName: "law-central",
+                resourceGroupName: "rg-sec",
+                tableName: "AzureDiagnostics",
+                retentionInDays: 90,
+                totalRetentionInDays: 2191,
+            }),
+        ];
+        expect((await onStack("log-analytics-audit-retention", managed)).map((f) => f.message)).toEqual([
+            expect.stringMatching(
+                /^blob reads, writes and deletes of export storage land in table StorageBlobLogs of workspace 'rg-sec\/law-central'/,
+            ),
+            expect.stringMatching(/^the Activity Log \(control plane\) land in table AzureActivity of workspace 'rg-sec\/law-central'/),
+        ]);
+        // A table left at the workspace's default (-1) in a workspace the stack does not hold: its retention is unknown here.
+        const defaulted = [
+            ...managed,
+            fake("azure-native:operationalinsights:Table", "ext-StorageBlobLogs", {
+                workspaceName: "law-central",
+                resourceGroupName: "rg-sec",
+                tableName: "StorageBlobLogs",
+                retentionInDays: -1,
+            }),
+        ];
+        expect((await onStack("log-analytics-audit-retention", defaulted)).map((f) => f.message)).toEqual([
+            "Table 'ext-StorageBlobLogs' (StorageBlobLogs of workspace 'rg-sec/law-central') keeps blob reads, writes and deletes of " +
+                "export storage for the workspace's default retention (not in the stack) in total, below the minimum of 2191",
+            expect.stringMatching(/^the Activity Log \(control plane\) land in table AzureActivity/),
+        ]);
+    });
+});
+
+cases("subscription-activity-log", () => {
+    const provider = () => dev.find((r) => r.type === "pulumi:providers:azure-native")!;
+    test("compliant: the dev subscription sends every Activity Log category, after deployment and on a first preview", async () => {
+        expect(await onStack("subscription-activity-log", dev)).toEqual([]);
+        expect(await onStack("subscription-activity-log", dev, {}, firstPreview)).toEqual([]);
+    });
+    test("violating: no setting for the subscription (reported on its provider), unless exempted as owned elsewhere", async () => {
+        const none = dev.filter((r) => r.name !== "platform-activity-log-dev");
+        const expected = [
+            {
+                message:
+                    "subscription 00000000-0000-4000-8000-00000000d001 (provider 'azure-dev') has no Activity Log diagnostic setting: who " +
+                    "changed keys, role assignments or firewalls is kept 90 days in the Activity Log only, not in Log Analytics",
+                urn: provider().urn,
+            },
+        ];
+        expect(await onStack("subscription-activity-log", none)).toEqual(expected);
+        expect(await onStack("subscription-activity-log", none, {}, firstPreview)).toEqual(expected);
+        const exempt = { "subscription-activity-log": { exemptSubscriptions: ["00000000-0000-4000-8000-00000000D001"] } };
+        expect(await onStack("subscription-activity-log", none, exempt)).toEqual([]);
+    });
+    test("violating: the setting leaves out Security and Policy, or sends nowhere but a storage account", async () => {
+        const partial = edited(dev, "platform-activity-log-dev", (d) => {
+            props(d).logs = props(d).logs.filter((l: Props) => !["Security", "Policy"].includes(l.category));
+        });
+        expect((await onStack("subscription-activity-log", partial)).map((f) => f.message)).toEqual([
+            "subscription 00000000-0000-4000-8000-00000000d001 (provider 'azure-dev') has an Activity Log setting, but none sends " +
+                "Security, Policy to Log Analytics",
+        ]);
+        const lenient = { "subscription-activity-log": { categories: ["Administrative"] } };
+        expect(await onStack("subscription-activity-log", partial, lenient)).toEqual([]);
+        const toStorage = edited(dev, "platform-activity-log-dev", (d) => {
+            delete props(d).workspaceId;
+            delete d.outputs.workspaceId;
+            d.propertyDependencies.workspaceId = [];
+            props(d).storageAccountId = byName(dev, "contoso-export-storage").id;
+        });
+        expect((await onStack("subscription-activity-log", toStorage)).map((f) => f.message)).toEqual([
+            expect.stringMatching(/has an Activity Log setting, but none sends Administrative, Security, Policy to Log Analytics$/),
+        ]);
+    });
+});
+
+cases("storage-lifecycle-delete", () => {
+    test("compliant: export storage and the recovery copy delete blobs (and versions, where versioned) after 30 days", async () => {
+        expect(await onStack("storage-lifecycle-delete", dev)).toEqual([]);
+        expect(await onStack("storage-lifecycle-delete", dev, {}, firstPreview)).toEqual([]);
+    });
+    test("violating: no policy; a prefix filter; versions kept forever on a versioned account; a shorter maximum", async () => {
+        const broken = edited(
+            edited(
+                dev.filter((r) => r.name !== "contoso-export-lifecycle"),
+                "fabrikam-export-lifecycle",
+                (m) => (props(m).policy.rules[0].definition.filters.prefixMatch = ["exports/"]),
+            ),
+            "contoso-recovery-lifecycle",
+            (m) => delete props(m).policy.rules[0].definition.actions.version,
+        );
+        expect(await onStack("storage-lifecycle-delete", broken)).toEqual([
+            {
+                message:
+                    "StorageAccount 'contoso-recovery-storage': its lifecycle policy does not age out exports within 365 days: rule " +
+                    "'delete-block-blobs' keeps previous versions forever, and Azure deletes a blob's current version only once its " +
+                    "previous versions are gone",
+                urn: byName(dev, "contoso-recovery-lifecycle").urn,
+            },
+            {
+                message:
+                    "StorageAccount 'contoso-export-storage' has no lifecycle management policy: exported PHI stays until someone deletes it",
+                urn: byName(dev, "contoso-export-storage").urn,
+            },
+            {
+                message:
+                    "StorageAccount 'fabrikam-export-storage': its lifecycle policy does not age out exports within 365 days: rule " +
+                    "'delete-block-blobs' applies to some blobs only (prefix or tag filter)",
+                urn: byName(dev, "fabrikam-export-lifecycle").urn,
+            },
+        ]);
+        const week = { "storage-lifecycle-delete": { maximumDays: 7 } };
+        expect((await onStack("storage-lifecycle-delete", dev, week)).map((f) => f.message)).toEqual(
+            ["contoso-recovery-storage", "contoso-export-storage", "fabrikam-export-storage"].map((a) =>
+                expect.stringMatching(
+                    new RegExp(`^StorageAccount '${a}': .*within 7 days: rule 'delete-block-blobs' deletes blobs after 30 days$`),
+                ),
+            ),
+        );
+    });
+    test("a disabled rule does not count; a policy is related to its account by name when the dependency is gone", async () => {
+        const disabled = edited(dev, "fabrikam-export-lifecycle", (m) => (props(m).policy.rules[0].enabled = false));
+        expect((await onStack("storage-lifecycle-delete", disabled)).map((f) => f.message)).toEqual([
+            "StorageAccount 'fabrikam-export-storage': its lifecycle policy does not age out exports within 365 days: no enabled " +
+                "lifecycle rule deletes block blobs",
+        ]);
+        const byNameOnly = edited(dev, "fabrikam-export-lifecycle", (m) => (m.propertyDependencies.accountName = []));
+        expect(await onStack("storage-lifecycle-delete", byNameOnly)).toEqual([]);
+    });
+});
+
 test("every policy has a name, description, level, remediation and test cases here; config schemas carry defaults", () => {
-    expect(policies.length).toBe(44);
+    expect(policies.length).toBe(47);
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
     for (const p of policies) {
         expect(p.description.length).toBeGreaterThan(20);

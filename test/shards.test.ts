@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
-import { checkShards, formatShardProblem, resolveStackNames } from "../tools/shards";
+import { checkShards, findCrossShardDuplicates, formatShardProblem, resolveStackNames } from "../tools/shards";
 import { runStack } from "../harness/runStack";
 import { SUBSCRIPTION_LIMITS } from "../azure";
 import { main } from "../scripts/shards";
@@ -87,7 +87,8 @@ describe("environments: shards are checked against each other only within one en
     test("stacks of different environments sharing a subscription still sum its quotas and may not derive the same Azure names", () => {
         const names = (p: string) => Array.from({ length: 6 }, (_, i) => `${p}${i}acct`);
         writeStack(dir, "staging", stackValues(names("s"), [sub(7)]));
-        writeStack(dir, "prod", stackValues(names("p"), [sub(7)]));
+        // The subscription's Activity Log is staging's to send (one owner: tested below).
+        writeStack(dir, "prod", stackValues(names("p"), [{ ...sub(7), activityLog: false }]));
         expect(checkShards(["staging", "prod"], dir).problems.map(formatShardProblem)).toEqual([
             expect.stringContaining(
                 `subscription ${sub(7).subscriptionId} (sub7 in staging, sub7 in prod) would hold 12 FHIR services across these stacks`,
@@ -101,7 +102,7 @@ describe("environments: shards are checked against each other only within one en
         writeStack(
             dir,
             "x",
-            stackValues(["contoso"], [sub(1)], {
+            stackValues(["contoso"], [{ ...sub(1), activityLog: false }], {
                 environment: "prod",
                 placement: "shared",
                 accounts: [{ name: "contoso", workspace: "gro" }],
@@ -155,7 +156,7 @@ test("a missing stack file is a problem of that stack, not a crash", () => {
 test("two shards sharing a subscription are held to its AHDS quota in sum", () => {
     const names = (p: string) => Array.from({ length: 6 }, (_, i) => `${p}${i}acct`);
     writeStack(dir, "x", stackValues(names("x"), [sub(7)]));
-    writeStack(dir, "y", stackValues(names("y"), [{ ...sub(7), name: "shared" }]));
+    writeStack(dir, "y", stackValues(names("y"), [{ ...sub(7), name: "shared", activityLog: false }]));
     const r = checkShards(["x", "y"], dir);
     // Each stack alone fits (6 of 10 FHIR services and workspaces); together they need 12 of each.
     expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
@@ -254,7 +255,10 @@ test(
         writeStack(
             dir,
             "a",
-            stackValues(["contoso"], [sub(1)], { placement: "shared", accounts: [{ name: "contoso", workspace: "gro" }] }),
+            stackValues(["contoso"], [{ ...sub(1), activityLog: false }], {
+                placement: "shared",
+                accounts: [{ name: "contoso", workspace: "gro" }],
+            }),
         );
         const r = checkShards(["a-ws", "a"], dir);
         expect(r.stacks.map((s) => s.valid)).toEqual([true, true]);
@@ -274,3 +278,34 @@ test(
         expect(checkShards(["a-ws", "a"], dir).problems).toEqual([]);
     },
 );
+
+test("one stack sends a shared subscription's Activity Log: two are refused with the way out, activityLog: false in the other passes", () => {
+    writeStack(dir, "prod-eu-1", stackValues(["contoso"], [sub(4)]));
+    writeStack(dir, "prod-eu-2", stackValues(["fabrikam"], [{ ...sub(4), name: "four" }]));
+    expect(checkShards(["prod-eu-1", "prod-eu-2"], dir).problems.map(formatShardProblem)).toEqual([
+        `field 'subscriptions[0].activityLog': Activity Log diagnostic setting 'fhir-platform-activity-log' (subscription ` +
+            `${sub(4).subscriptionId} ('sub4' in prod-eu-1, 'four' in prod-eu-2)) would be managed by the platform of stack 'prod-eu-1' ` +
+            "and the platform of stack 'prod-eu-2': two Pulumi resources for one Azure resource (settings fight on every update, " +
+            "deleting one deletes the other's). Leave it to one stack: set activityLog: false on one of: subscriptions[0].activityLog " +
+            "of stack 'prod-eu-1', subscriptions[0].activityLog of stack 'prod-eu-2'",
+    ]);
+    writeStack(dir, "prod-eu-2", stackValues(["fabrikam"], [{ ...sub(4), name: "four", activityLog: false }]));
+    expect(checkShards(["prod-eu-1", "prod-eu-2"], dir).problems).toEqual([]);
+});
+
+test("an existing Log Analytics workspace in a subscription no stack deploys into is not counted against any subscription", () => {
+    const law =
+        "/subscriptions/00000000-0000-4000-8000-000000000099/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law";
+    writeStack(dir, "solo", stackValues(["contoso"], [sub(5)], { logAnalytics: { workspaceId: law, manageTableRetention: true } }));
+    const r = checkShards(["solo"], dir);
+    expect(r.problems).toEqual([]);
+    expect(r.subscriptions.map((u) => u.subscriptionId)).toEqual([sub(5).subscriptionId]);
+});
+
+test("an account in two shards is reported once, naming both stacks (a shard naming it twice is not two shards)", () => {
+    const problems = findCrossShardDuplicates([
+        { stack: "eu1", accounts: ["contoso", "fabrikam"] },
+        { stack: "eu2", accounts: ["fabrikam", "tailspin", "tailspin"] },
+    ]);
+    expect(problems).toEqual([{ path: "accounts", account: "fabrikam", message: expect.stringContaining("eu1, eu2") }]);
+});

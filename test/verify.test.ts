@@ -9,7 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BUILT_IN_ROLES } from "../azure/facts";
+import { BUILT_IN_ROLES, RETIRED_FEATURES } from "../azure/facts";
 import type { AccountResult } from "../tools/verify/check";
 import { runVerify, type VerifyIo } from "../tools/verify/cli";
 import { createCredential } from "../tools/verify/credential";
@@ -120,7 +120,10 @@ describe("verify against fake identity and FHIR endpoints", () => {
     beforeAll(async () => {
         fhir = await fhirWith({
             healthy: { behaviour: "healthy" },
-            smart: { behaviour: "healthy", smart: true },
+            smart: { behaviour: "healthy" },
+            oldstack: { behaviour: "healthy" },
+            oldproxy: { behaviour: "healthy", smart: "proxy" },
+            smartbroken: { behaviour: "healthy", smart: "incomplete" },
             noexport: { behaviour: "healthy", export: false },
             forbidden: { behaviour: "forbidden" },
             broken: { behaviour: "server-error" },
@@ -134,7 +137,10 @@ describe("verify against fake identity and FHIR endpoints", () => {
         knownResources.add(refusedUrl);
         const outputs = fakeStackOutputs(fhir, TENANT, {
             healthy: {},
-            smart: { smartProxyEnabled: true },
+            smart: { smartIdentityProviders: ["https://idp.example.com/tenant/v2.0"] },
+            oldstack: { legacySmartProxy: false },
+            oldproxy: { legacySmartProxy: true },
+            smartbroken: { smartIdentityProviders: ["https://idp.example.com/tenant/v2.0"] },
             noexport: {},
             forbidden: {},
             broken: {},
@@ -164,11 +170,26 @@ describe("verify against fake identity and FHIR endpoints", () => {
 
     it("exits 1 and reports every account in the table and the JSON report", () => {
         expect(run.code).toBe(1);
-        expect(run.report?.summary).toEqual({ accounts: 10, healthy: 3, failed: 7 });
-        for (const a of ["healthy", "smart", "noexport", "forbidden", "broken", "throttled", "stale", "hang", "refused", "unknownaud"]) {
+        expect(run.report?.summary).toEqual({ accounts: 13, healthy: 4, failed: 9 });
+        for (const a of [
+            "healthy",
+            "smart",
+            "oldstack",
+            "oldproxy",
+            "smartbroken",
+            "noexport",
+            "forbidden",
+            "broken",
+            "throttled",
+            "stale",
+            "hang",
+            "refused",
+            "unknownaud",
+        ]) {
             expect(run.stdout).toMatch(new RegExp(`^${a}\\s`, "m"));
         }
-        expect(run.stdout).toMatch(/3\/10 account\(s\) healthy, 7 failed/);
+        expect(run.stdout).toMatch(/^ACCOUNT\s+TOKEN\s+DNS\s+METADATA\s+READ\s+EXPORT\s+SMART\s+KEY\s+SMOKE\s+RESULT$/m);
+        expect(run.stdout).toMatch(/4\/13 account\(s\) healthy, 9 failed/);
     });
 
     it("uses the real ManagedIdentityCredential against the App Service endpoint, one resource per account audience", () => {
@@ -190,12 +211,16 @@ describe("verify against fake identity and FHIR endpoints", () => {
         expect(healthy.healthy).toBe(true);
         expect(healthy.checks.map((c) => [c.name, c.status])).toEqual([
             ["token", "pass"],
+            ["dns", "skip"], // the outputs name no publicNetworkAccess: not a private account
             ["metadata", "pass"],
             ["read", "pass"],
             ["export", "pass"],
             ["smart", "skip"],
+            ["smoke", "skip"],
             ["key", "skip"],
         ]);
+        expect(healthy.checks.find((c) => c.name === "smart")?.detail).toBe("no SMART identity providers");
+        expect(healthy.checks.find((c) => c.name === "smoke")?.detail).toBe("--smoke not given");
         expect(healthy.checks.find((c) => c.name === "metadata")?.detail).toContain("4.0.1");
         // These outputs predate fhirServiceId/keyId: the key check says so and does not fail the account.
         expect(healthy.checks.find((c) => c.name === "key")?.detail).toBe(
@@ -208,6 +233,27 @@ describe("verify against fake identity and FHIR endpoints", () => {
             true,
         );
         expect(fhir.requests.some((r) => r.account === "healthy" && r.path.startsWith("/.well-known"))).toBe(false);
+    });
+
+    it("accepts outputs of a stack deployed before the SMART proxy's retirement (smartProxyEnabled, no new fields)", () => {
+        const old = account(run, "oldstack");
+        expect(old.healthy).toBe(true);
+        expect(old.checks.find((c) => c.name === "smart")?.status).toBe("skip");
+        expect(fhir.requests.some((r) => r.account === "oldstack" && r.path.startsWith("/.well-known"))).toBe(false);
+    });
+
+    it("SMART: the retired proxy fails its account; a configuration without token_endpoint fails", () => {
+        const proxy = account(run, "oldproxy");
+        expect(proxy.diagnoses.map((d) => d.code)).toEqual(["smart-proxy-retired"]);
+        const text = [proxy.diagnoses[0]!.summary, ...proxy.diagnoses[0]!.facts, ...proxy.diagnoses[0]!.remedies].join("\n");
+        expect(proxy.diagnoses[0]!.summary).toBe(`SMART on FHIR proxy in use: it was retired on ${RETIRED_FEATURES.smartProxy.retired}`);
+        expect(text).toContain("21st September 2026"); // the announcement, cited
+        expect(text).toContain("AadSmartOnFhirProxy/authorize");
+        expect(text).toContain("smartIdentityProviders");
+        const broken = account(run, "smartbroken");
+        expect(broken.diagnoses.map((d) => d.code)).toEqual(["smart-configuration"]);
+        expect(broken.diagnoses[0]!.summary).toBe("SMART configuration lacks token_endpoint");
+        expect(broken.diagnoses[0]!.facts.join("\n")).toContain("https://idp.example.com/tenant/v2.0");
     });
 
     it("fails an account whose CapabilityStatement does not advertise $export although export is on", () => {
@@ -276,7 +322,15 @@ describe("verify against fake identity and FHIR endpoints", () => {
         const tok = account(run, "unknownaud");
         expect(tok.diagnoses[0]).toMatchObject({ code: "token" });
         expect(tok.diagnoses[0]!.summary).toContain("https://unknown.fhir.azurehealthcareapis.com");
-        expect(tok.checks.filter((c) => c.status === "skip").map((c) => c.name)).toEqual(["metadata", "read", "export", "smart", "key"]);
+        expect(tok.checks.filter((c) => c.status === "skip").map((c) => c.name)).toEqual([
+            "dns",
+            "metadata",
+            "read",
+            "export",
+            "smart",
+            "smoke",
+            "key",
+        ]);
     });
 
     it("never prints a token: not in stdout, stderr or the JSON report", () => {
@@ -350,10 +404,12 @@ describe("exit codes and inputs", () => {
     beforeAll(async () => {
         fhir = await fhirWith({
             ok1: { behaviour: "healthy" },
-            ok2: { behaviour: "healthy", smart: true },
+            ok2: { behaviour: "healthy" },
             bad: { behaviour: "forbidden" },
         });
-        file = writeOutputs(fakeStackOutputs(fhir, TENANT, { ok1: {}, ok2: { smartProxyEnabled: true }, bad: {} }));
+        file = writeOutputs(
+            fakeStackOutputs(fhir, TENANT, { ok1: {}, ok2: { smartIdentityProviders: ["https://idp.example.com/v2.0"] }, bad: {} }),
+        );
     });
 
     it("exits 0 when every selected account is healthy (--account, repeatable)", async () => {
@@ -412,7 +468,26 @@ describe("exit codes and inputs", () => {
         expect(run.stderr).toContain("accounts.x.fhirUrl: expected a plain string, got number");
         expect(run.stderr).toContain("accounts.x.audience: missing");
         expect(run.stderr).toContain("accounts.x.exportEnabled: expected true or false");
+        // Optional (absent from stacks deployed since the proxy's retirement), but a wrong type is still refused.
         expect(run.stderr).toContain("accounts.x.smartProxyEnabled: expected true or false");
+        const typed = await verify([
+            "--outputs",
+            writeOutputs({
+                accounts: {
+                    y: {
+                        fhirUrl: "https://a",
+                        audience: "https://a",
+                        authority: "https://login.microsoftonline.com/t",
+                        exportEnabled: true,
+                        importEnabled: 1,
+                        acrTemplateImages: "one.azurecr.io/t",
+                    },
+                },
+            }),
+        ]);
+        expect(typed.code).toBe(2);
+        expect(typed.stderr).toContain("accounts.y.importEnabled: expected true or false");
+        expect(typed.stderr).toContain("accounts.y.acrTemplateImages: expected a list of plain strings");
     });
 
     it("--help prints usage and exits 0", async () => {

@@ -3,136 +3,57 @@
  * FHIR service, Azure Resource Manager) through the real CLI code, then the assessment as a pure function. The clock
  * is fixed: ages, lags and expiries are exact, and nothing waits.
  */
-import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
 import { BUILT_IN_ROLES } from "../azure/facts";
 import type { AccountResult } from "../tools/verify/check";
 import { parseVerifyArgs, runVerify } from "../tools/verify/cli";
 import { armResourceFor, parseKeyVersion, READER_ROLE, type KeyVersion } from "../tools/verify/arm";
 import { diagnoseServerError } from "../tools/verify/diagnose";
-import type { Clock, HttpResponse } from "../tools/verify/http";
+import type { HttpResponse } from "../tools/verify/http";
 import { assessKey, formatHours, parseKeyUrl, type KeyStatus } from "../tools/verify/keys";
-import type { VerifyReport } from "../tools/verify/report";
 import { parseTargets, VerifyConfigError, type AccountTarget } from "../tools/verify/targets";
 import {
     ARM_AUDIENCE,
+    FAKE_IDENTITY_PRINCIPAL,
     IN_USE_VERSION,
     NEWER_VERSION,
     OLDER_VERSION,
+    RECREATED_PRINCIPAL,
+    STALE_PRINCIPAL,
+    fakeFhirServiceId,
+    fakeIdentityId,
     fakeKeyId,
-    startFakeArmServer,
-    type FakeArmAccount,
-    type FakeArmServer,
 } from "./fakes/armServer";
-import {
-    fakeStackOutputs,
-    startFakeFhirServer,
-    type FakeAccountSpec,
-    type FakeFhirServer,
-    type FakeOutputOptions,
-} from "./fakes/fhirServer";
 import { FakeSigner } from "./fakes/jwt";
-import { startFakeManagedIdentity, type FakeManagedIdentity } from "./fakes/managedIdentity";
+import {
+    RIG_CALLER_OID as CALLER_OID,
+    RIG_TENANT as TENANT,
+    diagnosisText as text,
+    resultOf as account,
+    startVerifyRig,
+    type RigRun as Run,
+    type RigSetup as Setup,
+    type VerifyRig,
+} from "./fakes/verifyRig";
 
-const TENANT = "72f988bf-0000-4000-8000-000000000001";
-const CALLER_OID = "9a0c4d2e-0000-4000-8000-00000000cafe";
 const NOW = Date.parse("2026-11-15T12:00:00Z");
 const D = 86_400;
 
-const signer = new FakeSigner();
-const knownResources = new Set<string>([ARM_AUDIENCE]);
-let mi: FakeManagedIdentity;
-let restoreEnv: () => void;
-let tmp: string;
+let rig: VerifyRig;
 const closers: (() => Promise<void>)[] = [];
-
 beforeAll(async () => {
-    mi = await startFakeManagedIdentity({ signer, tenantId: TENANT, principalId: CALLER_OID, knownResources: () => knownResources });
-    restoreEnv = mi.applyEnv();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "verify-keys-"));
+    rig = await startVerifyRig({ nowMs: NOW, tmpPrefix: "verify-keys-" });
 });
-
 afterAll(async () => {
-    restoreEnv();
-    await Promise.all([mi.close(), ...closers.map((c) => c())]);
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await Promise.all(closers.map((c) => c()));
+    await rig.close();
 });
-
-/** Sleeps recorded, not waited; now fixed. */
-const fixedClock: Clock = { sleep: async () => undefined, random: () => 1, now: () => NOW };
-
-interface Setup {
-    fhir: FakeFhirServer;
-    arm: FakeArmServer;
-    outputsFile: string;
-}
-
-let fileCount = 0;
-async function setup(
-    accounts: Record<string, { fhir?: FakeAccountSpec; arm?: FakeArmAccount; outputs?: FakeOutputOptions }>,
-): Promise<Setup> {
-    const fhir = await startFakeFhirServer({
-        signer,
-        tenantId: TENANT,
-        accounts: Object.fromEntries(Object.entries(accounts).map(([name, a]) => [name, a.fhir ?? { behaviour: "healthy" }])),
-    });
-    const arm = await startFakeArmServer({
-        signer,
-        tenantId: TENANT,
-        nowMs: NOW,
-        accounts: Object.fromEntries(Object.entries(accounts).flatMap(([name, a]) => (a.arm ? [[name, a.arm]] : []))),
-    });
-    closers.push(fhir.close, arm.close);
-    for (const name of Object.keys(accounts)) knownResources.add(fhir.audienceOf(name));
-    const outputs = fakeStackOutputs(
-        fhir,
-        TENANT,
-        Object.fromEntries(Object.entries(accounts).map(([name, a]) => [name, { keyCheck: a.arm !== undefined, ...a.outputs }])),
-    );
-    const outputsFile = path.join(tmp, `outputs-${++fileCount}.json`);
-    fs.writeFileSync(outputsFile, JSON.stringify(outputs));
-    return { fhir, arm, outputsFile };
-}
-
-interface Run {
-    code: number;
-    stdout: string;
-    stderr: string;
-    report?: VerifyReport;
-}
-
-async function verify(s: Setup, extra: string[] = []): Promise<Run> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const jsonFile = path.join(tmp, `report-${++fileCount}.json`);
-    const argv = [
-        "--outputs",
-        s.outputsFile,
-        "--credential",
-        "managed-identity",
-        "--arm-endpoint",
-        s.arm.baseUrl,
-        "--json",
-        jsonFile,
-        ...extra,
-    ];
-    const code = await runVerify(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l), clock: fixedClock });
-    const report = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, "utf8")) as VerifyReport) : undefined;
-    return { code, stdout: out.join("\n"), stderr: err.join("\n"), ...(report ? { report } : {}) };
-}
-
-function account(run: Run, name: string): AccountResult {
-    const r = run.report?.accounts.find((a) => a.account === name);
-    if (!r) throw new Error(`no result for ${name}`);
-    return r;
-}
+const setup: VerifyRig["setup"] = (accounts) => rig.setup(accounts);
+const verify: VerifyRig["verify"] = (s, extra) => rig.verify(s, extra);
 
 const keyCheck = (r: AccountResult) => r.checks.find((c) => c.name === "key");
 const codes = (r: AccountResult): string[] => r.diagnoses.map((d) => d.code);
-const text = (r: AccountResult): string => r.diagnoses.map((d) => [d.summary, ...d.facts, ...d.remedies].join("\n")).join("\n");
 
 describe("key check end to end (fake identity, FHIR and Azure Resource Manager)", () => {
     let s: Setup;
@@ -158,17 +79,18 @@ describe("key check end to end (fake identity, FHIR and Azure Resource Manager)"
         expect(run.code).toBe(1);
         const healthy = run.report?.accounts.filter((a) => a.healthy).map((a) => a.account);
         expect(healthy).toEqual(["healthy", "pending", "legacy"]);
-        expect(run.stdout).toMatch(/^ACCOUNT\s+TOKEN\s+METADATA\s+READ\s+EXPORT\s+SMART\s+KEY\s+RESULT$/m);
-        expect(run.stdout).toMatch(/^lagging\s+ok\s+ok\s+ok\s+ok\s+-\s+FAIL\s+key: rotation has not reached the service/m);
+        expect(run.stdout).toMatch(/^ACCOUNT\s+TOKEN\s+DNS\s+METADATA\s+READ\s+EXPORT\s+SMART\s+KEY\s+SMOKE\s+RESULT$/m);
+        expect(run.stdout).toMatch(/^lagging\s+ok\s+-\s+ok\s+ok\s+ok\s+-\s+FAIL\s+-\s+key: rotation has not reached the service/m);
     });
 
     it("reads ARM with an ARM token, the documented api-versions, and every page of versions", () => {
-        expect(mi.requests.map((r) => r.resource)).toContain(ARM_AUDIENCE);
+        expect(rig.mi.requests.map((r) => r.resource)).toContain(ARM_AUDIENCE);
         expect(s.arm.requests.length).toBeGreaterThan(0);
         expect(s.arm.requests.every((r) => r.status !== 400 && r.status !== 401)).toBe(true);
         const forHealthy = s.arm.requests.filter((r) => r.account === "healthy");
         expect(forHealthy.map((r) => [r.kind, r.apiVersion])).toEqual([
             ["fhir", "2024-03-31"],
+            ["identity", "2023-01-31"], // the identity's principal now, for the 500 diagnosis
             ["versions", "2024-11-01"],
             ["versions", "2024-11-01"], // the fake serves one version per page: nextLink followed
         ]);
@@ -287,12 +209,12 @@ describe("key check end to end (fake identity, FHIR and Azure Resource Manager)"
 
     it("never prints a token (FHIR or ARM): not in stdout, stderr or the JSON report", () => {
         // ARM tokens were issued too (aud https://management.azure.com), and the fake ARM's 403 names the caller.
-        const audiences = signer.issued.map((tok) => {
-            const v = signer.verify(tok);
+        const audiences = rig.signer.issued.map((tok) => {
+            const v = rig.signer.verify(tok);
             return v.ok ? v.claims.aud : undefined;
         });
         expect(audiences).toContain(ARM_AUDIENCE);
-        expect(signer.leaksIn([run.stdout, run.stderr, JSON.stringify(run.report ?? {})].join("\n"))).toEqual([]);
+        expect(rig.signer.leaksIn([run.stdout, run.stderr, JSON.stringify(run.report ?? {})].join("\n"))).toEqual([]);
     });
 });
 
@@ -419,7 +341,9 @@ describe("assessKey (pure)", () => {
         audience: "https://wsa-a.fhir.azurehealthcareapis.com",
         authority: `https://login.microsoftonline.com/${TENANT}`,
         exportEnabled: false,
-        smartProxyEnabled: false,
+        smartIdentityProviders: [],
+        acrLoginServers: [],
+        acrTemplateImages: [],
         fhirServiceId: "/subscriptions/s/resourceGroups/rg-a/providers/Microsoft.HealthcareApis/workspaces/wsa/fhirservices/a",
         keyId: "/subscriptions/s/resourceGroups/rg-a/providers/Microsoft.KeyVault/vaults/kv-a/keys/fhir-cmk",
         keyRotationDays: 90,
@@ -535,7 +459,9 @@ describe("ARM shapes and URLs", () => {
                         audience: "https://x",
                         authority: "https://login.microsoftonline.com/t",
                         exportEnabled: false,
-                        smartProxyEnabled: false,
+                        smartIdentityProviders: [],
+                        acrLoginServers: [],
+                        acrTemplateImages: [],
                         fhirServiceId: "wsa/a",
                         keyId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
                         keyRotationDays: "90",
@@ -563,7 +489,9 @@ describe("500 diagnosis and the vault network", () => {
         audience: "https://x",
         authority: "https://login.microsoftonline.com/t",
         exportEnabled: false,
-        smartProxyEnabled: false,
+        smartIdentityProviders: [],
+        acrLoginServers: [],
+        acrTemplateImages: [],
         keyUri: "https://kv-a.vault.azure.net/keys/fhir-cmk/v1",
         keyVaultUri: "https://kv-a.vault.azure.net/",
     };
@@ -606,5 +534,59 @@ describe("500 diagnosis and the vault network", () => {
         const d = diagnoseServerError(t, "GET /metadata", res, fine);
         expect(d.summary).toContain("likely lost access to its CMK key");
         expect(d.facts.join("\n")).toContain("enabled and without expiry: look at access (role, firewall) first");
+    });
+});
+
+describe("500 diagnosis: a re-created user-assigned identity (ARM facts)", () => {
+    let run: Run;
+    beforeAll(async () => {
+        const s = await setup({
+            same: { fhir: { behaviour: "server-error" }, arm: { behaviour: "healthy", identity: "same" } },
+            recreated: { fhir: { behaviour: "server-error" }, arm: { behaviour: "healthy", identity: "recreated" } },
+            stale: { fhir: { behaviour: "server-error" }, arm: { behaviour: "healthy", identity: "service-stale" } },
+            missing: { fhir: { behaviour: "server-error" }, arm: { behaviour: "healthy", identity: "missing" } },
+        });
+        run = await verify(s);
+    });
+    const serverError = (name: string) => account(run, name).diagnoses.find((d) => d.code === "server-error")!;
+
+    it("re-created since the last `pulumi up`: the identity's principal differs from the outputs', the service still holds the old", () => {
+        const d = serverError("recreated");
+        expect(d.summary).toBe(
+            "GET /metadata: 500 server error: the account's identity was re-created or removed from the service: update the service",
+        );
+        expect(d.facts).toContain(
+            `the identity ${fakeIdentityId("recreated")} now has principal ${RECREATED_PRINCIPAL}, the stack outputs say ` +
+                `${FAKE_IDENTITY_PRINCIPAL}: it was re-created since the last \`pulumi up\``,
+        );
+        expect(d.facts).toContain(
+            `the FHIR service still holds principal ${FAKE_IDENTITY_PRINCIPAL} for that identity, not ${RECREATED_PRINCIPAL}: it was not ` +
+                "updated after the identity was re-created",
+        );
+        // The remedy comes first: re-grant, then a PUT of the service (pulumi up makes none while its inputs are unchanged).
+        expect(d.remedies[1]).toContain(
+            "if the account's user-assigned identity was re-created (new principal ID): re-grant and update the FHIR service again",
+        );
+        expect(d.remedies[1]).toContain(`az resource update --ids ${fakeFhirServiceId("recreated")} --api-version 2024-03-31`);
+    });
+
+    it("the outputs were refreshed but the service was not updated: says so as a fact", () => {
+        const d = serverError("stale");
+        expect(d.facts).toContain(
+            `the FHIR service still holds principal ${STALE_PRINCIPAL} for that identity, not ${FAKE_IDENTITY_PRINCIPAL}: it was not ` +
+                "updated after the identity was re-created",
+        );
+        expect(d.facts.join("\n")).not.toContain("now has principal");
+    });
+
+    it("the service without the account's identity; and nothing said when ARM agrees with the outputs", () => {
+        expect(serverError("missing").facts.join("\n")).toContain(
+            "the FHIR service's identity (type SystemAssigned) does not include the account's identity",
+        );
+        const same = serverError("same");
+        expect(same.summary).toContain("likely lost access to its CMK key");
+        expect(same.facts.join("\n")).not.toMatch(/re-created|does not include/);
+        // The case is still among the remedies, after the usual ones.
+        expect(same.remedies.join("\n")).toContain("re-grant and update the FHIR service again");
     });
 });

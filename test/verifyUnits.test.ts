@@ -28,7 +28,9 @@ const target: AccountTarget = {
     audience: "https://wscontoso-contoso.fhir.azurehealthcareapis.com",
     authority: "https://login.microsoftonline.com/72f988bf-0000-4000-8000-000000000001",
     exportEnabled: true,
-    smartProxyEnabled: false,
+    smartIdentityProviders: [],
+    acrLoginServers: [],
+    acrTemplateImages: [],
 };
 
 describe("backoff", () => {
@@ -211,8 +213,14 @@ describe("stack outputs", () => {
         expect(targets.map((t) => t.account).sort()).toEqual(["contoso", "fabrikam", "tailspin"]);
         const byName = Object.fromEntries(targets.map((t) => [t.account, t]));
         expect(byName.tailspin!.exportEnabled).toBe(false);
-        // The SMART on FHIR proxy is retired: the outputs no longer carry it, and verify reads its absence as off.
-        expect(targets.every((t) => t.smartProxyEnabled === false)).toBe(true);
+        // The SMART on FHIR proxy is retired: the outputs no longer carry it (absent, read as off); the fields that
+        // replaced it are there.
+        expect(targets.every((t) => t.smartProxyEnabled === undefined)).toBe(true);
+        expect(byName.fabrikam!.smartIdentityProviders).toEqual(["https://login.fabrikam.example/realms/fhir"]);
+        expect(byName.fabrikam!.importEnabled).toBe(true);
+        expect(byName.tailspin!.acrLoginServers).toEqual(["tailspintemplates.azurecr.io"]);
+        expect(byName.tailspin!.acrTemplateImages).toEqual(["tailspintemplates.azurecr.io/hl7v2templates:default"]);
+        expect(byName.contoso!.acrTemplateImages).toEqual([]);
         for (const t of targets) {
             expect(t.audience).toBe(t.fhirUrl);
             expect(t.authority).toMatch(/^https:\/\/login\.microsoftonline\.com\/[0-9a-f-]{36}$/);
@@ -231,7 +239,9 @@ describe("stack outputs", () => {
                         audience: "ftp://x",
                         authority: "https://login.microsoftonline.com/t",
                         exportEnabled: true,
-                        smartProxyEnabled: false,
+                        smartIdentityProviders: [],
+                        acrLoginServers: [],
+                        acrTemplateImages: [],
                     },
                 },
             });

@@ -80,6 +80,7 @@ export const INERT_PATHS: readonly RegExp[] = [
     /^tools\/verify\//,
     /^scripts\/decommission\.ts$/,
     /^tools\/decommission\.ts$/,
+    /^scripts\/pulumi\.ts$/, // npm run pulumi: the local engine by hand (engine/cli.ts)
 ];
 
 /** The tools that plan and check stacks, and CI itself: every stack is planned with them, none is deployed. */

@@ -6,6 +6,7 @@
  */
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { suggest } from "../config/schema";
+import { parseStackRef, projectName } from "../harness/stackFiles";
 
 export interface OptionSpec {
     type: "string" | "boolean";
@@ -98,6 +99,22 @@ export function usageError<O extends Record<string, OptionSpec>>(
 ): number {
     io.err(`${message}\n${usage(spec).split("\n")[0]}; --help lists every option`);
     return 2;
+}
+
+/**
+ * A `--stack` value as the Pulumi CLI takes it (`staging`, `acme/staging`, `acme/fhir-platform/staging`, as the runbook
+ * writes it): the stack name of its file (`Pulumi.staging.yaml`) and the reference as given (for printed `pulumi`
+ * commands); or the exit code of a usage error (missing or malformed).
+ */
+export function stackArgument<O extends Record<string, OptionSpec>>(
+    value: string | undefined,
+    spec: CommandSpec<O>,
+    io: CommandIo = consoleCommandIo,
+): { stack: string; ref: string } | { exitCode: number } {
+    if (value === undefined) return { exitCode: usageError(spec, "--stack is required", io) };
+    const parsed = parseStackRef(value, projectName());
+    if ("error" in parsed) return { exitCode: usageError(spec, parsed.error, io) };
+    return { stack: parsed.stack, ref: value };
 }
 
 /** Runs a command's main when its file is the process's entry point; an unexpected error is one line and exit code 2. */

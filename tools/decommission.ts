@@ -15,8 +15,16 @@ export interface DecommissionPlan {
     lines: string[];
 }
 
-/** The steps for `account` of `stack`, or undefined when the stack has no protected resource of that account. */
-export async function decommission(stack: string, account: string, projectDir?: string): Promise<DecommissionPlan | undefined> {
+/**
+ * The steps for `account` of `stack`, or undefined when the stack has no protected resource of that account. `ref` is the
+ * stack as the printed `pulumi` commands name it (`acme/staging` on Pulumi Cloud); by default the stack name.
+ */
+export async function decommission(
+    stack: string,
+    account: string,
+    projectDir?: string,
+    ref: string = stack,
+): Promise<DecommissionPlan | undefined> {
     const run = await runStack({ stack, ...(projectDir ? { projectDir } : {}) });
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const urns = run.resources.filter((r) => r.protect && accountOf(r, byUrn) === account).map((r) => r.urn);
@@ -24,12 +32,12 @@ export async function decommission(stack: string, account: string, projectDir?: 
     return {
         urns,
         lines: [
-            `# Decommission account '${account}' of stack '${stack}' (${urns.length} protected resources).`,
+            `# Decommission account '${account}' of stack '${ref}' (${urns.length} protected resources).`,
             "# 1. Export what you must keep (FHIR $export), and confirm with the account owner.",
             "# 2. Lift protection of this account's resources only:",
-            ...urns.map((urn) => `pulumi state unprotect --stack ${stack} --yes '${urn}'`),
+            ...urns.map((urn) => `pulumi state unprotect --stack ${ref} --yes '${urn}'`),
             `# 3. Remove '${account}' from Pulumi.${stack}.yaml, then: npm run place -- --stack ${stack}`,
-            `# 4. pulumi preview --stack ${stack}   (expect deletes of '${account}' only), then pulumi up --stack ${stack}`,
+            `# 4. pulumi preview --stack ${ref}   (expect deletes of '${account}' only), then pulumi up --stack ${ref}`,
             `# The key vault stays soft-deleted (purge protection: its name and key are kept ${KEY_VAULT_SOFT_DELETE_DAYS.default} ` +
                 `days); ` +
                 `storage blobs stay soft-deleted ${EXPORT_SOFT_DELETE_DAYS} days.`,

@@ -3,8 +3,9 @@
  * account) and the keys Azure fixed at creation, from its config and its lock, with the same validation as the
  * program, and writes `Pulumi.<stack>.placement.json`. Accounts already in the lock never move; new ones are placed; a
  * new keyName is recorded next to the old key. `check` writes nothing and fails when the lock is not what this would
- * write (CI). `acceptKeySettings` records the config's key settings for an account whose rotation policy was changed
- * in Key Vault itself.
+ * write (CI). `acceptKeySettings` records the config's rotation interval for an account whose rotation policy was
+ * changed in Key Vault itself (never a key size). `forget` drops what the lock records of accounts never deployed (a
+ * key-size typo before the first `pulumi up`) and places them again, as new.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,10 +17,12 @@ export interface PlaceOptions {
     projectDir: string;
     check?: boolean;
     acceptKeySettings?: readonly string[];
+    /** Accounts never deployed whose lock entry (placement and keys) is dropped and written again from the config. */
+    forget?: readonly string[];
 }
 
 export interface PlaceResult {
-    /** 0 written or up to date, 1 out of date (check), 2 an account named in acceptKeySettings is not in the stack. */
+    /** 0 written or up to date, 1 out of date (check), 2 an account named in acceptKeySettings or forget is unknown. */
     code: 0 | 1 | 2;
     /** One line per account, then what happened to the lock. */
     lines: string[];
@@ -41,6 +44,23 @@ export function place(o: PlaceOptions): PlaceResult {
             ],
         };
     }
+    const previous = readPlacementLock(o.projectDir, o.stack);
+    const forget = o.forget ?? [];
+    const unlocked = forget.filter((a) => previous?.accounts[a] === undefined);
+    if (unlocked.length) {
+        return {
+            code: 2,
+            lines: [],
+            errors: [
+                `--forget: ${unlocked.map((a) => `'${a}'`).join(", ")} not in ${lockFileName(o.stack)}; it holds: ` +
+                    `${Object.keys(previous?.accounts ?? {}).join(", ") || "nothing"}`,
+            ],
+        };
+    }
+    const lock =
+        previous && forget.length
+            ? { ...previous, accounts: Object.fromEntries(Object.entries(previous.accounts).filter(([a]) => !forget.includes(a))) }
+            : undefined;
     // The same validation as the program (config, placement, derived names): a lock is written only for a stack that
     // would deploy. A ConfigValidationError propagates with every problem.
     const { placement } = resolveStack({
@@ -48,8 +68,8 @@ export function place(o: PlaceOptions): PlaceResult {
         stack: o.stack,
         projectDir: o.projectDir,
         placementOptions: { acceptKeySettings: accept },
+        ...(lock ? { lock } : {}),
     });
-    const previous = readPlacementLock(o.projectDir, o.stack);
     const file = path.join(o.projectDir, lockFileName(o.stack));
     const removed = Object.keys(previous?.accounts ?? {})
         .filter((a) => !(a in placement.lock.accounts))

@@ -18,7 +18,6 @@ import {
     type ConfigProblem,
     ConfigValidationError,
     azureIdentities,
-    findCrossShardDuplicates,
     formatProblem,
     ownershipConflicts,
     resolveStack,
@@ -138,7 +137,10 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
             const bySubId = new Map(config.subscriptions.map((sub) => [sub.subscriptionId, sub.name]));
             for (const p of placement.placements) touch(p.subscription).accounts += 1;
             for (const i of mine) {
-                const u = touch(bySubId.get(i.subscriptionId)!);
+                // An existing Log Analytics workspace may live in a subscription the stack does not deploy into.
+                const subName = bySubId.get(i.subscriptionId);
+                if (subName === undefined) continue;
+                const u = touch(subName);
                 if (i.type === "Microsoft.Resources/resourceGroups") u.resourceGroups += 1;
                 else if (i.type === "Microsoft.Authorization/roleAssignments") u.roleAssignments += 1;
                 else if (i.type === "Microsoft.HealthcareApis/workspaces") u.workspaces += 1;
@@ -192,6 +194,25 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
         over("resource groups", u.resourceGroups, SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription, "");
     }
     return { stacks: report, environments, problems, subscriptions };
+}
+
+/**
+ * The same account must not be managed by two stacks. Given each shard's accounts, returns one problem per account name
+ * that appears in more than one shard.
+ */
+export function findCrossShardDuplicates(shards: { stack: string; accounts: string[] }[]): ConfigProblem[] {
+    const owners = new Map<string, string[]>();
+    for (const shard of shards) {
+        for (const name of new Set(shard.accounts)) owners.set(name, [...(owners.get(name) ?? []), shard.stack]);
+    }
+    return [...owners.entries()]
+        .filter(([, stacks]) => stacks.length > 1)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, stacks]) => ({
+            path: "accounts",
+            account: name,
+            message: `appears in more than one shard: ${stacks.join(", ")}; an account must belong to exactly one stack`,
+        }));
 }
 
 export function formatShardProblem(p: ShardProblem): string {

@@ -1,10 +1,12 @@
 /**
  * The fake Azure Resource Manager behind the fake `azure-native` and `random` providers: what a resource's ID and
- * outputs are, what a change to its inputs means (update or replace), and a table of the resources that "exist".
+ * outputs are, what azure-native's Check and Diff make of its inputs, and a table of the resources that "exist".
  *
+ * Check and Diff follow the one table of provider rules (azure/providerRules.ts), which the offline plan diff reads too;
+ * a type the table does not list is checked as given and replaced only on its name-like inputs (its path parameters).
  * Outputs come from the offline harness's `mockState` (the same Azure-shaped IDs, principal IDs, versioned key URIs
  * and vault URIs the mock-mode tests see), with a generic ARM-shaped fallback for any type it does not know, so a
- * resource type added to the components works here without a change.
+ * resource type added to the components works here without a change. What Azure refuses is fakeAzure.ts's.
  *
  * The table is one JSON file per resource ID in a directory (`FHIR_FAKE_ARM_DIR`): it outlives the provider process,
  * so a second `pulumi up` or a destroy sees what the first created, and tests can read it.
@@ -12,6 +14,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PROVIDER_RULES, type PropertyType, replacePaths, underPath } from "../../azure/providerRules";
 import { mockState } from "../../harness/mockState";
 
 export type PropertyMap = Record<string, unknown>;
@@ -23,6 +26,8 @@ export interface ArmRecord {
     type: string;
     inputs: PropertyMap;
     outputs: PropertyMap;
+    /** When ARM created it (the fake clock, ms): role assignments propagate from then on. */
+    createdAt?: number;
 }
 
 /** `urn:pulumi:stack::project::parent$type::name` → type and logical name. */
@@ -70,32 +75,13 @@ export function armState(type: string, name: string, inputs: PropertyMap, subscr
 }
 
 /**
- * Inputs whose change Azure cannot apply in place: names and what a resource is placed under (every path parameter
- * of an ARM ID), its region, and properties fixed at creation. A change to any of them replaces the resource.
+ * Paths whose change the provider answers with a replacement: the table's (azure/providerRules.ts) for a type it lists;
+ * for any other type, its ARM path parameters as far as the input names tell (`*Name`, `scope`, `resourceUri`), which is
+ * what azure-native replaces on when a type has no create-only property.
  */
-const CREATE_ONLY_KEYS = new Set([
-    "name",
-    "location",
-    "kind",
-    "scope",
-    "resourceUri",
-    "subnet",
-    "keySize",
-    "kty",
-    "curveName",
-    "isHnsEnabled",
-    "requireInfrastructureEncryption",
-]);
-/** Types whose every input is fixed at creation (an Azure role assignment cannot be modified, only replaced). */
-const IMMUTABLE_TYPES = new Set(["azure-native:authorization:RoleAssignment", "random:index/randomString:RandomString"]);
-
-/** Whether a change at `propertyPath` (top-level input first) forces a replacement of a resource of `type`. */
-export function isCreateOnly(type: string, propertyPath: string[]): boolean {
-    if (IMMUTABLE_TYPES.has(type)) return true;
-    const [top, ...nested] = propertyPath;
-    if (/Name$/.test(top) || CREATE_ONLY_KEYS.has(top)) return true;
-    // Nested create-only settings (`properties.keySize`); a nested `name` is a setting's value (`sku.name`), not a name.
-    return nested.some((segment) => segment !== "name" && CREATE_ONLY_KEYS.has(segment));
+function replaceKeys(type: string, inputs: PropertyMap): string[] {
+    if (PROVIDER_RULES[type]) return replacePaths(type).map((p) => p.path);
+    return Object.keys(inputs).filter((k) => /Name$/.test(k) || k === "scope" || k === "resourceUri");
 }
 
 /** The placeholder the engine sends for a value not known until apply (preview). */
@@ -139,13 +125,103 @@ export interface InputDiff {
     replaces: string[];
 }
 
-/** Compares old and new inputs. Keys the engine adds for itself (`__defaults`) are not inputs. */
+/** azure-native compares a top-level `location` without case and spaces (diff.go applyAzureSpecificDiff). */
+function normalizedLocation(m: PropertyMap): PropertyMap {
+    return typeof m.location === "string" && m.location !== UNKNOWN ? { ...m, location: m.location.toLowerCase().replace(/ /g, "") } : m;
+}
+
+/**
+ * Compares old and new inputs as azure-native's Diff does: a change at or under a replace path replaces (a parent that
+ * replaces makes its children replace), any other change is an update. Keys the engine adds (`__defaults`) are not inputs.
+ */
 export function diffInputs(type: string, olds: PropertyMap, news: PropertyMap): InputDiff {
-    const strip = (m: PropertyMap) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith("__")));
+    const strip = (m: PropertyMap) => normalizedLocation(Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith("__"))));
     const paths = changedPaths(strip(olds), strip(news), []);
     const changed = [...new Set(paths.map((p) => p[0]))];
-    const replaces = [...new Set(paths.filter((p) => isCreateOnly(type, p)).map((p) => p[0]))];
+    const keys = replaceKeys(type, { ...olds, ...news });
+    const replaces = [...new Set(paths.filter((p) => keys.some((k) => underPath(p.join("."), k))).map((p) => p[0]))];
     return { changed, replaces };
+}
+
+/** The value at a dotted path, or undefined. */
+export function valueAt(m: PropertyMap, dotted: string): unknown {
+    let cur: unknown = m;
+    for (const segment of dotted.split(".")) {
+        if (!isMap(cur)) return undefined;
+        cur = cur[segment];
+    }
+    return cur;
+}
+
+export interface CheckContext {
+    olds: PropertyMap;
+    /** The provider's `location` configuration, if set. */
+    providerLocation?: string;
+    /** A resource group's location as ARM has it (the fake table), if the group exists. */
+    resourceGroupLocation(resourceGroupName: string): string | undefined;
+}
+
+function typeFailure(path: string, expected: PropertyType, value: unknown): string | undefined {
+    const got = Array.isArray(value) ? "an array" : isMap(value) ? "an object" : `a ${typeof value}`;
+    const ok =
+        expected === "array"
+            ? Array.isArray(value)
+            : expected === "object"
+              ? isMap(value)
+              : expected === "integer" || expected === "number"
+                ? typeof value === "number"
+                : typeof value === expected;
+    if (!ok) return `'${path}' should be of type '${expected}' but got ${got}`;
+    if (expected === "integer" && typeof value === "number" && !Number.isInteger(value)) {
+        return `'${path}' must be an integer but got ${value.toFixed(6)}`;
+    }
+    return undefined;
+}
+
+/**
+ * azure-native's Check (provider.go Check, applyDefaults, validateType, validateProperty) for a type the table lists:
+ * fills a missing `location` (old inputs, the provider's config, the resource group's location; unknown while the
+ * group's name is) and `azureApiVersion`, then reports missing required properties, wrong types and names that break
+ * the spec's length or pattern, in azure-native's words. Unknown values are not validated. Other types pass unchanged.
+ */
+export function checkInputs(type: string, news: PropertyMap, ctx: CheckContext): { inputs: PropertyMap; failures: string[] } {
+    const r = PROVIDER_RULES[type];
+    if (!r) return { inputs: news, failures: [] };
+    const inputs = { ...news };
+    if (r.autoLocation && inputs.location === undefined) {
+        const rg = inputs.resourceGroupName;
+        const location =
+            ctx.olds.location ??
+            ctx.providerLocation ??
+            (rg === UNKNOWN ? UNKNOWN : typeof rg === "string" ? ctx.resourceGroupLocation(rg) : undefined);
+        if (location !== undefined) inputs.location = location;
+    }
+    if (r.apiVersion && inputs.azureApiVersion === undefined) inputs.azureApiVersion = r.apiVersion;
+    const failures: string[] = [];
+    for (const { path } of r.required) {
+        const parent = path.includes(".") ? valueAt(inputs, path.slice(0, path.lastIndexOf("."))) : inputs;
+        if (!isMap(parent) || valueAt(inputs, path) !== undefined) continue;
+        failures.push(
+            `missing required property '${path}'${path === "location" ? ". Either set it explicitly or configure it with 'pulumi config set azure-native:location <value>'." : ""}`,
+        );
+    }
+    for (const [path, expected] of Object.entries(r.types)) {
+        const value = valueAt(inputs, path);
+        if (value === undefined || value === UNKNOWN) continue;
+        const failure = typeFailure(path, expected, value);
+        if (failure) failures.push(failure);
+    }
+    for (const n of r.names) {
+        const value = valueAt(inputs, n.path);
+        if (typeof value !== "string" || value === UNKNOWN) continue;
+        if (n.minLength !== undefined && value.length < n.minLength)
+            failures.push(`'${n.path}' is too short (${value.length}): at least ${n.minLength} characters required`);
+        if (n.maxLength !== undefined && value.length > n.maxLength)
+            failures.push(`'${n.path}' is too long (${value.length}): at most ${n.maxLength} characters allowed`);
+        if (n.pattern !== undefined && !new RegExp(n.pattern).test(value))
+            failures.push(`'${n.path}' does not match expression '${n.pattern}'`);
+    }
+    return { inputs, failures };
 }
 
 /** The resource table: one file per ID, so concurrent providers of one stack never rewrite each other's records. */

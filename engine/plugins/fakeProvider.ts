@@ -4,10 +4,13 @@
  *
  *   node fakeProvider.js <package> <version> [engine flags…] <engine address>
  *
- * Check returns the inputs as given. Diff compares old and new inputs: names, placement and create-only settings
- * force a replacement (deleted first, as azure-native does), anything else is an update. Create/Read/Update/Delete
- * keep the fake ARM table (`FHIR_FAKE_ARM_DIR`) with Azure-shaped outputs. The explicit provider's `subscriptionId`
- * (Configure) goes into every ID, as it would in Azure.
+ * Check and Diff are azure-native 3.28's, from the one table of provider rules (azure/providerRules.ts, through
+ * fakeArm.ts): Check fills `location` and `azureApiVersion` and reports what azure-native reports; Diff replaces
+ * (deleting first) on path parameters and the table's replace paths, and updates otherwise; DiffConfig, like
+ * azure-native's, reports nothing. Create/Update/Delete behave as Azure does for what the program must cope with
+ * (fakeAzure.ts: quotas, regions, SKUs, retired features, global names, soft-deleted vaults, keys, key access, private
+ * DNS) and keep the fake ARM table (`FHIR_FAKE_ARM_DIR`) and the fake tenant (`FHIR_FAKE_TENANT_DIR`). The explicit
+ * provider's `subscriptionId` (Configure) goes into every ID, as it would in Azure.
  *
  * Written against the generated protos in `@pulumi/pulumi/proto` instead of `@pulumi/pulumi/provider`, whose server
  * passes neither the provider's configuration nor a resource's old inputs on to the implementation.
@@ -19,12 +22,17 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { type IResourceProviderServer, ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
-import { FakeArmTable, type PropertyMap, armState, diffInputs, parseUrn, previewOutputs } from "./fakeArm";
+import { FakeArmTable, type PropertyMap, armState, checkInputs, diffInputs, parseUrn, previewOutputs } from "./fakeArm";
+import { FakeAzure, FakeTenant } from "./fakeAzure";
 
 const [pkg = "azure-native", version = "0.0.0"] = process.argv.slice(2);
-const table = new FakeArmTable(process.env.FHIR_FAKE_ARM_DIR || path.join(__dirname, "..", "..", "..", "fake-arm"));
+const armDir = process.env.FHIR_FAKE_ARM_DIR || path.join(__dirname, "..", "..", "..", "fake-arm");
+const table = new FakeArmTable(armDir);
+const azure = new FakeAzure(table, new FakeTenant(process.env.FHIR_FAKE_TENANT_DIR || path.join(armDir, ".tenant")));
 /** Where the Azure subscription of this provider instance comes from: its `subscriptionId` argument. */
 let subscriptionId = "00000000-0000-0000-0000-000000000000";
+/** The provider's `location` configuration: azure-native's Check falls back to it for a missing location. */
+let providerLocation: string | undefined;
 
 function props(s: Struct | undefined): PropertyMap {
     return s ? (s.toJavaScript() as PropertyMap) : {};
@@ -74,20 +82,10 @@ const handlers: Handlers = {
     checkConfig(call, callback) {
         callback(null, new provproto.CheckResponse().setInputs(call.request.getNews()));
     },
-    diffConfig(call, callback) {
-        const olds = props(call.request.getOldInputs() ?? call.request.getOlds());
-        const news = props(call.request.getNews());
-        delete olds.version;
-        delete news.version;
-        // A provider pointed at another subscription or tenant is another provider: its resources are replaced.
-        const { changed } = diffInputs(`pulumi:providers:${pkg}`, olds, news);
-        callback(
-            null,
-            diffResponse(
-                changed,
-                changed.filter((k) => ["subscriptionId", "tenantId", "environment"].includes(k)),
-            ),
-        );
+    diffConfig(_call, callback) {
+        // azure-native's DiffConfig (provider.go) answers "unknown" with no replacement for any configuration change: the
+        // engine then neither replaces the provider nor its resources (they stay in the subscription they were made in).
+        callback(null, new provproto.DiffResponse().setChanges(provproto.DiffResponse.DiffChanges.DIFF_UNKNOWN));
     },
     configure(call, callback) {
         const args = props(call.request.getArgs());
@@ -95,6 +93,8 @@ const handlers: Handlers = {
         const fromVariables = call.request.getVariablesMap().get(`${pkg}:config:subscriptionId`);
         if (typeof fromArgs === "string" && fromArgs) subscriptionId = fromArgs;
         else if (fromVariables) subscriptionId = fromVariables;
+        const location = args.location ?? call.request.getVariablesMap().get(`${pkg}:config:location`);
+        if (typeof location === "string" && location) providerLocation = location;
         const resp = new provproto.ConfigureResponse();
         // Plain values in and out: the engine keeps secretness and resource references itself.
         resp.setAcceptsecrets(false);
@@ -104,7 +104,22 @@ const handlers: Handlers = {
         callback(null, resp);
     },
     check(call, callback) {
-        callback(null, new provproto.CheckResponse().setInputs(call.request.getNews()));
+        try {
+            const { type } = parseUrn(call.request.getUrn());
+            const { inputs, failures } = checkInputs(type, props(call.request.getNews()), {
+                olds: props(call.request.getOlds()),
+                providerLocation,
+                resourceGroupLocation: (rg) => {
+                    const location = table.get(`/subscriptions/${subscriptionId}/resourceGroups/${rg}`)?.inputs.location;
+                    return typeof location === "string" ? location : undefined;
+                },
+            });
+            const resp = new provproto.CheckResponse().setInputs(struct(inputs));
+            resp.setFailuresList(failures.map((reason) => new provproto.CheckFailure().setReason(reason)));
+            callback(null, resp);
+        } catch (e) {
+            fail(callback, e);
+        }
     },
     diff(call, callback) {
         try {
@@ -129,8 +144,8 @@ const handlers: Handlers = {
                 callback(null, new provproto.CreateResponse().setId("").setProperties(struct(previewOutputs(inputs, outputs))));
                 return;
             }
-            table.create({ id, urn, type, inputs, outputs });
-            callback(null, new provproto.CreateResponse().setId(id).setProperties(struct(outputs)));
+            const created = azure.create({ id, urn, type, inputs, outputs }, subscriptionId);
+            callback(null, new provproto.CreateResponse().setId(id).setProperties(struct(created.outputs)));
         } catch (e) {
             fail(callback, e);
         }
@@ -161,8 +176,8 @@ const handlers: Handlers = {
             if (next.id.toLowerCase() !== id.toLowerCase()) {
                 throw new Error(`update of ${id} would move it to ${next.id}: the provider should have asked for a replacement`);
             }
-            table.put({ ...record, inputs, outputs: next.outputs });
-            callback(null, new provproto.UpdateResponse().setProperties(struct(next.outputs)));
+            const updated = azure.update(record, inputs, next.outputs, subscriptionId);
+            callback(null, new provproto.UpdateResponse().setProperties(struct(updated.outputs)));
         } catch (e) {
             fail(callback, e);
         }
@@ -170,7 +185,7 @@ const handlers: Handlers = {
     delete(call, callback) {
         try {
             // Like ARM, deleting what is already gone succeeds.
-            table.delete(call.request.getId());
+            azure.delete(call.request.getId());
             callback(null, new Empty());
         } catch (e) {
             fail(callback, e);

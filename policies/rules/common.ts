@@ -34,7 +34,12 @@ export const TYPES = {
     privateDnsZoneGroup: "azure-native:network:PrivateDnsZoneGroup",
     privateDnsZone: "azure-native:privatedns:PrivateZone",
     diagnosticSetting: "azure-native:monitor:DiagnosticSetting",
+    subscriptionDiagnosticSetting: "azure-native:monitor:SubscriptionDiagnosticSetting",
     logAnalytics: "azure-native:operationalinsights:Workspace",
+    logAnalyticsTable: "azure-native:operationalinsights:Table",
+    managementPolicy: "azure-native:storage:ManagementPolicy",
+    blobContainer: "azure-native:storage:BlobContainer",
+    objectReplicationPolicy: "azure-native:storage:ObjectReplicationPolicy",
     federatedCredential: "azure-native:managedidentity:FederatedIdentityCredential",
     lockAtResourceGroup: "azure-native:authorization:ManagementLockAtResourceGroupLevel",
     lockAtResource: "azure-native:authorization:ManagementLockAtResourceLevel",
@@ -322,6 +327,7 @@ export class StackIndex {
     private readonly workspacesByName: ScanIndex<PolicyResource, string | undefined>;
     private readonly identitiesByPrincipal: ScanIndex<PolicyResource, string | undefined>;
     private readonly blobServicesByAccount: ScanIndex<PolicyResource, PolicyResource | undefined>;
+    private readonly managementPoliciesByAccount: ScanIndex<PolicyResource, PolicyResource | undefined>;
     private readonly settingsByTarget: ScanIndex<PolicyResource, PolicyResource>;
     private readonly blobSettingsByAccount: ScanIndex<PolicyResource, PolicyResource | undefined>;
     private readonly endpointsByName: ScanIndex<PolicyResource, string | undefined>;
@@ -354,7 +360,8 @@ export class StackIndex {
         this.storageByAccountName = new ScanIndex(this.of(TYPES.storageAccount), (s) => [nameOf(s, "accountName")]);
         this.workspacesByName = new ScanIndex(this.of(TYPES.healthWorkspace), (w) => [nameOf(w, "workspaceName")]);
         this.identitiesByPrincipal = new ScanIndex(this.of(TYPES.identity), (i) => [nameOf(i, "principalId")]);
-        this.blobServicesByAccount = new ScanIndex(this.of(TYPES.blobService), (b) => [this.storageOfBlobService(b)]);
+        this.blobServicesByAccount = new ScanIndex(this.of(TYPES.blobService), (b) => [this.storageOfChild(b)]);
+        this.managementPoliciesByAccount = new ScanIndex(this.of(TYPES.managementPolicy), (m) => [this.storageOfChild(m)]);
         // A setting's target: its resourceUri's dependencies, else the resource its ID names; a blob service's ID names
         // the blob service (indexed by account below), not the account.
         this.settingsByTarget = new ScanIndex(this.of(TYPES.diagnosticSetting), (d) => {
@@ -365,7 +372,7 @@ export class StackIndex {
         });
         this.blobSettingsByAccount = new ScanIndex(this.of(TYPES.diagnosticSetting), (d) => {
             const deps = d.propertyDependencies.resourceUri ?? [];
-            if (deps.length > 0) return deps.filter((r) => r.type === TYPES.blobService).map((b) => this.storageOfBlobService(b));
+            if (deps.length > 0) return deps.filter((r) => r.type === TYPES.blobService).map((b) => this.storageOfChild(b));
             return [this.storageByName(blobServiceAccountOf(str(lookupValue(d, "resourceUri"))))];
         });
         this.endpointsByName = new ScanIndex(this.of(TYPES.privateEndpoint), (pe) => [
@@ -427,14 +434,22 @@ export class StackIndex {
         return this.workspacesByName.find(lowerName(name));
     }
 
-    /** The storage account a blob service belongs to (by dependency on its accountName, or by name). */
-    storageOfBlobService(blobService: PolicyResource): PolicyResource | undefined {
-        return depOfType(blobService, "accountName", TYPES.storageAccount) ?? this.storageByName(lookupValue(blobService, "accountName"));
+    /**
+     * The storage account a child resource (blob service properties, a management policy) belongs to: by dependency on
+     * its accountName, or by name.
+     */
+    storageOfChild(child: PolicyResource): PolicyResource | undefined {
+        return depOfType(child, "accountName", TYPES.storageAccount) ?? this.storageByName(lookupValue(child, "accountName"));
     }
 
     /** The blob service properties of a storage account, in stack order. */
     blobServicesOf(account: PolicyResource): PolicyResource[] {
         return this.blobServicesByAccount.filter(account);
+    }
+
+    /** The lifecycle management policies of a storage account, in stack order. */
+    managementPoliciesOf(account: PolicyResource): PolicyResource[] {
+        return this.managementPoliciesByAccount.filter(account);
     }
 
     /** The diagnostic settings on `r` (by dependency on their resourceUri, or by ARM ID), in stack order. */

@@ -7,8 +7,9 @@ import { type FhirResourcePolicy, TYPES } from "./common";
 
 /**
  * Types whose deletion loses data or access to it: the user-assigned identity too (azure-native replaces by deleting
- * first, and a FHIR service whose identity is gone cannot unwrap its key: docs/keys.md), and private DNS zones (every
- * private account resolves through them: docs/network.md).
+ * first, and a FHIR service whose identity is gone cannot unwrap its key: docs/keys.md), private DNS zones (every
+ * private account resolves through them: docs/network.md), and the Log Analytics tables' retention settings (removing one
+ * hands the audit evidence back to the workspace's default retention).
  */
 export const STATEFUL_TYPES = [
     TYPES.resourceGroup,
@@ -19,6 +20,7 @@ export const STATEFUL_TYPES = [
     TYPES.healthWorkspace,
     TYPES.fhirService,
     TYPES.logAnalytics,
+    TYPES.logAnalyticsTable,
     TYPES.privateDnsZone,
 ];
 

@@ -1,11 +1,13 @@
 /**
  * Storage: `$export` / `$import` data is PHI. The account that holds it takes Entra ID over TLS 1.2+ only, from the
  * account's own FHIR service and trusted Azure services, is encrypted with the account's key (plus a second layer), and
- * keeps deleted blobs and containers recoverable. Sources: "Configure export settings", "Customer-managed keys for
- * Azure Storage encryption", "Soft delete for blobs"/"for containers", "Prevent object replication across tenants".
+ * keeps deleted blobs and containers recoverable, and deletes exports once they age out. Sources: "Configure export
+ * settings", "Customer-managed keys for Azure Storage encryption", "Soft delete for blobs"/"for containers", "Prevent
+ * object replication across tenants", "Azure Blob Storage lifecycle management overview".
  */
 import * as storage from "@pulumi/azure-native/storage";
-import { validateResourceOfType } from "@pulumi/policy";
+import { type PolicyResource, validateResourceOfType } from "@pulumi/policy";
+import { EXPORT_RETENTION_DAYS } from "../../azure/facts";
 import {
     CHECKED_AT_UP,
     type FhirResourcePolicy,
@@ -13,10 +15,13 @@ import {
     StackIndex,
     TYPES,
     UNKNOWN,
+    arr,
     bypassesAzureServices,
     known,
+    knownOr,
     label,
     obj,
+    str,
 } from "./common";
 
 export const storageHttpsOnly: FhirResourcePolicy = {
@@ -237,6 +242,94 @@ export const storageSoftDelete: FhirStackPolicy = {
     },
 };
 
+export interface LifecycleConfig {
+    maximumDays: number;
+}
+
+/** The days after which a delete action fires, from `daysAfterCreationGreaterThan` or `daysAfterModificationGreaterThan`. */
+function deleteAfter(action: unknown): number | undefined {
+    const d = obj(obj(action)?.delete);
+    const n = d?.daysAfterCreationGreaterThan ?? d?.daysAfterModificationGreaterThan;
+    return typeof n === "number" ? n : undefined;
+}
+
+/**
+ * Why the lifecycle rules of a storage account's management policies do not age out every block blob within `maximum`
+ * days (and, when `versioned`, their previous versions too), or undefined when one rule does.
+ */
+function lifecycleGap(policies: PolicyResource[], maximum: number, versioned: boolean): string | undefined {
+    const rules = policies.flatMap((p) => arr(obj(knownOr(() => p.props.policy, undefined))?.rules).map(obj));
+    const reasons: string[] = [];
+    for (const r of rules) {
+        if (!r || r.enabled === false || str(r.type)?.toLowerCase() !== "lifecycle") continue;
+        const def = obj(r.definition);
+        const filters = obj(def?.filters);
+        const types = arr(filters?.blobTypes).map((t) => str(t)?.toLowerCase());
+        if (!types.includes("blockblob")) continue;
+        if (arr(filters?.prefixMatch).length > 0 || arr(filters?.blobIndexMatch).length > 0) {
+            reasons.push(`rule '${str(r.name)}' applies to some blobs only (prefix or tag filter)`);
+            continue;
+        }
+        const actions = obj(def?.actions);
+        const base = deleteAfter(actions?.baseBlob);
+        const versions = deleteAfter(actions?.version);
+        if (base === undefined || base > maximum) {
+            reasons.push(`rule '${str(r.name)}' deletes blobs ${base === undefined ? "never" : `after ${base} days`}`);
+        } else if (versioned && (versions === undefined || versions > maximum)) {
+            reasons.push(
+                `rule '${str(r.name)}' keeps previous versions ${versions === undefined ? "forever" : `${versions} days`}, and Azure ` +
+                    "deletes a blob's current version only once its previous versions are gone",
+            );
+        } else return undefined;
+    }
+    return reasons.length ? reasons.join("; ") : "no enabled lifecycle rule deletes block blobs";
+}
+
+export const storageLifecycleDelete: FhirStackPolicy = {
+    name: "storage-lifecycle-delete",
+    description:
+        "Every storage account has a lifecycle management policy (storage:ManagementPolicy, by dependency on its `accountName`, " +
+        "or by name) with an enabled rule that deletes every block blob (no prefix or tag filter) at most the configured days " +
+        "after it was written, and its previous versions too where versioning is on: exported PHI ages out. Config " +
+        `\`maximumDays\` (${EXPORT_RETENTION_DAYS.min}-${EXPORT_RETENTION_DAYS.max}, default ${EXPORT_RETENTION_DAYS.max}).`,
+    enforcementLevel: "mandatory",
+    remediationSteps:
+        "Set fhir-platform:exportRetentionDays (or the account's exportRetentionDays); the platform registers a management policy " +
+        "named 'default' whose rule deletes base blobs, versions and snapshots that many days after creation.",
+    configSchema: {
+        properties: {
+            maximumDays: {
+                type: "integer",
+                minimum: EXPORT_RETENTION_DAYS.min,
+                maximum: EXPORT_RETENTION_DAYS.max,
+                default: EXPORT_RETENTION_DAYS.max,
+                description: "Longest a blob may stay in a storage account before a lifecycle rule deletes it, in days.",
+            },
+        },
+    },
+    validateStack: (args, reportViolation) => {
+        const { maximumDays } = args.getConfig<LifecycleConfig>();
+        const index = StackIndex.for(args.resources);
+        for (const account of index.of(TYPES.storageAccount)) {
+            const policies = index.managementPoliciesOf(account);
+            if (policies.length === 0) {
+                reportViolation(
+                    `${label(account)} has no lifecycle management policy: exported PHI stays until someone deletes it`,
+                    account.urn,
+                );
+                continue;
+            }
+            const versioned = index.blobServicesOf(account).some((b) => knownOr(() => b.props.isVersioningEnabled, undefined) === true);
+            const gap = lifecycleGap(policies, maximumDays, versioned);
+            if (gap)
+                reportViolation(
+                    `${label(account)}: its lifecycle policy does not age out exports within ${maximumDays} days: ${gap}`,
+                    policies[0].urn,
+                );
+        }
+    },
+};
+
 export const storagePolicies = [
     storageHttpsOnly,
     storageMinimumTls,
@@ -248,4 +341,5 @@ export const storagePolicies = [
     storageCmkEncryption,
     storageInfrastructureEncryption,
     storageSoftDelete,
+    storageLifecycleDelete,
 ];

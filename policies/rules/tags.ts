@@ -20,6 +20,11 @@ export const UNTAGGABLE_TYPES: readonly string[] = [
     TYPES.blobService,
     TYPES.privateDnsZoneGroup,
     TYPES.federatedCredential,
+    TYPES.subscriptionDiagnosticSetting,
+    TYPES.logAnalyticsTable,
+    TYPES.managementPolicy,
+    TYPES.blobContainer,
+    TYPES.objectReplicationPolicy,
 ];
 
 /** Resources a tag rule looks at: Azure resources that can carry tags. */

@@ -2,7 +2,9 @@
  * A verify run against the loopback fakes (test/fakes): a fake App Service managed identity endpoint that
  * @azure/identity's real ManagedIdentityCredential talks to, a fake FHIR service with healthy and failing accounts,
  * and a fake Azure Resource Manager whose key versions show a lagging rotation, a version about to expire and a
- * disabled one. Runs the real CLI code (runVerify) and prints what an engineer would see.
+ * disabled one. With --smoke: contoso's export and $convert-data pass, fourthcoffee's export is refused by its storage
+ * (role). wingtip is private and its host has no record in the private DNS zone (an injected resolver answers
+ * NXDOMAIN for it). Runs the real CLI code (runVerify) and prints what an engineer would see.
  *
  *   npm run verify:demo
  */
@@ -24,14 +26,15 @@ async function main(): Promise<number> {
         tenantId: TENANT,
         accounts: {
             contoso: { behaviour: "healthy" },
-            fabrikam: { behaviour: "healthy", smart: true },
+            fabrikam: { behaviour: "healthy" },
             northwind: { behaviour: "throttled", throttle: 1, retryAfter: "1" },
             tailspin: { behaviour: "forbidden", export: false },
             woodgrove: { behaviour: "server-error" },
             litware: { behaviour: "healthy" },
             adatum: { behaviour: "hang" },
             proseware: { behaviour: "healthy" },
-            fourthcoffee: { behaviour: "healthy" },
+            fourthcoffee: { behaviour: "healthy", exportJob: { result: "rbac" } },
+            wingtip: { behaviour: "healthy" },
         },
     });
     // Key versions as ARM lists them; tailspin's outputs predate the key check (no fhirServiceId/keyId).
@@ -40,7 +43,7 @@ async function main(): Promise<number> {
         tenantId: TENANT,
         nowMs: Date.now(),
         accounts: {
-            contoso: { behaviour: "healthy" },
+            contoso: { behaviour: "healthy", acrLoginServers: ["contosoacr.azurecr.io"] },
             fabrikam: { behaviour: "pending" },
             northwind: { behaviour: "healthy" },
             woodgrove: { behaviour: "disabled" },
@@ -48,17 +51,30 @@ async function main(): Promise<number> {
             adatum: { behaviour: "healthy" },
             proseware: { behaviour: "lagging" },
             fourthcoffee: { behaviour: "expiring" },
+            wingtip: { behaviour: "healthy" },
         },
     });
     const staleAudience = `${fhir.baseUrl}/litware-old`;
+    // wingtip is private: its outputs name its real host, which this machine cannot resolve (no request goes to it).
+    const wingtipUrl = "https://wswingtip-wingtip.fhir.azurehealthcareapis.com";
     const mi = await startFakeManagedIdentity({
         signer,
         tenantId: TENANT,
         knownResources: () => [
-            ...["contoso", "fabrikam", "northwind", "tailspin", "woodgrove", "litware", "adatum", "proseware", "fourthcoffee"].map((a) =>
-                fhir.audienceOf(a),
-            ),
+            ...[
+                "contoso",
+                "fabrikam",
+                "northwind",
+                "tailspin",
+                "woodgrove",
+                "litware",
+                "adatum",
+                "proseware",
+                "fourthcoffee",
+                "wingtip",
+            ].map((a) => fhir.audienceOf(a)),
             staleAudience,
+            wingtipUrl,
             ARM_AUDIENCE,
         ],
     });
@@ -69,8 +85,14 @@ async function main(): Promise<number> {
         outputsFile,
         JSON.stringify(
             fakeStackOutputs(fhir, TENANT, {
-                contoso: { keyCheck: true },
-                fabrikam: { smartProxyEnabled: true, keyCheck: true },
+                contoso: {
+                    keyCheck: true,
+                    acrLoginServers: ["contosoacr.azurecr.io"],
+                    acrTemplateImages: [
+                        "contosoacr.azurecr.io/hl7templates@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                    ],
+                },
+                fabrikam: { smartIdentityProviders: ["https://login.fabrikam-idp.example/v2.0"], keyCheck: true },
                 northwind: { keyCheck: true },
                 tailspin: { exportEnabled: false },
                 woodgrove: { keyCheck: true },
@@ -78,6 +100,7 @@ async function main(): Promise<number> {
                 adatum: { keyCheck: true },
                 proseware: { keyCheck: true },
                 fourthcoffee: { keyCheck: true },
+                wingtip: { keyCheck: true, publicNetworkAccess: "Disabled", fhirUrl: wingtipUrl },
             }),
             null,
             2,
@@ -96,14 +119,22 @@ async function main(): Promise<number> {
         "2",
         "--arm-endpoint",
         arm.baseUrl,
+        "--smoke",
         "--json",
         path.join(dir, "report.json"),
     ];
     process.stdout.write(`$ npm run verify -- ${argv.join(" ").replaceAll(dir, "$TMP").replace(arm.baseUrl, "$FAKE_ARM")}\n`);
     try {
+        // Only wingtip is private, so the resolver is asked once, for its host, and answers as a VNet linked to a zone
+        // without wingtip's record would: NXDOMAIN.
+        const resolveHost = async (host: string): Promise<never> => {
+            throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: "ENOTFOUND" });
+        };
         const code = await runVerify(argv, {
             stdout: (line) => process.stdout.write(`${line.replaceAll(arm.baseUrl, "$FAKE_ARM")}\n`),
             stderr: (line) => process.stdout.write(`${line.replaceAll(arm.baseUrl, "$FAKE_ARM")}\n`),
+            resolveHost,
+            smokePollMs: 200,
         });
         process.stdout.write(`exit code ${code}\n`);
         const report = fs.readFileSync(path.join(dir, "report.json"), "utf8");

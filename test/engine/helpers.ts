@@ -23,12 +23,17 @@ export function accountsOf(config: Record<string, unknown>): Account[] {
     return config["fhir-platform:accounts"] as Account[];
 }
 
-/** The offline plan (`npm run plan`, mock mode) of the project's current stack file: URNs per group. */
-export async function offlinePlan(project: EngineProject): Promise<Map<string, string[]>> {
+/** The offline plan (`npm run plan --json`, mock mode) of the project's current stack file. */
+export async function offlinePlanDocument(project: EngineProject): Promise<Plan> {
     const file = path.join(project.dir, `plan-${Date.now()}.json`);
     const r = await npmRun("plan", ["--stack", project.stack, "--project-dir", project.dir, "--json", file, "--no-policies"]);
     if (r.code !== 0) throw new Error(`npm run plan failed (${r.code}):\n${r.output}`);
-    const plan = JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+}
+
+/** The offline plan of the project's current stack file: URNs per group. */
+export async function offlinePlan(project: EngineProject): Promise<Map<string, string[]>> {
+    const plan = await offlinePlanDocument(project);
     return new Map(plan.groups.map((g) => [g.name, g.resources.map((res) => res.urn).sort()]));
 }
 

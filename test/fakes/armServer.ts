@@ -1,8 +1,13 @@
 /**
- * A fake Azure Resource Manager on loopback for verify's key check. It serves, per account, the two reads the check
- * makes, in the shapes of azure-rest-api-specs:
- *   GET <fhirServiceId>?api-version=2024-03-31       (HealthcareApis FhirServices_Get: encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl)
+ * A fake Azure Resource Manager on loopback for verify's key check and smoke test. It serves, per account, the calls
+ * they make, in the shapes of azure-rest-api-specs:
+ *   GET <fhirServiceId>?api-version=2024-03-31       (HealthcareApis FhirServices_Get: encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl,
+ *                                                    identity (ManagedServiceIdentity: type, userAssignedIdentities{id: principalId, clientId}),
+ *                                                    exportConfiguration, importConfiguration, acrConfiguration)
  *   GET <keyId>/versions?api-version=2024-11-01      (KeyVault Keys_ListVersions: one version per page, nextLink to the next)
+ *   GET <identityId>?api-version=2023-01-31          (ManagedIdentity UserAssignedIdentities_Get: properties.principalId, clientId)
+ *   GET <storageId>?api-version=2024-01-01           (Storage StorageAccounts_GetProperties: properties.networkAcls)
+ *   PUT|DELETE <storageId>/blobServices/default/containers/<name>?api-version=2024-01-01   (BlobContainers_Create, _Delete: 200)
  * Every request needs a bearer token from the fake identity endpoint with aud https://management.azure.com. Each
  * account's key versions are built relative to `nowMs`, so ages and expiries are exact without waiting.
  */
@@ -41,16 +46,43 @@ export type FakeKeyBehaviour =
     /** The first page of versions has a nextLink to `foreignNextLink` (another origin). */
     | "foreign-next-link";
 
+/** The principal the stack outputs name for every fake account's identity (fakeStackOutputs). */
+export const FAKE_IDENTITY_PRINCIPAL = "22222222-0000-4000-8000-000000000002";
+export const RECREATED_PRINCIPAL = "33333333-0000-4000-8000-000000000003";
+export const STALE_PRINCIPAL = "44444444-0000-4000-8000-000000000004";
+
 export interface FakeArmAccount {
     behaviour: FakeKeyBehaviour;
     foreignNextLink?: string;
+    /**
+     * same: the service and the identity resource both hold the outputs' principal; recreated: the identity now has a
+     * new principal, the service still the outputs'; service-stale: the identity matches the outputs, the service holds
+     * an older principal; missing: the service has only a system-assigned identity.
+     */
+    identity?: "same" | "recreated" | "service-stale" | "missing";
+    importConfiguration?: { enabled: boolean; initialImportMode: boolean; integrationDataStore?: string };
+    acrLoginServers?: string[];
+    /** The export storage account's firewall and what container writes answer (default: the stack's firewall, 200). */
+    storage?: {
+        defaultAction?: string;
+        bypass?: string;
+        /** Whether the resource-instance rule for the FHIR service is there (default true). */
+        serviceRule?: boolean;
+        /** Container PUT answers 403 (the caller lacks Storage Blob Data Contributor). */
+        containerForbidden?: boolean;
+        /** Container DELETE answers 500. */
+        deleteFails?: boolean;
+    };
 }
 
 export interface FakeArmRequest {
     account: string;
-    kind: "fhir" | "versions" | "unknown";
+    kind: "fhir" | "versions" | "identity" | "storage" | "container" | "unknown";
+    method: string;
     apiVersion: string | null;
     status: number;
+    /** For containers: the container name. */
+    container?: string;
 }
 
 export interface FakeArmServer {
@@ -63,6 +95,9 @@ const rg = (account: string): string => `/subscriptions/${FAKE_SUBSCRIPTION_ID}/
 export const fakeFhirServiceId = (account: string): string =>
     `${rg(account)}/providers/Microsoft.HealthcareApis/workspaces/ws${account}/fhirservices/${account}`;
 export const fakeKeyId = (account: string): string => `${rg(account)}/providers/Microsoft.KeyVault/vaults/kv-${account}/keys/fhir-cmk`;
+export const fakeIdentityId = (account: string): string =>
+    `${rg(account)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-fhir-${account}`;
+export const fakeStorageId = (account: string): string => `${rg(account)}/providers/Microsoft.Storage/storageAccounts/st${account}`;
 export const fakeKeyUri = (account: string, version = IN_USE_VERSION): string =>
     `https://kv-${account}.vault.azure.net/keys/fhir-cmk/${version}`;
 
@@ -151,15 +186,23 @@ export async function startFakeArmServer(opts: {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const apiVersion = url.searchParams.get("api-version");
         const path = url.pathname.toLowerCase();
+        const method = req.method ?? "GET";
         let account = "";
         let kind: FakeArmRequest["kind"] = "unknown";
+        let container: string | undefined;
         for (const name of Object.keys(opts.accounts)) {
             // ARM paths are case-insensitive (IDs come back as both fhirservices and fhirServices).
             if (path === fakeFhirServiceId(name).toLowerCase()) [account, kind] = [name, "fhir"];
             else if (path === `${fakeKeyId(name).toLowerCase()}/versions`) [account, kind] = [name, "versions"];
+            else if (path === fakeIdentityId(name).toLowerCase()) [account, kind] = [name, "identity"];
+            else if (path === fakeStorageId(name).toLowerCase()) [account, kind] = [name, "storage"];
+            else if (path.startsWith(`${fakeStorageId(name).toLowerCase()}/blobservices/default/containers/`)) {
+                [account, kind] = [name, "container"];
+                container = url.pathname.split("/").pop();
+            }
         }
         const send = (status: number, body: unknown): void => {
-            requests.push({ account, kind, apiVersion, status });
+            requests.push({ account, kind, method, apiVersion, status, ...(container ? { container } : {}) });
             res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
             res.end(JSON.stringify(body));
         };
@@ -177,7 +220,15 @@ export async function startFakeArmServer(opts: {
 
         const spec = opts.accounts[account];
         if (!spec || kind === "unknown") return send(404, armError("ResourceNotFound", `The resource '${url.pathname}' was not found.`));
-        const wanted = kind === "fhir" ? "2024-03-31" : "2024-11-01";
+        const wanted = {
+            fhir: "2024-03-31",
+            versions: "2024-11-01",
+            identity: "2023-01-31",
+            storage: "2024-01-01",
+            container: "2024-01-01",
+        }[kind];
+        if (kind !== "container" && method !== "GET")
+            return send(405, armError("MethodNotAllowed", `${method} is not served for ${kind} by this fake.`));
         if (apiVersion !== wanted)
             return send(
                 400,
@@ -194,16 +245,76 @@ export async function startFakeArmServer(opts: {
             );
         }
         const { keyUrl, versions } = scenario(account, spec.behaviour);
+        const identity = spec.identity ?? "same";
         if (kind === "fhir") {
+            const recorded = identity === "service-stale" ? STALE_PRINCIPAL : FAKE_IDENTITY_PRINCIPAL;
             return send(200, {
                 id: fakeFhirServiceId(account),
                 name: `ws${account}/${account}`,
                 type: "Microsoft.HealthcareApis/workspaces/fhirservices",
                 location: "westeurope",
+                identity:
+                    identity === "missing"
+                        ? { type: "SystemAssigned", principalId: STALE_PRINCIPAL, tenantId: opts.tenantId }
+                        : {
+                              type: "UserAssigned",
+                              userAssignedIdentities: {
+                                  [fakeIdentityId(account)]: { principalId: recorded, clientId: "11111111-0000-4000-8000-000000000001" },
+                              },
+                          },
                 properties: {
                     provisioningState: "Succeeded",
                     encryption: { customerManagedKeyEncryption: { keyEncryptionKeyUrl: keyUrl } },
+                    exportConfiguration: { storageAccountName: `st${account}` },
+                    ...(spec.importConfiguration ? { importConfiguration: spec.importConfiguration } : {}),
+                    ...(spec.acrLoginServers ? { acrConfiguration: { loginServers: spec.acrLoginServers } } : {}),
                 },
+            });
+        }
+        if (kind === "identity") {
+            return send(200, {
+                id: fakeIdentityId(account),
+                name: `id-fhir-${account}`,
+                type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+                properties: {
+                    tenantId: opts.tenantId,
+                    principalId: identity === "recreated" ? RECREATED_PRINCIPAL : FAKE_IDENTITY_PRINCIPAL,
+                    clientId: "11111111-0000-4000-8000-000000000001",
+                },
+            });
+        }
+        const st = spec.storage ?? {};
+        if (kind === "storage") {
+            return send(200, {
+                id: fakeStorageId(account),
+                name: `st${account}`,
+                type: "Microsoft.Storage/storageAccounts",
+                properties: {
+                    networkAcls: {
+                        defaultAction: st.defaultAction ?? "Deny",
+                        bypass: st.bypass ?? "AzureServices",
+                        resourceAccessRules: [
+                            ...((st.serviceRule ?? true) ? [{ tenantId: opts.tenantId, resourceId: fakeFhirServiceId(account) }] : []),
+                            {
+                                tenantId: opts.tenantId,
+                                resourceId: `${rg(account)}/providers/Microsoft.HealthcareApis/workspaces/ws${account}`,
+                            },
+                        ],
+                    },
+                },
+            });
+        }
+        if (kind === "container") {
+            if (method === "PUT" && st.containerForbidden)
+                return send(
+                    403,
+                    armError("AuthorizationFailed", "The client does not have authorization to perform action 'containers/write'."),
+                );
+            if (method === "DELETE" && st.deleteFails) return send(500, armError("InternalError", "The container could not be deleted."));
+            return send(200, {
+                id: `${fakeStorageId(account)}/blobServices/default/containers/${container}`,
+                name: container,
+                properties: {},
             });
         }
         if (spec.behaviour === "deleted")

@@ -2,10 +2,26 @@
  * A fake FHIR service on loopback hosting several "accounts" under path prefixes: http://127.0.0.1:<port>/<account>.
  * Every request must carry a bearer token signed by the fake identity endpoint, unexpired, whose aud is the
  * account's audience (its base URL unless overridden). Each account answers according to its behaviour.
+ *
+ * Beyond reads it speaks, as far as verify uses them (each rule names its source):
+ *   - `/.well-known/smart-configuration`: served whenever authorization is on, which it always is on AHDS; endpoints
+ *     from the trusted authority, or `AadSmartOnFhirProxy/…` while the retired proxy is on (microsoft/fhir-server
+ *     `GetSmartConfigurationHandler`).
+ *   - bulk export: `GET /$export` needs `Prefer: respond-async` and answers 202 with a `Content-Location`; the status
+ *     URL answers 202 while running, 200 with the manifest when done, the failure's own status code with an
+ *     OperationOutcome "… failed for reason: …" when the job failed (HL7 Bulk Data; fhir-server
+ *     `GetExportRequestHandler`, `StorageExceptionParser`); `DELETE` on it cancels (202). A parallel export
+ *     (`_isParallel` absent or true, fhir-server's default) of nothing new never touches storage and completes with an
+ *     empty manifest whatever the storage would say (fhir-server `ExportOrchestratorJob`); a non-parallel one
+ *     connects first (`ExportJobTask`). Storage refusals carry the storage error code in their message.
+ *   - `POST /$convert-data`: the caller needs FHIR Data Converter (403 otherwise); registry errors as fhir-server's
+ *     convert engine raises them (`ContainerRegistryNotConfiguredException`, `ContainerRegistryNotAuthorizedException`,
+ *     `TemplateCollectionNotFoundException`: FhirExceptions, answered 400). Their wording here is modeled, not copied:
+ *     verify matches only the words the exception names carry ("not configured", "access … registry", "not found").
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { FAKE_SUBSCRIPTION_ID, fakeFhirServiceId, fakeKeyId, fakeKeyUri } from "./armServer";
+import { FAKE_IDENTITY_PRINCIPAL, FAKE_SUBSCRIPTION_ID, fakeFhirServiceId, fakeIdentityId, fakeKeyId, fakeKeyUri } from "./armServer";
 import type { FakeSigner } from "./jwt";
 
 export type FakeBehaviour =
@@ -20,12 +36,36 @@ export type FakeBehaviour =
     /** Never answers. */
     | "hang";
 
+/** How one account's export jobs end (see the header). */
+export interface FakeExportSpec {
+    /**
+     * complete: 200 with one Patient file in the requested container of the account's storage; elsewhere: the file lies
+     * in another storage account; firewall / rbac / identity: the job fails as storage refused it (403
+     * AuthorizationFailure, 403 AuthorizationPermissionMismatch, 401 no token for the identity); never: stays 202.
+     */
+    result: "complete" | "elsewhere" | "firewall" | "rbac" | "identity" | "never";
+    /** 202 answers to the status URL before the result (default 1). */
+    polls?: number;
+    /** Retry-After sent with each 202 (default none). */
+    retryAfter?: string;
+    /** The kick-off answers 403 (the caller lacks FHIR Data Exporter). */
+    callerForbidden?: boolean;
+}
+
+export type FakeConvertBehaviour = "ok" | "caller-forbidden" | "not-configured" | "acr-unauthorized" | "image-not-found" | "template-error";
+
 export interface FakeAccountSpec {
     behaviour: FakeBehaviour;
     /** Advertise $export (default true). */
     export?: boolean;
-    /** Serve /.well-known/smart-configuration (default false). */
-    smart?: boolean;
+    /** The SMART configuration's endpoints: the authority's (default), the retired proxy's, or without token_endpoint. */
+    smart?: "entra" | "proxy" | "incomplete";
+    /** Export jobs (default: complete after one poll). */
+    exportJob?: FakeExportSpec;
+    /** $convert-data (default ok). */
+    convert?: FakeConvertBehaviour;
+    /** The account's export storage account name, for manifest URLs (default st<account>, as fakeStackOutputs says). */
+    storageAccount?: string;
     /** The audience this service accepts (default: its base URL). */
     audience?: string;
     /** The tenant this service trusts (default: the server's tenant). */
@@ -40,7 +80,11 @@ export interface FakeAccountSpec {
 
 export interface FakeRequest {
     account: string;
+    method: string;
     path: string;
+    query: Record<string, string>;
+    /** The Prefer header, where sent. */
+    prefer?: string;
     status: number | "hung";
     seq: number;
 }
@@ -98,6 +142,35 @@ function outcome(code: string, diagnostics: string): Record<string, unknown> {
     return { resourceType: "OperationOutcome", issue: [{ severity: "error", code, diagnostics }] };
 }
 
+interface FakeJob {
+    account: string;
+    container: string;
+    parallel: boolean;
+    pollsLeft: number;
+    cancelled: boolean;
+}
+
+/** The storage refusal a failed job reports, as fhir-server passes the storage exception's message on. */
+const STORAGE_REFUSALS = {
+    firewall: {
+        status: 403,
+        text: "This request is not authorized to perform this operation. Status: 403 (This request is not authorized to perform this operation.) ErrorCode: AuthorizationFailure",
+    },
+    rbac: {
+        status: 403,
+        text: "This request is not authorized to perform this operation using this permission. Status: 403 ErrorCode: AuthorizationPermissionMismatch",
+    },
+    identity: { status: 401, text: "Unable to get an access token for the export destination." },
+} as const;
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+    return new Promise((resolve) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    });
+}
+
 export async function startFakeFhirServer(opts: {
     signer: FakeSigner;
     tenantId: string;
@@ -105,6 +178,7 @@ export async function startFakeFhirServer(opts: {
 }): Promise<FakeFhirServer> {
     const requests: FakeRequest[] = [];
     const throttled = new Map<string, number>();
+    const jobs = new Map<string, FakeJob>();
     const hung = new Set<http.ServerResponse>();
     let seq = 0;
     let inFlight = 0;
@@ -113,11 +187,15 @@ export async function startFakeFhirServer(opts: {
     const urlOf = (account: string): string => `${baseUrl}/${account}`;
     const audienceOf = (account: string): string => opts.accounts[account]?.audience ?? urlOf(account);
 
-    const server = http.createServer((req, res) => {
+    const server = http.createServer(async (req, res) => {
         const url = new URL(req.url ?? "/", "http://127.0.0.1");
         const [, account = "", ...rest] = url.pathname.split("/");
         const path = `/${rest.join("/")}`;
         const spec = opts.accounts[account];
+        const method = req.method ?? "GET";
+        const query = Object.fromEntries(url.searchParams.entries());
+        const prefer = typeof req.headers.prefer === "string" ? req.headers.prefer : undefined;
+        const body = method === "POST" ? await readBody(req) : "";
         inFlight++;
         state.maxInFlight = Math.max(state.maxInFlight, inFlight);
         let finished = false;
@@ -128,14 +206,14 @@ export async function startFakeFhirServer(opts: {
             }
         };
         res.on("close", finish);
-        const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-            requests.push({ account, path, status, seq: ++seq });
+        const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
+            requests.push({ account, method, path, query, ...(prefer ? { prefer } : {}), status, seq: ++seq });
             res.writeHead(status, { "content-type": "application/fhir+json", ...headers });
-            res.end(JSON.stringify(body));
+            res.end(payload === undefined ? "" : JSON.stringify(payload));
         };
         if (!spec) return send(404, outcome("not-found", `no FHIR service ${account}`));
         if (spec.behaviour === "hang") {
-            requests.push({ account, path, status: "hung", seq: ++seq });
+            requests.push({ account, method, path, query, status: "hung", seq: ++seq });
             hung.add(res);
             res.on("close", () => hung.delete(res));
             return; // never answers; the client times out and the socket closes
@@ -178,16 +256,99 @@ export async function startFakeFhirServer(opts: {
         }
         if (path === "/metadata") return send(200, capabilityStatement(spec.export ?? true));
         if (path === "/.well-known/smart-configuration") {
-            if (!spec.smart) return send(404, outcome("not-found", "SMART proxy is off"));
+            const authority = `https://login.microsoftonline.com/${tenant}/oauth2/v2.0`;
+            const proxy = `${urlOf(account)}/AadSmartOnFhirProxy`;
             return send(200, {
-                authorization_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/authorize`,
-                token_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
+                authorization_endpoint: spec.smart === "proxy" ? `${proxy}/authorize` : `${authority}/authorize`,
+                ...(spec.smart === "incomplete"
+                    ? {}
+                    : { token_endpoint: spec.smart === "proxy" ? `${proxy}/token` : `${authority}/token` }),
                 capabilities: ["launch-standalone", "client-public"],
             });
         }
         if (path === "/Patient") {
             if (spec.behaviour === "forbidden") return send(403, outcome("forbidden", "Authorization failed."));
             return send(200, { resourceType: "Bundle", type: "searchset", total: 0 });
+        }
+        if (path === "/$export" && method === "GET") {
+            const job = spec.exportJob ?? { result: "complete" };
+            if (job.callerForbidden) return send(403, outcome("forbidden", "Authorization failed."));
+            if (!/respond-async/.test(prefer ?? "")) return send(400, outcome("invalid", "The Prefer header must be respond-async."));
+            const id = String(++seq);
+            jobs.set(id, {
+                account,
+                container: query._container ?? "",
+                parallel: query._isParallel !== "false",
+                pollsLeft: job.polls ?? 1,
+                cancelled: false,
+            });
+            return send(202, undefined, { "content-location": `${urlOf(account)}/_operations/export/${id}` });
+        }
+        const jobMatch = /^\/_operations\/export\/(\d+)$/.exec(path);
+        if (jobMatch) {
+            const job = jobs.get(jobMatch[1] as string);
+            const result = spec.exportJob ?? { result: "complete" };
+            if (!job || job.account !== account) return send(404, outcome("not-found", "Job not found."));
+            if (method === "DELETE") {
+                job.cancelled = true;
+                return send(202, undefined);
+            }
+            if (job.cancelled) return send(404, outcome("not-found", "Job not found."));
+            if (result.result === "never" || job.pollsLeft > 0) {
+                job.pollsLeft--;
+                return send(202, undefined, result.retryAfter ? { "retry-after": result.retryAfter } : {});
+            }
+            const refusal =
+                result.result === "firewall" || result.result === "rbac" || result.result === "identity"
+                    ? STORAGE_REFUSALS[result.result]
+                    : undefined;
+            if (refusal && !job.parallel) {
+                return send(refusal.status, outcome("exception", `Export operation failed for reason: ${refusal.text}`));
+            }
+            const storage = result.result === "elsewhere" ? "stsomeoneelse" : (spec.storageAccount ?? `st${account}`);
+            // A parallel export of nothing new never connected to storage: an empty manifest, whatever storage would say.
+            const output =
+                job.parallel && refusal
+                    ? []
+                    : [
+                          {
+                              type: "Patient",
+                              url: `https://${storage}.blob.core.windows.net/${job.container}/20261115T120000-${jobMatch[1]}/Patient-1.ndjson`,
+                              count: 1,
+                          },
+                      ];
+            return send(200, {
+                transactionTime: "2026-11-15T12:00:00Z",
+                request: `${urlOf(account)}/$export`,
+                requiresAccessToken: false,
+                output,
+                error: [],
+            });
+        }
+        if (path === "/$convert-data" && method === "POST") {
+            const behaviour = spec.convert ?? "ok";
+            let ref = "";
+            try {
+                const params = JSON.parse(body) as { parameter?: { name?: string; valueString?: string }[] };
+                ref = params.parameter?.find((p) => p.name === "templateCollectionReference")?.valueString ?? "";
+            } catch {
+                return send(400, outcome("invalid", "The request body is not a Parameters resource."));
+            }
+            const registry = ref.split("/")[0] ?? "";
+            switch (behaviour) {
+                case "caller-forbidden":
+                    return send(403, outcome("forbidden", "Authorization failed."));
+                case "not-configured":
+                    return send(400, outcome("exception", `The container registry '${registry}' is not configured.`));
+                case "acr-unauthorized":
+                    return send(400, outcome("exception", `Failed to access container registry '${registry}'.`));
+                case "image-not-found":
+                    return send(400, outcome("exception", `Template collection '${ref}' is not found.`));
+                case "template-error":
+                    return send(400, outcome("exception", "Failed to render the template 'ADT_A01'."));
+                default:
+                    return send(200, { resourceType: "Bundle", type: "batch", entry: [] });
+            }
         }
         return send(404, outcome("not-found", `unknown path ${path}`));
     });
@@ -217,7 +378,13 @@ export async function startFakeFhirServer(opts: {
 
 export interface FakeOutputOptions {
     exportEnabled?: boolean;
-    smartProxyEnabled?: boolean;
+    /** Outputs of a stack deployed before the SMART proxy's retirement carry smartProxyEnabled; newer ones do not. */
+    legacySmartProxy?: boolean;
+    smartIdentityProviders?: string[];
+    importEnabled?: boolean;
+    acrLoginServers?: string[];
+    acrTemplateImages?: string[];
+    publicNetworkAccess?: "Enabled" | "Disabled";
     audience?: string;
     fhirUrl?: string;
     /** Include fhirServiceId, keyId and keyRotationDays (the outputs the key check needs; test/fakes/armServer.ts serves them). */
@@ -228,7 +395,9 @@ export interface FakeOutputOptions {
 
 /**
  * Stack outputs (the `accounts` map) for accounts served by the fake, shaped like FhirAccountOutputs. Without
- * `keyCheck` they are the outputs of a stack deployed before the key check existed (no fhirServiceId/keyId).
+ * `keyCheck` they are the outputs of a stack deployed before the key check existed (no fhirServiceId/keyId); with
+ * `legacySmartProxy` those of a stack deployed before the SMART proxy's retirement (smartProxyEnabled, and none of
+ * importEnabled, smartIdentityProviders, acrLoginServers, acrTemplateImages).
  */
 export function fakeStackOutputs(
     fhir: FakeFhirServer,
@@ -249,9 +418,9 @@ export function fakeStackOutputs(
             fhirUrl,
             audience: a.audience ?? fhirUrl,
             authority: `https://login.microsoftonline.com/${tenantId}`,
-            identityResourceId: `/subscriptions/${FAKE_SUBSCRIPTION_ID}/resourceGroups/rg-fhir-dev-${name}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-fhir-${name}`,
+            identityResourceId: fakeIdentityId(name),
             identityClientId: "11111111-0000-4000-8000-000000000001",
-            identityPrincipalId: "22222222-0000-4000-8000-000000000002",
+            identityPrincipalId: FAKE_IDENTITY_PRINCIPAL,
             keyUri: fakeKeyUri(name),
             keyVaultUri: `https://kv-${name}.vault.azure.net/`,
             keyVaultId: fakeKeyId(name).replace(/\/keys\/fhir-cmk$/, ""),
@@ -260,7 +429,15 @@ export function fakeStackOutputs(
             ...(a.keyCheck ? { fhirServiceId: fakeFhirServiceId(name), keyId: fakeKeyId(name), keyRotationDays: 90 } : {}),
             ...((a.exportEnabled ?? true) ? { exportStorageAccount: `st${name}` } : {}),
             exportEnabled: a.exportEnabled ?? true,
-            smartProxyEnabled: a.smartProxyEnabled ?? false,
+            ...(a.legacySmartProxy !== undefined
+                ? { smartProxyEnabled: a.legacySmartProxy }
+                : {
+                      importEnabled: a.importEnabled ?? false,
+                      smartIdentityProviders: a.smartIdentityProviders ?? [],
+                      acrLoginServers: a.acrLoginServers ?? [],
+                      acrTemplateImages: a.acrTemplateImages ?? [],
+                  }),
+            ...(a.publicNetworkAccess ? { publicNetworkAccess: a.publicNetworkAccess } : {}),
         };
     }
     return { accounts: out };

@@ -10,7 +10,7 @@
  * The ARM token goes only to the ARM endpoint: a nextLink to any other origin is refused, not followed.
  */
 import { BUILT_IN_ROLES } from "../../azure/facts";
-import { getWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
+import { requestWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
 
 export const ARM_DEFAULT_ENDPOINT = "https://management.azure.com";
 /** The token audience for Azure Resource Manager (public cloud). */
@@ -25,6 +25,15 @@ export function armResourceFor(endpoint: string): string {
 }
 export const FHIR_SERVICE_API_VERSION = "2024-03-31";
 export const KEY_VAULT_API_VERSION = "2024-11-01";
+/** Microsoft.ManagedIdentity `UserAssignedIdentities_Get` (stable 2023-01-31): properties.principalId, clientId. */
+export const MANAGED_IDENTITY_API_VERSION = "2023-01-31";
+/**
+ * Microsoft.Storage (stable 2024-01-01): `StorageAccounts_GetProperties` (properties.networkAcls: defaultAction,
+ * bypass, resourceAccessRules) and `BlobContainers_Create` / `_Get` / `_Delete`. Container calls are control plane:
+ * "Azure Storage firewall rules only apply to data plane operations" ("Azure Storage firewall guidelines and
+ * limitations"), so they work from outside the export storage's firewall.
+ */
+export const STORAGE_API_VERSION = "2024-01-01";
 /** A key with more versions than this many pages is not what this stack makes: stop rather than loop. */
 const MAX_PAGES = 50;
 
@@ -54,9 +63,22 @@ export function armUrl(endpoint: string, resourceId: string, apiVersion: string,
     return `${endpoint.replace(/\/+$/, "")}${resourceId}${suffix}?api-version=${encodeURIComponent(apiVersion)}`;
 }
 
-async function getJson(url: string, what: string, opts: ArmOptions): Promise<ArmResult<unknown>> {
-    const outcome = await getWithRetry(url, {
-        headers: { Authorization: `Bearer ${opts.token}`, Accept: "application/json" },
+/** One ARM call; 2xx with a JSON body (or none) is success, anything else a failure with its outcome. */
+async function armCall(
+    method: "GET" | "PUT" | "DELETE",
+    url: string,
+    what: string,
+    opts: ArmOptions,
+    body?: unknown,
+): Promise<ArmResult<unknown>> {
+    const outcome = await requestWithRetry(url, {
+        method,
+        headers: {
+            Authorization: `Bearer ${opts.token}`,
+            Accept: "application/json",
+            ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         timeoutMs: opts.timeoutMs,
         policy: opts.policy,
         ...(opts.clock ? { clock: opts.clock } : {}),
@@ -64,6 +86,7 @@ async function getJson(url: string, what: string, opts: ArmOptions): Promise<Arm
     });
     if (outcome.kind === "network" || outcome.status < 200 || outcome.status > 299)
         return { ok: false, failure: { kind: "http", what, outcome } };
+    if (!outcome.body.trim()) return { ok: true, value: null };
     try {
         return { ok: true, value: JSON.parse(outcome.body) as unknown };
     } catch {
@@ -71,11 +94,30 @@ async function getJson(url: string, what: string, opts: ArmOptions): Promise<Arm
     }
 }
 
-/** The FHIR service as ARM reports it: only what the key check reads. */
+function getJson(url: string, what: string, opts: ArmOptions): Promise<ArmResult<unknown>> {
+    return armCall("GET", url, what, opts);
+}
+
+/** The FHIR service's managed identity as ARM reports it (ARM common-types ManagedServiceIdentity). */
+export interface ArmServiceIdentity {
+    /** "UserAssigned", "SystemAssigned", "SystemAssigned,UserAssigned" or "None". */
+    type?: string;
+    /** userAssignedIdentities, keyed by lower-cased identity resource ID: the principal the service recorded for each. */
+    userAssigned: Record<string, { principalId?: string; clientId?: string }>;
+}
+
+/** The FHIR service as ARM reports it: what the key check, the 500 diagnosis and the smoke test read. */
 export interface ArmFhirService {
     /** properties.encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl; undefined when the service has no CMK. */
     keyEncryptionKeyUrl?: string;
     provisioningState?: string;
+    identity?: ArmServiceIdentity;
+    /** properties.exportConfiguration.storageAccountName */
+    exportStorageAccountName?: string;
+    /** properties.importConfiguration: where AHDS exposes the import mode (FhirServices_Get, 2024-03-31). */
+    importConfiguration?: { enabled?: boolean; initialImportMode?: boolean; integrationDataStore?: string };
+    /** properties.acrConfiguration.loginServers */
+    acrLoginServers?: string[];
 }
 
 export function parseFhirService(body: unknown): ArmFhirService | undefined {
@@ -86,9 +128,41 @@ export function parseFhirService(body: unknown): ArmFhirService | undefined {
             ? props.encryption.customerManagedKeyEncryption
             : undefined;
     const url = cmk?.keyEncryptionKeyUrl;
+    const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+    const bool = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : undefined);
+    let identity: ArmServiceIdentity | undefined;
+    if (isRecord(body.identity)) {
+        const userAssigned: ArmServiceIdentity["userAssigned"] = {};
+        const uai = isRecord(body.identity.userAssignedIdentities) ? body.identity.userAssignedIdentities : {};
+        for (const [id, v] of Object.entries(uai)) {
+            const principalId = isRecord(v) ? str(v.principalId) : undefined;
+            const clientId = isRecord(v) ? str(v.clientId) : undefined;
+            userAssigned[id.toLowerCase()] = { ...(principalId ? { principalId } : {}), ...(clientId ? { clientId } : {}) };
+        }
+        const type = str(body.identity.type);
+        identity = { ...(type ? { type } : {}), userAssigned };
+    }
+    const exp = isRecord(props.exportConfiguration) ? str(props.exportConfiguration.storageAccountName) : undefined;
+    const imp = isRecord(props.importConfiguration) ? props.importConfiguration : undefined;
+    const acr =
+        isRecord(props.acrConfiguration) && Array.isArray(props.acrConfiguration.loginServers)
+            ? props.acrConfiguration.loginServers
+            : undefined;
     return {
         ...(typeof url === "string" && url ? { keyEncryptionKeyUrl: url } : {}),
         ...(typeof props.provisioningState === "string" ? { provisioningState: props.provisioningState } : {}),
+        ...(identity ? { identity } : {}),
+        ...(exp ? { exportStorageAccountName: exp } : {}),
+        ...(imp
+            ? {
+                  importConfiguration: {
+                      ...(bool(imp.enabled) !== undefined ? { enabled: bool(imp.enabled) as boolean } : {}),
+                      ...(bool(imp.initialImportMode) !== undefined ? { initialImportMode: bool(imp.initialImportMode) as boolean } : {}),
+                      ...(str(imp.integrationDataStore) ? { integrationDataStore: str(imp.integrationDataStore) as string } : {}),
+                  },
+              }
+            : {}),
+        ...(acr ? { acrLoginServers: acr.filter((x): x is string => typeof x === "string") } : {}),
     };
 }
 
@@ -183,4 +257,52 @@ export async function listKeyVersions(keyId: string, opts: ArmOptions): Promise<
 export function resourceGroupScope(resourceId: string): string | undefined {
     const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)/i.exec(resourceId);
     return m ? `/subscriptions/${m[1]}/resourceGroups/${m[2]}` : undefined;
+}
+
+/** A user-assigned identity's principal (object) ID, as ARM reports it now. */
+export async function getIdentityPrincipal(identityResourceId: string, opts: ArmOptions): Promise<ArmResult<string | undefined>> {
+    const r = await getJson(armUrl(opts.endpoint, identityResourceId, MANAGED_IDENTITY_API_VERSION), `GET ${identityResourceId}`, opts);
+    if (!r.ok) return r;
+    const props = isRecord(r.value) && isRecord(r.value.properties) ? r.value.properties : {};
+    return { ok: true, value: typeof props.principalId === "string" && props.principalId ? props.principalId : undefined };
+}
+
+/** What the export diagnosis needs of the storage account's firewall. */
+export interface ArmStorageNetwork {
+    defaultAction?: string;
+    /** e.g. "AzureServices", "Logging, Metrics", "None" */
+    bypass?: string;
+    /** resourceAccessRules[].resourceId (the resource-instance rules). */
+    resourceInstanceRules: string[];
+}
+
+export async function getStorageNetwork(storageAccountId: string, opts: ArmOptions): Promise<ArmResult<ArmStorageNetwork>> {
+    const r = await getJson(armUrl(opts.endpoint, storageAccountId, STORAGE_API_VERSION), `GET ${storageAccountId}`, opts);
+    if (!r.ok) return r;
+    const props = isRecord(r.value) && isRecord(r.value.properties) ? r.value.properties : {};
+    const acls = isRecord(props.networkAcls) ? props.networkAcls : {};
+    const rules = Array.isArray(acls.resourceAccessRules) ? acls.resourceAccessRules : [];
+    return {
+        ok: true,
+        value: {
+            ...(typeof acls.defaultAction === "string" ? { defaultAction: acls.defaultAction } : {}),
+            ...(typeof acls.bypass === "string" ? { bypass: acls.bypass } : {}),
+            resourceInstanceRules: rules.flatMap((x) => (isRecord(x) && typeof x.resourceId === "string" ? [x.resourceId] : [])),
+        },
+    };
+}
+
+/** `<storageAccountId>/blobServices/default/containers/<name>` */
+export function containerId(storageAccountId: string, container: string): string {
+    return `${storageAccountId}/blobServices/default/containers/${container}`;
+}
+
+export async function createContainer(storageAccountId: string, container: string, opts: ArmOptions): Promise<ArmResult<unknown>> {
+    const id = containerId(storageAccountId, container);
+    return armCall("PUT", armUrl(opts.endpoint, id, STORAGE_API_VERSION), `PUT ${id}`, opts, { properties: {} });
+}
+
+export async function deleteContainer(storageAccountId: string, container: string, opts: ArmOptions): Promise<ArmResult<unknown>> {
+    const id = containerId(storageAccountId, container);
+    return armCall("DELETE", armUrl(opts.endpoint, id, STORAGE_API_VERSION), `DELETE ${id}`, opts);
 }

@@ -1,19 +1,22 @@
 /**
  * The checks for one account: token for its audience, GET /metadata (a FHIR R4 CapabilityStatement), an
  * authenticated read (proves the data-plane role), $export advertised when export is on, SMART configuration when
- * the SMART proxy is on, and (through Azure Resource Manager, alongside the others) the key check: which key version
+ * SMART identity providers are configured, and (through Azure Resource Manager, alongside the others) the key check: which key version
  * the service uses and whether rotation reached it. Every failure carries a diagnosis. Tokens live only inside
  * these functions.
  */
 import type { TokenCredential } from "@azure/identity";
+import { RETIRED_FEATURES } from "../../azure/facts";
 import { getTokenWithin, scopeFor, sendsTenant, type CredentialKind } from "./credential";
 import { redact } from "./redact";
 import { callerClaims, diagnoseNetwork, diagnoseResponse, diagnoseToken, type CallerClaims, type Diagnosis } from "./diagnose";
-import { getWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
+import { requestWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
+import { checkPrivateDns, type DnsCheckOptions, type DnsCheckOutcome } from "./dns";
 import { checkKey, type KeyCheckOutcome, type KeyStatus } from "./keys";
+import { runSmoke, type SmokeOptions, type SmokePart } from "./smoke";
 import { tenantOf, type AccountTarget } from "./targets";
 
-export type CheckName = "token" | "metadata" | "read" | "export" | "smart" | "key";
+export type CheckName = "token" | "dns" | "metadata" | "read" | "export" | "smart" | "key" | "smoke";
 
 export interface CheckResult {
     name: CheckName;
@@ -32,6 +35,8 @@ export interface AccountResult {
     diagnoses: Diagnosis[];
     /** What the key check found (absent when it was skipped or could not read the service). */
     key?: KeyStatus;
+    /** The smoke test's parts (--smoke only): export, $convert-data, import mode. */
+    smoke?: SmokePart[];
     durationMs: number;
 }
 
@@ -44,6 +49,10 @@ export interface CheckOptions {
     onRetry?: (info: { account: string; check: CheckName; retry: number; status: number; delayMs: number }) => void;
     /** The key check's settings; without them it is skipped. */
     key?: { armEndpoint: string; lagHours: number; expiryWarnDays: number };
+    /** The private DNS check's resolver and ranges; without them it is skipped. */
+    dns?: Omit<DnsCheckOptions, "timeoutMs">;
+    /** --smoke: the writing checks (export, $convert-data, import mode); without it they are skipped. */
+    smoke?: Omit<SmokeOptions, "credential" | "credentialKind" | "timeoutMs" | "policy" | "clock" | "onRetry">;
 }
 
 /** The authenticated read: a count of Patients returns a Bundle with a total and no patient data. */
@@ -90,6 +99,55 @@ function parseJson(body: string): unknown {
     }
 }
 
+/**
+ * The FHIR service serves `/.well-known/smart-configuration` itself whenever authorization is on (always, on AHDS):
+ * microsoft/fhir-server `GetSmartConfigurationHandler` resolves `authorization_endpoint` and `token_endpoint` from the
+ * OpenID discovery of the SMART identity provider's authority (or the service's Entra authority), and points them at
+ * `AadSmartOnFhirProxy/authorize` and `/token` only while the retired SMART on FHIR proxy is on. SMART App Launch
+ * requires both endpoints. Returns a diagnosis, or undefined when the configuration is usable.
+ */
+export function assessSmartConfiguration(t: AccountTarget, body: unknown): Diagnosis | undefined {
+    const s = (body ?? {}) as Record<string, unknown>;
+    const endpoint = (k: string): string | undefined => (typeof s[k] === "string" && s[k] ? (s[k] as string) : undefined);
+    const missing = ["authorization_endpoint", "token_endpoint"].filter((k) => endpoint(k) === undefined);
+    const providers = t.smartIdentityProviders.length
+        ? `the stack's SMART identity providers: ${t.smartIdentityProviders.join(", ")}`
+        : "the stack configures no SMART identity provider";
+    if (missing.length) {
+        const summary = `SMART configuration lacks ${missing.join(" and ")}`;
+        return {
+            code: "smart-configuration",
+            summary,
+            facts: [`${t.fhirUrl}/.well-known/smart-configuration answered without ${missing.join(", ")}`, providers],
+            remedies: [
+                "the FHIR service takes these endpoints from the OpenID configuration of the SMART identity provider's authority: " +
+                    "check that `<authority>/.well-known/openid-configuration` answers and names them, and the FHIR service's " +
+                    "authenticationConfiguration.smartIdentityProviders (https://learn.microsoft.com/azure/healthcare-apis/fhir/configure-identity-providers)",
+            ],
+        };
+    }
+    const proxied = [endpoint("authorization_endpoint"), endpoint("token_endpoint")].some((u) => u?.includes("AadSmartOnFhirProxy"));
+    if (proxied || t.smartProxyEnabled === true) {
+        const retired = RETIRED_FEATURES.smartProxy;
+        const summary = `SMART on FHIR proxy in use: it was retired on ${retired.retired}`;
+        return {
+            code: "smart-proxy-retired",
+            summary,
+            facts: [
+                ...(proxied ? [`the SMART endpoints point at the proxy: ${endpoint("authorization_endpoint")}`] : []),
+                ...(t.smartProxyEnabled === true ? ["the stack outputs say smartProxyEnabled: true (deployed before the retirement)"] : []),
+                providers,
+                `applications relying on the SMART on FHIR proxy report errors since its retirement (${retired.source})`,
+            ],
+            remedies: [
+                `move the SMART apps to ${retired.instead}: remove smartProxy from the account's stack config (config now refuses it), ` +
+                    "declare the identity provider in smartIdentityProviders, and `pulumi up` (https://learn.microsoft.com/azure/healthcare-apis/fhir/smart-on-fhir)",
+            ],
+        };
+    }
+    return undefined;
+}
+
 export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promise<AccountResult> {
     const started = Date.now();
     const checks: CheckResult[] = [];
@@ -127,6 +185,7 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
               };
           })
         : Promise.resolve({ check: { name: "key", status: "skip", detail: "key check off" }, diagnoses: [] });
+    let smokeParts: SmokePart[] | undefined;
     const done = async (): Promise<AccountResult> => {
         const k = await keyCheck;
         checks.push(k.check);
@@ -138,9 +197,24 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
             checks,
             diagnoses,
             ...(k.status ? { key: k.status } : {}),
+            ...(smokeParts ? { smoke: smokeParts } : {}),
             durationMs: Date.now() - started,
         };
     };
+
+    // 0. A private account's FHIR host must resolve to a private endpoint address from here; if it does not, the
+    // data-plane checks would only reach the public endpoint (403) or nothing, and their diagnoses would mislead. It
+    // runs beside the token request and is reported after it.
+    const dnsCheck: Promise<DnsCheckOutcome> = opts.dns
+        ? checkPrivateDns(t, { ...opts.dns, timeoutMs: opts.timeoutMs })
+        : Promise.resolve({ check: { name: "dns", status: "skip", detail: "DNS check off" } });
+    const recordDns = async (): Promise<boolean> => {
+        const outcome = await dnsCheck;
+        checks.push(outcome.check);
+        if (outcome.diagnosis) diagnoses.push(outcome.diagnosis);
+        return outcome.check.status !== "fail";
+    };
+    const dataPlane: CheckName[] = ["metadata", "read", "export", "smart", "smoke"];
 
     // 1. Token for this account's audience, from this account's tenant.
     let token: string;
@@ -151,13 +225,18 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
     } catch (err) {
         const d = diagnoseToken(t, opts.credentialKind, err);
         fail("token", d.summary, d);
-        skip(["metadata", "read", "export", "smart"], "no token");
+        await recordDns();
+        skip(dataPlane, "no token");
+        return done();
+    }
+    if (!(await recordDns())) {
+        skip(dataPlane, "private DNS check failed");
         return done();
     }
     const caller: CallerClaims = callerClaims(token);
     const headers = { Authorization: `Bearer ${token}`, Accept: "application/fhir+json, application/json" };
     const get = (check: CheckName, path: string): Promise<HttpOutcome> =>
-        getWithRetry(join(t.fhirUrl, path), {
+        requestWithRetry(join(t.fhirUrl, path), {
             headers,
             timeoutMs: opts.timeoutMs,
             policy: opts.policy,
@@ -172,8 +251,8 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
             return undefined;
         }
         if (outcome.status < 200 || outcome.status > 299) {
-            const key = outcome.status >= 500 ? (await keyCheck).status : undefined;
-            const d = diagnoseResponse(t, what, outcome, caller, key);
+            const k = outcome.status >= 500 ? await keyCheck : undefined;
+            const d = diagnoseResponse(t, what, outcome, caller, k?.status, k?.identity);
             fail(check, d.summary, d, outcome);
             return undefined;
         }
@@ -184,7 +263,7 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
     const metaOutcome = await get("metadata", "metadata");
     const meta = await expectOk("metadata", "GET /metadata", metaOutcome);
     if (meta === undefined) {
-        skip(["read", "export", "smart"], "metadata failed");
+        skip(["read", "export", "smart", "smoke"], "metadata failed");
         return done();
     }
     const cs = (meta ?? {}) as CapabilityStatement;
@@ -207,7 +286,7 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
             },
             metaOutcome,
         );
-        skip(["read", "export", "smart"], "no capability statement");
+        skip(["read", "export", "smart", "smoke"], "no capability statement");
         return done();
     }
     checks.push({
@@ -220,7 +299,8 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
 
     // 3. An authenticated read: the data-plane role works for this caller.
     const readOutcome = await get("read", READ_PROBE_PATH);
-    if ((await expectOk("read", `GET /${READ_PROBE_PATH}`, readOutcome)) !== undefined) {
+    const readOk = (await expectOk("read", `GET /${READ_PROBE_PATH}`, readOutcome)) !== undefined;
+    if (readOk) {
         checks.push({
             name: "read",
             status: "pass",
@@ -249,30 +329,15 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
         }
     } else skip(["export"], "export off");
 
-    // 5. SMART configuration when the SMART proxy is on.
-    if (t.smartProxyEnabled) {
+    // 5. SMART configuration when SMART on FHIR is configured (smartIdentityProviders), or an older stack says the
+    // retired proxy is on.
+    if (t.smartIdentityProviders.length > 0 || t.smartProxyEnabled === true) {
         const smartOutcome = await get("smart", ".well-known/smart-configuration");
         const smart = await expectOk("smart", "GET /.well-known/smart-configuration", smartOutcome);
         if (smart !== undefined) {
-            const s = (smart ?? {}) as Record<string, unknown>;
-            const missing = ["authorization_endpoint", "token_endpoint"].filter((k) => typeof s[k] !== "string" || !(s[k] as string));
-            if (missing.length) {
-                const summary = `SMART configuration lacks ${missing.join(" and ")}`;
-                fail(
-                    "smart",
-                    summary,
-                    {
-                        code: "smart-configuration",
-                        summary,
-                        facts: [`${t.fhirUrl}/.well-known/smart-configuration answered without ${missing.join(", ")}`],
-                        remedies: [
-                            "SMART on FHIR needs the service's smartProxyEnabled and an authority that publishes OpenID " +
-                                "configuration: check the FHIR service's authenticationConfiguration",
-                        ],
-                    },
-                    smartOutcome,
-                );
-            } else {
+            const d = assessSmartConfiguration(t, smart);
+            if (d) fail("smart", d.summary, d, smartOutcome);
+            else {
                 checks.push({
                     name: "smart",
                     status: "pass",
@@ -282,7 +347,26 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
                 });
             }
         }
-    } else skip(["smart"], "SMART off");
+    } else skip(["smart"], "no SMART identity providers");
+
+    // 7. --smoke: a tiny $export through the service's identity, one $convert-data with a registry template, the import
+    // mode read back. Only once the service answers authenticated reads: otherwise its diagnoses would repeat the read's.
+    if (!opts.smoke) skip(["smoke"], "--smoke not given");
+    else if (!readOk) skip(["smoke"], "the authenticated read failed");
+    else {
+        const smoke = await runSmoke(t, token, caller, {
+            ...opts.smoke,
+            credential: opts.credential,
+            credentialKind: opts.credentialKind,
+            timeoutMs: opts.timeoutMs,
+            policy: opts.policy,
+            ...(opts.clock ? { clock: opts.clock } : {}),
+            onRetry: (info) => opts.onRetry?.({ account: t.account, check: "smoke", ...info }),
+        });
+        checks.push(smoke.check);
+        diagnoses.push(...smoke.diagnoses);
+        smokeParts = smoke.parts;
+    }
 
     return done();
 }

@@ -12,17 +12,21 @@ import { ARM_DEFAULT_ENDPOINT } from "./arm";
 import { DEFAULT_KEY_EXPIRY_WARN_DAYS, DEFAULT_KEY_LAG_HOURS } from "./keys";
 import { runPool } from "./pool";
 import { redact } from "./redact";
-import { buildReport, renderDiagnoses, renderKeys, renderSummary, renderTable, type VerifyReport } from "./report";
+import { buildReport, renderDiagnoses, renderKeys, renderSmoke, renderSummary, renderTable, type VerifyReport } from "./report";
+import { parseCidr, privateRanges, systemResolver, type Resolver } from "./dns";
+import { DEFAULT_SMOKE_POLL_MS, DEFAULT_SMOKE_TIMEOUT_S } from "./smoke";
 import { parseTargets, readOutputsFile, readStackOutputs, VerifyConfigError, type AccountTarget } from "./targets";
 
 export const EXIT = { healthy: 0, failed: 1, usage: 2 } as const;
 
 export const USAGE = `Usage: npm run verify -- (--stack NAME | --outputs FILE) [options]
 
-Checks every account's FHIR service after \`pulumi up\`: a token for its audience, GET /metadata (FHIR R4
-CapabilityStatement), an authenticated read, $export advertised when export is on, SMART configuration when the
-SMART proxy is on; and through Azure Resource Manager, which key version each service uses and whether key rotation
-has reached it. Failures come with a diagnosis. Tokens are never printed.
+Checks every account's FHIR service after \`pulumi up\`: a token for its audience, that a private account's FHIR host
+resolves to a private endpoint address from here, GET /metadata (FHIR R4 CapabilityStatement), an authenticated read,
+$export advertised when export is on, SMART configuration when SMART identity providers are set; and through Azure
+Resource Manager, which key version each service uses and whether key rotation has reached it. With --smoke it also
+writes: a tiny $export, one $convert-data, the import mode read back. Failures come with a diagnosis. Tokens are
+never printed.
 
   --stack NAME          read outputs with \`pulumi stack output --json --show-secrets=false --stack NAME\`
   --outputs FILE        read a JSON file of stack outputs instead (e.g. saved from \`pulumi stack output --json\`)
@@ -35,11 +39,16 @@ has reached it. Failures come with a diagnosis. Tokens are never printed.
   --key-lag-hours N     how long a newer enabled key version may exist before the service must use it (default ${DEFAULT_KEY_LAG_HOURS})
   --key-expiry-warn-days N
                         fail when the key version in use expires within N days (default ${DEFAULT_KEY_EXPIRY_WARN_DAYS})
-  --arm-endpoint URL    Azure Resource Manager for the key check (default ${ARM_DEFAULT_ENDPOINT})
+  --arm-endpoint URL    Azure Resource Manager for the key check and the smoke test (default ${ARM_DEFAULT_ENDPOINT})
+  --private-range CIDR  an address range your VNets use for private endpoints besides RFC 1918 / RFC 6598 (repeatable)
+  --smoke               also run the checks that write: per account with export on, a tiny $export (its own container,
+                        deleted afterwards); with a registry, one $convert-data; with import on, the import mode
+  --smoke-timeout-s N   how long one smoke export may run before it is cancelled (default ${DEFAULT_SMOKE_TIMEOUT_S})
   --help                this text
 
 Permissions: FHIR Data Reader on each FHIR service (data-plane checks); Reader on each account's resource groups
-(key check: control plane only, never key material).
+(key check: control plane only, never key material). --smoke adds FHIR Data Exporter and FHIR Data Converter on each
+FHIR service and Storage Blob Data Contributor on each export storage account (docs/verify.md).
 
 Exit code: 0 all healthy, 1 any account failed, 2 usage or configuration error.`;
 
@@ -55,6 +64,9 @@ export interface VerifyArgs {
     keyLagHours: number;
     keyExpiryWarnDays: number;
     armEndpoint: string;
+    privateRanges: string[];
+    smoke: boolean;
+    smokeTimeoutS: number;
     help: boolean;
 }
 
@@ -105,6 +117,9 @@ const VERIFY_OPTIONS = {
     "key-lag-hours": { type: "string" },
     "key-expiry-warn-days": { type: "string" },
     "arm-endpoint": { type: "string" },
+    "private-range": { type: "string", multiple: true },
+    smoke: { type: "boolean" },
+    "smoke-timeout-s": { type: "string" },
     help: { type: "boolean", short: "h" },
 } as const;
 
@@ -131,6 +146,13 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
         keyLagHours: positiveInt("--key-lag-hours", values["key-lag-hours"], DEFAULT_KEY_LAG_HOURS, 1, problems),
         keyExpiryWarnDays: positiveInt("--key-expiry-warn-days", values["key-expiry-warn-days"], DEFAULT_KEY_EXPIRY_WARN_DAYS, 0, problems),
         armEndpoint: armEndpoint(values["arm-endpoint"], problems),
+        privateRanges: (values["private-range"] ?? []).filter((cidr) => {
+            if (parseCidr(cidr)) return true;
+            problems.push(`--private-range: not a CIDR range (like 10.0.0.0/8 or fd00::/8): "${cidr}"`);
+            return false;
+        }),
+        smoke: values.smoke ?? false,
+        smokeTimeoutS: positiveInt("--smoke-timeout-s", values["smoke-timeout-s"], DEFAULT_SMOKE_TIMEOUT_S, 1, problems),
         help,
         ...(values.stack ? { stack: values.stack } : {}),
         ...(values.outputs ? { outputs: values.outputs } : {}),
@@ -153,6 +175,10 @@ export interface VerifyIo {
     clock?: Clock;
     /** Each account's result as it completes (completion order). */
     onAccountDone?: (result: AccountResult) => void;
+    /** How host names resolve (default: the system resolver, what fetch uses). */
+    resolveHost?: Resolver;
+    /** Between smoke export polls without Retry-After (default DEFAULT_SMOKE_POLL_MS). */
+    smokePollMs?: number;
 }
 
 /** Runs the whole command; returns the exit code. Never throws. */
@@ -195,8 +221,14 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...io.backoff, retries: args.retries };
     io.stderr(
         `verify: checking ${targets.length} account(s) with credential ${args.credential}, ${args.concurrency} at a time; ` +
-            `key versions through ${args.armEndpoint} (lag allowed ${args.keyLagHours} h, expiry warning ${args.keyExpiryWarnDays} d)`,
+            `key versions through ${args.armEndpoint} (lag allowed ${args.keyLagHours} h, expiry warning ${args.keyExpiryWarnDays} d)` +
+            (args.smoke ? `; --smoke: it writes (export, $convert-data), each export bounded by ${args.smokeTimeoutS} s` : ""),
     );
+    const dns = {
+        resolve: io.resolveHost ?? systemResolver,
+        ranges: privateRanges(args.privateRanges),
+        declaredRanges: args.privateRanges,
+    };
     const results = await runPool(
         targets,
         args.concurrency,
@@ -210,6 +242,16 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
                     ...(io.clock ? { clock: io.clock } : {}),
                     onRetry: (r) => io.stderr(`  ${r.account}: ${r.check} got ${r.status}, retry ${r.retry} in ${r.delayMs} ms`),
                     key: { armEndpoint: args.armEndpoint, lagHours: args.keyLagHours, expiryWarnDays: args.keyExpiryWarnDays },
+                    dns,
+                    ...(args.smoke
+                        ? {
+                              smoke: {
+                                  armEndpoint: args.armEndpoint,
+                                  exportTimeoutMs: args.smokeTimeoutS * 1000,
+                                  pollIntervalMs: io.smokePollMs ?? DEFAULT_SMOKE_POLL_MS,
+                              },
+                          }
+                        : {}),
                 });
             } catch (err) {
                 // A bug, not a service problem: report it against the account rather than stop the others.
@@ -238,6 +280,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     });
     io.stdout(renderTable(results));
     io.stdout(`\n${renderKeys(results)}`);
+    if (args.smoke) io.stdout(`\n${renderSmoke(results)}`);
     const diagnoses = renderDiagnoses(results);
     if (diagnoses) io.stdout(diagnoses);
     io.stdout(`\n${renderSummary(report)}`);

@@ -3,8 +3,10 @@
  * Facts about roles come from azure/facts.ts; nothing here prints a token (messages pass through redact()).
  */
 import { BUILT_IN_ROLES, fhirServiceResourceId, type BuiltInRoleName } from "../../azure/facts";
+import { fhirAuditQuery } from "./auditQueries";
 import type { HttpNetworkFailure, HttpResponse } from "./http";
-import type { KeyProblem, KeyStatus } from "./keys";
+import type { IdentityFacts, KeyProblem, KeyStatus } from "./keys";
+import type { SmokeProblem } from "./smoke";
 import { redact } from "./redact";
 import { tenantOf, type AccountTarget } from "./targets";
 
@@ -19,6 +21,13 @@ export type DiagnosisCode =
     | "bad-capability-statement"
     | "export-not-advertised"
     | "smart-configuration"
+    | "smart-proxy-retired"
+    /** The private DNS check (dns.ts). */
+    | "dns-nxdomain"
+    | "dns-public"
+    | "dns-error"
+    /** The smoke test (smoke.ts). */
+    | `smoke-${SmokeProblem}`
     | "unexpected-status"
     /** The key check (keys.ts): one code per key problem, and the ARM reads behind it. */
     | `key-${KeyProblem}`
@@ -206,11 +215,44 @@ function keyVerdict(key: KeyStatus | undefined): string | undefined {
     return undefined;
 }
 
+/** What ARM says about the account's identity that explains a lost key by itself (facts, empty when nothing does). */
+export function identityVerdicts(t: AccountTarget, id: IdentityFacts | undefined): string[] {
+    if (!id) return [];
+    const out: string[] = [];
+    if (!id.serviceHasIdentity) {
+        out.push(
+            `the FHIR service's identity (type ${id.serviceIdentityType ?? "none"}) does not include the account's identity ` +
+                `${id.identityResourceId}: it has no identity to reach its key with`,
+        );
+    }
+    if (id.identityPrincipalId && t.identityPrincipalId && id.identityPrincipalId.toLowerCase() !== t.identityPrincipalId.toLowerCase()) {
+        out.push(
+            `the identity ${id.identityResourceId} now has principal ${id.identityPrincipalId}, the stack outputs say ` +
+                `${t.identityPrincipalId}: it was re-created since the last \`pulumi up\``,
+        );
+    }
+    const current = id.identityPrincipalId ?? t.identityPrincipalId;
+    if (id.servicePrincipalId && current && id.servicePrincipalId.toLowerCase() !== current.toLowerCase()) {
+        out.push(
+            `the FHIR service still holds principal ${id.servicePrincipalId} for that identity, not ${current}: it was not ` +
+                "updated after the identity was re-created",
+        );
+    }
+    return out;
+}
+
 /**
  * A 5xx: on AHDS, most often the service lost access to its customer-managed key. `key` is what the key check (ARM)
- * found, when it ran: a disabled or expired version in use is named first.
+ * found, when it ran: a disabled or expired version in use is named first; `identity` what ARM says of the account's
+ * identity: a re-created one (new principal) is named as a fact.
  */
-export function diagnoseServerError(t: AccountTarget, what: string, res: HttpResponse, key?: KeyStatus): Diagnosis {
+export function diagnoseServerError(
+    t: AccountTarget,
+    what: string,
+    res: HttpResponse,
+    key?: KeyStatus,
+    identity?: IdentityFacts,
+): Diagnosis {
     const facts = [`${res.status} after ${res.attempts} attempt(s)`];
     const keyName = t.keyUri ? /\/keys\/([^/]+)/.exec(t.keyUri)?.[1] : undefined;
     const vaultName = t.keyVaultUri ? /^https:\/\/([^.]+)\./.exec(t.keyVaultUri)?.[1] : undefined;
@@ -229,6 +271,8 @@ export function diagnoseServerError(t: AccountTarget, what: string, res: HttpRes
             `the key check found the version in use enabled${key.expiresAt ? "" : " and without expiry"}: look at access (role, ` +
                 `firewall) first`,
         );
+    const identityIssues = identityVerdicts(t, identity);
+    facts.push(...identityIssues);
     if (t.keyVaultNetwork === "allNetworks")
         facts.push("the vault accepts all networks (keyVaultNetwork: allNetworks): its firewall is not the cause");
     const keyStep =
@@ -260,16 +304,31 @@ export function diagnoseServerError(t: AccountTarget, what: string, res: HttpRes
                         `AzureServices\``,
                 ];
     const recoverStep = "a deleted key or vault can be recovered from soft delete (`az keyvault key recover`, `az keyvault recover`)";
-    const steps = verdict ? [keyStep, grantStep, ...firewallSteps, recoverStep] : [grantStep, keyStep, ...firewallSteps, recoverStep];
+    const serviceId = t.fhirServiceId ?? serviceScope(t) ?? "<fhir service id>";
+    const identityStep =
+        "if the account's user-assigned identity was re-created (new principal ID): re-grant and update the FHIR service " +
+        "again: `pulumi up --refresh` re-grants (the refresh reads the new principal, the update replaces the grant), then a " +
+        `PUT of the service, which \`pulumi up\` does not make while its inputs are unchanged: \`az resource update --ids ${serviceId} ` +
+        `--api-version 2024-03-31 --set properties.encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl=${keyUri ?? "<key URL in use>"}\` ` +
+        "(the CMK page: \"If you change the managed identity in any way… the FHIR service isn't able to access your keys until " +
+        'you update the service manually")';
+    const steps = verdict
+        ? [keyStep, grantStep, identityStep, ...firewallSteps, recoverStep]
+        : identityIssues.length
+          ? [identityStep, grantStep, keyStep, ...firewallSteps, recoverStep]
+          : [grantStep, keyStep, identityStep, ...firewallSteps, recoverStep];
     let n = 0;
     const remedies = [
         `the FHIR service answers 500 when it loses access to its customer-managed key; restore access (${CMK_DOCS}):`,
         ...steps.map((step) => (step.startsWith("     ") ? step : `  ${++n}. ${step}`)),
-        "otherwise the service itself is failing: check its resource health and the AuditLogs diagnostics in Log Analytics",
+        "otherwise the service itself is failing: check its resource health, and its AuditLogs in Log Analytics (the stack sends " +
+            `them to AzureDiagnostics): ${fhirAuditQuery(t.fhirServiceName ?? "<fhir service name>")}`,
     ];
     const summary = verdict
         ? `${what}: ${res.status} server error: ${verdict}`
-        : `${what}: ${res.status} server error: likely lost access to its CMK key ${keyUri ?? ""}`.trim();
+        : identityIssues.length
+          ? `${what}: ${res.status} server error: the account's identity was re-created or removed from the service: update the service`
+          : `${what}: ${res.status} server error: likely lost access to its CMK key ${keyUri ?? ""}`.trim();
     return { code: "server-error", summary, facts: withBody(facts, res), remedies };
 }
 
@@ -349,11 +408,18 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
 }
 
 /** Diagnosis for any non-2xx answer to `what`. */
-export function diagnoseResponse(t: AccountTarget, what: string, res: HttpResponse, caller: CallerClaims, key?: KeyStatus): Diagnosis {
+export function diagnoseResponse(
+    t: AccountTarget,
+    what: string,
+    res: HttpResponse,
+    caller: CallerClaims,
+    key?: KeyStatus,
+    identity?: IdentityFacts,
+): Diagnosis {
     if (res.status === 401) return diagnoseUnauthorized(t, what, res, caller);
     if (res.status === 403) return diagnoseForbidden(t, what, res, caller);
     if (res.status === 429 || res.status === 503) return diagnoseThrottled(what, res);
-    if (res.status >= 500) return diagnoseServerError(t, what, res, key);
+    if (res.status >= 500) return diagnoseServerError(t, what, res, key, identity);
     return {
         code: "unexpected-status",
         summary: `${what}: unexpected ${res.status}`,

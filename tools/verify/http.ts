@@ -1,5 +1,5 @@
 /**
- * One HTTP GET with a timeout, retried with exponential backoff and jitter on 429 and 503 (honouring Retry-After).
+ * One HTTP request (GET unless told otherwise) with a timeout, retried with exponential backoff and jitter on 429 and 503 (honouring Retry-After).
  * Network failures are classified (DNS, refused, reset, timeout, TLS) so that diagnosis can say what they mean.
  */
 
@@ -114,7 +114,11 @@ function messageOf(err: unknown): string {
     return parts.join(": ") || String(err);
 }
 
-export interface GetOptions {
+export interface RequestOptions {
+    /** GET by default; the smoke test also POSTs ($convert-data), PUTs and DELETEs (ARM containers, export cancel). */
+    method?: "GET" | "POST" | "PUT" | "DELETE";
+    /** Sent as is (JSON callers stringify). */
+    body?: string;
     headers?: Record<string, string>;
     timeoutMs: number;
     policy: RetryPolicy;
@@ -128,7 +132,7 @@ const MAX_BODY_CHARS = 64 * 1024;
 
 async function attempt(
     url: string,
-    opts: GetOptions,
+    opts: RequestOptions,
 ): Promise<{ status: number; headers: Headers; body: string } | { failure: HttpNetworkFailure["error"]; code?: string; message: string }> {
     const controller = new AbortController();
     let timedOut = false;
@@ -137,7 +141,13 @@ async function attempt(
         controller.abort();
     }, opts.timeoutMs);
     try {
-        const res = await fetch(url, { method: "GET", headers: opts.headers ?? {}, signal: controller.signal, redirect: "manual" });
+        const res = await fetch(url, {
+            method: opts.method ?? "GET",
+            headers: opts.headers ?? {},
+            ...(opts.body !== undefined ? { body: opts.body } : {}),
+            signal: controller.signal,
+            redirect: "manual",
+        });
         const body = (await res.text()).slice(0, MAX_BODY_CHARS);
         return { status: res.status, headers: res.headers, body };
     } catch (err) {
@@ -149,8 +159,8 @@ async function attempt(
     }
 }
 
-/** GET with timeout per attempt and retries on 429/503. Never throws for HTTP or network failures. */
-export async function getWithRetry(url: string, opts: GetOptions): Promise<HttpOutcome> {
+/** A request with timeout per attempt and retries on 429/503. Never throws for HTTP or network failures. */
+export async function requestWithRetry(url: string, opts: RequestOptions): Promise<HttpOutcome> {
     const clock = opts.clock ?? realClock;
     const waits: number[] = [];
     for (let n = 1; ; n++) {

@@ -15,13 +15,16 @@ import { getTokenWithin, sendsTenant, type CredentialKind } from "./credential";
 import {
     armResourceFor,
     getFhirService,
+    getIdentityPrincipal,
     listKeyVersions,
     READER_ROLE,
     resourceGroupScope,
     type ArmFailure,
+    type ArmFhirService,
     type ArmOptions,
     type KeyVersion,
 } from "./arm";
+import { keyVaultAuditQuery } from "./auditQueries";
 import { bodyExcerpt, callerClaims, diagnoseToken, type Diagnosis } from "./diagnose";
 import type { Clock, RetryPolicy } from "./http";
 import { realClock } from "./http";
@@ -235,8 +238,8 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
                 `of ${stackName}`,
             facts: [`the service's key URL: ${keyUrl}`, ...(latest ? [`the newest enabled version is ${latest.version}`] : [])],
             remedies: [
-                "a FHIR service that cannot use its key answers 500: find out where that version went (the vault's AuditEvent logs, " +
-                    "table AZKVAuditLogs in Log Analytics)",
+                "a FHIR service that cannot use its key answers 500: find out where that version went in the vault's AuditEvent " +
+                    `logs (Log Analytics; the stack sends them to AzureDiagnostics): ${keyVaultAuditQuery(stackKey.vaultName, stackKey.keyName)}`,
                 `${refreshUp} moves the service to the newest version`,
             ],
         });
@@ -365,6 +368,42 @@ export interface KeyCheckOutcome {
     check: CheckResult;
     diagnoses: Diagnosis[];
     status?: KeyStatus;
+    /** Who the FHIR service reaches its key as, as ARM says now (for the 500 diagnosis). */
+    identity?: IdentityFacts;
+}
+
+/**
+ * The account's user-assigned identity as ARM sees it, against the stack outputs. The CMK page: "If you change the
+ * managed identity in any way… the FHIR service isn't able to access your keys until you update the service
+ * manually": a re-created identity (same resource ID, new principal) breaks the service until it is updated.
+ */
+export interface IdentityFacts {
+    identityResourceId: string;
+    /** The identity type the FHIR service has (ARM `identity.type`). */
+    serviceIdentityType?: string;
+    /** Whether the service's `identity.userAssignedIdentities` lists the account's identity. */
+    serviceHasIdentity: boolean;
+    /** The principal the FHIR service recorded for it. */
+    servicePrincipalId?: string;
+    /** The identity resource's principal now (absent when it could not be read). */
+    identityPrincipalId?: string;
+}
+
+/** Pure: the identity facts from the service as ARM reports it and the identity resource's principal now. */
+export function identityFacts(
+    t: AccountTarget,
+    service: ArmFhirService,
+    identityPrincipalId: string | undefined,
+): IdentityFacts | undefined {
+    if (!t.identityResourceId) return undefined;
+    const recorded = service.identity?.userAssigned[t.identityResourceId.toLowerCase()];
+    return {
+        identityResourceId: t.identityResourceId,
+        ...(service.identity?.type ? { serviceIdentityType: service.identity.type } : {}),
+        serviceHasIdentity: recorded !== undefined,
+        ...(recorded?.principalId ? { servicePrincipalId: recorded.principalId } : {}),
+        ...(identityPrincipalId ? { identityPrincipalId } : {}),
+    };
 }
 
 export const KEY_CHECK_SKIPPED = "skipped: stack outputs lack fhirServiceId/keyId (redeploy with this version)";
@@ -517,6 +556,24 @@ export function describeKey(s: KeyStatus): string {
     return parts.join(", ");
 }
 
+/**
+ * A token for Azure Resource Manager (another cloud's audience with --arm-endpoint) from the account's tenant, or the
+ * token diagnosis. Shared by the key check and the smoke test.
+ */
+export async function armToken(
+    t: AccountTarget,
+    opts: { credential: TokenCredential; credentialKind: CredentialKind; armEndpoint: string; timeoutMs: number },
+): Promise<{ token: string } | { diagnosis: Diagnosis }> {
+    try {
+        const tenant = sendsTenant(opts.credentialKind) ? tenantOf(t.authority) : undefined;
+        return {
+            token: (await getTokenWithin(opts.credential, `${armResourceFor(opts.armEndpoint)}/.default`, opts.timeoutMs, tenant)).token,
+        };
+    } catch (err) {
+        return { diagnosis: diagnoseToken({ ...t, audience: armResourceFor(opts.armEndpoint) }, opts.credentialKind, err) };
+    }
+}
+
 /** Runs the key check for one account. Never throws. */
 export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise<KeyCheckOutcome> {
     if (!t.fhirServiceId || !t.keyId) return { check: { name: "key", status: "skip", detail: KEY_CHECK_SKIPPED }, diagnoses: [] };
@@ -526,14 +583,12 @@ export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise
         ...(status ? { status } : {}),
     });
 
-    let token: string;
-    try {
-        const tenant = sendsTenant(opts.credentialKind) ? tenantOf(t.authority) : undefined;
-        token = (await getTokenWithin(opts.credential, `${armResourceFor(opts.armEndpoint)}/.default`, opts.timeoutMs, tenant)).token;
-    } catch (err) {
-        const d = diagnoseToken({ ...t, audience: armResourceFor(opts.armEndpoint) }, opts.credentialKind, err);
+    const got = await armToken(t, opts);
+    if ("diagnosis" in got) {
+        const d = got.diagnosis;
         return fail({ ...d, summary: d.summary.replace(/^token:/, "key: no token for Azure Resource Manager:") });
     }
+    const { token } = got;
     const caller = callerClaims(token).oid;
     const arm: ArmOptions = {
         endpoint: opts.armEndpoint,
@@ -545,6 +600,9 @@ export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise
     };
     const svc = await getFhirService(t.fhirServiceId, arm);
     if (!svc.ok) return fail(diagnoseArmFailure(t, svc.failure, caller, opts.armEndpoint, false));
+    // The identity resource's principal now: a failed read only leaves that fact out.
+    const principal = t.identityResourceId ? await getIdentityPrincipal(t.identityResourceId, arm) : undefined;
+    const identity = identityFacts(t, svc.value, principal?.ok ? principal.value : undefined);
     const list = await listKeyVersions(t.keyId, arm);
     const { status, diagnoses } = assessKey({
         target: t,
@@ -560,7 +618,12 @@ export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise
         diagnoses.push(d);
     }
     const [first] = diagnoses;
-    return first
-        ? { check: { name: "key", status: "fail", detail: first.summary }, diagnoses, status }
-        : { check: { name: "key", status: "pass", detail: describeKey(status) }, diagnoses, status };
+    return {
+        check: first
+            ? { name: "key", status: "fail", detail: first.summary }
+            : { name: "key", status: "pass", detail: describeKey(status) },
+        diagnoses,
+        status,
+        ...(identity ? { identity } : {}),
+    };
 }

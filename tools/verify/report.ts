@@ -6,7 +6,7 @@ import type { AccountResult, CheckName } from "./check";
 import { describeKey } from "./keys";
 import { redact, redactDeep } from "./redact";
 
-export const CHECK_COLUMNS: readonly CheckName[] = ["token", "metadata", "read", "export", "smart", "key"];
+export const CHECK_COLUMNS: readonly CheckName[] = ["token", "dns", "metadata", "read", "export", "smart", "key", "smoke"];
 const MARK = { pass: "ok", fail: "FAIL", skip: "-" } as const;
 
 export interface VerifyReport {
@@ -68,6 +68,23 @@ export function renderKeys(results: AccountResult[]): string {
         const line = r.key ? describeKey(r.key) : (check?.detail ?? "not checked");
         out.push(`  ${pad(r.account, width)}  ${pad(check ? MARK[check.status] : "-", 4)}  ${line}`);
         for (const note of r.key?.notes ?? []) out.push(`  ${pad("", width)}        · ${note}`);
+    }
+    return redact(out.join("\n"));
+}
+
+/** The smoke section (--smoke): per account, each part (export, convert, import) and what it found. */
+export function renderSmoke(results: AccountResult[]): string {
+    const width = Math.max(...results.map((r) => r.account.length));
+    const out = ["SMOKE (--smoke: $export through the service's identity, $convert-data, import mode)"];
+    for (const r of results) {
+        if (!r.smoke) {
+            const check = r.checks.find((c) => c.name === "smoke");
+            out.push(`  ${pad(r.account, width)}  -     ${check?.detail ?? "not run"}`);
+            continue;
+        }
+        r.smoke.forEach((p, i) => {
+            out.push(`  ${pad(i === 0 ? r.account : "", width)}  ${pad(MARK[p.status], 4)}  ${pad(p.name, 7)}  ${p.detail}`);
+        });
     }
     return redact(out.join("\n"));
 }

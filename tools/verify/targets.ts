@@ -1,5 +1,5 @@
 /**
- * What `verify` checks: the per-account stack outputs (components/fhirAccount.ts `FhirAccountOutputs`), read from
+ * What `verify` checks: the per-account stack outputs (program/platformArgs.ts `FhirAccountOutputs`), read from
  * `pulumi stack output --json` or from a JSON file of the same shape, validated field by field.
  */
 import { execFile } from "node:child_process";
@@ -12,11 +12,27 @@ export interface AccountTarget {
     audience: string;
     authority: string;
     exportEnabled: boolean;
-    smartProxyEnabled: boolean;
+    /**
+     * Stacks deployed before the SMART on FHIR proxy's retirement have this output; newer ones do not (the proxy is
+     * retired, config refuses it). Absent means false.
+     */
+    smartProxyEnabled?: boolean;
+    /** `$import` on (absent in outputs of stacks deployed before this output existed: treated as off). */
+    importEnabled?: boolean;
+    /** Authorities of the SMART identity providers (SMART on FHIR (Enhanced)); empty when none. */
+    smartIdentityProviders: string[];
+    /** Login servers in the FHIR service's acrConfiguration (`$convert-data` registries); empty when none. */
+    acrLoginServers: string[];
+    /** `<loginServer>/<imageName>` plus `@<digest>` when pinned: the OCI artifacts of acrConfiguration. */
+    acrTemplateImages: string[];
+    /** Name of the account's export storage account (absent when export and import are off). */
+    exportStorageAccount?: string;
     subscriptionId?: string;
     resourceGroupName?: string;
     workspaceResourceGroupName?: string;
     workspaceName?: string;
+    /** The workspace group: names the workspace's private endpoint (`pe-ahds-<group>`). */
+    workspaceGroup?: string;
     fhirServiceName?: string;
     identityPrincipalId?: string;
     identityResourceId?: string;
@@ -49,6 +65,7 @@ const OPTIONAL_STRINGS = [
     "resourceGroupName",
     "workspaceResourceGroupName",
     "workspaceName",
+    "workspaceGroup",
     "fhirServiceName",
     "identityPrincipalId",
     "identityResourceId",
@@ -59,7 +76,11 @@ const OPTIONAL_STRINGS = [
     "fhirServiceId",
     "keyId",
     "keyVaultNetwork",
+    "exportStorageAccount",
 ] as const;
+
+/** Lists of strings; absent (older stacks) reads as empty. */
+const OPTIONAL_STRING_LISTS = ["smartIdentityProviders", "acrLoginServers", "acrTemplateImages"] as const;
 
 /** ARM IDs the key check builds requests from: anything else is a configuration problem, not an account failure. */
 const ARM_ID_SHAPES = {
@@ -132,11 +153,23 @@ export function parseTargets(stackOutputs: unknown, only: string[] = []): Accoun
                 problems.push(`accounts.${account}.keyRotationDays: expected a whole number of days >= 1, got ${JSON.stringify(rotation)}`);
             } else target.keyRotationDays = rotation;
         }
-        for (const field of ["exportEnabled", "smartProxyEnabled"] as const) {
-            // smartProxyEnabled is gone from the outputs (the SMART on FHIR proxy is retired): absent means off.
-            const v = field === "smartProxyEnabled" ? (raw[field] ?? false) : raw[field];
+        const exportEnabled = raw.exportEnabled;
+        if (typeof exportEnabled !== "boolean") problems.push(`accounts.${account}.exportEnabled: expected true or false`);
+        else target.exportEnabled = exportEnabled;
+        // Optional booleans: smartProxyEnabled only in outputs of stacks deployed before the proxy's retirement,
+        // importEnabled only in outputs of stacks deployed since it exists.
+        for (const field of ["smartProxyEnabled", "importEnabled"] as const) {
+            const v = raw[field];
+            if (v === undefined || v === null) continue;
             if (typeof v !== "boolean") problems.push(`accounts.${account}.${field}: expected true or false`);
             else target[field] = v;
+        }
+        for (const field of OPTIONAL_STRING_LISTS) {
+            const v = raw[field];
+            if (v === undefined || v === null) target[field] = [];
+            else if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && x !== SECRET_PLACEHOLDER)) {
+                problems.push(`accounts.${account}.${field}: expected a list of plain strings`);
+            } else target[field] = v as string[];
         }
         targets.push(target as AccountTarget);
     }
