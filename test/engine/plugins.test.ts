@@ -150,7 +150,7 @@ describe("fake ARM", () => {
             outputs: {},
         };
         table.create(rec);
-        expect(() => table.create({ ...rec, urn: "urn:b" })).toThrow(/already exists \(created by urn:a\)/);
+        expect(() => table.create({ ...rec, urn: "urn:b" })).toThrow(`cannot create already existing resource '${rec.id}'`);
         // ARM IDs are case-insensitive.
         expect(table.get("/SUBSCRIPTIONS/s/resourcegroups/RG")?.urn).toBe("urn:a");
         expect(table.delete(rec.id)).toBe(true);
