@@ -28,7 +28,7 @@ import { ARM_ERRORS, PROVISIONING_STATES } from "../../azure/facts";
 import { refreshedInputs } from "./armShapes";
 import { FakeArmTable, type PropertyMap, armState, checkInputs, diffInputs, parseUrn, previewOutputs } from "./fakeArm";
 import { FakeAzure, FakeTenant, now } from "./fakeAzure";
-import { Faults, faultLogFile, faultRules } from "./faults";
+import { type FaultRule, Faults, faultLogFile, faultRules } from "./faults";
 
 const [pkg = "azure-native", version = "0.0.0"] = process.argv.slice(2);
 const armDir = process.env.FHIR_FAKE_ARM_DIR || path.join(__dirname, "..", "..", "..", "fake-arm");
@@ -90,8 +90,9 @@ function failInit<T>(callback: grpc.sendUnaryData<T>, id: string, outputs: Prope
 }
 
 /** The end of a long-running create or update: when it ends, and whether it fails (a fault the test injected). */
-function operationEnd(type: string, failed: boolean): { provisioningState?: string; readyAt?: number } {
-    const seconds = lroSeconds[type] ?? 0;
+function operationEnd(type: string, fault: FaultRule | undefined): { provisioningState?: string; readyAt?: number } {
+    const failed = fault?.kind === "operationFailed";
+    const seconds = (failed ? fault.afterSeconds : undefined) ?? lroSeconds[type] ?? 0;
     return {
         ...(failed ? { provisioningState: PROVISIONING_STATES.failed } : {}),
         ...(seconds > 0 ? { readyAt: now() + seconds * 1000 } : {}),
@@ -202,18 +203,14 @@ const handlers: Handlers = {
                 return;
             }
             // The PUT, through azure-native's retries (faults.ts); then how its operation ends.
-            const outcome = await faults.withRetries("create", urn, subscriptionId, () => faults.outcome("create", urn));
-            const created = azure.create(
-                { id, urn, type, inputs, outputs },
-                subscriptionId,
-                operationEnd(type, outcome === "operationFailed"),
-            );
-            if (outcome === "killProvider") process.kill(process.pid, "SIGKILL");
+            const fault = await faults.withRetries("create", urn, subscriptionId, () => faults.outcome("create", urn));
+            const created = azure.create({ id, urn, type, inputs, outputs }, subscriptionId, operationEnd(type, fault));
+            if (fault?.kind === "killProvider") process.kill(process.pid, "SIGKILL");
             const ready = created.azure?.readyAt;
             if (ready !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.max(0, ready - now())));
             // azure-native reads the resource back after its PUT (readAfterWrite), or after the failure (checkpoint).
             const after = azure.read(id) ?? created;
-            if (outcome === "operationFailed") return failInit(callback, id, after.outputs, inputs, operationFailure(urn));
+            if (fault?.kind === "operationFailed") return failInit(callback, id, after.outputs, inputs, operationFailure(urn));
             callback(null, new provproto.CreateResponse().setId(id).setProperties(struct(after.outputs)));
         } catch (e) {
             fail(callback, e);
@@ -255,16 +252,16 @@ const handlers: Handlers = {
             if (next.id.toLowerCase() !== id.toLowerCase()) {
                 throw new Error(`update of ${id} would move it to ${next.id}: the provider should have asked for a replacement`);
             }
-            const outcome = await faults.withRetries("update", urn, subscriptionId, () => faults.outcome("update", urn));
-            const failed = outcome === "operationFailed";
+            const fault = await faults.withRetries("update", urn, subscriptionId, () => faults.outcome("update", urn));
+            const failed = fault?.kind === "operationFailed";
             const updated = azure.update(
                 record,
                 inputs,
                 next.outputs,
                 subscriptionId,
-                failed ? operationEnd(record.type, true) : undefined,
+                failed ? operationEnd(record.type, fault) : undefined,
             );
-            if (outcome === "killProvider") process.kill(process.pid, "SIGKILL");
+            if (fault?.kind === "killProvider") process.kill(process.pid, "SIGKILL");
             if (failed) return failInit(callback, id, updated.outputs, inputs, operationFailure(urn));
             callback(null, new provproto.UpdateResponse().setProperties(struct(updated.outputs)));
         } catch (e) {

@@ -7,7 +7,8 @@
  *   Manager throttles requests"); nothing happens in Azure.
  * - `serverError`: ARM answers 500 (ARM_ERRORS.internalServerError); nothing happens in Azure.
  * - `operationFailed`: the PUT is accepted, the resource exists (ARM RPC: visible while provisioning), and its
- *   long-running operation ends Failed; the resource stays, provisioning state Failed (ARM_RETRY's sources).
+ *   long-running operation ends Failed (after `afterSeconds`); the resource stays, provisioning state Failed (ARM_RETRY's
+ *   sources).
  * - `killProvider`: the PUT reaches Azure, which creates the resource, and the provider process dies (SIGKILL) before it
  *   answers the engine: what a crash, an out-of-memory kill or a lost runner looks like to the engine.
  * A rule answers `times` times (default 1), counted across provider processes in FHIR_FAKE_FAULT_LOG (one JSON line per
@@ -32,11 +33,13 @@ export interface FaultRule {
     kind: FaultKind;
     times?: number;
     retryAfterSeconds?: number;
+    /** For operationFailed: how long the operation runs before it fails (default: as long as a create of its type). */
+    afterSeconds?: number;
 }
 
 export interface FaultEvent {
-    /** Index of the rule in FHIR_FAKE_FAULTS. */
-    rule: number;
+    /** The rule, as JSON: what counts its `times` (a later run's rules may sit at the same positions). */
+    rule: string;
     kind: FaultKind;
     op: FaultOp;
     urn: string;
@@ -88,23 +91,24 @@ export class Faults {
         fs.appendFileSync(this.logFile, `${JSON.stringify(e)}\n`);
     }
 
-    /** The next rule of one of `kinds` that still answers for this call, if any (and counts it). */
-    private take(op: FaultOp, urn: string, kinds: FaultKind[]): { rule: FaultRule; index: number } | undefined {
+    /** The next rule of one of `kinds` that still answers for this call, if any. */
+    private take(op: FaultOp, urn: string, kinds: FaultKind[]): { rule: FaultRule; key: string } | undefined {
         if (this.rules.length === 0) return undefined;
         const log = readFaultLog(this.logFile);
-        for (const [index, rule] of this.rules.entries()) {
+        for (const rule of this.rules) {
             if (rule.op !== op || !kinds.includes(rule.kind) || !urn.includes(rule.match)) continue;
-            if (log.filter((e) => e.rule === index).length < (rule.times ?? 1)) return { rule, index };
+            const key = JSON.stringify(rule);
+            if (log.filter((e) => e.rule === key).length < (rule.times ?? 1)) return { rule, key };
         }
         return undefined;
     }
 
-    /** Whether this call's operation ends Failed, or kills the provider (recorded as injected). */
-    outcome(op: FaultOp, urn: string): "operationFailed" | "killProvider" | undefined {
+    /** Whether this call's operation ends Failed, or kills the provider (recorded as injected): the rule that says so. */
+    outcome(op: FaultOp, urn: string): FaultRule | undefined {
         const hit = this.take(op, urn, ["operationFailed", "killProvider"]);
         if (!hit) return undefined;
-        this.record({ rule: hit.index, kind: hit.rule.kind, op, urn, outcome: "injected" });
-        return hit.rule.kind as "operationFailed" | "killProvider";
+        this.record({ rule: hit.key, kind: hit.rule.kind, op, urn, outcome: "injected" });
+        return hit.rule;
     }
 
     /**
@@ -121,7 +125,7 @@ export class Faults {
             const error = throttled
                 ? new ArmError(e.code, ARM_ERRORS.throttled.message(subscriptionId, (retryAfterMs ?? 0) / 1000), e.status)
                 : new ArmError(e.code, ARM_ERRORS.internalServerError.message, e.status);
-            const base = { rule: hit.index, kind: hit.rule.kind, op, urn, status: e.status, attempt };
+            const base = { rule: hit.key, kind: hit.rule.kind, op, urn, status: e.status, attempt };
             const beyondCap = retryAfterMs !== undefined && retryAfterMs > ARM_RETRY.maxRetryDelayMs;
             if (attempt > ARM_RETRY.maxRetries || beyondCap) {
                 this.record({ ...base, outcome: "failed" });
