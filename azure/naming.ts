@@ -105,3 +105,11 @@ export function stableGuid(...parts: string[]): string {
     const hex = h.subarray(0, 16).toString("hex");
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+/**
+ * The crypto grant's stable key (part of its role assignment name) for one of an account's keys: the first (and usually
+ * only) key keeps the original.
+ */
+export function cryptoGrantKey(keyName: string, firstKeyName: string): string {
+    return keyName === firstKeyName ? "identity/cmk" : `identity/cmk/${keyName}`;
+}

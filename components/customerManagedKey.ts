@@ -3,35 +3,64 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
 import { KEY_VAULT_AUDIT_LOG_CATEGORY, KEY_VAULT_SOFT_DELETE_DAYS } from "../azure/facts";
-import type { KeyVaultNetwork } from "../config/schema";
-import { names } from "../azure/naming";
+import { ACCOUNT_DEFAULTS, PLATFORM_DEFAULTS } from "../azure/defaults";
+import { cryptoGrantKey, names } from "../azure/naming";
 import { diagnosticInputs } from "./diagnostics";
-import { cryptoGrantKey } from "../config/ownership";
-import type { LockedKey } from "../config/placement";
 import { RbacPropagationWait } from "./rbacPropagationWait";
-import type { AccountScope } from "./scope";
+import { type AccountScope, componentOptions, replaceableChild, statefulChild } from "./scope";
 import { roleGrant } from "./roleGrant";
+import type { CmkKey, KeyVaultNetwork } from "./types";
+import { accountProblems, keyProblems, rbacWaitProblems, refuse } from "./validate";
 
 export interface CustomerManagedKeyArgs extends AccountScope {
-    /** Random, state-kept suffix that makes the vault name globally unique. */
+    /** Random, state-kept suffix that makes the vault name (`kv-<account>-<suffix>`) globally unique. */
     suffix: pulumi.Input<string>;
-    /** Every key of the account, in creation order (placement lock). */
-    keys: LockedKey[];
-    /** Name of the key in use (one of `keys`). */
-    currentKey: string;
     /** Principal ID of the account's managed identity: the only principal granted the keys. */
     identityPrincipalId: pulumi.Input<string>;
-    network: KeyVaultNetwork;
+    /** The Log Analytics workspace the vault's audit log (every operation: who used the key) goes to. */
     logAnalyticsWorkspaceId: pulumi.Input<string>;
-    rbacPropagationSeconds: number;
+    /**
+     * Every key of the account, in creation order (the first keeps the original resource names; a key's size and
+     * rotation are fixed when Azure creates it). Default: one key `fhir-cmk`, RSA 3072, a new version every 365 days.
+     */
+    keys?: CmkKey[];
+    /** Name of the key in use (one of `keys`). Default: the last of `keys`. */
+    currentKey?: string;
+    /** How the vault firewall admits callers. Default: trustedServices. */
+    network?: KeyVaultNetwork;
+    /**
+     * Seconds to wait, once, after the identity's crypto grant before anything is encrypted with the key (role
+     * assignments take up to 10 minutes to propagate). Default: 600.
+     */
+    rbacPropagationSeconds?: number;
+}
+
+/** The child resources of a CustomerManagedKey, for TypeScript code that composes it. */
+export interface CustomerManagedKeyChildren {
+    vault: keyvault.Vault;
+    vaultDiagnostics: monitor.DiagnosticSetting;
+    /** Every key, in creation order; `key` is the current one. */
+    keys: keyvault.Key[];
+    key: keyvault.Key;
+    /** One crypto grant per key; `grant` is the current key's. */
+    grants: authorization.RoleAssignment[];
+    grant: authorization.RoleAssignment;
+    /** Follows the current key's grant: whatever is encrypted with the key at creation waits for it. */
+    wait: RbacPropagationWait;
+}
+const childrenOf = new WeakMap<CustomerManagedKey, CustomerManagedKeyChildren>();
+
+/** The keys a CustomerManagedKey gets when none are given. */
+export function defaultKeys(): CmkKey[] {
+    return [{ name: ACCOUNT_DEFAULTS.keyName, size: ACCOUNT_DEFAULTS.keySize, rotationDays: ACCOUNT_DEFAULTS.keyRotationDays }];
 }
 
 /**
  * The account's key vault and its customer-managed key(s), the identity's grant on each key only, and the vault's
  * audit log. Vault: RBAC authorization (no access policies), soft delete 90 days, purge protection (cannot be turned
- * off), firewall default deny with trusted Microsoft services allowed (or open, `keyVaultNetwork: allNetworks`), every
+ * off), firewall default deny with trusted Microsoft services allowed (or open, `network: allNetworks`), every
  * operation (`AuditEvent`: who used the key) to Log Analytics. Keys are managed through ARM (control plane), which the
- * vault firewall does not block.
+ * vault firewall does not block. The `protect` option protects the vault, the keys and their grants.
  *
  * Key lifecycle (README, "Key rotation"): Key Vault's rotation policy adds a version every `rotationDays`; versions
  * never expire and are never disabled by the platform ("keep existing keys enabled", "Best practices for CMK for the
@@ -40,49 +69,47 @@ export interface CustomerManagedKeyArgs extends AccountScope {
  * `pulumi up --refresh` (the scheduled key-rotation workflow); storage follows the versionless key by itself (daily).
  */
 export class CustomerManagedKey extends pulumi.ComponentResource {
-    readonly vault: keyvault.Vault;
-    readonly vaultDiagnostics: monitor.DiagnosticSetting;
-    /** Every key, in creation order; `key` is the current one. */
-    readonly keys: keyvault.Key[];
-    readonly key: keyvault.Key;
-    /** One crypto grant per key; `grant` is the current key's. */
-    readonly grants: authorization.RoleAssignment[];
-    readonly grant: authorization.RoleAssignment;
-    /** Follows the current key's grant: whatever uses the key waits for it. */
-    readonly wait: RbacPropagationWait;
+    /** The vault's name (`kv-<account>-<suffix>`). */
     readonly vaultName: pulumi.Output<string>;
+    /** The vault's URI (what storage encryption names). */
     readonly vaultUri: pulumi.Output<string>;
+    /** ARM ID of the vault (scope for re-granting the crypto role, e.g. after a lost-key incident). */
+    readonly vaultId: pulumi.Output<string>;
     /** Name of the current key (storage encryption follows it, versionless). */
-    readonly keyName: string;
+    readonly keyName: pulumi.Output<string>;
+    /** ARM ID of the current key. */
+    readonly keyId: pulumi.Output<string>;
     /** Versioned URI of the current key's current version: what the FHIR service is given. */
     readonly keyUri: pulumi.Output<string>;
 
     constructor(name: string, args: CustomerManagedKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its account since 0.2 (was `<account>-cmk`); its children kept their URNs.
-        super(
-            "fhir-platform:index:CustomerManagedKey",
-            name,
-            {},
-            { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-cmk` }] },
+        const own = componentOptions(opts);
+        super("fhir-platform:index:CustomerManagedKey", name, {}, { ...own, aliases: [...(own.aliases ?? []), { name: `${name}-cmk` }] });
+        const keys = args.keys ?? defaultKeys();
+        const currentKey = args.currentKey ?? keys[keys.length - 1]?.name ?? "";
+        refuse(
+            `CustomerManagedKey ${args.account}`,
+            [...accountProblems(args.account), ...keyProblems(keys, currentKey), ...rbacWaitProblems(args.rbacPropagationSeconds)],
+            this,
         );
-        const current = args.keys.findIndex((k) => k.name === args.currentKey);
-        if (current < 0)
-            throw new pulumi.ResourceError(
-                `CustomerManagedKey ${args.account}: current key '${args.currentKey}' is not among its keys`,
-                this,
-            );
-        const stateful = { parent: this, protect: args.protect };
+        const current = keys.findIndex((k) => k.name === currentKey);
+        const stateful = statefulChild(this, opts);
 
-        this.vault = new keyvault.Vault(`${name}-vault`, vaultInputs(args), stateful);
-        this.vaultDiagnostics = new monitor.DiagnosticSetting(
-            `${name}-vault-audit`,
-            diagnosticInputs(this.vault.id, args.logAnalyticsWorkspaceId, [KEY_VAULT_AUDIT_LOG_CATEGORY], "AllMetrics"),
-            { parent: this },
+        const vault = new keyvault.Vault(
+            `${name}-vault`,
+            vaultInputs({ ...args, network: args.network ?? ACCOUNT_DEFAULTS.keyVaultNetwork }),
+            stateful,
         );
-        const first = args.keys[0].name;
-        this.keys = args.keys.map(
+        const vaultDiagnostics = new monitor.DiagnosticSetting(
+            `${name}-vault-audit`,
+            diagnosticInputs(vault.id, args.logAnalyticsWorkspaceId, [KEY_VAULT_AUDIT_LOG_CATEGORY], "AllMetrics"),
+            replaceableChild(this),
+        );
+        const first = keys[0].name;
+        const keyResources = keys.map(
             (k) =>
-                new keyvault.Key(keyResourceName(name, k.name, first), cmkKeyInputs({ ...args, key: k, vaultName: this.vault.name }), {
+                new keyvault.Key(keyResourceName(name, k.name, first), cmkKeyInputs({ ...args, key: k, vaultName: vault.name }), {
                     ...stateful,
                     // ARM "Keys - Create If Not Exist" creates only the first version: a changed input sent again fails with 400
                     // KeyCreationParametersDidNotMatchExistingKey (Azure/bicep#8283). What is fixed at creation is guarded by
@@ -90,9 +117,9 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
                     ignoreChanges: ["properties", "tags"],
                 }),
         );
-        this.grants = this.keys.map((key, i) =>
+        const grants = keyResources.map((key, i) =>
             roleGrant(
-                `${keyResourceName(name, args.keys[i].name, first)}-crypto-grant`,
+                `${keyResourceName(name, keys[i].name, first)}-crypto-grant`,
                 {
                     account: args.account,
                     stack: args.stack,
@@ -101,40 +128,56 @@ export class CustomerManagedKey extends pulumi.ComponentResource {
                     scope: key.id,
                     principalId: args.identityPrincipalId,
                     principalType: "ServicePrincipal",
-                    key: cryptoGrantKey(args.keys[i].name, first),
+                    key: cryptoGrantKey(keys[i].name, first),
                     description:
-                        `FHIR service and export storage identity of ${args.account} wrap and unwrap with key ` + `${args.keys[i].name}`,
+                        `FHIR service and export storage identity of ${args.account} wrap and unwrap with key ` + `${keys[i].name}`,
                 },
                 // Protected like the key: without this grant the FHIR service cannot unwrap its data (it answers 500), and
                 // `pulumi destroy --skip-preview` deletes every unprotected resource before it stops at a protected one.
                 stateful,
             ),
         );
-        this.key = this.keys[current];
-        this.grant = this.grants[current];
-        this.keyName = args.currentKey;
-
-        this.wait = new RbacPropagationWait(
+        const key = keyResources[current];
+        const grant = grants[current];
+        const wait = new RbacPropagationWait(
             `${name}-cmk-grant-propagation`,
-            { trigger: this.grant.id, seconds: args.rbacPropagationSeconds },
-            { parent: this },
+            { trigger: grant.id, seconds: args.rbacPropagationSeconds ?? PLATFORM_DEFAULTS.rbacPropagationSeconds },
+            replaceableChild(this),
         );
+        childrenOf.set(this, { vault, vaultDiagnostics, keys: keyResources, key, grants, grant, wait });
 
-        this.vaultName = this.vault.name;
-        this.vaultUri = this.vault.properties.apply((p) => p.vaultUri ?? "");
-        this.keyUri = this.key.keyUriWithVersion;
-        this.registerOutputs({ vaultName: this.vaultName, vaultUri: this.vaultUri, keyUri: this.keyUri });
+        this.vaultName = vault.name;
+        this.vaultUri = vault.properties.apply((p) => p.vaultUri ?? "");
+        this.vaultId = vault.id;
+        this.keyName = pulumi.output(currentKey);
+        this.keyId = key.id;
+        this.keyUri = key.keyUriWithVersion;
+        this.registerOutputs({
+            vaultName: this.vaultName,
+            vaultUri: this.vaultUri,
+            vaultId: this.vaultId,
+            keyName: this.keyName,
+            keyId: this.keyId,
+            keyUri: this.keyUri,
+        });
+    }
+
+    /** The vault, keys, grants and propagation wait (TypeScript only: other languages get the outputs). */
+    get children(): CustomerManagedKeyChildren {
+        return childrenOf.get(this)!;
     }
 }
 
 /** Pulumi name of a key: the first key keeps `<component>-cmk`, later ones add their name. */
-export function keyResourceName(component: string, keyName: string, firstKeyName: string): string {
+function keyResourceName(component: string, keyName: string, firstKeyName: string): string {
     return keyName === firstKeyName ? `${component}-cmk` : `${component}-cmk-${keyName}`;
 }
 
-/** The vault's inputs (pure: the bench's flat baseline registers the same). */
-export function vaultInputs(
-    args: Pick<CustomerManagedKeyArgs, "account" | "resourceGroupName" | "location" | "tenantId" | "suffix" | "network" | "tags">,
+/** The vault's inputs. */
+function vaultInputs(
+    args: Pick<CustomerManagedKeyArgs, "account" | "resourceGroupName" | "location" | "tenantId" | "suffix" | "tags"> & {
+        network: KeyVaultNetwork;
+    },
 ): keyvault.VaultArgs {
     return {
         vaultName: pulumi.interpolate`${names.keyVault(args.account, "")}${args.suffix}`,
@@ -167,8 +210,8 @@ export function vaultInputs(
  * longer wrap, so a FHIR service still pinned to it (a missed rotation run) would fail. Without an expiry the
  * `Notify` action is not allowed either; `npm run verify` reports each service's key version age instead.
  */
-export function cmkKeyInputs(
-    args: Pick<CustomerManagedKeyArgs, "resourceGroupName" | "tags"> & { key: LockedKey; vaultName: pulumi.Input<string> },
+function cmkKeyInputs(
+    args: Pick<CustomerManagedKeyArgs, "resourceGroupName" | "tags"> & { key: CmkKey; vaultName: pulumi.Input<string> },
 ): keyvault.KeyArgs {
     return {
         keyName: args.key.name,

@@ -2,40 +2,61 @@ import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { type ExportStorageRedundancy, STORAGE_BLOB_LOG_CATEGORIES } from "../azure/facts";
+import { STORAGE_BLOB_LOG_CATEGORIES, defaultExportStorageRedundancy } from "../azure/facts";
+import { PLATFORM_DEFAULTS } from "../azure/defaults";
 import { diagnosticInputs } from "./diagnostics";
 import { names } from "../azure/naming";
 import { RecoveryCopy } from "./recoveryCopy";
 import { roleGrant } from "./roleGrant";
-import { type AccountScope, componentOptions } from "./scope";
+import { type AccountScope, componentOptions, protects, replaceableChild, statefulChild } from "./scope";
 import { blobServiceInputs, hardenedStorageInputs, lifecyclePolicyInputs, recoveryContainerInputs } from "./storageInputs";
+import type { StorageRedundancy } from "./types";
+import { type Problem, accountProblems, refuse, storageProblems } from "./validate";
 
-export { EXPORT_SOFT_DELETE_DAYS, blobServiceInputs } from "./storageInputs";
+export { EXPORT_SOFT_DELETE_DAYS } from "./storageInputs";
 
 export interface ExportStorageArgs extends AccountScope {
+    /** Random, state-kept suffix that makes the storage name (`st<account><suffix>`) globally unique. */
     suffix: pulumi.Input<string>;
+    /** Principal ID of the account's identity: granted Storage Blob Data Contributor on this account only. */
     identityPrincipalId: pulumi.Input<string>;
     /** ARM ID of the account's user-assigned identity: the storage reaches its encryption key as this identity. */
     identityId: pulumi.Input<string>;
-    /** Vault URI and name of the account's current CMK (versionless: storage picks up new versions daily). */
+    /** URI of the vault of the account's customer-managed key. */
     keyVaultUri: pulumi.Input<string>;
-    keyName: string;
+    /** Name of the account's current key (versionless: storage picks up new versions daily). */
+    keyName: pulumi.Input<string>;
     /**
-     * ARM IDs of the FHIR service that writes here and of its workspace, known before they exist (built from names),
-     * so the firewall can admit them by resource-instance rule without a dependency cycle.
+     * ARM ID of the FHIR service that writes here, known before it exists (built from names), so the firewall can admit
+     * it by resource-instance rule without a dependency cycle.
      */
     fhirServiceResourceId: pulumi.Input<string>;
+    /** ARM ID of the FHIR service's workspace (admitted like the service, as Microsoft's export setup registers both). */
     workspaceResourceId: pulumi.Input<string>;
+    /** The Log Analytics workspace the blob audit log (reads, writes, deletes) goes to. */
     logAnalyticsWorkspaceId: pulumi.Input<string>;
-    /** ZRS where the region offers it, else LRS (azure/facts.ts ZRS_REGIONS); never geo-redundant. */
-    redundancy: ExportStorageRedundancy;
-    /** Days after which the lifecycle policy deletes every blob: `$export` output, staged `$import` files. */
-    retentionDays: number;
-    /** The second region of this account's recovery copy (docs/recovery.md); absent: no copy. */
+    /** ZRS or LRS, never geo-redundant. Default: ZRS where the region offers it, else LRS. */
+    redundancy?: StorageRedundancy;
+    /** Days after which the lifecycle policy deletes every blob (`$export` output, staged `$import` files). Default: 30. */
+    retentionDays?: number;
+    /** The second region of a recovery copy of the `$export` output (docs/recovery.md); absent: no copy. */
     recoveryLocation?: string;
-    /** Redundancy of the recovery copy's storage (ZRS where its region offers it, else LRS). */
-    recoveryRedundancy?: ExportStorageRedundancy;
+    /** Redundancy of the recovery copy's storage. Default: ZRS where its region offers it, else LRS. */
+    recoveryRedundancy?: StorageRedundancy;
 }
+
+/** The child resources of an ExportStorage, for TypeScript code that composes it. */
+export interface ExportStorageChildren {
+    account: storage.StorageAccount;
+    blobService: storage.BlobServiceProperties;
+    blobDiagnostics: monitor.DiagnosticSetting;
+    lifecycle: storage.ManagementPolicy;
+    /** The container `$export?_container=recovery` writes to, replicated to the second region (with a recovery copy). */
+    recoveryContainer?: storage.BlobContainer;
+    recovery?: RecoveryCopy;
+    grant: authorization.RoleAssignment;
+}
+const childrenOf = new WeakMap<ExportStorage, ExportStorageChildren>();
 
 /**
  * The account's `$export` (and `$import`) storage: StorageV2, HTTPS only, TLS 1.2, no public blob access, no shared
@@ -52,78 +73,94 @@ export interface ExportStorageArgs extends AccountScope {
  * Hierarchical namespace stays off: AHDS `$export` writes to blob containers either way, and plain blob storage
  * keeps blob soft delete and versioning simple (the docs disagree on whether HNS is needed; we follow
  * "Configure export settings", which asks only for a storage account the identity can write to).
+ *
+ * The `protect` option protects the storage account (and the recovery copy's); `dependsOn` holds back the storage
+ * account (and the recovery copy) only: what must have propagated before anything is encrypted with the key.
  */
 export class ExportStorage extends pulumi.ComponentResource {
-    readonly account: storage.StorageAccount;
-    readonly blobService: storage.BlobServiceProperties;
-    readonly blobDiagnostics: monitor.DiagnosticSetting;
-    readonly lifecycle: storage.ManagementPolicy;
-    /** The container `$export?_container=recovery` writes to, replicated to the second region (with a recovery copy). */
-    readonly recoveryContainer?: storage.BlobContainer;
-    readonly recovery?: RecoveryCopy;
-    readonly grant: authorization.RoleAssignment;
+    /** The storage account's name (`st<account><suffix>`): what the FHIR service's export configuration names. */
     readonly accountName: pulumi.Output<string>;
+    /** ARM ID of the storage account. */
+    readonly accountId: pulumi.Output<string>;
+    /** The recovery copy's storage account name (with a recovery copy). */
+    readonly recoveryAccountName?: pulumi.Output<string>;
 
     constructor(name: string, args: ExportStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its account since 0.2 (was `<account>-export`); its children kept their URNs.
-        super(
-            "fhir-platform:index:ExportStorage",
-            name,
-            {},
-            { ...componentOptions(opts), aliases: [...(opts?.aliases ?? []), { name: `${name}-export` }] },
-        );
+        const own = componentOptions(opts, true);
+        super("fhir-platform:index:ExportStorage", name, {}, { ...own, aliases: [...(own.aliases ?? []), { name: `${name}-export` }] });
+        const redundancy = args.redundancy ?? defaultExportStorageRedundancy(args.location);
+        const retentionDays = args.retentionDays ?? PLATFORM_DEFAULTS.exportRetentionDays;
+        const recoveryLocation = args.recoveryLocation;
+        const recoveryRedundancy = recoveryLocation
+            ? (args.recoveryRedundancy ?? defaultExportStorageRedundancy(recoveryLocation))
+            : undefined;
+        const problems: Problem[] = [
+            ...accountProblems(args.account),
+            ...storageProblems(args.location, redundancy, retentionDays, { redundancy: "redundancy", retentionDays: "retentionDays" }),
+        ];
+        if (recoveryLocation) {
+            problems.push(
+                ...storageProblems(recoveryLocation, recoveryRedundancy, undefined, {
+                    redundancy: "recoveryRedundancy",
+                    retentionDays: "",
+                }),
+            );
+            if (recoveryLocation === args.location) problems.push(["recoveryLocation", `must be another region than ${args.location}`]);
+        }
+        refuse(`ExportStorage ${args.account}`, problems, this);
+        const dependsOn = opts?.dependsOn ? { dependsOn: opts.dependsOn } : {};
         // Encrypted with the key at creation: after what the caller names in opts.dependsOn (the key grant's propagation).
-        this.account = new storage.StorageAccount(`${name}-export-storage`, exportStorageInputs(args), {
-            parent: this,
-            protect: args.protect,
-            ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}),
+        const account = new storage.StorageAccount(`${name}-export-storage`, exportStorageInputs({ ...args, redundancy }), {
+            ...statefulChild(this, opts),
+            ...dependsOn,
         });
         // Object replication needs versioning and the change feed on its source (azure/facts.ts).
-        const recovery = args.recoveryLocation !== undefined;
-        this.blobService = new storage.BlobServiceProperties(
+        const blobService = new storage.BlobServiceProperties(
             `${name}-export-blob-service`,
             blobServiceInputs(
-                this.account.name,
+                account.name,
                 args.resourceGroupName,
-                recovery ? { versioning: true, changeFeedDays: args.retentionDays } : {},
+                recoveryLocation ? { versioning: true, changeFeedDays: retentionDays } : {},
             ),
-            { parent: this },
+            replaceableChild(this),
         );
         // Exported PHI ages out: every blob is deleted `retentionDays` after it was written, then kept soft-deleted for
         // EXPORT_SOFT_DELETE_DAYS more (docs/recovery.md).
-        this.lifecycle = new storage.ManagementPolicy(
+        const lifecycle = new storage.ManagementPolicy(
             `${name}-export-lifecycle`,
-            lifecyclePolicyInputs(this.account.name, args.resourceGroupName, args.retentionDays),
-            { parent: this },
+            lifecyclePolicyInputs(account.name, args.resourceGroupName, retentionDays),
+            replaceableChild(this),
         );
-        this.blobDiagnostics = new monitor.DiagnosticSetting(
+        const blobDiagnostics = new monitor.DiagnosticSetting(
             `${name}-export-blob-audit`,
-            diagnosticInputs(this.blobService.id, args.logAnalyticsWorkspaceId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
-            { parent: this },
+            diagnosticInputs(blobService.id, args.logAnalyticsWorkspaceId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
+            replaceableChild(this),
         );
-        this.grant = roleGrant(
+        const grant = roleGrant(
             `${name}-export-blob-grant`,
             {
                 account: args.account,
                 stack: args.stack,
                 subscriptionId: args.subscriptionId,
                 role: "Storage Blob Data Contributor",
-                scope: this.account.id,
+                scope: account.id,
                 principalId: args.identityPrincipalId,
                 principalType: "ServicePrincipal",
                 key: "identity/export-storage",
                 description: `FHIR service identity of ${args.account} writes $export output`,
             },
-            { parent: this },
+            replaceableChild(this),
         );
-        if (recovery) {
+        let recovered: Pick<ExportStorageChildren, "recoveryContainer" | "recovery"> = {};
+        if (recoveryLocation) {
             // Both containers must exist before the replication rule names them; versioning first.
-            this.recoveryContainer = new storage.BlobContainer(
+            const recoveryContainer = new storage.BlobContainer(
                 `${name}-export-recovery-container`,
-                recoveryContainerInputs(this.account.name, args.resourceGroupName),
-                { parent: this, dependsOn: [this.blobService] },
+                recoveryContainerInputs(account.name, args.resourceGroupName),
+                { ...replaceableChild(this), dependsOn: [blobService] },
             );
-            this.recovery = new RecoveryCopy(
+            const recovery = new RecoveryCopy(
                 name,
                 {
                     account: args.account,
@@ -131,31 +168,43 @@ export class ExportStorage extends pulumi.ComponentResource {
                     subscriptionId: args.subscriptionId,
                     tenantId: args.tenantId,
                     resourceGroupName: args.resourceGroupName,
-                    location: args.recoveryLocation!,
-                    protect: args.protect,
-                    tags: args.tags,
+                    location: recoveryLocation,
+                    ...(args.tags ? { tags: args.tags } : {}),
                     suffix: args.suffix,
                     identityId: args.identityId,
                     keyVaultUri: args.keyVaultUri,
                     keyName: args.keyName,
                     logAnalyticsWorkspaceId: args.logAnalyticsWorkspaceId,
-                    redundancy: args.recoveryRedundancy ?? args.redundancy,
-                    retentionDays: args.retentionDays,
-                    sourceAccountName: this.account.name,
-                    sourceAccountId: this.account.id,
-                    sourceContainerName: this.recoveryContainer.name,
+                    ...(recoveryRedundancy ? { redundancy: recoveryRedundancy } : {}),
+                    retentionDays,
+                    sourceAccountName: account.name,
+                    sourceAccountId: account.id,
+                    sourceContainerName: recoveryContainer.name,
                 },
                 // Encrypted with the key at creation too: after the key grant's propagation, never after the FHIR service.
-                { parent: this, ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}) },
+                { parent: this, protect: protects(opts), ...dependsOn },
             );
+            recovered = { recoveryContainer, recovery };
+            this.recoveryAccountName = recovery.accountName;
         }
-        this.accountName = this.account.name;
-        this.registerOutputs({ accountName: this.accountName });
+        childrenOf.set(this, { account, blobService, blobDiagnostics, lifecycle, grant, ...recovered });
+        this.accountName = account.name;
+        this.accountId = account.id;
+        this.registerOutputs({
+            accountName: this.accountName,
+            accountId: this.accountId,
+            ...(this.recoveryAccountName ? { recoveryAccountName: this.recoveryAccountName } : {}),
+        });
+    }
+
+    /** The storage account, its settings, grant and recovery copy (TypeScript only: other languages get the outputs). */
+    get children(): ExportStorageChildren {
+        return childrenOf.get(this)!;
     }
 }
 
-/** The storage account's inputs (pure: the bench's flat baseline registers the same). */
-export function exportStorageInputs(
+/** The storage account's inputs. */
+function exportStorageInputs(
     args: Pick<
         ExportStorageArgs,
         | "account"
@@ -168,9 +217,8 @@ export function exportStorageInputs(
         | "keyName"
         | "fhirServiceResourceId"
         | "workspaceResourceId"
-        | "redundancy"
         | "tags"
-    >,
+    > & { redundancy: StorageRedundancy },
 ): storage.StorageAccountArgs {
     return hardenedStorageInputs({
         ...args,

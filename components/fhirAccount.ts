@@ -1,287 +1,377 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as resources from "@pulumi/azure-native/resources";
-import {
-    type ExportStorageRedundancy,
-    acrLoginServer,
-    defaultExportStorageRedundancy,
-    entraAuthority,
-    fhirServiceResourceId,
-    healthWorkspaceResourceId,
-} from "../azure/facts";
-import type { AccountConfig, SubscriptionConfig } from "../config/schema";
+import { entraAuthority, fhirServiceResourceId, healthWorkspaceResourceId } from "../azure/facts";
+import { ACCOUNT_DEFAULTS } from "../azure/defaults";
 import { ACCOUNT_TAG, STACK_TAG, SUFFIX_LENGTH, names } from "../azure/naming";
-import type { Placement } from "../config/placement";
 import { AccountIdentity } from "./accountIdentity";
-import { CustomerManagedKey } from "./customerManagedKey";
+import { CustomerManagedKey, defaultKeys } from "./customerManagedKey";
 import { ExportStorage } from "./exportStorage";
 import { FhirWorkspace } from "./fhirWorkspace";
-import { FhirService } from "./fhirService";
-import type { AccountScope } from "./scope";
+import { FhirService, fhirSettingsProblems } from "./fhirService";
+import { type AccountScope, componentOptions, protects, statefulChild } from "./scope";
+import type { CmkKey, FhirServiceSettings, KeyVaultNetwork, PrivateDnsZoneIds, StorageRedundancy } from "./types";
+import { type Problem, accountProblems, keyProblems, rbacWaitProblems, refuse, storageProblems } from "./validate";
 
-/** What every account shares from the platform. */
-export interface PlatformContext {
-    stack: string;
-    tenantId: string;
-    location: string;
-    logAnalyticsWorkspaceId: pulumi.Input<string>;
-    protect: boolean;
-    rbacPropagationSeconds: number;
-    /** Container registries several accounts may use for `$convert-data`. */
-    sharedRegistryIds: readonly string[];
-    /** Redundancy of every export storage account (ZRS where the region offers it, else LRS). */
-    exportStorageRedundancy: ExportStorageRedundancy;
-    /** Days export storage keeps a blob, unless the account says otherwise. */
-    exportRetentionDays: number;
-    /** The second region where opted-in accounts get a recovery copy; absent: no account may have one. */
-    recoveryCopyLocation?: string;
-    /** Zones every private endpoint registers in (from config, or created by the platform). */
-    privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
-    tags: Record<string, string>;
-}
-
-export interface FhirAccountArgs {
-    config: AccountConfig;
-    placement: Placement;
-    subscription: SubscriptionConfig;
-    platform: PlatformContext;
-    /** The shared workspace this account's FHIR service joins; absent for a dedicated workspace. */
-    sharedWorkspace?: { workspaceName: pulumi.Output<string>; plannedName: pulumi.Output<string>; resourceGroupName: string };
-}
-
-/** Per-account stack outputs. */
-export interface FhirAccountOutputs {
-    subscription: string;
-    subscriptionId: string;
-    workspaceGroup: string;
-    resourceGroupName: string;
-    workspaceResourceGroupName: string;
-    workspaceName: pulumi.Output<string>;
-    fhirServiceName: string;
-    /** ARM ID of the FHIR service (verify reads its current key version through ARM). */
-    fhirServiceId: pulumi.Output<string>;
-    fhirUrl: pulumi.Output<string>;
-    audience: pulumi.Output<string>;
-    authority: string;
-    identityResourceId: pulumi.Output<string>;
-    identityClientId: pulumi.Output<string>;
-    identityPrincipalId: pulumi.Output<string>;
-    /** Versioned key URI the FHIR service was given at the last `pulumi up`. */
-    keyUri: pulumi.Output<string>;
-    /** ARM ID of the current CMK key (verify lists its versions through ARM). */
-    keyId: pulumi.Output<string>;
-    keyName: string;
-    keyRotationDays: number;
-    keyVaultUri: pulumi.Output<string>;
-    /** ARM ID of the key vault (scope for re-granting the crypto role, e.g. after a lost-key incident). */
-    keyVaultId: pulumi.Output<string>;
-    /** Absent when the account has neither export nor import. */
-    exportStorageAccount?: pulumi.Output<string>;
-    /** Days the export storage keeps a blob before its lifecycle policy deletes it (absent without storage). */
+/** What the platform's config says of one account, besides where it is placed; every field has the platform's default. */
+export interface AccountSettings extends FhirServiceSettings {
+    /**
+     * Every customer-managed key of the account, in the order Azure created them (the first keeps the original resource
+     * names; a key's size and rotation are fixed at creation, so another size is another key). Default: one key
+     * `fhir-cmk`, RSA 3072, a new version every 365 days.
+     */
+    keys?: CmkKey[];
+    /** The key in use (one of `keys`): the FHIR service and the export storage are encrypted with it. Default: the last key. */
+    currentKey?: string;
+    /** How the key vault firewall admits callers. Default: trustedServices. */
+    keyVaultNetwork?: KeyVaultNetwork;
+    /**
+     * A subnet for a private endpoint on the account's dedicated workspace (then `privateDnsZoneIds` is required). For a
+     * shared workspace, the workspace's own endpoint serves the account.
+     */
+    privateEndpointSubnetId?: string;
+    /** Days export storage keeps a blob before its lifecycle policy deletes it. Default: 30. */
     exportRetentionDays?: number;
-    /** The second-region copy of `$export` output (absent unless the account opted in): what the recovery workflow reads. */
-    recoveryCopy?: { storageAccount: pulumi.Output<string>; location: string; container: string };
-    exportEnabled: boolean;
-    importEnabled: boolean;
-    /** Authorities of the SMART on FHIR (Enhanced) identity providers the service accepts tokens from. */
-    smartIdentityProviders: string[];
-    /** Login servers of the `$convert-data` template registries (the identity has AcrPull there). */
-    acrLoginServers: string[];
-    /** `$convert-data` template images: `<loginServer>/<imageName>`, with `@<digest>` when pinned. */
-    acrTemplateImages: string[];
-    /** trustedServices or allNetworks: tells verify whether the vault firewall can explain a lost key. */
-    keyVaultNetwork: string;
-    /** Enabled, or Disabled with a private endpoint on the workspace: tells verify what a network failure means. */
-    publicNetworkAccess: string;
+    /** Tags of every resource of the account (the account and stack tags are added). */
+    tags?: { [key: string]: string };
+}
+
+/** A shared workspace an account's FHIR service joins (FhirPlatform's, or one made with FhirWorkspace). */
+export interface WorkspaceRef {
+    /** The workspace's name, an output of the workspace (FhirWorkspace.workspaceName): the FHIR service waits for it. */
+    name: pulumi.Input<string>;
+    /**
+     * The same name known before the workspace exists (FhirWorkspace.plannedName): the export storage firewall admits the
+     * workspace by it without waiting for the workspace. Default: `name`.
+     */
+    plannedName?: pulumi.Input<string>;
+    /** The workspace's resource group. */
+    resourceGroupName: pulumi.Input<string>;
+}
+
+export interface FhirAccountArgs extends AccountSettings {
+    /**
+     * The account (3 to 12 lowercase letters and digits, starting with a letter): every Azure name of the account derives
+     * from it. Default: the component's name.
+     */
+    account?: string;
+    /** The stack the account belongs to: part of resource group names, the stack tag and role assignment names. Default: the Pulumi stack. */
+    stack?: string;
+    /** The subscription the account's resources are created in (the azure-native provider's). */
+    subscriptionId: string;
+    /** The Entra tenant of the subscription. */
+    tenantId: string;
+    /** The Azure region (one with the FHIR service). */
+    location: string;
+    /** The Log Analytics workspace every audit log of the account goes to (FHIR AuditLogs, vault AuditEvent, blob logs). */
+    logAnalyticsWorkspaceId: pulumi.Input<string>;
+    /** The private DNS zones a private endpoint registers in; required with privateEndpointSubnetId. */
+    privateDnsZoneIds?: PrivateDnsZoneIds;
+    /** A shared workspace the FHIR service joins; absent: the account gets a dedicated workspace. */
+    workspace?: WorkspaceRef;
+    /** Redundancy of the export storage. Default: ZRS where the region offers it, else LRS. */
+    exportStorageRedundancy?: StorageRedundancy;
+    /** A second region where the account's `$export` output is copied (object replication); needs export. Absent: no copy. */
+    recoveryLocation?: string;
+    /** Seconds to wait, once, after the identity's key grant before the key is used (Azure documents up to 10 minutes). Default: 600. */
+    rbacPropagationSeconds?: number;
+    /** Container registries several accounts may list for `$convert-data` (their grants say so). */
+    sharedRegistryIds?: string[];
 }
 
 /**
+ * Everything a FhirAccount would refuse in its arguments (FhirPlatform asks before registering anything), each with
+ * its field.
+ */
+export function fhirAccountProblems(
+    account: string,
+    args: AccountSettings &
+        Pick<
+            FhirAccountArgs,
+            "location" | "privateDnsZoneIds" | "workspace" | "exportStorageRedundancy" | "recoveryLocation" | "rbacPropagationSeconds"
+        >,
+): Problem[] {
+    const keys = args.keys ?? defaultKeys();
+    const storageOn = (args.export ?? ACCOUNT_DEFAULTS.export) || (args.import ?? ACCOUNT_DEFAULTS.import);
+    const problems: Problem[] = [
+        ...accountProblems(account),
+        ...keyProblems(keys, args.currentKey ?? keys[keys.length - 1]?.name ?? ""),
+        ...rbacWaitProblems(args.rbacPropagationSeconds),
+        ...fhirSettingsProblems(args),
+        ...(storageOn
+            ? storageProblems(args.location, args.exportStorageRedundancy, args.exportRetentionDays, {
+                  redundancy: "exportStorageRedundancy",
+                  retentionDays: "exportRetentionDays",
+              })
+            : []),
+    ];
+    if (args.privateEndpointSubnetId && !args.privateDnsZoneIds)
+        problems.push(["privateDnsZoneIds", "a private endpoint (privateEndpointSubnetId) needs the private DNS zones it registers in"]);
+    if (args.privateEndpointSubnetId && args.workspace)
+        problems.push(["privateEndpointSubnetId", "a shared workspace has its own private endpoint: set it on the workspace"]);
+    if (args.recoveryLocation !== undefined && !(args.export ?? ACCOUNT_DEFAULTS.export))
+        problems.push(["recoveryLocation", "needs export: true (the copy is made of $export output)"]);
+    if (args.recoveryLocation !== undefined && args.recoveryLocation === args.location)
+        problems.push(["recoveryLocation", `must be another region than ${args.location}`]);
+    return problems;
+}
+
+/** The child resources of a FhirAccount, for TypeScript code that composes it. */
+export interface FhirAccountChildren {
+    resourceGroup: resources.ResourceGroup;
+    suffix: random.RandomString;
+    identity: AccountIdentity;
+    cmk: CustomerManagedKey;
+    /** Present when export or import is on: nothing else needs it. */
+    storage?: ExportStorage;
+    /** The dedicated workspace (absent when the account joins a shared one). */
+    workspace?: FhirWorkspace;
+    fhir: FhirService;
+}
+const childrenOf = new WeakMap<FhirAccount, FhirAccountChildren>();
+
+/**
  * Everything one customer account owns: resource group, identity, key vault + CMK, export storage, (dedicated)
- * workspace and FHIR service. Every Pulumi name starts with the account name, never a list index.
+ * workspace and FHIR service. Every Pulumi name starts with the component's name, never a list index. Only the
+ * required fields give what the platform's stacks get: CMK RSA 3072, vault firewall, export storage with the CMK,
+ * lifecycle deletion after 30 days, audit logs to Log Analytics, a 600 s wait for the key grant to propagate. The
+ * `protect` option protects the stateful resources (resource group, suffix, identity, vault, keys and their grants,
+ * storage, workspace, FHIR service); grants to people, diagnostic settings and the private endpoint stay replaceable.
  */
 export class FhirAccount extends pulumi.ComponentResource {
-    readonly resourceGroup: resources.ResourceGroup;
-    readonly suffix: random.RandomString;
-    readonly identity: AccountIdentity;
-    readonly cmk: CustomerManagedKey;
-    /** Present when export or import is on: nothing else needs it. */
-    readonly storage?: ExportStorage;
-    readonly workspace?: FhirWorkspace;
-    readonly fhir: FhirService;
-    readonly outputs: FhirAccountOutputs;
+    /** The account's resource group. */
+    readonly resourceGroupName: pulumi.Output<string>;
+    /** The resource group of the account's workspace (the account's own, or the shared workspace's). */
+    readonly workspaceResourceGroupName: pulumi.Output<string>;
+    /** The AHDS workspace the FHIR service is in. */
+    readonly workspaceName: pulumi.Output<string>;
+    /** The FHIR service's Azure name. */
+    readonly fhirServiceName: pulumi.Output<string>;
+    /** ARM ID of the FHIR service. */
+    readonly fhirServiceId: pulumi.Output<string>;
+    /** The FHIR service's URL, which is also the audience of its tokens. */
+    readonly fhirUrl: pulumi.Output<string>;
+    /** The authority that issues the service's tokens (`https://login.microsoftonline.com/<tenant>`). */
+    readonly authority: pulumi.Output<string>;
+    /** ARM ID of the account's user-assigned identity. */
+    readonly identityResourceId: pulumi.Output<string>;
+    /** Client ID of the identity. */
+    readonly identityClientId: pulumi.Output<string>;
+    /** Principal (object) ID of the identity. */
+    readonly identityPrincipalId: pulumi.Output<string>;
+    /** Versioned URI of the key the FHIR service was given at the last `pulumi up`. */
+    readonly keyUri: pulumi.Output<string>;
+    /** ARM ID of the current key. */
+    readonly keyId: pulumi.Output<string>;
+    /** Name of the current key. */
+    readonly keyName: pulumi.Output<string>;
+    /** URI of the account's key vault. */
+    readonly keyVaultUri: pulumi.Output<string>;
+    /** ARM ID of the key vault. */
+    readonly keyVaultId: pulumi.Output<string>;
+    /** The export storage account's name (absent when the account has neither export nor import). */
+    readonly exportStorageAccount?: pulumi.Output<string>;
+    /** The recovery copy's storage account name (absent without a recovery copy). */
+    readonly recoveryStorageAccount?: pulumi.Output<string>;
 
     constructor(name: string, args: FhirAccountArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fhir-platform:index:FhirAccount", name, {}, opts);
-        const a = args.config;
-        const ctx = args.platform;
-        const sub = args.subscription;
-        const tags = { ...ctx.tags, ...a.tags, [ACCOUNT_TAG]: a.name, [STACK_TAG]: ctx.stack };
-        const child = { parent: this };
+        super("fhir-platform:index:FhirAccount", name, {}, componentOptions(opts));
+        const account = args.account ?? name;
+        const stack = args.stack ?? pulumi.getStack();
+        const keys = args.keys ?? defaultKeys();
+        const currentKey = args.currentKey ?? keys[keys.length - 1]?.name ?? "";
+        const storageOn = (args.export ?? ACCOUNT_DEFAULTS.export) || (args.import ?? ACCOUNT_DEFAULTS.import);
+        refuse(`FhirAccount ${account}`, fhirAccountProblems(account, args), this);
 
-        const rgName = names.accountResourceGroup(ctx.stack, a.name);
-        this.resourceGroup = new resources.ResourceGroup(
-            `${a.name}-rg`,
-            { resourceGroupName: rgName, location: ctx.location, tags },
-            { parent: this, protect: ctx.protect },
+        const tags = { ...args.tags, [ACCOUNT_TAG]: account, [STACK_TAG]: stack };
+        const rgName = names.accountResourceGroup(stack, account);
+        const resourceGroup = new resources.ResourceGroup(
+            `${account}-rg`,
+            { resourceGroupName: rgName, location: args.location, tags },
+            statefulChild(this, opts),
         );
         // One random suffix per account, created once and kept in state: vault, storage (and dedicated workspace)
         // names are globally unique in Azure, and must never change once deployed.
-        this.suffix = new random.RandomString(
-            `${a.name}-suffix`,
+        const suffix = new random.RandomString(
+            `${account}-suffix`,
             { length: SUFFIX_LENGTH, special: false, upper: false, numeric: true, lower: true },
-            { parent: this, protect: ctx.protect },
+            statefulChild(this, opts),
         );
+        // The leaf components protect their stateful children when this account is protected.
+        const leaf = { parent: this, protect: protects(opts) };
 
         // What every leaf component of this account shares; each is named after the account, its children after it.
         const scope: AccountScope = {
-            account: a.name,
-            stack: ctx.stack,
-            subscriptionId: sub.subscriptionId,
-            tenantId: ctx.tenantId,
-            resourceGroupName: this.resourceGroup.name,
-            location: ctx.location,
-            protect: ctx.protect,
+            account,
+            stack,
+            subscriptionId: args.subscriptionId,
+            tenantId: args.tenantId,
+            resourceGroupName: resourceGroup.name,
+            location: args.location,
             tags,
         };
 
         // Protected: azure-native replaces by deleting first, and without its identity the FHIR service cannot unwrap its key.
-        this.identity = new AccountIdentity(name, scope, child);
+        const identity = new AccountIdentity(name, scope, leaf);
 
-        let workspaceName: pulumi.Output<string>;
+        let workspaceName: pulumi.Input<string>;
         // The name alone, without waiting for the workspace: what the storage firewall rule needs.
-        let plannedWorkspaceName: pulumi.Output<string>;
-        let workspaceRg: string;
-        if (args.sharedWorkspace) {
-            workspaceName = args.sharedWorkspace.workspaceName;
-            plannedWorkspaceName = args.sharedWorkspace.plannedName;
-            workspaceRg = args.sharedWorkspace.resourceGroupName;
+        let plannedWorkspaceName: pulumi.Input<string>;
+        let workspaceRg: pulumi.Input<string>;
+        let workspace: FhirWorkspace | undefined;
+        if (args.workspace) {
+            workspaceName = args.workspace.name;
+            plannedWorkspaceName = args.workspace.plannedName ?? args.workspace.name;
+            workspaceRg = args.workspace.resourceGroupName;
         } else {
-            this.workspace = new FhirWorkspace(
+            workspace = new FhirWorkspace(
                 name,
                 {
-                    ...scope,
-                    group: a.name,
-                    suffix: this.suffix.result,
-                    ...(a.privateEndpointSubnetId ? { privateEndpointSubnetId: a.privateEndpointSubnetId } : {}),
-                    ...(ctx.privateDnsZoneIds ? { privateDnsZoneIds: ctx.privateDnsZoneIds } : {}),
+                    group: account,
+                    suffix: suffix.result,
+                    resourceGroupName: scope.resourceGroupName,
+                    location: args.location,
+                    tags,
+                    ...(args.privateEndpointSubnetId ? { privateEndpointSubnetId: args.privateEndpointSubnetId } : {}),
+                    ...(args.privateDnsZoneIds ? { privateDnsZoneIds: args.privateDnsZoneIds } : {}),
                 },
-                child,
+                leaf,
             );
-            workspaceName = this.workspace.workspaceName;
-            plannedWorkspaceName = this.workspace.plannedName;
+            workspaceName = workspace.workspaceName;
+            plannedWorkspaceName = workspace.plannedName;
             workspaceRg = rgName;
         }
 
-        this.cmk = new CustomerManagedKey(
+        const cmk = new CustomerManagedKey(
             name,
             {
                 ...scope,
-                suffix: this.suffix.result,
-                keys: args.placement.keys,
-                currentKey: args.placement.currentKey.name,
-                identityPrincipalId: this.identity.principalId,
-                network: a.keyVaultNetwork,
-                logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
-                rbacPropagationSeconds: ctx.rbacPropagationSeconds,
+                suffix: suffix.result,
+                keys,
+                currentKey,
+                identityPrincipalId: identity.principalId,
+                ...(args.keyVaultNetwork ? { network: args.keyVaultNetwork } : {}),
+                logAnalyticsWorkspaceId: args.logAnalyticsWorkspaceId,
+                ...(args.rbacPropagationSeconds !== undefined ? { rbacPropagationSeconds: args.rbacPropagationSeconds } : {}),
             },
-            child,
+            leaf,
         );
+        const keyWait = cmk.children.wait;
 
-        const exportRetentionDays = a.exportRetentionDays ?? ctx.exportRetentionDays;
-        const recoveryLocation = a.recoveryCopy && a.export ? ctx.recoveryCopyLocation : undefined;
         // Encrypted with the key at creation: after the key grant's propagation wait.
-        const storage =
-            a.export || a.import
-                ? new ExportStorage(
-                      name,
-                      {
-                          ...scope,
-                          suffix: this.suffix.result,
-                          identityPrincipalId: this.identity.principalId,
-                          identityId: this.identity.id,
-                          keyVaultUri: this.cmk.vaultUri,
-                          keyName: this.cmk.keyName,
-                          // Built from names, not from the workspace resource: storage runs beside the workspace, not after it.
-                          fhirServiceResourceId: plannedWorkspaceName.apply((ws) =>
-                              fhirServiceResourceId(sub.subscriptionId, workspaceRg, ws, names.fhirService(a.name)),
-                          ),
-                          workspaceResourceId: plannedWorkspaceName.apply((ws) =>
-                              healthWorkspaceResourceId(sub.subscriptionId, workspaceRg, ws),
-                          ),
-                          logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
-                          redundancy: ctx.exportStorageRedundancy,
-                          retentionDays: exportRetentionDays,
-                          ...(recoveryLocation
-                              ? { recoveryLocation, recoveryRedundancy: defaultExportStorageRedundancy(recoveryLocation) }
-                              : {}),
-                      },
-                      { ...child, dependsOn: [this.cmk.wait] },
-                  )
-                : undefined;
-        if (storage) this.storage = storage;
+        const fhirName = names.fhirService(account);
+        const storage = storageOn
+            ? new ExportStorage(
+                  name,
+                  {
+                      ...scope,
+                      suffix: suffix.result,
+                      identityPrincipalId: identity.principalId,
+                      identityId: identity.id,
+                      keyVaultUri: cmk.vaultUri,
+                      keyName: currentKey,
+                      // Built from names, not from the workspace resource: storage runs beside the workspace, not after it.
+                      fhirServiceResourceId: pulumi
+                          .all([plannedWorkspaceName, workspaceRg])
+                          .apply(([ws, rg]) => fhirServiceResourceId(args.subscriptionId, rg, ws, fhirName)),
+                      workspaceResourceId: pulumi
+                          .all([plannedWorkspaceName, workspaceRg])
+                          .apply(([ws, rg]) => healthWorkspaceResourceId(args.subscriptionId, rg, ws)),
+                      logAnalyticsWorkspaceId: args.logAnalyticsWorkspaceId,
+                      ...(args.exportStorageRedundancy ? { redundancy: args.exportStorageRedundancy } : {}),
+                      ...(args.exportRetentionDays !== undefined ? { retentionDays: args.exportRetentionDays } : {}),
+                      ...(args.recoveryLocation ? { recoveryLocation: args.recoveryLocation } : {}),
+                  },
+                  { ...leaf, dependsOn: [keyWait] },
+              )
+            : undefined;
 
-        this.fhir = new FhirService(
+        const fhir = new FhirService(
             name,
             {
                 ...scope,
+                ...fhirServiceSettings(args),
                 resourceGroupName: workspaceRg,
-                settings: a,
                 workspaceName,
-                identityId: this.identity.id,
-                identityPrincipalId: this.identity.principalId,
-                keyUri: this.cmk.keyUri,
+                identityId: identity.id,
+                identityPrincipalId: identity.principalId,
+                keyUri: cmk.keyUri,
                 ...(storage ? { exportStorageName: storage.accountName } : {}),
-                logAnalyticsWorkspaceId: ctx.logAnalyticsWorkspaceId,
-                sharedRegistryIds: ctx.sharedRegistryIds,
+                logAnalyticsWorkspaceId: args.logAnalyticsWorkspaceId,
+                ...(args.sharedRegistryIds ? { sharedRegistryIds: args.sharedRegistryIds } : {}),
             },
             // The wait follows the crypto grant; the storage grant propagates meanwhile (export runs later). The service's
             // workspace may be shared: it depends on it through workspaceName.
-            { ...child, dependsOn: storage ? [this.cmk.wait, storage.grant] : [this.cmk.wait] },
+            { ...leaf, dependsOn: storage ? [keyWait, storage.children.grant] : [keyWait] },
         );
         // A dedicated private workspace registers its DNS records once its one FHIR service exists.
-        this.workspace?.attachPrivateDns([this.fhir.service], [names.fhirService(a.name)]);
+        workspace?.attachPrivateDns([fhir.children.service], [fhirName]);
+        childrenOf.set(this, {
+            resourceGroup,
+            suffix,
+            identity,
+            cmk,
+            fhir,
+            ...(storage ? { storage } : {}),
+            ...(workspace ? { workspace } : {}),
+        });
 
-        this.outputs = {
-            subscription: sub.name,
-            subscriptionId: sub.subscriptionId,
-            workspaceGroup: args.placement.workspaceGroup,
-            resourceGroupName: rgName,
-            workspaceResourceGroupName: workspaceRg,
-            workspaceName,
-            fhirServiceName: names.fhirService(a.name),
-            fhirServiceId: this.fhir.id,
-            fhirUrl: this.fhir.url,
-            audience: this.fhir.url,
-            authority: entraAuthority(ctx.tenantId),
-            identityResourceId: this.identity.id,
-            identityClientId: this.identity.clientId,
-            identityPrincipalId: this.identity.principalId,
-            keyUri: this.cmk.keyUri,
-            keyId: this.cmk.key.id,
-            keyName: this.cmk.keyName,
-            keyRotationDays: args.placement.currentKey.rotationDays,
-            keyVaultUri: this.cmk.vaultUri,
-            keyVaultId: this.cmk.vault.id,
-            ...(storage ? { exportStorageAccount: storage.accountName, exportRetentionDays } : {}),
-            ...(storage?.recovery && recoveryLocation
-                ? {
-                      recoveryCopy: {
-                          storageAccount: storage.recovery.accountName,
-                          location: recoveryLocation,
-                          container: names.recoveryContainer(),
-                      },
-                  }
-                : {}),
-            exportEnabled: a.export,
-            importEnabled: a.import,
-            smartIdentityProviders: a.smartIdentityProviders.map((p) => p.authority),
-            acrLoginServers: (a.acr?.registryIds ?? []).map(acrLoginServer),
-            acrTemplateImages: (a.acr?.ociArtifacts ?? []).map(
-                (o) => `${o.loginServer.toLowerCase()}/${o.imageName}${o.digest ? `@${o.digest}` : ""}`,
-            ),
-            keyVaultNetwork: a.keyVaultNetwork,
-            publicNetworkAccess: a.publicNetworkAccess,
-        };
-        this.registerOutputs({ fhirUrl: this.outputs.fhirUrl });
+        this.resourceGroupName = pulumi.output(rgName);
+        this.workspaceResourceGroupName = pulumi.output(workspaceRg);
+        this.workspaceName = pulumi.output(workspaceName);
+        this.fhirServiceName = fhir.serviceName;
+        this.fhirServiceId = fhir.id;
+        this.fhirUrl = fhir.url;
+        this.authority = pulumi.output(entraAuthority(args.tenantId));
+        this.identityResourceId = identity.id;
+        this.identityClientId = identity.clientId;
+        this.identityPrincipalId = identity.principalId;
+        this.keyUri = cmk.keyUri;
+        this.keyId = cmk.keyId;
+        this.keyName = cmk.keyName;
+        this.keyVaultUri = cmk.vaultUri;
+        this.keyVaultId = cmk.vaultId;
+        if (storage) this.exportStorageAccount = storage.accountName;
+        if (storage?.recoveryAccountName) this.recoveryStorageAccount = storage.recoveryAccountName;
+        this.registerOutputs({
+            resourceGroupName: this.resourceGroupName,
+            workspaceResourceGroupName: this.workspaceResourceGroupName,
+            workspaceName: this.workspaceName,
+            fhirServiceName: this.fhirServiceName,
+            fhirServiceId: this.fhirServiceId,
+            fhirUrl: this.fhirUrl,
+            authority: this.authority,
+            identityResourceId: this.identityResourceId,
+            identityClientId: this.identityClientId,
+            identityPrincipalId: this.identityPrincipalId,
+            keyUri: this.keyUri,
+            keyId: this.keyId,
+            keyName: this.keyName,
+            keyVaultUri: this.keyVaultUri,
+            keyVaultId: this.keyVaultId,
+            ...(this.exportStorageAccount ? { exportStorageAccount: this.exportStorageAccount } : {}),
+            ...(this.recoveryStorageAccount ? { recoveryStorageAccount: this.recoveryStorageAccount } : {}),
+        });
     }
+
+    /** The account's resource group, suffix and components (TypeScript only: other languages get the outputs). */
+    get children(): FhirAccountChildren {
+        return childrenOf.get(this)!;
+    }
+}
+
+/** The FHIR service settings of an account's args (and nothing else of the account); FhirService fills in the defaults. */
+function fhirServiceSettings(a: FhirServiceSettings): FhirServiceSettings {
+    return {
+        export: a.export,
+        import: a.import,
+        initialImportMode: a.initialImportMode,
+        smartIdentityProviders: a.smartIdentityProviders,
+        cors: a.cors,
+        resourceVersionPolicy: a.resourceVersionPolicy,
+        resourceVersionOverrides: a.resourceVersionOverrides,
+        usCoreMissingData: a.usCoreMissingData,
+        acr: a.acr,
+        grants: a.grants,
+    };
 }

@@ -2,50 +2,94 @@ import * as pulumi from "@pulumi/pulumi";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as network from "@pulumi/azure-native/network";
 import { AHDS_PRIVATE_DNS_ZONES, AHDS_PRIVATE_LINK_GROUP_ID } from "../azure/facts";
-import { names } from "../azure/naming";
-import type { AccountScope } from "./scope";
+import { WORKSPACE_GROUP_PATTERN, names } from "../azure/naming";
+import { componentOptions, replaceableChild, statefulChild } from "./scope";
+import type { PrivateDnsZoneIds } from "./types";
+import { type Problem, refuse } from "./validate";
 
-export interface FhirWorkspaceArgs extends Pick<AccountScope, "resourceGroupName" | "location" | "protect" | "tags"> {
-    /** Workspace group: the account name for a dedicated workspace, a pool name for a shared one. */
+export interface FhirWorkspaceArgs {
+    /**
+     * Workspace group: the account name for a dedicated workspace, a pool name for a shared one (3 to 12 lowercase
+     * letters and digits). The workspace is named `ws<group><suffix>`.
+     */
     group: string;
+    /** Random, state-kept suffix that makes the workspace name globally unique (it is part of every FHIR host name). */
     suffix: pulumi.Input<string>;
-    /** When set, a private endpoint on this subnet is the way in (network access is a workspace matter in AHDS). */
+    /** The resource group the workspace is created in. */
+    resourceGroupName: pulumi.Input<string>;
+    /** The Azure region. */
+    location: string;
+    /** Tags of the workspace and its private endpoint. */
+    tags?: { [key: string]: string };
+    /**
+     * A subnet for a private endpoint: then the endpoint is the way in (network access is a workspace matter in AHDS).
+     * Its DNS records are registered once the workspace's FHIR services exist (FhirAccount and FhirPlatform do that).
+     */
     privateEndpointSubnetId?: string;
-    /** Private DNS zones the endpoint registers in (workspace and FHIR zones); required with a private endpoint. */
-    privateDnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
+    /** The private DNS zones the endpoint registers in; required with a private endpoint. */
+    privateDnsZoneIds?: PrivateDnsZoneIds;
 }
+
+/** The child resources of a FhirWorkspace, for TypeScript code that composes it. */
+export interface FhirWorkspaceChildren {
+    workspace: healthcareapis.Workspace;
+    privateEndpoint?: network.PrivateEndpoint;
+    /** Set by attachPrivateDns, after the workspace's FHIR services. */
+    privateDnsZoneGroup?: network.PrivateDnsZoneGroup;
+}
+interface WorkspaceState extends FhirWorkspaceChildren {
+    name: string;
+    resourceGroupName: pulumi.Input<string>;
+    dnsZoneIds?: PrivateDnsZoneIds;
+}
+const stateOf = new WeakMap<FhirWorkspace, WorkspaceState>();
 
 /**
  * An AHDS workspace. Its FHIR services share its network settings and private endpoints, nothing else: identity,
  * key, storage and data-plane roles stay per FHIR service. In azure-native v3 (API 2024-03-31) the workspace's
- * `publicNetworkAccess` is output-only, so exposure is governed by the private endpoints attached here.
+ * `publicNetworkAccess` is output-only, so exposure is governed by the private endpoints attached here. The `protect`
+ * option protects the workspace (not its private endpoint, which can be replaced).
  */
 export class FhirWorkspace extends pulumi.ComponentResource {
-    readonly workspace: healthcareapis.Workspace;
-    readonly privateEndpoint?: network.PrivateEndpoint;
-    /** Set by attachPrivateDns, after the workspace's FHIR services. */
-    privateDnsZoneGroup?: network.PrivateDnsZoneGroup;
+    /** The workspace's name, once it exists: what a FHIR service in it names (and so waits for). */
     readonly workspaceName: pulumi.Output<string>;
-    private readonly dnsZoneIds?: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> };
-    private readonly resourceGroupName: pulumi.Input<string>;
-    private readonly componentName: string;
     /**
      * The same name, computed from the group and the suffix only: it resolves without waiting for the workspace to be
      * created. For references that need the name but not the workspace (the export storage firewall rule), so they
      * do not serialize behind workspace creation.
      */
     readonly plannedName: pulumi.Output<string>;
+    /** ARM ID of the workspace. */
+    readonly workspaceId: pulumi.Output<string>;
+    /** The private endpoint's name (with a private endpoint). */
+    readonly privateEndpointName?: pulumi.Output<string>;
 
     constructor(name: string, args: FhirWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Named after its group since 0.2 (was `<group>-workspace` for a dedicated one, `ws-<group>` for a shared one).
+        const own = componentOptions(opts);
         super(
             "fhir-platform:index:FhirWorkspace",
             name,
             {},
-            { ...opts, aliases: [...(opts?.aliases ?? []), { name: `${name}-workspace` }, { name: `ws-${name}` }] },
+            {
+                ...own,
+                aliases: [...(own.aliases ?? []), { name: `${name}-workspace` }, { name: `ws-${name}` }],
+            },
         );
+        const problems: Problem[] = [];
+        if (!WORKSPACE_GROUP_PATTERN.test(args.group))
+            problems.push([
+                "group",
+                `'${args.group}' is not a valid workspace group: use 3 to 12 lowercase letters and digits, starting with a letter`,
+            ]);
+        if (args.privateEndpointSubnetId && !args.privateDnsZoneIds)
+            problems.push([
+                "privateDnsZoneIds",
+                "a private endpoint (privateEndpointSubnetId) needs the private DNS zones it registers in",
+            ]);
+        refuse(`FhirWorkspace ${name}`, problems, this);
         this.plannedName = pulumi.interpolate`${names.workspace(args.group, "")}${args.suffix}`;
-        this.workspace = new healthcareapis.Workspace(
+        const workspace = new healthcareapis.Workspace(
             `${name}-workspace`,
             {
                 workspaceName: this.plannedName,
@@ -53,22 +97,33 @@ export class FhirWorkspace extends pulumi.ComponentResource {
                 location: args.location,
                 tags: args.tags,
             },
-            { parent: this, protect: args.protect },
+            statefulChild(this, opts),
         );
-        if (args.privateEndpointSubnetId) {
-            if (!args.privateDnsZoneIds)
-                throw new pulumi.ResourceError(`FhirWorkspace ${name}: a private endpoint needs privateDnsZoneIds`, this);
-            this.privateEndpoint = new network.PrivateEndpoint(
+        const state: WorkspaceState = { name, workspace, resourceGroupName: args.resourceGroupName };
+        if (args.privateEndpointSubnetId && args.privateDnsZoneIds) {
+            state.privateEndpoint = new network.PrivateEndpoint(
                 `${name}-workspace-pe`,
-                privateEndpointInputs({ ...args, privateEndpointSubnetId: args.privateEndpointSubnetId }, this.workspace.id),
-                { parent: this },
+                privateEndpointInputs({ ...args, privateEndpointSubnetId: args.privateEndpointSubnetId }, workspace.id),
+                replaceableChild(this),
             );
-            this.dnsZoneIds = args.privateDnsZoneIds;
+            state.dnsZoneIds = args.privateDnsZoneIds;
+            this.privateEndpointName = state.privateEndpoint.name;
         }
-        this.resourceGroupName = args.resourceGroupName;
-        this.componentName = name;
-        this.workspaceName = this.workspace.name;
-        this.registerOutputs({ workspaceName: this.workspaceName });
+        stateOf.set(this, state);
+        this.workspaceName = workspace.name;
+        this.workspaceId = workspace.id;
+        this.registerOutputs({
+            workspaceName: this.workspaceName,
+            plannedName: this.plannedName,
+            workspaceId: this.workspaceId,
+            ...(this.privateEndpointName ? { privateEndpointName: this.privateEndpointName } : {}),
+        });
+    }
+
+    /** The workspace, its private endpoint and DNS zone group (TypeScript only: other languages get the outputs). */
+    get children(): FhirWorkspaceChildren {
+        const { workspace, privateEndpoint, privateDnsZoneGroup } = stateOf.get(this)!;
+        return { workspace, ...(privateEndpoint ? { privateEndpoint } : {}), ...(privateDnsZoneGroup ? { privateDnsZoneGroup } : {}) };
     }
 
     /**
@@ -81,22 +136,25 @@ export class FhirWorkspace extends pulumi.ComponentResource {
      * (replaced, deleting first: it keeps its name) whenever the set of member services changes; the records are absent
      * for the few seconds in between. Called once, by whoever creates the workspace's services (FhirAccount for a
      * dedicated workspace, FhirPlatform for a shared one); a workspace without a private endpoint ignores it.
+     *
+     * A method, so not part of the package's schema: from another language, FhirAccount (a dedicated workspace) and
+     * FhirPlatform (shared workspaces) call it themselves.
      */
     attachPrivateDns(services: pulumi.Resource[], memberServiceNames: string[]): network.PrivateDnsZoneGroup | undefined {
-        if (!this.privateEndpoint || !this.dnsZoneIds) return undefined;
-        if (this.privateDnsZoneGroup)
-            throw new pulumi.ResourceError(`FhirWorkspace ${this.componentName}: private DNS attached twice`, this);
-        this.privateDnsZoneGroup = new network.PrivateDnsZoneGroup(
-            `${this.componentName}-workspace-pe-dns`,
-            privateDnsZoneGroupInputs(this.privateEndpoint.name, this.resourceGroupName, this.dnsZoneIds),
+        const state = stateOf.get(this)!;
+        if (!state.privateEndpoint || !state.dnsZoneIds) return undefined;
+        if (state.privateDnsZoneGroup) throw new pulumi.ResourceError(`FhirWorkspace ${state.name}: private DNS attached twice`, this);
+        state.privateDnsZoneGroup = new network.PrivateDnsZoneGroup(
+            `${state.name}-workspace-pe-dns`,
+            privateDnsZoneGroupInputs(state.privateEndpoint.name, state.resourceGroupName, state.dnsZoneIds),
             {
-                parent: this,
+                ...replaceableChild(this),
                 dependsOn: services,
                 replacementTrigger: dnsMembershipTrigger(memberServiceNames),
                 deleteBeforeReplace: true,
             },
         );
-        return this.privateDnsZoneGroup;
+        return state.privateDnsZoneGroup;
     }
 }
 
@@ -105,8 +163,8 @@ export function dnsMembershipTrigger(memberServiceNames: readonly string[]): str
     return [...new Set(memberServiceNames)].sort().join(",");
 }
 
-/** The workspace's private endpoint (pure: the bench's flat baseline registers the same). */
-export function privateEndpointInputs(
+/** The workspace's private endpoint. */
+function privateEndpointInputs(
     args: Pick<FhirWorkspaceArgs, "group" | "resourceGroupName" | "location" | "tags"> & { privateEndpointSubnetId: string },
     workspaceId: pulumi.Input<string>,
 ): network.PrivateEndpointArgs {
@@ -123,10 +181,10 @@ export function privateEndpointInputs(
 }
 
 /** The DNS zone group of the workspace's private endpoint: one config per AHDS zone (workspace and FHIR). */
-export function privateDnsZoneGroupInputs(
+function privateDnsZoneGroupInputs(
     privateEndpointName: pulumi.Input<string>,
     resourceGroupName: pulumi.Input<string>,
-    zoneIds: { workspace: pulumi.Input<string>; fhir: pulumi.Input<string> },
+    zoneIds: PrivateDnsZoneIds,
 ): network.PrivateDnsZoneGroupArgs {
     return {
         privateDnsZoneGroupName: names.privateDnsZoneGroup(),

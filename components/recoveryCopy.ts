@@ -1,28 +1,49 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/azure-native/storage";
 import * as monitor from "@pulumi/azure-native/monitor";
-import { type ExportStorageRedundancy, OBJECT_REPLICATION_DESTINATION_POLICY_ID, STORAGE_BLOB_LOG_CATEGORIES } from "../azure/facts";
+import { OBJECT_REPLICATION_DESTINATION_POLICY_ID, STORAGE_BLOB_LOG_CATEGORIES, defaultExportStorageRedundancy } from "../azure/facts";
+import { PLATFORM_DEFAULTS } from "../azure/defaults";
 import { names } from "../azure/naming";
 import { diagnosticInputs } from "./diagnostics";
 import { blobServiceInputs, hardenedStorageInputs, lifecyclePolicyInputs, recoveryContainerInputs } from "./storageInputs";
-import { type AccountScope, componentOptions } from "./scope";
+import { type AccountScope, componentOptions, replaceableChild, statefulChild } from "./scope";
+import type { StorageRedundancy } from "./types";
+import { accountProblems, refuse, storageProblems } from "./validate";
 
 export interface RecoveryCopyArgs extends AccountScope {
     /** The account's random suffix: the copy's storage name is `sr<account><suffix>`, globally unique like the rest. */
     suffix: pulumi.Input<string>;
     /** The account's user-assigned identity, through which the copy reaches the account's key (set at creation). */
     identityId: pulumi.Input<string>;
+    /** URI of the vault of the account's customer-managed key. */
     keyVaultUri: pulumi.Input<string>;
-    keyName: string;
+    /** Name of the account's current key (versionless). */
+    keyName: pulumi.Input<string>;
+    /** The Log Analytics workspace the copy's blob audit log goes to. */
     logAnalyticsWorkspaceId: pulumi.Input<string>;
-    redundancy: ExportStorageRedundancy;
-    /** Days the copy keeps a blob (the export storage's own retention: deletes there replicate here too). */
-    retentionDays: number;
-    /** The export storage account the copy replicates from, and its recovery container. */
+    /** ZRS or LRS, never geo-redundant. Default: ZRS where the region (`location`, the second region) offers it, else LRS. */
+    redundancy?: StorageRedundancy;
+    /** Days the copy keeps a blob (the export storage's own retention: deletes there replicate here too). Default: 30. */
+    retentionDays?: number;
+    /** Name of the export storage account the copy replicates from. */
     sourceAccountName: pulumi.Input<string>;
+    /** ARM ID of that export storage account. */
     sourceAccountId: pulumi.Input<string>;
+    /** Name of the source's recovery container. */
     sourceContainerName: pulumi.Input<string>;
 }
+
+/** The child resources of a RecoveryCopy, for TypeScript code that composes it. */
+export interface RecoveryCopyChildren {
+    account: storage.StorageAccount;
+    blobService: storage.BlobServiceProperties;
+    blobDiagnostics: monitor.DiagnosticSetting;
+    lifecycle: storage.ManagementPolicy;
+    container: storage.BlobContainer;
+    destinationPolicy: storage.ObjectReplicationPolicy;
+    sourcePolicy: storage.ObjectReplicationPolicy;
+}
+const childrenOf = new WeakMap<RecoveryCopy, RecoveryCopyChildren>();
 
 /**
  * The platform's own copy of an account's `$export` output, in a second region (`location` here is that region): a
@@ -31,21 +52,26 @@ export interface RecoveryCopyArgs extends AccountScope {
  * from the export storage's `recovery` container to it (created on the destination first, then on the source with the
  * IDs Azure returned: azure/facts.ts). Nothing writes to it but replication (Azure refuses other writes to a replication
  * destination), and nothing is granted on it: a restore reads it with a role given at that time (docs/recovery.md).
- * Made only for accounts that opt in: it puts PHI in a second region.
+ * Made only for accounts that opt in: it puts PHI in a second region. The `protect` option protects the copy's storage
+ * account; `dependsOn` holds back that account only (it is encrypted with the key at creation).
  */
 export class RecoveryCopy extends pulumi.ComponentResource {
-    readonly account: storage.StorageAccount;
-    readonly blobService: storage.BlobServiceProperties;
-    readonly blobDiagnostics: monitor.DiagnosticSetting;
-    readonly lifecycle: storage.ManagementPolicy;
-    readonly container: storage.BlobContainer;
-    readonly destinationPolicy: storage.ObjectReplicationPolicy;
-    readonly sourcePolicy: storage.ObjectReplicationPolicy;
+    /** The copy's storage account name (`sr<account><suffix>`): what the recovery workflow reads. */
     readonly accountName: pulumi.Output<string>;
 
     constructor(name: string, args: RecoveryCopyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("fhir-platform:index:RecoveryCopy", name, {}, componentOptions(opts));
-        this.account = new storage.StorageAccount(
+        super("fhir-platform:index:RecoveryCopy", name, {}, componentOptions(opts, true));
+        const redundancy = args.redundancy ?? defaultExportStorageRedundancy(args.location);
+        const retentionDays = args.retentionDays ?? PLATFORM_DEFAULTS.exportRetentionDays;
+        refuse(
+            `RecoveryCopy ${args.account}`,
+            [
+                ...accountProblems(args.account),
+                ...storageProblems(args.location, redundancy, retentionDays, { redundancy: "redundancy", retentionDays: "retentionDays" }),
+            ],
+            this,
+        );
+        const account = new storage.StorageAccount(
             `${name}-recovery-storage`,
             hardenedStorageInputs({
                 accountName: pulumi.interpolate`${names.recoveryStorage(args.account, "")}${args.suffix}`,
@@ -55,56 +81,56 @@ export class RecoveryCopy extends pulumi.ComponentResource {
                 identityId: args.identityId,
                 keyVaultUri: args.keyVaultUri,
                 keyName: args.keyName,
-                redundancy: args.redundancy,
+                redundancy,
                 admittedResourceIds: [],
-                tags: args.tags,
+                ...(args.tags ? { tags: args.tags } : {}),
             }),
-            { parent: this, protect: args.protect, ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}) },
+            { ...statefulChild(this, opts), ...(opts?.dependsOn ? { dependsOn: opts.dependsOn } : {}) },
         );
-        this.blobService = new storage.BlobServiceProperties(
+        const blobService = new storage.BlobServiceProperties(
             `${name}-recovery-blob-service`,
-            blobServiceInputs(this.account.name, args.resourceGroupName, { versioning: true }),
-            { parent: this },
+            blobServiceInputs(account.name, args.resourceGroupName, { versioning: true }),
+            replaceableChild(this),
         );
-        this.blobDiagnostics = new monitor.DiagnosticSetting(
+        const blobDiagnostics = new monitor.DiagnosticSetting(
             `${name}-recovery-blob-audit`,
-            diagnosticInputs(this.blobService.id, args.logAnalyticsWorkspaceId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
-            { parent: this },
+            diagnosticInputs(blobService.id, args.logAnalyticsWorkspaceId, STORAGE_BLOB_LOG_CATEGORIES, "Transaction"),
+            replaceableChild(this),
         );
-        this.lifecycle = new storage.ManagementPolicy(
+        const lifecycle = new storage.ManagementPolicy(
             `${name}-recovery-lifecycle`,
-            lifecyclePolicyInputs(this.account.name, args.resourceGroupName, args.retentionDays),
-            { parent: this },
+            lifecyclePolicyInputs(account.name, args.resourceGroupName, retentionDays),
+            replaceableChild(this),
         );
-        this.container = new storage.BlobContainer(
+        const container = new storage.BlobContainer(
             `${name}-recovery-container`,
-            recoveryContainerInputs(this.account.name, args.resourceGroupName),
-            { parent: this, dependsOn: [this.blobService] },
+            recoveryContainerInputs(account.name, args.resourceGroupName),
+            { ...replaceableChild(this), dependsOn: [blobService] },
         );
         // Full resource IDs: both accounts forbid cross-tenant replication, so Azure must see that they share a tenant.
-        const rule = { sourceContainer: args.sourceContainerName, destinationContainer: this.container.name };
-        this.destinationPolicy = new storage.ObjectReplicationPolicy(
+        const rule = { sourceContainer: args.sourceContainerName, destinationContainer: container.name };
+        const destinationPolicy = new storage.ObjectReplicationPolicy(
             `${name}-recovery-replication-destination`,
             {
-                accountName: this.account.name,
+                accountName: account.name,
                 resourceGroupName: args.resourceGroupName,
                 objectReplicationPolicyId: OBJECT_REPLICATION_DESTINATION_POLICY_ID,
                 sourceAccount: args.sourceAccountId,
-                destinationAccount: this.account.id,
+                destinationAccount: account.id,
                 rules: [rule],
             },
-            { parent: this },
+            replaceableChild(this),
         );
-        this.sourcePolicy = new storage.ObjectReplicationPolicy(
+        const sourcePolicy = new storage.ObjectReplicationPolicy(
             `${name}-recovery-replication-source`,
             {
                 accountName: args.sourceAccountName,
                 resourceGroupName: args.resourceGroupName,
-                objectReplicationPolicyId: this.destinationPolicy.policyId,
+                objectReplicationPolicyId: destinationPolicy.policyId,
                 sourceAccount: args.sourceAccountId,
-                destinationAccount: this.account.id,
+                destinationAccount: account.id,
                 // The rule IDs Azure gave the destination's rules.
-                rules: this.destinationPolicy.rules.apply((rules) =>
+                rules: destinationPolicy.rules.apply((rules) =>
                     (rules ?? []).map((r) => ({
                         ...(r.ruleId ? { ruleId: r.ruleId } : {}),
                         sourceContainer: r.sourceContainer,
@@ -112,9 +138,15 @@ export class RecoveryCopy extends pulumi.ComponentResource {
                     })),
                 ),
             },
-            { parent: this },
+            replaceableChild(this),
         );
-        this.accountName = this.account.name;
+        childrenOf.set(this, { account, blobService, blobDiagnostics, lifecycle, container, destinationPolicy, sourcePolicy });
+        this.accountName = account.name;
         this.registerOutputs({ accountName: this.accountName });
+    }
+
+    /** The copy's storage, its settings and replication policies (TypeScript only: other languages get the outputs). */
+    get children(): RecoveryCopyChildren {
+        return childrenOf.get(this)!;
     }
 }

@@ -31,8 +31,8 @@ export function roleGrant(name: string, args: RoleGrantArgs, opts: pulumi.Custom
     return new authorization.RoleAssignment(name, roleAssignmentInputs(args), opts);
 }
 
-/** The role assignment's inputs (pure: the bench's flat baseline registers the same). */
-export function roleAssignmentInputs(args: RoleGrantArgs): authorization.RoleAssignmentArgs {
+/** The role assignment's inputs. */
+function roleAssignmentInputs(args: RoleGrantArgs): authorization.RoleAssignmentArgs {
     return {
         roleAssignmentName: stableGuid(args.stack, args.subscriptionId, args.account, args.key, args.role),
         scope: args.scope,

@@ -1,11 +1,12 @@
 /**
- * The inputs of the storage resources an account owns (pure: the components and the bench's flat baseline register the
- * same): hardened, CMK-encrypted storage accounts, their blob service settings, lifecycle policy and recovery container.
+ * The inputs of the storage resources an account owns (ExportStorage and RecoveryCopy register them): hardened,
+ * CMK-encrypted storage accounts, their blob service settings, lifecycle policy and recovery container.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as storage from "@pulumi/azure-native/storage";
-import { type ExportStorageRedundancy, MANAGEMENT_POLICY_NAME, exportStorageSku } from "../azure/facts";
+import { MANAGEMENT_POLICY_NAME, exportStorageSku } from "../azure/facts";
 import { names } from "../azure/naming";
+import type { StorageRedundancy } from "./types";
 
 /** Days deleted blobs and containers stay recoverable. */
 export const EXPORT_SOFT_DELETE_DAYS = 30;
@@ -18,11 +19,11 @@ export interface HardenedStorageSpec {
     tenantId: string;
     identityId: pulumi.Input<string>;
     keyVaultUri: pulumi.Input<string>;
-    keyName: string;
-    redundancy: ExportStorageRedundancy;
+    keyName: pulumi.Input<string>;
+    redundancy: StorageRedundancy;
     /** Resources admitted through the firewall by resource-instance rule (none for the recovery copy). */
     admittedResourceIds: pulumi.Input<string>[];
-    tags: Record<string, string>;
+    tags?: { [key: string]: string };
 }
 
 /**

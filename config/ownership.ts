@@ -11,8 +11,9 @@
  * suffix as a placeholder (or, in tests, the real value).
  */
 import { AHDS_PRIVATE_DNS_ZONES, AUDIT_LOG_TABLES, type BuiltInRoleName, logAnalyticsWorkspaceParts } from "../azure/facts";
-import type { AccountConfig, ConfigProblem, PlatformConfig } from "./schema";
-import { names, stableGuid } from "../azure/naming";
+import type { ConfigProblem } from "./problems";
+import type { AccountConfig, PlatformConfig } from "./schema";
+import { cryptoGrantKey, names, stableGuid } from "../azure/naming";
 import type { Placement } from "./placement";
 
 /** Who would own an Azure resource, and which config field renames it. */
@@ -41,11 +42,6 @@ export interface AzureIdentity {
 /** The random suffix of an owner (account or workspace group), or a placeholder before it exists. */
 export type SuffixOf = (owner: "account" | "workspaceGroup", name: string) => string;
 const placeholderSuffix: SuffixOf = (kind, name) => `{suffix of ${kind} ${name}}`;
-
-/** The crypto grant's stable key for one of an account's keys: the first (and usually only) key keeps the original. */
-export function cryptoGrantKey(keyName: string, firstKeyName: string): string {
-    return keyName === firstKeyName ? "identity/cmk" : `identity/cmk/${keyName}`;
-}
 
 /** Role assignments an account creates, by their stable key (components/customerManagedKey, exportStorage, fhirService). */
 function roleAssignmentKeys(a: AccountConfig, keyNames: string[]): { key: string; role: BuiltInRoleName }[] {

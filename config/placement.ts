@@ -1,22 +1,22 @@
 /**
  * Quota-aware, stable placement of accounts into AHDS workspaces and subscriptions.
  *
- * Moving an account to another workspace or subscription replaces its FHIR service (and loses its data), so
- * placement must never change for an existing account. A pure function of the config cannot promise that when
- * capacity is bounded (removing one account would let another "fit" earlier), so placement has a memory: the
- * placement lock, `Pulumi.<stack>.placement.json`, committed beside the stack file like a package lock.
- * Every account in the lock keeps its place; only new accounts are placed, in name order, into the first
- * workspace with room (shared) or the first subscription with room (dedicated). `npm run place` writes the lock.
+ * Moving an account to another workspace or subscription replaces its FHIR service (and loses its data), so an
+ * existing account's place never changes. A pure function of the config cannot promise that when capacity is bounded
+ * (removing one account would let another "fit" earlier), so placement has a memory: the placement lock,
+ * `Pulumi.<stack>.placement.json`, committed beside the stack file like a package lock and written by `npm run place`.
+ * Accounts in the lock keep their place; only new ones are placed, in name order, into the first workspace (shared) or
+ * subscription (dedicated) with room.
  *
  * The lock also remembers what Azure fixes when it creates an account's customer-managed key: its name, size and
  * rotation policy (ARM's "Keys - Create If Not Exist" creates only a key's first version and answers 400
- * KeyCreationParametersDidNotMatchExistingKey to other parameters). A config that changes them for a deployed key could
- * never reach Azure, so it is an error naming the account and what to do; a new key name
- * is a new key, and the lock keeps the old ones, which the program keeps (and keeps granted) so nothing they
- * encrypted is lost.
+ * KeyCreationParametersDidNotMatchExistingKey to other parameters). Changing them for a deployed key is an error saying
+ * what to do; a new key name is a new key, and the lock keeps the old ones, which the program keeps granted.
  */
+import { z } from "zod";
 import { AHDS_DEFAULT_QUOTAS } from "../azure/facts";
-import type { AccountConfig, ConfigProblem, PlatformConfig, SubscriptionConfig } from "./schema";
+import type { ConfigProblem } from "./problems";
+import type { AccountConfig, PlatformConfig, SubscriptionConfig } from "./schema";
 
 /** A customer-managed key as Azure created it (fixed from then on). */
 export interface LockedKey {
@@ -146,44 +146,82 @@ function nextKeyName(keys: LockedKey[]): string {
     for (let n = 2; ; n++) if (!keys.some((k) => k.name === `${base}-${n}`)) return `${base}-${n}`;
 }
 
-export function placeAccounts(
-    cfg: PlatformConfig,
-    lock?: PlacementLock,
-    options: PlacementOptions = {},
-    lockFile = "the placement lock",
-): PlacementResult {
-    const problems: ConfigProblem[] = [];
-    const subs = new Map<string, SubscriptionConfig>(cfg.subscriptions.map((s) => [s.name, s]));
-    const groups = new Map<string, GroupState>();
-    const placementOf = new Map<string, Placement>();
-    const dedicated = cfg.placement === "dedicated";
-    const byName = new Map(cfg.accounts.map((a) => [a.name, a]));
+/** The placement being built, phase by phase: each account's place, the workspace groups, and the problems found. */
+class Packing {
+    readonly subs: Map<string, SubscriptionConfig>;
+    readonly byName: Map<string, AccountConfig>;
+    readonly groups = new Map<string, GroupState>();
+    readonly placements = new Map<string, Placement>();
+    readonly problems: ConfigProblem[] = [];
+    readonly dedicated: boolean;
+    private poolCounter = 1;
 
-    const addTo = (a: AccountConfig, group: string, subscription: string, isDedicated = dedicated): void => {
-        let g = groups.get(group);
+    constructor(
+        readonly cfg: PlatformConfig,
+        readonly lock: PlacementLock | undefined,
+        private readonly options: PlacementOptions,
+        private readonly lockFile: string,
+    ) {
+        this.subs = new Map(cfg.subscriptions.map((s) => [s.name, s]));
+        this.byName = new Map(cfg.accounts.map((a) => [a.name, a]));
+        this.dedicated = cfg.placement === "dedicated";
+    }
+
+    place(a: AccountConfig, group: string, subscription: string, dedicated = this.dedicated): void {
+        let g = this.groups.get(group);
         if (!g) {
-            g = { name: group, subscription, members: [], network: networkKey(a), dedicated: isDedicated };
-            groups.set(group, g);
+            g = { name: group, subscription, members: [], network: networkKey(a), dedicated };
+            this.groups.set(group, g);
         }
         g.members.push(a.name);
-        const index = cfg.accounts.indexOf(a);
-        const { keys, currentKey } = resolveKeys(
-            a,
-            index,
-            lock?.accounts[a.name],
-            options.acceptKeySettings?.includes(a.name) ?? false,
-            lockFile,
-            problems,
-        );
-        placementOf.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated: isDedicated, keys, currentKey });
-    };
+        const accept = this.options.acceptKeySettings?.includes(a.name) ?? false;
+        const index = this.cfg.accounts.indexOf(a);
+        const { keys, currentKey } = resolveKeys(a, index, this.lock?.accounts[a.name], accept, this.lockFile, this.problems);
+        this.placements.set(a.name, { account: a.name, subscription, workspaceGroup: group, dedicated, keys, currentKey });
+    }
 
-    // 1. Accounts in the lock keep their place; a config pin that contradicts the lock is an error, not a move.
-    const locked = cfg.accounts.filter((a) => lock?.accounts[a.name] !== undefined).sort((x, y) => x.name.localeCompare(y.name));
-    for (const a of locked) {
-        const entry = lock!.accounts[a.name];
-        if (!subs.has(entry.subscription)) {
-            problems.push({
+    workspacesIn(sub: string): number {
+        return [...this.groups.values()].filter((g) => g.subscription === sub).length;
+    }
+
+    servicesIn(sub: string): number {
+        return [...this.groups.values()].filter((g) => g.subscription === sub).reduce((n, g) => n + g.members.length, 0);
+    }
+
+    /** The subscriptions an account may go to: the one it pins, or every one, in order. */
+    candidates(a: AccountConfig): SubscriptionConfig[] {
+        return a.subscription ? [this.subs.get(a.subscription)!].filter(Boolean) : this.cfg.subscriptions;
+    }
+
+    /** The first of them with room for one more FHIR service in a new workspace. */
+    subscriptionWithRoom(a: AccountConfig): SubscriptionConfig | undefined {
+        return this.candidates(a).find((s) => this.servicesIn(s.name) < s.fhirServices && this.workspacesIn(s.name) < s.workspaces);
+    }
+
+    /** The first shared workspace with room for the account (and the same network settings), by subscription order then name. */
+    sharedWorkspaceWithRoom(a: AccountConfig): GroupState | undefined {
+        const order = (g: GroupState) => this.cfg.subscriptions.findIndex((s) => s.name === g.subscription);
+        return [...this.groups.values()]
+            .filter((g) => !g.dedicated && this.candidates(a).some((s) => s.name === g.subscription))
+            .filter((g) => g.network === networkKey(a) && g.members.length < this.subs.get(g.subscription)!.fhirServicesPerWorkspace)
+            .filter((g) => this.servicesIn(g.subscription) < this.subs.get(g.subscription)!.fhirServices)
+            .sort((x, y) => order(x) - order(y) || x.name.localeCompare(y.name))[0];
+    }
+
+    nextPool(): string {
+        while (this.groups.has(poolName(this.poolCounter)) || this.byName.has(poolName(this.poolCounter))) this.poolCounter++;
+        return poolName(this.poolCounter);
+    }
+}
+
+const byName = (x: AccountConfig, y: AccountConfig) => x.name.localeCompare(y.name);
+
+/** 1. Accounts in the lock keep their place; a config pin that contradicts the lock is an error, not a move. */
+function placeLocked(p: Packing): void {
+    for (const a of p.cfg.accounts.filter((x) => p.lock?.accounts[x.name] !== undefined).sort(byName)) {
+        const entry = p.lock!.accounts[a.name];
+        if (!p.subs.has(entry.subscription)) {
+            p.problems.push({
                 path: "placement lock",
                 account: a.name,
                 message:
@@ -193,7 +231,7 @@ export function placeAccounts(
             continue;
         }
         if (a.subscription !== undefined && a.subscription !== entry.subscription) {
-            problems.push({
+            p.problems.push({
                 path: "subscription",
                 account: a.name,
                 message:
@@ -202,7 +240,7 @@ export function placeAccounts(
             });
         }
         if (a.workspace !== undefined && a.workspace !== entry.workspace) {
-            problems.push({
+            p.problems.push({
                 path: "workspace",
                 account: a.name,
                 message:
@@ -210,8 +248,8 @@ export function placeAccounts(
                     `moving it would replace its FHIR service and lose its data`,
             });
         }
-        if (dedicated && entry.workspace !== a.name) {
-            problems.push({
+        if (p.dedicated && entry.workspace !== a.name) {
+            p.problems.push({
                 path: "placement",
                 account: a.name,
                 message:
@@ -219,88 +257,57 @@ export function placeAccounts(
                     `modes would move it`,
             });
         }
-        // A workspace group named after its account is that account's dedicated workspace (config forbids pinning a
-        // shared group to an account name): it stays dedicated when the platform switches to shared placement, since
-        // moving it into a shared workspace would replace its FHIR service. Only new accounts are packed.
-        addTo(a, entry.workspace, entry.subscription, dedicated || entry.workspace === a.name);
+        // A group named after its account is that account's dedicated workspace (config forbids pinning a shared group
+        // to an account name): it stays dedicated under shared placement, since moving it would replace its FHIR service.
+        p.place(a, entry.workspace, entry.subscription, p.dedicated || entry.workspace === a.name);
     }
+}
 
-    // 2. New accounts, pinned ones first (they constrain the rest), each group in name order: deterministic.
-    const fresh = cfg.accounts.filter((a) => !placementOf.has(a.name) && !lock?.accounts[a.name]);
-    const pinned = fresh.filter((a) => a.workspace !== undefined).sort((x, y) => x.name.localeCompare(y.name));
-    const free = fresh.filter((a) => a.workspace === undefined).sort((x, y) => x.name.localeCompare(y.name));
-
-    const workspacesIn = (sub: string) => [...groups.values()].filter((g) => g.subscription === sub).length;
-    const servicesIn = (sub: string) =>
-        [...groups.values()].filter((g) => g.subscription === sub).reduce((n, g) => n + g.members.length, 0);
-    const subHasRoom = (s: SubscriptionConfig, newWorkspace: boolean) =>
-        servicesIn(s.name) < s.fhirServices && (!newWorkspace || workspacesIn(s.name) < s.workspaces);
-    const candidateSubs = (a: AccountConfig) => (a.subscription ? [subs.get(a.subscription)!].filter(Boolean) : cfg.subscriptions);
-
+/** 2. New accounts pinned to a workspace (they constrain the rest), in name order. */
+function placePinned(p: Packing, pinned: AccountConfig[]): void {
     for (const a of pinned) {
-        const existing = groups.get(a.workspace!);
+        const existing = p.groups.get(a.workspace!);
         if (existing) {
             if (a.subscription && a.subscription !== existing.subscription) {
-                problems.push({
+                p.problems.push({
                     path: "subscription",
                     account: a.name,
                     message: `pins subscription '${a.subscription}' but workspace '${a.workspace}' is in '${existing.subscription}'`,
                 });
             }
-            addTo(a, a.workspace!, existing.subscription);
-        } else {
-            const sub = candidateSubs(a).find((s) => subHasRoom(s, true)) ?? candidateSubs(a)[0];
-            if (sub) addTo(a, a.workspace!, sub.name);
+            p.place(a, a.workspace!, existing.subscription);
+            continue;
         }
+        // Even without room: phase 4 names the workspace or subscription that a pin overfills.
+        const sub = p.subscriptionWithRoom(a) ?? p.candidates(a)[0];
+        if (sub) p.place(a, a.workspace!, sub.name);
     }
+}
 
-    let poolCounter = 1;
-    const nextPool = () => {
-        while (groups.has(poolName(poolCounter)) || byName.has(poolName(poolCounter))) poolCounter++;
-        return poolName(poolCounter);
-    };
+/** 3. The other new accounts, in name order: into a shared workspace with room, else a new workspace; refused where none has room. */
+function placeFree(p: Packing, free: AccountConfig[]): void {
     // Accounts that fit nowhere, by the subscriptions they could go to (all, or the one they pin): one problem each.
     const unplaced = new Map<string, { subs: SubscriptionConfig[]; accounts: string[] }>();
-    const refuse = (a: AccountConfig, subsForA: SubscriptionConfig[]) => {
-        const key = subsForA.map((s) => s.name).join(",");
-        const entry = unplaced.get(key) ?? { subs: subsForA, accounts: [] };
-        entry.accounts.push(a.name);
-        unplaced.set(key, entry);
-    };
     for (const a of free) {
-        const subsForA = candidateSubs(a);
-        if (dedicated) {
-            const sub = subsForA.find((s) => subHasRoom(s, true));
-            if (sub) addTo(a, a.name, sub.name);
-            else refuse(a, subsForA);
-            continue;
+        const shared = p.dedicated ? undefined : p.sharedWorkspaceWithRoom(a);
+        const sub = shared ? undefined : p.subscriptionWithRoom(a);
+        if (shared) p.place(a, shared.name, shared.subscription);
+        else if (sub) p.place(a, p.dedicated ? a.name : p.nextPool(), sub.name);
+        else {
+            const subs = p.candidates(a);
+            const key = subs.map((s) => s.name).join(",");
+            unplaced.set(key, { subs, accounts: [...(unplaced.get(key)?.accounts ?? []), a.name] });
         }
-        const target = [...groups.values()]
-            .filter((g) => !g.dedicated && subsForA.some((s) => s.name === g.subscription))
-            .filter((g) => g.network === networkKey(a) && g.members.length < subs.get(g.subscription)!.fhirServicesPerWorkspace)
-            .filter((g) => servicesIn(g.subscription) < subs.get(g.subscription)!.fhirServices)
-            .sort(
-                (x, y) =>
-                    cfg.subscriptions.findIndex((s) => s.name === x.subscription) -
-                        cfg.subscriptions.findIndex((s) => s.name === y.subscription) || x.name.localeCompare(y.name),
-            )[0];
-        if (target) {
-            addTo(a, target.name, target.subscription);
-            continue;
-        }
-        const sub = subsForA.find((s) => subHasRoom(s, true));
-        if (sub) addTo(a, nextPool(), sub.name);
-        else refuse(a, subsForA);
     }
     for (const { subs: full, accounts } of unplaced.values()) {
         const usage = full
             .map(
                 (s) =>
-                    `'${s.name}' ${servicesIn(s.name)}/${s.fhirServices} FHIR services, ${workspacesIn(s.name)}/${s.workspaces} workspaces`,
+                    `'${s.name}' ${p.servicesIn(s.name)}/${s.fhirServices} FHIR services, ${p.workspacesIn(s.name)}/${s.workspaces} workspaces`,
             )
             .join("; ");
-        const pinned = full.length === 1 && full.length < cfg.subscriptions.length;
-        problems.push({
+        const pinned = full.length === 1 && full.length < p.cfg.subscriptions.length;
+        p.problems.push({
             path: "subscriptions",
             account: accounts.join(", "),
             message:
@@ -309,16 +316,18 @@ export function placeAccounts(
                 `(Microsoft Learn, "Supported FHIR features", Service limits). Either add a subscription to subscriptions (each holds ` +
                 `${AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription} at the default quotas)${pinned ? " and pin the account there, or unpin it" : ""}, or, ` +
                 `where Microsoft granted a quota increase for a subscription, declare it there: fhirServices: <granted>` +
-                `${dedicated ? ", workspaces: <granted>" : ""}`,
+                `${p.dedicated ? ", workspaces: <granted>" : ""}`,
         });
     }
+}
 
-    // 3. Capacity and consistency of the result (pins and locks can overfill what step 2 never would).
-    for (const g of groups.values()) {
-        const s = subs.get(g.subscription);
+/** 4. Capacity and consistency of the result: pins and the lock can overfill what phase 3 never would. */
+function checkCapacity(p: Packing): void {
+    for (const g of p.groups.values()) {
+        const s = p.subs.get(g.subscription);
         if (!s) continue;
         if (g.members.length > s.fhirServicesPerWorkspace) {
-            problems.push({
+            p.problems.push({
                 path: "workspace",
                 account: g.members.slice(s.fhirServicesPerWorkspace).join(", "),
                 message:
@@ -326,9 +335,8 @@ export function placeAccounts(
                     `${s.fhirServicesPerWorkspace} per workspace (${[...g.members].sort().join(", ")})`,
             });
         }
-        const nets = new Set(g.members.map((m) => networkKey(byName.get(m)!)));
-        if (nets.size > 1) {
-            problems.push({
+        if (new Set(g.members.map((m) => networkKey(p.byName.get(m)!))).size > 1) {
+            p.problems.push({
                 path: "publicNetworkAccess",
                 account: [...g.members].sort().join(", "),
                 message:
@@ -337,65 +345,86 @@ export function placeAccounts(
             });
         }
     }
-    for (const s of cfg.subscriptions) {
-        const w = workspacesIn(s.name);
-        const f = servicesIn(s.name);
-        // Only pins and the lock can get here: placement never overfills. A lock written before the quota was corrected
-        // (an earlier release assumed 100 FHIR services per subscription) lands here too: deployed accounts never move,
-        // so the way out is the quota Microsoft granted, or moving accounts by hand (decommission, then re-create).
+    for (const s of p.cfg.subscriptions) {
+        // A lock written before the quota was corrected (an earlier release assumed 100 FHIR services per subscription)
+        // lands here too: deployed accounts never move, so the way out is the granted quota, or moving accounts by hand.
         const wayOut =
             `; declare the quota Microsoft granted this subscription (subscriptions: - name: ${s.name} … fhirServices/workspaces), ` +
             `or place fewer accounts here (pins; the placement lock keeps deployed accounts where they are)`;
+        const [w, f] = [p.workspacesIn(s.name), p.servicesIn(s.name)];
         if (w > s.workspaces)
-            problems.push({
+            p.problems.push({
                 path: "subscriptions",
                 message: `subscription '${s.name}' would hold ${w} workspaces; its quota is ${s.workspaces}${wayOut}`,
             });
         if (f > s.fhirServices)
-            problems.push({
+            p.problems.push({
                 path: "subscriptions",
                 message: `subscription '${s.name}' would hold ${f} FHIR services; its quota is ${s.fhirServices}${wayOut}`,
             });
     }
-
-    const placements = cfg.accounts.map((a) => placementOf.get(a.name)).filter((p): p is Placement => p !== undefined);
-    const lockOut: PlacementLock = { version: 1, accounts: {} };
-    for (const p of [...placements].sort((x, y) => x.account.localeCompare(y.account))) {
-        lockOut.accounts[p.account] = { subscription: p.subscription, workspace: p.workspaceGroup, keys: p.keys };
-    }
-    const newlyPlaced = placements
-        .filter((p) => !lock?.accounts[p.account])
-        .map((p) => p.account)
-        .sort();
-    return { placements, problems, lock: lockOut, newlyPlaced };
 }
 
-/** Parses a lock file's text, with problems named after the file. */
+export function placeAccounts(
+    cfg: PlatformConfig,
+    lock?: PlacementLock,
+    options: PlacementOptions = {},
+    lockFile = "the placement lock",
+): PlacementResult {
+    const p = new Packing(cfg, lock, options, lockFile);
+    placeLocked(p);
+    const fresh = cfg.accounts.filter((a) => !p.placements.has(a.name) && !lock?.accounts[a.name]).sort(byName);
+    placePinned(
+        p,
+        fresh.filter((a) => a.workspace !== undefined),
+    );
+    placeFree(
+        p,
+        fresh.filter((a) => a.workspace === undefined),
+    );
+    checkCapacity(p);
+
+    const placements = cfg.accounts.map((a) => p.placements.get(a.name)).filter((x): x is Placement => x !== undefined);
+    const lockOut: PlacementLock = { version: 1, accounts: {} };
+    for (const x of [...placements].sort((a, b) => a.account.localeCompare(b.account))) {
+        lockOut.accounts[x.account] = { subscription: x.subscription, workspace: x.workspaceGroup, keys: x.keys };
+    }
+    const newlyPlaced = placements
+        .filter((x) => !lock?.accounts[x.account])
+        .map((x) => x.account)
+        .sort();
+    return { placements, problems: p.problems, lock: lockOut, newlyPlaced };
+}
+
+const LockSchema: z.ZodType<PlacementLock> = z.object({
+    version: z.literal(1),
+    accounts: z.record(
+        z.string(),
+        z.object({
+            subscription: z.string(),
+            workspace: z.string(),
+            keys: z
+                .array(z.object({ name: z.string(), size: z.int(), rotationDays: z.int() }))
+                .min(1)
+                .optional(),
+        }),
+    ),
+});
+
+/** Parses a lock file's text, with problems named after the file (and the account whose entry is malformed). */
 export function parsePlacementLock(text: string, file: string): PlacementLock {
     const data: unknown = JSON.parse(text);
-    const ok =
-        typeof data === "object" &&
-        data !== null &&
-        (data as { version?: unknown }).version === 1 &&
-        typeof (data as { accounts?: unknown }).accounts === "object";
-    if (!ok) throw new Error(`${file}: not a placement lock (expected {"version": 1, "accounts": {...}})`);
-    for (const [account, entry] of Object.entries((data as PlacementLock).accounts)) {
-        const keys: unknown = (entry as { keys?: unknown }).keys;
-        const wellFormed = (k: unknown): boolean => {
-            const o = k as Partial<LockedKey> | null;
-            return (
-                typeof o === "object" &&
-                o !== null &&
-                typeof o.name === "string" &&
-                Number.isInteger(o.size) &&
-                Number.isInteger(o.rotationDays)
-            );
-        };
-        if (keys !== undefined && (!Array.isArray(keys) || keys.length === 0 || !keys.every(wellFormed))) {
-            throw new Error(`${file}: account '${account}' has malformed keys (expected a non-empty list of { name, size, rotationDays })`);
-        }
-    }
-    return data as PlacementLock;
+    const parsed = LockSchema.safeParse(data);
+    // The file as written (not zod's copy): `npm run place -- --check` compares it byte for byte with the lock it would write.
+    if (parsed.success) return data as PlacementLock;
+    const [where, account, field] = parsed.error.issues[0].path;
+    if (where !== "accounts" || account === undefined)
+        throw new Error(`${file}: not a placement lock (expected {"version": 1, "accounts": {...}})`);
+    throw new Error(
+        field === "keys"
+            ? `${file}: account '${String(account)}' has malformed keys (expected a non-empty list of { name, size, rotationDays })`
+            : `${file}: account '${String(account)}' has a malformed entry (expected { subscription, workspace, keys? })`,
+    );
 }
 
 export function lockFileName(stack: string): string {

@@ -2,7 +2,9 @@
  * `npm run engine:build [-- --plugins-only]`: builds the real-engine test kit into engine/bin (gitignored).
  *
  * 1. The Pulumi CLI from Go modules: `go build github.com/pulumi/pulumi/pkg/v3/cmd/pulumi` in the engine/ wrapper
- *    module, which pins the version (go.mod, go.sum). Rebuilt only when go.mod, go.sum or the Go toolchain change.
+ *    module, which pins the version (go.mod, go.sum). Rebuilt only when go.mod, go.sum or the Go toolchain change. Beside
+ *    it, the same way, the Pulumi YAML language host (`pulumi-language-yaml`, pinned in engine/yaml/go.mod), for the
+ *    engine test where a YAML program consumes the components as a component package.
  * 2. The TypeScript plugins (language host, fake providers), compiled with tsc; rebuilt when their sources change.
  * 3. The launch plugins the CLI distribution ships as scripts, next to the binary: `pulumi-language-nodejs` (ours),
  *    `pulumi-resource-pulumi-nodejs` (dynamic providers) and `pulumi-analyzer-policy` (policy packs, for hosts
@@ -10,14 +12,15 @@
  * 4. Fake `azure-native` and `random` providers, at the exact versions the program's SDKs are, in the plugin cache
  *    of a project-local PULUMI_HOME.
  *
- * `--plugins-only` skips the CLI (for a real Pulumi CLI: PULUMI_ENGINE=$(which pulumi)).
+ * `--plugins-only` skips the CLI and the YAML host (for a real Pulumi CLI: PULUMI_ENGINE=$(which pulumi); its distribution
+ * ships pulumi-language-yaml).
  */
 import * as childProcess from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { localImportClosure } from "../tools/imports";
-import { BIN_DIR, DIST_DIR, ENGINE_DIR, PULUMI_BIN, PULUMI_HOME, REPO_ROOT, installedVersion, pinnedVersion } from "./paths";
+import { BIN_DIR, DIST_DIR, ENGINE_DIR, PULUMI_BIN, PULUMI_HOME, REPO_ROOT, YAML_HOST_BIN, installedVersion, pinnedVersion } from "./paths";
 
 const PKG_MODULE = "github.com/pulumi/pulumi/pkg/v3";
 /** Fake providers: npm SDK package → plugin name. */
@@ -74,27 +77,57 @@ export function goBinary(env: NodeJS.ProcessEnv = process.env, exists: (f: strin
     return found;
 }
 
-/** The CLI. GOFLAGS=-mod=readonly: the pin is go.mod + go.sum as committed, never re-resolved. */
-export function buildCli(): void {
-    const version = pinnedVersion();
+/**
+ * One Go binary from the wrapper module in `moduleDir` (its go.mod + go.sum pin every version), cached: rebuilt only
+ * when go.mod, go.sum, the Go toolchain or the flags change. GOFLAGS=-mod=readonly: the pin is as committed, never
+ * re-resolved.
+ */
+function buildGoBinary(what: string, moduleDir: string, pkg: string, out: string, ldflags: string, coldBuild: string): void {
     const go = goBinary();
-    const goVersion = run(go, ["version"], ENGINE_DIR).trim();
-    const gomod = fs.readFileSync(path.join(ENGINE_DIR, "go.mod"), "utf8");
-    const gosum = fs.readFileSync(path.join(ENGINE_DIR, "go.sum"), "utf8");
-    const ldflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}`;
+    const goVersion = run(go, ["version"], moduleDir).trim();
+    const gomod = fs.readFileSync(path.join(moduleDir, "go.mod"), "utf8");
+    const gosum = fs.readFileSync(path.join(moduleDir, "go.sum"), "utf8");
     cached(
-        `pulumi ${version} (${goVersion})`,
-        path.join(BIN_DIR, ".pulumi.stamp"),
+        `${what} (${goVersion})`,
+        path.join(BIN_DIR, `.${path.basename(out)}.stamp`),
         hashOf([gomod, gosum, goVersion, ldflags]),
-        [PULUMI_BIN],
+        [out],
         () => {
-            log(`building pulumi ${version} from Go modules (a cold build downloads ~1.6 GB of modules and compiles for several minutes)`);
-            run(go, ["build", "-trimpath", "-ldflags", ldflags, "-o", PULUMI_BIN, `${PKG_MODULE}/cmd/pulumi`], ENGINE_DIR, {
+            log(`building ${what} from Go modules (${coldBuild})`);
+            run(go, ["build", "-trimpath", "-ldflags", ldflags, "-o", out, pkg], moduleDir, {
                 ...process.env,
                 GOFLAGS: "-mod=readonly",
                 GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local",
             });
         },
+    );
+}
+
+/** The CLI. */
+export function buildCli(): void {
+    const version = pinnedVersion();
+    const ldflags = `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}`;
+    buildGoBinary(
+        `pulumi ${version}`,
+        ENGINE_DIR,
+        `${PKG_MODULE}/cmd/pulumi`,
+        PULUMI_BIN,
+        ldflags,
+        "a cold build downloads ~1.6 GB of modules and compiles for several minutes",
+    );
+}
+
+/** The Pulumi YAML language host, found by the CLI beside it (engine/bin is on the engine tests' PATH). */
+export function buildYamlHost(): void {
+    const dir = path.join(ENGINE_DIR, "yaml");
+    const m = /github\.com\/pulumi\/pulumi-yaml (v\S+)/.exec(fs.readFileSync(path.join(dir, "go.mod"), "utf8"));
+    buildGoBinary(
+        `pulumi-language-yaml ${m?.[1] ?? "(unpinned)"}`,
+        dir,
+        "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
+        YAML_HOST_BIN,
+        "-s -w",
+        "a cold build downloads its modules and compiles for about 3 minutes",
     );
 }
 
@@ -161,9 +194,12 @@ export function buildSupport(): void {
     log(`fake providers in ${path.relative(REPO_ROOT, PULUMI_HOME)}: ${installFakeProviders().join(", ")}`);
 }
 
-/** `npm run engine:build`: the CLI (unless only the plugins are wanted), then everything around it. */
+/** `npm run engine:build`: the CLI and the YAML host (unless only the plugins are wanted), then everything around them. */
 export function build(options: { pluginsOnly: boolean }): void {
     fs.mkdirSync(BIN_DIR, { recursive: true });
-    if (!options.pluginsOnly) buildCli();
+    if (!options.pluginsOnly) {
+        buildCli();
+        buildYamlHost();
+    }
     buildSupport();
 }

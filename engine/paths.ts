@@ -7,6 +7,8 @@ export const ENGINE_DIR = path.join(REPO_ROOT, "engine");
 export const BIN_DIR = path.join(ENGINE_DIR, "bin");
 /** The CLI built from Go modules. */
 export const PULUMI_BIN = path.join(BIN_DIR, "pulumi");
+/** The Pulumi YAML language host built from Go modules (engine/yaml/go.mod). */
+export const YAML_HOST_BIN = path.join(BIN_DIR, "pulumi-language-yaml");
 /** Compiled TypeScript plugins (language host, fake providers). */
 export const DIST_DIR = path.join(BIN_DIR, "dist");
 /** A project-local PULUMI_HOME: the fake providers are installed in its plugin cache, so nothing is downloaded. */

@@ -3,7 +3,7 @@
  * outputs. Everything is validated before the first resource is registered: a bad config registers nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type FhirAccountOutputs, FhirPlatform } from "../components";
+import { FhirPlatform } from "../components";
 import {
     type PlacementLock,
     type ResolvedStack,
@@ -13,6 +13,9 @@ import {
     resolveStack,
     stackFileName,
 } from "../config";
+import { type FhirAccountOutputs, accountOutputs, platformArgs } from "./platformArgs";
+
+export type { FhirAccountOutputs } from "./platformArgs";
 
 export interface ProgramOutputs {
     accounts: Record<string, FhirAccountOutputs>;
@@ -33,9 +36,18 @@ export function defineStack(args: StackArgs, resolved: ResolvedStack = resolveSt
         );
     }
     for (const w of resolved.warnings) void pulumi.log.warn(`${stackFileName(args.stack)}: ${formatProblem(w)}`);
-    const platform = new FhirPlatform("fhir-platform", { config, placements: placement.placements, stack: args.stack });
+    const platform = new FhirPlatform("fhir-platform", platformArgs(config, placement.placements, args.stack), {
+        protect: config.protectStatefulResources,
+    });
+    // Stack outputs keyed by account name, sorted (output order never depends on config order).
+    const accountConfig = new Map(config.accounts.map((a) => [a.name, a]));
+    const placed = new Map(placement.placements.map((p) => [p.account, p]));
+    const accounts: Record<string, FhirAccountOutputs> = {};
+    for (const name of [...platform.children.accounts.keys()].sort()) {
+        accounts[name] = accountOutputs(platform.children.accounts.get(name)!, accountConfig.get(name)!, placed.get(name)!, config);
+    }
     return {
-        accounts: platform.accountOutputs(),
+        accounts,
         logAnalyticsWorkspaceId: platform.logAnalyticsWorkspaceId,
         placement: placement.lock.accounts,
         unlockedAccounts: placement.newlyPlaced,

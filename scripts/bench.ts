@@ -12,7 +12,7 @@ export const SPEC = {
     run: "npm run bench --",
     synopsis: "[options]",
     description:
-        "Runs the stack program and a flat baseline under the Pulumi SDK's mock mode for generated stacks of N accounts, each\n" +
+        "Runs the stack program under the Pulumi SDK's mock mode for generated stacks of N accounts, each\n" +
         "in a fresh process, times the policy pack over each captured stack, and writes BENCHMARKS.md and docs/benchmark.svg.\n" +
         "Exit codes: 0 structure as expected (timings are reported, never failed on), 1 a structural target missed, 2 usage.",
     options: {

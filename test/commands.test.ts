@@ -18,6 +18,7 @@ import * as ci from "../scripts/ci";
 import * as ciComment from "../scripts/ci-comment";
 import * as adoptCommand from "../scripts/adopt";
 import * as decommissionCommand from "../scripts/decommission";
+import * as docsConfig from "../scripts/docs-config";
 import * as engineBench from "../scripts/engine-bench";
 import * as engineBuild from "../scripts/engine-build";
 import * as placeCommand from "../scripts/place";
@@ -54,6 +55,7 @@ const COMMANDS: [string, CommandSpec<Record<string, OptionSpec>>][] = [
     ["ci:stacks", ci.SPEC],
     ["ci:comment", ciComment.SPEC],
     ["decommission", decommissionCommand.SPEC],
+    ["docs:config", docsConfig.SPEC],
     ["bench:engine", engineBench.SPEC],
     ["engine:build", engineBuild.SPEC],
     ["place", placeCommand.SPEC],

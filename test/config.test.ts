@@ -6,7 +6,6 @@ import {
     type ConfigProblem,
     ConfigValidationError,
     configWarnings,
-    findCrossShardDuplicates,
     formatProblem,
     loadConfig,
     readRawConfig,
@@ -20,6 +19,8 @@ const VNET = `/subscriptions/${SUB_A}/resourceGroups/net/providers/Microsoft.Net
 const zoneId = (zone: string) => `/subscriptions/${SUB_A}/resourceGroups/dns/providers/Microsoft.Network/privateDnsZones/${zone}`;
 const SUBNET = `/subscriptions/${SUB_A}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/s`;
 const privateAccount = (name: string) => ok(name, { publicNetworkAccess: "Disabled", privateEndpointSubnetId: SUBNET });
+const REGISTRY = (name: string) => `/subscriptions/${SUB_A}/resourceGroups/tpl/providers/Microsoft.ContainerRegistry/registries/${name}`;
+const LAW = `/subscriptions/${SUB_B}/resourceGroups/rg-sec/providers/Microsoft.OperationalInsights/workspaces/law-central`;
 
 /** The problems whose path is exactly `path` (and, when given, whose account is `account`). */
 function at(problems: ConfigProblem[], path: string, account?: string): ConfigProblem[] {
@@ -541,6 +542,97 @@ describe("every problem at once", () => {
         expect(error.message).toContain("account 'wingtip', field 'accounts[4].subscription': unknown subscription 'nowhere'");
         expect(error.name).toBe("ConfigValidationError");
     });
+
+    // zod skips a refinement once anything below it failed: the rules that relate fields (config/rules.ts) are told to
+    // run anyway, on what did parse.
+    test("rules that relate fields still run when the fields around them are wrong", () => {
+        const problems = problemsOf(() =>
+            validateConfig(
+                rawConfig(
+                    [
+                        ok("contoso", {
+                            keySize: 4096,
+                            export: false,
+                            publicNetworkAccess: "Disabled",
+                            grants: [
+                                { principalId: "nobody", principalType: "User", role: "FHIR Data Exporter" },
+                                { principalId: pid(1), principalType: "Usr", role: "FHIR Data Reader" },
+                            ],
+                            cors: { origins: ["*", "ftp://x"], allowCredentials: true, maxAge: -1 },
+                            acr: {
+                                registryIds: [REGISTRY("tpl001"), "tpl002"],
+                                ociArtifacts: [{ loginServer: "tpl01.azurecr.io", imageName: 1 }],
+                            },
+                        }),
+                        ok("contoso", { subscription: "mian", tags: { n: 1 } }),
+                    ],
+                    { location: "westeurope", logAnalytics: { workspaceId: LAW, retentionDays: 60, totalRetentionDays: 3000 } },
+                ),
+            ),
+        );
+        expect(problems.map((p) => `${p.account ?? "-"} ${p.path}`).sort()).toEqual(
+            [
+                "contoso accounts[0].keySize",
+                "contoso accounts[0].grants[0].principalId",
+                "contoso accounts[0].grants[0].role", // Exporter with export off: a rule
+                "contoso accounts[0].grants[1].principalType",
+                "contoso accounts[0].privateEndpointSubnetId", // a rule
+                "contoso accounts[0].cors.origins[0]", // '*' with credentials: a rule
+                "contoso accounts[0].cors.origins[1]",
+                "contoso accounts[0].cors.maxAge",
+                "contoso accounts[0].acr.registryIds[1]",
+                "contoso accounts[0].acr.ociArtifacts[0].loginServer", // not a listed registry's: a rule
+                "contoso accounts[0].acr.ociArtifacts[0].imageName",
+                "contoso accounts[1].name", // duplicate: a rule
+                "contoso accounts[1].subscription", // unknown subscription: a rule
+                "contoso accounts[1].tags.n",
+                "- privateDns", // required by a private account: a rule
+                "- logAnalytics.retentionDays", // not applied to an existing workspace: a rule
+                "- logAnalytics.totalRetentionDays",
+                "- logAnalytics.totalRetentionDays", // set, though wrong: not applied either (a rule about the key, not its value)
+            ].sort(),
+        );
+        expect(at(problems, "logAnalytics.totalRetentionDays").map((p) => p.message)).toEqual([
+            expect.stringMatching(/^3000 days is not a total retention Azure accepts/),
+            expect.stringMatching(/^is not applied to an existing workspace/),
+        ]);
+    });
+
+    test("a list over its limit still has its items checked, and hides no other problem", () => {
+        const registries = Array.from({ length: 21 }, (_, i) => REGISTRY(`tpl${String(i).padStart(3, "0")}`));
+        const problems = problemsOf(() =>
+            validateConfig(
+                rawConfig([ok("contoso", { acr: { registryIds: [...registries.slice(1), "tpl000"] } }), ok("contoso")], {
+                    privateDns: { virtualNetworkIds: [VNET, "vnet-2"] },
+                }),
+            ),
+        );
+        expect(problems.map((p) => p.path)).toEqual(
+            expect.arrayContaining([
+                "accounts[0].acr.registryIds",
+                "accounts[0].acr.registryIds[20]",
+                "privateDns.virtualNetworkIds",
+                "privateDns.virtualNetworkIds[1]",
+                "accounts[1].name",
+            ]),
+        );
+        expect(problems).toHaveLength(5);
+    });
+
+    // A rule reads only values that parsed: 2.5 days is not also "shorter than the analytics retention", a string is not
+    // also "more than a single VNet", and a malformed subnet is not also "required".
+    test("a value with a problem of its own is not read by the rules that relate it to others", () => {
+        expect(
+            problemsOf(() =>
+                validateConfig(
+                    rawConfig([ok("contoso", { publicNetworkAccess: "Disabled", privateEndpointSubnetId: "snet-1" })], {
+                        privateDns: { virtualNetworkIds: "vnet-hub" },
+                        logAnalytics: { retentionDays: 365, totalRetentionDays: 2.5 },
+                    }),
+                ),
+            ).map((p) => p.path),
+        ).toEqual(["logAnalytics.totalRetentionDays", "privateDns.virtualNetworkIds", "accounts[0].privateEndpointSubnetId"]);
+    });
 });
 
 describe("reading config from a Pulumi-like source", () => {
@@ -558,16 +650,6 @@ describe("reading config from a Pulumi-like source", () => {
         const cfg = loadConfig({ get: (k) => map[k] });
         expect(cfg.rbacPropagationSeconds).toBe(30);
         expect(cfg.accounts.map((a) => a.name)).toEqual(["contoso"]);
-    });
-});
-
-describe("sharding", () => {
-    test("an account in two shards is reported once, naming both stacks", () => {
-        const problems = findCrossShardDuplicates([
-            { stack: "eu1", accounts: ["contoso", "fabrikam"] },
-            { stack: "eu2", accounts: ["fabrikam", "tailspin", "tailspin"] },
-        ]);
-        expect(problems).toEqual([{ path: "accounts", account: "fabrikam", message: expect.stringContaining("eu1, eu2") }]);
     });
 });
 

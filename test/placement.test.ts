@@ -528,4 +528,20 @@ describe("create-only key settings are remembered by the lock", () => {
             ),
         ).toThrow(/Pulumi\.x\.placement\.json: account 'contoso' has malformed keys/);
     });
+
+    test("a lock entry without its subscription or workspace is refused; a file that is no lock says so", () => {
+        const lock = (accounts: unknown) => JSON.stringify({ version: 1, accounts });
+        expect(() => parsePlacementLock(lock({ contoso: { subscription: "main" } }), "Pulumi.x.placement.json")).toThrow(
+            "Pulumi.x.placement.json: account 'contoso' has a malformed entry (expected { subscription, workspace, keys? })",
+        );
+        for (const text of [lock(null), lock([]), JSON.stringify({ version: 2, accounts: {} }), "[]"])
+            expect(() => parsePlacementLock(text, "Pulumi.x.placement.json")).toThrow(
+                'Pulumi.x.placement.json: not a placement lock (expected {"version": 1, "accounts": {...}})',
+            );
+    });
+
+    test("a valid lock is read as written, so `npm run place -- --check` sees any difference from the lock it would write", () => {
+        const text = JSON.stringify({ accounts: { contoso: { workspace: "contoso", subscription: "main", note: "x" } }, version: 1 });
+        expect(JSON.stringify(parsePlacementLock(text, "Pulumi.x.placement.json"))).toBe(text);
+    });
 });

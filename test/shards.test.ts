@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
-import { checkShards, formatShardProblem, resolveStackNames } from "../tools/shards";
+import { checkShards, findCrossShardDuplicates, formatShardProblem, resolveStackNames } from "../tools/shards";
 import { runStack } from "../harness/runStack";
 import { SUBSCRIPTION_LIMITS } from "../azure";
 import { main } from "../scripts/shards";
@@ -300,4 +300,12 @@ test("an existing Log Analytics workspace in a subscription no stack deploys int
     const r = checkShards(["solo"], dir);
     expect(r.problems).toEqual([]);
     expect(r.subscriptions.map((u) => u.subscriptionId)).toEqual([sub(5).subscriptionId]);
+});
+
+test("an account in two shards is reported once, naming both stacks (a shard naming it twice is not two shards)", () => {
+    const problems = findCrossShardDuplicates([
+        { stack: "eu1", accounts: ["contoso", "fabrikam"] },
+        { stack: "eu2", accounts: ["fabrikam", "tailspin", "tailspin"] },
+    ]);
+    expect(problems).toEqual([{ path: "accounts", account: "fabrikam", message: expect.stringContaining("eu1, eu2") }]);
 });

@@ -329,7 +329,7 @@ describe("the optional recovery export (docs/recovery.md)", () => {
     });
 
     test("exports only opted-in accounts, into the container and to the region their stack outputs name, asynchronously", () => {
-        // components/fhirAccount.ts FhirAccountOutputs.recoveryCopy: { storageAccount, location, container }.
+        // program/platformArgs.ts FhirAccountOutputs.recoveryCopy: { storageAccount, location, container }.
         expect(start?.run).toContain("select(.value.recoveryCopy != null)");
         expect(start?.run).toContain(".value.recoveryCopy.container");
         expect(start?.run).toContain('"$url/\\$export?_container=$container"');

@@ -18,7 +18,6 @@ import {
     type ConfigProblem,
     ConfigValidationError,
     azureIdentities,
-    findCrossShardDuplicates,
     formatProblem,
     ownershipConflicts,
     resolveStack,
@@ -195,6 +194,25 @@ export function checkShards(stacks: string[], dir = PROJECT_DIR): ShardReport {
         over("resource groups", u.resourceGroups, SUBSCRIPTION_LIMITS.resourceGroupsPerSubscription, "");
     }
     return { stacks: report, environments, problems, subscriptions };
+}
+
+/**
+ * The same account must not be managed by two stacks. Given each shard's accounts, returns one problem per account name
+ * that appears in more than one shard.
+ */
+export function findCrossShardDuplicates(shards: { stack: string; accounts: string[] }[]): ConfigProblem[] {
+    const owners = new Map<string, string[]>();
+    for (const shard of shards) {
+        for (const name of new Set(shard.accounts)) owners.set(name, [...(owners.get(name) ?? []), shard.stack]);
+    }
+    return [...owners.entries()]
+        .filter(([, stacks]) => stacks.length > 1)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, stacks]) => ({
+            path: "accounts",
+            account: name,
+            message: `appears in more than one shard: ${stacks.join(", ")}; an account must belong to exactly one stack`,
+        }));
 }
 
 export function formatShardProblem(p: ShardProblem): string {

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import type { CapturedResource } from "../../harness/mockRun";
-import { buildGraph, criticalPath, crossAccountDependencies, customSignature } from "./graph";
+import { buildGraph, criticalPath, crossAccountDependencies } from "./graph";
 import type { PathSummary, RunAnalysis } from "./types";
 
 function minMax(xs: number[]): { min: number; max: number } {
@@ -34,18 +33,5 @@ export function analyzeRun(resources: CapturedResource[]): RunAnalysis {
         dependenciesChecked: cross.checked,
         customPerAccount: { ...minMax(customCounts), total, shared: resources.filter((r) => r.custom).length - total },
         componentsPerAccount: minMax(perAccount(false)),
-        customSignatures: resources
-            .filter((r) => r.custom)
-            .map((r) => {
-                // What it waits for, by name: the baseline must wire the same data flow, not just the same values.
-                const waitsFor = (g.deps.get(r.urn) ?? [])
-                    .map((d) => g.byUrn.get(d)!.name)
-                    .sort()
-                    .join(",");
-                return `${r.type}::${r.name}::${createHash("sha1")
-                    .update(`${customSignature(r)}::after=${waitsFor}`)
-                    .digest("hex")
-                    .slice(0, 16)}`;
-            }),
     };
 }

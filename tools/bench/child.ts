@@ -1,14 +1,11 @@
 /**
  * One measurement, in a fresh process: `node -r ts-node/register/transpile-only child.ts <job.json> <result.json>`.
- * Loads the SDK, both programs and the policy pack first (same modules for either mode), then times one run under
- * mocks and reports wall time, peak RSS, peak heap, and what was registered; after a program run, the time of the
- * policy pack over the captured stack.
+ * Loads the SDK, the program and the policy pack first, then times one run under mocks and reports wall time, peak RSS,
+ * peak heap, and what was registered; then the time of the policy pack over the captured stack.
  */
 import * as fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import { runStack } from "../../harness/runStack";
-import { runUnderMocks } from "../../harness/mockRun";
-import { flatProgram } from "./flat";
 import { analyzeRun } from "./analyze";
 import { runPolicyPack } from "../../harness/policyRunner";
 import type { ChildJob, ChildResult } from "./types";
@@ -18,7 +15,7 @@ async function main(): Promise<void> {
     const job = JSON.parse(fs.readFileSync(jobFile, "utf8")) as ChildJob;
     const input = JSON.parse(fs.readFileSync(job.inputFile, "utf8")) as {
         configMap: Record<string, string>;
-        plan: Parameters<typeof flatProgram>[0];
+        plan: { stack: string };
     };
     if (global.gc) global.gc();
     const rssBefore = process.memoryUsage().rss;
@@ -28,10 +25,7 @@ async function main(): Promise<void> {
     }, 5);
     const startUs = Number(process.hrtime.bigint() / 1000n);
     const t0 = performance.now();
-    const result =
-        job.mode === "program"
-            ? await runStack({ stack: input.plan.stack, config: input.configMap })
-            : await runUnderMocks(() => flatProgram(input.plan), { stack: input.plan.stack, config: input.configMap });
+    const result = await runStack({ stack: input.plan.stack, config: input.configMap });
     const wallMs = performance.now() - t0;
     const endUs = Number(process.hrtime.bigint() / 1000n);
     clearInterval(sampler);
@@ -48,14 +42,12 @@ async function main(): Promise<void> {
         custom: result.resources.filter((r) => r.custom).length,
         components: result.resources.filter((r) => !r.custom).length,
     };
-    if (job.mode === "program") {
-        // The program's figures are taken; collect its garbage so the pack's time is the pack's own.
-        if (global.gc) global.gc();
-        const p0 = performance.now();
-        const report = await runPolicyPack(result.resources);
-        const count = (level: string) => report.violations.filter((v) => v.enforcementLevel === level).length;
-        out.policy = { wallMs: performance.now() - p0, mandatory: count("mandatory"), advisory: count("advisory") };
-    }
+    // The program's figures are taken; collect its garbage so the pack's time is the pack's own.
+    if (global.gc) global.gc();
+    const p0 = performance.now();
+    const report = await runPolicyPack(result.resources);
+    const count = (level: string) => report.violations.filter((v) => v.enforcementLevel === level).length;
+    out.policy = { wallMs: performance.now() - p0, mandatory: count("mandatory"), advisory: count("advisory") };
     if (job.analyze) out.analysis = analyzeRun(result.resources);
     fs.writeFileSync(resultFile, JSON.stringify(out));
 }

@@ -117,30 +117,3 @@ export function crossAccountDependencies(g: Graph): { edges: CrossAccountEdge[];
     }
     return { edges, sharedDependencies: shared, checked };
 }
-
-/** A custom resource as the engine would create it: type, logical name, inputs. */
-export function customSignature(r: CapturedResource): string {
-    const provider = r.provider?.split("::")[3] ?? "";
-    return `${r.type}::${r.name}::provider=${provider}::protect=${r.protect}::${stableJson(r.inputs)}`;
-}
-
-function stableJson(v: unknown): string {
-    if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-    if (v && typeof v === "object") {
-        return `{${Object.keys(v as object)
-            .sort()
-            .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-            .join(",")}}`;
-    }
-    return JSON.stringify(v) ?? "undefined";
-}
-
-/** Custom resources one run registered and the other did not (by type, name, provider, protect and inputs). */
-export function compareCustomResources(a: string[], b: string[]): { onlyInA: string[]; onlyInB: string[] } {
-    const count = (xs: string[]) => xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
-    const ca = count(a);
-    const cb = count(b);
-    const onlyInA = [...ca].flatMap(([k, n]) => Array<string>(Math.max(0, n - (cb.get(k) ?? 0))).fill(k));
-    const onlyInB = [...cb].flatMap(([k, n]) => Array<string>(Math.max(0, n - (ca.get(k) ?? 0))).fill(k));
-    return { onlyInA, onlyInB };
-}

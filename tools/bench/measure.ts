@@ -1,6 +1,6 @@
 /**
- * The bench driver: for each size, generate a stack, resolve the baseline's plan, then run the program and the flat
- * baseline in fresh child processes (interleaved, `reps` times each) and take medians.
+ * The bench driver: for each size, generate a stack, then run the program in fresh child processes (`reps` times) and
+ * take medians.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -10,15 +10,13 @@ import { placeAccounts, validateConfig } from "../../config";
 import { configMap } from "../../harness/runStack";
 import { PROJECT_DIR } from "../../harness/stackFiles";
 import { BENCH_STACK, generateRawConfig } from "./generate";
-import type { FlatPlan } from "./flat";
-import { compareCustomResources } from "./graph";
 import { type HostMode, type HostResult, type HostSetup, hostProfileName, runHostChild } from "./host";
 import { cpuProfileArgs, runJob } from "./job";
 import type { BenchMode, ChildJob, ChildResult, RunAnalysis } from "./types";
 
 export interface BenchOptions {
     sizes: number[];
-    /** Repetitions per mode, for one size. */
+    /** Repetitions, for one size. */
     reps: (accounts: number) => number;
     /** Write a V8 CPU profile of one program run per size into this directory. */
     profileDir?: string;
@@ -82,10 +80,7 @@ export interface SizeResult {
     workspaces: number;
     reps: number;
     program: ModeFigures;
-    flat: ModeFigures;
     analysis: RunAnalysis;
-    /** Custom resources registered by one run and not the other (should be none). */
-    mismatch: { onlyProgram: string[]; onlyFlat: string[] };
     profile?: string;
     /** Timed window of the profiled run, to cut startup out of the profile. */
     profileWindowUs?: [number, number];
@@ -105,14 +100,13 @@ function stat(xs: number[]): Stat {
     return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
 }
 
-/** Writes the inputs of one size: the program's config map and the baseline's resolved plan. */
+/** Writes the inputs of one size: the program's config map and stack name. */
 export function prepareInputs(accounts: number, dir: string): { file: string; subscriptions: number; workspaces: number } {
     const raw = generateRawConfig(accounts);
     const config = validateConfig(raw);
     const placements = placeAccounts(config).placements;
-    const plan: FlatPlan = { stack: BENCH_STACK, config, placements };
     const file = path.join(dir, `input-${accounts}.json`);
-    fs.writeFileSync(file, JSON.stringify({ configMap: configMap(raw), plan }));
+    fs.writeFileSync(file, JSON.stringify({ configMap: configMap(raw), plan: { stack: BENCH_STACK } }));
     return {
         file,
         subscriptions: new Set(placements.map((p) => p.subscription)).size,
@@ -216,16 +210,17 @@ export function runBenchmark(options: BenchOptions): SizeResult[] {
     try {
         return options.sizes.map((accounts) => {
             const input = prepareInputs(accounts, dir);
-            const runs: Record<BenchMode, ChildResult[]> = { program: [], flat: [] };
+            const runs: Record<BenchMode, ChildResult[]> = { program: [] };
             const reps = options.reps(accounts);
             for (let rep = 0; rep < reps; rep++) {
-                // Alternate which mode goes first, so drift on a shared machine hits both alike.
-                const order: BenchMode[] = rep % 2 === 0 ? ["program", "flat"] : ["flat", "program"];
-                for (const mode of order) {
-                    const r = runChild({ mode, accounts, inputFile: input.file, analyze: rep === 0 }, dir, undefined, options.compiledDir);
-                    runs[mode].push(r);
-                    options.onResult?.(r, rep);
-                }
+                const r = runChild(
+                    { mode: "program", accounts, inputFile: input.file, analyze: rep === 0 },
+                    dir,
+                    undefined,
+                    options.compiledDir,
+                );
+                runs.program.push(r);
+                options.onResult?.(r, rep);
             }
             let profile: { profile: string; profileWindowUs: [number, number] } | undefined;
             if (options.profileDir) {
@@ -238,18 +233,13 @@ export function runBenchmark(options: BenchOptions): SizeResult[] {
                 );
                 profile = { profile: path.join(options.profileDir, `program-${accounts}.cpuprofile`), profileWindowUs: r.windowUs };
             }
-            const pa = runs.program[0].analysis!;
-            const fa = runs.flat[0].analysis!;
-            const cmp = compareCustomResources(pa.customSignatures, fa.customSignatures);
             return {
                 accounts,
                 subscriptions: input.subscriptions,
                 workspaces: input.workspaces,
                 reps,
                 program: figures(runs.program),
-                flat: figures(runs.flat),
-                analysis: { ...pa, customSignatures: [] },
-                mismatch: { onlyProgram: cmp.onlyInA, onlyFlat: cmp.onlyInB },
+                analysis: runs.program[0].analysis!,
                 ...(profile ?? {}),
                 ...(options.host ? { host: measureHost(options.host, accounts, input.file, dir) } : {}),
                 ...(options.host && options.profileDir ? profileHost(options.host, accounts, input.file, dir, options.profileDir) : {}),

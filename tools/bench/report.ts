@@ -17,8 +17,6 @@ export interface Machine {
 }
 
 export interface Targets {
-    ratioMax: number;
-    ratioAt: number[];
     growthMax: number;
     growthFrom: number;
     growthTo: number;
@@ -38,8 +36,6 @@ export interface Targets {
  * storage, the storage (encrypted with the key at creation) and its blob grant sit between the wait and the service.
  */
 export const TARGETS: Targets = {
-    ratioMax: 1.1,
-    ratioAt: [100, 300],
     growthMax: 3.2,
     growthFrom: 100,
     growthTo: 300,
@@ -75,10 +71,6 @@ export const s1 = (ms: number) => (ms / 1000).toFixed(2);
 export const mb = (bytes: number) => Math.round(bytes / 2 ** 20).toString();
 const r2 = (x: number) => x.toFixed(2);
 
-export function ratio(r: SizeResult, metric: "wallMs" | "peakRssBytes" | "heapTotalBytes"): number {
-    return r.program[metric].median / r.flat[metric].median;
-}
-
 export interface TargetCheck {
     name: string;
     ok: boolean;
@@ -93,31 +85,17 @@ export function pathAfterPrelude(steps: string[][]): string[][] {
 export function checkTargets(results: SizeResult[], t: Targets = TARGETS): TargetCheck[] {
     const by = new Map(results.map((r) => [r.accounts, r]));
     const checks: TargetCheck[] = [];
-    for (const n of t.ratioAt) {
-        const r = by.get(n);
-        if (!r) continue;
-        const x = ratio(r, "wallMs");
-        const m = ratio(r, "peakRssBytes");
-        checks.push({
-            name: `overhead at ${n} accounts`,
-            ok: x <= t.ratioMax && m <= t.ratioMax,
-            detail: `time ${r2(x)}, peak RSS ${r2(m)} (target ≤ ${r2(t.ratioMax)})`,
-        });
-    }
     const a = by.get(t.growthFrom);
     const b = by.get(t.growthTo);
     if (a && b) {
-        for (const mode of ["program", "flat"] as const) {
-            const name = `${mode === "program" ? "program" : "baseline"} growth ${t.growthFrom} → ${t.growthTo}`;
-            checks.push(
-                growthCheck(
-                    name,
-                    [a[mode].wallMs.median, b[mode].wallMs.median],
-                    [a[mode].peakRssBytes.median, b[mode].peakRssBytes.median],
-                    t,
-                ),
-            );
-        }
+        checks.push(
+            growthCheck(
+                `program growth ${t.growthFrom} → ${t.growthTo}`,
+                [a.program.wallMs.median, b.program.wallMs.median],
+                [a.program.peakRssBytes.median, b.program.peakRssBytes.median],
+                t,
+            ),
+        );
     }
     const atPolicy = by.get(t.policyAt)?.program.policy;
     if (atPolicy) {
@@ -149,12 +127,6 @@ export function checkTargets(results: SizeResult[], t: Targets = TARGETS): Targe
         name: "no cross-account dependencies",
         ok: cross === 0,
         detail: `${cross} edges from one account's resources to another's`,
-    });
-    const mismatch = results.reduce((n, r) => n + r.mismatch.onlyProgram.length + r.mismatch.onlyFlat.length, 0);
-    checks.push({
-        name: "baseline registers the program's custom resources",
-        ok: mismatch === 0,
-        detail: `${mismatch} custom resources differ (type, name, provider, protect, inputs, dependencies)`,
     });
     return checks;
 }
@@ -238,10 +210,9 @@ export function hostTable(results: SizeResult[]): string {
 
 export function resultsTable(results: SizeResult[]): string {
     const head =
-        "| accounts | subs / workspaces | resources: program (custom + components) | baseline | per account (custom + components) | " +
-        "time program (s) | time baseline (s) | time ratio | policy pack (s) | peak RSS program (MiB) | peak RSS baseline (MiB) | RSS " +
-        "ratio | heap committed program / baseline (MiB) | critical path | cross-account deps |\n" +
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        "| accounts | subs / workspaces | resources (custom + components) | per account (custom + components) | time (s) | " +
+        "policy pack (s) | peak RSS (MiB) | heap committed (MiB) | critical path | cross-account deps |\n" +
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     const rows = results.map((r) => {
         const a = r.analysis;
         const perAccount =
@@ -249,12 +220,9 @@ export function resultsTable(results: SizeResult[]): string {
             `(avg ${r2(a.customPerAccount.total / r.accounts)}) + ${a.componentsPerAccount.max}`;
         return (
             `| ${r.accounts} | ${r.subscriptions} / ${r.workspaces} | ${r.program.custom + r.program.components} ` +
-            `(${r.program.custom} + ${r.program.components}) | ${r.flat.custom + r.flat.components} (${r.flat.custom} + ` +
-            `${r.flat.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ${s1(r.flat.wallMs.median)} | ` +
-            `${r2(ratio(r, "wallMs"))} | ${r.program.policy ? s1(r.program.policy.wallMs.median) : "–"} | ` +
-            `${mb(r.program.peakRssBytes.median)} | ${mb(r.flat.peakRssBytes.median)} | ${r2(ratio(r, "peakRssBytes"))} | ` +
-            `${mb(r.program.heapTotalBytes.median)} / ${mb(r.flat.heapTotalBytes.median)} | ${a.longestCriticalPath} | ` +
-            `${a.crossAccountEdges.length} |`
+            `(${r.program.custom} + ${r.program.components}) | ${perAccount} | ${s1(r.program.wallMs.median)} | ` +
+            `${r.program.policy ? s1(r.program.policy.wallMs.median) : "–"} | ${mb(r.program.peakRssBytes.median)} | ` +
+            `${mb(r.program.heapTotalBytes.median)} | ${a.longestCriticalPath} | ${a.crossAccountEdges.length} |`
         );
     });
     return [head, ...rows].join("\n");
@@ -262,17 +230,15 @@ export function resultsTable(results: SizeResult[]): string {
 
 export function spreadTable(results: SizeResult[]): string {
     const head =
-        "| accounts | program time min–max (s) | baseline time min–max (s) | policy pack min–max (s) | program RSS min–max (MiB) | " +
-        "baseline RSS min–max (MiB) | RSS before the run (MiB) |\n|---:|---:|---:|---:|---:|---:|---:|";
+        "| accounts | time min–max (s) | policy pack min–max (s) | peak RSS min–max (MiB) | RSS before the run (MiB) |\n" +
+        "|---:|---:|---:|---:|---:|";
     const policy = (r: SizeResult) => (r.program.policy ? `${s1(r.program.policy.wallMs.min)}–${s1(r.program.policy.wallMs.max)}` : "–");
     return [
         head,
         ...results.map(
             (r) =>
-                `| ${r.accounts} | ${s1(r.program.wallMs.min)}–${s1(r.program.wallMs.max)} | ` +
-                `${s1(r.flat.wallMs.min)}–${s1(r.flat.wallMs.max)} | ${policy(r)} | ` +
-                `${mb(r.program.peakRssBytes.min)}–${mb(r.program.peakRssBytes.max)} | ` +
-                `${mb(r.flat.peakRssBytes.min)}–${mb(r.flat.peakRssBytes.max)} | ${mb(r.program.rssBeforeBytes)} |`,
+                `| ${r.accounts} | ${s1(r.program.wallMs.min)}–${s1(r.program.wallMs.max)} | ${policy(r)} | ` +
+                `${mb(r.program.peakRssBytes.min)}–${mb(r.program.peakRssBytes.max)} | ${mb(r.program.rssBeforeBytes)} |`,
         ),
     ].join("\n");
 }
@@ -306,7 +272,7 @@ function niceMax(x: number): number {
     return [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * p).find((v) => v >= x)!;
 }
 
-/** Two panels: median wall time (s) and median peak RSS (MiB) against accounts, program vs baseline. */
+/** Two panels: median wall time (s) and median peak RSS (MiB) of the program against accounts. */
 export function renderSvg(results: SizeResult[], title: string): string {
     const W = 940;
     const H = 380;
@@ -316,17 +282,14 @@ export function renderSvg(results: SizeResult[], title: string): string {
     const xs = results.map((r) => r.accounts);
     const xMax = niceMax(Math.max(...xs));
     const panels = [
-        { x0: 70, label: "wall time (s)", get: (r: SizeResult, m: "program" | "flat") => r[m].wallMs.median / 1000 },
+        { x0: 70, label: "wall time (s)", get: (r: SizeResult, m: "program") => r[m].wallMs.median / 1000 },
         {
             x0: 70 + panelW + 70,
             label: "peak RSS (MiB)",
-            get: (r: SizeResult, m: "program" | "flat") => r[m].peakRssBytes.median / 2 ** 20,
+            get: (r: SizeResult, m: "program") => r[m].peakRssBytes.median / 2 ** 20,
         },
     ];
-    const series = [
-        { mode: "program" as const, color: "#1f6feb", dash: "", name: "program (components)" },
-        { mode: "flat" as const, color: "#d4731a", dash: "6 4", name: "flat baseline" },
-    ];
+    const series = [{ mode: "program" as const, color: "#1f6feb", dash: "", name: "program (components)" }];
     const out: string[] = [
         `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" ` +
             `font-size="12">`,

@@ -1,6 +1,7 @@
 /** Shapes passed between the bench parent and its child processes (JSON files). */
 
-export type BenchMode = "program" | "flat";
+/** The program under the SDK's mocks (the flat baseline it was once compared with is gone: BENCHMARKS.md, findings). */
+export type BenchMode = "program";
 
 export interface ChildJob {
     mode: BenchMode;
@@ -30,8 +31,6 @@ export interface RunAnalysis {
     /** Custom resources attributed to an account, per account: min/max. */
     customPerAccount: { min: number; max: number; total: number; shared: number };
     componentsPerAccount: { min: number; max: number };
-    /** `type::name` + hash of (provider, protect, inputs, the custom resources it waits for) of every custom resource, for program/baseline equality. */
-    customSignatures: string[];
 }
 
 export interface ChildResult {

@@ -1,5 +1,5 @@
 /**
- * What `verify` checks: the per-account stack outputs (components/fhirAccount.ts `FhirAccountOutputs`), read from
+ * What `verify` checks: the per-account stack outputs (program/platformArgs.ts `FhirAccountOutputs`), read from
  * `pulumi stack output --json` or from a JSON file of the same shape, validated field by field.
  */
 import { execFile } from "node:child_process";
