@@ -138,9 +138,12 @@ export class EngineProject {
         };
     }
 
-    /** Runs the CLI in the project directory, non-interactively; never throws on a non-zero exit. */
-    pulumi(args: string[], timeoutMs = 10 * 60 * 1000): Promise<CommandResult> {
-        return runCommand(engineBinary(), [...args, "--non-interactive"], { cwd: this.dir, env: this.env(), timeoutMs });
+    /**
+     * Runs the CLI in the project directory, non-interactively; never throws on a non-zero exit. `onSpawn` gets the CLI's
+     * process (a test that interrupts a run kills it).
+     */
+    pulumi(args: string[], timeoutMs = 10 * 60 * 1000, onSpawn?: (child: childProcess.ChildProcess) => void): Promise<CommandResult> {
+        return runCommand(engineBinary(), [...args, "--non-interactive"], { cwd: this.dir, env: this.env(), timeoutMs, onSpawn });
     }
 
     /** `pulumi stack export`: every resource in the stack's state. */
@@ -163,7 +166,7 @@ export class EngineProject {
 export function runCommand(
     command: string,
     args: string[],
-    options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+    options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (child: childProcess.ChildProcess) => void },
 ): Promise<CommandResult> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
@@ -172,6 +175,7 @@ export function runCommand(
             env: options.env ?? process.env,
             stdio: ["ignore", "pipe", "pipe"],
         });
+        options.onSpawn?.(child);
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
