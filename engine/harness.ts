@@ -62,6 +62,57 @@ export interface EngineProjectOptions {
     typeCheck?: boolean;
 }
 
+/** What a project's CLI runs need: where its state, plugins and fake ARM table are, and how its program is compiled. */
+export interface EngineEnvOptions {
+    /** The local file backend's directory (PULUMI_BACKEND_URL=file://…). */
+    stateDir: string;
+    /** The fake ARM table the fake providers keep (FHIR_FAKE_ARM_DIR). */
+    armDir: string;
+    /** Force the language host's type checking of the program (PULUMI_NODEJS_TRANSPILE_ONLY=false). */
+    typeCheck?: boolean;
+}
+
+/**
+ * The environment of a CLI run against the fake providers: the built CLI's plugins and the project's Node first on
+ * PATH, a project-local PULUMI_HOME whose plugin cache holds the fake providers, a local file backend, a passphrase,
+ * and no download of any kind. Checkpoints are the command's matter: see checkpointEnv.
+ */
+export function engineEnv({ stateDir, armDir, typeCheck = false }: EngineEnvOptions): NodeJS.ProcessEnv {
+    const pathDirs = [...(usesBuiltEngine() ? [BIN_DIR] : []), path.join(REPO_ROOT, "node_modules", ".bin"), process.env.PATH ?? ""];
+    return {
+        ...process.env,
+        PATH: pathDirs.join(path.delimiter),
+        PULUMI_HOME,
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: "fhir-platform-engine-tests",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        // Nothing may be downloaded: a missing plugin is an error, not a fetch.
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        ...(typeCheck ? { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } : {}),
+        FHIR_FAKE_ARM_DIR: armDir,
+        CI: "true",
+    };
+}
+
+/** The Pulumi subcommand of a CLI argument list (`preview`, `up`, `stack`, …): its first argument that is not a flag. */
+export function pulumiCommand(args: readonly string[]): string | undefined {
+    return args.find((a) => !a.startsWith("-"));
+}
+
+/**
+ * A preview skips the CLI's per-step checkpoints: PULUMI_SKIP_CHECKPOINTS=true. Without it the CLI serializes and
+ * integrity-checks the whole stack snapshot after every step of a preview too, and throws it away: the file and Azure
+ * Blob backends (pkg/v3 backend/diy/backend.go, diyBackend.apply) and Pulumi Cloud (backend/httpstate/backend.go,
+ * cloudBackend.apply) give a preview a SnapshotManager over a DiscardPersister, whose service loop saves after each
+ * mutation (backend/snapshot.go, defaultServiceLoop, saveSnapshot) unless the variable selects unsafeServiceLoop, which
+ * saves once, at the end, to the same discarding persister. So a preview loses nothing, and its cost stops growing
+ * with the square of the stack (BENCHMARKS.md). Other commands keep the CLI's default: a crash mid-`up` then loses
+ * only the steps in flight.
+ */
+export function checkpointEnv(args: readonly string[]): NodeJS.ProcessEnv {
+    return pulumiCommand(args) === "preview" ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {};
+}
+
 export class EngineProject {
     readonly stateDir: string;
     readonly armDir: string;
@@ -120,30 +171,22 @@ export class EngineProject {
         return doc.config ?? {};
     }
 
+    /** The environment every CLI run of this project gets (engineEnv); a preview adds checkpointEnv's setting. */
     env(): NodeJS.ProcessEnv {
-        const pathDirs = [...(usesBuiltEngine() ? [BIN_DIR] : []), path.join(REPO_ROOT, "node_modules", ".bin"), process.env.PATH ?? ""];
-        return {
-            ...process.env,
-            PATH: pathDirs.join(path.delimiter),
-            PULUMI_HOME,
-            PULUMI_BACKEND_URL: `file://${this.stateDir}`,
-            PULUMI_CONFIG_PASSPHRASE: "fhir-platform-engine-tests",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            // Nothing may be downloaded: a missing plugin is an error, not a fetch.
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            ...(this.typeCheck ? { PULUMI_NODEJS_TRANSPILE_ONLY: "false" } : {}),
-            FHIR_FAKE_ARM_DIR: this.armDir,
-            ...this.fakeAzureEnv,
-            CI: "true",
-        };
+        return { ...engineEnv({ stateDir: this.stateDir, armDir: this.armDir, typeCheck: this.typeCheck }), ...this.fakeAzureEnv };
     }
 
     /**
-     * Runs the CLI in the project directory, non-interactively; never throws on a non-zero exit. `onSpawn` gets the CLI's
-     * process (a test that interrupts a run kills it).
+     * Runs the CLI in the project directory, non-interactively; never throws on a non-zero exit. `env` is laid over
+     * the project's environment and the command's checkpoint setting (a benchmark sets PULUMI_SKIP_CHECKPOINTS itself).
      */
-    pulumi(args: string[], timeoutMs = 10 * 60 * 1000, onSpawn?: (child: childProcess.ChildProcess) => void): Promise<CommandResult> {
-        return runCommand(engineBinary(), [...args, "--non-interactive"], { cwd: this.dir, env: this.env(), timeoutMs, onSpawn });
+    pulumi(args: string[], options: PulumiRunOptions = {}): Promise<CommandResult> {
+        return runCommand(engineBinary(), [...args, "--non-interactive"], {
+            cwd: this.dir,
+            env: { ...this.env(), ...checkpointEnv(args), ...options.env },
+            timeoutMs: options.timeoutMs,
+            onSpawn: options.onSpawn,
+        });
     }
 
     /** `pulumi stack export`: every resource in the stack's state. */
@@ -161,6 +204,14 @@ export class EngineProject {
     remove(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+export interface PulumiRunOptions {
+    /** Variables laid over the project's environment. */
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    /** Called with the CLI's process once it is started (a benchmark samples its process tree, a crash test kills it). */
+    onSpawn?: (child: childProcess.ChildProcess) => void;
 }
 
 export function runCommand(

@@ -10,7 +10,15 @@ import { BENCH_STACK, generateRawConfig } from "../tools/bench/generate";
 import { buildGraph, criticalPath, crossAccountDependencies } from "../tools/bench/graph";
 import { type HostFigures, type SizeResult, prepareInputs, runBenchmark } from "../tools/bench/measure";
 import { hostSetups, projectRuntime, runHostChild } from "../tools/bench/host";
-import { FINDINGS_END, FINDINGS_START, keptFindings, renderBenchmarksMd } from "../tools/bench/document";
+import {
+    ENGINE_END,
+    ENGINE_START,
+    FINDINGS_END,
+    FINDINGS_START,
+    keptBlock,
+    keptFindings,
+    renderBenchmarksMd,
+} from "../tools/bench/document";
 import { TARGETS, checkTargets, hostChecks, hostTable, pathAfterPrelude, renderSvg } from "../tools/bench/report";
 import { expectWarnings, notYetLocked } from "./helpers/warnings";
 
@@ -147,11 +155,16 @@ describe("the bench driver (fresh child processes, tiny sizes)", () => {
             command: "npm run bench -- --quick",
             loader: "ts-node",
         };
-        const previous = `# old\n${FINDINGS_START}\nHand-written finding.\n${FINDINGS_END}\n`;
+        const previous =
+            `# old\n${ENGINE_START}\n## The real engine\n\nFigures.\n${ENGINE_END}\n` +
+            `${FINDINGS_START}\nHand-written finding.\n${FINDINGS_END}\n`;
         const md = renderBenchmarksMd({ results, machine, profiles: [], elapsedMs: 1000, previous });
         expect(md).toContain("| accounts | subs / workspaces |");
         expect(md).toMatch(/\n\| 2 \| 1 \/ 1 \| \d+ \(\d+ \+ \d+\) \|/);
         expect(keptFindings(md)).toBe("Hand-written finding.");
+        // The real engine's section (npm run bench:engine) is kept, and comes first.
+        expect(keptBlock(md, ENGINE_START, ENGINE_END)).toBe("## The real engine\n\nFigures.");
+        expect(md.indexOf(ENGINE_START)).toBeLessThan(md.indexOf("## Machine and command"));
         const svg = renderSvg(results, "t");
         expect(svg.startsWith("<svg")).toBe(true);
         expect(svg.match(/<polyline /g)).toHaveLength(2);

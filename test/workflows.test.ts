@@ -153,6 +153,21 @@ describe("GitHub Actions workflows", () => {
         for (const up of ups) expect(up.env?.PULUMI_CONTINUE_ON_ERROR).toBe("true");
     });
 
+    test("every pulumi preview skips the CLI's per-step checkpoints (a preview writes no state; BENCHMARKS.md)", () => {
+        const pulumiSteps = files.flatMap((f) =>
+            jobsOf(f).flatMap(([job, j]) =>
+                (j.steps ?? []).filter(isPulumi).map((s) => ({ file: f, job, command: s.with?.command, env: s.env })),
+            ),
+        );
+        const previews = pulumiSteps.filter((s) => s.command === "preview");
+        expect(previews.map((s) => `${s.file}:${s.job}`).sort()).toEqual(["pull-request.yml:preview", "shards.yml:preview"]);
+        for (const s of previews)
+            expect({ step: `${s.file}:${s.job}`, env: s.env }).toEqual({
+                step: `${s.file}:${s.job}`,
+                env: { PULUMI_SKIP_CHECKPOINTS: "true" },
+            });
+    });
+
     // Whether each needs.<job>.outputs.<name> exists, actionlint checks (npm test): this is the part it cannot know.
     test("every output a workflow reads from ci:stacks is one ci:stacks writes", () => {
         const written = githubOutputs(selectStacks([], []))

@@ -15,7 +15,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROVIDER_RULES, type PropertyType, replacePaths, underPath } from "../../azure/providerRules";
-import { mockState } from "../../harness/mockRun";
+import { mockState } from "../../harness/mockState";
 
 export type PropertyMap = Record<string, unknown>;
 

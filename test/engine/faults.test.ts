@@ -265,8 +265,11 @@ describe("faults under the real engine", () => {
                 if (cli.pid !== undefined) killTree(cli.pid);
             }
         }, 200);
-        const killed: CommandResult = await p.pulumi(UP, 10 * 60_000, (child) => {
-            cli = child;
+        const killed: CommandResult = await p.pulumi(UP, {
+            timeoutMs: 10 * 60_000,
+            onSpawn: (child) => {
+                cli = child;
+            },
         });
         clearInterval(watcher);
         expect(killed.code).not.toBe(0);

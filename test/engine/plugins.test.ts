@@ -236,6 +236,32 @@ describe("launch plugins", () => {
         ).resolves.toBeGreaterThan(0);
     });
 
+    describe("the analyzer loads the pack without type-checking it (npm test type-checks it: tsconfig.json includes policies/)", () => {
+        let dir: string;
+        let packDir: string;
+        beforeAll(() => {
+            // A copy of the pack beside links to what it imports, with a type error that transpiling does not see.
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "pack-"));
+            packDir = path.join(dir, "policies");
+            fs.cpSync(path.join(REPO_ROOT, "policies"), packDir, { recursive: true, filter: (f) => !f.includes("node_modules") });
+            for (const link of ["azure", "node_modules"]) fs.symlinkSync(path.join(REPO_ROOT, link), path.join(dir, link));
+            for (const f of ["tsconfig.json", "tsconfig.pulumi.json"]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+            fs.appendFileSync(path.join(packDir, "policies.ts"), '\nexport const notANumber: number = "text";\n');
+        });
+        afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const start = () => announcedPort(path.join(BIN_DIR, "pulumi-analyzer-policy"), ["127.0.0.1:1", "."], packDir);
+
+        test("through package.json main (analyzer.js) a pack with a type error still starts", async () => {
+            await expect(start()).resolves.toBeGreaterThan(0);
+        });
+
+        test("with index.ts as main, @pulumi/pulumi/cmd/run-policy-pack type-checks it and refuses to start (what analyzer.js avoids)", async () => {
+            const manifest = path.join(packDir, "package.json");
+            fs.writeFileSync(manifest, fs.readFileSync(manifest, "utf8").replace('"main": "analyzer.js"', '"main": "index.ts"'));
+            await expect(start()).rejects.toThrow(/TS2322/);
+        });
+    });
+
     test("pulumi-resource-pulumi-nodejs starts the SDK's dynamic provider host", async () => {
         await expect(
             announcedPort(path.join(BIN_DIR, "pulumi-resource-pulumi-nodejs"), ["127.0.0.1:1"], REPO_ROOT),
