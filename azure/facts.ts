@@ -368,6 +368,69 @@ export const RBAC_PROPAGATION_SECONDS = { default: 600, max: 1800 } as const;
  */
 export const KEY_ROTATION_DAYS = { min: 28, max: 3650, default: 365 } as const;
 
+/**
+ * How a key's versions come and go over time, and who follows them (the fake Azure's clock model, test/engine). Sources:
+ * - Microsoft Learn, "Configure cryptographic key auto-rotation in Azure Key Vault", Key rotation policy: rotation
+ *   types "Automatically renew at a given time after creation (default)"; "Expiry time: key expiration interval. It's
+ *   used to set expiration date on newly rotated key. It doesn't affect a current key." So a new version appears
+ *   `timeAfterCreate` after the previous one was created, and carries an expiry only when the policy has `expiryTime`.
+ * - Key Vault management REST "Keys - Get": "Gets the current version of the specified key from the specified key
+ *   vault" (its `keyUriWithVersion` is the newest version's; ARM writes it with `:443`, keyvault
+ *   resource-manager/Microsoft.KeyVault/stable/2024-11-01/examples/getKey.json); "Keys - List Versions" lists them all
+ *   (examples/listKeyVersions.json).
+ * - Microsoft Learn, "Configure customer-managed keys in the same tenant for a new storage account", "Configure
+ *   encryption for automatic updating of key versions": "Azure Storage checks the key vault daily for a new version of
+ *   the key. When a new version becomes available, then Azure Storage automatically begins using the latest version of
+ *   the key for encryption"; "checks the key vault for a new key version only once daily. When you rotate a key, be sure
+ *   to wait 24 hours before disabling the older version". The key-rotation page's note agrees: "the time it takes for
+ *   each service to detect and apply the new key version varies (from one hour to 24 hours or more)".
+ *   Storage reports the version in use in `encryption.keyvaultproperties.currentVersionedKeyIdentifier`, with
+ *   `lastKeyRotationTimestamp` (read-only, storage.json#/definitions/KeyVaultProperties at 2024-01-01).
+ * - The FHIR service stays on the versioned key URI it was given until the service is updated ("Configure
+ *   customer-managed keys for the FHIR service": "the key is versioned"; CMK best practices: "Keys used with the FHIR
+ *   service must be rotated manually"; docs/keys.md); while it cannot use its key (no grant for its identity, the
+ *   version disabled or deleted) its API answers 500 until access is restored (DESIGN.md's reading of the FHIR CMK pages,
+ *   which verify's 500 diagnosis, tools/verify/diagnose.ts, rests on).
+ */
+export const KEY_LIFECYCLE = {
+    /** Storage polls the vault for a new version of a versionless key once a day. */
+    storagePollHours: 24,
+} as const;
+
+/**
+ * How Azure Resource Manager answers under load and failure, and what azure-native 3.28 does about it.
+ * - Throttling: Microsoft Learn, "Understand how Azure Resource Manager throttles requests": "When you reach the limit,
+ *   you receive the HTTP status code 429 Too many requests. The response includes a Retry-After value, which specifies
+ *   the number of seconds your application should wait (or sleep) before sending the next request." The code ARM uses:
+ *   `SubscriptionRequestsThrottled` (MicrosoftDocs/azure-docs#105248 quotes "… exceeded … Please try again after '6'
+ *   seconds.").
+ * - Retries: azure-native's azcore pipeline (pulumi-azure-native provider/pkg/azure/client_azcore.go, initPipelineOpts)
+ *   retries 408, 429, 500, 502, 503, 504 and a 409 `AnotherOperationInProgress`, with RetryDelay 20 s and MaxRetryDelay
+ *   120 s; Azure SDK for Go azcore runtime/policy_retry.go: at most 3 retries (defaultMaxRetries), the delay is the
+ *   response's Retry-After when it has one ("the retry-after delay exceeds the cap so don't retry" above MaxRetryDelay),
+ *   else (2^try - 1) * RetryDelay with jitter [0.8, 1.3), capped at MaxRetryDelay. Every request goes through it: PUT,
+ *   GET, DELETE and the polls of a long-running operation. Anything else (400, 403, 404, 409 for other codes) is not
+ *   retried. The ARM RPC agrees ("Retrying REST Calls": 408, 5xx, and any response with a Retry-After).
+ * - Long-running creates: ARM RPC v1.0 Addendum, "Creating/Updating using PUT": "Future GETs on the resource that was
+ *   created should continue to return a 200 … and provisioningState field that is *non-terminal* as long as the
+ *   provisioning is in progress"; terminal states are Succeeded, Failed and Canceled, and the state "should be returned
+ *   on all future GETs … until some other operation (e.g. a DELETE or UPDATE) causes it to transition". So a create that
+ *   fails leaves a resource ARM shows as Failed, which a later PUT updates. azure-native, when a PUT it started fails
+ *   (provider/pkg/provider/provider.go defaultCreate: `created` → crud.go HandleErrorWithCheckpoint), reads the resource
+ *   by ID and returns the engine an ErrorResourceInitFailed with its state, so the engine keeps it (with init errors)
+ *   and updates it on the next `pulumi up`.
+ */
+export const ARM_RETRY = {
+    maxRetries: 3,
+    retryDelayMs: 20_000,
+    maxRetryDelayMs: 120_000,
+    retryStatuses: [408, 429, 500, 502, 503, 504],
+    retryConflictCode: "AnotherOperationInProgress",
+} as const;
+
+/** Provisioning states of a resource ARM reports (ARM RPC v1.0 Addendum, "ProvisioningState property"). */
+export const PROVISIONING_STATES = { succeeded: "Succeeded", failed: "Failed", creating: "Creating" } as const;
+
 /** Diagnostic log categories. Sources: Microsoft Learn "Supported logs for Microsoft.KeyVault/vaults" and "for Microsoft.Storage/storageAccounts/blobServices". */
 export const KEY_VAULT_AUDIT_LOG_CATEGORY = "AuditEvent";
 export const STORAGE_BLOB_LOG_CATEGORIES = ["StorageRead", "StorageWrite", "StorageDelete"] as const;
@@ -600,6 +663,27 @@ export const ARM_ERRORS = {
         message: (what: string, limit: number) =>
             `Operation results in exceeding quota limits of ${what}. Maximum allowed: ${limit}. Please submit a support request to raise the limit.`,
         source: 'AHDS_DEFAULT_QUOTAS above; ARM code QuotaExceeded ("Resolve errors for resource quotas"); message written here',
+    },
+    /** ARM_RETRY above: 429 with Retry-After (seconds). */
+    throttled: {
+        code: "SubscriptionRequestsThrottled",
+        status: 429,
+        message: (subscriptionId: string, seconds: number) =>
+            `Number of 'write' requests for subscription '${subscriptionId}' exceeded. Please try again after '${seconds}' seconds.`,
+        source: 'Microsoft Learn, "Understand how Azure Resource Manager throttles requests"; code and wording as in MicrosoftDocs/azure-docs#105248',
+    },
+    /** A transient server failure (ARM_RETRY: azure-native retries it); the text is not documented. */
+    internalServerError: {
+        code: "InternalServerError",
+        status: 500,
+        message: "Encountered internal server error. Please try again.",
+        source: 'ARM RPC v1.0 Addendum, "Retrying REST Calls" (500 InternalServerError); message written here',
+    },
+    /** A long-running operation that ended Failed (ARM RPC Operation Resource format: error.code, error.message). */
+    operationFailed: {
+        code: "InternalServerError",
+        message: (what: string) => `The operation to provision ${what} failed. Please retry the operation.`,
+        source: 'ARM RPC v1.0 Addendum, "Operation Resource format" (status Failed with error code and message); AHDS\'s text is not documented, written here',
     },
     /** A retired feature switched on: the announcement says applications "will report errors"; ARM's answer is not documented. */
     featureRetired: {

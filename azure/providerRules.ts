@@ -16,6 +16,13 @@
  *   API version goes into `azureApiVersion` (v3); required properties, types, minLength/maxLength/pattern of path
  *   parameters and body properties are validated, a nested object's only when the object is given.
  * - DIFF_CONFIG: `provider.go` DiffConfig answers no change and no replacement for any provider configuration change.
+ * - READ: `provider.go` Read (refresh) takes the old inputs and changes only what Azure changed: it projects the old
+ *   outputs and the outputs of a new GET onto the input schema (`convert/sdkOutputsToSdkInputs.go`: only properties of
+ *   the PUT body, so read-only outputs drop out; a string set, such as a user-assigned identity map, becomes the array
+ *   of its keys), diffs the two projections and applies that diff to the old inputs (`diff.go` applyDiff, recursively
+ *   into objects and arrays). Create and Update read the resource back after their PUT (`readAfterWrite`), so the
+ *   outputs in state have a GET's shape. The rows below list, per type, the outputs that are not inputs (`outputOnly`,
+ *   from the SDK's own types: `@pulumi/azure-native/<module>/<type>.d.ts` outputs against its `…Args`) and the string sets.
  * Spec paths are under `specification/` of Azure/azure-rest-api-specs, at the API version azure-native 3.28 uses for the
  * type (the version named in `@pulumi/azure-native/<module>/<type>.d.ts`), as JSON pointers into the file.
  *
@@ -63,6 +70,10 @@ export interface TypeRules {
     types: Record<string, PropertyType>;
     /** The body has a `location`: Check fills a missing one (CHECK). */
     autoLocation: boolean;
+    /** Outputs that are not inputs: a refresh's projection leaves them out (READ). */
+    outputOnly: Sourced[];
+    /** Inputs that are string sets: an array in the inputs, a map keyed by the strings in the outputs (READ). */
+    stringSets: Sourced[];
 }
 
 const AZURE_NATIVE = "pulumi-azure-native provider/pkg";
@@ -98,11 +109,28 @@ const AHDS_WORKSPACE_NAMES: NameConstraint[] = [
 ];
 
 function rules(identity: string[], more: Partial<Omit<TypeRules, "identity">> = {}): TypeRules {
-    return { identity, replaces: [], azureRefuses: [], cautions: [], required: [], names: [], types: {}, autoLocation: false, ...more };
+    return {
+        identity,
+        replaces: [],
+        azureRefuses: [],
+        cautions: [],
+        required: [],
+        names: [],
+        types: {},
+        autoLocation: false,
+        outputOnly: [],
+        stringSets: [],
+        ...more,
+    };
 }
 
 function required(source: string, ...paths: string[]): Sourced[] {
     return paths.map((path) => ({ path, source }));
+}
+
+/** Outputs of an azure-native resource class that its `…Args` does not have (READ). */
+function outputOnly(source: string, ...paths: string[]): Sourced[] {
+    return paths.map((path) => ({ path, source: `@pulumi/azure-native 3.28 ${source}` }));
 }
 
 export const PROVIDER_RULES: Readonly<Record<string, TypeRules>> = {
@@ -129,6 +157,15 @@ export const PROVIDER_RULES: Readonly<Record<string, TypeRules>> = {
         replaces: [{ path: "location", source: `${MUTABILITY}: ${TRACKED} is [read, create]` }],
         required: required(`${TRACKED} (required)`, "location"),
         autoLocation: true,
+        outputOnly: outputOnly(
+            "managedidentity/userAssignedIdentity.d.ts (UserAssignedIdentity vs UserAssignedIdentityArgs)",
+            "clientId",
+            "principalId",
+            "tenantId",
+            "name",
+            "type",
+            "systemData",
+        ),
     }),
     "azure-native:operationalinsights:Workspace": rules(["resourceGroupName", "workspaceName"], {
         apiVersion: "2023-09-01",
@@ -177,6 +214,7 @@ export const PROVIDER_RULES: Readonly<Record<string, TypeRules>> = {
             "properties.networkAcls": "object",
         },
         autoLocation: true,
+        outputOnly: outputOnly("keyvault/vault.d.ts (Vault vs VaultArgs)", "name", "type", "systemData"),
     }),
     "azure-native:keyvault:Key": rules(["resourceGroupName", "vaultName", "keyName"], {
         apiVersion: "2024-11-01",
@@ -204,6 +242,22 @@ export const PROVIDER_RULES: Readonly<Record<string, TypeRules>> = {
             "properties.keyOps": "array",
             "properties.attributes": "object",
         },
+        // The key's outputs are flat (keyvault/key.d.ts), its inputs nest them under `properties` (KeyArgs).
+        outputOnly: outputOnly(
+            "keyvault/key.d.ts (Key vs KeyArgs)",
+            "attributes",
+            "curveName",
+            "keyOps",
+            "keySize",
+            "keyUri",
+            "keyUriWithVersion",
+            "kty",
+            "location",
+            "name",
+            "releasePolicy",
+            "rotationPolicy",
+            "type",
+        ),
     }),
     "azure-native:storage:StorageAccount": rules(["resourceGroupName", "accountName"], {
         apiVersion: "2024-01-01",
@@ -239,6 +293,25 @@ export const PROVIDER_RULES: Readonly<Record<string, TypeRules>> = {
             networkRuleSet: "object",
         },
         autoLocation: true,
+        outputOnly: [
+            ...outputOnly(
+                "storage/storageAccount.d.ts (StorageAccount vs StorageAccountArgs)",
+                "creationTime",
+                "keyCreationTime",
+                "primaryEndpoints",
+                "primaryLocation",
+                "provisioningState",
+                "statusOfPrimary",
+                "name",
+                "type",
+            ),
+            ...outputOnly(
+                "types/output.d.ts storage.KeyVaultPropertiesResponse vs types/input.d.ts storage.KeyVaultPropertiesArgs",
+                "encryption.keyVaultProperties.currentVersionedKeyIdentifier",
+                "encryption.keyVaultProperties.currentVersionedKeyExpirationTimestamp",
+                "encryption.keyVaultProperties.lastKeyRotationTimestamp",
+            ),
+        ],
     }),
     "azure-native:storage:BlobServiceProperties": rules(["resourceGroupName", "accountName", "blobServicesName"], {
         apiVersion: "2024-01-01",
@@ -267,6 +340,32 @@ export const PROVIDER_RULES: Readonly<Record<string, TypeRules>> = {
             encryption: "object",
         },
         autoLocation: true,
+        outputOnly: [
+            ...outputOnly(
+                "healthcareapis/fhirService.d.ts (FhirService vs FhirServiceArgs)",
+                "eventState",
+                "provisioningState",
+                "privateEndpointConnections",
+                "publicNetworkAccess",
+                "systemData",
+                "etag",
+                "name",
+                "type",
+            ),
+            ...outputOnly(
+                "types/output.d.ts healthcareapis.ServiceManagedIdentityResponseIdentity vs types/input.d.ts ServiceManagedIdentityIdentityArgs",
+                "identity.principalId",
+                "identity.tenantId",
+            ),
+        ],
+        stringSets: [
+            {
+                path: "identity.userAssignedIdentities",
+                source:
+                    "@pulumi/azure-native 3.28 types/input.d.ts healthcareapis.ServiceManagedIdentityIdentityArgs (userAssignedIdentities: string[]) " +
+                    "vs output map of UserAssignedIdentityResponse; convert/convertPropValue.go (IsStringSet: map keys become the array)",
+            },
+        ],
     }),
     "azure-native:network:PrivateEndpoint": rules(["resourceGroupName", "privateEndpointName"], {
         apiVersion: "2024-05-01",
@@ -303,6 +402,17 @@ export const PROVIDER_RULES: Readonly<Record<string, TypeRules>> = {
             "principalId",
         ),
         types: { principalId: "string", principalType: "string", description: "string" },
+        outputOnly: outputOnly(
+            "authorization/roleAssignment.d.ts (RoleAssignment vs RoleAssignmentArgs)",
+            "createdBy",
+            "createdOn",
+            "updatedBy",
+            "updatedOn",
+            "delegatedManagedIdentityResourceId",
+            "name",
+            "type",
+            "systemData",
+        ),
     }),
     "azure-native:monitor:DiagnosticSetting": rules(["resourceUri", "name"], {
         apiVersion: "2021-05-01-preview",

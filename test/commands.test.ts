@@ -16,6 +16,7 @@ import { TENANT, SUB_A } from "./helpers/stack";
 import * as bench from "../scripts/bench";
 import * as ci from "../scripts/ci";
 import * as ciComment from "../scripts/ci-comment";
+import * as adoptCommand from "../scripts/adopt";
 import * as decommissionCommand from "../scripts/decommission";
 import * as docsConfig from "../scripts/docs-config";
 import * as engineBench from "../scripts/engine-bench";
@@ -49,6 +50,7 @@ function capture(): { io: CommandIo; out: string[]; err: string[] } {
 }
 
 const COMMANDS: [string, CommandSpec<Record<string, OptionSpec>>][] = [
+    ["adopt", adoptCommand.SPEC],
     ["bench", bench.SPEC],
     ["ci:stacks", ci.SPEC],
     ["ci:comment", ciComment.SPEC],

@@ -42,6 +42,8 @@ function load(file: string): Workflow {
 const jobsOf = (file: string): [string, Job][] => Object.entries(load(file).jobs ?? {});
 const isPulumi = (s: Step) => s.uses?.startsWith("pulumi/actions@") === true;
 const isAzureLogin = (s: Step) => s.uses?.startsWith("azure/login@") === true;
+/** The one guard an environment job's Azure step may have: after the update ran (failed or not), never after a skipped one. */
+const AFTER_UP = "${{ !cancelled() && (steps.up.outcome == 'success' || steps.up.outcome == 'failure') }}";
 
 describe("GitHub Actions workflows", () => {
     test("there are pull-request and deploy workflows", () => {
@@ -97,7 +99,10 @@ describe("GitHub Actions workflows", () => {
                 // A deployable stack's job (deploy, rotation, the estate preview) fails on missing settings: a merge
                 // never looks deployed, a rotation never looks done, when nothing ran.
                 expect({ name, fails: check?.run }).toEqual({ name, fails: expect.stringMatching(/::error title=[^\n]*\n\s*exit 1\n/) });
-                expect({ name, guarded: azure.filter((s) => s.if !== undefined).map((s) => s.uses) }).toEqual({ name, guarded: [] });
+                expect({ name, guarded: azure.filter((s) => s.if !== undefined && s.if !== AFTER_UP).map((s) => s.uses) }).toEqual({
+                    name,
+                    guarded: [],
+                });
             } else {
                 // The pull request's preview is optional (forks and Dependabot get no secrets): skipped, and said so.
                 expect(check?.run).toMatch(/GITHUB_STEP_SUMMARY[\s\S]*ready=false/);
@@ -138,6 +143,14 @@ describe("GitHub Actions workflows", () => {
         ).toEqual(["deploy.yml:up", "key-rotation.yml:rotate"]);
         // Every step that runs the program (a command) loads the policy pack; one with no command only installs the CLI.
         for (const u of ups.filter((x) => x.with?.command !== undefined)) expect(u.with?.policyPacks).toBe("policies");
+    });
+
+    test("every pulumi up goes on past one resource's failure (PULUMI_CONTINUE_ON_ERROR, the CLI's --continue-on-error default)", () => {
+        const ups = files.flatMap((f) =>
+            jobsOf(f).flatMap(([, j]) => (j.steps ?? []).filter((s) => isPulumi(s) && s.with?.command === "up")),
+        );
+        expect(ups).toHaveLength(2);
+        for (const up of ups) expect(up.env?.PULUMI_CONTINUE_ON_ERROR).toBe("true");
     });
 
     test("every pulumi preview skips the CLI's per-step checkpoints (a preview writes no state; BENCHMARKS.md)", () => {
@@ -302,6 +315,9 @@ describe("key rotation reaches every FHIR service of every deployable stack on a
         const verify = steps.findIndex((s) => /npm run verify -- --stack "\$PULUMI_STACK" --credential azure-cli/.test(s.run ?? ""));
         expect(verify).toBeGreaterThan(steps.indexOf(up!));
         expect(steps.findIndex(isAzureLogin)).toBeLessThan(verify);
+        // verify reports even after a failed update (which accounts the failure left behind), not after a skipped one.
+        expect(up?.id).toBe("up");
+        expect([steps.find(isAzureLogin)?.if, steps[verify]?.if]).toEqual([AFTER_UP, AFTER_UP]);
     });
 });
 

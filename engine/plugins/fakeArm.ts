@@ -26,8 +26,22 @@ export interface ArmRecord {
     type: string;
     inputs: PropertyMap;
     outputs: PropertyMap;
-    /** When ARM created it (the fake clock, ms): role assignments propagate from then on. */
+    /** When ARM created it (the fake clock, ms): role assignments propagate from then on; a key's versions count from then. */
     createdAt?: number;
+    /** What Azure holds beyond what the provider last wrote (engine/plugins/armShapes.ts reads it on every GET). */
+    azure?: AzureSide;
+}
+
+/** Azure's side of a resource that no PUT of the provider sets. */
+export interface AzureSide {
+    /** Properties changed outside Pulumi (the portal, a script), merged over the outputs on every read. */
+    drift?: PropertyMap;
+    /** The state a long-running operation ends in, when not Succeeded (one that failed: Failed). */
+    provisioningState?: string;
+    /** When the resource's long-running operation ends (fake clock, ms); until then GETs show it Creating (ARM RPC). */
+    readyAt?: number;
+    /** Out-of-band changes to a key's versions, by version (engine/plugins/keyVault.ts). */
+    versionChanges?: Record<string, { enabled?: boolean; expires?: number; at: number }>;
 }
 
 /** `urn:pulumi:stack::project::parent$type::name` → type and logical name. */
@@ -224,6 +238,15 @@ export function checkInputs(type: string, news: PropertyMap, ctx: CheckContext):
     return { inputs, failures };
 }
 
+/** What reading the table takes (the table itself, or a snapshot of it in memory). */
+export type ArmTableView = Pick<FakeArmTable, "get" | "list">;
+
+/** The table's records held in memory: reading it many times (a simulated day after day) costs no file reads. */
+export function snapshotOf(records: ArmRecord[]): ArmTableView {
+    const byId = new Map(records.map((r) => [r.id.toLowerCase(), r]));
+    return { get: (id: string) => byId.get(id.toLowerCase()), list: () => [...records] };
+}
+
 /** The resource table: one file per ID, so concurrent providers of one stack never rewrite each other's records. */
 export class FakeArmTable {
     constructor(readonly dir: string) {
@@ -239,12 +262,12 @@ export class FakeArmTable {
         return fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as ArmRecord) : undefined;
     }
 
-    /** Creates a record; fails like azure-native when something already holds that ID (it never adopts silently). */
+    /**
+     * Creates a record; fails like azure-native when something already holds that ID: it never adopts silently (its
+     * Create GETs the ID first and refuses, in these words: provider/pkg/azure/client_azcore.go CanCreate).
+     */
     create(record: ArmRecord): void {
-        const existing = this.get(record.id);
-        if (existing) {
-            throw new Error(`resource ${record.id} already exists (created by ${existing.urn}); to manage it with Pulumi, import it`);
-        }
+        if (this.get(record.id)) throw new Error(`cannot create already existing resource '${record.id}'`);
         this.write(record);
     }
 

@@ -34,7 +34,9 @@ import {
     RETIRED_FEATURES,
     ZRS_REGIONS,
 } from "../../azure/facts";
-import { type ArmRecord, type FakeArmTable, type PropertyMap, valueAt } from "./fakeArm";
+import { azureOutputs } from "./armShapes";
+import { type ArmRecord, type ArmTableView, type AzureSide, type FakeArmTable, type PropertyMap, valueAt } from "./fakeArm";
+import { keyVersions } from "./keyVault";
 
 /** The fake clock (ms): FHIR_FAKE_NOW when set, the machine's clock otherwise. */
 export function now(): number {
@@ -228,14 +230,9 @@ function cmkOf(type: string, inputs: PropertyMap): { identityIds: string[]; keyU
     return undefined;
 }
 
-/**
- * A create with a customer-managed key succeeds only when one of the resource's identities holds Key Vault Crypto Service
- * Encryption User on the key (or its vault, group or subscription), granted at least the propagation delay ago.
- */
-function checkKeyAccess(table: FakeArmTable, type: string, inputs: PropertyMap): void {
-    const cmk = cmkOf(type, inputs);
-    if (!cmk) return;
-    const m = /^https:\/\/([^.]+)\.vault\.azure\.net\/keys\/([^/]+)/i.exec(cmk.keyUrl);
+/** The key a customer-managed key URL names (its ARM ID, lower-cased) and the grants that let `identityIds` use it. */
+function keyGrants(table: ArmTableView, cmk: { identityIds: string[]; keyUrl: string }): { keyId?: string; grants: ArmRecord[] } {
+    const m = /^https:\/\/([^.]+)\.vault\.azure\.net(?::443)?\/keys\/([^/]+)/i.exec(cmk.keyUrl);
     const records = table.list();
     const vault = m ? records.find((r) => r.type === VAULT && lower(r.inputs.vaultName) === m[1].toLowerCase()) : undefined;
     const keyId = vault && m ? `${vault.id}/keys/${m[2]}`.toLowerCase() : undefined;
@@ -254,14 +251,55 @@ function checkKeyAccess(table: FakeArmTable, type: string, inputs: PropertyMap):
             keyId !== undefined &&
             (keyId === String(r.inputs.scope).toLowerCase() || keyId.startsWith(`${String(r.inputs.scope).toLowerCase()}/`)),
     );
+    return { ...(keyId ? { keyId } : {}), grants };
+}
+
+/** Whether one of the grants has propagated by `at`. */
+function propagated(grants: ArmRecord[], at: number): boolean {
     const delayMs = propagationSeconds() * 1000;
-    if (grants.some((g) => (g.createdAt ?? 0) + delayMs <= now())) return;
+    return grants.some((g) => (g.createdAt ?? 0) + delayMs <= at);
+}
+
+/**
+ * A create with a customer-managed key succeeds only when one of the resource's identities holds Key Vault Crypto Service
+ * Encryption User on the key (or its vault, group or subscription), granted at least the propagation delay ago.
+ */
+function checkKeyAccess(table: FakeArmTable, type: string, inputs: PropertyMap): void {
+    const cmk = cmkOf(type, inputs);
+    if (!cmk) return;
+    const { keyId, grants } = keyGrants(table, cmk);
+    if (propagated(grants, now())) return;
     const e = ARM_ERRORS.keyAccessDenied;
     throw new ArmError(
         e.code,
         `${e.message}\r\nAction: 'Microsoft.KeyVault/vaults/keys/wrapKey/action'\r\nResource: '${keyId ?? cmk.keyUrl}'`,
         403,
     );
+}
+
+/**
+ * Why a FHIR service cannot use its customer-managed key at `at`, or undefined when it can (azure/facts.ts
+ * KEY_LIFECYCLE: it is pinned to the versioned URL it was given, and answers 500 while it cannot use it): its identity
+ * holds no propagated grant on the key, the key or that version is gone, the version is disabled, or it has expired (an
+ * expired version still unwraps but no longer wraps: the service cannot protect new data).
+ */
+export function fhirKeyProblem(table: ArmTableView, fhir: ArmRecord, at: number): string | undefined {
+    const cmk = cmkOf(FHIR, fhir.inputs);
+    if (!cmk) return undefined;
+    const m = /^https:\/\/([^.]+)\.vault\.azure\.net(?::443)?\/keys\/([^/]+)(?:\/([^/]+))?/i.exec(cmk.keyUrl);
+    if (!m) return `key URL ${cmk.keyUrl} is not a Key Vault key`;
+    const key = table
+        .list()
+        .find((r) => r.type === KEY && lower(r.inputs.vaultName) === m[1].toLowerCase() && lower(r.inputs.keyName) === m[2].toLowerCase());
+    if (!key) return `key ${m[1]}/${m[2]} does not exist`;
+    const versions = keyVersions(key, at);
+    const version = m[3] ? versions.find((v) => v.version === m[3]) : versions.at(-1);
+    if (!version) return `version ${m[3]} of ${m[1]}/${m[2]} does not exist`;
+    if (!version.enabled) return `version ${version.version} is disabled`;
+    if (version.expires !== undefined && version.expires <= at) return `version ${version.version} expired`;
+    if (!propagated(keyGrants(table, cmk).grants, at))
+        return "its identity holds no Key Vault Crypto Service Encryption User grant on the key";
+    return undefined;
 }
 
 /** The A records a zone group gets: the workspace, and each FHIR service its workspace has now. */
@@ -302,8 +340,11 @@ export class FakeAzure {
         readonly tenant: FakeTenant,
     ) {}
 
-    /** Refuses what Azure refuses for a new resource, then records it; returns its outputs (Azure-computed parts added). */
-    create(record: ArmRecord, subscriptionId: string): ArmRecord {
+    /**
+     * Refuses what Azure refuses for a new resource, then records it; returns it with the outputs a GET gives back
+     * (armShapes.ts). `azure` is Azure's side of it from the start (a create whose operation ends Failed).
+     */
+    create(record: ArmRecord, subscriptionId: string, azure?: AzureSide): ArmRecord {
         checkRegion(record.type, record.inputs);
         checkSku(record.type, record.inputs);
         checkRetired(record.type, record.inputs);
@@ -312,7 +353,7 @@ export class FakeAzure {
         checkKeyAccess(this.table, record.type, record.inputs);
         const outputs =
             record.type === ZONE_GROUP ? zoneGroupOutputs(this.table, record.inputs, subscriptionId, record.outputs) : record.outputs;
-        const created = { ...record, outputs, createdAt: now() };
+        const created: ArmRecord = { ...record, outputs, createdAt: now(), ...(azure ? { azure } : {}) };
         this.table.create(created);
         this.tenant.add({
             id: record.id,
@@ -321,11 +362,23 @@ export class FakeAzure {
             ...(globalNameOf(record.type, record.inputs) ? { globalName: globalNameOf(record.type, record.inputs) } : {}),
             ...(record.type === FHIR ? { workspaceId: workspaceIdOf(record.id) } : {}),
         });
-        return created;
+        return this.read(created);
     }
 
-    /** An update as Azure applies it (PUT of the whole resource), or refuses it. */
-    update(record: ArmRecord, inputs: PropertyMap, outputs: PropertyMap, subscriptionId: string): ArmRecord {
+    /** The resource as a GET shows it now (outputs in azure-native's shape), or undefined when it does not exist. */
+    read(record: ArmRecord): ArmRecord;
+    read(id: string): ArmRecord | undefined;
+    read(recordOrId: ArmRecord | string): ArmRecord | undefined {
+        const record = typeof recordOrId === "string" ? this.table.get(recordOrId) : recordOrId;
+        return record && { ...record, outputs: azureOutputs(this.table, record, now()) };
+    }
+
+    /**
+     * An update as Azure applies it, or refuses it. A PUT sends the whole resource: what was changed outside Pulumi is
+     * overwritten, and a resource a failed operation left Failed is provisioned again (ARM RPC, azure/facts.ts ARM_RETRY),
+     * unless `azure` says how this one ends.
+     */
+    update(record: ArmRecord, inputs: PropertyMap, outputs: PropertyMap, subscriptionId: string, azure?: AzureSide): ArmRecord {
         if (record.type === KEY) {
             const changed = KEY_PARAMETERS.filter(
                 (k) => JSON.stringify(valueAt(record.inputs, `properties.${k}`)) !== JSON.stringify(valueAt(inputs, `properties.${k}`)),
@@ -334,17 +387,28 @@ export class FakeAzure {
             // Keys_CreateIfNotExist writes nothing for an existing key: it is returned as it was.
             const unchanged = { ...record, inputs };
             this.table.put(unchanged);
-            return unchanged;
+            return this.read(unchanged);
         }
         checkSku(record.type, inputs);
         checkRetired(record.type, inputs);
-        const next = {
+        const { drift: _overwritten, provisioningState: _reprovisioned, readyAt: _done, ...kept } = record.azure ?? {};
+        const side: AzureSide = { ...kept, ...(azure ?? {}) };
+        const next: ArmRecord = {
             ...record,
             inputs,
             outputs: record.type === ZONE_GROUP ? zoneGroupOutputs(this.table, inputs, subscriptionId, outputs) : outputs,
+            ...(Object.keys(side).length ? { azure: side } : {}),
         };
+        if (!Object.keys(side).length) delete next.azure;
         this.table.put(next);
-        return next;
+        return this.read(next);
+    }
+
+    /** Something done outside Pulumi (the portal, a script): Azure's side of a resource changes, nothing else. */
+    outOfBand(id: string, change: (side: AzureSide) => AzureSide): void {
+        const record = this.table.get(id);
+        if (!record) throw new Error(`no resource ${id} in the fake ARM`);
+        this.table.put({ ...record, azure: change(record.azure ?? {}) });
     }
 
     /** Deletes; a vault with soft delete (the default) keeps its name for its retention period. */

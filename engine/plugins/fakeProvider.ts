@@ -22,13 +22,32 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { type IResourceProviderServer, ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
+import { Status } from "@pulumi/pulumi/proto/status_pb";
+import { Any } from "google-protobuf/google/protobuf/any_pb";
+import { ARM_ERRORS, PROVISIONING_STATES } from "../../azure/facts";
+import { refreshedInputs } from "./armShapes";
 import { FakeArmTable, type PropertyMap, armState, checkInputs, diffInputs, parseUrn, previewOutputs } from "./fakeArm";
-import { FakeAzure, FakeTenant } from "./fakeAzure";
+import { FakeAzure, FakeTenant, now } from "./fakeAzure";
+import { type FaultRule, Faults, faultLogFile, faultRules } from "./faults";
 
 const [pkg = "azure-native", version = "0.0.0"] = process.argv.slice(2);
 const armDir = process.env.FHIR_FAKE_ARM_DIR || path.join(__dirname, "..", "..", "..", "fake-arm");
 const table = new FakeArmTable(armDir);
 const azure = new FakeAzure(table, new FakeTenant(process.env.FHIR_FAKE_TENANT_DIR || path.join(armDir, ".tenant")));
+const faults = new Faults(faultRules(), faultLogFile(armDir));
+/**
+ * How long a create of these types runs in Azure before its long-running operation ends (FHIR_FAKE_LRO_SECONDS, JSON
+ * `{ "<type>": seconds }`, real seconds; default none): AHDS FHIR creation takes about a quarter of an hour (azure/facts.ts
+ * sources, docs/runbook.md step 6); the tests shorten it to a few seconds to have creates in flight at once.
+ */
+const lroSeconds = JSON.parse(process.env.FHIR_FAKE_LRO_SECONDS || "{}") as Record<string, number>;
+
+// A plugin whose engine died (killed with its process group, a lost runner) must not outlive it: Azure's side of an
+// operation in flight is already decided (readyAt), so nothing is lost by exiting.
+const parent = process.ppid;
+setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+}, 500).unref();
 /** Where the Azure subscription of this provider instance comes from: its `subscriptionId` argument. */
 let subscriptionId = "00000000-0000-0000-0000-000000000000";
 /** The provider's `location` configuration: azure-native's Check falls back to it for a missing location. */
@@ -44,6 +63,45 @@ function fail<T>(callback: grpc.sendUnaryData<T>, e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`fake ${pkg}: ${message}\n`);
     callback({ code: grpc.status.UNKNOWN, details: message });
+}
+
+/**
+ * A resource Azure created (or changed) whose operation then failed: azure-native reads it back and returns the engine
+ * an ErrorResourceInitFailed with its state (provider.go defaultCreate/defaultUpdate → crud.go HandleErrorWithCheckpoint,
+ * partialError), so the engine keeps it in state with init errors and updates it on the next `pulumi up`. Sent the way
+ * @pulumi/pulumi's provider server sends it (provider/server.js grpcResponseFromError: `grpc-status-details-bin`).
+ */
+function failInit<T>(callback: grpc.sendUnaryData<T>, id: string, outputs: PropertyMap, inputs: PropertyMap, reason: string): void {
+    process.stderr.write(`fake ${pkg}: ${reason}\n`);
+    const detail = new provproto.ErrorResourceInitFailed();
+    detail.setId(id);
+    detail.setProperties(struct(outputs));
+    detail.setInputs(struct(inputs));
+    detail.setReasonsList([reason]);
+    const any = new Any();
+    any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
+    const status = new Status();
+    status.setCode(grpc.status.UNKNOWN);
+    status.setMessage(reason);
+    status.addDetails(any);
+    const metadata = new grpc.Metadata();
+    metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
+    callback({ code: grpc.status.UNKNOWN, details: reason, metadata });
+}
+
+/** The end of a long-running create or update: when it ends, and whether it fails (a fault the test injected). */
+function operationEnd(type: string, fault: FaultRule | undefined): { provisioningState?: string; readyAt?: number } {
+    const failed = fault?.kind === "operationFailed";
+    const seconds = (failed ? fault.afterSeconds : undefined) ?? lroSeconds[type] ?? 0;
+    return {
+        ...(failed ? { provisioningState: PROVISIONING_STATES.failed } : {}),
+        ...(seconds > 0 ? { readyAt: now() + seconds * 1000 } : {}),
+    };
+}
+
+function operationFailure(urn: string): string {
+    const e = ARM_ERRORS.operationFailed;
+    return `Status=Failed Code="${e.code}" Message="${e.message(parseUrn(urn).name)}"`;
 }
 function diffResponse(changed: string[], replaces: string[]): provproto.DiffResponse {
     const resp = new provproto.DiffResponse();
@@ -134,7 +192,7 @@ const handlers: Handlers = {
             fail(callback, e);
         }
     },
-    create(call, callback) {
+    async create(call, callback) {
         try {
             const urn = call.request.getUrn();
             const { type, name } = parseUrn(urn);
@@ -144,29 +202,47 @@ const handlers: Handlers = {
                 callback(null, new provproto.CreateResponse().setId("").setProperties(struct(previewOutputs(inputs, outputs))));
                 return;
             }
-            const created = azure.create({ id, urn, type, inputs, outputs }, subscriptionId);
-            callback(null, new provproto.CreateResponse().setId(id).setProperties(struct(created.outputs)));
+            // The PUT, through azure-native's retries (faults.ts); then how its operation ends.
+            const fault = await faults.withRetries("create", urn, subscriptionId, () => faults.outcome("create", urn));
+            const created = azure.create({ id, urn, type, inputs, outputs }, subscriptionId, operationEnd(type, fault));
+            if (fault?.kind === "killProvider") process.kill(process.pid, "SIGKILL");
+            const ready = created.azure?.readyAt;
+            if (ready !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.max(0, ready - now())));
+            // azure-native reads the resource back after its PUT (readAfterWrite), or after the failure (checkpoint).
+            const after = azure.read(id) ?? created;
+            if (fault?.kind === "operationFailed") return failInit(callback, id, after.outputs, inputs, operationFailure(urn));
+            callback(null, new provproto.CreateResponse().setId(id).setProperties(struct(after.outputs)));
         } catch (e) {
             fail(callback, e);
         }
     },
-    read(call, callback) {
+    async read(call, callback) {
         try {
-            const record = table.get(call.request.getId());
+            const urn = call.request.getUrn();
+            const id = call.request.getId();
+            const current = await faults.withRetries("read", urn, subscriptionId, () => azure.read(id));
             const resp = new provproto.ReadResponse();
-            // An empty ID tells the engine the resource is gone.
-            if (record) resp.setId(record.id).setProperties(struct(record.outputs)).setInputs(struct(record.inputs));
+            // An empty ID tells the engine the resource is gone (azure-native: a 404 means it was deleted).
+            if (current) {
+                // azure-native's Read: the old inputs, with only what Azure changed applied (armShapes.ts refreshedInputs).
+                const oldInputs = props(call.request.getInputs());
+                const inputs = Object.keys(oldInputs).length
+                    ? refreshedInputs(current.type, oldInputs, props(call.request.getProperties()), current.outputs)
+                    : current.inputs;
+                resp.setId(current.id).setProperties(struct(current.outputs)).setInputs(struct(inputs));
+            }
             callback(null, resp);
         } catch (e) {
             fail(callback, e);
         }
     },
-    update(call, callback) {
+    async update(call, callback) {
         try {
             const id = call.request.getId();
+            const urn = call.request.getUrn();
             const record = table.get(id);
             if (!record) throw new Error(`resource ${id} was not found (404): it was deleted outside Pulumi; run pulumi refresh`);
-            const { name } = parseUrn(call.request.getUrn());
+            const { name } = parseUrn(urn);
             const inputs = props(call.request.getNews());
             const next = armState(record.type, name, inputs, subscriptionId);
             if (call.request.getPreview()) {
@@ -176,16 +252,26 @@ const handlers: Handlers = {
             if (next.id.toLowerCase() !== id.toLowerCase()) {
                 throw new Error(`update of ${id} would move it to ${next.id}: the provider should have asked for a replacement`);
             }
-            const updated = azure.update(record, inputs, next.outputs, subscriptionId);
+            const fault = await faults.withRetries("update", urn, subscriptionId, () => faults.outcome("update", urn));
+            const failed = fault?.kind === "operationFailed";
+            const updated = azure.update(
+                record,
+                inputs,
+                next.outputs,
+                subscriptionId,
+                failed ? operationEnd(record.type, fault) : undefined,
+            );
+            if (fault?.kind === "killProvider") process.kill(process.pid, "SIGKILL");
+            if (failed) return failInit(callback, id, updated.outputs, inputs, operationFailure(urn));
             callback(null, new provproto.UpdateResponse().setProperties(struct(updated.outputs)));
         } catch (e) {
             fail(callback, e);
         }
     },
-    delete(call, callback) {
+    async delete(call, callback) {
         try {
             // Like ARM, deleting what is already gone succeeds.
-            azure.delete(call.request.getId());
+            await faults.withRetries("delete", call.request.getUrn(), subscriptionId, () => azure.delete(call.request.getId()));
             callback(null, new Empty());
         } catch (e) {
             fail(callback, e);

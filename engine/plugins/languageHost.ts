@@ -293,6 +293,11 @@ const handlers: Handlers = {
 };
 
 if (require.main === module) {
+    // It does not outlive the engine that started it: an engine killed mid-run (a cancelled job) leaves no host behind.
+    const parent = process.ppid;
+    setInterval(() => {
+        if (process.ppid !== parent) process.exit(0);
+    }, 500).unref();
     const server = new grpc.Server({ "grpc.max_receive_message_length": 400 * 1024 * 1024 });
     server.addService(LanguageRuntimeService, handlers);
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => {

@@ -11,15 +11,16 @@ import { accountsOf, devConfig } from "./helpers";
 
 const SUB = "00000000-0000-4000-8000-00000000d001";
 const PROPAGATION_SECONDS = 4;
+const SLOW_PROPAGATION_SECONDS = 300;
 
 function oneAccount(name: string, waitSeconds: number): Record<string, unknown> {
     const config = devConfig({ "fhir-platform:rbacPropagationSeconds": waitSeconds });
     return { ...config, "fhir-platform:accounts": accountsOf(config).filter((a) => a.name === name) };
 }
 
-async function project(name: string, waitSeconds: number): Promise<EngineProject> {
+async function project(name: string, waitSeconds: number, propagationSeconds = PROPAGATION_SECONDS): Promise<EngineProject> {
     const p = await Project.create({ stack: "dev", config: oneAccount(name, waitSeconds), placementLock: repoPlacementLock("dev") });
-    p.fakeAzureEnv = { FHIR_FAKE_RBAC_PROPAGATION_SECONDS: String(PROPAGATION_SECONDS) };
+    p.fakeAzureEnv = { FHIR_FAKE_RBAC_PROPAGATION_SECONDS: String(propagationSeconds) };
     return p;
 }
 
@@ -29,8 +30,10 @@ afterAll(() => {
 });
 
 describe("Azure's refusals reach pulumi up", () => {
-    test(`an RBAC wait of 1 s under a ${PROPAGATION_SECONDS} s propagation fails the CMK creates with Key Vault's ForbiddenByRbac; then a used-up FHIR quota fails with QuotaExceeded`, async () => {
-        const p = await project("contoso", 1);
+    // A propagation far above the wait: on a loaded machine the seconds between the grant and the key's first use grow,
+    // and a propagation of a few seconds could pass by itself (seen at load 14).
+    test(`an RBAC wait of 1 s under a ${SLOW_PROPAGATION_SECONDS} s propagation fails the CMK creates with Key Vault's ForbiddenByRbac; then a used-up FHIR quota fails with QuotaExceeded`, async () => {
+        const p = await project("contoso", 1, SLOW_PROPAGATION_SECONDS);
         projects.push(p);
         const r = await p.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
         expect(r.code).not.toBe(0);
@@ -38,7 +41,9 @@ describe("Azure's refusals reach pulumi up", () => {
         expect(r.output).toContain("please observe propagation time");
         expect(p.armRecords().filter((x) => x.type === "azure-native:healthcareapis:FhirService")).toEqual([]);
 
-        // The grant has propagated by now; other deployments in the subscription hold its whole FHIR quota.
+        // The fake clock moves past the propagation (Azure has propagated the grant by the next run); other deployments
+        // in the subscription hold its whole FHIR quota.
+        p.fakeAzureEnv = { ...p.fakeAzureEnv, FHIR_FAKE_NOW: String(Date.now() + (SLOW_PROPAGATION_SECONDS + 60) * 1000) };
         const tenant = new FakeTenant(`${p.armDir}/.tenant`);
         for (let i = 0; i < AHDS_DEFAULT_QUOTAS.fhirServicesPerSubscription; i++) {
             tenant.add({

@@ -150,7 +150,7 @@ describe("fake ARM", () => {
             outputs: {},
         };
         table.create(rec);
-        expect(() => table.create({ ...rec, urn: "urn:b" })).toThrow(/already exists \(created by urn:a\)/);
+        expect(() => table.create({ ...rec, urn: "urn:b" })).toThrow(`cannot create already existing resource '${rec.id}'`);
         // ARM IDs are case-insensitive.
         expect(table.get("/SUBSCRIPTIONS/s/resourcegroups/RG")?.urn).toBe("urn:a");
         expect(table.delete(rec.id)).toBe(true);
@@ -301,6 +301,48 @@ describe("launch plugins", () => {
             client.close();
         } finally {
             child.kill();
+        }
+    });
+
+    // A CI job cancelled mid-run kills the CLI; a plugin it started after the kill's process list was read must not live on.
+    test.each([
+        ["the language host", () => path.join(BIN_DIR, "pulumi-language-nodejs")],
+        [
+            "the fake azure-native",
+            () =>
+                path.join(
+                    PULUMI_HOME,
+                    "plugins",
+                    `resource-azure-native-v${installedVersion("@pulumi/azure-native")}`,
+                    "pulumi-resource-azure-native",
+                ),
+        ],
+    ])("%s exits when the engine that started it dies", async (_name, plugin) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orphan-"));
+        const portFile = path.join(dir, "port");
+        // The "engine": starts the plugin, waits for its port, prints its pid and exits without stopping it.
+        const script = `"$0" 127.0.0.1:1 > "$1" 2>/dev/null & pid=$!; while [ ! -s "$1" ]; do sleep 0.1; done; echo $pid`;
+        const env = {
+            ...process.env,
+            FHIR_FAKE_ARM_DIR: dir,
+            PATH: [path.join(REPO_ROOT, "node_modules", ".bin"), process.env.PATH].join(":"),
+        };
+        const pid = Number(childProcess.execFileSync("sh", ["-c", script, plugin(), portFile], { cwd: REPO_ROOT, env, encoding: "utf8" }));
+        // Running or sleeping, not gone nor a zombie (whether its new parent reaps it is not the plugin's doing).
+        const alive = () => {
+            try {
+                return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+            } catch {
+                return false;
+            }
+        };
+        try {
+            const deadline = Date.now() + 10_000;
+            while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+            expect(alive()).toBe(false);
+        } finally {
+            if (alive()) process.kill(pid, "SIGKILL");
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 

@@ -173,11 +173,18 @@ function armError(code: string, message: string): { error: { code: string; messa
     return { error: { code, message } };
 }
 
+/**
+ * Answers for paths no scenario account serves: a GET of `path` (as requested), or undefined for 404. The engine tests
+ * serve the fake Azure's resource table through it (engine/plugins/armShapes.ts restGet), on their simulated clock.
+ */
+export type ArmResolver = (method: string, path: string, apiVersion: string | null) => { status: number; body: unknown } | undefined;
+
 export async function startFakeArmServer(opts: {
     signer: FakeSigner;
     tenantId: string;
     nowMs: number;
     accounts: Record<string, FakeArmAccount>;
+    resolve?: ArmResolver;
 }): Promise<FakeArmServer> {
     const requests: FakeArmRequest[] = [];
     const nowS = Math.floor(opts.nowMs / 1000);
@@ -219,6 +226,10 @@ export async function startFakeArmServer(opts: {
             );
 
         const spec = opts.accounts[account];
+        if ((!spec || kind === "unknown") && opts.resolve) {
+            const answer = opts.resolve(method, url.pathname, apiVersion);
+            if (answer) return send(answer.status, answer.body);
+        }
         if (!spec || kind === "unknown") return send(404, armError("ResourceNotFound", `The resource '${url.pathname}' was not found.`));
         const wanted = {
             fhir: "2024-03-31",

@@ -76,6 +76,12 @@ export interface FakeAccountSpec {
     retryAfter?: string | null;
     /** Echo the bearer token back in 401 bodies (a misbehaving service, to prove verify redacts it). */
     echoTokenOn401?: boolean;
+    /**
+     * Asked on every request: why the service cannot use its customer-managed key right now, or undefined when it can.
+     * While it cannot, it answers 500 like "server-error" (the engine tests ask the fake Azure: engine/plugins/fakeAzure.ts
+     * fhirKeyProblem).
+     */
+    keyProblem?: () => string | undefined;
 }
 
 export interface FakeRequest {
@@ -236,7 +242,7 @@ export async function startFakeFhirServer(opts: {
             return send(401, outcome("login", diag), { "www-authenticate": challenge });
         }
 
-        if (spec.behaviour === "server-error") {
+        if (spec.behaviour === "server-error" || spec.keyProblem?.()) {
             return send(
                 500,
                 outcome("exception", "The customer-managed key for this service could not be accessed (KeyVault: Forbidden)."),

@@ -10,7 +10,7 @@ import type { AccountResult } from "../../tools/verify/check";
 import { runVerify, type VerifyIo } from "../../tools/verify/cli";
 import type { Clock } from "../../tools/verify/http";
 import type { VerifyReport } from "../../tools/verify/report";
-import { ARM_AUDIENCE, startFakeArmServer, type FakeArmAccount, type FakeArmServer } from "./armServer";
+import { ARM_AUDIENCE, startFakeArmServer, type ArmResolver, type FakeArmAccount, type FakeArmServer } from "./armServer";
 import { fakeStackOutputs, startFakeFhirServer, type FakeAccountSpec, type FakeFhirServer, type FakeOutputOptions } from "./fhirServer";
 import { FakeSigner } from "./jwt";
 import { startFakeManagedIdentity, type FakeManagedIdentity } from "./managedIdentity";
@@ -38,10 +38,23 @@ export interface RigRun {
     report?: VerifyReport;
 }
 
+/** What `setupForStack` gives: the rig's servers, and a writer of the outputs file verify reads. */
+export interface StackRigSetup {
+    fhir: FakeFhirServer;
+    arm: FakeArmServer;
+    /** Writes `pulumi stack output --json` of a deployed stack, each fhirUrl and audience moved to the loopback FHIR server. */
+    writeOutputs(stackOutputs: unknown): RigSetup;
+}
+
 export interface VerifyRig {
     signer: FakeSigner;
     mi: FakeManagedIdentity;
     setup(accounts: Record<string, RigAccount>): Promise<RigSetup>;
+    /**
+     * For a stack the real engine deployed (test/engine): its FHIR services' data plane served by the fake FHIR server
+     * (`accounts`, keyed by account name), Azure Resource Manager by `resolve` (the fake Azure's table).
+     */
+    setupForStack(accounts: Record<string, FakeAccountSpec>, resolve: ArmResolver): Promise<StackRigSetup>;
     /** runVerify with --outputs, managed identity, --arm-endpoint and --json, plus `extra` flags and IO seams. */
     verify(s: RigSetup, extra?: string[], io?: Partial<VerifyIo>): Promise<RigRun>;
     close(): Promise<void>;
@@ -109,6 +122,28 @@ export async function startVerifyRig(opts: { nowMs: number; tmpPrefix: string })
             const outputsFile = path.join(tmp, `outputs-${++fileCount}.json`);
             fs.writeFileSync(outputsFile, JSON.stringify(outputs));
             return { fhir, arm, outputsFile };
+        },
+        async setupForStack(accounts, resolve) {
+            const fhir = await startFakeFhirServer({ signer, tenantId: RIG_TENANT, accounts });
+            const arm = await startFakeArmServer({ signer, tenantId: RIG_TENANT, nowMs: opts.nowMs, accounts: {}, resolve });
+            closers.push(fhir.close, arm.close);
+            for (const name of Object.keys(accounts)) knownResources.add(fhir.audienceOf(name));
+            return {
+                fhir,
+                arm,
+                writeOutputs(stackOutputs) {
+                    const root = stackOutputs as { accounts?: Record<string, Record<string, unknown>> };
+                    const moved = Object.fromEntries(
+                        Object.entries(root.accounts ?? {}).map(([name, a]) => [
+                            name,
+                            name in accounts ? { ...a, fhirUrl: fhir.urlOf(name), audience: fhir.audienceOf(name) } : a,
+                        ]),
+                    );
+                    const outputsFile = path.join(tmp, `outputs-${++fileCount}.json`);
+                    fs.writeFileSync(outputsFile, JSON.stringify({ ...root, accounts: moved }));
+                    return { fhir, arm, outputsFile };
+                },
+            };
         },
         async verify(s, extra = [], io = {}) {
             const out: string[] = [];
