@@ -59,23 +59,15 @@ export interface ExportStorageChildren {
 const childrenOf = new WeakMap<ExportStorage, ExportStorageChildren>();
 
 /**
- * The account's `$export` (and `$import`) storage: StorageV2, HTTPS only, TLS 1.2, no public blob access, no shared
- * keys (Entra ID only), firewall default deny admitting only this account's FHIR service and its workspace
- * (resource-instance rules, as Microsoft's export setup registers both) and trusted Azure services; blob and container
- * soft delete; blob reads, writes and deletes logged to Log Analytics. The FHIR service reaches it as the account's
- * identity, granted Storage Blob Data Contributor on this account only.
+ * The account's `$export` (and `$import`) storage: StorageV2, HTTPS and TLS 1.2 only, no public blob access, no shared
+ * keys, firewall default deny admitting only this account's FHIR service and workspace (resource-instance rules, as
+ * Microsoft's export setup registers both) and trusted Azure services; blob and container soft delete; blob reads,
+ * writes and deletes logged to Log Analytics. Only the account's identity holds Storage Blob Data Contributor here.
  *
- * Encrypted like the FHIR data, both chosen at creation (Azure cannot add them later): with the account's own CMK
- * (versionless, so Azure Storage picks up each new key version within a day; the platform never disables a version),
- * through the account's user-assigned identity (a CMK at creation needs one), and with infrastructure encryption
- * (a second, platform-managed layer). The account must therefore wait for the identity's key grant to propagate.
- *
- * Hierarchical namespace stays off: AHDS `$export` writes to blob containers either way, and plain blob storage
- * keeps blob soft delete and versioning simple (the docs disagree on whether HNS is needed; we follow
- * "Configure export settings", which asks only for a storage account the identity can write to).
- *
- * The `protect` option protects the storage account (and the recovery copy's); `dependsOn` holds back the storage
- * account (and the recovery copy) only: what must have propagated before anything is encrypted with the key.
+ * Encrypted from creation (Azure cannot add it later) with the account's versionless CMK (Azure Storage picks up a new
+ * key version within a day) through its user-assigned identity, plus infrastructure encryption: so `dependsOn` (the key
+ * grant's propagation) holds back the storage accounts only; `protect` protects them. No hierarchical namespace: the
+ * docs disagree, and "Configure export settings" asks only for a storage account the identity can write to.
  */
 export class ExportStorage extends pulumi.ComponentResource {
     /** The storage account's name (`st<account><suffix>`): what the FHIR service's export configuration names. */

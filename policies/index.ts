@@ -1,6 +1,7 @@
 /**
  * The CrossGuard entry point the Pulumi CLI runs (`pulumi preview --policy-pack policies`). Constructing the pack
- * starts the analyzer's gRPC server, so nothing else imports this file: use ./policies (the list) or ./offline.
+ * starts the analyzer's gRPC server, so nothing else imports this file: use ./policies (the list), or
+ * harness/policyRunner.ts to run it without the engine.
  */
 import { PolicyPack } from "@pulumi/policy";
 import { POLICY_PACK_NAME, policies } from "./policies";

@@ -1,4 +1,3 @@
-import * as yaml from "js-yaml";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,7 +18,7 @@ import {
     keptFindings,
     renderBenchmarksMd,
 } from "../tools/bench/document";
-import { TARGETS, checkTargets, hostChecks, hostTable, pathAfterPrelude, renderSvg } from "../tools/bench/report";
+import { checkTargets, hostChecks, hostTable, renderSvg } from "../tools/bench/report";
 import { expectWarnings, notYetLocked } from "./helpers/warnings";
 
 /** With export storage: the storage is encrypted with the key at creation, so it waits for the grant's propagation. */
@@ -72,7 +71,9 @@ describe("the program's graph, in process (6 accounts)", () => {
                 [EXPECTED_STEPS, 5],
                 [EXPECTED_STEPS_NO_STORAGE, 1],
             ]);
-            expect([pathAfterPrelude(EXPECTED_STEPS), pathAfterPrelude(EXPECTED_STEPS_NO_STORAGE)]).toEqual(TARGETS.criticalPaths);
+            // Both paths, with and without storage, meet the bench's critical-path target.
+            const onTarget = checkTargets([{ accounts: 6, analysis: a } as unknown as SizeResult]).find((c) => c.name === "critical path");
+            expect(onTarget?.ok).toBe(true);
             const example = a.criticalPaths[0].example;
             expect(example.chain.map((c) => c.name)).toEqual(
                 [
@@ -190,11 +191,6 @@ describe("the language host's setups (fresh child processes)", () => {
         }
     });
 
-    test("the before setup keeps the SDK's promise stacks and type-checks with tsconfig.json", () => {
-        const before = hostSetups(projectRuntime(), "unused").find((s) => s.mode === "before")!;
-        expect(before).toEqual({ mode: "before", nodeargs: [], env: { FHIR_PLATFORM_SDK_PROMISE_STACKS: "1" } });
-    });
-
     test("targets: program + pack at 100 and 300 accounts, peak RSS at 300, growth; the table compares with before", () => {
         const figures = (totalS: number, rssMiB: number, resources: number): HostFigures => {
             const st = (v: number) => ({ median: v, min: v, max: v });
@@ -228,40 +224,5 @@ describe("the language host's setups (fresh child processes)", () => {
         expect(table).toContain("| 100 | after (Pulumi.yaml as committed) | transpile only | 1.00 | 2.00 | 9.00 | 0.50 | **9.50** |");
         expect(table).toMatch(/\| 100 \| after .* \| ×4\.21 faster \|/);
         expect(table).toMatch(/\| 300 \| before .* \| – \|/);
-    });
-});
-
-describe("the shards workflow", () => {
-    test("parses, checks shards first, then runs one pulumi job per stack with OIDC and fail-fast off", () => {
-        const wf = yaml.load(fs.readFileSync(path.join(__dirname, "..", ".github", "workflows", "shards.yml"), "utf8")) as {
-            permissions: Record<string, string>;
-            jobs: Record<
-                string,
-                {
-                    needs?: string;
-                    env?: Record<string, string>;
-                    strategy?: { "fail-fast": boolean; matrix: { stack: string } };
-                    steps: { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }[];
-                    outputs?: Record<string, string>;
-                }
-            >;
-        };
-        expect(wf.permissions["id-token"]).toBe("write");
-        const check = wf.jobs.check;
-        expect(check.steps.some((s) => /npm run (--silent )?shards -- --stacks/.test(s.run ?? ""))).toBe(true);
-        expect(check.outputs?.stacks).toBeDefined();
-        const deploy = Object.values(wf.jobs).find((j) => j.strategy)!;
-        expect(deploy.needs).toBe("check");
-        expect(deploy.strategy!["fail-fast"]).toBe(false);
-        expect(deploy.strategy!.matrix.stack).toContain("needs.check.outputs.stacks");
-        const login = deploy.steps.find((s) => s.uses?.startsWith("azure/login@"))!;
-        expect(Object.keys(login.with ?? {})).toEqual(expect.arrayContaining(["client-id", "tenant-id"]));
-        expect(login.with).not.toHaveProperty("creds");
-        const pulumi = deploy.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
-        expect(String(pulumi.with?.["stack-name"])).toContain("matrix.stack");
-        expect(pulumi.with?.policyPacks).toBe("policies");
-        expect(deploy.env?.ARM_USE_OIDC).toBe("true");
-        expect(Object.keys(deploy.env ?? {})).toEqual(expect.arrayContaining(["ARM_CLIENT_ID", "ARM_TENANT_ID"]));
-        expect(JSON.stringify(wf)).not.toMatch(/ARM_CLIENT_SECRET|client-secret/i);
     });
 });

@@ -12,6 +12,7 @@ import {
     validateConfig,
 } from "../config";
 import { AHDS_DEFAULT_QUOTAS } from "../azure";
+import { describe as describeValue, pathText, suggest } from "../config/problems";
 import { SUB_A, SUB_B, TENANT, pid, problemsOf, rawConfig } from "./helpers/stack";
 
 const ok = (name: string, extra: Record<string, unknown> = {}) => ({ name, ...extra });
@@ -1152,5 +1153,43 @@ describe("audit retention, Activity Log, export lifecycle and recovery copy", ()
             undefined,
             /must be a region name like northeurope, got "North Europe"/,
         );
+    });
+});
+
+describe("how a problem is worded (config/problems.ts)", () => {
+    test("one problem or several: the count, the plural, every problem on its own line with its account and field", () => {
+        expect(new ConfigValidationError([{ path: "location", message: "required" }]).message).toBe(
+            "fhir-platform config has 1 problem:\n  - field 'location': required",
+        );
+        const two = new ConfigValidationError(
+            [
+                { path: "accounts[0].keySize", account: "contoso", message: "must be 2048 or 3072" },
+                { path: "location", message: "required" },
+            ],
+            "Pulumi.dev.yaml",
+        );
+        expect(two.message).toBe(
+            "Pulumi.dev.yaml has 2 problems:\n  - account 'contoso', field 'accounts[0].keySize': must be 2048 or 3072\n  - field 'location': required",
+        );
+        expect(two.name).toBe("ConfigValidationError");
+    });
+
+    test("did you mean: the closest candidate, case-insensitively, within a third of its length (at least 2 edits)", () => {
+        expect(suggest("keysize", ["location", "keySize"])).toBe("; did you mean 'keySize'?");
+        expect(suggest("keySiz", ["keySize", "keySizes"])).toBe("; did you mean 'keySize'?");
+        // 'placement' (9 characters) allows 3 edits, not 4; 'cors' (4) allows 2, not 3.
+        expect(suggest("plcmnt", ["placement"])).toBe("; did you mean 'placement'?");
+        expect(suggest("plcmn", ["placement"])).toBe("");
+        expect(suggest("cox", ["cors"])).toBe("; did you mean 'cors'?");
+        expect(suggest("cx", ["cors"])).toBe("");
+        expect(suggest("anything", [])).toBe("");
+    });
+
+    test("a zod path as the stack file spells it; a value as the stack file wrote it", () => {
+        expect(pathText(["accounts", 2, "cors", "origins", 0])).toBe("accounts[2].cors.origins[0]");
+        expect(pathText([])).toBe("");
+        expect(describeValue("West Europe")).toBe('"West Europe"');
+        expect(describeValue({ a: [1] })).toBe('{"a":[1]}');
+        expect(describeValue(undefined)).toBe("undefined");
     });
 });

@@ -37,7 +37,7 @@ function layerOf(file: string): number {
 
 function sourceFiles(dir = ROOT, out: string[] = []): string[] {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (["node_modules", ".git", "bin", "scratch", "coverage", "dist"].includes(e.name)) continue;
+        if (["node_modules", ".git", "bin", "scratch", "coverage", "dist", ".stryker-tmp"].includes(e.name)) continue;
         const p = path.join(dir, e.name);
         if (e.isDirectory()) sourceFiles(p, out);
         else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(path.relative(ROOT, p).split(path.sep).join("/"));

@@ -34,12 +34,6 @@ test("the SDK's promises keep no stack once skipped, still resolve, and the stac
     expect(debuggable().debuggablePromise).toBe(wrapped);
 });
 
-test("every other error keeps its whole stack, pointing at the TypeScript source", () => {
-    skipSdkPromiseStacks({});
-    const e = new Error("a real failure");
-    expect(e.stack).toMatch(/sdkStacks\.test\.ts:\d+:\d+/);
-});
-
 test("a rejected promise is still rejected through the wrapper", async () => {
     skipSdkPromiseStacks({});
     await expect(debuggable().debuggablePromise(Promise.reject(new Error("boom")), "test")).rejects.toThrow("boom");

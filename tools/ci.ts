@@ -1,20 +1,12 @@
 /**
- * Which stacks a change must plan and check, and which stacks a push to main deploys: the one model behind every
- * workflow in .github/workflows (docs/SHARDING.md, "Environments, shards and CI").
+ * Which stacks a change plans and checks, and which a push to main deploys: the one model behind .github/workflows
+ * (docs/SHARDING.md, "Environments, shards and CI"). A stack's environment is `fhir-platform:environment`, else its
+ * name up to the first hyphen (`prod-eu-1` -> `prod`); an environment's stacks are its shards, checked together.
+ * `fhir-platform:deploy: false` marks an example stack (placeholder IDs): planned, never deployed.
  *
- *  - A stack file `Pulumi.<stack>.yaml` may set `fhir-platform:environment` (dev, staging, prod, ...); without it the
- *    environment is the stack name up to its first hyphen (`prod-eu-1` -> `prod`). The stacks of one environment are
- *    its shards, checked together by `npm run shards`.
- *  - `fhir-platform:deploy: false` marks an example stack whose IDs are placeholders: planned and checked, never
- *    deployed. Every other stack deploys behind the GitHub environment named like the stack.
- *
- * Selection, from the files a change touches:
- *  - the stack file or placement lock of a stack: plan that stack and the other shards of its environment; deploy
- *    that stack;
- *  - program or policy code (index.ts, Pulumi.yaml, azure/, config/, components/, program/, policies/, packages,
- *    tsconfig, and any file this module does not know): plan every stack; deploy every stack;
- *  - tooling that only plans and checks (scripts/, harness/, tools/, .github/): plan every stack; deploy nothing;
- *  - documentation and tests: nothing.
+ * From the files a change touches: a stack's file or lock plans its environment's shards and deploys that stack;
+ * program or policy code (and any file not known here) plans and deploys every stack; tooling (scripts/, harness/,
+ * tools/, .github/) plans every stack and deploys none; documentation and tests: nothing.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
