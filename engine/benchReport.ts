@@ -33,8 +33,8 @@ export const ENGINE_TARGETS = {
     upAt100: 60,
 };
 
-/** The recommended accounts per stack (docs/SHARDING.md): where a first `up` with per-step checkpoints stays near a minute. */
-export const SHARD_ACCOUNTS = 40;
+/** The recommended accounts per stack (docs/SHARDING.md): where a first `up` with per-step checkpoints stays under a minute (32 s quiet; 25 accounts took 53 s, 40 took 101 s). */
+export const SHARD_ACCOUNTS = 20;
 
 const s1 = (x: number) => `${x.toFixed(1)} s`;
 

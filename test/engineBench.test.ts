@@ -159,8 +159,8 @@ describe("the real-engine section of BENCHMARKS.md", () => {
             ["`pulumi preview` growth 100 → 300", false],
             ["engine's own cost of `pulumi up` at 100 accounts, checkpoints every-step, file backend", false],
             ["engine's own cost of `pulumi up` at 100 accounts, checkpoints at-end, file backend", true],
-            ["engine's own cost of `pulumi up` at the recommended shard size (40 accounts), checkpoints every-step", undefined],
-            ["`pulumi preview` at the recommended shard size (40 accounts)", undefined],
+            ["engine's own cost of `pulumi up` at the recommended shard size (20 accounts), checkpoints every-step", undefined],
+            ["`pulumi preview` at the recommended shard size (20 accounts)", undefined],
         ]);
     });
 
