@@ -3,9 +3,8 @@
  * into the state the resources a killed run left in Azure only (tools/adopt.ts). Runs nothing.
  */
 import * as fs from "node:fs";
-import { ConfigValidationError } from "../config";
 import { adopt } from "../tools/adopt";
-import { type CommandIo, consoleCommandIo, parseCommand, runCommand, stackArgument, usageError } from "../tools/command";
+import { type CommandIo, configErrorExit, consoleCommandIo, parseCommand, runCommand, stackArgument, usageError } from "../tools/command";
 
 export const SPEC = {
     run: "npm run adopt --",
@@ -53,9 +52,7 @@ export async function main(argv: string[], io: CommandIo = consoleCommandIo): Pr
         for (const line of plan.lines) io.out(line);
         return 0;
     } catch (e) {
-        if (!(e instanceof ConfigValidationError)) throw e;
-        io.err(e.message);
-        return 2;
+        return configErrorExit(e, io);
     }
 }
 

@@ -2,8 +2,7 @@
  * `npm run decommission -- --stack <name> --account <account> [--project-dir DIR]`: prints the steps that remove one
  * account on purpose (tools/decommission.ts). Runs nothing.
  */
-import { ConfigValidationError } from "../config";
-import { type CommandIo, consoleCommandIo, parseCommand, runCommand, stackArgument, usageError } from "../tools/command";
+import { type CommandIo, configErrorExit, consoleCommandIo, parseCommand, runCommand, stackArgument, usageError } from "../tools/command";
 import { decommission } from "../tools/decommission";
 
 export const SPEC = {
@@ -39,9 +38,7 @@ export async function main(argv: string[], io: CommandIo = consoleCommandIo): Pr
         for (const line of plan.lines) io.out(line);
         return 0;
     } catch (e) {
-        if (!(e instanceof ConfigValidationError)) throw e;
-        io.err(e.message);
-        return 2;
+        return configErrorExit(e, io);
     }
 }
 

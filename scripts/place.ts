@@ -2,9 +2,8 @@
  * `npm run place -- --stack <name> [--check] [--accept-key-settings <account> ...] [--forget <account> ...]`: writes
  * (or checks) the stack's placement lock (tools/place.ts).
  */
-import { ConfigValidationError } from "../config";
 import { PROJECT_DIR } from "../harness/stackFiles";
-import { type CommandIo, consoleCommandIo, parseCommand, runCommand, stackArgument } from "../tools/command";
+import { type CommandIo, configErrorExit, consoleCommandIo, parseCommand, runCommand, stackArgument } from "../tools/command";
 import { place } from "../tools/place";
 
 export const SPEC = {
@@ -51,9 +50,7 @@ export function main(argv: string[], io: CommandIo = consoleCommandIo): number {
         for (const line of r.errors) io.err(line);
         return r.code;
     } catch (e) {
-        if (!(e instanceof ConfigValidationError)) throw e;
-        io.err(e.message);
-        return 2;
+        return configErrorExit(e, io);
     }
 }
 

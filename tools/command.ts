@@ -5,7 +5,7 @@
  * the exit code (an unexpected error is one line and exit code 2, never a stack trace).
  */
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
-import { suggest } from "../config/schema";
+import { ConfigValidationError, suggest } from "../config/schema";
 import { parseStackRef, projectName } from "../harness/stackFiles";
 
 export interface OptionSpec {
@@ -115,6 +115,16 @@ export function stackArgument<O extends Record<string, OptionSpec>>(
     const parsed = parseStackRef(value, projectName());
     if ("error" in parsed) return { exitCode: usageError(spec, parsed.error, io) };
     return { stack: parsed.stack, ref: value };
+}
+
+/**
+ * A command's answer to an error from its work: a config error (every problem, as ConfigValidationError lists them) is
+ * printed and exits 2; anything else is rethrown (runCommand reports it).
+ */
+export function configErrorExit(e: unknown, io: CommandIo = consoleCommandIo): number {
+    if (!(e instanceof ConfigValidationError)) throw e;
+    io.err(e.message);
+    return 2;
 }
 
 /** Runs a command's main when its file is the process's entry point; an unexpected error is one line and exit code 2. */
