@@ -2,7 +2,7 @@
  * The named types and enums of the components' arguments: what the package's schema calls `fhir-platform:index:<Name>`
  * in every language. Pulumi's component analyzer takes an enum from an `as const` object of literals with a type of the
  * same name (declared after it), and a nested value from a named interface; the literals here are the Azure facts'
- * (azure/facts.ts: test/package.test.ts holds them equal).
+ * (azure/facts.ts: test/engine/package.test.ts holds the schema's enums equal to them).
  */
 import type * as pulumi from "@pulumi/pulumi";
 

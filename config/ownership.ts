@@ -55,7 +55,7 @@ function roleAssignmentKeys(a: AccountConfig, keyNames: string[]): { key: string
 
 /**
  * Every Azure resource the stack creates with a name derived from config, and who owns it. Mirrors the components;
- * test/ownership.test.ts checks it against what the program really registers.
+ * test/ownership.suite.ts checks it against what the program really registers.
  */
 export function azureIdentities(
     stack: string,

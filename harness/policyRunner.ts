@@ -492,7 +492,7 @@ export async function runPolicyPack(
     const custom = resources.filter((r) => r.custom);
     // Built once for every stack policy (the analyzer deserializes them again per policy): the copy of the whole stack
     // is most of a stack policy's cost, and sharing the array lets the policies share one StackIndex. Policies only
-    // read it (test/policies.pack.test.ts checks that they leave it as they found it).
+    // read it (test/policies.pack.suite.ts checks that they leave it as they found it).
     let stack: PolicyResource[] | undefined;
     let policiesRun = 0;
 

@@ -11,6 +11,8 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { type CommandResult, type StateResource, engineBinary, runCommand, usesBuiltEngine } from "../../engine/harness";
 import { BIN_DIR, PULUMI_HOME, REPO_ROOT } from "../../engine/paths";
+import { CMK_KEY_SIZES, EXPORT_STORAGE_REDUNDANCIES, FHIR_DATA_ROLES, FHIR_VERSION_POLICIES, PRINCIPAL_TYPES } from "../../azure/facts";
+import { KEY_VAULT_NETWORKS } from "../../config";
 import { PACKAGE_COMPONENTS } from "../helpers/package";
 import { byUrn } from "./helpers";
 
@@ -24,6 +26,7 @@ interface SchemaProperty {
     $ref?: string;
     description?: string;
     items?: SchemaProperty;
+    plain?: boolean;
 }
 interface PackageSchema {
     name: string;
@@ -38,7 +41,15 @@ interface PackageSchema {
             properties: Record<string, SchemaProperty>;
         }
     >;
-    types: Record<string, { type: string; enum?: { name: string; value: string | number }[]; properties?: Record<string, SchemaProperty> }>;
+    types: Record<
+        string,
+        {
+            type: string;
+            enum?: { name: string; value: string | number; description?: string }[];
+            properties?: Record<string, SchemaProperty>;
+        }
+    >;
+    dependencies?: unknown[];
 }
 
 let dir: string;
@@ -76,23 +87,59 @@ test("pulumi package get-schema <repository>: every component, its inputs and ou
     expect([schema.name, schema.version]).toEqual(["fhir-platform", "0.1.0"]);
     // The tokens the platform's stacks already use: deployed URNs stay as they are.
     expect(Object.keys(schema.resources).sort()).toEqual(PACKAGE_COMPONENTS.map((c) => `fhir-platform:index:${c}`));
+    // No child resource leaks into the schema as a reference to azure-native's (other languages get IDs and names).
+    expect(schema.dependencies ?? []).toEqual([]);
+    // The schema's docs in every language: every component, input, output, type property and enum value is described.
     const undescribed: string[] = [];
     for (const [token, res] of Object.entries(schema.resources)) {
-        expect([token, res.isComponent]).toEqual([token, true]);
+        expect([token, res.isComponent, Object.keys(res.inputProperties).length > 0, Object.keys(res.properties).length > 0]).toEqual([
+            token,
+            true,
+            true,
+            true,
+        ]);
         if (!res.description) undescribed.push(token);
         for (const [k, p] of [...Object.entries(res.inputProperties), ...Object.entries(res.properties)])
             if (!p.description) undescribed.push(`${token}.${k}`);
+    }
+    for (const [token, t] of Object.entries(schema.types)) {
+        for (const [k, p] of Object.entries(t.properties ?? {})) if (!p.description) undescribed.push(`${token}.${k}`);
+        for (const e of t.enum ?? []) if (!e.description) undescribed.push(`${token}.${e.name}`);
     }
     expect(undescribed).toEqual([]);
     const account = schema.resources["fhir-platform:index:FhirAccount"];
     expect([...(account.requiredInputs ?? [])].sort()).toEqual(["location", "logAnalyticsWorkspaceId", "subscriptionId", "tenantId"]);
     expect(Object.keys(account.properties)).toEqual(
-        expect.arrayContaining(["fhirUrl", "fhirServiceId", "identityClientId", "keyUri", "keyVaultUri"]),
+        expect.arrayContaining([
+            "fhirUrl",
+            "fhirServiceId",
+            "identityClientId",
+            "identityPrincipalId",
+            "keyUri",
+            "keyVaultUri",
+            "exportStorageAccount",
+        ]),
     );
+    expect(Object.keys(schema.resources["fhir-platform:index:FhirPlatform"].properties).sort()).toEqual([
+        "accounts",
+        "logAnalyticsWorkspaceId",
+    ]);
+    // Values that name or shape resources are plain; values that come from other resources take outputs.
+    expect([account.inputProperties.account.plain, account.inputProperties.logAnalyticsWorkspaceId.plain]).toEqual([true, undefined]);
     expect(account.inputProperties.grants.items).toMatchObject({ $ref: "#/types/fhir-platform:index:FhirDataGrant" });
-    expect(schema.types["fhir-platform:index:FhirDataRole"].enum?.map((e) => e.value)).toContain("FHIR Data Reader");
-    expect(schema.types["fhir-platform:index:KeyVaultNetwork"].enum?.map((e) => e.value)).toEqual(["trustedServices", "allNetworks"]);
-    expect(schema.types["fhir-platform:index:CmkKeySize"]).toMatchObject({ type: "number", enum: [{ value: 2048 }, { value: 3072 }] });
+    expect(account.inputProperties.keys.items).toMatchObject({ $ref: "#/types/fhir-platform:index:CmkKey" });
+    expect(account.inputProperties.keyVaultNetwork).toMatchObject({ $ref: "#/types/fhir-platform:index:KeyVaultNetwork" });
+    // The enums are the Azure facts' values (and the config's), so every language offers what Azure accepts.
+    const values = (name: string) => (schema.types[`fhir-platform:index:${name}`].enum ?? []).map((e) => e.value).sort();
+    expect(values("FhirDataRole")).toEqual([...FHIR_DATA_ROLES].sort());
+    expect(values("PrincipalType")).toEqual([...PRINCIPAL_TYPES].sort());
+    expect(values("FhirVersionPolicy")).toEqual([...FHIR_VERSION_POLICIES].sort());
+    expect(values("StorageRedundancy")).toEqual([...EXPORT_STORAGE_REDUNDANCIES].sort());
+    expect(values("KeyVaultNetwork")).toEqual([...KEY_VAULT_NETWORKS].sort());
+    expect(schema.types["fhir-platform:index:CmkKeySize"]).toMatchObject({
+        type: "number",
+        enum: CMK_KEY_SIZES.map((value) => ({ value })),
+    });
 });
 
 test(

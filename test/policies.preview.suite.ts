@@ -3,7 +3,7 @@
  * policies the stack with everything the engine cannot know before the first deployment unknown (`firstPreviewView`).
  * Every mandatory policy still decides there: the dev stack and the benchmark's generated stack get the report they get
  * after deployment. The few checks a first preview cannot decide are listed below with the reason. (Broken stacks
- * failing with the same policies in both modes: test/policies.pack.test.ts.)
+ * failing with the same policies in both modes: test/policies.pack.suite.ts.)
  */
 import type { CapturedResource } from "../harness/mockRun";
 import { configMap, runStack } from "../harness/runStack";

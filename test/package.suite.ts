@@ -1,18 +1,16 @@
 /**
- * The components as a Pulumi component package (PulumiPlugin.yaml, package.json `main`): Pulumi's own component analyzer
- * accepts every component the package exports, with a description for every input, output and type; the enums say
- * what the Azure facts say; a consumer who passes only the required fields gets what the platform's stacks get; and a
- * consumer's bad arguments are refused, naming the component, the account and every field, before any child resource.
- * (test/engine/package.test.ts: the schema from the built CLI, and a Pulumi YAML program deploying FhirAccount.)
+ * The components as a Pulumi component package (PulumiPlugin.yaml, package.json `main`): the package exports every
+ * component; a consumer who passes only the required fields gets what the platform's stacks get; and a consumer's bad
+ * arguments are refused, naming the component, the account and every field, before any child resource.
+ * test/engine/package.test.ts: the schema Pulumi's component analyzer makes of it (`pulumi package get-schema`: every
+ * input, output and type described, the enums the Azure facts' values), and a Pulumi YAML program deploying FhirAccount.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type AnalyzeResult, Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
-import { CMK_KEY_SIZES, EXPORT_STORAGE_REDUNDANCIES, FHIR_DATA_ROLES, FHIR_VERSION_POLICIES, PRINCIPAL_TYPES } from "../azure/facts";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as components from "../components";
-import { KEY_VAULT_NETWORKS, validateConfig } from "../config";
+import { validateConfig } from "../config";
 import { type CapturedResource, runUnderMocks } from "../harness/mockRun";
 import { PACKAGE_COMPONENTS } from "./helpers/package";
 import { Captured, SUB_A, T, TENANT, pid, rawConfig, run } from "./helpers/stack";
@@ -37,85 +35,19 @@ function componentClassesInSources(): string[] {
         .sort();
 }
 
-describe("Pulumi's component analyzer", () => {
-    // What `pulumi package get-schema` runs in the component provider: one analysis of every exported component.
+describe("the package entry", () => {
+    // What the component provider serves (`pulumi package get-schema` analyzes these: test/engine/package.test.ts).
     const exported = getPulumiComponents(components)
         .map((c) => c.name)
         .sort();
-    let result: AnalyzeResult;
-    beforeAll(() => {
-        result = new Analyzer(ROOT, PACKAGE.name, PACKAGE, new Set(exported)).analyze();
-    });
 
-    test("the package entry (package.json main) exports every component in components/, and only those", () => {
+    test("package.json main exports every component in components/, and only those", () => {
         expect(PACKAGE.main).toBe("components/index.ts");
         expect(exported).toEqual(componentClassesInSources());
         expect(exported).toEqual([...PACKAGE_COMPONENTS]);
     });
 
-    test("accepts every component: its args interface as inputs and its Output properties as outputs", () => {
-        const verdict = Object.fromEntries(
-            exported.map((n) => [
-                n,
-                {
-                    inputs: Object.keys(result.components[n]?.inputs ?? {}).length > 0,
-                    outputs: Object.keys(result.components[n]?.outputs ?? {}),
-                },
-            ]),
-        );
-        expect(verdict.FhirAccount.outputs).toEqual(
-            expect.arrayContaining([
-                "fhirUrl",
-                "fhirServiceId",
-                "identityClientId",
-                "identityPrincipalId",
-                "keyUri",
-                "keyVaultUri",
-                "exportStorageAccount",
-            ]),
-        );
-        expect(verdict.FhirPlatform.outputs).toEqual(["logAnalyticsWorkspaceId", "accounts"]);
-        for (const n of exported) expect([n, verdict[n].inputs, verdict[n].outputs.length > 0]).toEqual([n, true, true]);
-        // No child resource leaks into the schema as a reference to azure-native's (other languages get IDs and names).
-        expect(result.dependencies).toEqual([]);
-    });
-
-    test("every component, input, output and type has a description (the schema's docs in every language)", () => {
-        const undocumented: string[] = [];
-        for (const [n, c] of Object.entries(result.components)) {
-            if (!c.description) undocumented.push(n);
-            for (const [k, p] of [...Object.entries(c.inputs), ...Object.entries(c.outputs)])
-                if (!p.description) undocumented.push(`${n}.${k}`);
-        }
-        for (const [n, t] of Object.entries(result.typeDefinitions)) {
-            if (!t.description) undocumented.push(n);
-            for (const [k, p] of Object.entries(t.properties ?? {})) if (!p.description) undocumented.push(`${n}.${k}`);
-        }
-        expect(undocumented).toEqual([]);
-    });
-
-    test("FhirAccount needs four fields; everything else has the platform's default", () => {
-        const inputs = result.components.FhirAccount.inputs;
-        const required = Object.keys(inputs)
-            .filter((k) => !inputs[k].optional)
-            .sort();
-        expect(required).toEqual(["location", "logAnalyticsWorkspaceId", "subscriptionId", "tenantId"]);
-        // Values that name or shape resources are plain; values that come from other resources take outputs.
-        expect(inputs.logAnalyticsWorkspaceId.plain).toBeUndefined();
-        expect(inputs.account.plain).toBe(true);
-        expect(inputs.keys).toMatchObject({ type: "array", items: { $ref: "#/types/fhir-platform:index:CmkKey" } });
-        expect(inputs.keyVaultNetwork).toMatchObject({ $ref: "#/types/fhir-platform:index:KeyVaultNetwork" });
-    });
-
-    test("the enums are the Azure facts' values (and the config's), so every language offers what Azure accepts", () => {
-        const values = (name: string) => (result.typeDefinitions[name].enum ?? []).map((e) => e.value).sort();
-        expect(values("FhirDataRole")).toEqual([...FHIR_DATA_ROLES].sort());
-        expect(values("PrincipalType")).toEqual([...PRINCIPAL_TYPES].sort());
-        expect(values("FhirVersionPolicy")).toEqual([...FHIR_VERSION_POLICIES].sort());
-        expect(values("CmkKeySize")).toEqual([...CMK_KEY_SIZES].sort());
-        expect(values("StorageRedundancy")).toEqual([...EXPORT_STORAGE_REDUNDANCIES].sort());
-        expect(values("KeyVaultNetwork")).toEqual([...KEY_VAULT_NETWORKS].sort());
-        // Every CORS method the package offers is one the stack config accepts.
+    test("every CORS method the package offers is one the stack config accepts", () => {
         for (const method of Object.values(components.CorsMethod)) {
             expect(() =>
                 validateConfig(rawConfig([{ name: "contoso", cors: { origins: ["https://a.example"], methods: [method] } }])),

@@ -1,6 +1,6 @@
 /**
  * validateConfig: defaults, every kind of bad input (each problem names the account and the field), and all problems
- * reported at once. Pure: no Pulumi runtime involved. The "nothing is registered" half lives in program.test.ts.
+ * reported at once. Pure: no Pulumi runtime involved. The "nothing is registered" half lives in program.suite.ts.
  */
 import {
     type ConfigProblem,

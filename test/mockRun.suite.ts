@@ -1,7 +1,7 @@
 /**
  * The mock harness, and the dev stack as it captures it. The dev stack's URNs and Azure names are pinned in a
  * snapshot: a change that renames a Pulumi resource (a new URN: the engine would delete and recreate it, or refuse
- * because it is protected) or an Azure resource must update it on purpose (`npx jest test/mockRun.test.ts -u`), and
+ * because it is protected) or an Azure resource must update it on purpose (`npx jest test/mockRun.suite.ts -u`), and
  * say in its commit why, with aliases where a URN moves. Mock-generated parts of names (random suffixes) read
  * "(known after deploy)".
  */
