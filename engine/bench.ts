@@ -13,7 +13,7 @@ import { type ProfileSummary, summarizeProfile } from "../tools/bench/profile";
 import { goBinary } from "./build";
 import { type CpuSplit, type ProcessRole, sampleCpu } from "./cpu";
 import { EngineProject, engineBinary, runCommand } from "./harness";
-import { REPO_ROOT } from "./paths";
+import { DIST_DIR, REPO_ROOT } from "./paths";
 
 /**
  * `preview` and `up` of a stack never deployed (everything to create); `grow`: `up` of a stack of N accounts already
@@ -177,7 +177,12 @@ export async function runCase(
         const args = [...caseArgs(c), ...(options.profileCli ? ["--profiling", path.join(profileDir, "cli")] : [])];
         const env: NodeJS.ProcessEnv = {
             ...checkpointVariable(c.checkpoints),
-            ...(options.profileNode ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
+            // Every Node process profiles itself; the plugins the CLI interrupts exit so that theirs is written too.
+            ...(options.profileNode
+                ? {
+                      NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --require ${path.join(DIST_DIR, "engine", "plugins", "exitOnInterrupt.js")}`,
+                  }
+                : {}),
         };
         const timeoutMs = (options.maxMinutes ?? 180) * 60 * 1000;
         const r = await project.pulumi(args, {

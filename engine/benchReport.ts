@@ -172,28 +172,50 @@ function profileTable(runs: EngineRun[]): string[] {
     return lines;
 }
 
-/** The program's own V8 profile (runs with --node-profile): where its CPU goes, and how much of it is this project's code. */
-function programProfiles(runs: EngineRun[]): string[] {
+/**
+ * The V8 profiles of every Node process (runs with --node-profile; processes of one role summed, e.g. one provider
+ * process per explicit provider): the CPU each spent, not idle, where it went, and how much of it is this project's code.
+ */
+function nodeProfiles(runs: EngineRun[]): string[] {
     const lines: string[] = [];
+    const ms = (v: number) => (v / 1000).toFixed(2);
     for (const r of runs) {
-        const program = r.nodeProfiles?.find((p) => p.role === "program");
-        if (!program) continue;
-        const p = program.summary;
-        const ours = p.ours.reduce((n, o) => n + o.ms, 0);
+        if (!r.nodeProfiles?.length) continue;
+        const roles = new Map<string, { processes: number; places: Map<string, number>; ours: Map<string, number> }>();
+        for (const { role, summary } of r.nodeProfiles) {
+            const entry = roles.get(role) ?? { processes: 0, places: new Map(), ours: new Map() };
+            entry.processes++;
+            for (const b of summary.byPlace) if (b.place !== "(idle)") entry.places.set(b.place, (entry.places.get(b.place) ?? 0) + b.ms);
+            for (const o of summary.ours) entry.ours.set(o.place, (entry.ours.get(o.place) ?? 0) + o.ms);
+            roles.set(role, entry);
+        }
         lines.push(
             "",
-            `The program's V8 profile, ${r.command} of ${r.accounts} accounts (\`--node-profile\`): ${(p.totalMs / 1000).toFixed(1)} s of ` +
-                `samples; this project's code ${(ours / 1000).toFixed(2)} s (${p.ours
-                    .filter((o) => o.ms > 0)
-                    .map((o) => `${o.place} ${o.ms} ms`)
-                    .join(", ")}).`,
+            `V8 profiles of the Node processes, ${r.command} of ${r.accounts} accounts (\`--node-profile\`; CPU not idle, in seconds; ` +
+                "the profiler adds its own overhead):",
             "",
-            "| where (self time) | s | share |",
-            "|---|---:|---:|",
-            ...p.byPlace.slice(0, 10).map((b) => `| ${b.place} | ${(b.ms / 1000).toFixed(2)} | ${b.share}% |`),
+            "| process | processes | CPU | garbage collector | largest other parts | this project's code |",
+            "|---|---:|---:|---:|---|---|",
         );
+        for (const [role, e] of [...roles].sort((x, y) => sum(y[1].places) - sum(x[1].places))) {
+            const others = [...e.places].filter(([p]) => p !== "(garbage collector)").sort((x, y) => y[1] - x[1]);
+            const ours = [...e.ours].filter(([, v]) => v > 0).map(([p, v]) => `${p} ${ms(v)}`);
+            lines.push(
+                `| ${role} | ${e.processes} | ${ms(sum(e.places))} | ${ms(e.places.get("(garbage collector)") ?? 0)} | ` +
+                    `${others
+                        .slice(0, 5)
+                        .map(([p, v]) => `${p} ${ms(v)}`)
+                        .join(", ")} | ${ours.join(", ") || "–"} |`,
+            );
+        }
     }
     return lines;
+}
+
+function sum(m: Map<string, number>): number {
+    let total = 0;
+    for (const v of m.values()) total += v;
+    return total;
 }
 
 interface TargetCheck {
@@ -330,7 +352,7 @@ export function renderEngineSection(d: EngineBenchData): string {
         ...cpuTable(runs),
         "",
         ...profileTable(runs),
-        ...programProfiles(runs),
+        ...nodeProfiles(runs),
         "",
         "### A crash in the middle of `up`",
         "",

@@ -201,21 +201,33 @@ describe("the real-engine section of BENCHMARKS.md", () => {
         expect(md).toContain("69 still unknown to the state");
     });
 
-    test("with --node-profile, the program's profile says how much of it is this project's code", () => {
-        const summary = {
-            totalMs: 20000,
-            byPlace: [{ place: "@pulumi/pulumi/.", ms: 5000, share: 25 }],
+    test("with --node-profile, every Node process's profile: CPU not idle, summed per role, and how much is this project's code", () => {
+        const summary = (busyMs: number, ours: { place: string; ms: number; share: number }[]) => ({
+            totalMs: busyMs + 7000,
+            byPlace: [
+                { place: "(idle)", ms: 7000, share: 0 },
+                { place: "(garbage collector)", ms: busyMs / 4, share: 0 },
+                { place: "@pulumi/pulumi/.", ms: (busyMs * 3) / 4, share: 0 },
+            ],
             topFunctions: [],
             inclusive: [],
-            ours: [
-                { place: "components/", ms: 120, share: 0.6 },
-                { place: "config/", ms: 0, share: 0 },
-            ],
-        };
-        const profiled = { ...runs[0], nodeProfiles: [{ role: "program" as const, summary }] };
-        const md = renderEngineSection({ meta: META, runs: [profiled] });
-        expect(md).toContain("this project's code 0.12 s (components/ 120 ms)");
-        expect(md).toContain("| @pulumi/pulumi/. | 5.00 | 25% |");
+            ours,
+        });
+        const nodeProfiles = [
+            { role: "providers" as const, summary: summary(1000, [{ place: "engine/", ms: 40, share: 0 }]) },
+            {
+                role: "program" as const,
+                summary: summary(20000, [
+                    { place: "components/", ms: 120, share: 0 },
+                    { place: "config/", ms: 0, share: 0 },
+                ]),
+            },
+            { role: "providers" as const, summary: summary(2000, [{ place: "engine/", ms: 60, share: 0 }]) },
+        ];
+        const md = renderEngineSection({ meta: META, runs: [{ ...runs[0], nodeProfiles }] });
+        expect(md).toContain("| program | 1 | 20.00 | 5.00 | @pulumi/pulumi/. 15.00 | components/ 0.12 |");
+        expect(md).toContain("| providers | 2 | 3.00 | 0.75 | @pulumi/pulumi/. 2.25 | engine/ 0.10 |");
+        expect(md.indexOf("| program |")).toBeLessThan(md.indexOf("| providers |"));
     });
 
     test("bench:engine replaces only its section; npm run bench keeps it", () => {

@@ -42,8 +42,8 @@ export const DEFAULT_INCLUSIVE = [
     "transpileModule",
 ];
 
-/** This project's folders (README, "Layout"): the program's (azure, config, components, program), then the pack's and the harness's. */
-export const OUR_FOLDERS = ["azure", "config", "components", "program", "policies", "harness", "tools"];
+/** This project's folders (README, "Layout"): the program's (azure, config, components, program), the pack's, the harness's, and the engine's fakes. */
+export const OUR_FOLDERS = ["azure", "config", "components", "program", "policies", "harness", "tools", "engine"];
 
 /** Where a frame's code lives: an npm package, one of our files, Node itself, or a V8 pseudo-frame. */
 export function placeOf(url: string, functionName: string): string {
