@@ -1,17 +1,14 @@
 /**
  * The key check: did key rotation really reach the FHIR service? Through Azure Resource Manager (control plane, Reader
- * is enough, the vault firewall does not apply) it reads the key URL the service uses and the key's versions, then
- * says which version the service uses, whether it is the latest enabled one, its age and expiry.
+ * is enough, the vault firewall does not apply) it reads the key URL the service uses and the key's versions: which
+ * version the service uses, whether it is the latest enabled one, its age and expiry.
  *
- * The design it checks (README, components/customerManagedKey.ts): the service is given a *versioned* key URI
- * (Microsoft documents only versioned keys for FHIR CMK, rotated manually, old versions kept enabled); Key Vault's
- * rotation policy adds a version every keyRotationDays, with no expiry; a scheduled `pulumi refresh && pulumi up`
- * moves each service to the newest version. Facts: an expired version still unwraps but no longer wraps; a FHIR
- * service that cannot use its key answers 500.
+ * The design it checks (README, components/customerManagedKey.ts): the service gets a *versioned* key URI, Key Vault's
+ * rotation policy adds a version every keyRotationDays with no expiry, a scheduled `pulumi up --refresh` moves each
+ * service to the newest one. An expired version still unwraps but no longer wraps; a FHIR service that cannot use
+ * its key answers 500.
  */
 import type { TokenCredential } from "@azure/identity";
-import type { CheckResult } from "./check";
-import { getTokenWithin, sendsTenant, type CredentialKind } from "./credential";
 import {
     armResourceFor,
     getFhirService,
@@ -25,9 +22,10 @@ import {
     type KeyVersion,
 } from "./arm";
 import { keyVaultAuditQuery } from "./auditQueries";
+import type { CheckResult } from "./check";
+import { getTokenWithin, sendsTenant, type CredentialKind } from "./credential";
 import { bodyExcerpt, callerClaims, diagnoseToken, type Diagnosis } from "./diagnose";
-import type { Clock, RetryPolicy } from "./http";
-import { realClock } from "./http";
+import { realClock, type HttpSettings } from "./http";
 import { redact } from "./redact";
 import { tenantOf, type AccountTarget } from "./targets";
 
@@ -52,15 +50,13 @@ export type KeyProblem =
 
 /** Per account, in the JSON report and the key section of the text report. */
 export interface KeyStatus {
-    /** The key URL the FHIR service uses, as ARM reports it. */
+    /** The key URL the FHIR service uses, as ARM reports it; the stack's vault and key (from the keyId output). */
     keyUrl?: string;
-    /** The stack's vault and key (from the keyId output). */
     vaultName: string;
     keyName: string;
-    /** The version the service uses (absent for a versionless URL). */
+    /** The version the service uses (absent for a versionless URL), and whether it is the latest enabled one. */
     version?: string;
     latestEnabledVersion?: string;
-    /** The service uses the latest enabled version. */
     isLatest?: boolean;
     enabled?: boolean;
     createdAt?: string;
@@ -71,7 +67,6 @@ export interface KeyStatus {
     /** The first enabled version newer than the one in use, and when it was created. */
     newerVersion?: string;
     newerSince?: string;
-    /** How many versions the key has. */
     versionCount?: number;
     rotationDays?: number;
     problems: KeyProblem[];
@@ -79,23 +74,11 @@ export interface KeyStatus {
     notes: string[];
 }
 
-export interface KeyUrlParts {
-    vaultHost: string;
-    vaultName: string;
-    keyName: string;
-    version?: string;
-}
-
 /** `https://<vault>.vault.azure.net[:443]/keys/<name>[/<version>]` (the port ARM adds is dropped). */
-export function parseKeyUrl(url: string): KeyUrlParts | undefined {
-    let u: URL;
-    try {
-        u = new URL(url);
-    } catch {
-        return undefined;
-    }
-    const m = /^\/keys\/([^/]+)(?:\/([^/]+))?\/?$/.exec(u.pathname);
-    if (!m) return undefined;
+export function parseKeyUrl(url: string): { vaultHost: string; vaultName: string; keyName: string; version?: string } | undefined {
+    const u = URL.canParse(url) ? new URL(url) : undefined;
+    const m = u && /^\/keys\/([^/]+)(?:\/([^/]+))?\/?$/.exec(u.pathname);
+    if (!u || !m) return undefined;
     const vaultHost = u.hostname.toLowerCase();
     return { vaultHost, vaultName: vaultHost.split(".")[0] as string, keyName: m[1] as string, ...(m[2] ? { version: m[2] } : {}) };
 }
@@ -122,11 +105,7 @@ function dateOf(epochSeconds: number): string {
 
 /** ARM writes keyUriWithVersion with `:443`; the FHIR service and az take it without. */
 function withoutDefaultPort(url: string): string {
-    try {
-        return new URL(url).href;
-    } catch {
-        return url;
-    }
+    return URL.canParse(url) ? new URL(url).href : url;
 }
 
 function short(version: string): string {
@@ -352,16 +331,16 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
     return { status, diagnoses };
 }
 
-export interface KeyCheckOptions {
+/** What a token for Azure Resource Manager and the calls with it need. */
+export interface ArmSessionOptions extends HttpSettings {
     credential: TokenCredential;
     credentialKind: CredentialKind;
-    timeoutMs: number;
-    policy: RetryPolicy;
-    clock?: Clock;
     armEndpoint: string;
+}
+
+export interface KeyCheckOptions extends ArmSessionOptions {
     lagHours: number;
     expiryWarnDays: number;
-    onRetry?: (info: { retry: number; status: number; delayMs: number }) => void;
 }
 
 export interface KeyCheckOutcome {
@@ -390,30 +369,22 @@ export interface IdentityFacts {
 }
 
 /** Pure: the identity facts from the service as ARM reports it and the identity resource's principal now. */
-export function identityFacts(
-    t: AccountTarget,
-    service: ArmFhirService,
-    identityPrincipalId: string | undefined,
-): IdentityFacts | undefined {
+function identityFacts(t: AccountTarget, service: ArmFhirService, identityPrincipalId: string | undefined): IdentityFacts | undefined {
     if (!t.identityResourceId) return undefined;
     const recorded = service.identity?.userAssigned[t.identityResourceId.toLowerCase()];
     return {
         identityResourceId: t.identityResourceId,
-        ...(service.identity?.type ? { serviceIdentityType: service.identity.type } : {}),
+        serviceIdentityType: service.identity?.type,
         serviceHasIdentity: recorded !== undefined,
-        ...(recorded?.principalId ? { servicePrincipalId: recorded.principalId } : {}),
-        ...(identityPrincipalId ? { identityPrincipalId } : {}),
+        servicePrincipalId: recorded?.principalId,
+        identityPrincipalId,
     };
 }
 
-export const KEY_CHECK_SKIPPED = "skipped: stack outputs lack fhirServiceId/keyId (redeploy with this version)";
-
 /** Reader scopes for the key check: the resource groups of the FHIR service and of the key (once each). */
 function readerScopes(t: AccountTarget): string[] {
-    const scopes = [t.fhirServiceId, t.keyId]
-        .map((id) => (id ? resourceGroupScope(id) : undefined))
-        .filter((s): s is string => s !== undefined);
-    return [...new Set(scopes.map((s) => s.toLowerCase()))].map((lower) => scopes.find((s) => s.toLowerCase() === lower) as string);
+    const scopes = [t.fhirServiceId, t.keyId].flatMap((id) => (id && resourceGroupScope(id)) || []);
+    return scopes.filter((s, i) => scopes.findIndex((x) => x.toLowerCase() === s.toLowerCase()) === i);
 }
 
 function errorCodeOf(body: string): string | undefined {
@@ -557,49 +528,43 @@ export function describeKey(s: KeyStatus): string {
 }
 
 /**
- * A token for Azure Resource Manager (another cloud's audience with --arm-endpoint) from the account's tenant, or the
- * token diagnosis. Shared by the key check and the smoke test.
+ * ARM options with a token for Azure Resource Manager (another cloud's audience with --arm-endpoint) from the account's
+ * tenant, and who the token is for; or the token diagnosis. Shared by the key check and the smoke test.
  */
-export async function armToken(
+export async function armSession(
     t: AccountTarget,
-    opts: { credential: TokenCredential; credentialKind: CredentialKind; armEndpoint: string; timeoutMs: number },
-): Promise<{ token: string } | { diagnosis: Diagnosis }> {
+    opts: ArmSessionOptions,
+): Promise<{ arm: ArmOptions; callerOid: string | undefined } | { diagnosis: Diagnosis }> {
+    const audience = armResourceFor(opts.armEndpoint);
     try {
         const tenant = sendsTenant(opts.credentialKind) ? tenantOf(t.authority) : undefined;
-        return {
-            token: (await getTokenWithin(opts.credential, `${armResourceFor(opts.armEndpoint)}/.default`, opts.timeoutMs, tenant)).token,
-        };
+        const { token } = await getTokenWithin(opts.credential, `${audience}/.default`, opts.timeoutMs, tenant);
+        const { timeoutMs, policy, clock, onRetry } = opts;
+        return { arm: { endpoint: opts.armEndpoint, token, timeoutMs, policy, clock, onRetry }, callerOid: callerClaims(token).oid };
     } catch (err) {
-        return { diagnosis: diagnoseToken({ ...t, audience: armResourceFor(opts.armEndpoint) }, opts.credentialKind, err) };
+        return { diagnosis: diagnoseToken({ ...t, audience }, opts.credentialKind, err) };
     }
+}
+
+/** The token diagnosis of armSession, as the failure of `part` (key, export, import). */
+export function withoutArmToken(part: string, d: Diagnosis): Diagnosis {
+    return { ...d, summary: d.summary.replace(/^token:/, `${part}: no token for Azure Resource Manager:`) };
 }
 
 /** Runs the key check for one account. Never throws. */
 export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise<KeyCheckOutcome> {
-    if (!t.fhirServiceId || !t.keyId) return { check: { name: "key", status: "skip", detail: KEY_CHECK_SKIPPED }, diagnoses: [] };
-    const fail = (d: Diagnosis, status?: KeyStatus): KeyCheckOutcome => ({
-        check: { name: "key", status: "fail", detail: d.summary },
-        diagnoses: [d],
-        ...(status ? { status } : {}),
-    });
-
-    const got = await armToken(t, opts);
-    if ("diagnosis" in got) {
-        const d = got.diagnosis;
-        return fail({ ...d, summary: d.summary.replace(/^token:/, "key: no token for Azure Resource Manager:") });
+    if (!t.fhirServiceId || !t.keyId) {
+        return {
+            check: { name: "key", status: "skip", detail: "skipped: stack outputs lack fhirServiceId/keyId (redeploy with this version)" },
+            diagnoses: [],
+        };
     }
-    const { token } = got;
-    const caller = callerClaims(token).oid;
-    const arm: ArmOptions = {
-        endpoint: opts.armEndpoint,
-        token,
-        timeoutMs: opts.timeoutMs,
-        policy: opts.policy,
-        ...(opts.clock ? { clock: opts.clock } : {}),
-        ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
-    };
+    const fail = (d: Diagnosis): KeyCheckOutcome => ({ check: { name: "key", status: "fail", detail: d.summary }, diagnoses: [d] });
+    const session = await armSession(t, opts);
+    if ("diagnosis" in session) return fail(withoutArmToken("key", session.diagnosis));
+    const { arm, callerOid } = session;
     const svc = await getFhirService(t.fhirServiceId, arm);
-    if (!svc.ok) return fail(diagnoseArmFailure(t, svc.failure, caller, opts.armEndpoint, false));
+    if (!svc.ok) return fail(diagnoseArmFailure(t, svc.failure, callerOid, opts.armEndpoint, false));
     // The identity resource's principal now: a failed read only leaves that fact out.
     const principal = t.identityResourceId ? await getIdentityPrincipal(t.identityResourceId, arm) : undefined;
     const identity = identityFacts(t, svc.value, principal?.ok ? principal.value : undefined);
@@ -613,7 +578,7 @@ export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise
         expiryWarnDays: opts.expiryWarnDays,
     });
     if (!list.ok) {
-        const d = diagnoseArmFailure(t, list.failure, caller, opts.armEndpoint, true);
+        const d = diagnoseArmFailure(t, list.failure, callerOid, opts.armEndpoint, true);
         if (d.code === "key-deleted") status.problems.push("deleted");
         diagnoses.push(d);
     }
@@ -624,6 +589,6 @@ export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise
             : { name: "key", status: "pass", detail: describeKey(status) },
         diagnoses,
         status,
-        ...(identity ? { identity } : {}),
+        identity,
     };
 }
