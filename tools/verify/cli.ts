@@ -52,33 +52,30 @@ FHIR service and Storage Blob Data Contributor on each export storage account (d
 
 Exit code: 0 all healthy, 1 any account failed, 2 usage or configuration error.`;
 
-export interface VerifyArgs {
+/** The integer flags: default and minimum. */
+const INT_FLAGS = {
+    concurrency: [4, 1],
+    timeoutMs: [15_000, 1],
+    retries: [DEFAULT_RETRY_POLICY.retries, 0],
+    keyLagHours: [DEFAULT_KEY_LAG_HOURS, 1],
+    keyExpiryWarnDays: [DEFAULT_KEY_EXPIRY_WARN_DAYS, 0],
+    smokeTimeoutS: [DEFAULT_SMOKE_TIMEOUT_S, 1],
+} as const;
+
+export type VerifyArgs = Record<keyof typeof INT_FLAGS, number> & {
     stack?: string;
     outputs?: string;
     credential: CredentialKind;
     accounts: string[];
-    concurrency: number;
-    timeoutMs: number;
-    retries: number;
     json?: string;
-    keyLagHours: number;
-    keyExpiryWarnDays: number;
     armEndpoint: string;
     privateRanges: string[];
     smoke: boolean;
-    smokeTimeoutS: number;
     help: boolean;
-}
+};
 
-function positiveInt(flag: string, raw: string | undefined, fallback: number, min: number, problems: string[]): number {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) {
-        problems.push(`${flag}: expected an integer >= ${min}, got "${raw}"`);
-        return fallback;
-    }
-    return n;
-}
+/** `timeoutMs` → `--timeout-ms` */
+const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**
  * The ARM endpoint gets a bearer token for Azure Resource Manager: https only, except a loopback address (the tests'
@@ -86,23 +83,15 @@ function positiveInt(flag: string, raw: string | undefined, fallback: number, mi
  */
 function armEndpoint(raw: string | undefined, problems: string[]): string {
     if (raw === undefined) return ARM_DEFAULT_ENDPOINT;
-    let u: URL;
-    try {
-        u = new URL(raw);
-    } catch {
-        problems.push(`--arm-endpoint: not a URL: "${raw}"`);
-        return ARM_DEFAULT_ENDPOINT;
-    }
-    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
+    const u = URL.canParse(raw) ? new URL(raw) : undefined;
+    const loopback = u !== undefined && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+    if (!u) problems.push(`--arm-endpoint: not a URL: "${raw}"`);
+    else if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
         problems.push(`--arm-endpoint: must be https (plain http only on loopback, for tests), got "${raw}"`);
-        return ARM_DEFAULT_ENDPOINT;
-    }
-    if ((u.pathname !== "/" && u.pathname !== "") || u.search || u.hash || u.username || u.password) {
+    } else if ((u.pathname !== "/" && u.pathname !== "") || u.search || u.hash || u.username || u.password) {
         problems.push(`--arm-endpoint: give only scheme, host and port (like ${ARM_DEFAULT_ENDPOINT}), got "${raw}"`);
-        return ARM_DEFAULT_ENDPOINT;
-    }
-    return u.origin;
+    } else return u.origin;
+    return ARM_DEFAULT_ENDPOINT;
 }
 
 const VERIFY_OPTIONS = {
@@ -110,17 +99,12 @@ const VERIFY_OPTIONS = {
     outputs: { type: "string" },
     credential: { type: "string" },
     account: { type: "string", multiple: true },
-    concurrency: { type: "string" },
-    "timeout-ms": { type: "string" },
-    retries: { type: "string" },
     json: { type: "string" },
-    "key-lag-hours": { type: "string" },
-    "key-expiry-warn-days": { type: "string" },
     "arm-endpoint": { type: "string" },
     "private-range": { type: "string", multiple: true },
     smoke: { type: "boolean" },
-    "smoke-timeout-s": { type: "string" },
     help: { type: "boolean", short: "h" },
+    ...Object.fromEntries(Object.keys(INT_FLAGS).map((key) => [flagOf(key).slice(2), { type: "string" as const }])),
 } as const;
 
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
@@ -137,14 +121,18 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
     const credential = values.credential ?? "default";
     if (!isCredentialKind(credential)) problems.push(`--credential: expected one of ${CREDENTIAL_KINDS.join(", ")}, got "${credential}"`);
     if (!help && !values.stack === !values.outputs) problems.push("give exactly one of --stack NAME or --outputs FILE");
+    const ints = Object.entries(INT_FLAGS).map(([key, [fallback, min]]) => {
+        const raw = (values as Record<string, unknown>)[flagOf(key).slice(2)] as string | undefined;
+        if (raw === undefined) return [key, fallback];
+        const n = Number(raw);
+        if (Number.isInteger(n) && n >= min) return [key, n];
+        problems.push(`${flagOf(key)}: expected an integer >= ${min}, got "${raw}"`);
+        return [key, fallback];
+    });
     const args: VerifyArgs = {
+        ...(Object.fromEntries(ints) as Record<keyof typeof INT_FLAGS, number>),
         credential: isCredentialKind(credential) ? credential : "default",
         accounts: values.account ?? [],
-        concurrency: positiveInt("--concurrency", values.concurrency, 4, 1, problems),
-        timeoutMs: positiveInt("--timeout-ms", values["timeout-ms"], 15_000, 1, problems),
-        retries: positiveInt("--retries", values.retries, DEFAULT_RETRY_POLICY.retries, 0, problems),
-        keyLagHours: positiveInt("--key-lag-hours", values["key-lag-hours"], DEFAULT_KEY_LAG_HOURS, 1, problems),
-        keyExpiryWarnDays: positiveInt("--key-expiry-warn-days", values["key-expiry-warn-days"], DEFAULT_KEY_EXPIRY_WARN_DAYS, 0, problems),
         armEndpoint: armEndpoint(values["arm-endpoint"], problems),
         privateRanges: (values["private-range"] ?? []).filter((cidr) => {
             if (parseCidr(cidr)) return true;
@@ -152,11 +140,10 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
             return false;
         }),
         smoke: values.smoke ?? false,
-        smokeTimeoutS: positiveInt("--smoke-timeout-s", values["smoke-timeout-s"], DEFAULT_SMOKE_TIMEOUT_S, 1, problems),
         help,
-        ...(values.stack ? { stack: values.stack } : {}),
-        ...(values.outputs ? { outputs: values.outputs } : {}),
-        ...(values.json ? { json: values.json } : {}),
+        stack: values.stack || undefined,
+        outputs: values.outputs || undefined,
+        json: values.json || undefined,
     };
     if (problems.length && !help) throw new VerifyConfigError(problems);
     return args;

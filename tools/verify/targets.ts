@@ -5,51 +5,53 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 
-/** The fields of one account's stack outputs that verification reads. */
-export interface AccountTarget {
-    account: string;
-    fhirUrl: string;
-    audience: string;
-    authority: string;
-    exportEnabled: boolean;
-    /**
-     * Stacks deployed before the SMART on FHIR proxy's retirement have this output; newer ones do not (the proxy is
-     * retired, config refuses it). Absent means false.
-     */
-    smartProxyEnabled?: boolean;
-    /** `$import` on (absent in outputs of stacks deployed before this output existed: treated as off). */
-    importEnabled?: boolean;
-    /** Authorities of the SMART identity providers (SMART on FHIR (Enhanced)); empty when none. */
-    smartIdentityProviders: string[];
-    /** Login servers in the FHIR service's acrConfiguration (`$convert-data` registries); empty when none. */
-    acrLoginServers: string[];
-    /** `<loginServer>/<imageName>` plus `@<digest>` when pinned: the OCI artifacts of acrConfiguration. */
-    acrTemplateImages: string[];
-    /** Name of the account's export storage account (absent when export and import are off). */
-    exportStorageAccount?: string;
-    subscriptionId?: string;
-    resourceGroupName?: string;
-    workspaceResourceGroupName?: string;
-    workspaceName?: string;
+/** Optional string outputs (absent in outputs of stacks deployed before they existed). */
+const OPTIONAL_STRINGS = [
+    "subscriptionId",
+    "resourceGroupName",
+    "workspaceResourceGroupName",
+    "workspaceName",
     /** The workspace group: names the workspace's private endpoint (`pe-ahds-<group>`). */
-    workspaceGroup?: string;
-    fhirServiceName?: string;
-    identityPrincipalId?: string;
-    identityResourceId?: string;
-    keyUri?: string;
-    keyVaultUri?: string;
-    keyVaultId?: string;
+    "workspaceGroup",
+    "fhirServiceName",
+    "identityPrincipalId",
+    "identityResourceId",
+    "keyUri",
+    "keyVaultUri",
+    "keyVaultId",
     /** "Enabled", or "Disabled" (private endpoint only): tells what a network failure means. */
-    publicNetworkAccess?: string;
+    "publicNetworkAccess",
     /** ARM ID of the FHIR service: the key check reads the key URL the service really uses. */
-    fhirServiceId?: string;
+    "fhirServiceId",
     /** ARM ID of the CMK key (`…/vaults/<vault>/keys/<key>`): the key check lists its versions. */
-    keyId?: string;
+    "keyId",
     /** "trustedServices" (firewall deny + trusted Microsoft services bypass) or "allNetworks". */
-    keyVaultNetwork?: string;
-    /** Days between the new key versions Key Vault's rotation policy creates. */
-    keyRotationDays?: number;
-}
+    "keyVaultNetwork",
+    /** Name of the account's export storage account (absent when export and import are off). */
+    "exportStorageAccount",
+] as const;
+
+/**
+ * Lists of strings, absent (older stacks) read as empty: authorities of the SMART identity providers, login servers in
+ * the FHIR service's acrConfiguration, and its OCI artifacts (`<loginServer>/<imageName>` plus `@<digest>` when pinned).
+ */
+const OPTIONAL_STRING_LISTS = ["smartIdentityProviders", "acrLoginServers", "acrTemplateImages"] as const;
+
+/** The fields of one account's stack outputs that verification reads. */
+export type AccountTarget = Partial<Record<(typeof OPTIONAL_STRINGS)[number], string>> &
+    Record<(typeof OPTIONAL_STRING_LISTS)[number], string[]> & {
+        account: string;
+        fhirUrl: string;
+        audience: string;
+        authority: string;
+        exportEnabled: boolean;
+        /** Only in outputs of stacks deployed before the SMART on FHIR proxy's retirement; absent means false. */
+        smartProxyEnabled?: boolean;
+        /** `$import` on (absent in outputs of stacks deployed before this output existed: treated as off). */
+        importEnabled?: boolean;
+        /** Days between the new key versions Key Vault's rotation policy creates. */
+        keyRotationDays?: number;
+    };
 
 /** A problem with the inputs (flags, stack outputs): exit code 2, not an account failure. */
 export class VerifyConfigError extends Error {
@@ -60,27 +62,6 @@ export class VerifyConfigError extends Error {
 }
 
 const REQUIRED_STRINGS = ["fhirUrl", "audience", "authority"] as const;
-const OPTIONAL_STRINGS = [
-    "subscriptionId",
-    "resourceGroupName",
-    "workspaceResourceGroupName",
-    "workspaceName",
-    "workspaceGroup",
-    "fhirServiceName",
-    "identityPrincipalId",
-    "identityResourceId",
-    "keyUri",
-    "keyVaultUri",
-    "keyVaultId",
-    "publicNetworkAccess",
-    "fhirServiceId",
-    "keyId",
-    "keyVaultNetwork",
-    "exportStorageAccount",
-] as const;
-
-/** Lists of strings; absent (older stacks) reads as empty. */
-const OPTIONAL_STRING_LISTS = ["smartIdentityProviders", "acrLoginServers", "acrTemplateImages"] as const;
 
 /** ARM IDs the key check builds requests from: anything else is a configuration problem, not an account failure. */
 const ARM_ID_SHAPES = {
