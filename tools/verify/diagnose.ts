@@ -10,31 +10,17 @@ import type { SmokeProblem } from "./smoke";
 import { redact } from "./redact";
 import { tenantOf, type AccountTarget } from "./targets";
 
+type DataPlaneCode = "token" | "unauthorized" | "forbidden" | "server-error" | "throttled" | "network" | "timeout" | "unexpected-status";
+type CapabilityCode = "bad-capability-statement" | "export-not-advertised" | "smart-configuration" | "smart-proxy-retired";
+
+/** The data-plane checks; the private DNS check (dns.ts); the key check (keys.ts) and its ARM reads; the smoke test. */
 export type DiagnosisCode =
-    | "token"
-    | "unauthorized"
-    | "forbidden"
-    | "server-error"
-    | "throttled"
-    | "network"
-    | "timeout"
-    | "bad-capability-statement"
-    | "export-not-advertised"
-    | "smart-configuration"
-    | "smart-proxy-retired"
-    /** The private DNS check (dns.ts). */
-    | "dns-nxdomain"
-    | "dns-public"
-    | "dns-error"
-    /** The smoke test (smoke.ts). */
-    | `smoke-${SmokeProblem}`
-    | "unexpected-status"
-    /** The key check (keys.ts): one code per key problem, and the ARM reads behind it. */
+    | DataPlaneCode
+    | CapabilityCode
+    | `dns-${"nxdomain" | "public" | "error"}`
     | `key-${KeyProblem}`
-    | "arm-forbidden"
-    | "arm-unauthorized"
-    | "arm-not-found"
-    | "arm-error";
+    | `arm-${"forbidden" | "unauthorized" | "not-found" | "error"}`
+    | `smoke-${SmokeProblem}`;
 
 export interface Diagnosis {
     code: DiagnosisCode;
@@ -47,13 +33,7 @@ export interface Diagnosis {
 }
 
 /** Claims read (not verified) from the access token, to say who called: never the token itself. */
-export interface CallerClaims {
-    oid?: string;
-    tid?: string;
-    aud?: string;
-    appid?: string;
-    upn?: string;
-}
+export type CallerClaims = { oid?: string; tid?: string; aud?: string };
 
 const ROLE_DOCS = "https://learn.microsoft.com/azure/healthcare-apis/configure-azure-rbac";
 const CMK_DOCS = "https://learn.microsoft.com/azure/healthcare-apis/fhir/configure-customer-managed-keys";
@@ -62,17 +42,9 @@ const CMK_ROLE: BuiltInRoleName = "Key Vault Crypto Service Encryption User";
 
 /** Reads the payload of a JWT for oid/tid/aud (no verification: only to explain a failure). */
 export function callerClaims(token: string): CallerClaims {
-    const payload = token.split(".")[1];
-    if (!payload) return {};
     try {
-        const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
-        const pick = (k: string): string | undefined => (typeof claims[k] === "string" ? (claims[k] as string) : undefined);
-        const out: CallerClaims = {};
-        for (const k of ["oid", "tid", "aud", "appid", "upn"] as const) {
-            const v = pick(k);
-            if (v !== undefined) out[k] = v;
-        }
-        return out;
+        const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+        return Object.fromEntries(["oid", "tid", "aud"].flatMap((k) => (typeof claims[k] === "string" ? [[k, claims[k]]] : [])));
     } catch {
         return {};
     }
@@ -342,13 +314,7 @@ export function diagnoseThrottled(what: string, res: HttpResponse): Diagnosis {
 }
 
 export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFailure, timeoutMs: number): Diagnosis {
-    const host = (() => {
-        try {
-            return new URL(t.fhirUrl).hostname;
-        } catch {
-            return t.fhirUrl;
-        }
-    })();
+    const host = URL.canParse(t.fhirUrl) ? new URL(t.fhirUrl).hostname : t.fhirUrl;
     const viaEndpoint =
         `run verify from a network peered with that VNet, whose DNS resolves ${host} to the private endpoint's ` +
         `address through the private DNS zone linked to the VNet (${PRIVATE_LINK_DOCS})`;

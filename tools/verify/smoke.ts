@@ -60,21 +60,10 @@ export interface SmokePart {
 }
 
 export type SmokeProblem =
-    | "export-caller"
-    | "export-identity"
-    | "export-firewall"
-    | "export-rbac"
-    | "export-failed"
-    | "export-timeout"
-    | "export-output"
-    | "export-protocol"
+    | `export-${"caller" | "identity" | "firewall" | "rbac" | "failed" | "timeout" | "output" | "protocol"}`
+    | `convert-${"caller" | "registry-config" | "acrpull" | "image" | "failed"}`
     | "storage-verifier"
     | "cleanup"
-    | "convert-caller"
-    | "convert-registry-config"
-    | "convert-acrpull"
-    | "convert-image"
-    | "convert-failed"
     | "import-drift"
     | "arm";
 
