@@ -7,11 +7,10 @@
 import type { TokenCredential } from "@azure/identity";
 import { RETIRED_FEATURES } from "../../azure/facts";
 import { getTokenWithin, scopeFor, sendsTenant, type CredentialKind } from "./credential";
-import { callerClaims, diagnoseNetwork, diagnoseResponse, diagnoseToken, type Diagnosis } from "./diagnose";
+import { callerClaims, diagnoseNetwork, internalError, diagnoseResponse, diagnoseToken, type Diagnosis } from "./diagnose";
 import { checkPrivateDns, type DnsCheckOptions, type DnsCheckOutcome } from "./dns";
 import { requestWithRetry, type HttpOutcome, type HttpSettings, type RetryInfo } from "./http";
 import { checkKey, type KeyCheckOptions, type KeyCheckOutcome, type KeyStatus } from "./keys";
-import { redact } from "./redact";
 import { runSmoke, type SmokePart, type SmokeSettings } from "./smoke";
 import { tenantOf, type AccountTarget } from "./targets";
 
@@ -151,13 +150,8 @@ export async function checkAccount(t: AccountTarget, opts: CheckOptions): Promis
     const keyCheck: Promise<KeyCheckOutcome> = opts.key
         ? checkKey(t, { ...http("key"), credential: opts.credential, credentialKind: opts.credentialKind, ...opts.key }).catch(
               (err: unknown) => {
-                  const summary = redact(`key: internal error: ${(err as Error).message}`);
-                  return {
-                      check: { name: "key", status: "fail", detail: summary },
-                      diagnoses: [
-                          { code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] },
-                      ],
-                  };
+                  const d = internalError("key: internal error", err);
+                  return { check: { name: "key", status: "fail", detail: d.summary }, diagnoses: [d] };
               },
           )
         : Promise.resolve({ check: { name: "key", status: "skip", detail: "key check off" }, diagnoses: [] });

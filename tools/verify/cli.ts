@@ -10,9 +10,10 @@ import { CREDENTIAL_KINDS, createCredential, isCredentialKind, type CredentialKi
 import { DEFAULT_RETRY_POLICY, type Clock, type RetryPolicy } from "./http";
 import { ARM_DEFAULT_ENDPOINT } from "./arm";
 import { DEFAULT_KEY_EXPIRY_WARN_DAYS, DEFAULT_KEY_LAG_HOURS } from "./keys";
+import { internalError } from "./diagnose";
 import { runPool } from "./pool";
 import { redact } from "./redact";
-import { buildReport, renderDiagnoses, renderKeys, renderSmoke, renderSummary, renderTable, type VerifyReport } from "./report";
+import { buildReport, renderDiagnoses, renderKeys, renderSmoke, renderSummary, renderTable } from "./report";
 import { parseCidr, privateRanges, systemResolver, type Resolver } from "./dns";
 import { DEFAULT_SMOKE_POLL_MS, DEFAULT_SMOKE_TIMEOUT_S } from "./smoke";
 import { parseTargets, readOutputsFile, readStackOutputs, VerifyConfigError, type AccountTarget } from "./targets";
@@ -168,6 +169,11 @@ export interface VerifyIo {
     smokePollMs?: number;
 }
 
+/** A configuration error's problems, one per line. */
+function problemLines(err: unknown): string {
+    return (err instanceof VerifyConfigError ? err.problems : [(err as Error).message]).map((p) => `\n  - ${p}`).join("");
+}
+
 /** Runs the whole command; returns the exit code. Never throws. */
 export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     const startedAt = new Date();
@@ -175,8 +181,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     try {
         args = parseVerifyArgs(argv);
     } catch (err) {
-        const problems = err instanceof VerifyConfigError ? err.problems : [(err as Error).message];
-        io.stderr(redact(`verify: ${problems.map((p) => `\n  - ${p}`).join("")}\n\n${USAGE}`));
+        io.stderr(redact(`verify: ${problemLines(err)}\n\n${USAGE}`));
         return EXIT.usage;
     }
     if (args.help) {
@@ -188,12 +193,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
         const outputs = args.outputs ? readOutputsFile(args.outputs) : await (io.stackOutputs ?? readStackOutputs)(args.stack as string);
         targets = parseTargets(outputs, args.accounts);
     } catch (err) {
-        const problems = err instanceof VerifyConfigError ? err.problems : [(err as Error).message];
-        io.stderr(
-            redact(
-                `verify: cannot read the stack outputs:${problems.map((p) => `\n  - ${p}`).join("")}\n(npm run verify -- --help for usage)`,
-            ),
-        );
+        io.stderr(redact(`verify: cannot read the stack outputs:${problemLines(err)}\n(npm run verify -- --help for usage)`));
         return EXIT.usage;
     }
 
@@ -226,31 +226,22 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
                     credentialKind: args.credential,
                     timeoutMs: args.timeoutMs,
                     policy,
-                    ...(io.clock ? { clock: io.clock } : {}),
+                    clock: io.clock,
                     onRetry: (r) => io.stderr(`  ${r.account}: ${r.check} got ${r.status}, retry ${r.retry} in ${r.delayMs} ms`),
                     key: { armEndpoint: args.armEndpoint, lagHours: args.keyLagHours, expiryWarnDays: args.keyExpiryWarnDays },
                     dns,
-                    ...(args.smoke
+                    smoke: args.smoke
                         ? {
-                              smoke: {
-                                  armEndpoint: args.armEndpoint,
-                                  exportTimeoutMs: args.smokeTimeoutS * 1000,
-                                  pollIntervalMs: io.smokePollMs ?? DEFAULT_SMOKE_POLL_MS,
-                              },
+                              armEndpoint: args.armEndpoint,
+                              exportTimeoutMs: args.smokeTimeoutS * 1000,
+                              pollIntervalMs: io.smokePollMs ?? DEFAULT_SMOKE_POLL_MS,
                           }
-                        : {}),
+                        : undefined,
                 });
             } catch (err) {
                 // A bug, not a service problem: report it against the account rather than stop the others.
-                const summary = redact(`internal error: ${(err as Error).message}`);
-                return {
-                    account: t.account,
-                    fhirUrl: t.fhirUrl,
-                    healthy: false,
-                    checks: [],
-                    diagnoses: [{ code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] }],
-                    durationMs: 0,
-                };
+                const d = internalError("internal error", err);
+                return { account: t.account, fhirUrl: t.fhirUrl, healthy: false, checks: [], diagnoses: [d], durationMs: 0 };
             }
         },
         (r) => {
@@ -259,8 +250,8 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
         },
     );
 
-    const report: VerifyReport = buildReport(results, {
-        ...(args.stack ? { stack: args.stack } : {}),
+    const report = buildReport(results, {
+        stack: args.stack,
         credential: args.credential,
         startedAt,
         durationMs: Date.now() - startedAt.getTime(),

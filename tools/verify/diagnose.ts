@@ -32,6 +32,12 @@ export interface Diagnosis {
     remedies: string[];
 }
 
+/** A bug in verify, not a service problem: reported against the account (or its check) rather than stop the others. */
+export function internalError(what: string, err: unknown): Diagnosis {
+    const summary = redact(`${what}: ${(err as Error).message}`);
+    return { code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] };
+}
+
 /** Claims read (not verified) from the access token, to say who called: never the token itself. */
 export type CallerClaims = { oid?: string; tid?: string; aud?: string };
 
