@@ -23,7 +23,7 @@ import { AHDS_PRIVATE_DNS_ZONES } from "../../azure/facts";
 import { names } from "../../azure/naming";
 import type { CheckResult } from "./check";
 import type { Diagnosis } from "./diagnose";
-import { classifyNetworkError } from "./http";
+import { classifyNetworkError, withTimeout } from "./http";
 import type { AccountTarget } from "./targets";
 
 export interface ResolvedAddress {
@@ -116,17 +116,10 @@ export async function checkPrivateDns(t: AccountTarget, opts: DnsCheckOptions): 
         diagnosis: d,
     });
     let addresses: ResolvedAddress[];
-    let timer: NodeJS.Timeout | undefined;
     try {
-        addresses = await Promise.race([
-            opts.resolve(host),
-            new Promise<never>((_, reject) => {
-                timer = setTimeout(
-                    () => reject(Object.assign(new Error(`no DNS answer within ${opts.timeoutMs} ms`), { code: "ETIMEOUT" })),
-                    opts.timeoutMs,
-                );
-            }),
-        ]);
+        addresses = await withTimeout(opts.resolve(host), opts.timeoutMs, () =>
+            Object.assign(new Error(`no DNS answer within ${opts.timeoutMs} ms`), { code: "ETIMEOUT" }),
+        );
     } catch (err) {
         const code = classifyNetworkError(err).code;
         const nxdomain = code === "ENOTFOUND" || code === "EAI_NONAME" || code === "EAI_NODATA" || code === "ENODATA";
@@ -153,8 +146,6 @@ export async function checkPrivateDns(t: AccountTarget, opts: DnsCheckOptions): 
                     `forwarder / Azure DNS Private Resolver that serves ${AHDS_PRIVATE_DNS_ZONES.fhir}), then run verify again`,
             ],
         });
-    } finally {
-        clearTimeout(timer);
     }
     const list = addresses.map((a) => a.address);
     const notPrivate = list.filter((a) => !isPrivateAddress(a, opts.ranges));

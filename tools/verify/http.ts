@@ -37,6 +37,19 @@ export interface HttpSettings {
     onRetry?: (info: RetryInfo) => void;
 }
 
+/** `promise`, or the error `onTimeout()` makes after `ms`; the timer is cleared either way. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(onTimeout()), ms);
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
