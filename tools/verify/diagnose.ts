@@ -38,6 +38,14 @@ export function internalError(what: string, err: unknown): Diagnosis {
     return { code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] };
 }
 
+/** "grant <role> (<id>): `az role assignment create …`" for a principal at a scope. */
+export function roleLine(role: BuiltInRoleName, who: string, scope: string, servicePrincipal = false): string {
+    return (
+        `grant ${role} (${BUILT_IN_ROLES[role]}): \`az role assignment create --assignee-object-id ${who}` +
+        `${servicePrincipal ? " --assignee-principal-type ServicePrincipal" : ""} --role "${role}" --scope ${scope}\``
+    );
+}
+
 /** Claims read (not verified) from the access token, to say who called: never the token itself. */
 export type CallerClaims = { oid?: string; tid?: string; aud?: string };
 
@@ -161,10 +169,7 @@ export function diagnoseForbidden(t: AccountTarget, what: string, res: HttpRespo
             `data-plane role that allows this read`,
         "GET /metadata is anonymous on the FHIR service; reads and searches need FHIR Data Reader (or Writer, Exporter, Contributor)",
     ];
-    const remedies = [
-        `grant ${reader} (${BUILT_IN_ROLES[reader]}): \`az role assignment create --assignee-object-id ${who} --role "${reader}" ` +
-            `--scope ${scope}\`, or add it to the account's grants in the stack config and run \`pulumi up\``,
-    ];
+    const remedies = [`${roleLine(reader, who, scope)}, or add it to the account's grants in the stack config and run \`pulumi up\``];
     if (t.exportEnabled) {
         remedies.push(
             `export is on for this account: whoever runs $export also needs ${exporter} (${BUILT_IN_ROLES[exporter]}), which includes read`,

@@ -32,7 +32,7 @@
  *   - Import mode: ARM `FhirServices_Get` (2024-03-31) `properties.importConfiguration`.
  */
 import type { TokenCredential } from "@azure/identity";
-import { BUILT_IN_ROLES, healthWorkspaceResourceId, type BuiltInRoleName } from "../../azure/facts";
+import { healthWorkspaceResourceId, type BuiltInRoleName } from "../../azure/facts";
 import {
     containerCall,
     getFhirService,
@@ -45,7 +45,7 @@ import {
 import { storageAuditQuery } from "./auditQueries";
 import type { CheckResult } from "./check";
 import type { CredentialKind } from "./credential";
-import { bodyExcerpt, type CallerClaims, type Diagnosis } from "./diagnose";
+import { bodyExcerpt, roleLine, type CallerClaims, type Diagnosis } from "./diagnose";
 import { parseRetryAfter, realClock, requestWithRetry, type HttpOutcome, type HttpSettings } from "./http";
 import { armSession, withoutArmToken } from "./keys";
 import { redact } from "./redact";
@@ -144,13 +144,6 @@ export function classifyConvertFailure(status: number, text: string): ConvertFai
     if (status === 403) return "caller";
     if (status >= 400 && status < 500) return "after-fetch";
     return "failed";
-}
-
-function roleLine(role: BuiltInRoleName, who: string, scope: string, servicePrincipal = false): string {
-    return (
-        `grant ${role} (${BUILT_IN_ROLES[role]}): \`az role assignment create --assignee-object-id ${who}` +
-        `${servicePrincipal ? " --assignee-principal-type ServicePrincipal" : ""} --role "${role}" --scope ${scope}\``
-    );
 }
 
 function sameId(a: string | undefined, b: string | undefined): boolean {

@@ -4,6 +4,7 @@
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import { promisify } from "node:util";
 
 /** Optional string outputs (absent in outputs of stacks deployed before they existed). */
 const OPTIONAL_STRINGS = [
@@ -181,30 +182,27 @@ export function readOutputsFile(file: string): unknown {
 }
 
 /** Runs `pulumi stack output --json --show-secrets=false --stack <stack>` and parses its JSON. */
-export function readStackOutputs(stack: string, pulumiBin = "pulumi", cwd?: string): Promise<unknown> {
+export async function readStackOutputs(stack: string, pulumiBin = "pulumi", cwd?: string): Promise<unknown> {
     const args = ["stack", "output", "--json", "--show-secrets=false", "--stack", stack];
-    return new Promise((resolve, reject) => {
-        execFile(pulumiBin, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-            if (err) {
-                const detail = String(stderr || err.message)
-                    .trim()
-                    .split("\n")
-                    .slice(-3)
-                    .join(" ");
-                const hint =
-                    (err as NodeJS.ErrnoException).code === "ENOENT"
-                        ? " (is the Pulumi CLI installed and on PATH? or pass --outputs FILE)"
-                        : "";
-                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` failed: ${detail}${hint}`]));
-                return;
-            }
-            try {
-                resolve(JSON.parse(stdout));
-            } catch (parseErr) {
-                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` printed no JSON: ${(parseErr as Error).message}`]));
-            }
-        });
-    });
+    const command = `\`${pulumiBin} ${args.join(" ")}\``;
+    let stdout: string;
+    try {
+        ({ stdout } = await promisify(execFile)(pulumiBin, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }));
+    } catch (err) {
+        const e = err as NodeJS.ErrnoException & { stderr?: string };
+        const detail = String(e.stderr || e.message)
+            .trim()
+            .split("\n")
+            .slice(-3)
+            .join(" ");
+        const hint = e.code === "ENOENT" ? " (is the Pulumi CLI installed and on PATH? or pass --outputs FILE)" : "";
+        throw new VerifyConfigError([`${command} failed: ${detail}${hint}`]);
+    }
+    try {
+        return JSON.parse(stdout);
+    } catch (err) {
+        throw new VerifyConfigError([`${command} printed no JSON: ${(err as Error).message}`]);
+    }
 }
 
 /** The tenant ID at the end of an authority URL (`https://login.microsoftonline.com/<tenant>`). */
