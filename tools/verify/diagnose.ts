@@ -339,17 +339,14 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
               : `if the workspace's public network access is disabled, the service is only reachable through its private endpoint: ` +
                 `${viaEndpoint}`;
     const facts = [`${f.message}${f.code ? ` (${f.code})` : ""}`];
+    const network = (summary: string, ...remedies: string[]): Diagnosis => ({ code: "network", summary, facts, remedies });
     switch (f.error) {
         case "dns":
-            return {
-                code: "network",
-                summary: `${what}: DNS lookup for ${host} failed${f.code ? ` (${f.code})` : ""}: network or private endpoint`,
-                facts,
-                remedies: [
-                    privateHint,
-                    "otherwise check that the FHIR service exists and the fhirUrl output is current (`pulumi stack output accounts`)",
-                ],
-            };
+            return network(
+                `${what}: DNS lookup for ${host} failed${f.code ? ` (${f.code})` : ""}: network or private endpoint`,
+                privateHint,
+                "otherwise check that the FHIR service exists and the fhirUrl output is current (`pulumi stack output accounts`)",
+            );
         case "timeout":
             return {
                 code: "timeout",
@@ -364,23 +361,18 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
             };
         case "refused":
         case "reset":
-            return {
-                code: "network",
-                summary: `${what}: connection ${f.error === "refused" ? "refused" : "reset"} by ${host}: network or private endpoint`,
-                facts,
-                remedies: ["a proxy or firewall between you and the service refuses the connection", privateHint],
-            };
+            return network(
+                `${what}: connection ${f.error} by ${host}: network or private endpoint`,
+                "a proxy or firewall between you and the service refuses the connection",
+                privateHint,
+            );
         case "tls":
-            return {
-                code: "network",
-                summary: `${what}: TLS failure talking to ${host}`,
-                facts,
-                remedies: [
-                    "a TLS-inspecting proxy is in the way: trust its CA (NODE_EXTRA_CA_CERTS) or bypass it for *.azurehealthcareapis.com",
-                ],
-            };
+            return network(
+                `${what}: TLS failure talking to ${host}`,
+                "a TLS-inspecting proxy is in the way: trust its CA (NODE_EXTRA_CA_CERTS) or bypass it for *.azurehealthcareapis.com",
+            );
         default:
-            return { code: "network", summary: `${what}: request to ${host} failed: ${redact(f.message)}`, facts, remedies: [privateHint] };
+            return network(`${what}: request to ${host} failed: ${redact(f.message)}`, privateHint);
     }
 }
 
@@ -425,56 +417,41 @@ export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unk
               })
             : [`${name}: ${message}`];
     facts.push(`scope ${t.audience}/.default, tenant ${tenant ?? "?"}, credential ${credentialKind}`);
+    const token = (summary: string, ...remedies: string[]): Diagnosis => ({ code: "token", summary, facts, remedies });
     if (name === "TokenTimeoutError") {
-        return {
-            code: "token",
-            summary: "token: no token in time (credential endpoint unreachable?)",
-            facts,
-            remedies: [
-                "the identity endpoint (IMDS, App Service, Entra ID) did not answer: check network access to it, or raise --timeout-ms",
-            ],
-        };
+        return token(
+            "token: no token in time (credential endpoint unreachable?)",
+            "the identity endpoint (IMDS, App Service, Entra ID) did not answer: check network access to it, or raise --timeout-ms",
+        );
     }
     if (/AADSTS500011|resource principal/i.test(raw)) {
-        return {
-            code: "token",
-            summary: `token: Entra ID knows no resource ${t.audience} in tenant ${tenant ?? "?"} (wrong audience or tenant)`,
-            facts,
-            remedies: [
-                `check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the ` +
-                    `service's tenant`,
-            ],
-        };
+        return token(
+            `token: Entra ID knows no resource ${t.audience} in tenant ${tenant ?? "?"} (wrong audience or tenant)`,
+            `check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the ` +
+                `service's tenant`,
+        );
     }
     if (
         /not configured to acquire tokens for tenant|AADSTS90002|AADSTS700016|AADSTS50020|AADSTS90072|tenant[^.]*(not found|does not exist|is invalid)/i.test(
             raw,
         )
     ) {
-        return {
-            code: "token",
-            summary: `token: wrong tenant: cannot get a token from tenant ${tenant ?? "?"}`,
-            facts,
-            remedies: [
-                `sign in to the stack's tenant: \`az login --tenant ${tenant ?? "<tenant>"}\`, or set AZURE_TENANT_ID for a service ` +
-                    `principal / workload identity`,
-                `if the stack's tenantId (authority ${t.authority}) is a placeholder, fix it in the stack config`,
-            ],
-        };
+        return token(
+            `token: wrong tenant: cannot get a token from tenant ${tenant ?? "?"}`,
+            `sign in to the stack's tenant: \`az login --tenant ${tenant ?? "<tenant>"}\`, or set AZURE_TENANT_ID for a service ` +
+                `principal / workload identity`,
+            `if the stack's tenantId (authority ${t.authority}) is a placeholder, fix it in the stack config`,
+        );
     }
     const unavailable = name === "CredentialUnavailableError" || name === "AggregateAuthenticationError";
-    return {
-        code: "token",
-        summary: unavailable ? `token: credential "${credentialKind}" is not available here` : "token: authentication failed",
-        facts,
-        remedies: [
-            credentialKind === "managed-identity"
-                ? "no managed identity endpoint here: run on an Azure host with an identity, or set IDENTITY_ENDPOINT/IDENTITY_HEADER " +
+    return token(
+        unavailable ? `token: credential "${credentialKind}" is not available here` : "token: authentication failed",
+        credentialKind === "managed-identity"
+            ? "no managed identity endpoint here: run on an Azure host with an identity, or set IDENTITY_ENDPOINT/IDENTITY_HEADER " +
                   "(App Service); AZURE_CLIENT_ID picks a user-assigned identity"
-                : credentialKind === "workload-identity"
-                  ? "workload identity needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
-                  : `sign in (\`az login --tenant ${tenant ?? "<tenant>"}\`), set ` +
-                    `AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pick one with --credential`,
-        ],
-    };
+            : credentialKind === "workload-identity"
+              ? "workload identity needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
+              : `sign in (\`az login --tenant ${tenant ?? "<tenant>"}\`), set ` +
+                `AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pick one with --credential`,
+    );
 }

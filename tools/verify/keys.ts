@@ -404,27 +404,31 @@ export function diagnoseArmFailure(
     armEndpoint: string,
     isKeyList: boolean,
 ): Diagnosis {
+    const diagnosis = (code: Diagnosis["code"], summary: string, facts: string[], ...remedies: string[]): Diagnosis => ({
+        code,
+        summary: `key: ${f.what}: ${summary}`,
+        facts,
+        remedies,
+    });
     if (f.kind === "malformed") {
-        return {
-            code: "arm-error",
-            summary: `key: ${f.what}: unexpected answer from Azure Resource Manager: ${f.reason}`,
-            facts: [],
-            remedies: ["check --arm-endpoint, and any proxy between you and Azure Resource Manager"],
-        };
+        return diagnosis(
+            "arm-error",
+            `unexpected answer from Azure Resource Manager: ${f.reason}`,
+            [],
+            "check --arm-endpoint, and any proxy between you and Azure Resource Manager",
+        );
     }
     const o = f.outcome;
     if (o.kind === "network") {
         const host = new URL(armEndpoint).host;
-        return {
-            code: "arm-error",
-            summary: `key: ${f.what}: cannot reach Azure Resource Manager (${host}): ${o.error}`,
-            facts: [redact(`${o.message}${o.code ? ` (${o.code})` : ""}`)],
-            remedies: [
-                `the key check needs outbound HTTPS to ${host}; it is the control plane, so neither the workspace's private endpoint ` +
-                    `nor the vault firewall is involved`,
-                "a proxy or firewall on this network blocks it, or --arm-endpoint is wrong (another cloud has another endpoint)",
-            ],
-        };
+        return diagnosis(
+            "arm-error",
+            `cannot reach Azure Resource Manager (${host}): ${o.error}`,
+            [redact(`${o.message}${o.code ? ` (${o.code})` : ""}`)],
+            `the key check needs outbound HTTPS to ${host}; it is the control plane, so neither the workspace's private endpoint ` +
+                `nor the vault firewall is involved`,
+            "a proxy or firewall on this network blocks it, or --arm-endpoint is wrong (another cloud has another endpoint)",
+        );
     }
     const excerpt = bodyExcerpt(o.body);
     const code = errorCodeOf(o.body);
@@ -432,75 +436,66 @@ export function diagnoseArmFailure(
         `${o.status}${code ? ` ${code}` : ""} after ${o.attempts} attempt(s)`,
         ...(excerpt ? [`Azure Resource Manager said: ${excerpt}`] : []),
     ];
-    if (o.status === 403) {
-        const who = callerOid ?? "<your object id>";
-        const scopes = readerScopes(t);
-        return {
-            code: "arm-forbidden",
-            summary: `key: ${f.what}: 403 Forbidden: the verifying identity needs ${READER_ROLE.name} on the account's resource group`,
-            facts: [`caller object id ${callerOid ?? "(unknown)"}`, ...facts],
-            remedies: [
+    const key = t.keyId ? parseKeyId(t.keyId) : undefined;
+    const tenant = tenantOf(t.authority);
+    const scopes = readerScopes(t);
+    switch (o.status) {
+        case 403:
+            return diagnosis(
+                "arm-forbidden",
+                `403 Forbidden: the verifying identity needs ${READER_ROLE.name} on the account's resource group`,
+                [`caller object id ${callerOid ?? "(unknown)"}`, ...facts],
                 ...(scopes.length ? scopes : ["<the account's resource group id>"]).map(
                     (scope) =>
-                        `grant ${READER_ROLE.name} (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ${who} ` +
-                        `--role ${READER_ROLE.name} --scope ${scope}\``,
+                        `grant ${READER_ROLE.name} (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ` +
+                        `${callerOid ?? "<your object id>"} --role ${READER_ROLE.name} --scope ${scope}\``,
                 ),
                 "the key check reads only control-plane metadata (the service's key URL, the key's versions and their dates), never " +
                     "key material; role assignments take a few minutes to apply",
-            ],
-        };
-    }
-    if (o.status === 401) {
-        const tenant = tenantOf(t.authority);
-        return {
-            code: "arm-unauthorized",
-            summary: `key: ${f.what}: 401 Unauthorized: Azure Resource Manager rejected the token`,
-            facts,
-            remedies: [
+            );
+        case 401:
+            return diagnosis(
+                "arm-unauthorized",
+                "401 Unauthorized: Azure Resource Manager rejected the token",
+                facts,
                 `the key check needs a token for ${armResourceFor(armEndpoint)} from the subscription's tenant ${tenant ?? "?"} ` +
                     `(Azure CLI: \`az login --tenant ${tenant ?? "<tenant>"}\`)`,
-            ],
-        };
-    }
-    if (o.status === 404) {
-        const key = t.keyId ? parseKeyId(t.keyId) : undefined;
-        if (isKeyList && key) {
-            return {
-                code: "key-deleted",
-                summary: `key: ${f.what}: 404: the vault ${key.vaultName} has no key ${key.keyName} (deleted?)`,
-                facts,
-                remedies: [
+            );
+        case 404:
+            if (isKeyList && key) {
+                return diagnosis(
+                    "key-deleted",
+                    `404: the vault ${key.vaultName} has no key ${key.keyName} (deleted?)`,
+                    facts,
                     "a FHIR service whose key is deleted answers 500; with soft delete and purge protection the key can be recovered:",
                     `  \`az keyvault key list-deleted --vault-name ${key.vaultName}\` then \`az keyvault key recover --vault-name ` +
                         `${key.vaultName} --name ${key.keyName}\` (a deleted vault: \`az keyvault recover --name ${key.vaultName}\`)`,
                     "if the keyId output is stale, `pulumi refresh` and `pulumi stack output` give the current one",
-                ],
-            };
-        }
-        return {
-            code: "arm-not-found",
-            summary: `key: ${f.what}: 404: Azure Resource Manager knows no such resource`,
-            facts,
-            remedies: [
+                );
+            }
+            return diagnosis(
+                "arm-not-found",
+                "404: Azure Resource Manager knows no such resource",
+                facts,
                 "the stack outputs are stale (run `pulumi refresh` and verify again), the resource was deleted, or this identity sees " +
                     "another subscription or tenant",
-            ],
-        };
+            );
+        case 429:
+        case 503:
+            return diagnosis(
+                "arm-error",
+                `still ${o.status} after ${o.attempts} attempts`,
+                facts,
+                "Azure Resource Manager is throttling or unavailable: run again later, or with more --retries",
+            );
+        default:
+            return diagnosis(
+                "arm-error",
+                `unexpected ${o.status} from Azure Resource Manager`,
+                facts,
+                "see Azure Resource Manager's answer above",
+            );
     }
-    if (o.status === 429 || o.status === 503) {
-        return {
-            code: "arm-error",
-            summary: `key: ${f.what}: still ${o.status} after ${o.attempts} attempts`,
-            facts,
-            remedies: ["Azure Resource Manager is throttling or unavailable: run again later, or with more --retries"],
-        };
-    }
-    return {
-        code: "arm-error",
-        summary: `key: ${f.what}: unexpected ${o.status} from Azure Resource Manager`,
-        facts,
-        remedies: ["see Azure Resource Manager's answer above"],
-    };
 }
 
 /** One line for the key section of the report. */
