@@ -14,7 +14,9 @@ import { checkKey, type KeyCheckOptions, type KeyCheckOutcome, type KeyStatus } 
 import { runSmoke, type SmokePart, type SmokeSettings } from "./smoke";
 import { tenantOf, type AccountTarget } from "./targets";
 
-export type CheckName = "token" | "dns" | "metadata" | "read" | "export" | "smart" | "key" | "smoke";
+/** Every check, in the order of the report's columns. */
+export const CHECK_NAMES = ["token", "dns", "metadata", "read", "export", "smart", "key", "smoke"] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface CheckResult {
     name: CheckName;
