@@ -1,21 +1,15 @@
 /**
- * Where the stack's audit logs land in Log Analytics, and the one-line KQL queries verify's diagnoses print. Kept here
- * so the messages and docs/verify.md name the same tables and columns.
- *
- * The stack's diagnostic settings set no `logAnalyticsDestinationType` (components/diagnostics.ts), so:
- *   - Key Vault `AuditEvent` goes to `AzureDiagnostics`, not the resource-specific `AZKVAuditLogs` ("Supported logs for
- *     Microsoft.KeyVault/vaults" lists AZKVAuditLogs for resource-specific mode; azure-rest-api-specs #22400 is about the
- *     destination type coming back null). Columns as in "Monitor Azure Key Vault" sample queries: `ResourceProvider
- *     == "MICROSOFT.KEYVAULT"`, `OperationName`, `requestUri_s`, `ResultSignature`, `httpStatusCode_d`,
- *     `CallerIPAddress`; key operation names (KeyUpdate, KeyDelete, KeyPurge, KeyRecover, KeyRestore, KeyUnwrap,
- *     KeyWrap) from "Azure Key Vault logging".
+ * Where the stack's audit logs land in Log Analytics, and the one-line KQL queries verify's diagnoses print (the same
+ * tables and columns as docs/verify.md). The diagnostic settings set no `logAnalyticsDestinationType`
+ * (components/diagnostics.ts), so:
+ *   - Key Vault `AuditEvent` goes to `AzureDiagnostics` ("Supported logs for Microsoft.KeyVault/vaults" lists
+ *     AZKVAuditLogs only for resource-specific mode; azure-rest-api-specs #22400). Columns as in the "Monitor Azure Key
+ *     Vault" sample queries; key operation names (KeyUpdate, KeyDelete, KeyPurge…) from "Azure Key Vault logging".
  *   - FHIR service `AuditLogs` go to `AzureDiagnostics` ("Supported logs for Microsoft.HealthcareApis/workspaces/
- *     fhirservices" names no table; `MicrosoftHealthcareApisAuditLogs` is Azure API for FHIR's, the retired
- *     `Microsoft.HealthcareApis/services`). Columns: the common resource-log fields of "Logging for Azure Health Data
- *     Services" (operationName, resultType, resultSignature, callerIpAddress, correlationId).
+ *     fhirservices" names no table; `MicrosoftHealthcareApisAuditLogs` is the retired Azure API for FHIR's), with the
+ *     common fields of "Logging for Azure Health Data Services".
  *   - Blob `StorageRead`/`StorageWrite`/`StorageDelete` go to `StorageBlobLogs` (Azure Storage logs only in
- *     resource-specific tables): `AccountName`, `OperationName`, `StatusCode`, `StatusText`, `CallerIpAddress`,
- *     `RequesterObjectId`, `Uri`.
+ *     resource-specific tables).
  * Logs can take 15 minutes to appear.
  */
 

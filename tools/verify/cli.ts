@@ -10,9 +10,10 @@ import { CREDENTIAL_KINDS, createCredential, isCredentialKind, type CredentialKi
 import { DEFAULT_RETRY_POLICY, type Clock, type RetryPolicy } from "./http";
 import { ARM_DEFAULT_ENDPOINT } from "./arm";
 import { DEFAULT_KEY_EXPIRY_WARN_DAYS, DEFAULT_KEY_LAG_HOURS } from "./keys";
+import { internalError } from "./diagnose";
 import { runPool } from "./pool";
 import { redact } from "./redact";
-import { buildReport, renderDiagnoses, renderKeys, renderSmoke, renderSummary, renderTable, type VerifyReport } from "./report";
+import { buildReport, renderDiagnoses, renderKeys, renderSmoke, renderSummary, renderTable } from "./report";
 import { parseCidr, privateRanges, systemResolver, type Resolver } from "./dns";
 import { DEFAULT_SMOKE_POLL_MS, DEFAULT_SMOKE_TIMEOUT_S } from "./smoke";
 import { parseTargets, readOutputsFile, readStackOutputs, VerifyConfigError, type AccountTarget } from "./targets";
@@ -52,33 +53,30 @@ FHIR service and Storage Blob Data Contributor on each export storage account (d
 
 Exit code: 0 all healthy, 1 any account failed, 2 usage or configuration error.`;
 
-export interface VerifyArgs {
+/** The integer flags: default and minimum. */
+const INT_FLAGS = {
+    concurrency: [4, 1],
+    timeoutMs: [15_000, 1],
+    retries: [DEFAULT_RETRY_POLICY.retries, 0],
+    keyLagHours: [DEFAULT_KEY_LAG_HOURS, 1],
+    keyExpiryWarnDays: [DEFAULT_KEY_EXPIRY_WARN_DAYS, 0],
+    smokeTimeoutS: [DEFAULT_SMOKE_TIMEOUT_S, 1],
+} as const;
+
+export type VerifyArgs = Record<keyof typeof INT_FLAGS, number> & {
     stack?: string;
     outputs?: string;
     credential: CredentialKind;
     accounts: string[];
-    concurrency: number;
-    timeoutMs: number;
-    retries: number;
     json?: string;
-    keyLagHours: number;
-    keyExpiryWarnDays: number;
     armEndpoint: string;
     privateRanges: string[];
     smoke: boolean;
-    smokeTimeoutS: number;
     help: boolean;
-}
+};
 
-function positiveInt(flag: string, raw: string | undefined, fallback: number, min: number, problems: string[]): number {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) {
-        problems.push(`${flag}: expected an integer >= ${min}, got "${raw}"`);
-        return fallback;
-    }
-    return n;
-}
+/** `timeoutMs` → `--timeout-ms` */
+const flagOf = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /**
  * The ARM endpoint gets a bearer token for Azure Resource Manager: https only, except a loopback address (the tests'
@@ -86,23 +84,15 @@ function positiveInt(flag: string, raw: string | undefined, fallback: number, mi
  */
 function armEndpoint(raw: string | undefined, problems: string[]): string {
     if (raw === undefined) return ARM_DEFAULT_ENDPOINT;
-    let u: URL;
-    try {
-        u = new URL(raw);
-    } catch {
-        problems.push(`--arm-endpoint: not a URL: "${raw}"`);
-        return ARM_DEFAULT_ENDPOINT;
-    }
-    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
+    const u = URL.canParse(raw) ? new URL(raw) : undefined;
+    const loopback = u !== undefined && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+    if (!u) problems.push(`--arm-endpoint: not a URL: "${raw}"`);
+    else if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) {
         problems.push(`--arm-endpoint: must be https (plain http only on loopback, for tests), got "${raw}"`);
-        return ARM_DEFAULT_ENDPOINT;
-    }
-    if ((u.pathname !== "/" && u.pathname !== "") || u.search || u.hash || u.username || u.password) {
+    } else if ((u.pathname !== "/" && u.pathname !== "") || u.search || u.hash || u.username || u.password) {
         problems.push(`--arm-endpoint: give only scheme, host and port (like ${ARM_DEFAULT_ENDPOINT}), got "${raw}"`);
-        return ARM_DEFAULT_ENDPOINT;
-    }
-    return u.origin;
+    } else return u.origin;
+    return ARM_DEFAULT_ENDPOINT;
 }
 
 const VERIFY_OPTIONS = {
@@ -110,17 +100,12 @@ const VERIFY_OPTIONS = {
     outputs: { type: "string" },
     credential: { type: "string" },
     account: { type: "string", multiple: true },
-    concurrency: { type: "string" },
-    "timeout-ms": { type: "string" },
-    retries: { type: "string" },
     json: { type: "string" },
-    "key-lag-hours": { type: "string" },
-    "key-expiry-warn-days": { type: "string" },
     "arm-endpoint": { type: "string" },
     "private-range": { type: "string", multiple: true },
     smoke: { type: "boolean" },
-    "smoke-timeout-s": { type: "string" },
     help: { type: "boolean", short: "h" },
+    ...Object.fromEntries(Object.keys(INT_FLAGS).map((key) => [flagOf(key).slice(2), { type: "string" as const }])),
 } as const;
 
 export function parseVerifyArgs(argv: string[]): VerifyArgs {
@@ -137,14 +122,18 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
     const credential = values.credential ?? "default";
     if (!isCredentialKind(credential)) problems.push(`--credential: expected one of ${CREDENTIAL_KINDS.join(", ")}, got "${credential}"`);
     if (!help && !values.stack === !values.outputs) problems.push("give exactly one of --stack NAME or --outputs FILE");
+    const ints = Object.entries(INT_FLAGS).map(([key, [fallback, min]]) => {
+        const raw = (values as Record<string, unknown>)[flagOf(key).slice(2)] as string | undefined;
+        if (raw === undefined) return [key, fallback];
+        const n = Number(raw);
+        if (Number.isInteger(n) && n >= min) return [key, n];
+        problems.push(`${flagOf(key)}: expected an integer >= ${min}, got "${raw}"`);
+        return [key, fallback];
+    });
     const args: VerifyArgs = {
+        ...(Object.fromEntries(ints) as Record<keyof typeof INT_FLAGS, number>),
         credential: isCredentialKind(credential) ? credential : "default",
         accounts: values.account ?? [],
-        concurrency: positiveInt("--concurrency", values.concurrency, 4, 1, problems),
-        timeoutMs: positiveInt("--timeout-ms", values["timeout-ms"], 15_000, 1, problems),
-        retries: positiveInt("--retries", values.retries, DEFAULT_RETRY_POLICY.retries, 0, problems),
-        keyLagHours: positiveInt("--key-lag-hours", values["key-lag-hours"], DEFAULT_KEY_LAG_HOURS, 1, problems),
-        keyExpiryWarnDays: positiveInt("--key-expiry-warn-days", values["key-expiry-warn-days"], DEFAULT_KEY_EXPIRY_WARN_DAYS, 0, problems),
         armEndpoint: armEndpoint(values["arm-endpoint"], problems),
         privateRanges: (values["private-range"] ?? []).filter((cidr) => {
             if (parseCidr(cidr)) return true;
@@ -152,11 +141,10 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
             return false;
         }),
         smoke: values.smoke ?? false,
-        smokeTimeoutS: positiveInt("--smoke-timeout-s", values["smoke-timeout-s"], DEFAULT_SMOKE_TIMEOUT_S, 1, problems),
         help,
-        ...(values.stack ? { stack: values.stack } : {}),
-        ...(values.outputs ? { outputs: values.outputs } : {}),
-        ...(values.json ? { json: values.json } : {}),
+        stack: values.stack || undefined,
+        outputs: values.outputs || undefined,
+        json: values.json || undefined,
     };
     if (problems.length && !help) throw new VerifyConfigError(problems);
     return args;
@@ -181,6 +169,11 @@ export interface VerifyIo {
     smokePollMs?: number;
 }
 
+/** A configuration error's problems, one per line. */
+function problemLines(err: unknown): string {
+    return (err instanceof VerifyConfigError ? err.problems : [(err as Error).message]).map((p) => `\n  - ${p}`).join("");
+}
+
 /** Runs the whole command; returns the exit code. Never throws. */
 export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     const startedAt = new Date();
@@ -188,8 +181,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
     try {
         args = parseVerifyArgs(argv);
     } catch (err) {
-        const problems = err instanceof VerifyConfigError ? err.problems : [(err as Error).message];
-        io.stderr(redact(`verify: ${problems.map((p) => `\n  - ${p}`).join("")}\n\n${USAGE}`));
+        io.stderr(redact(`verify: ${problemLines(err)}\n\n${USAGE}`));
         return EXIT.usage;
     }
     if (args.help) {
@@ -201,12 +193,7 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
         const outputs = args.outputs ? readOutputsFile(args.outputs) : await (io.stackOutputs ?? readStackOutputs)(args.stack as string);
         targets = parseTargets(outputs, args.accounts);
     } catch (err) {
-        const problems = err instanceof VerifyConfigError ? err.problems : [(err as Error).message];
-        io.stderr(
-            redact(
-                `verify: cannot read the stack outputs:${problems.map((p) => `\n  - ${p}`).join("")}\n(npm run verify -- --help for usage)`,
-            ),
-        );
+        io.stderr(redact(`verify: cannot read the stack outputs:${problemLines(err)}\n(npm run verify -- --help for usage)`));
         return EXIT.usage;
     }
 
@@ -239,31 +226,22 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
                     credentialKind: args.credential,
                     timeoutMs: args.timeoutMs,
                     policy,
-                    ...(io.clock ? { clock: io.clock } : {}),
+                    clock: io.clock,
                     onRetry: (r) => io.stderr(`  ${r.account}: ${r.check} got ${r.status}, retry ${r.retry} in ${r.delayMs} ms`),
                     key: { armEndpoint: args.armEndpoint, lagHours: args.keyLagHours, expiryWarnDays: args.keyExpiryWarnDays },
                     dns,
-                    ...(args.smoke
+                    smoke: args.smoke
                         ? {
-                              smoke: {
-                                  armEndpoint: args.armEndpoint,
-                                  exportTimeoutMs: args.smokeTimeoutS * 1000,
-                                  pollIntervalMs: io.smokePollMs ?? DEFAULT_SMOKE_POLL_MS,
-                              },
+                              armEndpoint: args.armEndpoint,
+                              exportTimeoutMs: args.smokeTimeoutS * 1000,
+                              pollIntervalMs: io.smokePollMs ?? DEFAULT_SMOKE_POLL_MS,
                           }
-                        : {}),
+                        : undefined,
                 });
             } catch (err) {
                 // A bug, not a service problem: report it against the account rather than stop the others.
-                const summary = redact(`internal error: ${(err as Error).message}`);
-                return {
-                    account: t.account,
-                    fhirUrl: t.fhirUrl,
-                    healthy: false,
-                    checks: [],
-                    diagnoses: [{ code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] }],
-                    durationMs: 0,
-                };
+                const d = internalError("internal error", err);
+                return { account: t.account, fhirUrl: t.fhirUrl, healthy: false, checks: [], diagnoses: [d], durationMs: 0 };
             }
         },
         (r) => {
@@ -272,8 +250,8 @@ export async function runVerify(argv: string[], io: VerifyIo): Promise<number> {
         },
     );
 
-    const report: VerifyReport = buildReport(results, {
-        ...(args.stack ? { stack: args.stack } : {}),
+    const report = buildReport(results, {
+        stack: args.stack,
         credential: args.credential,
         startedAt,
         durationMs: Date.now() - startedAt.getTime(),

@@ -11,6 +11,7 @@ import {
     type AccessToken,
     type TokenCredential,
 } from "@azure/identity";
+import { withTimeout } from "./http";
 
 export const CREDENTIAL_KINDS = ["default", "managed-identity", "azure-cli", "workload-identity"] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
@@ -63,21 +64,14 @@ export async function getTokenWithin(
     tenantId?: string,
 ): Promise<AccessToken> {
     const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
+    const token = await withTimeout(
+        credential.getToken(scope, { abortSignal: controller.signal, ...(tenantId ? { tenantId } : {}) }),
+        timeoutMs,
+        () => {
             controller.abort();
-            reject(new TokenTimeoutError(timeoutMs));
-        }, timeoutMs);
-    });
-    try {
-        const token = await Promise.race([
-            credential.getToken(scope, { abortSignal: controller.signal, ...(tenantId ? { tenantId } : {}) }),
-            timeout,
-        ]);
-        if (!token) throw new Error("the credential returned no token");
-        return token;
-    } finally {
-        clearTimeout(timer);
-    }
+            return new TokenTimeoutError(timeoutMs);
+        },
+    );
+    if (!token) throw new Error("the credential returned no token");
+    return token;
 }

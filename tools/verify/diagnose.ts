@@ -10,31 +10,17 @@ import type { SmokeProblem } from "./smoke";
 import { redact } from "./redact";
 import { tenantOf, type AccountTarget } from "./targets";
 
+type DataPlaneCode = "token" | "unauthorized" | "forbidden" | "server-error" | "throttled" | "network" | "timeout" | "unexpected-status";
+type CapabilityCode = "bad-capability-statement" | "export-not-advertised" | "smart-configuration" | "smart-proxy-retired";
+
+/** The data-plane checks; the private DNS check (dns.ts); the key check (keys.ts) and its ARM reads; the smoke test. */
 export type DiagnosisCode =
-    | "token"
-    | "unauthorized"
-    | "forbidden"
-    | "server-error"
-    | "throttled"
-    | "network"
-    | "timeout"
-    | "bad-capability-statement"
-    | "export-not-advertised"
-    | "smart-configuration"
-    | "smart-proxy-retired"
-    /** The private DNS check (dns.ts). */
-    | "dns-nxdomain"
-    | "dns-public"
-    | "dns-error"
-    /** The smoke test (smoke.ts). */
-    | `smoke-${SmokeProblem}`
-    | "unexpected-status"
-    /** The key check (keys.ts): one code per key problem, and the ARM reads behind it. */
+    | DataPlaneCode
+    | CapabilityCode
+    | `dns-${"nxdomain" | "public" | "error"}`
     | `key-${KeyProblem}`
-    | "arm-forbidden"
-    | "arm-unauthorized"
-    | "arm-not-found"
-    | "arm-error";
+    | `arm-${"forbidden" | "unauthorized" | "not-found" | "error"}`
+    | `smoke-${SmokeProblem}`;
 
 export interface Diagnosis {
     code: DiagnosisCode;
@@ -46,14 +32,22 @@ export interface Diagnosis {
     remedies: string[];
 }
 
-/** Claims read (not verified) from the access token, to say who called: never the token itself. */
-export interface CallerClaims {
-    oid?: string;
-    tid?: string;
-    aud?: string;
-    appid?: string;
-    upn?: string;
+/** A bug in verify, not a service problem: reported against the account (or its check) rather than stop the others. */
+export function internalError(what: string, err: unknown): Diagnosis {
+    const summary = redact(`${what}: ${(err as Error).message}`);
+    return { code: "unexpected-status", summary, facts: [], remedies: ["this is a bug in verify: please report it"] };
 }
+
+/** "grant <role> (<id>): `az role assignment create …`" for a principal at a scope. */
+export function roleLine(role: BuiltInRoleName, who: string, scope: string, servicePrincipal = false): string {
+    return (
+        `grant ${role} (${BUILT_IN_ROLES[role]}): \`az role assignment create --assignee-object-id ${who}` +
+        `${servicePrincipal ? " --assignee-principal-type ServicePrincipal" : ""} --role "${role}" --scope ${scope}\``
+    );
+}
+
+/** Claims read (not verified) from the access token, to say who called: never the token itself. */
+export type CallerClaims = { oid?: string; tid?: string; aud?: string };
 
 const ROLE_DOCS = "https://learn.microsoft.com/azure/healthcare-apis/configure-azure-rbac";
 const CMK_DOCS = "https://learn.microsoft.com/azure/healthcare-apis/fhir/configure-customer-managed-keys";
@@ -62,17 +56,9 @@ const CMK_ROLE: BuiltInRoleName = "Key Vault Crypto Service Encryption User";
 
 /** Reads the payload of a JWT for oid/tid/aud (no verification: only to explain a failure). */
 export function callerClaims(token: string): CallerClaims {
-    const payload = token.split(".")[1];
-    if (!payload) return {};
     try {
-        const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
-        const pick = (k: string): string | undefined => (typeof claims[k] === "string" ? (claims[k] as string) : undefined);
-        const out: CallerClaims = {};
-        for (const k of ["oid", "tid", "aud", "appid", "upn"] as const) {
-            const v = pick(k);
-            if (v !== undefined) out[k] = v;
-        }
-        return out;
+        const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+        return Object.fromEntries(["oid", "tid", "aud"].flatMap((k) => (typeof claims[k] === "string" ? [[k, claims[k]]] : [])));
     } catch {
         return {};
     }
@@ -183,10 +169,7 @@ export function diagnoseForbidden(t: AccountTarget, what: string, res: HttpRespo
             `data-plane role that allows this read`,
         "GET /metadata is anonymous on the FHIR service; reads and searches need FHIR Data Reader (or Writer, Exporter, Contributor)",
     ];
-    const remedies = [
-        `grant ${reader} (${BUILT_IN_ROLES[reader]}): \`az role assignment create --assignee-object-id ${who} --role "${reader}" ` +
-            `--scope ${scope}\`, or add it to the account's grants in the stack config and run \`pulumi up\``,
-    ];
+    const remedies = [`${roleLine(reader, who, scope)}, or add it to the account's grants in the stack config and run \`pulumi up\``];
     if (t.exportEnabled) {
         remedies.push(
             `export is on for this account: whoever runs $export also needs ${exporter} (${BUILT_IN_ROLES[exporter]}), which includes read`,
@@ -342,13 +325,7 @@ export function diagnoseThrottled(what: string, res: HttpResponse): Diagnosis {
 }
 
 export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFailure, timeoutMs: number): Diagnosis {
-    const host = (() => {
-        try {
-            return new URL(t.fhirUrl).hostname;
-        } catch {
-            return t.fhirUrl;
-        }
-    })();
+    const host = URL.canParse(t.fhirUrl) ? new URL(t.fhirUrl).hostname : t.fhirUrl;
     const viaEndpoint =
         `run verify from a network peered with that VNet, whose DNS resolves ${host} to the private endpoint's ` +
         `address through the private DNS zone linked to the VNet (${PRIVATE_LINK_DOCS})`;
@@ -362,17 +339,14 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
               : `if the workspace's public network access is disabled, the service is only reachable through its private endpoint: ` +
                 `${viaEndpoint}`;
     const facts = [`${f.message}${f.code ? ` (${f.code})` : ""}`];
+    const network = (summary: string, ...remedies: string[]): Diagnosis => ({ code: "network", summary, facts, remedies });
     switch (f.error) {
         case "dns":
-            return {
-                code: "network",
-                summary: `${what}: DNS lookup for ${host} failed${f.code ? ` (${f.code})` : ""}: network or private endpoint`,
-                facts,
-                remedies: [
-                    privateHint,
-                    "otherwise check that the FHIR service exists and the fhirUrl output is current (`pulumi stack output accounts`)",
-                ],
-            };
+            return network(
+                `${what}: DNS lookup for ${host} failed${f.code ? ` (${f.code})` : ""}: network or private endpoint`,
+                privateHint,
+                "otherwise check that the FHIR service exists and the fhirUrl output is current (`pulumi stack output accounts`)",
+            );
         case "timeout":
             return {
                 code: "timeout",
@@ -387,23 +361,18 @@ export function diagnoseNetwork(t: AccountTarget, what: string, f: HttpNetworkFa
             };
         case "refused":
         case "reset":
-            return {
-                code: "network",
-                summary: `${what}: connection ${f.error === "refused" ? "refused" : "reset"} by ${host}: network or private endpoint`,
-                facts,
-                remedies: ["a proxy or firewall between you and the service refuses the connection", privateHint],
-            };
+            return network(
+                `${what}: connection ${f.error} by ${host}: network or private endpoint`,
+                "a proxy or firewall between you and the service refuses the connection",
+                privateHint,
+            );
         case "tls":
-            return {
-                code: "network",
-                summary: `${what}: TLS failure talking to ${host}`,
-                facts,
-                remedies: [
-                    "a TLS-inspecting proxy is in the way: trust its CA (NODE_EXTRA_CA_CERTS) or bypass it for *.azurehealthcareapis.com",
-                ],
-            };
+            return network(
+                `${what}: TLS failure talking to ${host}`,
+                "a TLS-inspecting proxy is in the way: trust its CA (NODE_EXTRA_CA_CERTS) or bypass it for *.azurehealthcareapis.com",
+            );
         default:
-            return { code: "network", summary: `${what}: request to ${host} failed: ${redact(f.message)}`, facts, remedies: [privateHint] };
+            return network(`${what}: request to ${host} failed: ${redact(f.message)}`, privateHint);
     }
 }
 
@@ -448,56 +417,41 @@ export function diagnoseToken(t: AccountTarget, credentialKind: string, err: unk
               })
             : [`${name}: ${message}`];
     facts.push(`scope ${t.audience}/.default, tenant ${tenant ?? "?"}, credential ${credentialKind}`);
+    const token = (summary: string, ...remedies: string[]): Diagnosis => ({ code: "token", summary, facts, remedies });
     if (name === "TokenTimeoutError") {
-        return {
-            code: "token",
-            summary: "token: no token in time (credential endpoint unreachable?)",
-            facts,
-            remedies: [
-                "the identity endpoint (IMDS, App Service, Entra ID) did not answer: check network access to it, or raise --timeout-ms",
-            ],
-        };
+        return token(
+            "token: no token in time (credential endpoint unreachable?)",
+            "the identity endpoint (IMDS, App Service, Entra ID) did not answer: check network access to it, or raise --timeout-ms",
+        );
     }
     if (/AADSTS500011|resource principal/i.test(raw)) {
-        return {
-            code: "token",
-            summary: `token: Entra ID knows no resource ${t.audience} in tenant ${tenant ?? "?"} (wrong audience or tenant)`,
-            facts,
-            remedies: [
-                `check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the ` +
-                    `service's tenant`,
-            ],
-        };
+        return token(
+            `token: Entra ID knows no resource ${t.audience} in tenant ${tenant ?? "?"} (wrong audience or tenant)`,
+            `check that the FHIR service exists and that audience ${t.audience} is its URL; the stack's tenant must be the ` +
+                `service's tenant`,
+        );
     }
     if (
         /not configured to acquire tokens for tenant|AADSTS90002|AADSTS700016|AADSTS50020|AADSTS90072|tenant[^.]*(not found|does not exist|is invalid)/i.test(
             raw,
         )
     ) {
-        return {
-            code: "token",
-            summary: `token: wrong tenant: cannot get a token from tenant ${tenant ?? "?"}`,
-            facts,
-            remedies: [
-                `sign in to the stack's tenant: \`az login --tenant ${tenant ?? "<tenant>"}\`, or set AZURE_TENANT_ID for a service ` +
-                    `principal / workload identity`,
-                `if the stack's tenantId (authority ${t.authority}) is a placeholder, fix it in the stack config`,
-            ],
-        };
+        return token(
+            `token: wrong tenant: cannot get a token from tenant ${tenant ?? "?"}`,
+            `sign in to the stack's tenant: \`az login --tenant ${tenant ?? "<tenant>"}\`, or set AZURE_TENANT_ID for a service ` +
+                `principal / workload identity`,
+            `if the stack's tenantId (authority ${t.authority}) is a placeholder, fix it in the stack config`,
+        );
     }
     const unavailable = name === "CredentialUnavailableError" || name === "AggregateAuthenticationError";
-    return {
-        code: "token",
-        summary: unavailable ? `token: credential "${credentialKind}" is not available here` : "token: authentication failed",
-        facts,
-        remedies: [
-            credentialKind === "managed-identity"
-                ? "no managed identity endpoint here: run on an Azure host with an identity, or set IDENTITY_ENDPOINT/IDENTITY_HEADER " +
+    return token(
+        unavailable ? `token: credential "${credentialKind}" is not available here` : "token: authentication failed",
+        credentialKind === "managed-identity"
+            ? "no managed identity endpoint here: run on an Azure host with an identity, or set IDENTITY_ENDPOINT/IDENTITY_HEADER " +
                   "(App Service); AZURE_CLIENT_ID picks a user-assigned identity"
-                : credentialKind === "workload-identity"
-                  ? "workload identity needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
-                  : `sign in (\`az login --tenant ${tenant ?? "<tenant>"}\`), set ` +
-                    `AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pick one with --credential`,
-        ],
-    };
+            : credentialKind === "workload-identity"
+              ? "workload identity needs AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
+              : `sign in (\`az login --tenant ${tenant ?? "<tenant>"}\`), set ` +
+                `AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pick one with --credential`,
+    );
 }

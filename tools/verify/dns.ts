@@ -3,22 +3,18 @@
  * `<workspace>-<fhir>.fhir.azurehealthcareapis.com` must resolve, from where verify runs, to a private endpoint address.
  *
  * Facts it relies on:
- *   - A private endpoint takes its address from its subnet ("Azure Private Endpoint private DNS zone values": the
- *     endpoint's network interface holds the FQDN and private IP of each service). Virtual network address spaces:
- *     RFC 1918 ranges, and "the shared address space reserved in RFC 6598, which is treated as a private IP address
- *     space in Azure"; other ranges "might work but could have undesirable side effects" ("Azure Virtual Network FAQ",
- *     What address ranges can I use): a network that uses one declares it with --private-range. IPv6 (dual-stack
- *     networks): unique local addresses fc00::/7 (RFC 4193).
- *   - Public DNS answers a private service with a CNAME to `<name>.privatelink.fhir.azurehealthcareapis.com`; a network
- *     linked to that private zone gets its A record ("Configure Azure Private Link for secure Azure Health Data Services
- *     access": a service "missing its private link DNS entries … resolves through the public CNAME path instead of
- *     resolving to the private IP address"). A linked zone without the record answers NXDOMAIN, authoritatively, unless
- *     the link's resolution policy is NxDomainRedirect ("Fallback to internet for Azure Private DNS zones").
- *   - "Every time a new service gets added into the Private Link enabled workspace, wait for the provisioning to
- *     complete. Refresh the private endpoint if DNS A records are not getting updated for the newly added service(s)";
- *     the page's FAQ: "remove and re-add the private endpoint connection to the Azure Health Data Services (AHDS)
- *     Workspace. This action triggers a new provisioning cycle that correctly configures the private link DNS
- *     entries". The stack re-writes the endpoint's DNS zone group when a workspace's member set changes, so
+ *   - A private endpoint takes its address from its subnet ("Azure Private Endpoint private DNS zone values").
+ *     "Azure Virtual Network FAQ", What address ranges can I use: RFC 1918 ranges and "the shared address space
+ *     reserved in RFC 6598, which is treated as a private IP address space in Azure"; others "might work but could have
+ *     undesirable side effects" (declared with --private-range). IPv6: unique local addresses fc00::/7 (RFC 4193).
+ *   - "Configure Azure Private Link for secure Azure Health Data Services access": public DNS answers with a CNAME to
+ *     `<name>.privatelink.fhir.azurehealthcareapis.com`, whose A record a linked private zone holds; a service
+ *     "missing its private link DNS entries … resolves through the public CNAME path instead of resolving to the private
+ *     IP address". A linked zone without the record answers NXDOMAIN unless the link's resolution policy is
+ *     NxDomainRedirect ("Fallback to internet for Azure Private DNS zones").
+ *   - The same page: "Refresh the private endpoint if DNS A records are not getting updated for the newly added
+ *     service(s)", and its FAQ: "remove and re-add the private endpoint connection to the Azure Health Data Services
+ *     (AHDS) Workspace". The stack re-writes the endpoint's DNS zone group when a workspace's member set changes, so
  *     `pulumi up` is the first way to refresh.
  */
 import { promises as dnsPromises } from "node:dns";
@@ -27,7 +23,7 @@ import { AHDS_PRIVATE_DNS_ZONES } from "../../azure/facts";
 import { names } from "../../azure/naming";
 import type { CheckResult } from "./check";
 import type { Diagnosis } from "./diagnose";
-import { classifyNetworkError } from "./http";
+import { classifyNetworkError, withTimeout } from "./http";
 import type { AccountTarget } from "./targets";
 
 export interface ResolvedAddress {
@@ -85,14 +81,6 @@ export interface DnsCheckOutcome {
     diagnosis?: Diagnosis;
 }
 
-function hostOf(url: string): string | undefined {
-    try {
-        return new URL(url).hostname;
-    } catch {
-        return undefined;
-    }
-}
-
 /** Where the stack put the workspace's private endpoint, and the commands that refresh it (see the header). */
 function refreshRemedies(t: AccountTarget, host: string): string[] {
     const group = t.workspaceGroup ?? t.workspaceName ?? "<workspace group>";
@@ -120,7 +108,7 @@ export async function checkPrivateDns(t: AccountTarget, opts: DnsCheckOptions): 
         const why = t.publicNetworkAccess === "Enabled" ? "public account" : "publicNetworkAccess not in the outputs";
         return { check: { name: "dns", status: "skip", detail: why } };
     }
-    const host = hostOf(t.fhirUrl);
+    const host = URL.canParse(t.fhirUrl) ? new URL(t.fhirUrl).hostname : undefined;
     if (!host) return { check: { name: "dns", status: "skip", detail: "fhirUrl has no host" } };
     const what = `DNS for ${host}`;
     const fail = (d: Omit<Diagnosis, "summary"> & { summary: string }): DnsCheckOutcome => ({
@@ -128,17 +116,10 @@ export async function checkPrivateDns(t: AccountTarget, opts: DnsCheckOptions): 
         diagnosis: d,
     });
     let addresses: ResolvedAddress[];
-    let timer: NodeJS.Timeout | undefined;
     try {
-        addresses = await Promise.race([
-            opts.resolve(host),
-            new Promise<never>((_, reject) => {
-                timer = setTimeout(
-                    () => reject(Object.assign(new Error(`no DNS answer within ${opts.timeoutMs} ms`), { code: "ETIMEOUT" })),
-                    opts.timeoutMs,
-                );
-            }),
-        ]);
+        addresses = await withTimeout(opts.resolve(host), opts.timeoutMs, () =>
+            Object.assign(new Error(`no DNS answer within ${opts.timeoutMs} ms`), { code: "ETIMEOUT" }),
+        );
     } catch (err) {
         const code = classifyNetworkError(err).code;
         const nxdomain = code === "ENOTFOUND" || code === "EAI_NONAME" || code === "EAI_NODATA" || code === "ENODATA";
@@ -165,8 +146,6 @@ export async function checkPrivateDns(t: AccountTarget, opts: DnsCheckOptions): 
                     `forwarder / Azure DNS Private Resolver that serves ${AHDS_PRIVATE_DNS_ZONES.fhir}), then run verify again`,
             ],
         });
-    } finally {
-        clearTimeout(timer);
     }
     const list = addresses.map((a) => a.address);
     const notPrivate = list.filter((a) => !isPrivateAddress(a, opts.ranges));

@@ -1,6 +1,6 @@
 /**
- * One HTTP request (GET unless told otherwise) with a timeout, retried with exponential backoff and jitter on 429 and 503 (honouring Retry-After).
- * Network failures are classified (DNS, refused, reset, timeout, TLS) so that diagnosis can say what they mean.
+ * One HTTP request (GET unless told otherwise) with a timeout per attempt, retried with exponential backoff and jitter on
+ * 429 and 503 (honouring Retry-After). Network failures are classified (DNS, refused, reset, timeout, TLS) for diagnosis.
  */
 
 export interface RetryPolicy {
@@ -27,16 +27,38 @@ export const realClock: Clock = {
     now: Date.now,
 };
 
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+export type RetryInfo = { retry: number; status: number; delayMs: number };
+
+/** What every request of verify takes (FHIR, ARM): a timeout per attempt, retries, the clock, a hook before each retry. */
+export interface HttpSettings {
+    timeoutMs: number;
+    policy: RetryPolicy;
+    clock?: Clock;
+    onRetry?: (info: RetryInfo) => void;
+}
+
+/** `promise`, or the error `onTimeout()` makes after `ms`; the timer is cleared either way. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(onTimeout()), ms);
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-    if (value === null || value === undefined || value.trim() === "") return undefined;
-    const v = value.trim();
+    const v = value?.trim();
+    if (!v) return undefined;
     if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
     const date = Date.parse(v);
-    if (Number.isNaN(date)) return undefined;
-    return Math.max(0, date - now);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /**
@@ -72,59 +94,41 @@ export interface HttpNetworkFailure {
 
 export type HttpOutcome = HttpResponse | HttpNetworkFailure;
 
-const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"]);
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
-const TIMEOUT_CODES = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+const CODE_KINDS: [NetworkErrorKind, (code: string) => boolean][] = [
+    ["dns", (c) => ["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_NONAME"].includes(c)],
+    ["refused", (c) => c === "ECONNREFUSED"],
+    ["reset", (c) => ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(c)],
+    ["timeout", (c) => ["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"].includes(c)],
+    ["tls", (c) => c.startsWith("ERR_TLS") || c.startsWith("CERT_") || c.includes("SELF_SIGNED")],
+];
 
-/** The innermost error `code` of a fetch failure (undici wraps the socket error in `cause`). */
-function errorCode(err: unknown): string | undefined {
-    let e: unknown = err;
-    let code: string | undefined;
-    for (let depth = 0; e && typeof e === "object" && depth < 5; depth++) {
-        const c = (e as { code?: unknown }).code;
-        if (typeof c === "string") code = c;
-        e = (e as { cause?: unknown }).cause;
-    }
-    return code;
+/** The error and its causes, outermost first (undici wraps the socket error in `cause`). */
+function causeChain(err: unknown): { code?: unknown; message?: unknown }[] {
+    const chain: { code?: unknown; message?: unknown; cause?: unknown }[] = [];
+    for (let e = err; e && typeof e === "object" && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+    return chain;
 }
 
 export function classifyNetworkError(err: unknown): { error: NetworkErrorKind; code?: string } {
-    const code = errorCode(err);
-    if (code && DNS_CODES.has(code)) return { error: "dns", code };
-    if (code === "ECONNREFUSED") return { error: "refused", code };
-    if (code && RESET_CODES.has(code)) return { error: "reset", code };
-    if (code && TIMEOUT_CODES.has(code)) return { error: "timeout", code };
-    if (
-        code &&
-        (code.startsWith("ERR_TLS") || code.startsWith("CERT_") || code.includes("SELF_SIGNED") || code === "DEPTH_ZERO_SELF_SIGNED_CERT")
-    ) {
-        return { error: "tls", code };
-    }
-    return code ? { error: "other", code } : { error: "other" };
+    const code = causeChain(err)
+        .map((e) => e.code)
+        .filter((c): c is string => typeof c === "string")
+        .at(-1);
+    if (!code) return { error: "other" };
+    return { error: CODE_KINDS.find(([, matches]) => matches(code))?.[0] ?? "other", code };
 }
 
 function messageOf(err: unknown): string {
-    const parts: string[] = [];
-    let e: unknown = err;
-    for (let depth = 0; e && typeof e === "object" && depth < 5; depth++) {
-        const m = (e as { message?: unknown }).message;
-        if (typeof m === "string" && m && !parts.includes(m)) parts.push(m);
-        e = (e as { cause?: unknown }).cause;
-    }
-    return parts.join(": ") || String(err);
+    const messages = causeChain(err).flatMap((e) => (typeof e.message === "string" && e.message ? [e.message] : []));
+    return [...new Set(messages)].join(": ") || String(err);
 }
 
-export interface RequestOptions {
+export interface RequestOptions extends HttpSettings {
     /** GET by default; the smoke test also POSTs ($convert-data), PUTs and DELETEs (ARM containers, export cancel). */
     method?: "GET" | "POST" | "PUT" | "DELETE";
     /** Sent as is (JSON callers stringify). */
     body?: string;
     headers?: Record<string, string>;
-    timeoutMs: number;
-    policy: RetryPolicy;
-    clock?: Clock;
-    /** Called before each retry (for progress and tests). */
-    onRetry?: (info: { retry: number; status: number; delayMs: number }) => void;
 }
 
 /** Only the first bytes of an error body matter for diagnosis. */
@@ -133,29 +137,21 @@ const MAX_BODY_CHARS = 64 * 1024;
 async function attempt(
     url: string,
     opts: RequestOptions,
-): Promise<{ status: number; headers: Headers; body: string } | { failure: HttpNetworkFailure["error"]; code?: string; message: string }> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-    }, opts.timeoutMs);
+): Promise<{ status: number; headers: Headers; body: string } | { failure: NetworkErrorKind; code?: string; message: string }> {
+    const signal = AbortSignal.timeout(opts.timeoutMs);
     try {
         const res = await fetch(url, {
             method: opts.method ?? "GET",
             headers: opts.headers ?? {},
-            ...(opts.body !== undefined ? { body: opts.body } : {}),
-            signal: controller.signal,
+            body: opts.body,
+            signal,
             redirect: "manual",
         });
-        const body = (await res.text()).slice(0, MAX_BODY_CHARS);
-        return { status: res.status, headers: res.headers, body };
+        return { status: res.status, headers: res.headers, body: (await res.text()).slice(0, MAX_BODY_CHARS) };
     } catch (err) {
-        if (timedOut) return { failure: "timeout", message: `no answer within ${opts.timeoutMs} ms` };
+        if (signal.aborted) return { failure: "timeout", message: `no answer within ${opts.timeoutMs} ms` };
         const { error, code } = classifyNetworkError(err);
-        return { failure: error, ...(code ? { code } : {}), message: messageOf(err) };
-    } finally {
-        clearTimeout(timer);
+        return { failure: error, code, message: messageOf(err) };
     }
 }
 
@@ -165,12 +161,8 @@ export async function requestWithRetry(url: string, opts: RequestOptions): Promi
     const waits: number[] = [];
     for (let n = 1; ; n++) {
         const r = await attempt(url, opts);
-        if ("failure" in r) {
-            return { kind: "network", error: r.failure, ...(r.code ? { code: r.code } : {}), message: r.message, attempts: n, waits };
-        }
-        if (!RETRYABLE_STATUSES.has(r.status) || n > opts.policy.retries) {
-            return { kind: "response", status: r.status, headers: r.headers, body: r.body, attempts: n, waits };
-        }
+        if ("failure" in r) return { kind: "network", error: r.failure, code: r.code, message: r.message, attempts: n, waits };
+        if (!RETRYABLE_STATUSES.has(r.status) || n > opts.policy.retries) return { kind: "response", ...r, attempts: n, waits };
         const delayMs = retryDelayMs(n, opts.policy, clock.random, parseRetryAfter(r.headers.get("retry-after"), clock.now()));
         opts.onRetry?.({ retry: n, status: r.status, delayMs });
         waits.push(delayMs);

@@ -1,17 +1,14 @@
 /**
  * The key check: did key rotation really reach the FHIR service? Through Azure Resource Manager (control plane, Reader
- * is enough, the vault firewall does not apply) it reads the key URL the service uses and the key's versions, then
- * says which version the service uses, whether it is the latest enabled one, its age and expiry.
+ * is enough, the vault firewall does not apply) it reads the key URL the service uses and the key's versions: which
+ * version the service uses, whether it is the latest enabled one, its age and expiry.
  *
- * The design it checks (README, components/customerManagedKey.ts): the service is given a *versioned* key URI
- * (Microsoft documents only versioned keys for FHIR CMK, rotated manually, old versions kept enabled); Key Vault's
- * rotation policy adds a version every keyRotationDays, with no expiry; a scheduled `pulumi refresh && pulumi up`
- * moves each service to the newest version. Facts: an expired version still unwraps but no longer wraps; a FHIR
- * service that cannot use its key answers 500.
+ * The design it checks (README, components/customerManagedKey.ts): the service gets a *versioned* key URI, Key Vault's
+ * rotation policy adds a version every keyRotationDays with no expiry, a scheduled `pulumi up --refresh` moves each
+ * service to the newest one. An expired version still unwraps but no longer wraps; a FHIR service that cannot use
+ * its key answers 500.
  */
 import type { TokenCredential } from "@azure/identity";
-import type { CheckResult } from "./check";
-import { getTokenWithin, sendsTenant, type CredentialKind } from "./credential";
 import {
     armResourceFor,
     getFhirService,
@@ -25,9 +22,10 @@ import {
     type KeyVersion,
 } from "./arm";
 import { keyVaultAuditQuery } from "./auditQueries";
+import type { CheckResult } from "./check";
+import { getTokenWithin, sendsTenant, type CredentialKind } from "./credential";
 import { bodyExcerpt, callerClaims, diagnoseToken, type Diagnosis } from "./diagnose";
-import type { Clock, RetryPolicy } from "./http";
-import { realClock } from "./http";
+import { realClock, type HttpSettings } from "./http";
 import { redact } from "./redact";
 import { tenantOf, type AccountTarget } from "./targets";
 
@@ -52,15 +50,13 @@ export type KeyProblem =
 
 /** Per account, in the JSON report and the key section of the text report. */
 export interface KeyStatus {
-    /** The key URL the FHIR service uses, as ARM reports it. */
+    /** The key URL the FHIR service uses, as ARM reports it; the stack's vault and key (from the keyId output). */
     keyUrl?: string;
-    /** The stack's vault and key (from the keyId output). */
     vaultName: string;
     keyName: string;
-    /** The version the service uses (absent for a versionless URL). */
+    /** The version the service uses (absent for a versionless URL), and whether it is the latest enabled one. */
     version?: string;
     latestEnabledVersion?: string;
-    /** The service uses the latest enabled version. */
     isLatest?: boolean;
     enabled?: boolean;
     createdAt?: string;
@@ -71,7 +67,6 @@ export interface KeyStatus {
     /** The first enabled version newer than the one in use, and when it was created. */
     newerVersion?: string;
     newerSince?: string;
-    /** How many versions the key has. */
     versionCount?: number;
     rotationDays?: number;
     problems: KeyProblem[];
@@ -79,23 +74,11 @@ export interface KeyStatus {
     notes: string[];
 }
 
-export interface KeyUrlParts {
-    vaultHost: string;
-    vaultName: string;
-    keyName: string;
-    version?: string;
-}
-
 /** `https://<vault>.vault.azure.net[:443]/keys/<name>[/<version>]` (the port ARM adds is dropped). */
-export function parseKeyUrl(url: string): KeyUrlParts | undefined {
-    let u: URL;
-    try {
-        u = new URL(url);
-    } catch {
-        return undefined;
-    }
-    const m = /^\/keys\/([^/]+)(?:\/([^/]+))?\/?$/.exec(u.pathname);
-    if (!m) return undefined;
+export function parseKeyUrl(url: string): { vaultHost: string; vaultName: string; keyName: string; version?: string } | undefined {
+    const u = URL.canParse(url) ? new URL(url) : undefined;
+    const m = u && /^\/keys\/([^/]+)(?:\/([^/]+))?\/?$/.exec(u.pathname);
+    if (!u || !m) return undefined;
     const vaultHost = u.hostname.toLowerCase();
     return { vaultHost, vaultName: vaultHost.split(".")[0] as string, keyName: m[1] as string, ...(m[2] ? { version: m[2] } : {}) };
 }
@@ -122,11 +105,7 @@ function dateOf(epochSeconds: number): string {
 
 /** ARM writes keyUriWithVersion with `:443`; the FHIR service and az take it without. */
 function withoutDefaultPort(url: string): string {
-    try {
-        return new URL(url).href;
-    } catch {
-        return url;
-    }
+    return URL.canParse(url) ? new URL(url).href : url;
 }
 
 function short(version: string): string {
@@ -352,16 +331,16 @@ export function assessKey(input: KeyAssessmentInput): { status: KeyStatus; diagn
     return { status, diagnoses };
 }
 
-export interface KeyCheckOptions {
+/** What a token for Azure Resource Manager and the calls with it need. */
+export interface ArmSessionOptions extends HttpSettings {
     credential: TokenCredential;
     credentialKind: CredentialKind;
-    timeoutMs: number;
-    policy: RetryPolicy;
-    clock?: Clock;
     armEndpoint: string;
+}
+
+export interface KeyCheckOptions extends ArmSessionOptions {
     lagHours: number;
     expiryWarnDays: number;
-    onRetry?: (info: { retry: number; status: number; delayMs: number }) => void;
 }
 
 export interface KeyCheckOutcome {
@@ -390,30 +369,22 @@ export interface IdentityFacts {
 }
 
 /** Pure: the identity facts from the service as ARM reports it and the identity resource's principal now. */
-export function identityFacts(
-    t: AccountTarget,
-    service: ArmFhirService,
-    identityPrincipalId: string | undefined,
-): IdentityFacts | undefined {
+function identityFacts(t: AccountTarget, service: ArmFhirService, identityPrincipalId: string | undefined): IdentityFacts | undefined {
     if (!t.identityResourceId) return undefined;
     const recorded = service.identity?.userAssigned[t.identityResourceId.toLowerCase()];
     return {
         identityResourceId: t.identityResourceId,
-        ...(service.identity?.type ? { serviceIdentityType: service.identity.type } : {}),
+        serviceIdentityType: service.identity?.type,
         serviceHasIdentity: recorded !== undefined,
-        ...(recorded?.principalId ? { servicePrincipalId: recorded.principalId } : {}),
-        ...(identityPrincipalId ? { identityPrincipalId } : {}),
+        servicePrincipalId: recorded?.principalId,
+        identityPrincipalId,
     };
 }
 
-export const KEY_CHECK_SKIPPED = "skipped: stack outputs lack fhirServiceId/keyId (redeploy with this version)";
-
 /** Reader scopes for the key check: the resource groups of the FHIR service and of the key (once each). */
 function readerScopes(t: AccountTarget): string[] {
-    const scopes = [t.fhirServiceId, t.keyId]
-        .map((id) => (id ? resourceGroupScope(id) : undefined))
-        .filter((s): s is string => s !== undefined);
-    return [...new Set(scopes.map((s) => s.toLowerCase()))].map((lower) => scopes.find((s) => s.toLowerCase() === lower) as string);
+    const scopes = [t.fhirServiceId, t.keyId].flatMap((id) => (id && resourceGroupScope(id)) || []);
+    return scopes.filter((s, i) => scopes.findIndex((x) => x.toLowerCase() === s.toLowerCase()) === i);
 }
 
 function errorCodeOf(body: string): string | undefined {
@@ -433,27 +404,31 @@ export function diagnoseArmFailure(
     armEndpoint: string,
     isKeyList: boolean,
 ): Diagnosis {
+    const diagnosis = (code: Diagnosis["code"], summary: string, facts: string[], ...remedies: string[]): Diagnosis => ({
+        code,
+        summary: `key: ${f.what}: ${summary}`,
+        facts,
+        remedies,
+    });
     if (f.kind === "malformed") {
-        return {
-            code: "arm-error",
-            summary: `key: ${f.what}: unexpected answer from Azure Resource Manager: ${f.reason}`,
-            facts: [],
-            remedies: ["check --arm-endpoint, and any proxy between you and Azure Resource Manager"],
-        };
+        return diagnosis(
+            "arm-error",
+            `unexpected answer from Azure Resource Manager: ${f.reason}`,
+            [],
+            "check --arm-endpoint, and any proxy between you and Azure Resource Manager",
+        );
     }
     const o = f.outcome;
     if (o.kind === "network") {
         const host = new URL(armEndpoint).host;
-        return {
-            code: "arm-error",
-            summary: `key: ${f.what}: cannot reach Azure Resource Manager (${host}): ${o.error}`,
-            facts: [redact(`${o.message}${o.code ? ` (${o.code})` : ""}`)],
-            remedies: [
-                `the key check needs outbound HTTPS to ${host}; it is the control plane, so neither the workspace's private endpoint ` +
-                    `nor the vault firewall is involved`,
-                "a proxy or firewall on this network blocks it, or --arm-endpoint is wrong (another cloud has another endpoint)",
-            ],
-        };
+        return diagnosis(
+            "arm-error",
+            `cannot reach Azure Resource Manager (${host}): ${o.error}`,
+            [redact(`${o.message}${o.code ? ` (${o.code})` : ""}`)],
+            `the key check needs outbound HTTPS to ${host}; it is the control plane, so neither the workspace's private endpoint ` +
+                `nor the vault firewall is involved`,
+            "a proxy or firewall on this network blocks it, or --arm-endpoint is wrong (another cloud has another endpoint)",
+        );
     }
     const excerpt = bodyExcerpt(o.body);
     const code = errorCodeOf(o.body);
@@ -461,75 +436,66 @@ export function diagnoseArmFailure(
         `${o.status}${code ? ` ${code}` : ""} after ${o.attempts} attempt(s)`,
         ...(excerpt ? [`Azure Resource Manager said: ${excerpt}`] : []),
     ];
-    if (o.status === 403) {
-        const who = callerOid ?? "<your object id>";
-        const scopes = readerScopes(t);
-        return {
-            code: "arm-forbidden",
-            summary: `key: ${f.what}: 403 Forbidden: the verifying identity needs ${READER_ROLE.name} on the account's resource group`,
-            facts: [`caller object id ${callerOid ?? "(unknown)"}`, ...facts],
-            remedies: [
+    const key = t.keyId ? parseKeyId(t.keyId) : undefined;
+    const tenant = tenantOf(t.authority);
+    const scopes = readerScopes(t);
+    switch (o.status) {
+        case 403:
+            return diagnosis(
+                "arm-forbidden",
+                `403 Forbidden: the verifying identity needs ${READER_ROLE.name} on the account's resource group`,
+                [`caller object id ${callerOid ?? "(unknown)"}`, ...facts],
                 ...(scopes.length ? scopes : ["<the account's resource group id>"]).map(
                     (scope) =>
-                        `grant ${READER_ROLE.name} (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ${who} ` +
-                        `--role ${READER_ROLE.name} --scope ${scope}\``,
+                        `grant ${READER_ROLE.name} (${READER_ROLE.id}): \`az role assignment create --assignee-object-id ` +
+                        `${callerOid ?? "<your object id>"} --role ${READER_ROLE.name} --scope ${scope}\``,
                 ),
                 "the key check reads only control-plane metadata (the service's key URL, the key's versions and their dates), never " +
                     "key material; role assignments take a few minutes to apply",
-            ],
-        };
-    }
-    if (o.status === 401) {
-        const tenant = tenantOf(t.authority);
-        return {
-            code: "arm-unauthorized",
-            summary: `key: ${f.what}: 401 Unauthorized: Azure Resource Manager rejected the token`,
-            facts,
-            remedies: [
+            );
+        case 401:
+            return diagnosis(
+                "arm-unauthorized",
+                "401 Unauthorized: Azure Resource Manager rejected the token",
+                facts,
                 `the key check needs a token for ${armResourceFor(armEndpoint)} from the subscription's tenant ${tenant ?? "?"} ` +
                     `(Azure CLI: \`az login --tenant ${tenant ?? "<tenant>"}\`)`,
-            ],
-        };
-    }
-    if (o.status === 404) {
-        const key = t.keyId ? parseKeyId(t.keyId) : undefined;
-        if (isKeyList && key) {
-            return {
-                code: "key-deleted",
-                summary: `key: ${f.what}: 404: the vault ${key.vaultName} has no key ${key.keyName} (deleted?)`,
-                facts,
-                remedies: [
+            );
+        case 404:
+            if (isKeyList && key) {
+                return diagnosis(
+                    "key-deleted",
+                    `404: the vault ${key.vaultName} has no key ${key.keyName} (deleted?)`,
+                    facts,
                     "a FHIR service whose key is deleted answers 500; with soft delete and purge protection the key can be recovered:",
                     `  \`az keyvault key list-deleted --vault-name ${key.vaultName}\` then \`az keyvault key recover --vault-name ` +
                         `${key.vaultName} --name ${key.keyName}\` (a deleted vault: \`az keyvault recover --name ${key.vaultName}\`)`,
                     "if the keyId output is stale, `pulumi refresh` and `pulumi stack output` give the current one",
-                ],
-            };
-        }
-        return {
-            code: "arm-not-found",
-            summary: `key: ${f.what}: 404: Azure Resource Manager knows no such resource`,
-            facts,
-            remedies: [
+                );
+            }
+            return diagnosis(
+                "arm-not-found",
+                "404: Azure Resource Manager knows no such resource",
+                facts,
                 "the stack outputs are stale (run `pulumi refresh` and verify again), the resource was deleted, or this identity sees " +
                     "another subscription or tenant",
-            ],
-        };
+            );
+        case 429:
+        case 503:
+            return diagnosis(
+                "arm-error",
+                `still ${o.status} after ${o.attempts} attempts`,
+                facts,
+                "Azure Resource Manager is throttling or unavailable: run again later, or with more --retries",
+            );
+        default:
+            return diagnosis(
+                "arm-error",
+                `unexpected ${o.status} from Azure Resource Manager`,
+                facts,
+                "see Azure Resource Manager's answer above",
+            );
     }
-    if (o.status === 429 || o.status === 503) {
-        return {
-            code: "arm-error",
-            summary: `key: ${f.what}: still ${o.status} after ${o.attempts} attempts`,
-            facts,
-            remedies: ["Azure Resource Manager is throttling or unavailable: run again later, or with more --retries"],
-        };
-    }
-    return {
-        code: "arm-error",
-        summary: `key: ${f.what}: unexpected ${o.status} from Azure Resource Manager`,
-        facts,
-        remedies: ["see Azure Resource Manager's answer above"],
-    };
 }
 
 /** One line for the key section of the report. */
@@ -557,49 +523,43 @@ export function describeKey(s: KeyStatus): string {
 }
 
 /**
- * A token for Azure Resource Manager (another cloud's audience with --arm-endpoint) from the account's tenant, or the
- * token diagnosis. Shared by the key check and the smoke test.
+ * ARM options with a token for Azure Resource Manager (another cloud's audience with --arm-endpoint) from the account's
+ * tenant, and who the token is for; or the token diagnosis. Shared by the key check and the smoke test.
  */
-export async function armToken(
+export async function armSession(
     t: AccountTarget,
-    opts: { credential: TokenCredential; credentialKind: CredentialKind; armEndpoint: string; timeoutMs: number },
-): Promise<{ token: string } | { diagnosis: Diagnosis }> {
+    opts: ArmSessionOptions,
+): Promise<{ arm: ArmOptions; callerOid: string | undefined } | { diagnosis: Diagnosis }> {
+    const audience = armResourceFor(opts.armEndpoint);
     try {
         const tenant = sendsTenant(opts.credentialKind) ? tenantOf(t.authority) : undefined;
-        return {
-            token: (await getTokenWithin(opts.credential, `${armResourceFor(opts.armEndpoint)}/.default`, opts.timeoutMs, tenant)).token,
-        };
+        const { token } = await getTokenWithin(opts.credential, `${audience}/.default`, opts.timeoutMs, tenant);
+        const { timeoutMs, policy, clock, onRetry } = opts;
+        return { arm: { endpoint: opts.armEndpoint, token, timeoutMs, policy, clock, onRetry }, callerOid: callerClaims(token).oid };
     } catch (err) {
-        return { diagnosis: diagnoseToken({ ...t, audience: armResourceFor(opts.armEndpoint) }, opts.credentialKind, err) };
+        return { diagnosis: diagnoseToken({ ...t, audience }, opts.credentialKind, err) };
     }
+}
+
+/** The token diagnosis of armSession, as the failure of `part` (key, export, import). */
+export function withoutArmToken(part: string, d: Diagnosis): Diagnosis {
+    return { ...d, summary: d.summary.replace(/^token:/, `${part}: no token for Azure Resource Manager:`) };
 }
 
 /** Runs the key check for one account. Never throws. */
 export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise<KeyCheckOutcome> {
-    if (!t.fhirServiceId || !t.keyId) return { check: { name: "key", status: "skip", detail: KEY_CHECK_SKIPPED }, diagnoses: [] };
-    const fail = (d: Diagnosis, status?: KeyStatus): KeyCheckOutcome => ({
-        check: { name: "key", status: "fail", detail: d.summary },
-        diagnoses: [d],
-        ...(status ? { status } : {}),
-    });
-
-    const got = await armToken(t, opts);
-    if ("diagnosis" in got) {
-        const d = got.diagnosis;
-        return fail({ ...d, summary: d.summary.replace(/^token:/, "key: no token for Azure Resource Manager:") });
+    if (!t.fhirServiceId || !t.keyId) {
+        return {
+            check: { name: "key", status: "skip", detail: "skipped: stack outputs lack fhirServiceId/keyId (redeploy with this version)" },
+            diagnoses: [],
+        };
     }
-    const { token } = got;
-    const caller = callerClaims(token).oid;
-    const arm: ArmOptions = {
-        endpoint: opts.armEndpoint,
-        token,
-        timeoutMs: opts.timeoutMs,
-        policy: opts.policy,
-        ...(opts.clock ? { clock: opts.clock } : {}),
-        ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
-    };
+    const fail = (d: Diagnosis): KeyCheckOutcome => ({ check: { name: "key", status: "fail", detail: d.summary }, diagnoses: [d] });
+    const session = await armSession(t, opts);
+    if ("diagnosis" in session) return fail(withoutArmToken("key", session.diagnosis));
+    const { arm, callerOid } = session;
     const svc = await getFhirService(t.fhirServiceId, arm);
-    if (!svc.ok) return fail(diagnoseArmFailure(t, svc.failure, caller, opts.armEndpoint, false));
+    if (!svc.ok) return fail(diagnoseArmFailure(t, svc.failure, callerOid, opts.armEndpoint, false));
     // The identity resource's principal now: a failed read only leaves that fact out.
     const principal = t.identityResourceId ? await getIdentityPrincipal(t.identityResourceId, arm) : undefined;
     const identity = identityFacts(t, svc.value, principal?.ok ? principal.value : undefined);
@@ -613,7 +573,7 @@ export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise
         expiryWarnDays: opts.expiryWarnDays,
     });
     if (!list.ok) {
-        const d = diagnoseArmFailure(t, list.failure, caller, opts.armEndpoint, true);
+        const d = diagnoseArmFailure(t, list.failure, callerOid, opts.armEndpoint, true);
         if (d.code === "key-deleted") status.problems.push("deleted");
         diagnoses.push(d);
     }
@@ -624,6 +584,6 @@ export async function checkKey(t: AccountTarget, opts: KeyCheckOptions): Promise
             : { name: "key", status: "pass", detail: describeKey(status) },
         diagnoses,
         status,
-        ...(identity ? { identity } : {}),
+        identity,
     };
 }

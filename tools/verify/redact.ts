@@ -12,12 +12,7 @@ export function redact(text: string): string {
     return text.replace(JWT, REDACTED).replace(BEARER_VALUE, `$1 ${REDACTED}`);
 }
 
-/** Redacts every string in a JSON-like value. */
+/** Redacts every string in a JSON value (undefined fields, which JSON does not have, are dropped). */
 export function redactDeep<T>(value: T): T {
-    if (typeof value === "string") return redact(value) as T;
-    if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
-    if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
-    }
-    return value;
+    return JSON.parse(JSON.stringify(value), (_key, v: unknown) => (typeof v === "string" ? redact(v) : v)) as T;
 }

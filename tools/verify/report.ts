@@ -2,11 +2,10 @@
  * Rendering: a summary table (one row per account, one column per check), the diagnoses of failed accounts, and
  * the machine-readable JSON report. Everything printed passes through redact().
  */
-import type { AccountResult, CheckName } from "./check";
+import { CHECK_NAMES as CHECK_COLUMNS, type AccountResult } from "./check";
 import { describeKey } from "./keys";
 import { redact, redactDeep } from "./redact";
 
-export const CHECK_COLUMNS: readonly CheckName[] = ["token", "dns", "metadata", "read", "export", "smart", "key", "smoke"];
 const MARK = { pass: "ok", fail: "FAIL", skip: "-" } as const;
 
 export interface VerifyReport {

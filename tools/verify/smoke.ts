@@ -1,64 +1,53 @@
 /**
  * `npm run verify -- --smoke`: the checks that write, opt-in. Per account:
- *
  *   export   with export on: a tiny `$export` (`_type=Patient&_since=<now>&_isParallel=false`) into a container of
- *            verify's own (created, and deleted afterwards, through Azure Resource Manager), polled through its
- *            `Content-Location` until done; the manifest's files must lie in that container of the account's own
- *            storage account. It proves the FHIR service reaches its export storage as its user-assigned identity,
- *            through the storage firewall, with a role that can write there.
+ *            verify's own (created and deleted through Azure Resource Manager), polled through its `Content-Location`
+ *            until done; the manifest's files must lie in that container of the account's own storage account. It
+ *            proves the FHIR service reaches its export storage as its user-assigned identity, through the storage
+ *            firewall, with a role that can write there.
  *   convert  with a registry configured (acrTemplateImages): one `$convert-data` call with the first template image.
  *   import   with import on: the import mode read back from the FHIR service's ARM resource.
  *
  * Facts it relies on, with their sources:
- *   - Bulk data kick-off: `GET [base]/$export` with `Accept: application/fhir+json` and `Prefer: respond-async`
- *     answers 202 with a `Content-Location`; the status URL answers 202 while the job runs and 200 with the manifest
- *     (`output[]`: `type`, `url`, `count`; `error[]`) when done ("Export your FHIR data", HL7 Bulk Data Access). A job
- *     that failed answers with the failure's status code and an OperationOutcome "… failed for reason: …"
- *     (microsoft/fhir-server `GetExportRequestHandler`: `OperationFailedException(…, FailureStatusCode)`); a storage
- *     refusal keeps the storage's own status code (`StorageExceptionParser`). `_container`: "If a container is
- *     specified, the data will be exported into a folder in that container"; the page asks for the container to
- *     exist beforehand, so verify creates it.
- *   - `_isParallel=false`: the status is only worth something if the job touched storage. A parallel export
- *     (fhir-server's default, `isParallel = true`) enqueues processing jobs only for ranges of resources that exist
- *     (`ExportOrchestratorJob`), so an export of nothing new completes without connecting to storage; a non-parallel
- *     one runs one processing job, and `ExportJobTask` connects to the destination (creating the container if
- *     needed) before it searches, failing the job when storage refuses.
- *   - Blob containers through ARM (`BlobContainers_Create`/`_Delete`): control plane, which the storage firewall does
- *     not govern ("Azure Storage firewall rules only apply to data plane operations"), so the smoke test runs from
- *     outside the export storage's firewall (deny + resource-instance rules + trusted services). The caller needs
+ *   - "Export your FHIR data", HL7 Bulk Data Access: `GET [base]/$export` with `Prefer: respond-async` answers 202 with
+ *     a `Content-Location`; the status URL answers 202 while the job runs and 200 with the manifest (`output[]`: `type`,
+ *     `url`, `count`; `error[]`). `_container`: "If a container is specified, the data will be exported into a folder
+ *     in that container"; the page asks for the container to exist beforehand, so verify creates it. A failed job
+ *     answers with the failure's status code and an OperationOutcome (microsoft/fhir-server `GetExportRequestHandler`);
+ *     a storage refusal keeps the storage's own status code (`StorageExceptionParser`).
+ *   - `_isParallel=false`: a parallel export (fhir-server's default) enqueues jobs only for ranges of resources that
+ *     exist (`ExportOrchestratorJob`), so an export of nothing new never touches storage; a non-parallel one connects
+ *     to the destination before it searches (`ExportJobTask`), failing the job when storage refuses.
+ *   - Containers through ARM (`BlobContainers_Create`/`_Delete`, control plane: see arm.ts) need
  *     `Microsoft.Storage/storageAccounts/blobServices/containers/write` and `/delete`: Storage Blob Data Contributor
  *     has both ("Azure built-in roles", Storage).
  *   - Storage refusals name their cause: `AuthorizationPermissionMismatch` (the role does not allow the operation)
  *     and `AuthorizationFailure` (refused before the role is looked at: most often the network rules).
- *   - `$convert-data`: `POST [base]/$convert-data` with a Parameters resource (`inputData`, `inputDataType`,
- *     `templateCollectionReference`, `rootTemplate`) ("Configure settings for $convert-data"); custom templates are
- *     `<loginServer>/<image>@<digest>` or `:<tag>`. fhir-server fetches the template collection before it converts:
- *     a login server not in `acrConfiguration` is `ContainerRegistryNotConfiguredException` ("… is not configured"),
- *     a registry that refuses the service's identity `ContainerRegistryNotAuthorizedException`, and an error after the
- *     fetch (the probe input against a custom template) proves the registry was reached. Callers need FHIR Data
- *     Converter (`DataActions.ConvertData`, else 403).
- *   - Import mode: ARM `FhirServices_Get` (2024-03-31) `properties.importConfiguration` (`enabled`,
- *     `initialImportMode`, `integrationDataStore`).
+ *   - "Configure settings for $convert-data": `POST [base]/$convert-data` with a Parameters resource (`inputData`,
+ *     `inputDataType`, `templateCollectionReference`, `rootTemplate`); custom templates are
+ *     `<loginServer>/<image>@<digest>` or `:<tag>`. fhir-server fetches the templates before it converts: a login
+ *     server not in `acrConfiguration` is `ContainerRegistryNotConfiguredException` ("… is not configured"), a
+ *     registry that refuses the service's identity `ContainerRegistryNotAuthorizedException`; an error after the fetch
+ *     proves the registry was reached. Callers need FHIR Data Converter (`DataActions.ConvertData`, else 403).
+ *   - Import mode: ARM `FhirServices_Get` (2024-03-31) `properties.importConfiguration`.
  */
 import type { TokenCredential } from "@azure/identity";
-import { BUILT_IN_ROLES, healthWorkspaceResourceId, type BuiltInRoleName } from "../../azure/facts";
+import { healthWorkspaceResourceId, type BuiltInRoleName } from "../../azure/facts";
 import {
-    createContainer,
-    deleteContainer,
+    containerCall,
     getFhirService,
     getStorageNetwork,
     type ArmFailure,
     type ArmFhirService,
     type ArmOptions,
     type ArmResult,
-    type ArmStorageNetwork,
 } from "./arm";
 import { storageAuditQuery } from "./auditQueries";
 import type { CheckResult } from "./check";
 import type { CredentialKind } from "./credential";
-import { bodyExcerpt, type CallerClaims, type Diagnosis } from "./diagnose";
-import { parseRetryAfter, realClock, requestWithRetry, type Clock, type HttpOutcome, type RetryPolicy } from "./http";
-import { armToken } from "./keys";
+import { bodyExcerpt, roleLine, type CallerClaims, type Diagnosis } from "./diagnose";
+import { parseRetryAfter, realClock, requestWithRetry, type HttpOutcome, type HttpSettings } from "./http";
+import { armSession, withoutArmToken } from "./keys";
 import { redact } from "./redact";
 import type { AccountTarget } from "./targets";
 
@@ -71,31 +60,15 @@ export interface SmokePart {
 }
 
 export type SmokeProblem =
-    | "export-caller"
-    | "export-identity"
-    | "export-firewall"
-    | "export-rbac"
-    | "export-failed"
-    | "export-timeout"
-    | "export-output"
-    | "export-protocol"
+    | `export-${"caller" | "identity" | "firewall" | "rbac" | "failed" | "timeout" | "output" | "protocol"}`
+    | `convert-${"caller" | "registry-config" | "acrpull" | "image" | "failed"}`
     | "storage-verifier"
     | "cleanup"
-    | "convert-caller"
-    | "convert-registry-config"
-    | "convert-acrpull"
-    | "convert-image"
-    | "convert-failed"
     | "import-drift"
     | "arm";
 
-export interface SmokeOptions {
-    credential: TokenCredential;
-    credentialKind: CredentialKind;
-    timeoutMs: number;
-    policy: RetryPolicy;
-    clock?: Clock;
-    onRetry?: (info: { retry: number; status: number; delayMs: number }) => void;
+/** What --smoke adds to the account check's settings. */
+export interface SmokeSettings {
     armEndpoint: string;
     /** How long one export may take before verify cancels it. */
     exportTimeoutMs: number;
@@ -105,17 +78,16 @@ export interface SmokeOptions {
     containerName?: string;
 }
 
-export interface SmokeOutcome {
-    check: CheckResult;
-    parts: SmokePart[];
-    diagnoses: Diagnosis[];
+export interface SmokeOptions extends SmokeSettings, HttpSettings {
+    credential: TokenCredential;
+    credentialKind: CredentialKind;
 }
 
 /** Longer than the service's own limit for an export "in a bad state" (10 minutes, "Export your FHIR data"). */
 export const DEFAULT_SMOKE_TIMEOUT_S = 900;
 export const DEFAULT_SMOKE_POLL_MS = 5_000;
 /** A server's Retry-After between polls is honoured up to this. */
-export const SMOKE_MAX_POLL_MS = 60_000;
+const SMOKE_MAX_POLL_MS = 60_000;
 
 /** `fhir-verify-<yyyymmddhhmmss>-<4 hex>`: a container name (3-63 lowercase letters, digits, hyphens) of its own per run. */
 export function smokeContainerName(nowMs: number, random: () => number): string {
@@ -127,7 +99,7 @@ export function smokeContainerName(nowMs: number, random: () => number): string 
 }
 
 /** The HL7v2 probe for `$convert-data`: one MSH segment, converted with ADT_A01 (any error after the fetch will do). */
-export const CONVERT_PROBE = {
+const CONVERT_PROBE = {
     inputDataType: "Hl7v2",
     rootTemplate: "ADT_A01",
     inputData: "MSH|^~\\&|FHIRPLATFORM|VERIFY|||20260101000000||ADT^A01|VERIFY0001|P|2.5\r",
@@ -174,23 +146,30 @@ export function classifyConvertFailure(status: number, text: string): ConvertFai
     return "failed";
 }
 
-function roleLine(role: BuiltInRoleName, who: string, scope: string, servicePrincipal = false): string {
-    return (
-        `grant ${role} (${BUILT_IN_ROLES[role]}): \`az role assignment create --assignee-object-id ${who}` +
-        `${servicePrincipal ? " --assignee-principal-type ServicePrincipal" : ""} --role "${role}" --scope ${scope}\``
-    );
-}
-
 function sameId(a: string | undefined, b: string | undefined): boolean {
     return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
+/** The HTTP status of a failed ARM call, when it got an answer. */
+function statusOf(f: ArmFailure): number | undefined {
+    return f.kind === "http" && f.outcome.kind === "response" ? f.outcome.status : undefined;
+}
+
+type ExportIds = { storageAccountId: string; storageAccount: string; fhirServiceId: string };
+
 /** Runs the smoke test for one account whose authenticated read passed. Never throws. */
-export async function runSmoke(t: AccountTarget, fhirToken: string, caller: CallerClaims, opts: SmokeOptions): Promise<SmokeOutcome> {
+export async function runSmoke(
+    t: AccountTarget,
+    fhirToken: string,
+    caller: CallerClaims,
+    opts: SmokeOptions,
+): Promise<{ check: CheckResult; parts: SmokePart[]; diagnoses: Diagnosis[] }> {
     const clock = opts.clock ?? realClock;
+    const http: HttpSettings = { timeoutMs: opts.timeoutMs, policy: opts.policy, clock, onRetry: opts.onRetry };
     const diagnoses: Diagnosis[] = [];
     const parts: SmokePart[] = [];
     const who = caller.oid ?? "<your object id>";
+    const callerFact = `caller object id ${caller.oid ?? "(unknown)"}`;
     const base = t.fhirUrl.replace(/\/+$/, "");
     const add = (name: SmokePartName, status: SmokePart["status"], detail: string): void => {
         parts.push({ name, status, detail: redact(detail) });
@@ -199,9 +178,6 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         add(name, "fail", d.summary);
         diagnoses.push({ code: `smoke-${problem}`, summary: redact(d.summary), facts: d.facts, remedies: d.remedies });
     };
-    /** No ARM token: the token diagnosis, as this part's failure. */
-    const noArmToken = (name: SmokePartName, d: Diagnosis): void =>
-        failPart(name, "arm", { ...d, summary: d.summary.replace(/^token:/, `${name}: no token for Azure Resource Manager:`) });
     const fhir = (
         method: "GET" | "POST" | "DELETE",
         url: string,
@@ -209,41 +185,21 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         body?: string,
     ): Promise<HttpOutcome> =>
         requestWithRetry(url, {
+            ...http,
             method,
             headers: { Authorization: `Bearer ${fhirToken}`, Accept: "application/fhir+json, application/json", ...extra },
-            ...(body !== undefined ? { body } : {}),
-            timeoutMs: opts.timeoutMs,
-            policy: opts.policy,
-            clock,
-            ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+            body,
         });
+    const nextDelay = (headers: Headers): number =>
+        Math.min(parseRetryAfter(headers.get("retry-after"), clock.now()) ?? opts.pollIntervalMs, SMOKE_MAX_POLL_MS);
 
     // ARM (token, the FHIR service read once) only when a part needs it.
-    let arm: Promise<{ opts: ArmOptions } | { diagnosis: Diagnosis }> | undefined;
-    const armOpts = (): Promise<{ opts: ArmOptions } | { diagnosis: Diagnosis }> => {
-        arm ??= armToken(t, opts).then((got) =>
-            "diagnosis" in got
-                ? got
-                : {
-                      opts: {
-                          endpoint: opts.armEndpoint,
-                          token: got.token,
-                          timeoutMs: opts.timeoutMs,
-                          policy: opts.policy,
-                          clock,
-                          ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
-                      },
-                  },
-        );
-        return arm;
-    };
+    let arm: ReturnType<typeof armSession> | undefined;
+    const armOpts = (): ReturnType<typeof armSession> => (arm ??= armSession(t, { ...opts, ...http }));
     let service: Promise<ArmResult<ArmFhirService> | undefined> | undefined;
-    const readService = (): Promise<ArmResult<ArmFhirService> | undefined> => {
-        service ??= armOpts().then((a) => ("opts" in a && t.fhirServiceId ? getFhirService(t.fhirServiceId, a.opts) : undefined));
-        return service;
-    };
+    const readService = (): Promise<ArmResult<ArmFhirService> | undefined> =>
+        (service ??= armOpts().then((a) => ("arm" in a && t.fhirServiceId ? getFhirService(t.fhirServiceId, a.arm) : undefined)));
 
-    // --- export ---
     if (!t.exportEnabled) add("export", "skip", "export off");
     else if (!t.exportStorageAccount || !t.subscriptionId || !t.resourceGroupName || !t.fhirServiceId) {
         add("export", "skip", "stack outputs lack exportStorageAccount/fhirServiceId (redeploy with this version)");
@@ -255,13 +211,11 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         });
     }
 
-    // --- convert ---
     const image = t.acrTemplateImages[0];
     if (!image) {
         add("convert", "skip", t.acrLoginServers.length ? "no template image in the outputs (acr.ociArtifacts)" : "no registry (acr)");
     } else await smokeConvert(image);
 
-    // --- import ---
     if (t.importEnabled !== true) add("import", "skip", t.importEnabled === false ? "import off" : "importEnabled not in the outputs");
     else if (!t.fhirServiceId) add("import", "skip", "stack outputs lack fhirServiceId (redeploy with this version)");
     else await smokeImport();
@@ -278,7 +232,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
     /** An ARM read or write that failed, as a smoke diagnosis (not the key check's wording). */
     function armProblem(part: SmokePartName, f: ArmFailure, purpose: string): void {
         const o = f.kind === "http" ? f.outcome : undefined;
-        const status = o?.kind === "response" ? o.status : undefined;
+        const status = statusOf(f);
         const excerpt = o?.kind === "response" ? bodyExcerpt(o.body) : undefined;
         failPart(part, "arm", {
             summary: `${part}: ${f.what}: ${f.kind === "malformed" ? f.reason : o?.kind === "network" ? `cannot reach Azure Resource Manager (${o.error})` : `${status} from Azure Resource Manager`}`,
@@ -293,23 +247,19 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         });
     }
 
-    async function smokeExport(ids: { storageAccountId: string; storageAccount: string; fhirServiceId: string }): Promise<void> {
+    async function smokeExport(ids: ExportIds): Promise<void> {
         const a = await armOpts();
         if ("diagnosis" in a) {
-            noArmToken("export", a.diagnosis);
+            failPart("export", "arm", withoutArmToken("export", a.diagnosis));
             return;
         }
         const container = opts.containerName ?? smokeContainerName(clock.now(), clock.random);
-        const created = await createContainer(ids.storageAccountId, container, a.opts);
+        const created = await containerCall("PUT", ids.storageAccountId, container, a.arm);
         if (!created.ok) {
-            const o = created.failure.kind === "http" ? created.failure.outcome : undefined;
-            if (o?.kind === "response" && o.status === 403) {
+            if (statusOf(created.failure) === 403) {
                 failPart("export", "storage-verifier", {
                     summary: `export: cannot create the container ${container} in ${ids.storageAccount}: the verifying identity lacks Storage Blob Data Contributor`,
-                    facts: [
-                        `PUT ${ids.storageAccountId}/blobServices/default/containers/${container}: 403`,
-                        `caller object id ${caller.oid ?? "(unknown)"}`,
-                    ],
+                    facts: [`PUT ${ids.storageAccountId}/blobServices/default/containers/${container}: 403`, callerFact],
                     remedies: [
                         roleLine("Storage Blob Data Contributor", who, ids.storageAccountId),
                         "verify creates and deletes its own container through Azure Resource Manager (control plane: the storage " +
@@ -320,17 +270,14 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             return;
         }
         try {
-            await exportInto(container, ids, a.opts);
+            await exportInto(container, ids, a.arm);
         } finally {
-            const deleted = await deleteContainer(ids.storageAccountId, container, a.opts);
+            const deleted = await containerCall("DELETE", ids.storageAccountId, container, a.arm);
             if (!deleted.ok) {
+                const status = statusOf(deleted.failure);
                 failPart("export", "cleanup", {
                     summary: `export: the container ${container} in ${ids.storageAccount} could not be deleted`,
-                    facts: [
-                        deleted.failure.kind === "http" && deleted.failure.outcome.kind === "response"
-                            ? `DELETE answered ${deleted.failure.outcome.status}`
-                            : "DELETE failed",
-                    ],
+                    facts: [status !== undefined ? `DELETE answered ${status}` : "DELETE failed"],
                     remedies: [
                         `delete it: \`az storage container delete --account-name ${ids.storageAccount} --name ${container} --auth-mode login\` ` +
                             "(from a network the storage firewall lets through), or in the portal",
@@ -340,11 +287,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         }
     }
 
-    async function exportInto(
-        container: string,
-        ids: { storageAccountId: string; storageAccount: string; fhirServiceId: string },
-        a: ArmOptions,
-    ): Promise<void> {
+    async function exportInto(container: string, ids: ExportIds, a: ArmOptions): Promise<void> {
         const since = new Date(clock.now()).toISOString();
         const kickUrl = `${base}/$export?_type=Patient&_since=${encodeURIComponent(since)}&_container=${container}&_isParallel=false`;
         const kick = await fhir("GET", kickUrl, { Prefer: "respond-async", Accept: "application/fhir+json" });
@@ -352,10 +295,11 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         if (kick.kind === "network" || kick.status !== 202) {
             const status = kick.kind === "response" ? kick.status : undefined;
             const excerpt = kick.kind === "response" ? bodyExcerpt(kick.body) : kick.message;
+            const said = excerpt ? [`service said: ${excerpt}`] : [];
             if (status === 403) {
                 failPart("export", "export-caller", {
                     summary: `export: GET /$export: 403 Forbidden: the verifying identity lacks ${exporter}`,
-                    facts: [`caller object id ${caller.oid ?? "(unknown)"}`, ...(excerpt ? [`service said: ${excerpt}`] : [])],
+                    facts: [callerFact, ...said],
                     remedies: [
                         roleLine(exporter, who, t.fhirServiceId ?? ids.fhirServiceId),
                         "role assignments take a few minutes to reach the data plane (https://learn.microsoft.com/azure/healthcare-apis/configure-azure-rbac)",
@@ -364,7 +308,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             } else {
                 failPart("export", "export-failed", {
                     summary: `export: GET /$export: ${status ?? "no answer"}${status === 202 ? "" : ", not 202 Accepted"}`,
-                    facts: excerpt ? [`service said: ${excerpt}`] : [],
+                    facts: said,
                     remedies: [
                         "the service's exportConfiguration.storageAccountName must name the account's storage: `pulumi up`; a 400 " +
                             "names the parameter it refused",
@@ -374,12 +318,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             return;
         }
         const location = kick.headers.get("content-location");
-        let statusUrl: URL | undefined;
-        try {
-            statusUrl = location ? new URL(location, base) : undefined;
-        } catch {
-            statusUrl = undefined;
-        }
+        const statusUrl = location && URL.canParse(location, base) ? new URL(location, base) : undefined;
         if (!statusUrl || statusUrl.origin !== new URL(base).origin) {
             failPart("export", "export-protocol", {
                 summary: `export: 202 without a Content-Location on the service's own origin (${location ?? "none"})`,
@@ -389,7 +328,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             return;
         }
         const deadline = clock.now() + opts.exportTimeoutMs;
-        let delay = Math.min(parseRetryAfter(kick.headers.get("retry-after"), clock.now()) ?? opts.pollIntervalMs, SMOKE_MAX_POLL_MS);
+        let delay = nextDelay(kick.headers);
         let polls = 0;
         for (;;) {
             if (clock.now() + delay > deadline) {
@@ -403,8 +342,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
                         "a job that cannot write to its storage can stay in a bad state for 10 minutes before the service gives up",
                     ],
                     remedies: [
-                        "look at why the service cannot write: the export storage's logs name the refusal: " +
-                            storageAuditQuery(ids.storageAccount),
+                        `look at why the service cannot write: the export storage's logs name the refusal: ${storageAuditQuery(ids.storageAccount)}`,
                         "or the service is busy with other exports: run again later, or with a longer --smoke-timeout-s",
                     ],
                 });
@@ -419,28 +357,20 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
                     facts: [redact(st.message)],
                     remedies: ["the service stopped answering while the export ran: run again"],
                 });
-                return;
-            }
-            if (st.status === 202) {
-                delay = Math.min(parseRetryAfter(st.headers.get("retry-after"), clock.now()) ?? opts.pollIntervalMs, SMOKE_MAX_POLL_MS);
+            } else if (st.status === 202) {
+                delay = nextDelay(st.headers);
                 continue;
-            }
-            if (st.status === 200) {
-                checkManifest(st.body, container, ids.storageAccount, polls);
-                return;
-            }
-            await diagnoseExportJob(st.status, st.body, ids, a);
+            } else if (st.status === 200) checkManifest(st.body, container, ids.storageAccount, polls);
+            else await diagnoseExportJob(st.status, st.body, ids, a);
             return;
         }
     }
 
     function checkManifest(body: string, container: string, storageAccount: string, polls: number): void {
-        let manifest: { output?: unknown; error?: unknown };
+        let manifest: { output?: unknown; error?: unknown } = {};
         try {
-            manifest = JSON.parse(body) as typeof manifest;
-        } catch {
-            manifest = {};
-        }
+            manifest = JSON.parse(body) ?? {};
+        } catch {}
         if (!Array.isArray(manifest.output)) {
             failPart("export", "export-protocol", {
                 summary: "export: 200 without a manifest (no `output` list)",
@@ -449,24 +379,17 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             });
             return;
         }
-        const urls = manifest.output.flatMap((o) =>
-            typeof o === "object" && o && typeof (o as { url?: unknown }).url === "string" ? [(o as { url: string }).url] : [],
-        );
-        const count = manifest.output.reduce(
-            (n: number, o) => n + (typeof (o as { count?: unknown })?.count === "number" ? (o as { count: number }).count : 0),
-            0,
-        );
+        const outputs = manifest.output.map((o: unknown) => (typeof o === "object" && o ? (o as { url?: unknown; count?: unknown }) : {}));
+        const urls = outputs.flatMap((o) => (typeof o.url === "string" ? [o.url] : []));
+        const count = outputs.reduce((n, o) => n + (typeof o.count === "number" ? o.count : 0), 0);
         const elsewhere = urls.filter((u) => {
-            try {
-                const url = new URL(u);
-                return (
-                    url.hostname.split(".")[0] !== storageAccount ||
-                    !url.hostname.includes(".blob.") ||
-                    !url.pathname.startsWith(`/${container}/`)
-                );
-            } catch {
-                return true;
-            }
+            const url = URL.canParse(u) ? new URL(u) : undefined;
+            return (
+                !url ||
+                url.hostname.split(".")[0] !== storageAccount ||
+                !url.hostname.includes(".blob.") ||
+                !url.pathname.startsWith(`/${container}/`)
+            );
         });
         const errors = Array.isArray(manifest.error) ? manifest.error.length : 0;
         if (elsewhere.length || errors) {
@@ -491,12 +414,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         );
     }
 
-    async function diagnoseExportJob(
-        status: number,
-        body: string,
-        ids: { storageAccountId: string; storageAccount: string; fhirServiceId: string },
-        a: ArmOptions,
-    ): Promise<void> {
+    async function diagnoseExportJob(status: number, body: string, ids: ExportIds, a: ArmOptions): Promise<void> {
         const excerpt = bodyExcerpt(body, 500) ?? "(no body)";
         let cause = classifyExportFailure(status, excerpt);
         const facts = [`the export job failed: status ${status}: ${excerpt}`];
@@ -504,8 +422,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         const svc = await readService();
         const identity = t.identityResourceId;
         if (svc?.ok) {
-            const uai = svc.value.identity?.userAssigned ?? {};
-            const has = identity !== undefined && uai[identity.toLowerCase()] !== undefined;
+            const has = identity !== undefined && svc.value.identity?.userAssigned[identity.toLowerCase()] !== undefined;
             facts.push(
                 has
                     ? `the FHIR service has the account's user-assigned identity ${identity} (identity type ${svc.value.identity?.type ?? "?"})`
@@ -513,7 +430,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             );
             if (!has) cause = "identity";
             const target = svc.value.exportStorageAccountName;
-            if (target && target.toLowerCase() !== ids.storageAccount.toLowerCase())
+            if (target && !sameId(target, ids.storageAccount))
                 facts.push(`the service exports to ${target}, the stack outputs say ${ids.storageAccount}`);
         }
         const net = await getStorageNetwork(ids.storageAccountId, a);
@@ -521,17 +438,16 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             t.subscriptionId && t.workspaceName
                 ? healthWorkspaceResourceId(t.subscriptionId, t.workspaceResourceGroupName ?? t.resourceGroupName ?? "", t.workspaceName)
                 : undefined;
-        let firewallGap = false;
         if (net.ok) {
-            const n: ArmStorageNetwork = net.value;
+            const n = net.value;
             const rule = n.resourceInstanceRules.some((r) => sameId(r, ids.fhirServiceId));
-            const wsRule = workspaceId ? n.resourceInstanceRules.some((r) => sameId(r, workspaceId)) : false;
+            const wsRule = n.resourceInstanceRules.some((r) => sameId(r, workspaceId));
             const trusted = /AzureServices/i.test(n.bypass ?? "");
             facts.push(
                 `storage firewall: default ${n.defaultAction ?? "?"}, bypass ${n.bypass ?? "none"}, resource-instance rule for the ` +
                     `FHIR service ${rule ? "present" : "MISSING"}, for its workspace ${wsRule ? "present" : "missing"}`,
             );
-            firewallGap = /deny/i.test(n.defaultAction ?? "") && (!rule || !trusted);
+            const firewallGap = /deny/i.test(n.defaultAction ?? "") && (!rule || !trusted);
             if (firewallGap && cause !== "identity" && cause !== "rbac") cause = "firewall";
         }
         const principal = t.identityPrincipalId ?? "<identity principal id>";
@@ -545,30 +461,22 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             `network-rule add -g ${t.resourceGroupName ?? "<rg>"} --account-name ${ids.storageAccount} --resource-id ${ids.fhirServiceId} ` +
             `--tenant-id <tenant>\`) and trusted services (\`--bypass AzureServices\`); \`pulumi up\` restores both`;
         const logs = `the storage's own logs name the refusal (StatusText): ${storageAuditQuery(ids.storageAccount)}`;
-        const byCause: Record<ExportFailureCause, { problem: SmokeProblem; headline: string; remedies: string[] }> = {
-            identity: {
-                problem: "export-identity",
-                headline: "the FHIR service cannot act as its user-assigned identity",
-                remedies: [identityRemedy, rbacRemedy, firewallRemedy, logs],
-            },
-            rbac: {
-                problem: "export-rbac",
-                headline: "the service's identity is not allowed to write to the export storage (role)",
-                remedies: [rbacRemedy, identityRemedy, logs],
-            },
-            firewall: {
-                problem: "export-firewall",
-                headline: "the export storage's firewall refused the FHIR service",
-                remedies: [firewallRemedy, rbacRemedy, logs],
-            },
-            failed: {
-                problem: "export-failed",
-                headline: "the export job failed",
-                remedies: [identityRemedy, rbacRemedy, firewallRemedy, logs],
-            },
+        const byCause: Record<ExportFailureCause, [SmokeProblem, string, string[]]> = {
+            identity: [
+                "export-identity",
+                "the FHIR service cannot act as its user-assigned identity",
+                [identityRemedy, rbacRemedy, firewallRemedy, logs],
+            ],
+            rbac: [
+                "export-rbac",
+                "the service's identity is not allowed to write to the export storage (role)",
+                [rbacRemedy, identityRemedy, logs],
+            ],
+            firewall: ["export-firewall", "the export storage's firewall refused the FHIR service", [firewallRemedy, rbacRemedy, logs]],
+            failed: ["export-failed", "the export job failed", [identityRemedy, rbacRemedy, firewallRemedy, logs]],
         };
-        const c = byCause[cause];
-        failPart("export", c.problem, { summary: `export: ${c.headline} (status ${status})`, facts, remedies: c.remedies });
+        const [problem, headline, remedies] = byCause[cause];
+        failPart("export", problem, { summary: `export: ${headline} (status ${status})`, facts, remedies });
     }
 
     async function smokeConvert(img: string): Promise<void> {
@@ -593,17 +501,15 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
             return;
         }
         const note = ref.guessedTag ? " (no tag or digest in the outputs: verify used :latest)" : "";
-        if (r.status >= 200 && r.status < 300) {
-            add("convert", "pass", `template ${ref.reference} fetched and applied${note}`);
-            return;
-        }
         const excerpt = bodyExcerpt(r.body, 500) ?? "(no body)";
-        const cause = classifyConvertFailure(r.status, excerpt);
-        if (cause === "after-fetch") {
+        const cause = r.status >= 200 && r.status < 300 ? "ok" : classifyConvertFailure(r.status, excerpt);
+        if (cause === "ok" || cause === "after-fetch") {
             add(
                 "convert",
                 "pass",
-                `registry reached: template ${ref.reference} fetched${note}; the probe did not convert with it (${r.status}: ${excerpt.slice(0, 120)})`,
+                cause === "ok"
+                    ? `template ${ref.reference} fetched and applied${note}`
+                    : `registry reached: template ${ref.reference} fetched${note}; the probe did not convert with it (${r.status}: ${excerpt.slice(0, 120)})`,
             );
             return;
         }
@@ -617,56 +523,46 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         ];
         const registryName = ref.loginServer.split(".")[0] ?? ref.loginServer;
         const principal = t.identityPrincipalId ?? "<identity principal id>";
-        switch (cause) {
-            case "caller":
-                failPart("convert", "convert-caller", {
-                    summary: `convert: 403 Forbidden: the verifying identity lacks ${converter}`,
-                    facts: [...facts, `caller object id ${caller.oid ?? "(unknown)"}`],
-                    remedies: [roleLine(converter, who, t.fhirServiceId ?? `the FHIR service ${t.fhirUrl}`)],
-                });
-                return;
-            case "registry-config":
-                failPart("convert", "convert-registry-config", {
-                    summary: `convert: the service does not accept ${ref.loginServer}: not in its acrConfiguration`,
-                    facts,
-                    remedies: [
-                        "list the registry in the account's acr.registryIds (and the image in acr.ociArtifacts) and `pulumi up`: the " +
-                            "service accepts templates only from the login servers (and artifacts) in its acrConfiguration",
-                    ],
-                });
-                return;
-            case "acrpull":
-                failPart("convert", "convert-acrpull", {
-                    summary: `convert: the registry ${ref.loginServer} refused the FHIR service's identity: AcrPull`,
-                    facts,
-                    remedies: [
-                        `${roleLine("AcrPull", principal, `$(az acr show -n ${registryName} --query id -o tsv)`, true)} (or \`pulumi up\`, which ` +
-                            "grants AcrPull on the account's registries)",
-                        "a registry with public network access disabled must allow trusted services for the FHIR service to pull",
-                    ],
-                });
-                return;
-            case "image":
-                failPart("convert", "convert-image", {
-                    summary: `convert: ${ref.reference} is not in ${ref.loginServer}`,
-                    facts,
-                    remedies: [`push the template image, or pin the digest in acr.ociArtifacts (verify uses the first of them)${note}`],
-                });
-                return;
-            default:
-                failPart("convert", "convert-failed", {
-                    summary: `convert: POST /$convert-data: ${r.status}`,
-                    facts,
-                    remedies: ["see the service's answer above"],
-                });
-        }
+        const byCause: Record<Exclude<ConvertFailureCause, "after-fetch">, [SmokeProblem, string, string[], string[]?]> = {
+            caller: [
+                "convert-caller",
+                `convert: 403 Forbidden: the verifying identity lacks ${converter}`,
+                [roleLine(converter, who, t.fhirServiceId ?? `the FHIR service ${t.fhirUrl}`)],
+                [...facts, callerFact],
+            ],
+            "registry-config": [
+                "convert-registry-config",
+                `convert: the service does not accept ${ref.loginServer}: not in its acrConfiguration`,
+                [
+                    "list the registry in the account's acr.registryIds (and the image in acr.ociArtifacts) and `pulumi up`: the " +
+                        "service accepts templates only from the login servers (and artifacts) in its acrConfiguration",
+                ],
+            ],
+            acrpull: [
+                "convert-acrpull",
+                `convert: the registry ${ref.loginServer} refused the FHIR service's identity: AcrPull`,
+                [
+                    `${roleLine("AcrPull", principal, `$(az acr show -n ${registryName} --query id -o tsv)`, true)} (or \`pulumi up\`, which ` +
+                        "grants AcrPull on the account's registries)",
+                    "a registry with public network access disabled must allow trusted services for the FHIR service to pull",
+                ],
+            ],
+            image: [
+                "convert-image",
+                `convert: ${ref.reference} is not in ${ref.loginServer}`,
+                [`push the template image, or pin the digest in acr.ociArtifacts (verify uses the first of them)${note}`],
+            ],
+            failed: ["convert-failed", `convert: POST /$convert-data: ${r.status}`, ["see the service's answer above"]],
+        };
+        const [problem, summary, remedies, causeFacts = facts] = byCause[cause];
+        failPart("convert", problem, { summary, facts: causeFacts, remedies });
     }
 
     async function smokeImport(): Promise<void> {
         const svc = await readService();
         if (!svc) {
             const a = await armOpts();
-            if ("diagnosis" in a) noArmToken("import", a.diagnosis);
+            if ("diagnosis" in a) failPart("import", "arm", withoutArmToken("import", a.diagnosis));
             return;
         }
         if (!svc.ok) {
@@ -675,7 +571,7 @@ export async function runSmoke(t: AccountTarget, fhirToken: string, caller: Call
         }
         const imp = svc.value.importConfiguration;
         const store = imp?.integrationDataStore;
-        if (imp?.enabled !== true || (t.exportStorageAccount && store && store.toLowerCase() !== t.exportStorageAccount.toLowerCase())) {
+        if (imp?.enabled !== true || (t.exportStorageAccount && store && !sameId(store, t.exportStorageAccount))) {
             failPart("import", "import-drift", {
                 summary:
                     imp?.enabled !== true

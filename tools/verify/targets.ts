@@ -4,52 +4,55 @@
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import { promisify } from "node:util";
+
+/** Optional string outputs (absent in outputs of stacks deployed before they existed). */
+const OPTIONAL_STRINGS = [
+    "subscriptionId",
+    "resourceGroupName",
+    "workspaceResourceGroupName",
+    "workspaceName",
+    /** The workspace group: names the workspace's private endpoint (`pe-ahds-<group>`). */
+    "workspaceGroup",
+    "fhirServiceName",
+    "identityPrincipalId",
+    "identityResourceId",
+    "keyUri",
+    "keyVaultUri",
+    "keyVaultId",
+    /** "Enabled", or "Disabled" (private endpoint only): tells what a network failure means. */
+    "publicNetworkAccess",
+    /** ARM ID of the FHIR service: the key check reads the key URL the service really uses. */
+    "fhirServiceId",
+    /** ARM ID of the CMK key (`…/vaults/<vault>/keys/<key>`): the key check lists its versions. */
+    "keyId",
+    /** "trustedServices" (firewall deny + trusted Microsoft services bypass) or "allNetworks". */
+    "keyVaultNetwork",
+    /** Name of the account's export storage account (absent when export and import are off). */
+    "exportStorageAccount",
+] as const;
+
+/**
+ * Lists of strings, absent (older stacks) read as empty: authorities of the SMART identity providers, login servers in
+ * the FHIR service's acrConfiguration, and its OCI artifacts (`<loginServer>/<imageName>` plus `@<digest>` when pinned).
+ */
+const OPTIONAL_STRING_LISTS = ["smartIdentityProviders", "acrLoginServers", "acrTemplateImages"] as const;
 
 /** The fields of one account's stack outputs that verification reads. */
-export interface AccountTarget {
-    account: string;
-    fhirUrl: string;
-    audience: string;
-    authority: string;
-    exportEnabled: boolean;
-    /**
-     * Stacks deployed before the SMART on FHIR proxy's retirement have this output; newer ones do not (the proxy is
-     * retired, config refuses it). Absent means false.
-     */
-    smartProxyEnabled?: boolean;
-    /** `$import` on (absent in outputs of stacks deployed before this output existed: treated as off). */
-    importEnabled?: boolean;
-    /** Authorities of the SMART identity providers (SMART on FHIR (Enhanced)); empty when none. */
-    smartIdentityProviders: string[];
-    /** Login servers in the FHIR service's acrConfiguration (`$convert-data` registries); empty when none. */
-    acrLoginServers: string[];
-    /** `<loginServer>/<imageName>` plus `@<digest>` when pinned: the OCI artifacts of acrConfiguration. */
-    acrTemplateImages: string[];
-    /** Name of the account's export storage account (absent when export and import are off). */
-    exportStorageAccount?: string;
-    subscriptionId?: string;
-    resourceGroupName?: string;
-    workspaceResourceGroupName?: string;
-    workspaceName?: string;
-    /** The workspace group: names the workspace's private endpoint (`pe-ahds-<group>`). */
-    workspaceGroup?: string;
-    fhirServiceName?: string;
-    identityPrincipalId?: string;
-    identityResourceId?: string;
-    keyUri?: string;
-    keyVaultUri?: string;
-    keyVaultId?: string;
-    /** "Enabled", or "Disabled" (private endpoint only): tells what a network failure means. */
-    publicNetworkAccess?: string;
-    /** ARM ID of the FHIR service: the key check reads the key URL the service really uses. */
-    fhirServiceId?: string;
-    /** ARM ID of the CMK key (`…/vaults/<vault>/keys/<key>`): the key check lists its versions. */
-    keyId?: string;
-    /** "trustedServices" (firewall deny + trusted Microsoft services bypass) or "allNetworks". */
-    keyVaultNetwork?: string;
-    /** Days between the new key versions Key Vault's rotation policy creates. */
-    keyRotationDays?: number;
-}
+export type AccountTarget = Partial<Record<(typeof OPTIONAL_STRINGS)[number], string>> &
+    Record<(typeof OPTIONAL_STRING_LISTS)[number], string[]> & {
+        account: string;
+        fhirUrl: string;
+        audience: string;
+        authority: string;
+        exportEnabled: boolean;
+        /** Only in outputs of stacks deployed before the SMART on FHIR proxy's retirement; absent means false. */
+        smartProxyEnabled?: boolean;
+        /** `$import` on (absent in outputs of stacks deployed before this output existed: treated as off). */
+        importEnabled?: boolean;
+        /** Days between the new key versions Key Vault's rotation policy creates. */
+        keyRotationDays?: number;
+    };
 
 /** A problem with the inputs (flags, stack outputs): exit code 2, not an account failure. */
 export class VerifyConfigError extends Error {
@@ -60,27 +63,6 @@ export class VerifyConfigError extends Error {
 }
 
 const REQUIRED_STRINGS = ["fhirUrl", "audience", "authority"] as const;
-const OPTIONAL_STRINGS = [
-    "subscriptionId",
-    "resourceGroupName",
-    "workspaceResourceGroupName",
-    "workspaceName",
-    "workspaceGroup",
-    "fhirServiceName",
-    "identityPrincipalId",
-    "identityResourceId",
-    "keyUri",
-    "keyVaultUri",
-    "keyVaultId",
-    "publicNetworkAccess",
-    "fhirServiceId",
-    "keyId",
-    "keyVaultNetwork",
-    "exportStorageAccount",
-] as const;
-
-/** Lists of strings; absent (older stacks) reads as empty. */
-const OPTIONAL_STRING_LISTS = ["smartIdentityProviders", "acrLoginServers", "acrTemplateImages"] as const;
 
 /** ARM IDs the key check builds requests from: anything else is a configuration problem, not an account failure. */
 const ARM_ID_SHAPES = {
@@ -200,30 +182,27 @@ export function readOutputsFile(file: string): unknown {
 }
 
 /** Runs `pulumi stack output --json --show-secrets=false --stack <stack>` and parses its JSON. */
-export function readStackOutputs(stack: string, pulumiBin = "pulumi", cwd?: string): Promise<unknown> {
+export async function readStackOutputs(stack: string, pulumiBin = "pulumi", cwd?: string): Promise<unknown> {
     const args = ["stack", "output", "--json", "--show-secrets=false", "--stack", stack];
-    return new Promise((resolve, reject) => {
-        execFile(pulumiBin, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-            if (err) {
-                const detail = String(stderr || err.message)
-                    .trim()
-                    .split("\n")
-                    .slice(-3)
-                    .join(" ");
-                const hint =
-                    (err as NodeJS.ErrnoException).code === "ENOENT"
-                        ? " (is the Pulumi CLI installed and on PATH? or pass --outputs FILE)"
-                        : "";
-                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` failed: ${detail}${hint}`]));
-                return;
-            }
-            try {
-                resolve(JSON.parse(stdout));
-            } catch (parseErr) {
-                reject(new VerifyConfigError([`\`${pulumiBin} ${args.join(" ")}\` printed no JSON: ${(parseErr as Error).message}`]));
-            }
-        });
-    });
+    const command = `\`${pulumiBin} ${args.join(" ")}\``;
+    let stdout: string;
+    try {
+        ({ stdout } = await promisify(execFile)(pulumiBin, args, { cwd, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }));
+    } catch (err) {
+        const e = err as NodeJS.ErrnoException & { stderr?: string };
+        const detail = String(e.stderr || e.message)
+            .trim()
+            .split("\n")
+            .slice(-3)
+            .join(" ");
+        const hint = e.code === "ENOENT" ? " (is the Pulumi CLI installed and on PATH? or pass --outputs FILE)" : "";
+        throw new VerifyConfigError([`${command} failed: ${detail}${hint}`]);
+    }
+    try {
+        return JSON.parse(stdout);
+    } catch (err) {
+        throw new VerifyConfigError([`${command} printed no JSON: ${(err as Error).message}`]);
+    }
 }
 
 /** The tenant ID at the end of an authority URL (`https://login.microsoftonline.com/<tenant>`). */
