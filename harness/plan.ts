@@ -10,6 +10,7 @@ import { type ConfigProblem, formatProblem } from "../config/schema";
 import { FHIR_DATA_ROLES, builtInRoleName } from "../azure/facts";
 import type { CapturedResource } from "./mockRun";
 import { nameInput } from "./planFacts";
+import { isRecord, mapJson } from "./stackFiles";
 import type { PolicyReport, PolicyViolation } from "./policyRunner";
 import type { LockDrift } from "./runStack";
 
@@ -92,10 +93,6 @@ export interface Plan {
 
 // ---- input paths ---------------------------------------------------------------------------------------------------
 
-function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function childPath(prefix: string, key: string): string {
     if (!/^[\w$:@/-]+$/.test(key)) return `${prefix}[${JSON.stringify(key)}]`;
     return prefix ? `${prefix}.${key}` : key;
@@ -108,10 +105,10 @@ function childPath(prefix: string, key: string): string {
  */
 function mapLeaves(value: unknown, prefix: string, visit: (path: string, leaf: unknown) => unknown): unknown {
     if (Array.isArray(value)) {
-        if (!value.some((v) => isObject(v) || Array.isArray(v))) return visit(prefix, value);
+        if (!value.some((v) => isRecord(v) || Array.isArray(v))) return visit(prefix, value);
         return value.map((v, i) => mapLeaves(v, `${prefix}[${i}]`, visit));
     }
-    if (isObject(value)) {
+    if (isRecord(value)) {
         const keys = Object.keys(value).sort();
         if (keys.length === 0) return prefix ? visit(prefix, value) : value;
         return Object.fromEntries(keys.map((k) => [k, mapLeaves(value[k], childPath(prefix, k), visit)]));
@@ -129,7 +126,7 @@ export function inputLeaves(value: unknown): [string, unknown][] {
 function strings(value: unknown, out: string[] = []): string[] {
     if (typeof value === "string") out.push(value);
     else if (Array.isArray(value)) for (const v of value) strings(v, out);
-    else if (isObject(value)) for (const v of Object.values(value)) strings(v, out);
+    else if (isRecord(value)) for (const v of Object.values(value)) strings(v, out);
     return out;
 }
 
@@ -192,10 +189,7 @@ export class MockValues {
 
     /** A copy of `value` with every string sanitized (stack outputs, messages). */
     sanitizeDeep(value: unknown): unknown {
-        if (typeof value === "string") return this.sanitize(value).text;
-        if (Array.isArray(value)) return value.map((v) => this.sanitizeDeep(v));
-        if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.sanitizeDeep(v)]));
-        return value;
+        return mapJson(value, (v) => (typeof v === "string" ? this.sanitize(v).text : v));
     }
 
     /**
@@ -258,58 +252,43 @@ const T = {
     provider: "pulumi:providers:azure-native",
 } as const;
 
-/** The few inputs the summary reads (captured inputs are plain JSON: every field may be missing). */
-interface FhirInputs {
-    workspaceName?: unknown;
-    encryption?: { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } };
-    exportConfiguration?: unknown;
-    importConfiguration?: { enabled?: unknown; initialImportMode?: unknown };
-    authenticationConfiguration?: { smartProxyEnabled?: unknown; smartIdentityProviders?: { authority?: unknown }[] };
-    corsConfiguration?: { origins?: unknown[] };
-    resourceVersionPolicyConfiguration?: { default?: unknown; resourceTypeOverrides?: Record<string, unknown> };
-    acrConfiguration?: { loginServers?: unknown[] };
-    implementationGuidesConfiguration?: { usCoreMissingData?: unknown };
+/** The value at a dotted path (`a.0.b`) of captured inputs (plain JSON: any step may be missing). */
+function at(value: unknown, path: string): unknown {
+    return path
+        .split(".")
+        .reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
 }
-interface KeyInputs {
-    keyName?: unknown;
-    properties?: { keySize?: unknown; rotationPolicy?: { lifetimeActions?: { trigger?: { timeAfterCreate?: unknown } }[] } };
-}
-interface VaultInputs {
-    properties?: { networkAcls?: { defaultAction?: unknown } };
-}
-interface EndpointInputs {
-    privateEndpointName?: unknown;
-    privateLinkServiceConnections?: { privateLinkServiceId?: unknown }[];
-}
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The settings a reviewer checks for one account, from its resources (and the run's workspaces and endpoints). */
 export function summarizeAccount(own: readonly CapturedResource[], all: readonly CapturedResource[]): AccountSummary {
-    const fhir = own.find((r) => r.type === T.fhir)?.inputs as FhirInputs | undefined;
+    const fhir = own.find((r) => r.type === T.fhir)?.inputs;
     const keys = own.filter((r) => r.type === T.key);
-    const keyUrl = fhir?.encryption?.customerManagedKeyEncryption?.keyEncryptionKeyUrl;
+    const keyUrl = at(fhir, "encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl");
     const current = keys.find((k) => k.outputs.keyUriWithVersion === keyUrl) ?? keys.at(-1);
-    const keyInputs = current?.inputs as KeyInputs | undefined;
-    const size = keyInputs?.properties?.keySize;
-    const rotation = /^P(\d+)D$/.exec(String(keyInputs?.properties?.rotationPolicy?.lifetimeActions?.[0]?.trigger?.timeAfterCreate ?? ""));
+    const size = at(current?.inputs, "properties.keySize");
+    const rotation = /^P(\d+)D$/.exec(
+        String(at(current?.inputs, "properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate") ?? ""),
+    );
     const workspace = all.find((r) => r.type === T.workspace && fhir && r.inputs.workspaceName === fhir.workspaceName);
     const endpoints = all
         .filter(
             (r) =>
                 r.type === T.endpoint &&
-                ((r.inputs as EndpointInputs).privateLinkServiceConnections ?? []).some(
-                    (c) => workspace?.id && c.privateLinkServiceId === workspace.id,
-                ),
+                list(r.inputs.privateLinkServiceConnections).some((c) => workspace?.id && at(c, "privateLinkServiceId") === workspace.id),
         )
-        .map((r) => String((r.inputs as EndpointInputs).privateEndpointName ?? r.name));
-    const acls = (own.find((r) => r.type === T.vault)?.inputs as VaultInputs | undefined)?.properties?.networkAcls;
-    const policy = fhir?.resourceVersionPolicyConfiguration;
-    const overrides = Object.entries(policy?.resourceTypeOverrides ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
+        .map((r) => String(r.inputs.privateEndpointName ?? r.name));
+    const acls = at(own.find((r) => r.type === T.vault)?.inputs, "properties.networkAcls");
+    const policy = at(fhir, "resourceVersionPolicyConfiguration");
+    const overrides = Object.entries(at(policy, "resourceTypeOverrides") ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
     const versioning =
-        policy?.default !== undefined ? `${String(policy.default)}${overrides.length ? ` (${overrides.join(", ")})` : ""}` : undefined;
-    const lifecycle = own.find((r) => r.type === T.lifecycle)?.inputs as LifecycleInputs | undefined;
-    const retention = lifecycle?.policy?.rules?.[0]?.definition?.actions?.baseBlob?.delete?.daysAfterCreationGreaterThan;
-    const fhirLocation = own.find((r) => r.type === T.fhir)?.inputs.location;
-    const recovery = own.find((r) => r.type === T.storage && fhirLocation !== undefined && r.inputs.location !== fhirLocation);
+        at(policy, "default") !== undefined
+            ? `${String(at(policy, "default"))}${overrides.length ? ` (${overrides.join(", ")})` : ""}`
+            : undefined;
+    const lifecycle = own.find((r) => r.type === T.lifecycle)?.inputs;
+    const retention = at(lifecycle, "policy.rules.0.definition.actions.baseBlob.delete.daysAfterCreationGreaterThan");
+    const recovery = own.find((r) => r.type === T.storage && fhir?.location !== undefined && r.inputs.location !== fhir.location);
     const grants: Record<string, number> = {};
     for (const g of own.filter((r) => r.type === T.grant)) {
         const role = builtInRoleName(String(g.inputs.roleDefinitionId ?? ""));
@@ -319,7 +298,7 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
         ...(current
             ? {
                   key: {
-                      name: String(keyInputs?.keyName),
+                      name: String(at(current.inputs, "keyName")),
                       ...(typeof size === "number" ? { size } : {}),
                       ...(rotation ? { rotationDays: Number(rotation[1]) } : {}),
                       olderKeys: keys.length - 1,
@@ -328,24 +307,22 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
             : {}),
         network: endpoints.length ? "private" : "public",
         privateEndpoints: endpoints.sort(),
-        ...(acls ? { keyVaultNetwork: acls.defaultAction === "Allow" ? ("allNetworks" as const) : ("trustedServices" as const) } : {}),
-        export: fhir?.exportConfiguration !== undefined,
-        import: fhir?.importConfiguration?.enabled === true,
-        smartProxy: fhir?.authenticationConfiguration?.smartProxyEnabled === true,
-        corsOrigins: (fhir?.corsConfiguration?.origins ?? []).map(String),
+        ...(acls
+            ? { keyVaultNetwork: at(acls, "defaultAction") === "Allow" ? ("allNetworks" as const) : ("trustedServices" as const) }
+            : {}),
+        export: at(fhir, "exportConfiguration") !== undefined,
+        import: at(fhir, "importConfiguration.enabled") === true,
+        smartProxy: at(fhir, "authenticationConfiguration.smartProxyEnabled") === true,
+        corsOrigins: list(at(fhir, "corsConfiguration.origins")).map(String),
         grants: Object.fromEntries(Object.entries(grants).sort(([a], [b]) => a.localeCompare(b))),
-        initialImportMode: fhir?.importConfiguration?.initialImportMode === true,
+        initialImportMode: at(fhir, "importConfiguration.initialImportMode") === true,
         ...(versioning ? { versioning } : {}),
-        smartIdentityProviders: (fhir?.authenticationConfiguration?.smartIdentityProviders ?? []).map((p) => String(p.authority)),
-        acrLoginServers: (fhir?.acrConfiguration?.loginServers ?? []).map(String),
-        usCoreMissingData: fhir?.implementationGuidesConfiguration?.usCoreMissingData === true,
+        smartIdentityProviders: list(at(fhir, "authenticationConfiguration.smartIdentityProviders")).map((p) => String(at(p, "authority"))),
+        acrLoginServers: list(at(fhir, "acrConfiguration.loginServers")).map(String),
+        usCoreMissingData: at(fhir, "implementationGuidesConfiguration.usCoreMissingData") === true,
         ...(typeof retention === "number" ? { exportRetentionDays: retention } : {}),
         ...(recovery ? { recoveryCopy: String(recovery.inputs.location) } : {}),
     };
-}
-
-interface LifecycleInputs {
-    policy?: { rules?: { definition?: { actions?: { baseBlob?: { delete?: { daysAfterCreationGreaterThan?: unknown } } } } }[] };
 }
 
 /** The stack-wide settings, from the platform's resources. */

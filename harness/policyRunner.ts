@@ -22,6 +22,7 @@ import type {
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { suggest } from "../config/schema";
 import type { CapturedResource } from "./mockRun";
+import { isRecord, mapJson } from "./stackFiles";
 import { policies as ALL_POLICIES } from "../policies/policies";
 import { type FhirPolicy, UnknownValueError, isStackPolicy } from "../policies/rules/common";
 
@@ -87,8 +88,6 @@ function levelOf(v: unknown, where: string, problems: string[]): EnforcementLeve
     problems.push(`${where}: enforcement level must be one of ${LEVELS.join(", ")}, got ${JSON.stringify(v)}`);
     return undefined;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * The schema the CLI checks a policy's resolved config against (`convertSchema`, pulumi/pulumi
@@ -166,7 +165,7 @@ export function resolvePolicyConfig(
     config: Record<string, unknown> = {},
     policies: readonly FhirPolicy[] = ALL_POLICIES,
 ): Map<string, ResolvedPolicyConfig> {
-    if (!isObject(config))
+    if (!isRecord(config))
         throw new PolicyConfigError([
             `policy pack config must be a JSON object (policy name -> level or object), got ${JSON.stringify(config)}`,
         ]);
@@ -176,11 +175,11 @@ export function resolvePolicyConfig(
         if (key !== "all" && !names.includes(key)) problems.push(unknownPolicy(key, names));
     }
     const allEntry = config.all;
-    const allLevel = levelOf(isObject(allEntry) ? allEntry.enforcementLevel : allEntry, "all", problems);
+    const allLevel = levelOf(isRecord(allEntry) ? allEntry.enforcementLevel : allEntry, "all", problems);
     const out = new Map<string, ResolvedPolicyConfig>();
     for (const p of policies) {
         const entry = config[p.name];
-        const entryObj = isObject(entry) ? entry : undefined;
+        const entryObj = isRecord(entry) ? entry : undefined;
         if (entry !== undefined && typeof entry !== "string" && !entryObj) {
             problems.push(`${p.name}: config must be an enforcement level or an object, got ${JSON.stringify(entry)}`);
             continue;
@@ -205,7 +204,7 @@ export function policyConfigWarnings(config: Record<string, unknown> = {}, polic
     const warnings: string[] = [];
     for (const p of policies) {
         const entry = config[p.name];
-        if (!isObject(entry)) continue;
+        if (!isRecord(entry)) continue;
         const known = Object.keys(p.configSchema?.properties ?? {});
         for (const k of Object.keys(entry)) {
             if (k === "enforcementLevel" || known.includes(k)) continue;
@@ -243,7 +242,7 @@ export function readPolicyConfigFile(file: string, policies: readonly FhirPolicy
     } catch (e) {
         throw new PolicyConfigError([`not valid JSON: ${(e as Error).message}`]);
     }
-    if (!isObject(config))
+    if (!isRecord(config))
         throw new PolicyConfigError([
             `must be a JSON object (policy name -> level or object), got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`,
         ]);
@@ -266,13 +265,7 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
 
 /** A deep copy in this module's realm (structuredClone's objects fail the proxy's `instanceof Object` in Jest's vm). */
 function deepCopy<T>(v: T): T {
-    if (Array.isArray(v)) return v.map(deepCopy) as T;
-    if (v !== null && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) out[k] = deepCopy(x);
-        return out as T;
-    }
-    return v;
+    return mapJson(v, (x) => x) as T;
 }
 
 /** Props as a policy sees them: a private copy behind the SDK's unknown-checking proxy. */
