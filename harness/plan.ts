@@ -1,10 +1,7 @@
 /**
- * The offline plan: what `pulumi preview` would register, grouped by account, from a mock-mode run of the real
- * program, plus the policy pack's verdict. Pure functions over captured resources; output is deterministic.
- *
- * Values the mocks invent (random suffixes, resource IDs, principal and client IDs, key versions: whatever is an
- * output of a resource in the run) are never shown as if real: every occurrence in an input is replaced by
- * `(known after deploy)`, and the plan records which output it stands for (`unknowns`), so two plans still compare.
+ * The offline plan: what `pulumi preview` would register, by account, from a mock-mode run of the real program, and
+ * the policy pack's verdict. Pure and deterministic. Values the mocks invent (any output of a resource in the run) show
+ * as `(known after deploy)`, and the plan records which output each stands for (`unknowns`), so two plans compare.
  */
 import { type ConfigProblem, formatProblem } from "../config/schema";
 import { FHIR_DATA_ROLES, builtInRoleName } from "../azure/facts";
@@ -123,10 +120,9 @@ export function inputLeaves(value: unknown): [string, unknown][] {
     return out;
 }
 
-function strings(value: unknown, out: string[] = []): string[] {
-    if (typeof value === "string") out.push(value);
-    else if (Array.isArray(value)) for (const v of value) strings(v, out);
-    else if (isRecord(value)) for (const v of Object.values(value)) strings(v, out);
+function strings(value: unknown): string[] {
+    const out: string[] = [];
+    mapJson(value, (v) => typeof v === "string" && out.push(v));
     return out;
 }
 
@@ -513,35 +509,26 @@ export function lockDriftLines(plan: Pick<Plan, "stack" | "lock">): string[] {
     const place = `npm run place -- --stack ${plan.stack}`;
     if (!d.exists) return [`No placement lock yet (${d.file}): ${place} writes it; commit it with the stack file (CI checks it).`];
     const list = (names: string[]) => names.map((n) => `'${n}'`).join(", ");
-    const lines: string[] = [];
-    if (d.dropped.length)
-        lines.push(
-            `In ${d.file}, not in the config: ${list(d.dropped)}. pulumi up would delete every resource of ` +
-                `${d.dropped.length === 1 ? "this account" : "these accounts"}: FHIR service and its data, key vault and keys, ` +
-                "storage, identity, grants (protected resources refuse, and the update fails).",
-        );
-    if (d.created.length)
-        lines.push(
-            `In the config, not in ${d.file}: ${list(d.created)}. pulumi up would create every resource of ` +
-                `${d.created.length === 1 ? "this account" : "these accounts"}; ${place} places ${d.created.length === 1 ? "it" : "them"} ` +
-                "(commit the lock with the config).",
-        );
-    if (d.dropped.length && d.created.length)
-        lines.push(
+    const [dropped, created] = [d.dropped.length, d.created.length];
+    const these = (n: number) => (n === 1 ? "this account" : "these accounts");
+    return [
+        dropped &&
+            `In ${d.file}, not in the config: ${list(d.dropped)}. pulumi up would delete every resource of ${these(dropped)}: FHIR ` +
+                "service and its data, key vault and keys, storage, identity, grants (protected resources refuse, and the update fails).",
+        created &&
+            `In the config, not in ${d.file}: ${list(d.created)}. pulumi up would create every resource of ${these(created)}; ` +
+                `${place} places ${created === 1 ? "it" : "them"} (commit the lock with the config).`,
+        dropped &&
+            created &&
             "If an account was renamed: a rename is a delete of every resource of the old name plus a create of every resource " +
                 "of the new one. Nothing moves: the new account starts with an empty FHIR service and a new key; the old one's data " +
                 "is deleted with it.",
-        );
-    if (d.dropped.length) {
-        const first = d.dropped[0];
-        lines.push(
-            `To keep ${list(d.dropped)}: put ${d.dropped.length === 1 ? "it" : "them"} back in Pulumi.${plan.stack}.yaml. ` +
-                `To remove ${d.dropped.length === 1 ? "it" : "one"} on purpose: with the account still in the config, ` +
-                `npm run decommission -- --stack ${plan.stack} --account ${first} (docs/runbook.md), then remove it and run ${place}. ` +
-                `Never deployed? ${place} records the config as it is.`,
-        );
-    }
-    return lines;
+        dropped &&
+            `To keep ${list(d.dropped)}: put ${dropped === 1 ? "it" : "them"} back in Pulumi.${plan.stack}.yaml. ` +
+                `To remove ${dropped === 1 ? "it" : "one"} on purpose: with the account still in the config, ` +
+                `npm run decommission -- --stack ${plan.stack} --account ${d.dropped[0]} (docs/runbook.md), then remove it and run ` +
+                `${place}. Never deployed? ${place} records the config as it is.`,
+    ].filter((l): l is string => typeof l === "string");
 }
 
 /** Whether the plan fails on the placement lock: accounts it holds that the config dropped. */

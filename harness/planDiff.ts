@@ -525,7 +525,8 @@ export function renderDiffMarkdown(diff: PlanDiff, ctx: DiffContext): string[] {
         "|---|---|---:|---:|---:|---:|---:|",
         ...diff.groups.map((g) => {
             const c = countsOf([g]);
-            return `| ${g.name === PLATFORM_GROUP ? "platform" : md(g.name)} | ${g.status} | ${c.added} | ${c.removed} | ${c.changed} | ${c.replaced} | ${c.renamed} |`;
+            const name = g.name === PLATFORM_GROUP ? "platform" : md(g.name);
+            return `| ${name} | ${g.status} | ${c.added} | ${c.removed} | ${c.changed} | ${c.replaced} | ${c.renamed} |`;
         }),
         "",
     ];
