@@ -174,21 +174,7 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
             throw programError ?? e;
         });
     await waitForRPCs();
-    const resolved = (await resolveOutputs(outputs ?? {})) as Record<string, unknown>;
-    return { resources: order.map((u) => captured.get(u)!), outputs: resolved };
-}
-
-async function resolveOutputs(v: unknown): Promise<unknown> {
-    if (pulumi.Output.isInstance(v)) {
-        const value = await new Promise<unknown>((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x)));
-        return resolveOutputs(value);
-    }
-    if (v instanceof Promise) return resolveOutputs(await v);
-    if (Array.isArray(v)) return Promise.all(v.map(resolveOutputs));
-    if (v && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const [k, val] of Object.entries(v)) out[k] = await resolveOutputs(val);
-        return out;
-    }
-    return v;
+    // Stack outputs resolved all the way down (Outputs and promises at any depth), as the engine records them.
+    const resolved = await new Promise<unknown>((resolve) => pulumi.output(outputs ?? {}).apply(resolve));
+    return { resources: order.map((u) => captured.get(u)!), outputs: resolved as Record<string, unknown> };
 }

@@ -6,7 +6,7 @@
  */
 import {
     type AccountSummary,
-    type MockValues,
+    MockValues,
     PLAN_FORMAT,
     PLATFORM_GROUP,
     type Plan,
@@ -94,13 +94,7 @@ export interface PlanDiff {
 // ---- reading plans -----------------------------------------------------------------------------------------------------
 
 export function sideOf(plan: Plan): PlanSide {
-    return {
-        groups: plan.groups.map((g) => ({
-            name: g.name,
-            resources: g.resources.map((r) => ({ ...r, unknowns: r.unknowns ?? {}, ignoreChanges: r.ignoreChanges ?? [] })),
-        })),
-        summaries: plan.summaries,
-    };
+    return readPlanDocument(plan, MockValues.none, `the plan of '${plan.stack}'`);
 }
 
 export const EMPTY_SIDE: PlanSide = { groups: [], summaries: {} };
@@ -182,6 +176,12 @@ function render(l: Leaf | undefined, withSources: boolean): string | undefined {
     return `${JSON.stringify(l.value)}${withSources && l.sources.length ? ` [${l.sources.join(", ")}]` : ""}`;
 }
 
+const OTHER_PROVIDER =
+    "another provider (subscription): azure-native's DiffConfig reports no change, so the engine neither replaces nor " +
+    "moves it and it stays where it is; move an account with npm run decommission and a new account instead";
+const TRIGGER_CHANGED =
+    "its replacementTrigger changed: the engine replaces it (a private endpoint's DNS zone group follows its workspace's services)";
+
 function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyMap<string, string>): InputChange[] {
     const before = leavesOf(base, renames);
     const after = leavesOf(head, new Map());
@@ -202,38 +202,17 @@ function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyM
             ...(rule ? { why: rule.why } : {}),
         });
     }
-    if (base.provider !== undefined && head.provider !== undefined && base.provider !== head.provider) {
-        changes.push({
-            path: "[provider]",
-            before: base.provider,
-            after: head.provider,
-            effect: "caution",
-            why:
-                "another provider (subscription): azure-native's DiffConfig reports no change, so the engine neither replaces nor " +
-                "moves it and it stays where it is; move an account with npm run decommission and a new account instead",
-        });
-    }
+    // Resource options: a change of one recorded on both sides.
+    const option = (path: string, before: string | undefined, after: string | undefined, effect: InputEffect, why: string) => {
+        if (before !== undefined && after !== undefined && before !== after) changes.push({ path, before, after, effect, why });
+    };
+    option("[provider]", base.provider, head.provider, "caution", OTHER_PROVIDER);
     // The engine's rule (pkg resource/deploy step_generator.go shouldTriggerReplace): a trigger absent on either side
     // replaces nothing; two recorded values that differ replace the resource.
     const trigger = (r: SideResource) => (r.replacementTrigger === undefined ? undefined : JSON.stringify(r.replacementTrigger));
-    if (trigger(base) !== undefined && trigger(head) !== undefined && trigger(base) !== trigger(head)) {
-        changes.push({
-            path: "[replacementTrigger]",
-            before: trigger(base),
-            after: trigger(head),
-            effect: "replace",
-            why: "its replacementTrigger changed: the engine replaces it (a private endpoint's DNS zone group follows its workspace's services)",
-        });
-    }
-    if (base.protect !== head.protect) {
-        changes.push({
-            path: "[protect]",
-            before: String(base.protect),
-            after: String(head.protect),
-            effect: "update",
-            why: base.protect ? "no longer protected: a later update may delete or replace it" : "protected from now on",
-        });
-    }
+    option("[replacementTrigger]", trigger(base), trigger(head), "replace", TRIGGER_CHANGED);
+    const protectWhy = base.protect ? "no longer protected: a later update may delete or replace it" : "protected from now on";
+    option("[protect]", String(base.protect), String(head.protect), "update", protectWhy);
     return changes;
 }
 
