@@ -25,7 +25,6 @@ export interface CapturedResource {
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
     protect: boolean;
-    retainOnDelete: boolean;
     /** Input paths whose changes the engine ignores after creation (create-only settings). */
     ignoreChanges: string[];
     /** Earlier URNs of this resource (aliases), as the SDK sends them: URNs, or `name=...` for alias specs. */
@@ -144,7 +143,6 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
                     protect: req.getProtect() === true,
-                    retainOnDelete: req.getRetainondelete() === true,
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
                     ...(req.getReplacementTrigger() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
                     ignoreChanges: req.getIgnorechangesList(),

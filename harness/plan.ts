@@ -536,43 +536,29 @@ export function lockDropsAccounts(plan: Pick<Plan, "lock">): boolean {
     return (plan.lock?.dropped.length ?? 0) > 0;
 }
 
-function lockText(plan: Plan): string[] {
-    const lines = lockDriftLines(plan);
-    if (!lines.length) return [];
-    return [
-        "Placement lock:",
-        ...lines.map((l) => `  ${l}`),
-        ...(lockDropsAccounts(plan) ? ["FAILED: accounts in the placement lock are missing from the config"] : []),
-        "",
-    ];
-}
-
 export function mandatoryViolations(plan: Plan): PolicyViolation[] {
     return plan.policy?.violations.filter((v) => v.enforcementLevel === "mandatory") ?? [];
 }
 
-/** The policy section of the text plan (empty when policies did not run). */
-/** The config warnings, for the text plan (empty when there are none). */
-function warningText(plan: Plan): string[] {
-    const w = plan.warnings ?? [];
-    return w.length ? [`Review (${w.length}):`, ...w.map((p) => `  warning: ${formatProblem(p)}`), ""] : [];
-}
-
+/** The text plan's placement lock, review (config warnings) and policy sections, each only when it has something to say. */
 export function policyText(plan: Plan): string[] {
-    return [...lockText(plan), ...warningText(plan), ...policyLines(plan)];
-}
-
-function policyLines(plan: Plan): string[] {
-    if (!plan.policy) return [];
+    const lock = lockDriftLines(plan);
+    const warnings = plan.warnings ?? [];
     const p = plan.policy;
     const mandatory = mandatoryViolations(plan).length;
-    const lines = [
-        `Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ` +
-            `${p.violations.length - mandatory} advisory violation(s)`,
+    const failedLock = lockDropsAccounts(plan) ? ["FAILED: accounts in the placement lock are missing from the config"] : [];
+    return [
+        ...(lock.length ? ["Placement lock:", ...lock.map((l) => `  ${l}`), ...failedLock, ""] : []),
+        ...(warnings.length ? [`Review (${warnings.length}):`, ...warnings.map((w) => `  warning: ${formatProblem(w)}`), ""] : []),
+        ...(p
+            ? [
+                  `Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ` +
+                      `${p.violations.length - mandatory} advisory violation(s)`,
+                  ...p.violations.flatMap((v) => [`  ${violationLine(v)}`, `      fix: ${v.remediation}`]),
+                  mandatory > 0 ? "FAILED: mandatory policy violations" : "PASSED: no mandatory policy violation",
+              ]
+            : []),
     ];
-    for (const v of p.violations) lines.push(`  ${violationLine(v)}`, `      fix: ${v.remediation}`);
-    lines.push(mandatory > 0 ? "FAILED: mandatory policy violations" : "PASSED: no mandatory policy violation");
-    return lines;
 }
 
 export function renderText(plan: Plan, options: { inputs?: boolean } = {}): string {
@@ -616,23 +602,24 @@ export function policyMarkdown(plan: Plan): { verdict: string; table: string[] }
     const verdict = lockDropsAccounts(plan)
         ? `:x: **Accounts in the placement lock are missing from the config** (see Placement lock)\n\n${policy}`
         : policy;
-    const table: string[] = [];
     const lock = lockDriftLines(plan);
-    if (lock.length)
-        table.push("### Placement lock", "", ...lock.map((l) => `- ${lockDropsAccounts(plan) ? ":x:" : ":warning:"} ${md(l)}`), "");
-    if (plan.warnings?.length) {
-        table.push("### Review", "", ...plan.warnings.map((w) => `- :warning: ${md(formatProblem(w))}`), "");
-    }
-    if (plan.policy?.violations.length) {
-        table.push("### Policy violations", "", "| level | policy | resource | message | fix |", "|---|---|---|---|---|");
-        for (const v of plan.policy.violations) {
-            table.push(
-                `| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ` +
-                    `${md(v.remediation)} |`,
-            );
-        }
-        table.push("");
-    }
+    const violations = plan.policy?.violations ?? [];
+    const row = (v: PolicyViolation) =>
+        `| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ${md(v.remediation)} |`;
+    const section = (title: string, lines: string[]) => (lines.length ? [`### ${title}`, "", ...lines, ""] : []);
+    const mark = lockDropsAccounts(plan) ? ":x:" : ":warning:";
+    const header = ["| level | policy | resource | message | fix |", "|---|---|---|---|---|"];
+    const table = [
+        ...section(
+            "Placement lock",
+            lock.map((l) => `- ${mark} ${md(l)}`),
+        ),
+        ...section(
+            "Review",
+            (plan.warnings ?? []).map((w) => `- :warning: ${md(formatProblem(w))}`),
+        ),
+        ...section("Policy violations", violations.length ? [...header, ...violations.map(row)] : []),
+    ];
     return { verdict, table };
 }
 

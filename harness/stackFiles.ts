@@ -107,36 +107,27 @@ export function cliConfigMap(config: Record<string, unknown>, project: string, p
         }
         const other = spelledAs.get(key);
         if (other !== undefined) {
-            problems.push({
-                path: raw,
-                message:
-                    `'${other}' and '${raw}' are one key to the Pulumi CLI (a key without a namespace takes the project's, ` +
-                    `'${project}'), and which of the two values it applies is not defined: keep one`,
-            });
+            problems.push({ path: raw, message: `'${other}' and '${raw}' ${ONE_KEY(project)}` });
             continue;
         }
         spelledAs.set(key, raw);
         if (value === null || value === undefined) {
-            problems.push({
-                path: raw,
-                message:
-                    "has no value: the Pulumi CLI warns (No value for configuration key) and passes an empty string; write a value or " +
-                    "delete the line",
-            });
+            problems.push({ path: raw, message: NO_VALUE });
             continue;
         }
         const secret = secretPath(value, raw);
-        if (secret !== undefined) {
-            problems.push({
-                path: secret,
-                message: "is a secret (secure:), which only the stack's secrets provider decrypts: the offline tools cannot read it",
-            });
-            continue;
-        }
-        out[key] = cliConfigValue(value);
+        if (secret !== undefined) problems.push({ path: secret, message: SECRET });
+        else out[key] = cliConfigValue(value);
     }
     return out;
 }
+
+const ONE_KEY = (project: string) =>
+    `are one key to the Pulumi CLI (a key without a namespace takes the project's, '${project}'), and which of the two values ` +
+    "it applies is not defined: keep one";
+const NO_VALUE =
+    "has no value: the Pulumi CLI warns (No value for configuration key) and passes an empty string; write a value or delete the line";
+const SECRET = "is a secret (secure:), which only the stack's secrets provider decrypts: the offline tools cannot read it";
 
 /** The key the CLI makes of a stack file key, or why it refuses it. */
 export function cliConfigKey(raw: string, project: string): string | { error: string } {
