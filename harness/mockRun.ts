@@ -1,11 +1,10 @@
 /**
- * Runs a Pulumi program in the SDK's mock mode and captures what the engine would see: for every resource its type,
- * name, URN, parent, provider, inputs (secrets masked), dependencies, property dependencies and protect flag.
- *
- * `mocks.newResource` gets only type, name and inputs (pulumi/pulumi#14421), so we also wrap the mock monitor's
- * `registerResource` and read the full request, as the engine would receive it.
+ * Runs a Pulumi program in the SDK's mock mode and captures every resource as the engine would see it. `mocks.newResource`
+ * gets only type, name and inputs (pulumi/pulumi#14421), so the mock monitor's `registerResource` is wrapped to read the
+ * full request (parent, provider, dependencies, options).
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { skipSdkPromiseStacks } from "../program/sdkStacks";
 import { mockState } from "./mockState";
 
@@ -26,7 +25,6 @@ export interface CapturedResource {
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
     protect: boolean;
-    retainOnDelete: boolean;
     /** Input paths whose changes the engine ignores after creation (create-only settings). */
     ignoreChanges: string[];
     /** Earlier URNs of this resource (aliases), as the SDK sends them: URNs, or `name=...` for alias specs. */
@@ -69,36 +67,15 @@ export function maskValue(v: unknown): unknown {
     return v;
 }
 
-type MonitorRequest = {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-    getCustom(): boolean;
-    getProvider(): string;
-    getProtect(): boolean | undefined;
-    getRetainondelete(): boolean | undefined;
-    getDeletebeforereplace(): boolean;
-    getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
-    getIgnorechangesList(): string[];
-    getAliasurnsList(): string[];
-    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
-    getDependenciesList(): string[];
-    getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
-    getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
-};
-type MonitorCallback = (
-    err: Error | null,
-    resp?: { getUrn(): string; getId(): string; getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0] | undefined },
-) => void;
+type MonitorCallback = (err: Error | null, resp?: RegisterResourceResponse) => void;
 interface PatchableMonitor {
-    registerResource(req: MonitorRequest, cb: MonitorCallback): void;
+    registerResource(req: RegisterResourceRequest, cb: MonitorCallback): void;
     newUrn(parent: string, type: string, name: string): string;
 }
 
 /**
- * URNs as the Pulumi engine builds them: the qualified type chains every ancestor's type except the root stack's
- * (the mock monitor keeps only the parent's). With this, URNs from a mock run are the ones `pulumi up` records,
- * so `pulumi state unprotect <urn>` and friends can be printed from a plan.
+ * URNs as the engine builds them (the mock monitor keeps only the parent's type): the qualified type chains every
+ * ancestor's type but the root stack's, so a plan's URNs are the ones `pulumi up` records.
  */
 export function engineUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
     const parentType = parent ? parent.split("::")[2] : undefined;
@@ -113,10 +90,7 @@ function waitForRPCs(): Promise<void> {
     return settings.waitForRPCs();
 }
 
-/**
- * Runs `program` (which registers resources and returns stack outputs) under mocks, inside a Pulumi stack,
- * and returns every captured resource in registration order. Rejects with the program's own error.
- */
+/** Runs `program` (registers resources, returns outputs) under mocks: resources in registration order, or its own error. */
 export async function runUnderMocks(program: () => Record<string, unknown>, options: MockRunOptions): Promise<MockRunResult> {
     const project = options.project ?? "fhir-platform";
     // What index.ts does before its first resource, so programs run here cost what they cost under the language host.
@@ -148,14 +122,14 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
     const monitor = pulumi.runtime.getMonitor() as unknown as PatchableMonitor;
     monitor.newUrn = (parent, type, name) => engineUrn(options.stack, project, parent || undefined, type, name);
     const original = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: MonitorRequest, cb: MonitorCallback) => {
+    monitor.registerResource = (req: RegisterResourceRequest, cb: MonitorCallback) => {
         original(req, (err, resp) => {
             if (!err && resp) {
                 const propertyDependencies: Record<string, string[]> = {};
                 req.getPropertydependenciesMap().forEach((v, k) => {
                     propertyDependencies[k] = v.getUrnsList();
                 });
-                const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+                const inputs: Record<string, unknown> = pulumi.runtime.deserializeProperties(req.getObject()!);
                 const r: CapturedResource = {
                     urn: resp.getUrn(),
                     type: req.getType(),
@@ -164,15 +138,11 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
                     ...(req.getParent() ? { parent: req.getParent() } : {}),
                     ...(req.getProvider() ? { provider: req.getProvider() } : {}),
                     ...(resp.getId() ? { id: resp.getId() } : {}),
-                    inputs: maskValue(inputs) as Record<string, unknown>,
-                    outputs: maskValue(resp.getObject() ? pulumi.runtime.deserializeProperties(resp.getObject()!) : {}) as Record<
-                        string,
-                        unknown
-                    >,
+                    inputs: maskValue(inputs) as typeof inputs,
+                    outputs: maskValue(resp.getObject() ? pulumi.runtime.deserializeProperties(resp.getObject()!) : {}) as typeof inputs,
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
                     protect: req.getProtect() === true,
-                    retainOnDelete: req.getRetainondelete() === true,
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
                     ...(req.getReplacementTrigger() ? { replacementTrigger: req.getReplacementTrigger()!.toJavaScript() } : {}),
                     ignoreChanges: req.getIgnorechangesList(),
@@ -202,21 +172,7 @@ export async function runUnderMocks(program: () => Record<string, unknown>, opti
             throw programError ?? e;
         });
     await waitForRPCs();
-    const resolved = (await resolveOutputs(outputs ?? {})) as Record<string, unknown>;
-    return { resources: order.map((u) => captured.get(u)!), outputs: resolved };
-}
-
-async function resolveOutputs(v: unknown): Promise<unknown> {
-    if (pulumi.Output.isInstance(v)) {
-        const value = await new Promise<unknown>((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x)));
-        return resolveOutputs(value);
-    }
-    if (v instanceof Promise) return resolveOutputs(await v);
-    if (Array.isArray(v)) return Promise.all(v.map(resolveOutputs));
-    if (v && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const [k, val] of Object.entries(v)) out[k] = await resolveOutputs(val);
-        return out;
-    }
-    return v;
+    // Stack outputs resolved all the way down (Outputs and promises at any depth), as the engine records them.
+    const resolved = await new Promise<unknown>((resolve) => pulumi.output(outputs ?? {}).apply(resolve));
+    return { resources: order.map((u) => captured.get(u)!), outputs: resolved as Record<string, unknown> };
 }

@@ -1,15 +1,13 @@
 /**
- * The offline plan: what `pulumi preview` would register, grouped by account, from a mock-mode run of the real
- * program, plus the policy pack's verdict. Pure functions over captured resources; output is deterministic.
- *
- * Values the mocks invent (random suffixes, resource IDs, principal and client IDs, key versions: whatever is an
- * output of a resource in the run) are never shown as if real: every occurrence in an input is replaced by
- * `(known after deploy)`, and the plan records which output it stands for (`unknowns`), so two plans still compare.
+ * The offline plan: what `pulumi preview` would register, by account, from a mock-mode run of the real program, and
+ * the policy pack's verdict. Pure and deterministic. Values the mocks invent (any output of a resource in the run) show
+ * as `(known after deploy)`, and the plan records which output each stands for (`unknowns`), so two plans compare.
  */
 import { type ConfigProblem, formatProblem } from "../config/schema";
 import { FHIR_DATA_ROLES, builtInRoleName } from "../azure/facts";
 import type { CapturedResource } from "./mockRun";
 import { nameInput } from "./planFacts";
+import { isRecord, mapJson } from "./stackFiles";
 import type { PolicyReport, PolicyViolation } from "./policyRunner";
 import type { LockDrift } from "./runStack";
 
@@ -92,10 +90,6 @@ export interface Plan {
 
 // ---- input paths ---------------------------------------------------------------------------------------------------
 
-function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function childPath(prefix: string, key: string): string {
     if (!/^[\w$:@/-]+$/.test(key)) return `${prefix}[${JSON.stringify(key)}]`;
     return prefix ? `${prefix}.${key}` : key;
@@ -108,10 +102,10 @@ function childPath(prefix: string, key: string): string {
  */
 function mapLeaves(value: unknown, prefix: string, visit: (path: string, leaf: unknown) => unknown): unknown {
     if (Array.isArray(value)) {
-        if (!value.some((v) => isObject(v) || Array.isArray(v))) return visit(prefix, value);
+        if (!value.some((v) => isRecord(v) || Array.isArray(v))) return visit(prefix, value);
         return value.map((v, i) => mapLeaves(v, `${prefix}[${i}]`, visit));
     }
-    if (isObject(value)) {
+    if (isRecord(value)) {
         const keys = Object.keys(value).sort();
         if (keys.length === 0) return prefix ? visit(prefix, value) : value;
         return Object.fromEntries(keys.map((k) => [k, mapLeaves(value[k], childPath(prefix, k), visit)]));
@@ -126,10 +120,9 @@ export function inputLeaves(value: unknown): [string, unknown][] {
     return out;
 }
 
-function strings(value: unknown, out: string[] = []): string[] {
-    if (typeof value === "string") out.push(value);
-    else if (Array.isArray(value)) for (const v of value) strings(v, out);
-    else if (isObject(value)) for (const v of Object.values(value)) strings(v, out);
+function strings(value: unknown): string[] {
+    const out: string[] = [];
+    mapJson(value, (v) => typeof v === "string" && out.push(v));
     return out;
 }
 
@@ -192,10 +185,7 @@ export class MockValues {
 
     /** A copy of `value` with every string sanitized (stack outputs, messages). */
     sanitizeDeep(value: unknown): unknown {
-        if (typeof value === "string") return this.sanitize(value).text;
-        if (Array.isArray(value)) return value.map((v) => this.sanitizeDeep(v));
-        if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.sanitizeDeep(v)]));
-        return value;
+        return mapJson(value, (v) => (typeof v === "string" ? this.sanitize(v).text : v));
     }
 
     /**
@@ -258,58 +248,43 @@ const T = {
     provider: "pulumi:providers:azure-native",
 } as const;
 
-/** The few inputs the summary reads (captured inputs are plain JSON: every field may be missing). */
-interface FhirInputs {
-    workspaceName?: unknown;
-    encryption?: { customerManagedKeyEncryption?: { keyEncryptionKeyUrl?: unknown } };
-    exportConfiguration?: unknown;
-    importConfiguration?: { enabled?: unknown; initialImportMode?: unknown };
-    authenticationConfiguration?: { smartProxyEnabled?: unknown; smartIdentityProviders?: { authority?: unknown }[] };
-    corsConfiguration?: { origins?: unknown[] };
-    resourceVersionPolicyConfiguration?: { default?: unknown; resourceTypeOverrides?: Record<string, unknown> };
-    acrConfiguration?: { loginServers?: unknown[] };
-    implementationGuidesConfiguration?: { usCoreMissingData?: unknown };
+/** The value at a dotted path (`a.0.b`) of captured inputs (plain JSON: any step may be missing). */
+function at(value: unknown, path: string): unknown {
+    return path
+        .split(".")
+        .reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
 }
-interface KeyInputs {
-    keyName?: unknown;
-    properties?: { keySize?: unknown; rotationPolicy?: { lifetimeActions?: { trigger?: { timeAfterCreate?: unknown } }[] } };
-}
-interface VaultInputs {
-    properties?: { networkAcls?: { defaultAction?: unknown } };
-}
-interface EndpointInputs {
-    privateEndpointName?: unknown;
-    privateLinkServiceConnections?: { privateLinkServiceId?: unknown }[];
-}
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** The settings a reviewer checks for one account, from its resources (and the run's workspaces and endpoints). */
 export function summarizeAccount(own: readonly CapturedResource[], all: readonly CapturedResource[]): AccountSummary {
-    const fhir = own.find((r) => r.type === T.fhir)?.inputs as FhirInputs | undefined;
+    const fhir = own.find((r) => r.type === T.fhir)?.inputs;
     const keys = own.filter((r) => r.type === T.key);
-    const keyUrl = fhir?.encryption?.customerManagedKeyEncryption?.keyEncryptionKeyUrl;
+    const keyUrl = at(fhir, "encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl");
     const current = keys.find((k) => k.outputs.keyUriWithVersion === keyUrl) ?? keys.at(-1);
-    const keyInputs = current?.inputs as KeyInputs | undefined;
-    const size = keyInputs?.properties?.keySize;
-    const rotation = /^P(\d+)D$/.exec(String(keyInputs?.properties?.rotationPolicy?.lifetimeActions?.[0]?.trigger?.timeAfterCreate ?? ""));
+    const size = at(current?.inputs, "properties.keySize");
+    const rotation = /^P(\d+)D$/.exec(
+        String(at(current?.inputs, "properties.rotationPolicy.lifetimeActions.0.trigger.timeAfterCreate") ?? ""),
+    );
     const workspace = all.find((r) => r.type === T.workspace && fhir && r.inputs.workspaceName === fhir.workspaceName);
     const endpoints = all
         .filter(
             (r) =>
                 r.type === T.endpoint &&
-                ((r.inputs as EndpointInputs).privateLinkServiceConnections ?? []).some(
-                    (c) => workspace?.id && c.privateLinkServiceId === workspace.id,
-                ),
+                list(r.inputs.privateLinkServiceConnections).some((c) => workspace?.id && at(c, "privateLinkServiceId") === workspace.id),
         )
-        .map((r) => String((r.inputs as EndpointInputs).privateEndpointName ?? r.name));
-    const acls = (own.find((r) => r.type === T.vault)?.inputs as VaultInputs | undefined)?.properties?.networkAcls;
-    const policy = fhir?.resourceVersionPolicyConfiguration;
-    const overrides = Object.entries(policy?.resourceTypeOverrides ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
+        .map((r) => String(r.inputs.privateEndpointName ?? r.name));
+    const acls = at(own.find((r) => r.type === T.vault)?.inputs, "properties.networkAcls");
+    const policy = at(fhir, "resourceVersionPolicyConfiguration");
+    const overrides = Object.entries(at(policy, "resourceTypeOverrides") ?? {}).map(([t, v]) => `${t}: ${String(v)}`);
     const versioning =
-        policy?.default !== undefined ? `${String(policy.default)}${overrides.length ? ` (${overrides.join(", ")})` : ""}` : undefined;
-    const lifecycle = own.find((r) => r.type === T.lifecycle)?.inputs as LifecycleInputs | undefined;
-    const retention = lifecycle?.policy?.rules?.[0]?.definition?.actions?.baseBlob?.delete?.daysAfterCreationGreaterThan;
-    const fhirLocation = own.find((r) => r.type === T.fhir)?.inputs.location;
-    const recovery = own.find((r) => r.type === T.storage && fhirLocation !== undefined && r.inputs.location !== fhirLocation);
+        at(policy, "default") !== undefined
+            ? `${String(at(policy, "default"))}${overrides.length ? ` (${overrides.join(", ")})` : ""}`
+            : undefined;
+    const lifecycle = own.find((r) => r.type === T.lifecycle)?.inputs;
+    const retention = at(lifecycle, "policy.rules.0.definition.actions.baseBlob.delete.daysAfterCreationGreaterThan");
+    const recovery = own.find((r) => r.type === T.storage && fhir?.location !== undefined && r.inputs.location !== fhir.location);
     const grants: Record<string, number> = {};
     for (const g of own.filter((r) => r.type === T.grant)) {
         const role = builtInRoleName(String(g.inputs.roleDefinitionId ?? ""));
@@ -319,7 +294,7 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
         ...(current
             ? {
                   key: {
-                      name: String(keyInputs?.keyName),
+                      name: String(at(current.inputs, "keyName")),
                       ...(typeof size === "number" ? { size } : {}),
                       ...(rotation ? { rotationDays: Number(rotation[1]) } : {}),
                       olderKeys: keys.length - 1,
@@ -328,24 +303,22 @@ export function summarizeAccount(own: readonly CapturedResource[], all: readonly
             : {}),
         network: endpoints.length ? "private" : "public",
         privateEndpoints: endpoints.sort(),
-        ...(acls ? { keyVaultNetwork: acls.defaultAction === "Allow" ? ("allNetworks" as const) : ("trustedServices" as const) } : {}),
-        export: fhir?.exportConfiguration !== undefined,
-        import: fhir?.importConfiguration?.enabled === true,
-        smartProxy: fhir?.authenticationConfiguration?.smartProxyEnabled === true,
-        corsOrigins: (fhir?.corsConfiguration?.origins ?? []).map(String),
+        ...(acls
+            ? { keyVaultNetwork: at(acls, "defaultAction") === "Allow" ? ("allNetworks" as const) : ("trustedServices" as const) }
+            : {}),
+        export: at(fhir, "exportConfiguration") !== undefined,
+        import: at(fhir, "importConfiguration.enabled") === true,
+        smartProxy: at(fhir, "authenticationConfiguration.smartProxyEnabled") === true,
+        corsOrigins: list(at(fhir, "corsConfiguration.origins")).map(String),
         grants: Object.fromEntries(Object.entries(grants).sort(([a], [b]) => a.localeCompare(b))),
-        initialImportMode: fhir?.importConfiguration?.initialImportMode === true,
+        initialImportMode: at(fhir, "importConfiguration.initialImportMode") === true,
         ...(versioning ? { versioning } : {}),
-        smartIdentityProviders: (fhir?.authenticationConfiguration?.smartIdentityProviders ?? []).map((p) => String(p.authority)),
-        acrLoginServers: (fhir?.acrConfiguration?.loginServers ?? []).map(String),
-        usCoreMissingData: fhir?.implementationGuidesConfiguration?.usCoreMissingData === true,
+        smartIdentityProviders: list(at(fhir, "authenticationConfiguration.smartIdentityProviders")).map((p) => String(at(p, "authority"))),
+        acrLoginServers: list(at(fhir, "acrConfiguration.loginServers")).map(String),
+        usCoreMissingData: at(fhir, "implementationGuidesConfiguration.usCoreMissingData") === true,
         ...(typeof retention === "number" ? { exportRetentionDays: retention } : {}),
         ...(recovery ? { recoveryCopy: String(recovery.inputs.location) } : {}),
     };
-}
-
-interface LifecycleInputs {
-    policy?: { rules?: { definition?: { actions?: { baseBlob?: { delete?: { daysAfterCreationGreaterThan?: unknown } } } } }[] };
 }
 
 /** The stack-wide settings, from the platform's resources. */
@@ -536,35 +509,26 @@ export function lockDriftLines(plan: Pick<Plan, "stack" | "lock">): string[] {
     const place = `npm run place -- --stack ${plan.stack}`;
     if (!d.exists) return [`No placement lock yet (${d.file}): ${place} writes it; commit it with the stack file (CI checks it).`];
     const list = (names: string[]) => names.map((n) => `'${n}'`).join(", ");
-    const lines: string[] = [];
-    if (d.dropped.length)
-        lines.push(
-            `In ${d.file}, not in the config: ${list(d.dropped)}. pulumi up would delete every resource of ` +
-                `${d.dropped.length === 1 ? "this account" : "these accounts"}: FHIR service and its data, key vault and keys, ` +
-                "storage, identity, grants (protected resources refuse, and the update fails).",
-        );
-    if (d.created.length)
-        lines.push(
-            `In the config, not in ${d.file}: ${list(d.created)}. pulumi up would create every resource of ` +
-                `${d.created.length === 1 ? "this account" : "these accounts"}; ${place} places ${d.created.length === 1 ? "it" : "them"} ` +
-                "(commit the lock with the config).",
-        );
-    if (d.dropped.length && d.created.length)
-        lines.push(
+    const [dropped, created] = [d.dropped.length, d.created.length];
+    const these = (n: number) => (n === 1 ? "this account" : "these accounts");
+    return [
+        dropped &&
+            `In ${d.file}, not in the config: ${list(d.dropped)}. pulumi up would delete every resource of ${these(dropped)}: FHIR ` +
+                "service and its data, key vault and keys, storage, identity, grants (protected resources refuse, and the update fails).",
+        created &&
+            `In the config, not in ${d.file}: ${list(d.created)}. pulumi up would create every resource of ${these(created)}; ` +
+                `${place} places ${created === 1 ? "it" : "them"} (commit the lock with the config).`,
+        dropped &&
+            created &&
             "If an account was renamed: a rename is a delete of every resource of the old name plus a create of every resource " +
                 "of the new one. Nothing moves: the new account starts with an empty FHIR service and a new key; the old one's data " +
                 "is deleted with it.",
-        );
-    if (d.dropped.length) {
-        const first = d.dropped[0];
-        lines.push(
-            `To keep ${list(d.dropped)}: put ${d.dropped.length === 1 ? "it" : "them"} back in Pulumi.${plan.stack}.yaml. ` +
-                `To remove ${d.dropped.length === 1 ? "it" : "one"} on purpose: with the account still in the config, ` +
-                `npm run decommission -- --stack ${plan.stack} --account ${first} (docs/runbook.md), then remove it and run ${place}. ` +
-                `Never deployed? ${place} records the config as it is.`,
-        );
-    }
-    return lines;
+        dropped &&
+            `To keep ${list(d.dropped)}: put ${dropped === 1 ? "it" : "them"} back in Pulumi.${plan.stack}.yaml. ` +
+                `To remove ${dropped === 1 ? "it" : "one"} on purpose: with the account still in the config, ` +
+                `npm run decommission -- --stack ${plan.stack} --account ${d.dropped[0]} (docs/runbook.md), then remove it and run ` +
+                `${place}. Never deployed? ${place} records the config as it is.`,
+    ].filter((l): l is string => typeof l === "string");
 }
 
 /** Whether the plan fails on the placement lock: accounts it holds that the config dropped. */
@@ -572,43 +536,29 @@ export function lockDropsAccounts(plan: Pick<Plan, "lock">): boolean {
     return (plan.lock?.dropped.length ?? 0) > 0;
 }
 
-function lockText(plan: Plan): string[] {
-    const lines = lockDriftLines(plan);
-    if (!lines.length) return [];
-    return [
-        "Placement lock:",
-        ...lines.map((l) => `  ${l}`),
-        ...(lockDropsAccounts(plan) ? ["FAILED: accounts in the placement lock are missing from the config"] : []),
-        "",
-    ];
-}
-
 export function mandatoryViolations(plan: Plan): PolicyViolation[] {
     return plan.policy?.violations.filter((v) => v.enforcementLevel === "mandatory") ?? [];
 }
 
-/** The policy section of the text plan (empty when policies did not run). */
-/** The config warnings, for the text plan (empty when there are none). */
-function warningText(plan: Plan): string[] {
-    const w = plan.warnings ?? [];
-    return w.length ? [`Review (${w.length}):`, ...w.map((p) => `  warning: ${formatProblem(p)}`), ""] : [];
-}
-
+/** The text plan's placement lock, review (config warnings) and policy sections, each only when it has something to say. */
 export function policyText(plan: Plan): string[] {
-    return [...lockText(plan), ...warningText(plan), ...policyLines(plan)];
-}
-
-function policyLines(plan: Plan): string[] {
-    if (!plan.policy) return [];
+    const lock = lockDriftLines(plan);
+    const warnings = plan.warnings ?? [];
     const p = plan.policy;
     const mandatory = mandatoryViolations(plan).length;
-    const lines = [
-        `Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ` +
-            `${p.violations.length - mandatory} advisory violation(s)`,
+    const failedLock = lockDropsAccounts(plan) ? ["FAILED: accounts in the placement lock are missing from the config"] : [];
+    return [
+        ...(lock.length ? ["Placement lock:", ...lock.map((l) => `  ${l}`), ...failedLock, ""] : []),
+        ...(warnings.length ? [`Review (${warnings.length}):`, ...warnings.map((w) => `  warning: ${formatProblem(w)}`), ""] : []),
+        ...(p
+            ? [
+                  `Policy pack: ${p.policiesRun} policies over ${p.resourcesChecked} resources: ${mandatory} mandatory, ` +
+                      `${p.violations.length - mandatory} advisory violation(s)`,
+                  ...p.violations.flatMap((v) => [`  ${violationLine(v)}`, `      fix: ${v.remediation}`]),
+                  mandatory > 0 ? "FAILED: mandatory policy violations" : "PASSED: no mandatory policy violation",
+              ]
+            : []),
     ];
-    for (const v of p.violations) lines.push(`  ${violationLine(v)}`, `      fix: ${v.remediation}`);
-    lines.push(mandatory > 0 ? "FAILED: mandatory policy violations" : "PASSED: no mandatory policy violation");
-    return lines;
 }
 
 export function renderText(plan: Plan, options: { inputs?: boolean } = {}): string {
@@ -652,23 +602,24 @@ export function policyMarkdown(plan: Plan): { verdict: string; table: string[] }
     const verdict = lockDropsAccounts(plan)
         ? `:x: **Accounts in the placement lock are missing from the config** (see Placement lock)\n\n${policy}`
         : policy;
-    const table: string[] = [];
     const lock = lockDriftLines(plan);
-    if (lock.length)
-        table.push("### Placement lock", "", ...lock.map((l) => `- ${lockDropsAccounts(plan) ? ":x:" : ":warning:"} ${md(l)}`), "");
-    if (plan.warnings?.length) {
-        table.push("### Review", "", ...plan.warnings.map((w) => `- :warning: ${md(formatProblem(w))}`), "");
-    }
-    if (plan.policy?.violations.length) {
-        table.push("### Policy violations", "", "| level | policy | resource | message | fix |", "|---|---|---|---|---|");
-        for (const v of plan.policy.violations) {
-            table.push(
-                `| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ` +
-                    `${md(v.remediation)} |`,
-            );
-        }
-        table.push("");
-    }
+    const violations = plan.policy?.violations ?? [];
+    const row = (v: PolicyViolation) =>
+        `| ${v.enforcementLevel} | \`${v.policyName}\` | ${md(v.resourceName ?? "stack")} | ${md(v.message)} | ${md(v.remediation)} |`;
+    const section = (title: string, lines: string[]) => (lines.length ? [`### ${title}`, "", ...lines, ""] : []);
+    const mark = lockDropsAccounts(plan) ? ":x:" : ":warning:";
+    const header = ["| level | policy | resource | message | fix |", "|---|---|---|---|---|"];
+    const table = [
+        ...section(
+            "Placement lock",
+            lock.map((l) => `- ${mark} ${md(l)}`),
+        ),
+        ...section(
+            "Review",
+            (plan.warnings ?? []).map((w) => `- :warning: ${md(formatProblem(w))}`),
+        ),
+        ...section("Policy violations", violations.length ? [...header, ...violations.map(row)] : []),
+    ];
     return { verdict, table };
 }
 

@@ -1,8 +1,7 @@
 /**
- * The plan of a stack at a git ref, made by that ref's own code and files (program, stack file, placement lock): the
- * ref's tree is extracted with `git archive` into a temporary directory, given this checkout's node_modules (a link:
- * no `npm ci`), and its own `scripts/plan.ts` runs there offline with `--json --no-policies`. The directory is removed
- * afterwards.
+ * The plan of a stack at a git ref, made by that ref's own code, stack file and lock: `git archive` into a temporary
+ * directory (removed afterwards) with this checkout's node_modules linked, where its `scripts/plan.ts --json --no-policies`
+ * runs.
  */
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";

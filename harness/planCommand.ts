@@ -1,8 +1,8 @@
 /**
- * The offline plan command (scripts/plan.ts parses its arguments): runs the stack program under mocks, the policy
- * pack, and with `base` the plan of the same stack at a git ref, then prints the plan (or the diff) and writes the
- * JSON and markdown files. Returns the exit code: 0 pass, 1 a mandatory policy violation, a protected resource
- * deleted or replaced, or accounts in the placement lock that the config no longer lists; 2 invalid config or usage.
+ * The offline plan command (scripts/plan.ts parses its arguments): the stack under mocks, the policy pack, with `base`
+ * the diff against the plan at a git ref; prints it and writes the JSON and markdown. Returns the exit code: 0 pass;
+ * 1 a mandatory violation, a protected resource deleted or replaced, or locked accounts the config dropped; 2 invalid
+ * config or usage.
  */
 import * as fs from "node:fs";
 import { ConfigValidationError } from "../config/schema";
@@ -80,11 +80,7 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
                   `planned.\n${e.message}`
                 : `Stack '${o.stack}': ${(e as Error).message}`;
         io.err(message);
-        if (o.markdown)
-            fs.writeFileSync(
-                o.markdown,
-                `## Offline plan: stack \`${o.stack}\`\n\n:x: **Invalid configuration, nothing planned**\n\n\`\`\`text\n${message}\n\`\`\`\n`,
-            );
+        writeFailure(o.markdown, `Offline plan: stack \`${o.stack}\``, "Invalid configuration, nothing planned", message);
         return 2;
     }
     const resources = run?.resources ?? [];
@@ -106,11 +102,7 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
         if ("error" in b) {
             const message = b.error instanceof BasePlanError ? b.error.message : String((b.error as Error).stack ?? b.error);
             io.err(`No plan diff: ${message}`);
-            if (o.markdown)
-                fs.writeFileSync(
-                    o.markdown,
-                    `## Plan diff: stack \`${o.stack}\`\n\n:x: **No plan diff against \`${o.base}\`**\n\n\`\`\`text\n${message}\n\`\`\`\n`,
-                );
+            writeFailure(o.markdown, `Plan diff: stack \`${o.stack}\``, `No plan diff against \`${o.base}\``, message);
             return 2;
         }
         const ctx: DiffContext = {
@@ -148,4 +140,9 @@ export async function runPlan(o: PlanOptions, io: PlanIo = consoleIo): Promise<n
 
 function failed(plan: Plan, diff?: PlanDiff): boolean {
     return mandatoryViolations(plan).length > 0 || lockDropsAccounts(plan) || (diff?.errors.length ?? 0) > 0;
+}
+
+/** The markdown of a run that planned nothing: heading, verdict and the message. */
+function writeFailure(file: string | undefined, heading: string, verdict: string, message: string): void {
+    if (file) fs.writeFileSync(file, `## ${heading}\n\n:x: **${verdict}**\n\n\`\`\`text\n${message}\n\`\`\`\n`);
 }

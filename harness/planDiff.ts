@@ -1,14 +1,12 @@
 /**
- * The plan diff: what a change does to a stack, from two offline plans of it (base and head). Per account: resources
- * added, removed, changed (every input change, `path: before → after`), renamed (a URN that moved while the Azure
- * resource stayed: it needs an alias), which changes azure-native replaces on and which updates Azure refuses (planFacts.ts,
- * from azure/providerRules.ts). Deleting or replacing a protected resource is an error: the engine refuses, and data
- * would be lost; an update Azure refuses is a warning (`pulumi up` would fail there).
- * Pure functions; a base plan may come from an older plan script (only URN, type, name, inputs and protect needed).
+ * The plan diff of two offline plans of a stack (base and head), per account: resources added, removed, changed
+ * (`path: before → after`), renamed (URN moved, Azure resource kept: needs an alias), what azure-native replaces on and
+ * what Azure refuses to update (planFacts.ts). Deleting or replacing a protected resource is an error; an update Azure
+ * refuses is a warning. Pure; a base plan may come from an older plan script (URN, type, name, inputs, protect).
  */
 import {
     type AccountSummary,
-    type MockValues,
+    MockValues,
     PLAN_FORMAT,
     PLATFORM_GROUP,
     type Plan,
@@ -22,6 +20,7 @@ import {
     summaryLine,
 } from "./plan";
 import { type ChangeEffect, TYPE_FACTS, ruleFor, underPath } from "./planFacts";
+import { isRecord } from "./stackFiles";
 
 /** A resource of one side of the diff: what every plan JSON carries, older ones included. */
 export interface SideResource
@@ -95,25 +94,14 @@ export interface PlanDiff {
 // ---- reading plans -----------------------------------------------------------------------------------------------------
 
 export function sideOf(plan: Plan): PlanSide {
-    return {
-        groups: plan.groups.map((g) => ({
-            name: g.name,
-            resources: g.resources.map((r) => ({ ...r, unknowns: r.unknowns ?? {}, ignoreChanges: r.ignoreChanges ?? [] })),
-        })),
-        summaries: plan.summaries,
-    };
+    return readPlanDocument(plan, MockValues.none, `the plan of '${plan.stack}'`);
 }
 
 export const EMPTY_SIDE: PlanSide = { groups: [], summaries: {} };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
- * A plan JSON (`npm run plan -- --json`) as one side of the diff. Plans written before inputs were sanitized (no
- * `format`) are sanitized here with `mock` (the head run's mock values: the mocks are deterministic, so the same
- * resources got the same values).
+ * A plan JSON (`npm run plan -- --json`) as one side of the diff. Plans from before sanitized inputs (no `format`) are
+ * sanitized with `mock`, the head run's values (the mocks are deterministic).
  */
 export function readPlanDocument(doc: unknown, mock: MockValues, label: string): PlanSide {
     if (!isRecord(doc) || !Array.isArray(doc.groups)) throw new Error(`${label}: not a plan (no "groups")`);
@@ -188,6 +176,12 @@ function render(l: Leaf | undefined, withSources: boolean): string | undefined {
     return `${JSON.stringify(l.value)}${withSources && l.sources.length ? ` [${l.sources.join(", ")}]` : ""}`;
 }
 
+const OTHER_PROVIDER =
+    "another provider (subscription): azure-native's DiffConfig reports no change, so the engine neither replaces nor " +
+    "moves it and it stays where it is; move an account with npm run decommission and a new account instead";
+const TRIGGER_CHANGED =
+    "its replacementTrigger changed: the engine replaces it (a private endpoint's DNS zone group follows its workspace's services)";
+
 function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyMap<string, string>): InputChange[] {
     const before = leavesOf(base, renames);
     const after = leavesOf(head, new Map());
@@ -208,40 +202,21 @@ function inputChanges(base: SideResource, head: SideResource, renames: ReadonlyM
             ...(rule ? { why: rule.why } : {}),
         });
     }
-    if (base.provider !== undefined && head.provider !== undefined && base.provider !== head.provider) {
-        changes.push({
-            path: "[provider]",
-            before: base.provider,
-            after: head.provider,
-            effect: "caution",
-            why:
-                "another provider (subscription): azure-native's DiffConfig reports no change, so the engine neither replaces nor " +
-                "moves it and it stays where it is; move an account with npm run decommission and a new account instead",
-        });
-    }
+    // Resource options: a change of one recorded on both sides.
+    const option = (path: string, before: string | undefined, after: string | undefined, effect: InputEffect, why: string) => {
+        if (before !== undefined && after !== undefined && before !== after) changes.push({ path, before, after, effect, why });
+    };
+    option("[provider]", base.provider, head.provider, "caution", OTHER_PROVIDER);
     // The engine's rule (pkg resource/deploy step_generator.go shouldTriggerReplace): a trigger absent on either side
     // replaces nothing; two recorded values that differ replace the resource.
     const trigger = (r: SideResource) => (r.replacementTrigger === undefined ? undefined : JSON.stringify(r.replacementTrigger));
-    if (trigger(base) !== undefined && trigger(head) !== undefined && trigger(base) !== trigger(head)) {
-        changes.push({
-            path: "[replacementTrigger]",
-            before: trigger(base),
-            after: trigger(head),
-            effect: "replace",
-            why: "its replacementTrigger changed: the engine replaces it (a private endpoint's DNS zone group follows its workspace's services)",
-        });
-    }
-    if (base.protect !== head.protect) {
-        changes.push({
-            path: "[protect]",
-            before: String(base.protect),
-            after: String(head.protect),
-            effect: "update",
-            why: base.protect ? "no longer protected: a later update may delete or replace it" : "protected from now on",
-        });
-    }
+    option("[replacementTrigger]", trigger(base), trigger(head), "replace", TRIGGER_CHANGED);
+    const protectWhy = base.protect ? "no longer protected: a later update may delete or replace it" : "protected from now on";
+    option("[protect]", String(base.protect), String(head.protect), "update", protectWhy);
     return changes;
 }
+
+const paths = (changes: InputChange[]) => changes.map((c) => c.path).join(", ");
 
 function actionOf(changes: InputChange[]): ResourceChange["action"] | undefined {
     if (changes.some((c) => c.effect === "replace")) return "replace";
@@ -336,8 +311,8 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
     );
     const errors: DiffProblem[] = [];
     const warnings: DiffProblem[] = [];
-    const problem = (list: DiffProblem[], group: string, r: ResourceRef, message: string) =>
-        list.push({ group, resource: r.name, type: r.type, message });
+    const problem = (error: boolean, group: string, r: ResourceRef, message: string) =>
+        (error ? errors : warnings).push({ group, resource: r.name, type: r.type, message });
 
     for (const [urn, { r, group }] of base) {
         if (head.has(urn)) continue;
@@ -347,33 +322,17 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
             const rename: Rename = { from: ref(r), to: ref(h.r), changes: inputChanges(r, h.r, names) };
             groups.get(h.group)!.renamed.push(rename);
             const alias = `aliases: ["${urn}"] on ${h.r.name}`;
-            if (r.protect)
-                problem(
-                    errors,
-                    h.group,
-                    rename.to,
-                    `protected resource changed its URN (was ${r.name}): without ${alias} the engine would delete the old one, which ` +
-                        `protect refuses (and a new one of the same Azure name cannot be created)`,
-                );
-            else
-                problem(
-                    warnings,
-                    h.group,
-                    rename.to,
-                    `changed its URN (was ${r.name}) but not its Azure identity: add ${alias}, or the engine deletes and re-creates ` +
-                        `the same Azure resource`,
-                );
+            const message = r.protect
+                ? `protected resource changed its URN (was ${r.name}): without ${alias} the engine would delete the old one, which ` +
+                  `protect refuses (and a new one of the same Azure name cannot be created)`
+                : `changed its URN (was ${r.name}) but not its Azure identity: add ${alias}, or the engine deletes and re-creates ` +
+                  `the same Azure resource`;
+            problem(r.protect, h.group, rename.to, message);
             continue;
         }
         groups.get(group)!.removed.push(ref(r));
-        if (r.protect)
-            problem(
-                errors,
-                group,
-                ref(r),
-                "protected resource would be deleted: the engine refuses, and its data would be lost; remove an account on purpose " +
-                    "with npm run decommission",
-            );
+        const deleted = "protected resource would be deleted: the engine refuses, and its data would be lost; remove an account on purpose";
+        if (r.protect) problem(true, group, ref(r), `${deleted} with npm run decommission`);
     }
     for (const [urn, { r, group }] of head) {
         const b = base.get(urn);
@@ -390,51 +349,38 @@ export function diffPlans(baseSide: PlanSide, headSide: PlanSide): PlanDiff {
         const change: ResourceChange = { ...ref(r), protect: b.r.protect, action, changes };
         groups.get(group)!.changed.push(change);
         const moved = changes.find((c) => c.path === "[provider]");
-        if (moved) problem(warnings, group, change, `its provider changes (${moved.before} → ${moved.after}): ${moved.why}`);
+        if (moved) problem(false, group, change, `its provider changes (${moved.before} → ${moved.after}): ${moved.why}`);
         const refused = changes.filter((c) => c.effect === "refused");
-        if (refused.length)
-            problem(
-                warnings,
-                group,
-                change,
-                `azure-native sends this as an update, which Azure refuses: ${refused.map((c) => c.path).join(", ")} ` +
-                    `(${[...new Set(refused.map((c) => c.why))].join("; ")}); \`pulumi up\` would fail at this resource`,
-            );
+        const why = [...new Set(refused.map((c) => c.why))].join("; ");
+        const refusal = `azure-native sends this as an update, which Azure refuses: ${paths(refused)} (${why}); \`pulumi up\``;
+        if (refused.length) problem(false, group, change, `${refusal} would fail at this resource`);
         if (action !== "replace") continue;
-        const paths = changes
-            .filter((c) => c.effect === "replace")
-            .map((c) => c.path)
-            .join(", ");
-        const how = "would be replaced (azure-native deletes it first)";
-        if (b.r.protect)
-            problem(
-                errors,
-                group,
-                change,
-                `protected resource ${how}: ${paths}; the engine refuses to replace a protected resource, and its data would be lost`,
-            );
-        else problem(warnings, group, change, `${how}: ${paths}`);
+        const how = `would be replaced (azure-native deletes it first): ${paths(changes.filter((c) => c.effect === "replace"))}`;
+        const lost = "the engine refuses to replace a protected resource, and its data would be lost";
+        problem(b.r.protect, group, change, b.r.protect ? `protected resource ${how}; ${lost}` : how);
     }
     const all = [...groups.values()];
     for (const g of all) {
         const inBase = baseSide.groups.some((x) => x.name === g.name);
         const inHead = headSide.groups.some((x) => x.name === g.name);
-        const moved = g.added.length + g.removed.length + g.renamed.length + g.changed.filter((c) => c.action !== "ignored").length;
+        const c = countsOf([g]);
+        const moved = c.added + c.removed + c.renamed + c.changed + c.replaced;
         g.status = !inBase ? "added" : !inHead ? "removed" : moved ? "changed" : "unchanged";
     }
-    const changed = all.flatMap((g) => g.changed);
+    return { groups: all, errors, warnings, counts: countsOf(all) };
+}
+
+function countsOf(groups: GroupDiff[]): PlanDiff["counts"] {
+    const changed = groups.flatMap((g) => g.changed);
+    const n = (action: ResourceChange["action"]) => changed.filter((c) => c.action === action).length;
+    const sum = (list: "added" | "removed" | "renamed") => groups.reduce((total, g) => total + g[list].length, 0);
     return {
-        groups: all,
-        errors,
-        warnings,
-        counts: {
-            added: all.reduce((n, g) => n + g.added.length, 0),
-            removed: all.reduce((n, g) => n + g.removed.length, 0),
-            changed: changed.filter((c) => c.action === "update").length,
-            replaced: changed.filter((c) => c.action === "replace").length,
-            renamed: all.reduce((n, g) => n + g.renamed.length, 0),
-            ignored: changed.filter((c) => c.action === "ignored").length,
-        },
+        added: sum("added"),
+        removed: sum("removed"),
+        changed: n("update"),
+        replaced: n("replace"),
+        renamed: sum("renamed"),
+        ignored: n("ignored"),
     };
 }
 
@@ -447,20 +393,18 @@ export interface DiffContext {
     head: { missing?: boolean };
 }
 
+const COUNTED: Record<keyof PlanDiff["counts"], string> = {
+    added: "added",
+    removed: "removed",
+    changed: "changed",
+    replaced: "replaced",
+    renamed: "renamed (alias needed)",
+    ignored: "ignored changes",
+};
+
 function groupCounts(g: GroupDiff): string {
-    const replaced = g.changed.filter((c) => c.action === "replace").length;
-    const parts: [number, string][] = [
-        [g.added.length, "added"],
-        [g.removed.length, "removed"],
-        [g.changed.filter((c) => c.action === "update").length, "changed"],
-        [replaced, "replaced"],
-        [g.renamed.length, "renamed (alias needed)"],
-        [g.changed.filter((c) => c.action === "ignored").length, "ignored changes"],
-    ];
-    return parts
-        .filter(([n]) => n > 0)
-        .map(([n, what]) => `${n} ${what}`)
-        .join(", ");
+    const c = countsOf([g]);
+    return (Object.keys(COUNTED) as (keyof typeof c)[]).flatMap((k) => (c[k] > 0 ? [`${c[k]} ${COUNTED[k]}`] : [])).join(", ");
 }
 
 function statusText(g: GroupDiff): string {
@@ -470,20 +414,16 @@ function statusText(g: GroupDiff): string {
     return g.status === "unchanged" ? `no change (${g.unchanged} resources${counts ? `; ${counts}` : ""})` : counts;
 }
 
+const NOTE: Record<InputEffect, (why?: string) => string> = {
+    replace: (why) => `  <- replace: ${why}`,
+    refused: (why) => `  <- Azure refuses this update: ${why}`,
+    caution: (why) => `  <- caution: ${why}`,
+    ignored: (why) => `  <- ignored once created (ignoreChanges)${why ? `: ${why}` : ""}`,
+    update: (why) => (why ? `  (${why})` : ""),
+};
+
 function changeLine(c: InputChange): string {
-    const note =
-        c.effect === "replace"
-            ? `  <- replace: ${c.why}`
-            : c.effect === "refused"
-              ? `  <- Azure refuses this update: ${c.why}`
-              : c.effect === "caution"
-                ? `  <- caution: ${c.why}`
-                : c.effect === "ignored"
-                  ? `  <- ignored once created (ignoreChanges)${c.why ? `: ${c.why}` : ""}`
-                  : c.why
-                    ? `  (${c.why})`
-                    : "";
-    return `      ${c.path}: ${c.before ?? "(not set)"} → ${c.after ?? "(not set)"}${note}`;
+    return `      ${c.path}: ${c.before ?? "(not set)"} → ${c.after ?? "(not set)"}${NOTE[c.effect](c.why)}`;
 }
 
 const MARK: Record<ResourceChange["action"], string> = { update: "~", replace: "-/+", ignored: "=" };
@@ -524,10 +464,8 @@ function verdict(diff: PlanDiff): string {
 
 function countsText(diff: PlanDiff): string {
     const c = diff.counts;
-    return (
-        `${c.added} added, ${c.removed} removed, ${c.changed} changed, ${c.replaced} replaced, ${c.renamed} renamed (alias ` +
-        `needed)${c.ignored ? `, ${c.ignored} with changes the engine ignores` : ""}`
-    );
+    const shown = (["added", "removed", "changed", "replaced", "renamed"] as const).map((k) => `${c[k]} ${COUNTED[k]}`).join(", ");
+    return `${shown}${c.ignored ? `, ${c.ignored} with changes the engine ignores` : ""}`;
 }
 
 function notes(ctx: DiffContext): string[] {
@@ -564,12 +502,11 @@ export function renderDiffMarkdown(diff: PlanDiff, ctx: DiffContext): string[] {
         "",
         "| group | status | added | removed | changed | replaced | renamed |",
         "|---|---|---:|---:|---:|---:|---:|",
-        ...diff.groups.map(
-            (g) =>
-                `| ${g.name === PLATFORM_GROUP ? "platform" : md(g.name)} | ${g.status} | ${g.added.length} | ${g.removed.length} | ` +
-                `${g.changed.filter((c) => c.action === "update").length} | ${g.changed.filter((c) => c.action === "replace").length} ` +
-                `| ${g.renamed.length} |`,
-        ),
+        ...diff.groups.map((g) => {
+            const c = countsOf([g]);
+            const name = g.name === PLATFORM_GROUP ? "platform" : md(g.name);
+            return `| ${name} | ${g.status} | ${c.added} | ${c.removed} | ${c.changed} | ${c.replaced} | ${c.renamed} |`;
+        }),
         "",
     ];
     const accounts = diff.groups.filter((g) => g.summary.head ?? g.summary.base);

@@ -1,30 +1,27 @@
 /**
- * What a change to an input means, per resource type, as the plan diff shows it: read from the one table of provider
- * rules (azure/providerRules.ts), which the fake providers of the real-engine tests read too. Each rule names its source.
+ * What a change to an input means per resource type, as the plan diff shows it: read from azure/providerRules.ts (each
+ * rule sourced), the table the real-engine fakes read too.
  */
 import { PROVIDER_RULES, replacePaths, underPath } from "../azure/providerRules";
 
 export { underPath };
 
-/** How the provider (and Azure) apply a change to one input. */
-export type ChangeEffect =
-    /** The provider plans a replacement (azure-native deletes first, then creates). */
-    | "replace"
-    /** azure-native sends it as an update, which Azure refuses (or ignores): the change takes a new resource. */
-    | "refused"
-    /** Updated in place, with a consequence a reviewer must know. */
-    | "caution";
+/**
+ * `replace`: the provider plans a replacement (azure-native deletes first); `refused`: azure-native sends an update that
+ * Azure refuses or ignores (the change takes a new resource); `caution`: in place, with a consequence to know.
+ */
+export type ChangeEffect = "replace" | "refused" | "caution";
 
 export interface InputRule {
-    /** Input path (`properties.keySize`); a rule covers the path and everything under it. */
+    /** Input path (`properties.keySize`), covering everything under it. */
     path: string;
     effect: ChangeEffect;
-    /** Why, with the source (short: it is printed next to the change). */
+    /** Why, with the source (short: printed next to the change). */
     why: string;
 }
 
+/** The inputs in the type's ARM path, outermost first (its Azure identity; the last is its name), and its rules. */
 export interface TypeFacts {
-    /** Inputs in the resource's ARM path, outermost first: the resource's Azure identity. The last one is its name. */
     identity: string[];
     rules: InputRule[];
 }

@@ -1,16 +1,10 @@
 /**
- * Runs the policy pack without the Pulumi CLI, over resources captured by harness/mockRun.ts, the way the
- * analyzer server in @pulumi/policy does: resource policies see each custom resource's inputs, stack policies see
- * every resource (components and the stack root included) with parent and dependencies resolved to other resources;
- * props go through the SDK's unknown-checking proxy (a check touching an unknown value becomes an advisory
- * "can't run during preview" notice); config gets schema defaults and enforcement levels resolved as the CLI does
- * (policy entry, then "all", then the policy's own level), and is validated against each policy's config schema with
- * Ajv as the CLI validates it with gojsonschema. Argument bags follow pulumi/pulumi-policy's
- * sdk/nodejs/policy/tests/util.ts.
- *
- * By default every value is known, as in a preview of a deployed stack. `{ firstPreview: true }` shows the policies
- * the stack as the first `pulumi preview` of a new stack does (`firstPreviewView`): what the engine cannot know before
- * the first deployment is the SDK's unknown value, so a check that reads it meets the proxy.
+ * Runs the policy pack without the Pulumi CLI over resources captured by mockRun.ts, as @pulumi/policy's analyzer
+ * server does: resource policies see each custom resource's inputs, stack policies every resource with parent and
+ * dependencies linked; props sit behind the SDK's unknown-checking proxy (a check touching an unknown value becomes an
+ * advisory "can't run during preview"); config is resolved and validated as the CLI does (Ajv for gojsonschema).
+ * Argument bags follow pulumi/pulumi-policy's sdk/nodejs/policy/tests/util.ts. Every value is known, as in a preview of
+ * a deployed stack, unless `{ firstPreview: true }` (`firstPreviewView`).
  */
 import * as fs from "node:fs";
 import * as policySdk from "@pulumi/policy";
@@ -28,22 +22,19 @@ import type {
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { suggest } from "../config/schema";
 import type { CapturedResource } from "./mockRun";
+import { isRecord, mapJson } from "./stackFiles";
 import { policies as ALL_POLICIES } from "../policies/policies";
 import { type FhirPolicy, UnknownValueError, isStackPolicy } from "../policies/rules/common";
 
-/**
- * The analyzer's unknown-checking proxy: exported by @pulumi/policy's index.js but marked @internal, so its types are
- * stripped from the published declarations. This is its runtime shape. (What it throws: `UnknownValueError`.)
- */
+/** The analyzer's unknown-checking proxy (throws `UnknownValueError`): exported by @pulumi/policy but @internal, so untyped. */
 const { unknownCheckingProxy } = policySdk as unknown as {
     unknownCheckingProxy<T extends object>(value: T): T;
 };
 
 /**
- * The value the proxy treats as unknown, as the analyzer receives it: the engine marshals every computed value, of
- * whatever type, as the unknown *string* sentinel (pulumi/pulumi sdk/go/common/resource/plugin/rpc.go), which the
- * policy SDK passes through deserialization unchanged and its proxy (`@pulumi/policy/proxy`, `unknownStringValue`,
- * @internal like the proxy itself) refuses to hand to a policy: "string value at .scope can't be known during preview".
+ * The unknown value as the analyzer receives it: the engine marshals every computed value as the unknown *string*
+ * sentinel (pulumi/pulumi sdk/go/common/resource/plugin/rpc.go), which the proxy (`unknownStringValue`, @internal)
+ * refuses to hand to a policy: "string value at .scope can't be known during preview".
  */
 export const UNKNOWN_AT_PREVIEW: string = (() => {
     const v = (policyProxy as unknown as { unknownStringValue?: unknown }).unknownStringValue;
@@ -53,10 +44,7 @@ export const UNKNOWN_AT_PREVIEW: string = (() => {
 
 /** How the runner shows a stack to the policies. */
 export interface PolicyRunOptions {
-    /**
-     * As on the first `pulumi preview` of a new stack (nothing deployed yet), instead of with every value known: see
-     * `firstPreviewView`. Default false.
-     */
+    /** As on the first `pulumi preview` of a new stack (`firstPreviewView`) instead of with every value known. */
     firstPreview?: boolean;
 }
 
@@ -85,9 +73,8 @@ export interface ResolvedPolicyConfig {
 }
 
 /**
- * Thrown for a config the CLI would refuse: a value that is neither a level nor an object, a bad enforcement level, a
- * value the policy's schema rejects; and (stricter than the CLI, which passes them through) an unknown policy name.
- * `problems` has one line per problem, every problem listed, as the CLI lists them.
+ * A config the CLI would refuse (neither a level nor an object, a bad level, a value the policy's schema rejects) or,
+ * stricter than the CLI, an unknown policy name: one line per problem, every problem listed.
  */
 export class PolicyConfigError extends Error {
     constructor(readonly problems: string[]) {
@@ -102,13 +89,10 @@ function levelOf(v: unknown, where: string, problems: string[]): EnforcementLeve
     return undefined;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /**
- * The schema the Pulumi CLI checks a policy's resolved config properties against (`convertSchema` in pulumi/pulumi
- * pkg/resource/analyzer/config.go, run through gojsonschema): an object with the policy's `properties` and `required`,
- * nothing else, so a property the schema does not name is accepted there (see `policyConfigWarnings`). Draft-07 (Ajv's
- * default) is the newest draft gojsonschema implements.
+ * The schema the CLI checks a policy's resolved config against (`convertSchema`, pulumi/pulumi
+ * pkg/resource/analyzer/config.go, via gojsonschema, whose newest draft is Ajv's default 07): the policy's `properties`
+ * and `required`, nothing else, so a property the schema does not name passes (see `policyConfigWarnings`).
  */
 export function policyConfigJsonSchema(schema: PolicyConfigSchema): Record<string, unknown> {
     return {
@@ -120,10 +104,7 @@ export function policyConfigJsonSchema(schema: PolicyConfigSchema): Record<strin
 
 let ajv: Ajv | undefined;
 const validators = new WeakMap<PolicyConfigSchema, ValidateFunction>();
-/**
- * The compiled validator of a policy's config schema, made once. Ajv refuses a schema that is not valid JSON Schema or
- * uses an unknown keyword (gojsonschema would ignore the keyword): a defect of the pack, reported as such.
- */
+/** A policy's compiled config validator, made once; a schema Ajv refuses (invalid, unknown keyword) is a pack defect. */
 function validatorOf(policyName: string, schema: PolicyConfigSchema): ValidateFunction {
     let v = validators.get(schema);
     if (!v) {
@@ -175,17 +156,16 @@ function unknownPolicy(key: string, names: string[]): string {
 }
 
 /**
- * Resolves a `--policy-pack-config` document for `policies` as the CLI does (pulumi/pulumi
- * pkg/resource/analyzer/config.go, `ReconcilePolicyPackConfig`): per policy its enforcement level (policy entry, else
- * "all", else the policy's own, else advisory) and its properties (schema defaults, overridden by the entry), then the
- * properties validated against the policy's `configSchema` with a JSON Schema validator. Throws `PolicyConfigError`
- * listing every problem.
+ * Resolves a `--policy-pack-config` document as the CLI does (`ReconcilePolicyPackConfig`, pulumi/pulumi
+ * pkg/resource/analyzer/config.go): per policy its level (policy entry, else "all", else its own, else advisory) and
+ * properties (schema defaults, overridden by the entry), validated against its `configSchema`. Throws
+ * `PolicyConfigError` listing every problem.
  */
 export function resolvePolicyConfig(
     config: Record<string, unknown> = {},
     policies: readonly FhirPolicy[] = ALL_POLICIES,
 ): Map<string, ResolvedPolicyConfig> {
-    if (!isObject(config))
+    if (!isRecord(config))
         throw new PolicyConfigError([
             `policy pack config must be a JSON object (policy name -> level or object), got ${JSON.stringify(config)}`,
         ]);
@@ -195,11 +175,11 @@ export function resolvePolicyConfig(
         if (key !== "all" && !names.includes(key)) problems.push(unknownPolicy(key, names));
     }
     const allEntry = config.all;
-    const allLevel = levelOf(isObject(allEntry) ? allEntry.enforcementLevel : allEntry, "all", problems);
+    const allLevel = levelOf(isRecord(allEntry) ? allEntry.enforcementLevel : allEntry, "all", problems);
     const out = new Map<string, ResolvedPolicyConfig>();
     for (const p of policies) {
         const entry = config[p.name];
-        const entryObj = isObject(entry) ? entry : undefined;
+        const entryObj = isRecord(entry) ? entry : undefined;
         if (entry !== undefined && typeof entry !== "string" && !entryObj) {
             problems.push(`${p.name}: config must be an enforcement level or an object, got ${JSON.stringify(entry)}`);
             continue;
@@ -219,15 +199,12 @@ export function resolvePolicyConfig(
     return out;
 }
 
-/**
- * What the CLI accepts without a word but is most likely a mistake: properties a policy's `configSchema` does not name
- * (its wrapper schema allows any; see `policyConfigJsonSchema`), and properties given to a policy with no config.
- */
+/** What the CLI accepts silently but is likely a mistake: properties a policy's `configSchema` does not name. */
 export function policyConfigWarnings(config: Record<string, unknown> = {}, policies: readonly FhirPolicy[] = ALL_POLICIES): string[] {
     const warnings: string[] = [];
     for (const p of policies) {
         const entry = config[p.name];
-        if (!isObject(entry)) continue;
+        if (!isRecord(entry)) continue;
         const known = Object.keys(p.configSchema?.properties ?? {});
         for (const k of Object.keys(entry)) {
             if (k === "enforcementLevel" || known.includes(k)) continue;
@@ -247,10 +224,7 @@ export interface PolicyConfigFile {
     warnings: string[];
 }
 
-/**
- * Reads and checks a `--policy-pack-config` file as the CLI would before running anything: an empty file is no config
- * (as in the CLI); a missing file, invalid JSON or a value the CLI would refuse throws `PolicyConfigError`.
- */
+/** Reads and checks a `--policy-pack-config` file as the CLI does: empty is no config; anything it refuses throws `PolicyConfigError`. */
 export function readPolicyConfigFile(file: string, policies: readonly FhirPolicy[] = ALL_POLICIES): PolicyConfigFile {
     let text: string;
     try {
@@ -268,7 +242,7 @@ export function readPolicyConfigFile(file: string, policies: readonly FhirPolicy
     } catch (e) {
         throw new PolicyConfigError([`not valid JSON: ${(e as Error).message}`]);
     }
-    if (!isObject(config))
+    if (!isRecord(config))
         throw new PolicyConfigError([
             `must be a JSON object (policy name -> level or object), got ${Array.isArray(config) ? "an array" : JSON.stringify(config)}`,
         ]);
@@ -289,18 +263,9 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
     return typeof c.isInstance === "function" && c.isInstance({ __pulumiType: type }) === true;
 }
 
-/**
- * A plain deep copy made in this module's realm. (structuredClone builds objects of the host realm, which fail the
- * proxy's `instanceof Object` test when the pack runs inside a vm context such as Jest's, leaving props unchecked.)
- */
+/** A deep copy in this module's realm (structuredClone's objects fail the proxy's `instanceof Object` in Jest's vm). */
 function deepCopy<T>(v: T): T {
-    if (Array.isArray(v)) return v.map(deepCopy) as T;
-    if (v !== null && typeof v === "object") {
-        const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) out[k] = deepCopy(x);
-        return out as T;
-    }
-    return v;
+    return mapJson(v, (x) => x) as T;
 }
 
 /** Props as a policy sees them: a private copy behind the SDK's unknown-checking proxy. */
@@ -308,8 +273,13 @@ function policyProps(v: Record<string, unknown>): Record<string, unknown> {
     return unknownCheckingProxy(deepCopy(v));
 }
 
-function resourceOptions(r: CapturedResource): PolicyResourceOptions {
-    return {
+const EMPTY_TAGS: ReadonlyMap<string, string> = new Map();
+
+/** A resource as a policy sees it (`props` given), its `urn::id` provider looked up in `byUrn`. */
+function viewOf<AsType>(r: CapturedResource, props: Record<string, unknown>, byUrn: ReadonlyMap<string, CapturedResource>) {
+    const p = r.provider ? byUrn.get(r.provider.slice(0, r.provider.lastIndexOf("::"))) : undefined;
+    const provider: PolicyProviderResource | undefined = p && { type: p.type, props: policyProps(p.inputs), urn: p.urn, name: p.name };
+    const opts: PolicyResourceOptions = {
         protect: r.protect,
         ignoreChanges: [],
         aliases: [],
@@ -317,40 +287,30 @@ function resourceOptions(r: CapturedResource): PolicyResourceOptions {
         additionalSecretOutputs: [],
         ...(r.parent ? { parent: r.parent } : {}),
     };
+    return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts,
+        ...(provider ? { provider } : {}),
+        isType: (resourceClass: unknown) => isTypeOf(r.type, resourceClass),
+        // Like the SDK: the props themselves when the type matches (typed by the caller's resource class).
+        asType: ((resourceClass: unknown) => (isTypeOf(r.type, resourceClass) ? props : undefined)) as AsType,
+    };
 }
 
-/** The provider resource behind a `urn::id` provider reference, when the stack registered it. */
-function providerOf(r: CapturedResource, byUrn: ReadonlyMap<string, CapturedResource>): PolicyProviderResource | undefined {
-    if (!r.provider) return undefined;
-    const p = byUrn.get(r.provider.slice(0, r.provider.lastIndexOf("::")));
-    return p ? { type: p.type, props: policyProps(p.inputs), urn: p.urn, name: p.name } : undefined;
+/** What every validation's argument bag holds besides the resource(s): stack tags, the policy's config, `notApplicable`. */
+function bagOf(properties: Record<string, unknown>) {
+    return { stackTags: EMPTY_TAGS, getConfig: <T extends object>() => deepCopy(properties) as T, notApplicable };
 }
 
-const EMPTY_TAGS: ReadonlyMap<string, string> = new Map();
-
-/** The argument bag a resource policy gets for `resource` (its inputs, as in `pulumi preview`), its provider looked up in `byUrn`. */
 function resourceArgs(
     resource: CapturedResource,
     byUrn: ReadonlyMap<string, CapturedResource>,
     properties: Record<string, unknown>,
 ): ResourceValidationArgs {
-    const props = policyProps(resource.inputs);
-    const provider = providerOf(resource, byUrn);
-    return {
-        type: resource.type,
-        props,
-        urn: resource.urn,
-        name: resource.name,
-        opts: resourceOptions(resource),
-        ...(provider ? { provider } : {}),
-        stackTags: EMPTY_TAGS,
-        isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
-        // Like the SDK: the props themselves when the type matches (typed by the caller's resource class).
-        asType: ((resourceClass: unknown) =>
-            isTypeOf(resource.type, resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
-        getConfig: <T extends object>() => deepCopy(properties) as T,
-        notApplicable,
-    };
+    return { ...viewOf<ResourceValidationArgs["asType"]>(resource, policyProps(resource.inputs), byUrn), ...bagOf(properties) };
 }
 
 /**
@@ -369,10 +329,7 @@ export function resourceValidationArgs(
     return resourceArgs(shown, new Map(providers.map((p) => [p.urn, p])), properties);
 }
 
-/**
- * The resource type a validation is limited to, when `validateResourceOfType` attached it (as `__pulumiType`): the
- * analyzer skips such a validation for other types without building its arguments, and so does `runPolicyPack`.
- */
+/** The type `validateResourceOfType` tied a validation to (`__pulumiType`): the analyzer skips it for other types. */
 function validatedType(validate: unknown): string | undefined {
     const t = (validate as { __pulumiType?: unknown } | undefined)?.__pulumiType;
     return typeof t === "string" && t.length > 0 ? t : undefined;
@@ -384,33 +341,17 @@ export function stackValidationArgs(
     properties: Record<string, unknown> = {},
     options: PolicyRunOptions = {},
 ): StackValidationArgs {
-    return stackArgs(stackResources(asShown(resources, options)), properties);
-}
-
-function stackArgs(resources: PolicyResource[], properties: Record<string, unknown>): StackValidationArgs {
-    return {
-        resources,
-        stackTags: EMPTY_TAGS,
-        getConfig: <T extends object>() => deepCopy(properties) as T,
-        notApplicable,
-    };
+    return { resources: stackResources(asShown(resources, options)), ...bagOf(properties) };
 }
 
 const isProvider = (type: string) => type.startsWith("pulumi:providers:");
 
 /**
- * The captured stack as the engine shows it to the policies on the first `pulumi preview` of a new stack, when nothing
- * exists yet (each unknown value is `UNKNOWN_AT_PREVIEW`):
- * - every output of a custom resource is unknown: IDs, principal IDs, key URIs, vault URIs, random results… (stack
- *   policies see inputs over outputs, so what stays unknown there is what the provider computes); custom resources
- *   have no ID. Providers are the exception: the engine configures them during preview.
- * - every input that depends on another resource (a key of its `propertyDependencies` naming one) is unknown as a whole:
- *   names built on a random suffix, scopes and resource URIs built on IDs, a FHIR service's key URL and identity. An
- *   input the program does not set stays unset.
- * Conservative by design: where the program passes an object whose leaves are outputs, the engine keeps its known parts
- * (a FHIR service's `identity.type` beside the unknown identity ID), where this view hides the whole input. A policy
- * that decides here therefore decides under the engine; `npm run test:engine` checks the real thing. Components are
- * left as captured (their outputs are registered later; no policy reads them).
+ * The stack as the engine shows it on the first `pulumi preview` of a new stack (each unknown is `UNKNOWN_AT_PREVIEW`):
+ * every output of a custom resource other than a provider is unknown, and it has no ID; every input that depends on
+ * another resource (its `propertyDependencies`) is unknown as a whole; unset inputs stay unset. Conservative: the engine
+ * keeps the known parts of an object input (a FHIR service's `identity.type`), this view hides all of it, so a policy
+ * that decides here decides under the engine too (`npm run test:engine` checks the real thing). Components as captured.
  */
 export function firstPreviewView(resources: readonly CapturedResource[]): CapturedResource[] {
     const providers = new Set(resources.filter((r) => isProvider(r.type)).map((r) => r.urn));
@@ -436,25 +377,18 @@ function asShown(resources: readonly CapturedResource[], options: PolicyRunOptio
 /** Every resource as a stack policy sees it: props behind the unknown-checking proxy, parent and dependencies linked. */
 function stackResources(resources: readonly CapturedResource[]): PolicyResource[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const built = new Map<string, PolicyResource>();
-    for (const r of resources) {
-        // Inputs win over outputs: they are the program's intent (what preview shows); outputs only add what the
-        // provider computes (IDs, URIs, principal IDs). Stale outputs must never mask an input.
-        const props = policyProps({ ...r.outputs, ...r.inputs });
-        const provider = providerOf(r, byUrn);
-        built.set(r.urn, {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: resourceOptions(r),
-            ...(provider ? { provider } : {}),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (resourceClass) => isTypeOf(r.type, resourceClass),
-            asType: ((resourceClass: unknown) => (isTypeOf(r.type, resourceClass) ? props : undefined)) as PolicyResource["asType"],
-        });
-    }
+    // Inputs win over outputs: they are the program's intent (what preview shows); outputs only add what the provider
+    // computes (IDs, URIs, principal IDs). Stale outputs must never mask an input.
+    const built = new Map(
+        resources.map((r): [string, PolicyResource] => [
+            r.urn,
+            {
+                ...viewOf<PolicyResource["asType"]>(r, policyProps({ ...r.outputs, ...r.inputs }), byUrn),
+                dependencies: [],
+                propertyDependencies: {},
+            },
+        ]),
+    );
     const link = (urns: string[]) => urns.map((u) => built.get(u)).filter((x): x is PolicyResource => x !== undefined);
     for (const r of resources) {
         const pr = built.get(r.urn)!;
@@ -525,7 +459,9 @@ export async function runPolicyPack(
 
         if (isStackPolicy(p)) {
             const report: ReportViolation = (message, urn) => record(urn ? byUrn.get(urn) : undefined, message);
-            await guarded(undefined, () => p.validateStack(stackArgs((stack ??= stackResources(resources)), properties), report));
+            await guarded(undefined, () =>
+                p.validateStack({ resources: (stack ??= stackResources(resources)), ...bagOf(properties) }, report),
+            );
             continue;
         }
         const validations =

@@ -56,8 +56,7 @@ export function lockDrift(stack: string, projectDir: string, resolved: ResolvedS
 export function runStack(options: RunStackOptions): Promise<StackRun> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const config = options.config ?? readStackConfig(options.stack, projectDir);
-    // Validate before entering the Pulumi stack: an error thrown inside the SDK's root Stack resource leaves
-    // rejected promises behind that no caller can handle. A bad config rejects here, with nothing registered.
+    // Validate first: an error thrown inside the SDK's root Stack leaves rejected promises no caller can handle.
     const args = { config: configSource(config), stack: options.stack, projectDir };
     let resolved: ResolvedStack;
     try {

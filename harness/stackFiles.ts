@@ -1,22 +1,11 @@
 /**
- * Stack files read the way the Pulumi CLI reads them, so that the offline plan, `npm run place`, `npm run shards` and
- * `npm run ci:stacks` see exactly the config map `pulumi preview` and `pulumi up` hand the program, or refuse the file.
- *
- * The CLI's rules (pinned CLI v3.274.1):
- *  - a key without a namespace takes the project's: `placement: shared` is `fhir-platform:placement`
- *    (sdk `go/common/workspace/loaders.go`, stackConfigNamespacedWithProject); every other namespace is kept as written
- *    (`pulumi:`, `azure-native:`, ...);
- *  - `<namespace>:config:<name>` is the old spelling of `<namespace>:<name>`; any other key with two colons, or more,
- *    is an error (sdk `go/common/resource/config/key.go`, ParseKey);
- *  - a value is passed as text: strings as written, numbers and booleans as JSON, lists and maps as JSON with sorted
- *    keys (sdk `go/common/resource/config/object.go`, MarshalString; Go's encoding/json sorts map keys);
- *  - keys `Pulumi.yaml` declares with a `default` (or a `value`) and the stack file lacks get it
- *    (pkg `workspace/config.go`, mergeConfig).
- *
- * Refused, because the CLI would apply them differently or this reader cannot apply them at all: two spellings of one
- * key (the CLI keeps one of the two, which one is not defined: Go map order), a key without a value (the CLI warns
- * and passes an empty string), a secret (`secure:`: encrypted for the stack's secrets provider), an `environment:`
- * (Pulumi ESC: its values come from Pulumi Cloud), and a key the CLI cannot parse.
+ * Stack files read as the Pulumi CLI (v3.274.1) reads them, so the offline tools see the config map `pulumi up` hands
+ * the program, or refuse the file. A key without a namespace takes the project's (sdk go/common/workspace/loaders.go,
+ * stackConfigNamespacedWithProject); `<ns>:config:<name>` is the old spelling of `<ns>:<name>`, any other key with two
+ * or more colons an error (go/common/resource/config/key.go, ParseKey); values pass as text, lists and maps as JSON
+ * with sorted keys (config/object.go, MarshalString); keys Pulumi.yaml declares with a `default` or `value` fill gaps
+ * (pkg workspace/config.go, mergeConfig). Refused, as the CLI would apply them differently or this reader cannot: two
+ * spellings of one key (which wins is Go map order), a key without a value, a `secure:` secret, an ESC `environment:`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -118,36 +107,27 @@ export function cliConfigMap(config: Record<string, unknown>, project: string, p
         }
         const other = spelledAs.get(key);
         if (other !== undefined) {
-            problems.push({
-                path: raw,
-                message:
-                    `'${other}' and '${raw}' are one key to the Pulumi CLI (a key without a namespace takes the project's, ` +
-                    `'${project}'), and which of the two values it applies is not defined: keep one`,
-            });
+            problems.push({ path: raw, message: `'${other}' and '${raw}' ${ONE_KEY(project)}` });
             continue;
         }
         spelledAs.set(key, raw);
         if (value === null || value === undefined) {
-            problems.push({
-                path: raw,
-                message:
-                    "has no value: the Pulumi CLI warns (No value for configuration key) and passes an empty string; write a value or " +
-                    "delete the line",
-            });
+            problems.push({ path: raw, message: NO_VALUE });
             continue;
         }
         const secret = secretPath(value, raw);
-        if (secret !== undefined) {
-            problems.push({
-                path: secret,
-                message: "is a secret (secure:), which only the stack's secrets provider decrypts: the offline tools cannot read it",
-            });
-            continue;
-        }
-        out[key] = cliConfigValue(value);
+        if (secret !== undefined) problems.push({ path: secret, message: SECRET });
+        else out[key] = cliConfigValue(value);
     }
     return out;
 }
+
+const ONE_KEY = (project: string) =>
+    `are one key to the Pulumi CLI (a key without a namespace takes the project's, '${project}'), and which of the two values ` +
+    "it applies is not defined: keep one";
+const NO_VALUE =
+    "has no value: the Pulumi CLI warns (No value for configuration key) and passes an empty string; write a value or delete the line";
+const SECRET = "is a secret (secure:), which only the stack's secrets provider decrypts: the offline tools cannot read it";
 
 /** The key the CLI makes of a stack file key, or why it refuses it. */
 export function cliConfigKey(raw: string, project: string): string | { error: string } {
@@ -160,34 +140,24 @@ export function cliConfigKey(raw: string, project: string): string | { error: st
 
 /** A value as the CLI passes it to the program: strings as written, everything else as JSON with sorted map keys. */
 export function cliConfigValue(value: unknown): string {
-    return typeof value === "string" ? value : JSON.stringify(sortKeys(value));
+    return typeof value === "string" ? value : JSON.stringify(mapJson(value, (v) => v, true));
 }
 
-function sortKeys(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(sortKeys);
-    if (isRecord(value))
-        return Object.fromEntries(
-            Object.keys(value)
-                .sort()
-                .map((k) => [k, sortKeys(value[k])]),
-        );
-    return value;
+/** A copy of a JSON-like value made in this realm, every leaf through `leaf`; with `sorted`, object keys sorted. */
+export function mapJson(value: unknown, leaf: (v: unknown) => unknown, sorted = false): unknown {
+    if (Array.isArray(value)) return value.map((v) => mapJson(v, leaf, sorted));
+    if (!isRecord(value)) return leaf(value);
+    const keys = sorted ? Object.keys(value).sort() : Object.keys(value);
+    return Object.fromEntries(keys.map((k) => [k, mapJson(value[k], leaf, sorted)]));
 }
 
 /** Where in a value a `{ secure: <ciphertext> }` sits (the CLI's encrypted form), if anywhere. */
 function secretPath(value: unknown, at: string): string | undefined {
-    if (Array.isArray(value)) {
-        for (const [i, v] of value.entries()) {
-            const found = secretPath(v, `${at}[${i}]`);
-            if (found) return found;
-        }
-        return undefined;
-    }
-    if (!isRecord(value)) return undefined;
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === "secure" && typeof value.secure === "string") return at;
-    for (const k of keys) {
-        const found = secretPath(value[k], `${at}.${k}`);
+    if (isRecord(value) && Object.keys(value).length === 1 && typeof value.secure === "string") return at;
+    const items = Array.isArray(value) ? value.map((v, i) => [`${at}[${i}]`, v] as const) : [];
+    const fields = isRecord(value) ? Object.entries(value).map(([k, v]) => [`${at}.${k}`, v] as const) : [];
+    for (const [p, v] of [...items, ...fields]) {
+        const found = secretPath(v, p);
         if (found) return found;
     }
     return undefined;
@@ -239,6 +209,6 @@ export function rawAccountNames(map: Record<string, string>): string[] {
     }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
