@@ -3,12 +3,12 @@
  * `pulumi import` commands, each resource as the dev stack's program declares it. The same commands run under the real
  * engine in test/engine/faults.test.ts.
  */
+import { devStack } from "./helpers/devStack";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as adoptCommand from "../scripts/adopt";
 import { adopt, pendingCreates, refusedCreates } from "../tools/adopt";
-import { runStack } from "../harness/runStack";
 
 const SUB = "00000000-0000-4000-8000-00000000d001";
 const FHIR = "azure-native:healthcareapis:FhirService";
@@ -32,7 +32,7 @@ function capture() {
 
 test("a refused create becomes a pulumi import with the program's parent, provider and protection", async () => {
     expect(refusedCreates(LOG)).toEqual([{ type: FHIR, name: "contoso-fhir", id: fhirId }]);
-    const declared = (await runStack({ stack: "dev" })).resources.find((r) => r.type === FHIR && r.name === "contoso-fhir");
+    const declared = (await devStack()).resources.find((r) => r.type === FHIR && r.name === "contoso-fhir");
     expect(declared?.protect).toBe(true);
     const plan = await adopt({ stack: "dev", ref: "acme/dev", log: LOG });
     expect(plan.orphans).toEqual([

@@ -7,11 +7,12 @@ import { BUILT_IN_ROLES, FHIR_DATA_ROLES, type FhirDataRole, roleDefinitionId } 
 import { ACCOUNT_TAG, STACK_TAG } from "../azure/naming";
 import type { CapturedResource } from "../harness/mockRun";
 import { type Captured, SUB_A, SUB_B, SUB_C, T, TENANT, capture, inputs, pid, rawConfig } from "./helpers/stack";
-import { expectWarnings } from "./helpers/warnings";
+import { expectWarnings, notYetLocked } from "./helpers/warnings";
 
 expectWarnings(
     /Pulumi\.opt\.yaml: account 'contoso', field 'accounts\[0\]\.resourceVersionPolicy': no-version keeps no history for AuditEvent/,
     /Pulumi\.opt\.yaml: account 'contoso', field 'accounts\[0\]\.initialImportMode': initial import mode blocks API writes/,
+    notYetLocked("comp"),
 );
 
 /**

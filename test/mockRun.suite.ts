@@ -5,6 +5,7 @@
  * say in its commit why, with aliases where a URN moves. Mock-generated parts of names (random suffixes) read
  * "(known after deploy)".
  */
+import { devStack } from "./helpers/devStack";
 import { engineUrn, maskValue, type MockRunResult, mockState, SECRET_MASK } from "../harness/mockRun";
 import { buildPlan } from "../harness/plan";
 import { runStack } from "../harness/runStack";
@@ -12,7 +13,7 @@ import { runStack } from "../harness/runStack";
 /** One mock run of the dev stack, shared by the tests that only read it. */
 let dev: MockRunResult;
 beforeAll(async () => {
-    dev = await runStack({ stack: "dev" });
+    dev = await devStack();
 });
 
 test("dev stack: every URN and the Azure name of every cloud resource", () => {

@@ -1,10 +1,10 @@
+import { devStack } from "./helpers/devStack";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { USAGE, main } from "../scripts/plan";
 import { KNOWN_AFTER_DEPLOY, MockValues, buildPlan, PLATFORM_GROUP, renderMarkdown, renderText } from "../harness/plan";
 import type { MockRunResult } from "../harness/mockRun";
-import { runStack } from "../harness/runStack";
 import { runPolicyPack } from "../harness/policyRunner";
 import { expectWarnings } from "./helpers/warnings";
 
@@ -23,7 +23,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 /** One mock run of the dev stack, shared by the tests that only read it. */
 let dev: MockRunResult;
 beforeAll(async () => {
-    dev = await runStack({ stack: "dev" });
+    dev = await devStack();
 });
 
 describe("offline plan", () => {

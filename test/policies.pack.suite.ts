@@ -4,12 +4,12 @@
  * alike; enforcement levels and properties follow `--policy-pack-config` rules; unknown values become advisory "can't
  * run during preview" notices.
  */
+import { devStack } from "./helpers/devStack";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as healthcareapis from "@pulumi/azure-native/healthcareapis";
 import * as storage from "@pulumi/azure-native/storage";
 import { BUILT_IN_ROLES } from "../azure/facts";
 import { type CapturedResource, runUnderMocks } from "../harness/mockRun";
-import { runStack } from "../harness/runStack";
 import {
     PolicyConfigError,
     type PolicyReport,
@@ -25,7 +25,7 @@ import { isStackPolicy } from "../policies/rules/common";
 type Props = Record<string, any>;
 let dev: CapturedResource[];
 beforeAll(async () => {
-    dev = (await runStack({ stack: "dev" })).resources;
+    dev = (await devStack()).resources;
 });
 
 const find = (resources: CapturedResource[], name: string, type: string) => resources.find((r) => r.name === name && r.type === type)!;

@@ -5,6 +5,7 @@
  * after deployment. The few checks a first preview cannot decide are listed below with the reason. (Broken stacks
  * failing with the same policies in both modes: test/policies.pack.suite.ts.)
  */
+import { devStack } from "./helpers/devStack";
 import type { CapturedResource } from "../harness/mockRun";
 import { configMap, runStack } from "../harness/runStack";
 import { expectWarnings, notYetLocked } from "./helpers/warnings";
@@ -26,7 +27,7 @@ type Props = Record<string, any>;
 let dev: CapturedResource[];
 let bench: CapturedResource[];
 beforeAll(async () => {
-    dev = (await runStack({ stack: "dev" })).resources;
+    dev = (await devStack()).resources;
     bench = (await runStack({ stack: BENCH_STACK, config: configMap(generateRawConfig(10)) })).resources;
 });
 

@@ -2,11 +2,11 @@
  * Every policy of the pack, called as a plain function with the pack's own argument types: one compliant case (the dev
  * stack's resource as the stack program registers it) and at least one violating case (the same resource, weakened).
  */
+import { devStack } from "./helpers/devStack";
 import type { ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { BUILT_IN_ROLES } from "../azure/facts";
 import { ACCOUNT_TAG } from "../azure/naming";
 import type { CapturedResource } from "../harness/mockRun";
-import { runStack } from "../harness/runStack";
 import {
     NotApplicableError,
     type PolicyRunOptions,
@@ -19,7 +19,7 @@ import { isStackPolicy } from "../policies/rules/common";
 
 let dev: CapturedResource[];
 beforeAll(async () => {
-    dev = (await runStack({ stack: "dev" })).resources;
+    dev = (await devStack()).resources;
 });
 
 const policy = (name: string): FhirPolicy => {

@@ -2,16 +2,16 @@
  * docs/runbook.md against the program: the role constraint it gives the deploying identity allows exactly the roles the
  * stack assigns (AcrPull was missing, so every acr account's grant failed), and the role IDs it names are Azure's.
  */
+import { devStack } from "./helpers/devStack";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BUILT_IN_ROLES, FHIR_DATA_ROLES } from "../azure/facts";
-import { runStack } from "../harness/runStack";
 
 const runbook = fs.readFileSync(path.join(__dirname, "..", "docs", "runbook.md"), "utf8");
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 test("the 'Constrain roles' condition lists exactly the roles the stack assigns: its grants in the dev stack and every FHIR data-plane role", async () => {
-    const { resources } = await runStack({ stack: "dev" });
+    const { resources } = await devStack();
     const assigned = resources
         .filter((r) => r.type === "azure-native:authorization:RoleAssignment")
         .map((r) => String(r.inputs.roleDefinitionId).split("/").pop()!);

@@ -1,10 +1,10 @@
+import { devStack } from "./helpers/devStack";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
 import { checkShards, findCrossShardDuplicates, formatShardProblem, resolveStackNames } from "../tools/shards";
-import { runStack } from "../harness/runStack";
 import { SUBSCRIPTION_LIMITS } from "../azure";
 import { main } from "../scripts/shards";
 
@@ -187,7 +187,7 @@ test("role assignments per subscription are capped at Azure's fixed limit", () =
 });
 
 test("the role assignment and resource group counts match what the program registers (dev stack)", async () => {
-    const run = await runStack({ stack: "dev" });
+    const run = await devStack();
     const providerSub = new Map(
         run.resources.filter((r) => r.type === "pulumi:providers:azure-native").map((r) => [r.name, String(r.inputs.subscriptionId)]),
     );

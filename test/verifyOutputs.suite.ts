@@ -1,8 +1,8 @@
 /** verify reads the outputs that say which vault to re-grant on and whether an account is private. */
+import { devStack } from "./helpers/devStack";
 import { diagnoseNetwork, diagnoseServerError } from "../tools/verify/diagnose";
 import { parseKeyId, parseKeyUrl } from "../tools/verify/keys";
 import { parseTargets } from "../tools/verify/targets";
-import { runStack } from "../harness/runStack";
 
 const dns = {
     kind: "network" as const,
@@ -16,7 +16,7 @@ const dns = {
 describe("verify uses keyVaultId and publicNetworkAccess from the stack outputs", () => {
     let targets: ReturnType<typeof parseTargets>;
     beforeAll(async () => {
-        targets = parseTargets((await runStack({ stack: "dev" })).outputs);
+        targets = parseTargets((await devStack()).outputs);
     });
 
     test("a 5xx names the exact key scope to re-grant the crypto role on", () => {
@@ -49,7 +49,7 @@ describe("verify uses keyVaultId and publicNetworkAccess from the stack outputs"
 
 describe("the dev stack's outputs carry what the key check needs", () => {
     test("fhirServiceId, keyId (same vault as keyUri), keyVaultNetwork and keyRotationDays, for every account", async () => {
-        const targets = parseTargets((await runStack({ stack: "dev" })).outputs);
+        const targets = parseTargets((await devStack()).outputs);
         for (const t of targets) {
             expect(t.fhirServiceId).toMatch(new RegExp(`/workspaces/${t.workspaceName}/fhirservices/${t.fhirServiceName}$`, "i"));
             const key = parseKeyId(t.keyId!);

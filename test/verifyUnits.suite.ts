@@ -1,4 +1,5 @@
 /** The verify modules as plain functions: backoff, pool, redaction, challenge parsing, outputs parsing, diagnoses. */
+import { devStack } from "./helpers/devStack";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,7 +17,6 @@ import { classifyNetworkError, parseRetryAfter, retryDelayMs, type HttpResponse 
 import { runPool } from "../tools/verify/pool";
 import { redact, REDACTED } from "../tools/verify/redact";
 import { parseTargets, readStackOutputs, VerifyConfigError, type AccountTarget } from "../tools/verify/targets";
-import { runStack } from "../harness/runStack";
 
 const jwt = (claims: Record<string, unknown>): string =>
     [{ alg: "HS256", typ: "JWT" }, claims].map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).join(".") +
@@ -208,7 +208,7 @@ describe("$export detection", () => {
 
 describe("stack outputs", () => {
     it("accepts the dev stack's real `accounts` output (run under mocks)", async () => {
-        const { outputs } = await runStack({ stack: "dev" });
+        const { outputs } = await devStack();
         const targets = parseTargets(outputs);
         expect(targets.map((t) => t.account).sort()).toEqual(["contoso", "fabrikam", "tailspin"]);
         const byName = Object.fromEntries(targets.map((t) => [t.account, t]));

@@ -1,7 +1,7 @@
 /**
  * What is derived from the config schema (config/schema.ts), written by `npm run docs:config`: the README's
  * configuration reference tables and Pulumi.yaml's `config:` block. Each key's words are its `.meta({ description })`;
- * its type and default come from the schema unless `typeText`/`defaultText` say more. test/project.test.ts fails when
+ * its type and default come from the schema unless `typeText`/`defaultText` say more. test/project.suite.ts fails when
  * a committed copy differs from what this renders.
  */
 import * as fs from "node:fs";

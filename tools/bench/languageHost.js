@@ -1,7 +1,7 @@
 /**
  * What @pulumi/pulumi/cmd/run does to a process before it loads a program, for the bench's language-host children and
  * the tests (plain JavaScript: it must run before anything is registered). From the installed SDK's cmd/run/index.js
- * and cmd/run/run.js (test/runtime.test.ts checks those lines are still there):
+ * and cmd/run/run.js (test/runtime.suite.ts checks those lines are still there):
  * - `require("source-map-support/register")`, for every program;
  * - for a TypeScript project (runtime.options.typescript), ts-node's `register` with `project` =
  *   PULUMI_NODEJS_TSCONFIG_PATH (what the host sets from runtime.options.tsconfig) or tsconfig.json, `transpileOnly` =
