@@ -1,6 +1,6 @@
 /**
  * The components as a Pulumi component package (PulumiPlugin.yaml, package.json `main`): the package exports every
- * component; a consumer who passes only the required fields gets what the platform's stacks get; and a consumer's bad
+ * component, and enums with the Azure facts' values; a consumer who passes only the required fields gets what the platform's stacks get; and a consumer's bad
  * arguments are refused, naming the component, the account and every field, before any child resource.
  * test/engine/package.test.ts: the schema Pulumi's component analyzer makes of it (`pulumi package get-schema`: every
  * input, output and type described, the enums the Azure facts' values), and a Pulumi YAML program deploying FhirAccount.
@@ -10,7 +10,8 @@ import * as path from "node:path";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import { Provider } from "@pulumi/azure-native/provider";
 import * as components from "../components";
-import { validateConfig } from "../config";
+import { CMK_KEY_SIZES, EXPORT_STORAGE_REDUNDANCIES, FHIR_DATA_ROLES, FHIR_VERSION_POLICIES, PRINCIPAL_TYPES } from "../azure/facts";
+import { KEY_VAULT_NETWORKS, validateConfig } from "../config";
 import { type CapturedResource, runUnderMocks } from "../harness/mockRun";
 import { PACKAGE_COMPONENTS } from "./helpers/package";
 import { Captured, SUB_A, T, TENANT, pid, rawConfig, run } from "./helpers/stack";
@@ -45,6 +46,16 @@ describe("the package entry", () => {
         expect(PACKAGE.main).toBe("components/index.ts");
         expect(exported).toEqual(componentClassesInSources());
         expect(exported).toEqual([...PACKAGE_COMPONENTS]);
+    });
+
+    test("the enums the package exports are the Azure facts' values (and the config's), so every language offers what Azure accepts", () => {
+        const values = (e: Record<string, string | number>) => Object.values(e).sort();
+        expect(values(components.FhirDataRole)).toEqual([...FHIR_DATA_ROLES].sort());
+        expect(values(components.PrincipalType)).toEqual([...PRINCIPAL_TYPES].sort());
+        expect(values(components.FhirVersionPolicy)).toEqual([...FHIR_VERSION_POLICIES].sort());
+        expect(values(components.CmkKeySize)).toEqual([...CMK_KEY_SIZES].sort());
+        expect(values(components.StorageRedundancy)).toEqual([...EXPORT_STORAGE_REDUNDANCIES].sort());
+        expect(values(components.KeyVaultNetwork)).toEqual([...KEY_VAULT_NETWORKS].sort());
     });
 
     test("every CORS method the package offers is one the stack config accepts", () => {
