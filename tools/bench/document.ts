@@ -1,4 +1,5 @@
 /** BENCHMARKS.md and docs/benchmark.svg from bench results. The findings section, written by people, survives re-runs. */
+import { AHDS_DEFAULT_QUOTAS as Q } from "../../azure";
 import { formatSteps, shortType } from "./graph";
 import type { SizeResult } from "./measure";
 import type { ProfileSummary } from "./profile";
@@ -98,9 +99,10 @@ export function renderBenchmarksMd(d: BenchDocument): string {
             "flat copy of the program once served as a baseline: the components cost 1.06-1.10 of it in time and 1.00-1.01 in " +
             "peak RSS at 100 and 300 accounts; see the findings. It was removed when the components became a package.)",
         "- Generated stacks (`tools/bench/generate.ts`): N accounts with varied options (RSA 2048/3072, export on for 3 in 4, import " +
-            "for 1 in 5, SMART proxy + CORS for 1 in 3, 0–3 FHIR data-plane grants, 1 in 10 private behind a workspace private endpoint, " +
-            "tags). Placement **shared** with Azure's default quotas (10 FHIR services per workspace, 10 workspaces and 100 FHIR services " +
-            "per subscription), and as many subscriptions as placement needs (one per 100 accounts with this mix); no quota raised.",
+            "for 1 in 5, SMART identity providers + CORS for 1 in 3, 0–3 FHIR data-plane grants, 1 in 10 private behind a workspace private " +
+            `endpoint, tags). Placement **shared** with Azure's default quotas (${Q.fhirServicesPerWorkspace} FHIR services per workspace, ` +
+            `${Q.workspacesPerSubscription} workspaces and ${Q.fhirServicesPerSubscription} FHIR services per subscription), and as many ` +
+            `subscriptions as placement needs (one per ${Q.fhirServicesPerSubscription} accounts); no quota raised.`,
         "- Each measurement runs in a fresh Node process (`tools/bench/child.ts`) after the SDK and the program are loaded; the " +
             "clock covers the program run until every registration has been answered and the stack outputs resolved. Peak RSS is " +
             '`process.resourceUsage().maxRSS` (includes Node, ts-node and the SDK: see "RSS before the run"); heap is what V8 has ' +
