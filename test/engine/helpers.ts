@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EngineProject, type StateResource, npmRun, repoPlacementLock, repoStackConfig } from "../../engine/harness";
 import { REPO_ROOT } from "../../engine/paths";
+import { type ArmRecord, armState } from "../../engine/plugins/fakeArm";
 import type { Plan } from "../../harness/plan";
 
 export const POLICY_PACK_DIR = path.join(REPO_ROOT, "policies");
@@ -61,4 +62,10 @@ export function shellWords(line: string): string[] {
 
 export function byUrn(resources: StateResource[]): Map<string, StateResource> {
     return new Map(resources.map((r) => [r.urn, r]));
+}
+
+/** A resource as the fake provider hands it to the fake Azure: its ARM ID and outputs from `inputs`, under a test URN. */
+export function armRecord(type: string, name: string, inputs: Record<string, unknown>, subscription: string): ArmRecord {
+    const { id, outputs } = armState(type, name, inputs, subscription);
+    return { id, urn: `urn:pulumi:s::p::${type}::${name}`, type, inputs, outputs };
 }

@@ -9,13 +9,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ARM_RETRY, BUILT_IN_ROLES } from "../../azure/facts";
 import { applyDiff, azureOutputs, projectToInputs, refreshedInputs, restGet } from "../../engine/plugins/armShapes";
-import { type ArmRecord, FakeArmTable, armState } from "../../engine/plugins/fakeArm";
+import { type ArmRecord, FakeArmTable } from "../../engine/plugins/fakeArm";
 import { ArmError, FakeAzure, FakeTenant, fhirKeyProblem } from "../../engine/plugins/fakeAzure";
 import { Faults, backoffMs, readFaultLog } from "../../engine/plugins/faults";
 import { keyVersions, storageKeyVersion } from "../../engine/plugins/keyVault";
 import { parseFhirService, parseKeyVersion } from "../../tools/verify/arm";
 import { assessKey } from "../../tools/verify/keys";
 import type { AccountTarget } from "../../tools/verify/targets";
+import { armRecord } from "./helpers";
 
 const SUB = "00000000-0000-4000-8000-00000000d001";
 const DAY = 24 * 3600 * 1000;
@@ -29,10 +30,7 @@ const at = (ms: number) => {
     process.env.FHIR_FAKE_NOW = String(ms);
 };
 
-function record(type: string, name: string, inputs: Record<string, unknown>): ArmRecord {
-    const { id, outputs } = armState(type, name, inputs, SUB);
-    return { id, urn: `urn:pulumi:s::p::${type}::${name}`, type, inputs, outputs };
-}
+const record = (type: string, name: string, inputs: Record<string, unknown>): ArmRecord => armRecord(type, name, inputs, SUB);
 
 /** One account's key chain in the fake Azure, created at T0: vault, key rotating every `rotateDays`, identity, grant, FHIR service pinned to the key's first version, storage on the versionless key. */
 function deployAccount(rotateDays: number, policyExtra: Record<string, unknown> = {}) {

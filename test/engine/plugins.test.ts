@@ -14,6 +14,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { CheckRequest, type CheckResponse } from "@pulumi/pulumi/proto/provider_pb";
+import { armRecord } from "./helpers";
 
 const SUB = "00000000-0000-4000-8000-00000000d001";
 
@@ -371,10 +372,8 @@ describe("fake Azure: the Azure rules, each from azure/facts.ts", () => {
         process.env = { ...saved };
     });
 
-    function record(type: string, name: string, inputs: Record<string, unknown>, subscription = SUB): ArmRecord {
-        const { id, outputs } = armState(type, name, inputs, subscription);
-        return { id, urn: `urn:pulumi:s::p::${type}::${name}`, type, inputs, outputs };
-    }
+    const record = (type: string, name: string, inputs: Record<string, unknown>, subscription = SUB): ArmRecord =>
+        armRecord(type, name, inputs, subscription);
     const vault = (name: string, extra: Record<string, unknown> = {}) =>
         record("azure-native:keyvault:Vault", name, {
             resourceGroupName: "rg-a",
