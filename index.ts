@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigValidationError } from "./config";
 import { defineStack } from "./program";
-import { skipSdkPromiseStacks } from "./program/sdkStacks";
+import { skipSdkDebugLogs, skipSdkPromiseStacks } from "./program/sdkStacks";
 
-// Before any resource: the SDK's per-promise debug stacks are most of a large preview's time (program/sdkStacks.ts).
+// Before any resource: the SDK's per-promise debug stacks and its debug-level log RPCs are most of a large preview's
+// time (program/sdkStacks.ts).
 skipSdkPromiseStacks();
+skipSdkDebugLogs();
 
 // Every key set in the namespace (so a misspelled one is an error, not silently ignored), read as pulumi.Config does.
 const config = new pulumi.Config(CONFIG_NAMESPACE);

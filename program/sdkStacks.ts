@@ -1,16 +1,25 @@
 /**
- * The Pulumi SDK's per-promise debug stacks, skipped: the biggest single cost of a preview of a large stack.
+ * Two debugging aids of the Pulumi SDK that cost a large preview most of its time, skipped by the stack program
+ * (index.ts) before its first resource. Library users of the components are not affected: only index.ts calls these.
  *
- * `debuggablePromise` (@pulumi/pulumi/runtime/debuggable.js) runs `new Error().stack` for every promise the SDK makes
- * (several per output property of every resource: a FHIR service has dozens) and keeps the text only to print it when
- * PULUMI_DEBUG_PROMISE_LEAKS is set. Under the language host, `source-map-support` (registered by
+ * Per-promise stacks: `debuggablePromise` (@pulumi/pulumi/runtime/debuggable.js) runs `new Error().stack` for every
+ * promise the SDK makes (several per output property of every resource: a FHIR service has dozens) and keeps the text
+ * only to print it when PULUMI_DEBUG_PROMISE_LEAKS is set. Under the language host, `source-map-support` (registered by
  * @pulumi/pulumi/cmd/run for every program) maps each frame of each of those stacks to its TypeScript source. Measured
  * at 100 accounts (BENCHMARKS.md, finding 0): two thirds of the program's run (40.1 s with the stacks, 13.1 s without).
- *
  * This wraps that export so the capture runs with `Error.stackTraceLimit = 0`: the SDK still tracks every promise for
  * its leak report, and every other error (a config error, a bug in a component, a provider failure) keeps its whole
  * stack, mapped to the TypeScript source. Nothing changes when PULUMI_DEBUG_PROMISE_LEAKS is set (the stacks are then
  * printed, so they are kept) or FHIR_PLATFORM_SDK_PROMISE_STACKS=1 (to compare, or to debug the SDK itself).
+ *
+ * Debug-level log messages: the SDK's runtime logs about five per resource at debug level (`Registering resource`,
+ * `RegisterResource RPC prepared`, `... finished`, and the same pair for a component's outputs:
+ * @pulumi/pulumi/runtime/resource.js), and `log.debug` sends each to the engine as its own `Log` RPC whenever an engine
+ * is connected (@pulumi/pulumi/log/index.js), shown or not: four RPCs of five the program makes. The CLI then writes
+ * each to its automatic log file (pkg/v3 logging/encrypted.go, StartLogging: every command, at debug level). Measured
+ * at 100 accounts (BENCHMARKS.md, "The real engine"): program CPU 28.9 s -> 23.1 s, CLI 13.2 s -> 11.9 s. The stack
+ * program drops them; `pulumi --debug` then shows no SDK debug lines from it, and FHIR_PLATFORM_SDK_DEBUG_LOGS=1 keeps
+ * them. Warnings, errors and info messages are untouched.
  */
 
 type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
@@ -45,5 +54,30 @@ export function skipSdkPromiseStacks(env: NodeJS.ProcessEnv = process.env): bool
         }
     };
     debuggable.debuggablePromise = Object.assign(wrapped, { withoutStacks: true as const });
+    return true;
+}
+
+/** Whether the SDK's debug-level log messages are wanted (see above). */
+export function debugLogsWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+    return env.FHIR_PLATFORM_SDK_DEBUG_LOGS === "1";
+}
+
+type LogFunction = (msg: string, ...rest: unknown[]) => Promise<void>;
+
+interface LogModule {
+    debug: LogFunction & { dropped?: true };
+}
+
+/**
+ * Replaces the SDK's `log.debug` (which its runtime calls through the module's exports) with one that sends nothing
+ * (idempotent). Returns whether debug messages are now dropped: false when they are wanted, or when this SDK version
+ * no longer has the export (then nothing is changed).
+ */
+export function skipSdkDebugLogs(env: NodeJS.ProcessEnv = process.env): boolean {
+    if (debugLogsWanted(env)) return false;
+    const log = require("@pulumi/pulumi/log") as Partial<LogModule>;
+    if (typeof log.debug !== "function") return false;
+    if (log.debug.dropped) return true;
+    log.debug = Object.assign((_msg: string) => Promise.resolve(), { dropped: true as const });
     return true;
 }

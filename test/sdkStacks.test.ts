@@ -1,8 +1,9 @@
 /**
  * program/sdkStacks.ts: the SDK's per-promise debug stacks are skipped (the largest cost of a large preview), while
- * every other error keeps its stack, and the stacks come back when someone debugs promise leaks.
+ * every other error keeps its stack, and the stacks come back when someone debugs promise leaks; its debug-level log
+ * messages no longer reach the engine, unless asked for.
  */
-import { promiseStacksWanted, skipSdkPromiseStacks } from "../program/sdkStacks";
+import { debugLogsWanted, promiseStacksWanted, type skipSdkDebugLogs, skipSdkPromiseStacks } from "../program/sdkStacks";
 
 type Debuggable = { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
 const debuggable = (): Debuggable => require("@pulumi/pulumi/runtime/debuggable") as Debuggable;
@@ -51,5 +52,80 @@ test("the stacks are kept when promise leaks are being debugged, or on request",
         const inner = Promise.resolve(1);
         void fresh.debuggablePromise(inner, "test");
         expect(stackOf(inner)).toMatch(/\n\s+at /);
+    });
+});
+
+describe("the SDK's debug-level log messages", () => {
+    type Log = typeof import("@pulumi/pulumi/log");
+    /**
+     * Runs `f` with a fresh SDK connected to a real gRPC Engine service, as in the program's process, after
+     * skipSdkDebugLogs(env) when env is given; returns that call's result and the severity of every Log request the
+     * engine received, as the CLI would receive them.
+     */
+    async function withEngine(env: NodeJS.ProcessEnv | undefined, f: (log: Log) => Promise<void>) {
+        const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+        const { EngineService } = require("@pulumi/pulumi/proto/engine_grpc_pb");
+        const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
+        const severities: number[] = [];
+        const server = new grpc.Server();
+        server.addService(EngineService, {
+            log: (call: { request: { getSeverity(): number } }, done: (e: null, r: unknown) => void) => {
+                severities.push(call.request.getSeverity());
+                done(null, new Empty());
+            },
+        });
+        const port = await new Promise<number>((resolve, reject) =>
+            server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+        );
+        const store = require("@pulumi/pulumi/runtime/state").getStore();
+        const before = store.settings.options.engineAddr;
+        store.settings.options.engineAddr = `127.0.0.1:${port}`;
+        try {
+            let log: Log | undefined;
+            let skipped: boolean | undefined;
+            jest.isolateModules(() => {
+                log = require("@pulumi/pulumi/log");
+                if (env) skipped = (require("../program/sdkStacks") as { skipSdkDebugLogs: typeof skipSdkDebugLogs }).skipSdkDebugLogs(env);
+            });
+            await f(log as Log);
+            return { skipped, severities };
+        } finally {
+            store.settings.options.engineAddr = before;
+            server.forceShutdown();
+        }
+    }
+    const { LogSeverity } = require("@pulumi/pulumi/proto/engine_pb");
+    const everyLevel = async (log: Log) => {
+        await log.debug("Registering resource: t=test");
+        await log.info("info");
+        await log.warn("warning");
+    };
+
+    test("reach the engine as one RPC each, unless skipped: then debug sends nothing, info and warnings still do", async () => {
+        expect(await withEngine(undefined, everyLevel)).toEqual({
+            skipped: undefined,
+            severities: [LogSeverity.DEBUG, LogSeverity.INFO, LogSeverity.WARNING],
+        });
+        expect(await withEngine({}, everyLevel)).toEqual({ skipped: true, severities: [LogSeverity.INFO, LogSeverity.WARNING] });
+    });
+
+    test("are kept on request", async () => {
+        expect(debugLogsWanted({ FHIR_PLATFORM_SDK_DEBUG_LOGS: "1" })).toBe(true);
+        expect(debugLogsWanted({})).toBe(false);
+        expect(await withEngine({ FHIR_PLATFORM_SDK_DEBUG_LOGS: "1" }, everyLevel)).toEqual({
+            skipped: false,
+            severities: [LogSeverity.DEBUG, LogSeverity.INFO, LogSeverity.WARNING],
+        });
+    });
+
+    test("skipping twice keeps one replacement", () => {
+        jest.isolateModules(() => {
+            const { skipSdkDebugLogs: skip } = require("../program/sdkStacks") as { skipSdkDebugLogs: typeof skipSdkDebugLogs };
+            const log = require("@pulumi/pulumi/log") as Log;
+            expect(skip({})).toBe(true);
+            const replaced = log.debug;
+            expect(skip({})).toBe(true);
+            expect(log.debug).toBe(replaced);
+        });
     });
 });
