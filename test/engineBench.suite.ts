@@ -69,13 +69,13 @@ describe("the CPU sampler", () => {
     });
 
     test("counts the CPU a process of the tree spends, under its role", async () => {
-        // Busy until it has used 400 ms of CPU, however loaded the machine is.
-        const child = spawn(process.execPath, ["-e", "while (process.cpuUsage().user < 400000) {}"], { stdio: "ignore" });
-        const sampler = sampleCpu(child.pid as number, 20);
+        // Busy until it has used 150 ms of CPU, however loaded the machine is (the sampler reads all of /proc each time).
+        const child = spawn(process.execPath, ["-e", "while (process.cpuUsage().user < 150000) {}"], { stdio: "ignore" });
+        const sampler = sampleCpu(child.pid as number, 50);
         await new Promise((resolve) => child.on("exit", resolve));
         const split = sampler.stop();
         expect(split.roleOf[child.pid as number]).toBe("other");
-        expect(split.seconds.other).toBeGreaterThanOrEqual(0.2);
+        expect(split.seconds.other).toBeGreaterThanOrEqual(0.05);
         expect(split.totalSeconds).toBe(split.seconds.other);
     });
 });
