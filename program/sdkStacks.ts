@@ -12,14 +12,14 @@
  * stack, mapped to the TypeScript source. Nothing changes when PULUMI_DEBUG_PROMISE_LEAKS is set (the stacks are then
  * printed, so they are kept) or FHIR_PLATFORM_SDK_PROMISE_STACKS=1 (to compare, or to debug the SDK itself).
  *
- * Debug-level log messages: the SDK's runtime logs about five per resource at debug level (`Registering resource`,
- * `RegisterResource RPC prepared`, `... finished`, and the same pair for a component's outputs:
- * @pulumi/pulumi/runtime/resource.js), and `log.debug` sends each to the engine as its own `Log` RPC whenever an engine
- * is connected (@pulumi/pulumi/log/index.js), shown or not: four RPCs of five the program makes. The CLI then writes
- * each to its automatic log file (pkg/v3 logging/encrypted.go, StartLogging: every command, at debug level). Measured
- * at 100 accounts (BENCHMARKS.md, "The real engine"): program CPU 28.9 s -> 23.1 s, CLI 13.2 s -> 11.9 s. The stack
- * program drops them; `pulumi --debug` then shows no SDK debug lines from it, and FHIR_PLATFORM_SDK_DEBUG_LOGS=1 keeps
- * them. Warnings, errors and info messages are untouched.
+ * Debug-level log messages: the SDK's runtime logs three per custom resource at debug level (`Registering resource`,
+ * `RegisterResource RPC prepared`, `... finished`) and five per component (the same pair again for its outputs:
+ * @pulumi/pulumi/runtime/resource.js), and `log.debug` sends each to the engine as its own `Log` RPC whenever an
+ * engine is connected (@pulumi/pulumi/log/index.js), shown or not: about three of every four RPCs the program makes.
+ * The CLI then writes each to its automatic log file (pkg/v3 logging/encrypted.go, StartLogging: every command, at
+ * debug level). Measured at 100 accounts, 3 interleaved pairs (BENCHMARKS.md, finding 7): program CPU 33.0 s -> 26.0 s,
+ * CLI 12.3 s -> 10.6 s. The stack program drops them; `pulumi --debug` then shows no SDK debug lines from it, and
+ * FHIR_PLATFORM_SDK_DEBUG_LOGS=1 keeps them. Warnings, errors and info messages are untouched.
  */
 
 type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
