@@ -18,8 +18,10 @@
  * engine is connected (@pulumi/pulumi/log/index.js), shown or not: about three of every four RPCs the program makes.
  * The CLI then writes each to its automatic log file (pkg/v3 logging/encrypted.go, StartLogging: every command, at
  * debug level). Measured at 100 accounts, 3 interleaved pairs (BENCHMARKS.md, finding 7): program CPU 33.0 s -> 26.0 s,
- * CLI 12.3 s -> 10.6 s. The stack program drops them; `pulumi --debug` then shows no SDK debug lines from it, and
- * FHIR_PLATFORM_SDK_DEBUG_LOGS=1 keeps them. Warnings, errors and info messages are untouched.
+ * CLI 12.3 s -> 10.6 s. The stack program drops them (all but the root stack resource's three, which
+ * @pulumi/pulumi/cmd/run registers before index.ts runs: test/engine/preview.test.ts); `pulumi --debug` then shows no
+ * other SDK debug lines from it, and FHIR_PLATFORM_SDK_DEBUG_LOGS=1 keeps them. Warnings, errors and info messages are
+ * untouched.
  */
 
 type DebuggablePromise = <T>(p: Promise<T>, ctx: unknown) => Promise<T>;

@@ -71,3 +71,37 @@ describe("pulumi preview --policy-pack policies on the dev stack", () => {
         }
     });
 });
+
+describe("the SDK's debug-level messages (program/sdkStacks.ts)", () => {
+    /** Debug diagnostics from the program's SDK runtime in the CLI's event log of a preview (`--event-log`). */
+    async function sdkDebugMessages(env: NodeJS.ProcessEnv): Promise<string[]> {
+        const log = path.join(project.dir, "events.json");
+        // --event-log exists only with PULUMI_DEBUG_COMMANDS (pkg/v3 cmd/pulumi/operations/preview.go).
+        const r = await project.pulumi(["preview", "--stack", "dev", "--event-log", log], {
+            env: { ...env, PULUMI_DEBUG_COMMANDS: "true" },
+        });
+        expect({ code: r.code, output: r.code === 0 ? "" : r.output }).toEqual({ code: 0, output: "" });
+        const events = fs
+            .readFileSync(log, "utf8")
+            .split("\n")
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l) as { diagnosticEvent?: { severity: string; message: string } });
+        return events.flatMap((e) =>
+            e.diagnosticEvent?.severity === "debug" && /Registering resource|RegisterResource RPC/.test(e.diagnosticEvent.message)
+                ? [e.diagnosticEvent.message]
+                : [],
+        );
+    }
+
+    test("never reach the engine from the stack program, unless FHIR_PLATFORM_SDK_DEBUG_LOGS=1 asks for them", async () => {
+        // Only the root stack resource's, which @pulumi/pulumi/cmd/run registers before index.ts runs.
+        const rootStack = (m: string) => /pulumi:pulumi:Stack/.test(m);
+        const dropped = await sdkDebugMessages({});
+        expect(dropped.filter((m) => !rootStack(m))).toEqual([]);
+        expect(dropped.length).toBeLessThanOrEqual(3);
+        // The same preview with the messages kept: the event log does carry them, so the check above can fail.
+        const kept = await sdkDebugMessages({ FHIR_PLATFORM_SDK_DEBUG_LOGS: "1" });
+        expect(kept.length).toBeGreaterThan(0);
+        expect(kept.some((m) => m.startsWith("Registering resource: t=azure-native:healthcareapis:FhirService"))).toBe(true);
+    });
+});
