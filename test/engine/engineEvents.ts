@@ -16,17 +16,23 @@ export interface RunChanges {
     counts: Record<string, number>;
 }
 
-interface EngineEvent {
+export interface EngineEvent {
     resOutputsEvent?: { metadata?: { op?: string; urn?: string } };
     resOpFailedEvent?: { metadata?: { urn?: string } };
     summaryEvent?: { resourceChanges?: Record<string, number> };
+    diagnosticEvent?: { severity: string; message: string };
 }
 
-export function changesOf(stdout: string): RunChanges {
-    const events = stdout
+/** The engine events in `pulumi … --json` output or an `--event-log` file: one JSON object per line. */
+export function engineEvents(text: string): EngineEvent[] {
+    return text
         .split("\n")
         .filter((l) => l.startsWith("{"))
         .map((l) => JSON.parse(l) as EngineEvent);
+}
+
+export function changesOf(stdout: string): RunChanges {
+    const events = engineEvents(stdout);
     const steps: StepResult[] = [];
     const failed: string[] = [];
     let counts: Record<string, number> = {};

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineProject } from "../../engine/harness";
 import { POLICY_PACK_NAME } from "../../policies/policies";
+import { engineEvents } from "./engineEvents";
 import { POLICY_PACK_DIR, allUrns, devConfig, devProject, offlinePlan } from "./helpers";
 
 let project: EngineProject;
@@ -81,12 +82,7 @@ describe("the SDK's debug-level messages (program/sdkStacks.ts)", () => {
             env: { ...env, PULUMI_DEBUG_COMMANDS: "true" },
         });
         expect({ code: r.code, output: r.code === 0 ? "" : r.output }).toEqual({ code: 0, output: "" });
-        const events = fs
-            .readFileSync(log, "utf8")
-            .split("\n")
-            .filter((l) => l.trim())
-            .map((l) => JSON.parse(l) as { diagnosticEvent?: { severity: string; message: string } });
-        return events.flatMap((e) =>
+        return engineEvents(fs.readFileSync(log, "utf8")).flatMap((e) =>
             e.diagnosticEvent?.severity === "debug" && /Registering resource|RegisterResource RPC/.test(e.diagnosticEvent.message)
                 ? [e.diagnosticEvent.message]
                 : [],
