@@ -13,4 +13,6 @@ const tsNode = require("ts-node");
 const typeChecking = process[tsNode.REGISTER_INSTANCE];
 if (typeChecking) typeChecking.enabled(false);
 tsNode.register({ transpileOnly: true, project: path.join(__dirname, "..", "tsconfig.pulumi.json") });
+// Remediate calls answered without decoding while no policy can remediate (policies/remediate.ts).
+require("./remediate.ts").skipIdleRemediate();
 require("./index.ts");
