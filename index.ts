@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigValidationError } from "./config";
 import { defineStack } from "./program";
-import { skipSdkDebugLogs, skipSdkPromiseStacks } from "./program/sdkStacks";
+import { cacheSdkResourceStacks, skipSdkDebugLogs, skipSdkPromiseStacks } from "./program/sdkStacks";
 
 // Before any resource: skip the SDK's per-promise debug stacks (two thirds of a large preview's program time) and its
-// debug-level log RPCs (a fifth of what was left): program/sdkStacks.ts.
+// debug-level log RPCs (a fifth of what was left), and compute each distinct resource stack trace once:
+// program/sdkStacks.ts.
 skipSdkPromiseStacks();
 skipSdkDebugLogs();
+cacheSdkResourceStacks();
 
 // Every key set in the namespace (so a misspelled one is an error, not silently ignored), read as pulumi.Config does.
 const config = new pulumi.Config(CONFIG_NAMESPACE);

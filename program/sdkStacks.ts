@@ -83,3 +83,81 @@ export function skipSdkDebugLogs(env: NodeJS.ProcessEnv = process.env): boolean 
     log.debug = Object.assign((_msg: string) => Promise.resolve(), { dropped: true as const });
     return true;
 }
+
+/** Whether each resource's stack trace is wanted as the SDK computes it, without the cache (see below). */
+export function resourceStacksUncached(env: NodeJS.ProcessEnv = process.env): boolean {
+    return env.FHIR_PLATFORM_SDK_RESOURCE_STACKS === "1";
+}
+
+/** A frame of a resource's stack trace, as the SDK sends it to the engine (@pulumi/pulumi/resource.js). */
+interface SourcePosition {
+    uri: string;
+    line: number;
+    column: number;
+}
+
+type StackTraceFunction = (skip: number) => (SourcePosition | undefined)[];
+
+interface ResourceModule {
+    Resource: { stackTrace: StackTraceFunction & { cached?: true } };
+}
+
+/** The raw position and naming of every frame of a stack, one string: what the SDK's result depends on. */
+function frameKey(sites: NodeJS.CallSite[]): string | undefined {
+    let key = "";
+    for (const s of sites) {
+        if (s.isEval()) return undefined; // an eval frame's text also depends on where the eval ran
+        key += `${s.getFileName()}:${s.getLineNumber()}:${s.getColumnNumber()}:${s.getTypeName()}.${s.getFunctionName()}:${s.isToplevel()}${s.isConstructor()}${s.isAsync()}\n`;
+    }
+    return key;
+}
+
+/**
+ * Memoizes each resource's stack trace by the raw positions of its frames (idempotent). Returns whether the cache is
+ * installed: false when it is not wanted, or when this SDK version no longer has `Resource.stackTrace`.
+ *
+ * Every resource's constructor records the stack it was created from (`Resource.stackTrace`, called from the
+ * constructor of @pulumi/pulumi's `Resource`): `new Error().stack` with no frame limit, every frame mapped to its
+ * TypeScript source by source-map-support (which @pulumi/pulumi/cmd/run registers), parsed back with a regular
+ * expression and made a file URL; the engine keeps the result in the state (`sourcePosition`, `stackTrace`). The
+ * accounts of a stack are built by the same code, so every account repeats the same stacks: at 100 accounts, 2,162
+ * resources come from a few dozen distinct stacks. The cache keys each call by its frames' raw positions and names
+ * (V8's structured call sites, which cost no formatting and no source mapping) and returns, for a stack it has seen,
+ * the SDK's own result for it; for a new stack it calls the SDK. The result is the same frame for frame
+ * (test/sdkStacks.test.ts), and it is computed during the program's synchronous construction, before the first
+ * registration reaches the engine: the part of a preview nothing else overlaps (BENCHMARKS.md, finding 7).
+ * FHIR_PLATFORM_SDK_RESOURCE_STACKS=1 keeps the SDK's computation for every resource.
+ */
+export function cacheSdkResourceStacks(env: NodeJS.ProcessEnv = process.env): boolean {
+    if (resourceStacksUncached(env)) return false;
+    const { Resource } = require("@pulumi/pulumi/resource") as Partial<ResourceModule>;
+    const original = Resource?.stackTrace;
+    if (!Resource || typeof original !== "function") return false;
+    if (original.cached) return true;
+    const cache = new Map<string, (SourcePosition | undefined)[]>();
+    const cached = function (this: unknown, skip: number) {
+        const prepare = Error.prepareStackTrace;
+        const limit = Error.stackTraceLimit;
+        const holder: { stack?: NodeJS.CallSite[] } = {};
+        try {
+            Error.stackTraceLimit = Number.POSITIVE_INFINITY;
+            Error.prepareStackTrace = (_error, sites) => sites;
+            Error.captureStackTrace(holder, cached);
+            holder.stack = holder.stack?.slice(); // read while the structured form is in place
+        } finally {
+            Error.prepareStackTrace = prepare;
+            Error.stackTraceLimit = limit;
+        }
+        // One frame deeper than the SDK's own call (this function): the SDK skips one more.
+        const key = holder.stack && frameKey(holder.stack);
+        if (key === undefined) return original.call(this, skip + 1);
+        let trace = cache.get(`${skip}\n${key}`);
+        if (!trace) {
+            trace = original.call(this, skip + 1);
+            cache.set(`${skip}\n${key}`, trace);
+        }
+        return trace.slice();
+    };
+    Resource.stackTrace = Object.assign(cached, { cached: true as const });
+    return true;
+}

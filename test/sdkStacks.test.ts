@@ -129,3 +129,89 @@ describe("the SDK's debug-level log messages", () => {
         });
     });
 });
+
+describe("each resource's stack trace (cacheSdkResourceStacks)", () => {
+    type Trace = ({ uri: string; line: number; column: number } | undefined)[];
+    interface ResourceStatics {
+        stackTrace(skip: number): Trace;
+        callsites(): unknown[];
+    }
+    /** A fresh SDK `Resource` class, and cacheSdkResourceStacks(env)'s result on it. */
+    function freshResource(env: NodeJS.ProcessEnv) {
+        let Resource!: ResourceStatics;
+        let installed!: boolean;
+        jest.isolateModules(() => {
+            Resource = (require("@pulumi/pulumi/resource") as { Resource: ResourceStatics }).Resource;
+            const sdkStacks = require("../program/sdkStacks") as typeof import("../program/sdkStacks");
+            installed = sdkStacks.cacheSdkResourceStacks(env);
+        });
+        return { Resource, installed };
+    }
+
+    test("is the SDK's own, frame for frame, computed once per distinct stack", () => {
+        const uncached = freshResource({ FHIR_PLATFORM_SDK_RESOURCE_STACKS: "1" });
+        const { Resource, installed } = freshResource({});
+        expect(uncached.installed).toBe(false);
+        expect(installed).toBe(true);
+        // Both called at the same depth below `site`, skipping the frames above it, as the SDK's constructor skips its own
+        // four (Resource.stackTrace(4)).
+        const bySdk = (skip: number) => uncached.Resource.stackTrace(skip);
+        const byCache = (skip: number) => Resource.stackTrace(skip);
+        const site = (f: (skip: number) => Trace) => f(3);
+        const otherSite = (f: (skip: number) => Trace) => [f(3)][0];
+        // Counts the SDK's computations: a wrapper around its `callsites` adds a frame, so both classes get one.
+        const computations = [uncached.Resource, Resource].map((R) => {
+            const callsites = R.callsites;
+            const counter = { count: 0 };
+            R.callsites = function (this: unknown) {
+                counter.count++;
+                return callsites.call(this);
+            };
+            return counter;
+        });
+        const seen: Trace[] = [];
+        const computedByCache: number[] = [];
+        for (let i = 0; i < 3; i++) {
+            for (const at of [site, otherSite]) {
+                // From one call site, so that every frame is the same.
+                const [expected, actual, computed] = [bySdk, byCache].flatMap((f) => {
+                    const before = computations[1].count;
+                    const trace = at(f);
+                    return f === byCache ? [trace, computations[1].count - before] : [trace];
+                });
+                computedByCache.push(computed as number);
+                expect(actual).toEqual(expected);
+                seen.push(actual as Trace);
+            }
+        }
+        // Mapped to this TypeScript file, at the two call sites: not the same frames.
+        expect(seen[0][0]?.uri).toMatch(/\/test\/sdkStacks\.test\.ts$/);
+        expect(seen[1][0]?.uri).toMatch(/\/test\/sdkStacks\.test\.ts$/);
+        expect(seen[0][0]?.line).not.toBe(seen[1][0]?.line);
+        // Computed for the first call from each site only.
+        expect(computedByCache).toEqual([1, 1, 0, 0, 0, 0]);
+        expect(computations[0].count).toBe(6);
+        // Each caller gets its own array: a cache hit is a copy.
+        const [first, second] = [byCache, byCache].map((f) => site(f));
+        first.pop();
+        expect(second).toHaveLength(first.length + 1);
+    });
+
+    test("installs once, and not at all when the SDK's computation is asked for", () => {
+        jest.isolateModules(() => {
+            const { Resource } = require("@pulumi/pulumi/resource") as { Resource: ResourceStatics };
+            const { cacheSdkResourceStacks, resourceStacksUncached } =
+                require("../program/sdkStacks") as typeof import("../program/sdkStacks");
+            const sdk = Resource.stackTrace;
+            expect(resourceStacksUncached({ FHIR_PLATFORM_SDK_RESOURCE_STACKS: "1" })).toBe(true);
+            expect(resourceStacksUncached({})).toBe(false);
+            expect(cacheSdkResourceStacks({ FHIR_PLATFORM_SDK_RESOURCE_STACKS: "1" })).toBe(false);
+            expect(Resource.stackTrace).toBe(sdk);
+            expect(cacheSdkResourceStacks({})).toBe(true);
+            const cached = Resource.stackTrace;
+            expect(cached).not.toBe(sdk);
+            expect(cacheSdkResourceStacks({})).toBe(true);
+            expect(Resource.stackTrace).toBe(cached);
+        });
+    });
+});

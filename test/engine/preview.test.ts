@@ -101,3 +101,30 @@ describe("the SDK's debug-level messages (program/sdkStacks.ts)", () => {
         expect(kept.some((m) => m.startsWith("Registering resource: t=azure-native:healthcareapis:FhirService"))).toBe(true);
     });
 });
+
+describe("each resource's stack trace in the state (program/sdkStacks.ts, cacheSdkResourceStacks)", () => {
+    type Exported = { deployment: { resources: { urn: string; sourcePosition?: string; stackTrace?: unknown[] }[] } };
+    /** `up` of the dev stack in a fresh project; every resource's source position and stack trace, by URN. */
+    async function stacksAfterUp(env: NodeJS.ProcessEnv) {
+        const p = await devProject();
+        try {
+            const up = await p.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"], { env });
+            expect({ code: up.code, output: up.code === 0 ? "" : up.output }).toEqual({ code: 0, output: "" });
+            const exported = JSON.parse((await p.pulumi(["stack", "export", "--stack", "dev"])).stdout) as Exported;
+            return Object.fromEntries(exported.deployment.resources.map((r) => [r.urn, [r.sourcePosition, r.stackTrace]]));
+        } finally {
+            p.remove();
+        }
+    }
+
+    test("is the SDK's own: the same with the cache as computed by the SDK for every resource", async () => {
+        const cached = await stacksAfterUp({});
+        const bySdk = await stacksAfterUp({ FHIR_PLATFORM_SDK_RESOURCE_STACKS: "1" });
+        expect(cached).toEqual(bySdk);
+        // Mapped to the TypeScript sources: the FHIR services were registered from components/.
+        const fhir = Object.entries(cached).filter(([urn]) => urn.endsWith("FhirService::contoso-fhir"));
+        expect(fhir).toEqual([
+            [expect.any(String), [expect.stringMatching(/^project:\/\/\/.*components\/\w+\.ts#\d+,\d+$/), expect.any(Array)]],
+        ]);
+    });
+});
