@@ -120,10 +120,10 @@ function frameKey(sites: NodeJS.CallSite[]): string | undefined {
  * constructor of @pulumi/pulumi's `Resource`): `new Error().stack` with no frame limit, every frame mapped to its
  * TypeScript source by source-map-support (which @pulumi/pulumi/cmd/run registers), parsed back with a regular
  * expression and made a file URL; the engine keeps the result in the state (`sourcePosition`, `stackTrace`). The
- * accounts of a stack are built by the same code, so every account repeats the same stacks: at 100 accounts, 2,162
- * resources come from a few dozen distinct stacks. The cache keys each call by its frames' raw positions and names
- * (V8's structured call sites, which cost no formatting and no source mapping) and returns, for a stack it has seen,
- * the SDK's own result for it; for a new stack it calls the SDK. The result is the same frame for frame
+ * accounts of a stack are built by the same code, so every account repeats the same stacks: at 100 accounts, the 2,161
+ * resources the program registers come from 36 distinct stacks. The cache keys each call by its frames' raw positions
+ * and names (V8's structured call sites, which cost no formatting and no source mapping) and returns, for a stack it
+ * has seen, the SDK's own result for it; for a new stack it calls the SDK. The result is the same frame for frame
  * (test/sdkStacks.test.ts), and it is computed during the program's synchronous construction, before the first
  * registration reaches the engine: the part of a preview nothing else overlaps (BENCHMARKS.md, finding 7).
  * FHIR_PLATFORM_SDK_RESOURCE_STACKS=1 keeps the SDK's computation for every resource.
