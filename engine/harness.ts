@@ -197,7 +197,8 @@ export class EngineProject {
         return doc.deployment?.resources ?? [];
     }
 
-    armRecords(): ArmRecord[] {
+    /** Every record of the fake ARM table, frozen (engine/plugins/fakeArm.ts, JsonDirectory). */
+    armRecords(): readonly ArmRecord[] {
         return this.arm.list();
     }
 

@@ -35,7 +35,7 @@ import {
     ZRS_REGIONS,
 } from "../../azure/facts";
 import { azureOutputs } from "./armShapes";
-import { type ArmRecord, type ArmTableView, type AzureSide, type FakeArmTable, type PropertyMap, valueAt } from "./fakeArm";
+import { type ArmRecord, type ArmTableView, type AzureSide, type FakeArmTable, JsonDirectory, type PropertyMap, valueAt } from "./fakeArm";
 import { keyVersions } from "./keyVault";
 
 /** The fake clock (ms): FHIR_FAKE_NOW when set, the machine's clock otherwise. */
@@ -74,9 +74,12 @@ interface DeletedVault {
 
 /** The tenant-wide view: what exists in every subscription and stack, and the soft-deleted vaults. */
 export class FakeTenant {
+    private readonly entries: JsonDirectory<TenantEntry>;
+
     constructor(readonly dir: string) {
         fs.mkdirSync(path.join(dir, "resources"), { recursive: true });
         fs.mkdirSync(path.join(dir, "deleted-vaults"), { recursive: true });
+        this.entries = new JsonDirectory<TenantEntry>(path.join(dir, "resources"));
     }
 
     private file(kind: string, key: string): string {
@@ -89,16 +92,9 @@ export class FakeTenant {
         fs.renameSync(tmp, f);
     }
 
-    private read<T>(kind: string): T[] {
-        const dir = path.join(this.dir, kind);
-        return fs
-            .readdirSync(dir)
-            .filter((f) => f.endsWith(".json"))
-            .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as T);
-    }
-
-    resources(): TenantEntry[] {
-        return this.read<TenantEntry>("resources");
+    /** What exists in the tenant, frozen and shared (engine/plugins/fakeArm.ts, JsonDirectory). */
+    resources(): readonly TenantEntry[] {
+        return this.entries.list();
     }
 
     add(entry: TenantEntry): void {

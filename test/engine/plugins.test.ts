@@ -158,6 +158,43 @@ describe("fake ARM", () => {
         expect(table.delete(rec.id)).toBe(false);
         expect(table.list()).toEqual([]);
     });
+
+    test("every provider process's listing sees the others' writes; unchanged records are parsed once, and frozen", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-arm-"));
+        // Two tables over one directory: two provider processes of one stack.
+        const [mine, theirs] = [new FakeArmTable(dir), new FakeArmTable(dir)];
+        const rec = (name: string, outputs = {}) => ({
+            id: `/subscriptions/s/resourceGroups/${name}`,
+            urn: `urn:${name}`,
+            type: "azure-native:resources:ResourceGroup",
+            inputs: {},
+            outputs,
+        });
+        theirs.create(rec("a"));
+        theirs.create(rec("b"));
+        const first = mine.list();
+        const again = mine.list();
+        expect(again.map((r) => r.urn).sort()).toEqual(["urn:a", "urn:b"]);
+        // Not read again: the same objects.
+        expect(again.find((r) => r.urn === "urn:a")).toBe(first.find((r) => r.urn === "urn:a"));
+        // Shared, so frozen all the way down; `get` gives a record of one's own.
+        const a = again.find((r) => r.urn === "urn:a") as ArmRecord;
+        expect(() => {
+            (a.outputs as Record<string, unknown>).x = 1;
+        }).toThrow(TypeError);
+        const own = mine.get(a.id) as ArmRecord;
+        own.outputs.x = 1;
+        expect(own.outputs).toEqual({ x: 1 });
+        // The other process rewrites one, deletes the other, creates a third: the next listing has it all.
+        theirs.put(rec("a", { state: "changed" }));
+        theirs.delete(rec("b").id);
+        theirs.create(rec("c"));
+        const after = mine.list();
+        expect(after.map((r) => [r.urn, r.outputs]).sort()).toEqual([
+            ["urn:a", { state: "changed" }],
+            ["urn:c", {}],
+        ]);
+    });
 });
 
 describe("language host", () => {
