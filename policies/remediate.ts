@@ -40,11 +40,11 @@ interface ConfigureRequest {
     getPolicyconfigMap(): { entries(): Iterable<[string, { getEnforcementlevel(): number }]> };
 }
 
-/** The modules this works on, as loaded by the pack's process (injected by tests). */
-export interface RemediateModules {
+/** The modules this works on, as the pack's process (or a test's fresh module registry) loads them. */
+interface RemediateModules {
     server: PolicyServer;
     grpcServer: { prototype: { addService(service: object, implementation: object): void } };
-    analyzerService: { remediate: MethodDefinition; configure: object };
+    analyzerService: { remediate: MethodDefinition };
     remediateLevel: number;
 }
 
@@ -66,9 +66,10 @@ export function fullRemediateWanted(env: NodeJS.ProcessEnv = process.env): boole
  * Installs the wrapper (see above) once per module instance. Returns whether it is installed: false when it is not
  * wanted, or when @pulumi/policy no longer has the internal `serve`.
  */
-export function skipIdleRemediate(env: NodeJS.ProcessEnv = process.env, modules: RemediateModules = packModules()): boolean {
-    const { server, grpcServer, analyzerService, remediateLevel } = modules;
-    if (fullRemediateWanted(env) || typeof server.serve !== "function") return false;
+export function skipIdleRemediate(env: NodeJS.ProcessEnv = process.env): boolean {
+    if (fullRemediateWanted(env)) return false;
+    const { server, grpcServer, analyzerService, remediateLevel } = packModules();
+    if (typeof server.serve !== "function") return false;
     const serve = server.serve as PolicyServer["serve"] & { idleRemediate?: true };
     if (serve.idleRemediate) return true;
     const wrapped: PolicyServer["serve"] = function (this: unknown, name, version, level, args, ...rest) {

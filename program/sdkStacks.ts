@@ -149,12 +149,13 @@ export function cacheSdkResourceStacks(env: NodeJS.ProcessEnv = process.env): bo
             Error.stackTraceLimit = limit;
         }
         // One frame deeper than the SDK's own call (this function): the SDK skips one more.
-        const key = holder.stack && frameKey(holder.stack);
-        if (key === undefined) return original.call(this, skip + 1);
-        let trace = cache.get(`${skip}\n${key}`);
+        const frames = holder.stack && frameKey(holder.stack);
+        if (frames === undefined) return original.call(this, skip + 1);
+        const key = `${skip}\n${frames}`;
+        let trace = cache.get(key);
         if (!trace) {
             trace = original.call(this, skip + 1);
-            cache.set(`${skip}\n${key}`, trace);
+            cache.set(key, trace);
         }
         return trace.slice();
     };
